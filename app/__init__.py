@@ -1,0 +1,1 @@
+"""UserSetup's domain and data layer: models, migrations and services. No Qt here."""

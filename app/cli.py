@@ -1,0 +1,305 @@
+"""The command line: the same services as the window, for scripting and support.
+
+Exit codes: 0 done; 1 refused (bad value, no such user, conflict); 2 bad call;
+3 the database cannot be used (unreachable, or its schema does not fit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TextIO
+
+from app import audit
+from app.db import Database, locate_database, make_engine, open_database, upgrade
+from app.demo import create_demo_practice
+from app.errors import (
+    DatabaseUnavailableError,
+    SchemaError,
+    UserSetupError,
+    ValidationError,
+)
+from app.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Kind
+from app.practice import CompanyInfo, load_company, provider_choices, service_location_choices
+from app.users import UserFields, UserRecord, UserService
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
+REFERENCE_CHOICES = {
+    "provider_id": provider_choices,
+    "service_location_id": service_location_choices,
+}
+CLI_NAMES = {
+    "provider_id": "provider",
+    "service_location_id": "service-location",
+    "user_type": "type",
+}
+
+
+class UsageError(Exception):
+    """The command line itself is wrong."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _option(field_name: str) -> str:
+    return "--" + CLI_NAMES.get(field_name, field_name.replace("_", "-"))
+
+
+def _yes_no(text: str) -> bool:
+    if text.lower() in ("yes", "on", "true", "1"):
+        return True
+    if text.lower() in ("no", "off", "false", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected yes or no, not {text!r}")
+
+
+def _add_field_options(parser: argparse.ArgumentParser, *, rename: bool) -> None:
+    for field in USER_FIELDS:
+        if field.name == "user_id" and not rename:
+            continue
+        kind: Callable[[str], Any] = _yes_no if field.kind is Kind.FLAG else str
+        metavar = (
+            "yes|no"
+            if field.kind is Kind.FLAG
+            else "NAME"
+            if field.kind is Kind.REFERENCE
+            else None
+        )
+        parser.add_argument(
+            _option(field.name), dest=field.name, type=kind, metavar=metavar, help=field.label
+        )
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the new password from standard input (never give it as an argument)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="usersetup", description="User Setup for a medical practice.")
+    parser.add_argument("--db", metavar="URL", help="database URL (default: see README)")
+    parser.add_argument("--company", metavar="CODE", help="company code, e.g. valley")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the window on the demo practice (created if absent)",
+    )
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    demo = commands.add_parser("demo", help="create the demo practice")
+    demo.add_argument("--users", type=int, default=40, help="how many users (default 40)")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    db_commands.add_parser("upgrade", help="bring the database schema up to this version")
+
+    users = commands.add_parser("users", help="list, show, add, copy, change users")
+    user_commands = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    listing = user_commands.add_parser("list", help="the user list (active users unless --all)")
+    listing.add_argument("--all", action="store_true", help="include inactive users")
+    listing.add_argument("--json", action="store_true")
+    show = user_commands.add_parser("show", help="one user's User section")
+    show.add_argument("user_id", metavar="USERID")
+    show.add_argument("--json", action="store_true")
+    add = user_commands.add_parser("add", help="add a user (password from --password-stdin)")
+    add.add_argument("user_id", metavar="USERID")
+    _add_field_options(add, rename=False)
+    add.add_argument("--json", action="store_true")
+    copy = user_commands.add_parser("copy", help="add a user by copying one who does similar work")
+    copy.add_argument("source", metavar="FROM")
+    copy.add_argument("user_id", metavar="NEWID")
+    _add_field_options(copy, rename=False)
+    copy.add_argument("--json", action="store_true")
+    change = user_commands.add_parser("set", help="change fields of a user")
+    change.add_argument("target", metavar="USERID")
+    _add_field_options(change, rename=True)
+    change.add_argument("--json", action="store_true")
+    for name in ("deactivate", "activate"):
+        sub = user_commands.add_parser(name, help=f"{name} a user (users are never deleted)")
+        sub.add_argument("user_id", metavar="USERID")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
+    stdin = stdin or sys.stdin
+    try:
+        args = build_parser().parse_args(argv)
+        return _run(args, stdin)
+    except UsageError as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    except ValidationError as exc:
+        labels = {f.name: f.label for f in (*USER_FIELDS, *PASSWORD_FIELDS)}
+        text = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in exc.errors.items())
+        return _fail(EXIT_REFUSED, text)
+    except (DatabaseUnavailableError, SchemaError) as exc:
+        return _fail(EXIT_DATABASE, str(exc))
+    except UserSetupError as exc:
+        return _fail(EXIT_REFUSED, str(exc))
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"usersetup: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+def _run(args: argparse.Namespace, stdin: TextIO) -> int:
+    location = locate_database(args.db)
+    if args.command is None:
+        from ui.main import run_window  # Qt is loaded only for the window
+
+        return run_window(location, company_code=args.company, demo=args.demo)
+    if args.command == "db":
+        engine = make_engine(location.url)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+        print(f"The database {location.describe()} is up to date.")
+        return EXIT_OK
+
+    engine = open_database(location)
+    try:
+        database = Database.for_engine(engine, location.describe())
+        operator = audit.system_operator("command line")
+        if args.command == "demo":
+            if args.users < 1:
+                raise UsageError("--users must be at least 1")
+            with database.transaction() as session:
+                result = create_demo_practice(session, operator, users=args.users)
+            print_demo_result(result, location.describe())
+            return EXIT_OK
+        with database.transaction() as session:
+            company = load_company(session, args.company)
+            service = UserService(session, company, operator)
+            return _users_command(args, service, stdin)
+    finally:
+        engine.dispose()
+
+
+def print_demo_result(result: Any, where: str) -> None:
+    if result.admin_password is None:
+        print(f"The demo practice {result.company.code!r} is already in {where}.")
+        return
+    print(
+        f"Created the demo practice {result.company.code!r} with {result.users} users in {where}."
+    )
+    print(
+        f"Administrator sign-in: User ID {result.admin_user_id}, company {result.company.code}, "
+        f"password {result.admin_password}"
+    )
+
+
+def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO) -> int:
+    command = args.users_command
+    if command == "list":
+        rows = service.list_rows(active_only=not args.all)
+        if args.json:
+            keys = ("user_id", "last_name", "first_name", "active", "login_locked")
+            print(json.dumps([dict(zip(keys, row[1:], strict=True)) for row in rows], indent=2))
+        else:
+            for row in rows:
+                marks = ("" if row.active else " [inactive]") + (
+                    " [locked]" if row.login_locked else ""
+                )
+                print(f"{row.last_name}, {row.first_name} ({row.user_id}){marks}")
+        return EXIT_OK
+    if command == "show":
+        record = service.find(args.user_id)
+        _print_user(service, record, as_json=args.json)
+        return EXIT_OK
+    if command in ("deactivate", "activate"):
+        record = service.find(args.user_id)
+        record = service.set_active(record.pk, command == "activate")
+        print(f"{record.heading} is {'active' if record.fields.active else 'inactive'}.")
+        return EXIT_OK
+
+    if command == "set":
+        record = service.find(args.target)
+        form = record.fields
+        _apply_options(args, form, service)
+        if args.password_stdin:
+            form.new_password = form.retype_password = _read_password(stdin)
+        record = service.update(record.pk, form, record.version)
+    else:  # add, copy
+        source = service.find(args.source) if command == "copy" else None
+        form = source.fields.for_copy() if source else UserFields()
+        form.user_id = args.user_id
+        _apply_options(args, form, service)
+        if not args.password_stdin:
+            raise UsageError(f"users {command} needs --password-stdin: a new user needs a password")
+        form.new_password = form.retype_password = _read_password(stdin)
+        record = service.create(form, copied_from=source.pk if source else None)
+    _print_user(service, record, as_json=args.json)
+    return EXIT_OK
+
+
+def _apply_options(args: argparse.Namespace, form: UserFields, service: UserService) -> None:
+    for field in USER_FIELDS:
+        value = getattr(args, field.name, None)
+        if value is None or (field.name == "user_id" and args.command != "users"):
+            continue
+        if field.kind is Kind.REFERENCE:
+            value = _reference_id(field.name, value, service)
+        setattr(form, field.name, value)
+
+
+def _reference_id(field_name: str, text: str, service: UserService) -> int | None:
+    if text.strip().lower() in ("", "none"):
+        return None
+    choices = REFERENCE_CHOICES[field_name](service.session, service.company)
+    matches = [c.id for c in choices if c.label.lower() == text.strip().lower()]
+    if len(matches) != 1:
+        known = "; ".join(c.label for c in choices) or "none"
+        label = FIELDS_BY_NAME[field_name].label
+        raise ValidationError({field_name: f"No {label} named {text!r} (known: {known})."})
+    return matches[0]
+
+
+def _read_password(stdin: TextIO) -> str:
+    line = stdin.readline()
+    password = line[:-1] if line.endswith("\n") else line
+    if not password:
+        raise UsageError("no password on standard input")
+    return password
+
+
+def user_as_json(
+    record: UserRecord, company: CompanyInfo, labels: dict[str, dict[int, str]]
+) -> dict[str, Any]:
+    """The stable JSON form of one user (documented in the README)."""
+    out: dict[str, Any] = {"company": company.code}
+    for field in USER_FIELDS:
+        value = getattr(record.fields, field.name)
+        if field.kind is Kind.REFERENCE:
+            out[field.name.removesuffix("_id")] = labels[field.name].get(value) if value else None
+        else:
+            out[field.name] = value
+    out["version"] = record.version
+    out["updated_by"] = record.updated_by
+    out["updated_at"] = record.updated_at.isoformat()
+    out["created_at"] = record.created_at.isoformat()
+    return out
+
+
+def _print_user(service: UserService, record: UserRecord, *, as_json: bool) -> None:
+    labels = {
+        name: {c.id: c.label for c in choices(service.session, service.company)}
+        for name, choices in REFERENCE_CHOICES.items()
+    }
+    data = user_as_json(record, service.company, labels)
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    print(f"User - {record.heading}")
+    for field in USER_FIELDS:
+        key = field.name.removesuffix("_id") if field.kind is Kind.REFERENCE else field.name
+        value = data[key]
+        if field.kind is Kind.FLAG:
+            value = "yes" if value else "no"
+        print(f"  {field.label + ':':<26}{value if value not in (None, '') else '-'}")
+    print(f"  {'Last changed:':<26}{record.updated_at:%Y-%m-%d %H:%M} UTC by {record.updated_by}")

@@ -1,0 +1,203 @@
+"""Where the database is, how to connect to it, and keeping its schema current."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.errors import DatabaseUnavailableError, SchemaError
+
+APP_NAME = "UserSetup"
+ENV_DATABASE_URL = "USERSETUP_DATABASE_URL"
+CONFIG_FILE_NAME = "config.toml"
+DEFAULT_FILE_NAME = "usersetup.sqlite3"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+@dataclass(frozen=True)
+class DatabaseLocation:
+    """A database URL and where it was found (for the status bar and error messages)."""
+
+    url: str
+    source: str  # "--db", the environment variable, the config file, or "embedded default"
+
+    @property
+    def is_embedded(self) -> bool:
+        return make_url(self.url).get_backend_name() == "sqlite"
+
+    def describe(self) -> str:
+        """The URL without any password, for showing to people."""
+        url = make_url(self.url)
+        if url.get_backend_name() == "sqlite":
+            return f"SQLite {url.database}"
+        return url.render_as_string(hide_password=True)
+
+
+def locate_database(
+    cli_url: str | None,
+    environ: Mapping[str, str] = os.environ,
+    config_dir: Path | None = None,
+    data_dir: Path | None = None,
+) -> DatabaseLocation:
+    """Pick the database: --db, else USERSETUP_DATABASE_URL, else the config file, else SQLite."""
+    if cli_url:
+        return DatabaseLocation(cli_url, "--db")
+    if environ.get(ENV_DATABASE_URL):
+        return DatabaseLocation(environ[ENV_DATABASE_URL], ENV_DATABASE_URL)
+    config_dir = config_dir or Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    config_file = config_dir / CONFIG_FILE_NAME
+    if config_file.is_file():
+        try:
+            settings = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise DatabaseUnavailableError(f"Cannot read {config_file}: {exc}") from exc
+        url = settings.get("database_url")
+        if isinstance(url, str) and url:
+            return DatabaseLocation(url, str(config_file))
+    data_dir = data_dir or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return DatabaseLocation(
+        URL.create("sqlite", database=str(data_dir / DEFAULT_FILE_NAME)).render_as_string(),
+        "embedded default",
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin,
+        # so that SAVEPOINT and one-transaction saves behave as on the servers.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with the settings this program needs on each database."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    if backend in ("mysql", "mariadb"):
+        kwargs.setdefault("connect_args", {}).setdefault("charset", "utf8mb4")
+    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+
+
+def _alembic_config(connection: Any = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def schema_state(engine: Engine) -> str:
+    """'current', 'behind' (upgrade needed, including empty) or 'newer' (refuse)."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    heads = set(script.get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current == heads:
+        return "current"
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current - known:
+        return "newer"
+    return "behind"
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to this program's version."""
+    if schema_state(engine) == "newer":
+        raise _newer_schema_error()
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+
+
+def _newer_schema_error() -> SchemaError:
+    return SchemaError(
+        "This database was set up by a newer version of UserSetup. "
+        "Install that version (or newer) to use it; nothing was changed."
+    )
+
+
+def open_database(location: DatabaseLocation) -> Engine:
+    """Connect, and make sure the schema fits: the embedded file is upgraded, servers are not."""
+    engine = make_engine(location.url)
+    try:
+        state = schema_state(engine)
+        if state == "newer":
+            raise _newer_schema_error()
+        if state == "behind":
+            if not location.is_embedded:
+                raise SchemaError(
+                    f"The database {location.describe()} needs an upgrade before use. "
+                    "Ask your administrator to run: usersetup db upgrade"
+                )
+            upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise DatabaseUnavailableError(
+            f"Cannot open the database {location.describe()}: {exc.orig}"
+        ) from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+class Database:
+    """A session factory plus what the window shows about it. Every save is one transaction."""
+
+    def __init__(self, sessions: sessionmaker[Session], description: str) -> None:
+        self.sessions = sessions
+        self.description = description
+
+    @classmethod
+    def for_engine(cls, engine: Engine, description: str) -> Database:
+        return cls(sessionmaker(engine, expire_on_commit=False), description)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed at the end, rolled back on any error."""
+        with translate_connection_errors(self.description), self.sessions.begin() as session:
+            yield session
+
+
+@contextmanager
+def translate_connection_errors(description: str) -> Iterator[None]:
+    """Turn a lost or refused connection into an error the operator can act on."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            raise DatabaseUnavailableError(
+                f"The connection to the database {description} was lost or refused. "
+                "Check the network or the database server, then try again; "
+                "nothing was saved."
+            ) from exc
+        raise

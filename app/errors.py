@@ -1,0 +1,44 @@
+"""Errors an operator can act on. Anything else that escapes a service is a bug."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+
+class UserSetupError(Exception):
+    """Base of every error the window and the command line show in plain words."""
+
+
+class ValidationError(UserSetupError):
+    """One or more fields are wrong; ``errors`` maps each field name to its message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
+
+
+class NotFoundError(UserSetupError):
+    """The user, company or other record asked for does not exist."""
+
+
+class ConflictError(UserSetupError):
+    """Someone else saved the same record after it was loaded here."""
+
+    def __init__(self, changed_by: str | None, changed_at: datetime | None) -> None:
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        who = changed_by or "another workstation"
+        when = f" at {changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else ""
+        super().__init__(
+            f"This user was changed by {who}{when} after you opened it. "
+            "Your edits are still in the form; reload to see the other changes."
+        )
+
+
+class DatabaseUnavailableError(UserSetupError):
+    """The database cannot be reached or refused the connection."""
+
+
+class SchemaError(UserSetupError):
+    """The database schema does not match this program (too new, or not upgraded)."""

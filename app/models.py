@@ -1,0 +1,146 @@
+"""The practice's tables, as SQLAlchemy 2.0 typed models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from app.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UserType(enum.StrEnum):
+    PROVIDER = "Provider"
+    STAFF = "Staff"
+    OTHER = "Other"
+
+
+class DefaultScreen(enum.StrEnum):
+    """The screen a user lands on after signing in to the practice system."""
+
+    DASHBOARD = "Dashboard"
+    SCHEDULE = "Schedule"
+    PATIENT_CHART = "Patient Chart"
+    MY_TASKS = "My Tasks"
+    MESSAGES = "Messages"
+    BILLING = "Billing"
+    REPORTS = "Reports"
+
+
+class Company(Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    # Region used to read phone numbers typed without a country code.
+    phone_region: Mapped[str] = mapped_column(String(2), default="US")
+
+
+class Provider(Base):
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    last_name: Mapped[str] = mapped_column(String(50))
+    first_name: Mapped[str] = mapped_column(String(50))
+    credentials: Mapped[str] = mapped_column(String(20), default="")
+    npi: Mapped[str] = mapped_column(String(10), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def display_name(self) -> str:
+        suffix = f" {self.credentials}" if self.credentials else ""
+        return f"{self.last_name}{suffix}, {self.first_name}"
+
+
+class ServiceLocation(Base):
+    __tablename__ = "service_locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        # user_id_key is the case-folded User ID: one rule on every database.
+        UniqueConstraint("company_id", "user_id_key", name="uq_users_company_user_id_key"),
+        Index("ix_users_company_name", "company_id", "last_name", "first_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    user_id_key: Mapped[str] = mapped_column(String(32))
+    first_name: Mapped[str] = mapped_column(String(50))
+    middle_initial: Mapped[str] = mapped_column(String(1), default="")
+    last_name: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(50), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    home_phone: Mapped[str] = mapped_column(String(20), default="")
+    home_ext: Mapped[str] = mapped_column(String(10), default="")
+    work_phone: Mapped[str] = mapped_column(String(20), default="")
+    work_ext: Mapped[str] = mapped_column(String(10), default="")
+    other_phone: Mapped[str] = mapped_column(String(20), default="")
+    other_ext: Mapped[str] = mapped_column(String(10), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    direct_email: Mapped[str] = mapped_column(String(254), default="")
+    email_notify: Mapped[str] = mapped_column(String(254), default="")
+    send_email_confirmations: Mapped[bool] = mapped_column(default=False)
+    default_screen: Mapped[str] = mapped_column(String(30), default=DefaultScreen.DASHBOARD.value)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    service_location_id: Mapped[int | None] = mapped_column(ForeignKey("service_locations.id"))
+    user_type: Mapped[str] = mapped_column(String(10), default=UserType.STAFF.value)
+    outage_email: Mapped[str] = mapped_column(String(254), default="")
+    outage_mobile: Mapped[str] = mapped_column(String(20), default="")
+
+    active: Mapped[bool] = mapped_column(default=True)
+    webservice_only: Mapped[bool] = mapped_column(default=False)
+    login_locked: Mapped[bool] = mapped_column(default=False)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    company: Mapped[Company] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy's own convention)
+
+    @property
+    def list_name(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    operator: Mapped[str] = mapped_column(String(100))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    user_pk: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    # A list of {"field", "before", "after"}; secrets appear only as "changed".
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

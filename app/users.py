@@ -1,0 +1,400 @@
+"""The User section's service: list, read, check, create, copy, update, (de)activate users."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy import Row, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import audit
+from app.clock import Clock, utc_now
+from app.errors import ConflictError, NotFoundError, ValidationError
+from app.fields import FIELDS_BY_NAME, USER_FIELDS, Copy
+from app.models import DefaultScreen, Provider, ServiceLocation, User, UserType
+from app.passwords import hash_password, owasp_hasher
+from app.practice import CompanyInfo
+from app.validation import (
+    PASSWORD_MIN,
+    FieldProblem,
+    clean_email,
+    clean_extension,
+    clean_middle_initial,
+    clean_phone,
+    clean_text,
+    clean_user_id,
+    user_id_key,
+)
+
+PASSWORD_MAX = 256
+
+# The columns of the user list: id, User ID, last, first, active, locked.
+UserRow = Row[tuple[int, str, str, str, bool, bool]]
+
+
+@dataclass
+class UserFields:
+    """The User section's fields: as typed into the form, or as stored (phones in E.164)."""
+
+    user_id: str = ""
+    first_name: str = ""
+    middle_initial: str = ""
+    last_name: str = ""
+    title: str = ""
+    home_phone: str = ""
+    home_ext: str = ""
+    work_phone: str = ""
+    work_ext: str = ""
+    other_phone: str = ""
+    other_ext: str = ""
+    email: str = ""
+    direct_email: str = ""
+    email_notify: str = ""
+    send_email_confirmations: bool = False
+    default_screen: str = DefaultScreen.DASHBOARD.value
+    provider_id: int | None = None
+    service_location_id: int | None = None
+    user_type: str = UserType.STAFF.value
+    outage_email: str = ""
+    outage_mobile: str = ""
+    active: bool = True
+    webservice_only: bool = False
+    login_locked: bool = False
+    # Form-only: blank means "leave the password as it is".
+    new_password: str = dataclasses.field(default="", repr=False)
+    retype_password: str = dataclasses.field(default="", repr=False)
+
+    def for_copy(self) -> UserFields:
+        """A new user's fields taken from this one: settings kept, identity and secrets not."""
+        blank = UserFields()
+        values = {
+            field.name: getattr(self if field.copy is Copy.COPIED else blank, field.name)
+            for field in USER_FIELDS
+        }
+        return UserFields(**values)
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user as read from the database, with the version its save must match."""
+
+    pk: int
+    version: int
+    fields: UserFields
+    updated_by: str
+    updated_at: datetime
+    created_at: datetime
+
+    @property
+    def list_name(self) -> str:
+        return f"{self.fields.last_name}, {self.fields.first_name}"
+
+    @property
+    def heading(self) -> str:
+        """How the editor titles this user: "Fox, Kimberly (kimberly)"."""
+        return f"{self.list_name} ({self.fields.user_id})"
+
+
+def _record(user: User) -> UserRecord:
+    values = {field.name: getattr(user, field.name) for field in USER_FIELDS}
+    return UserRecord(
+        pk=user.id,
+        version=user.version,
+        fields=UserFields(**values),
+        updated_by=user.updated_by,
+        updated_at=user.updated_at,
+        created_at=user.created_at,
+    )
+
+
+def clean_fields(form: UserFields, company: CompanyInfo, *, is_new: bool) -> UserFields:
+    """Every field of the form checked at once; raises ValidationError naming each bad field."""
+    errors: dict[str, str] = {}
+    clean = UserFields()
+
+    def take(name: str, check: Any, *args: Any) -> None:
+        try:
+            setattr(clean, name, check(getattr(form, name), *args))
+        except FieldProblem as problem:
+            errors[name] = str(problem)
+
+    take("user_id", clean_user_id)
+    for name in ("first_name", "last_name", "title"):
+        spec = FIELDS_BY_NAME[name]
+        take(name, clean_text, spec.label, spec.max_length, spec.required)
+    take("middle_initial", clean_middle_initial)
+    for name in ("email", "direct_email", "email_notify", "outage_email"):
+        take(name, clean_email)
+    for name in ("home_ext", "work_ext", "other_ext"):
+        take(name, clean_extension)
+    for phone, ext in (
+        ("home_phone", "home_ext"),
+        ("work_phone", "work_ext"),
+        ("other_phone", "other_ext"),
+        ("outage_mobile", ""),
+    ):
+        try:
+            number, typed_ext = clean_phone(getattr(form, phone), company.phone_region)
+        except FieldProblem as problem:
+            errors[phone] = str(problem)
+            continue
+        setattr(clean, phone, number)
+        if typed_ext and not ext:
+            errors[phone] = "A mobile number has no extension."
+        elif typed_ext and getattr(clean, ext) and getattr(clean, ext) != typed_ext:
+            errors[ext] = "The number typed has a different extension; keep one."
+        elif typed_ext:
+            setattr(clean, ext, typed_ext)
+
+    if form.default_screen not in {s.value for s in DefaultScreen}:
+        errors["default_screen"] = "Pick a Default Screen from the list."
+    clean.default_screen = form.default_screen
+    if form.user_type not in {t.value for t in UserType}:
+        errors["user_type"] = "Type is Provider, Staff or Other."
+    clean.user_type = form.user_type
+    for name in (
+        "send_email_confirmations",
+        "active",
+        "webservice_only",
+        "login_locked",
+        "provider_id",
+        "service_location_id",
+    ):
+        setattr(clean, name, getattr(form, name))
+
+    if is_new and not form.new_password:
+        errors["new_password"] = "A new user needs a password."
+    if form.new_password or form.retype_password:
+        if form.new_password != form.retype_password:
+            errors["retype_password"] = "The two passwords differ."
+        elif len(form.new_password) < PASSWORD_MIN:
+            errors["new_password"] = f"A password has at least {PASSWORD_MIN} characters."
+        elif len(form.new_password) > PASSWORD_MAX:
+            errors["new_password"] = f"A password has at most {PASSWORD_MAX} characters."
+    clean.new_password = form.new_password
+    clean.retype_password = form.retype_password
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+class UserService:
+    """Users of one company, in one session: the caller decides where the transaction ends."""
+
+    def __init__(
+        self,
+        session: Session,
+        company: CompanyInfo,
+        operator: str,
+        clock: Clock = utc_now,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self.session = session
+        self.company = company
+        self.operator = operator
+        self.clock = clock
+        self.hasher = hasher or owasp_hasher()
+
+    # Reading
+
+    def list_rows(self, *, active_only: bool = False) -> Sequence[UserRow]:
+        """The user list, in list order: one statement, only the columns the list shows."""
+        query = select(
+            User.id, User.user_id, User.last_name, User.first_name, User.active, User.login_locked
+        ).where(User.company_id == self.company.id)
+        if active_only:
+            query = query.where(User.active)
+        query = query.order_by(
+            func.lower(User.last_name), func.lower(User.first_name), User.user_id_key
+        )
+        return self.session.execute(query).tuples().all()  # type: ignore[return-value]
+
+    def get(self, pk: int) -> UserRecord:
+        """One user by row id, in one statement."""
+        return _record(self._load(pk))
+
+    def find(self, user_id: str) -> UserRecord:
+        """One user by User ID, whatever its case."""
+        user = self.session.scalar(
+            select(User).where(
+                User.company_id == self.company.id, User.user_id_key == user_id_key(user_id)
+            )
+        )
+        if user is None:
+            raise NotFoundError(f"There is no user {user_id!r} in {self.company.code}.")
+        return _record(user)
+
+    def _load(self, pk: int) -> User:
+        user = self.session.get(User, pk)
+        if user is None or user.company_id != self.company.id:
+            raise NotFoundError(f"User #{pk} does not exist in {self.company.code}.")
+        return user
+
+    # Checking
+
+    def check(self, form: UserFields, pk: int | None = None) -> UserFields:
+        """Validate the form as a save would, including a User ID taken by someone else."""
+        clean = clean_fields(form, self.company, is_new=pk is None)
+        errors: dict[str, str] = {}
+        taken = self.session.scalar(
+            select(User.user_id).where(
+                User.company_id == self.company.id,
+                User.user_id_key == user_id_key(clean.user_id),
+                User.id != (pk or 0),
+            )
+        )
+        if taken is not None:
+            errors["user_id"] = f"The User ID {taken!r} is already taken in this company."
+        self._check_reference(errors, "provider_id", Provider, clean.provider_id)
+        self._check_reference(
+            errors, "service_location_id", ServiceLocation, clean.service_location_id
+        )
+        if errors:
+            raise ValidationError(errors)
+        return clean
+
+    def _check_reference(
+        self,
+        errors: dict[str, str],
+        name: str,
+        model: type[Provider] | type[ServiceLocation],
+        ref: int | None,
+    ) -> None:
+        if ref is None:
+            return
+        owner = self.session.scalar(select(model.company_id).where(model.id == ref))
+        if owner != self.company.id:
+            errors[name] = f"That {FIELDS_BY_NAME[name].label} no longer exists; pick another."
+
+    # Writing
+
+    def create(self, form: UserFields, *, copied_from: int | None = None) -> UserRecord:
+        """Add a user; with ``copied_from``, audited as a copy of that user."""
+        clean = self.check(form)
+        now = self.clock()
+        user = User(
+            company_id=self.company.id,
+            user_id_key=user_id_key(clean.user_id),
+            password_hash=hash_password(self.hasher, clean.new_password),
+            password_changed_at=now,
+            created_at=now,
+            updated_at=now,
+            updated_by=self.operator,
+        )
+        for field in USER_FIELDS:
+            setattr(user, field.name, getattr(clean, field.name))
+        self.session.add(user)
+        changes: list[dict[str, Any]] = []
+        action = "user.created"
+        if copied_from is not None:
+            source = self._load(copied_from)
+            action = "user.copied"
+            changes.append({"field": "copied_from", "before": None, "after": source.user_id})
+        changes += [
+            {"field": f.name, "before": None, "after": getattr(clean, f.name)}
+            for f in USER_FIELDS
+            if getattr(clean, f.name) not in ("", None)
+        ]
+        changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
+        self._flush(user)
+        audit.record(
+            self.session,
+            at=now,
+            operator=self.operator,
+            company_id=self.company.id,
+            user_pk=user.id,
+            action=action,
+            changes=changes,
+        )
+        return _record(user)
+
+    def copy_from(self, source_pk: int) -> UserFields:
+        """The form Copy User starts from: the source user's settings, no identity, no secrets."""
+        return self.get(source_pk).fields.for_copy()
+
+    def update(self, pk: int, form: UserFields, expected_version: int) -> UserRecord:
+        """Save the User section; refuses with ConflictError if someone saved it meanwhile."""
+        user = self._load(pk)
+        if user.version != expected_version:
+            raise ConflictError(user.updated_by, user.updated_at)
+        clean = clean_fields(form, self.company, is_new=False)
+        if user_id_key(clean.user_id) != user.user_id_key or self._references_changed(user, clean):
+            clean = self.check(form, pk)
+        changes = [
+            {"field": f.name, "before": getattr(user, f.name), "after": getattr(clean, f.name)}
+            for f in USER_FIELDS
+            if getattr(user, f.name) != getattr(clean, f.name)
+        ]
+        now = self.clock()
+        if clean.new_password:
+            user.password_hash = hash_password(self.hasher, clean.new_password)
+            user.password_changed_at = now
+            changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
+        if not changes:
+            return _record(user)
+        for field in USER_FIELDS:
+            setattr(user, field.name, getattr(clean, field.name))
+        user.user_id_key = user_id_key(clean.user_id)
+        self._touch(user, now)
+        self._flush(user)
+        audit.record(
+            self.session,
+            at=now,
+            operator=self.operator,
+            company_id=self.company.id,
+            user_pk=user.id,
+            action="user.updated",
+            changes=changes,
+        )
+        return _record(user)
+
+    def set_active(self, pk: int, active: bool, expected_version: int | None = None) -> UserRecord:
+        """Activate or deactivate; users are never deleted, so their records stay."""
+        user = self._load(pk)
+        if expected_version is not None and user.version != expected_version:
+            raise ConflictError(user.updated_by, user.updated_at)
+        if user.active == active:
+            return _record(user)
+        now = self.clock()
+        user.active = active
+        self._touch(user, now)
+        self._flush(user)
+        audit.record(
+            self.session,
+            at=now,
+            operator=self.operator,
+            company_id=self.company.id,
+            user_pk=user.id,
+            action="user.activated" if active else "user.deactivated",
+            changes=[{"field": "active", "before": not active, "after": active}],
+        )
+        return _record(user)
+
+    def _references_changed(self, user: User, clean: UserFields) -> bool:
+        return (user.provider_id, user.service_location_id) != (
+            clean.provider_id,
+            clean.service_location_id,
+        )
+
+    def _touch(self, user: User, now: datetime) -> None:
+        user.updated_at = now
+        user.updated_by = self.operator
+
+    def _flush(self, user: User) -> None:
+        try:
+            self.session.flush()
+        except StaleDataError as exc:
+            raise ConflictError(None, None) from exc
+        except IntegrityError as exc:
+            if "user_id_key" in str(exc.orig):
+                raise ValidationError(
+                    {"user_id": f"The User ID {user.user_id!r} is already taken in this company."}
+                ) from exc
+            raise

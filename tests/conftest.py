@@ -1,0 +1,147 @@
+"""Fixtures: a database per backend, a rolled-back transaction per test, a fixed clock."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Connection, Engine, MetaData
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app.db import Database, make_engine, upgrade  # noqa: E402
+from app.models import Provider, ServiceLocation  # noqa: E402
+from app.practice import CompanyInfo, create_company  # noqa: E402
+
+SERVER_URL_VARIABLES = {
+    "postgresql": "USERSETUP_TEST_POSTGRESQL_URL",
+    "mariadb": "USERSETUP_TEST_MARIADB_URL",
+}
+NOW = datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
+
+
+class FixedClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _scratch_database(url: str) -> tuple[str, str]:
+    """Create an empty database beside the one configured, so runs never meet."""
+    parsed = make_url(url)
+    name = f"usersetup_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url)
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if parsed.get_backend_name() == "postgresql":
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            else:
+                conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    finally:
+        admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_database(url: str, name: str) -> None:
+    admin = make_engine(url)
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if make_url(url).get_backend_name() == "postgresql":
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            else:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql", "mariadb"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """An empty database of each backend; servers are skipped, saying why, when not configured."""
+    backend = request.param
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'usersetup.sqlite3'}"
+        return
+    variable = SERVER_URL_VARIABLES[backend]
+    server_url = os.environ.get(variable)
+    if not server_url:
+        pytest.skip(f"{backend} tests skipped: set {variable} to a test database URL to run them")
+    url, name = _scratch_database(server_url)
+    yield url
+    _drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """The database of this backend, upgraded to the current schema by the real migrations."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """One connection whose outer transaction is rolled back after the test."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        outer.rollback()
+
+
+@pytest.fixture
+def database(connection: Connection) -> Database:
+    """What the window and the CLI use: every transaction is a savepoint in the test's one."""
+    sessions = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    return Database(sessions, "test database")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def company(database: Database) -> CompanyInfo:
+    """Company "valley" with two providers and two service locations."""
+    with database.transaction() as session:
+        info = create_company(session, "valley", "Valley Family Medicine", "America/New_York")
+        session.add_all(
+            [
+                Provider(
+                    company_id=info.id,
+                    last_name="Armstrong",
+                    first_name="Stephen",
+                    credentials="PT",
+                ),
+                Provider(
+                    company_id=info.id, last_name="Hynes", first_name="Patrick", credentials="MD"
+                ),
+                ServiceLocation(company_id=info.id, name="Family First Physicians"),
+                ServiceLocation(company_id=info.id, name="Valley Main Clinic"),
+            ]
+        )
+    return info
+
+
+@pytest.fixture(autouse=True)
+def fail_on_logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A warning or error logged during a test fails it unless the test cleared it."""
+    caplog.set_level(logging.WARNING)
+    yield
+    unexpected = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
+    if unexpected:
+        pytest.fail("unexpected log records: " + "; ".join(r.getMessage() for r in unexpected))
