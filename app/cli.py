@@ -202,11 +202,9 @@ def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO
             keys = ("user_id", "last_name", "first_name", "active", "login_locked")
             print(json.dumps([dict(zip(keys, row[1:], strict=True)) for row in rows], indent=2))
         else:
-            for row in rows:
-                marks = ("" if row.active else " [inactive]") + (
-                    " [locked]" if row.login_locked else ""
-                )
-                print(f"{row.last_name}, {row.first_name} ({row.user_id}){marks}")
+            for _pk, user_id, last, first, active, locked in rows:
+                marks = ("" if active else " [inactive]") + (" [locked]" if locked else "")
+                print(f"{last}, {first} ({user_id}){marks}")
         return EXIT_OK
     if command == "show":
         record = service.find(args.user_id)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -36,7 +36,7 @@ from app.validation import (
 PASSWORD_MAX = 256
 
 # The columns of the user list: id, User ID, last, first, active, locked.
-UserRow = Row[tuple[int, str, str, str, bool, bool]]
+UserRow = tuple[int, str, str, str, bool, bool]
 
 
 @dataclass
@@ -214,7 +214,8 @@ class UserService:
         query = query.order_by(
             func.lower(User.last_name), func.lower(User.first_name), User.user_id_key
         )
-        return self.session.execute(query).tuples().all()  # type: ignore[return-value]
+        # Result.tuples() is deprecated in SQLAlchemy 2.1: rows are tuples already.
+        return self.session.execute(query).all()
 
     def get(self, pk: int) -> UserRecord:
         """One user by row id, in one statement."""
@@ -239,23 +240,32 @@ class UserService:
 
     # Checking
 
-    def check(self, form: UserFields, pk: int | None = None) -> UserFields:
-        """Validate the form as a save would, including a User ID taken by someone else."""
+    def check(
+        self, form: UserFields, pk: int | None = None, current: UserFields | None = None
+    ) -> UserFields:
+        """Validate the form as a save would, including a User ID taken by someone else.
+
+        With ``current`` (the user as loaded), the database is asked only about values that
+        changed, so checking an unchanged User ID costs no statement.
+        """
         clean = clean_fields(form, self.company, is_new=pk is None)
         errors: dict[str, str] = {}
-        taken = self.session.scalar(
-            select(User.user_id).where(
-                User.company_id == self.company.id,
-                User.user_id_key == user_id_key(clean.user_id),
-                User.id != (pk or 0),
+        if current is None or user_id_key(clean.user_id) != user_id_key(current.user_id):
+            taken = self.session.scalar(
+                select(User.user_id).where(
+                    User.company_id == self.company.id,
+                    User.user_id_key == user_id_key(clean.user_id),
+                    User.id != (pk or 0),
+                )
             )
-        )
-        if taken is not None:
-            errors["user_id"] = f"The User ID {taken!r} is already taken in this company."
-        self._check_reference(errors, "provider_id", Provider, clean.provider_id)
-        self._check_reference(
-            errors, "service_location_id", ServiceLocation, clean.service_location_id
-        )
+            if taken is not None:
+                errors["user_id"] = f"The User ID {taken!r} is already taken in this company."
+        if current is None or clean.provider_id != current.provider_id:
+            self._check_reference(errors, "provider_id", Provider, clean.provider_id)
+        if current is None or clean.service_location_id != current.service_location_id:
+            self._check_reference(
+                errors, "service_location_id", ServiceLocation, clean.service_location_id
+            )
         if errors:
             raise ValidationError(errors)
         return clean
@@ -324,9 +334,7 @@ class UserService:
         user = self._load(pk)
         if user.version != expected_version:
             raise ConflictError(user.updated_by, user.updated_at)
-        clean = clean_fields(form, self.company, is_new=False)
-        if user_id_key(clean.user_id) != user.user_id_key or self._references_changed(user, clean):
-            clean = self.check(form, pk)
+        clean = self.check(form, pk, current=_record(user).fields)
         changes = [
             {"field": f.name, "before": getattr(user, f.name), "after": getattr(clean, f.name)}
             for f in USER_FIELDS
@@ -376,12 +384,6 @@ class UserService:
             changes=[{"field": "active", "before": not active, "after": active}],
         )
         return _record(user)
-
-    def _references_changed(self, user: User, clean: UserFields) -> bool:
-        return (user.provider_id, user.service_location_id) != (
-            clean.provider_id,
-            clean.service_location_id,
-        )
 
     def _touch(self, user: User, now: datetime) -> None:
         user.updated_at = now

@@ -1,0 +1,73 @@
+"""Save screenshots of the window and each section to docs/ (offscreen, no display needed).
+
+Run: python docs/screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtWidgets import QApplication, QLineEdit  # noqa: E402
+
+from app.db import Database, DatabaseLocation, open_database  # noqa: E402
+from app.demo import create_demo_practice  # noqa: E402
+from ui.main import build_window  # noqa: E402
+from ui.pages import SECTION_PAGES  # noqa: E402
+
+DOCS = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as folder:
+        location = DatabaseLocation(f"sqlite:///{folder}/demo.sqlite3", "screenshots")
+        engine = open_database(location)
+        database = Database.for_engine(engine, "SQLite demo.sqlite3")
+        operator = "mreyes (Reyes, Maria)"
+        with database.transaction() as session:
+            create_demo_practice(session, operator)
+        window = build_window(database, "valley", operator)
+        window.resize(1180, 800)
+        window.show()
+        with database.transaction() as session:
+            kimberly = window.context.users(session).find("kimberly")
+        window.select_user(kimberly.pk)
+        app.processEvents()
+        window.grab().save(str(DOCS / "window.png"))
+        for page_class in SECTION_PAGES:
+            window.show_section(page_class.section)
+            app.processEvents()
+            name = page_class.section.lower().replace(" ", "-")
+            window.grab().save(str(DOCS / f"section-{name}.png"))
+        # What bad input looks like: the messages sit beside the fields.
+        window.new_user()
+        page = window.page("User")
+        for label, text in (
+            ("User ID", "Kimberly"),
+            ("First Name", "Dana"),
+            ("M.I.", "JR"),
+            ("Email", "dana@"),
+            ("Work", "555-12"),
+            ("New Password", "correct horse battery"),
+            ("ReType", "correct horse"),
+        ):
+            field = next(w for w in page.findChildren(QLineEdit) if w.accessibleName() == label)
+            field.setText(text)
+        window.save()
+        app.processEvents()
+        window.grab().save(str(DOCS / "bad-input.png"))
+        window.page("User").load(window.subject)  # discard, so closing asks nothing
+        window.subject = None
+        window.close()
+        engine.dispose()
+    print(f"Screenshots saved in {DOCS}")
+
+
+if __name__ == "__main__":
+    main()

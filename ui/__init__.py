@@ -1,0 +1,1 @@
+"""Thin Qt adapters over app/: item models, widgets, dialogs."""

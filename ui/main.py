@@ -1,0 +1,91 @@
+"""Start the window: open the database, find the company, show User Setup."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from types import TracebackType
+
+import platformdirs
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app import audit
+from app.clock import utc_now
+from app.db import APP_NAME, Database, DatabaseLocation, open_database
+from app.demo import create_demo_practice
+from app.errors import UserSetupError
+from app.practice import load_company, provider_choices, service_location_choices
+from ui.pages.base import PracticeContext
+from ui.window import UserSetupWindow
+
+log = logging.getLogger("usersetup")
+EXIT_DATABASE = 3
+
+
+def _configure_logging() -> Path:
+    """Bugs go to a log file the practice's support can be sent; nothing secret is logged."""
+    folder = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "usersetup.log"
+    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+    return path
+
+
+def _report_bug(log_path: Path) -> None:
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        log.error("Unexpected error:\n%s", "".join(traceback.format_exception(kind, error, tb)))
+        if QApplication.instance() is not None:
+            QMessageBox.critical(
+                None,
+                "Something went wrong",
+                "UserSetup met an error it did not expect; nothing more was saved. "
+                f"The details are in {log_path}; please send that file to support.",
+            )
+
+    sys.excepthook = hook
+
+
+def build_window(database: Database, company_code: str | None, operator: str) -> UserSetupWindow:
+    """The window on a company: its pick lists are read once, here."""
+    with database.transaction() as session:
+        company = load_company(session, company_code)
+        context = PracticeContext(
+            company=company,
+            operator=operator,
+            clock=utc_now,
+            providers=tuple(provider_choices(session, company)),
+            service_locations=tuple(service_location_choices(session, company)),
+        )
+    return UserSetupWindow(database, context)
+
+
+def run_window(location: DatabaseLocation, company_code: str | None, demo: bool) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    log_path = _configure_logging()
+    _report_bug(log_path)
+    # Until sign-in arrives, the operator is whoever is signed in to this computer.
+    operator = audit.system_operator("User Setup")
+    try:
+        engine = open_database(location)
+        database = Database.for_engine(engine, location.describe())
+        if demo:
+            with database.transaction() as session:
+                result = create_demo_practice(session, operator)
+            from app.cli import print_demo_result
+
+            print_demo_result(result, location.describe())
+            company_code = company_code or result.company.code
+        window = build_window(database, company_code, operator)
+    except UserSetupError as exc:
+        QMessageBox.critical(None, "UserSetup cannot start", str(exc))
+        return EXIT_DATABASE
+    window.show()
+    return app.exec()

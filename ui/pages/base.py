@@ -1,0 +1,73 @@
+"""The page protocol: the window loads pages lazily, checks them all, then saves all at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.practice import Choice, CompanyInfo
+from app.users import UserRecord, UserService
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whom the pages edit: a saved user, or a new one (optionally copied from another)."""
+
+    record: UserRecord | None
+    copied_from: UserRecord | None = None
+
+    @property
+    def is_new(self) -> bool:
+        return self.record is None
+
+
+@dataclass(frozen=True)
+class PracticeContext:
+    """What every page may need: the company, its pick lists, who is operating, the clock."""
+
+    company: CompanyInfo
+    operator: str
+    clock: Clock
+    providers: tuple[Choice, ...] = ()
+    service_locations: tuple[Choice, ...] = ()
+
+    def users(self, session: Session) -> UserService:
+        return UserService(session, self.company, self.operator, self.clock)
+
+
+class SectionPage(QWidget):
+    """One section of the editor.
+
+    load() fills the page from the subject; check() validates without writing, shows its
+    messages beside the fields and raises ValidationError; save() writes in the caller's
+    transaction and returns the saved user, if it saved one.
+    """
+
+    section: ClassVar[str]
+    edited = Signal()
+
+    def __init__(self, context: PracticeContext) -> None:
+        super().__init__()
+        self.context = context
+
+    def load(self, subject: Subject) -> None:
+        raise NotImplementedError
+
+    def is_dirty(self) -> bool:
+        raise NotImplementedError
+
+    def check(self, session: Session, subject: Subject) -> None:
+        raise NotImplementedError
+
+    def save(self, session: Session, subject: Subject) -> UserRecord | None:
+        raise NotImplementedError
+
+    def show_errors(self, errors: Mapping[str, str]) -> bool:
+        """Show the messages that belong here; True if any did."""
+        raise NotImplementedError

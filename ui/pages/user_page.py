@@ -1,0 +1,269 @@
+"""The User section: identity, password, contact, communication and account flags."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.errors import ValidationError
+from app.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Kind
+from app.models import DefaultScreen, UserType
+from app.practice import Choice
+from app.users import UserFields, UserRecord, clean_fields
+from app.validation import display_phone
+from ui.form import FieldErrors, caption
+from ui.pages.base import PracticeContext, SectionPage, Subject
+
+NO_CHOICE = "(none)"
+LABELS = {f.name: f.label for f in (*USER_FIELDS, *PASSWORD_FIELDS)}
+PHONES = tuple(f.name for f in USER_FIELDS if f.kind is Kind.PHONE)
+
+
+def _choice_box(choices: tuple[Choice, ...], *, searchable: bool) -> QComboBox:
+    box = QComboBox()
+    box.addItem(NO_CHOICE, None)
+    for choice in choices:
+        box.addItem(choice.label, choice.id)
+    if searchable:
+        box.setEditable(True)
+        box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        completer = QCompleter(box.model(), box)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        box.setCompleter(completer)
+    return box
+
+
+class UserPage(SectionPage):
+    section: ClassVar[str] = "User"
+
+    def __init__(self, context: PracticeContext) -> None:
+        super().__init__(context)
+        self.errors = FieldErrors()
+        self.texts: dict[str, QLineEdit] = {}
+        self.flags: dict[str, QCheckBox] = {}
+        self.choices: dict[str, QComboBox] = {}
+        self._loaded = UserFields()
+
+        outer = QVBoxLayout(self)
+        outer.addLayout(self._identity_grid())
+        outer.addWidget(self._contact_group())
+        outer.addWidget(self._communication_group())
+        outer.addLayout(self._settings_grid())
+        outer.addWidget(self._outage_group())
+        outer.addLayout(self._flags_row())
+        outer.addStretch(1)
+
+        for line in self.texts.values():
+            line.textEdited.connect(self.edited)
+        for flag in self.flags.values():
+            flag.toggled.connect(self.edited)
+        for box in self.choices.values():
+            box.currentIndexChanged.connect(self.edited)
+            if box.isEditable():
+                box.editTextChanged.connect(self.edited)
+
+    # Building
+
+    def _line(self, name: str, *, width: int = 0) -> QLineEdit:
+        line = QLineEdit()
+        line.setObjectName(name)
+        spec = FIELDS_BY_NAME.get(name)
+        if spec is not None and spec.kind is not Kind.PHONE and spec.max_length:
+            line.setMaxLength(spec.max_length + 20)  # the check, not the box, says what is too long
+        if width:
+            line.setMaximumWidth(width)
+        self.texts[name] = line
+        return line
+
+    def _place(
+        self, grid: QGridLayout, name: str, widget: QWidget, row: int, column: int, span: int = 1
+    ) -> None:
+        """A label, its input, and under the input the place for its error message."""
+        grid.addWidget(caption(LABELS[name], widget), 2 * row, column, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(widget, 2 * row, column + 1, 1, span)
+        self.errors.add(grid, name, widget, 2 * row + 1, column + 1, span)
+
+    def _identity_grid(self) -> QGridLayout:
+        grid = QGridLayout()
+        self._place(grid, "user_id", self._line("user_id"), 0, 0)
+        company = QLineEdit(self.context.company.code)
+        company.setReadOnly(True)
+        company.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        company.setStyleSheet("background: palette(window);")  # looks as read-only as it is
+        grid.addWidget(caption("Company", company), 0, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(company, 0, 3)
+        self.company_box = company
+        self._place(grid, "first_name", self._line("first_name"), 1, 0)
+        self._place(grid, "middle_initial", self._line("middle_initial", width=48), 1, 2)
+        self._place(grid, "last_name", self._line("last_name"), 2, 0)
+        self._place(grid, "title", self._line("title"), 2, 2)
+        for name in ("new_password", "retype_password"):
+            self._line(name).setEchoMode(QLineEdit.EchoMode.Password)
+        self._place(grid, "new_password", self.texts["new_password"], 3, 0)
+        self._place(grid, "retype_password", self.texts["retype_password"], 3, 2)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(3, 2)
+        return grid
+
+    def _contact_group(self) -> QGroupBox:
+        group = QGroupBox("Contact Information")
+        group.setAccessibleName("Contact Information")
+        grid = QGridLayout(group)
+        for row, (phone, ext) in enumerate(
+            (("home_phone", "home_ext"), ("work_phone", "work_ext"), ("other_phone", "other_ext"))
+        ):
+            self._place(grid, phone, self._line(phone), row, 0)
+            self._place(grid, ext, self._line(ext, width=80), row, 2)
+        self._place(grid, "email", self._line("email"), 3, 0, span=3)
+        self._place(grid, "direct_email", self._line("direct_email"), 4, 0, span=3)
+        grid.setColumnStretch(1, 1)
+        return group
+
+    def _communication_group(self) -> QGroupBox:
+        group = QGroupBox("Communication")
+        group.setAccessibleName("Communication")
+        grid = QGridLayout(group)
+        self._place(grid, "email_notify", self._line("email_notify"), 0, 0)
+        confirm = QCheckBox(LABELS["send_email_confirmations"])
+        confirm.setAccessibleName(LABELS["send_email_confirmations"])
+        self.flags["send_email_confirmations"] = confirm
+        grid.addWidget(confirm, 0, 2)
+        grid.setColumnStretch(1, 1)
+        return group
+
+    def _settings_grid(self) -> QGridLayout:
+        grid = QGridLayout()
+        screens = QComboBox()
+        for screen in DefaultScreen:
+            screens.addItem(screen.value, screen.value)
+        types = QComboBox()
+        for kind in UserType:
+            types.addItem(kind.value, kind.value)
+        self.choices = {
+            "default_screen": screens,
+            "provider_id": _choice_box(self.context.providers, searchable=True),
+            "service_location_id": _choice_box(self.context.service_locations, searchable=False),
+            "user_type": types,
+        }
+        search = self.choices["provider_id"].lineEdit()
+        assert search is not None
+        search.setPlaceholderText("Type to search providers")
+        self._place(grid, "default_screen", screens, 0, 0)
+        self._place(grid, "user_type", types, 0, 2)
+        self._place(grid, "provider_id", self.choices["provider_id"], 1, 0, span=3)
+        self._place(grid, "service_location_id", self.choices["service_location_id"], 2, 0, span=3)
+        grid.setColumnStretch(1, 1)
+        return grid
+
+    def _outage_group(self) -> QGroupBox:
+        title = "Contact info for updates, maintenance and/or system outages"
+        group = QGroupBox(title)
+        group.setAccessibleName(title)
+        grid = QGridLayout(group)
+        self._place(grid, "outage_email", self._line("outage_email"), 0, 0)
+        self._place(grid, "outage_mobile", self._line("outage_mobile"), 0, 2)
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(3, 1)
+        return group
+
+    def _flags_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for name in ("active", "webservice_only", "login_locked"):
+            box = QCheckBox(LABELS[name])
+            box.setAccessibleName(LABELS[name])
+            self.flags[name] = box
+            row.addWidget(box)
+        row.addStretch(1)
+        return row
+
+    # The page protocol
+
+    def load(self, subject: Subject) -> None:
+        if subject.record is not None:
+            fields = subject.record.fields
+        elif subject.copied_from is not None:
+            fields = subject.copied_from.fields.for_copy()
+        else:
+            fields = UserFields()
+        region = self.context.company.phone_region
+        for name, line in self.texts.items():
+            value = getattr(fields, name)
+            line.setText(display_phone(value, region) if name in PHONES else value)
+        for name, box in self.flags.items():
+            box.setChecked(bool(getattr(fields, name)))
+        for name, combo in self.choices.items():
+            index = combo.findData(getattr(fields, name))
+            combo.setCurrentIndex(max(index, 0))
+        placeholder = "Required" if subject.is_new else "Leave blank to keep the password"
+        self.texts["new_password"].setPlaceholderText(placeholder)
+        self.errors.clear()
+        self._loaded = self.collect()
+
+    def collect(self) -> UserFields:
+        """The form as typed."""
+        fields = UserFields()
+        for name, line in self.texts.items():
+            setattr(fields, name, line.text())
+        for name, box in self.flags.items():
+            setattr(fields, name, box.isChecked())
+        for name, combo in self.choices.items():
+            setattr(fields, name, combo.currentData())
+        return fields
+
+    def is_dirty(self) -> bool:
+        return self.collect() != self._loaded
+
+    def check(self, session: Session, subject: Subject) -> None:
+        """Every field checked as a save would; the messages are shown beside the fields."""
+        errors: dict[str, str] = {}
+        provider = self.choices["provider_id"]
+        typed = provider.currentText().strip()
+        if provider.isEditable() and typed and provider.findText(typed) < 0:
+            errors["provider_id"] = "Pick a provider from the list, or (none)."
+        form = self.collect()
+        try:
+            clean_fields(form, self.context.company, is_new=subject.is_new)
+            if not errors:  # the database is asked only about a form that is otherwise right
+                record = subject.record
+                self.context.users(session).check(
+                    form, record.pk if record else None, record.fields if record else None
+                )
+        except ValidationError as exc:
+            errors = {**exc.errors, **errors}
+        self.show_errors(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, session: Session, subject: Subject) -> UserRecord | None:
+        users = self.context.users(session)
+        form = self.collect()
+        if subject.record is None:
+            copied = subject.copied_from.pk if subject.copied_from else None
+            return users.create(form, copied_from=copied)
+        return users.update(subject.record.pk, form, subject.record.version)
+
+    def show_errors(self, errors: Mapping[str, str]) -> bool:
+        mine = {name: message for name, message in errors.items() if self.errors.owns(name)}
+        first = self.errors.show(mine)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+        return bool(mine)
+
+    def focus_first_field(self) -> None:
+        self.texts["user_id"].setFocus(Qt.FocusReason.OtherFocusReason)

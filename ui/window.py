@@ -1,0 +1,523 @@
+"""The User Setup window: users on the left, the editor in the middle, sections on the right."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.errors import (
+    ConflictError,
+    DatabaseUnavailableError,
+    UserSetupError,
+    ValidationError,
+)
+from app.users import UserRecord
+from ui import dialogs
+from ui.icons import icon
+from ui.pages import SECTION_PAGES
+from ui.pages.base import PracticeContext, SectionPage, Subject
+from ui.user_list import UserListModel
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _heading_label(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.15)
+    label.setFont(font)
+    return label
+
+
+class UserSetupWindow(QMainWindow):
+    """Edits the users of one company. Every save is one transaction over all loaded pages."""
+
+    saved = Signal(int)  # the user's row id, after a save has been committed
+    subject_loaded = Signal()
+
+    def __init__(self, database: Database, context: PracticeContext) -> None:
+        super().__init__()
+        self.database = database
+        self.context = context
+        self.subject: Subject | None = None
+        self.pages: dict[str, SectionPage] = {}
+        self.setWindowTitle(f"User Setup - {context.company.name} ({context.company.code})")
+        self.setWindowIcon(icon("app"))
+        self.resize(1180, 760)
+
+        self.model = UserListModel(self)
+        self._build_actions()
+        self._build_body()
+        self._build_status_bar()
+        self.load_users()
+
+    # Building
+
+    def _action(
+        self,
+        text: str,
+        icon_name: str,
+        tip: str,
+        slot: Callable[[], object],
+        keys: QKeySequence | None,
+    ) -> QAction:
+        action = QAction(icon(icon_name), text, self)
+        action.setToolTip(
+            f"{tip} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})" if keys else tip
+        )
+        if keys is not None:
+            action.setShortcut(keys)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        toolbar = QToolBar("Actions")
+        toolbar.setObjectName("actions")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        self.addToolBar(toolbar)
+        self.new_action = self._action(
+            "New User", "user-new", "Add a user with an empty form", self.new_user,
+            QKeySequence(QKeySequence.StandardKey.New),
+        )  # fmt: skip
+        self.copy_action = self._action(
+            "Copy User", "user-copy",
+            "Add a user with the settings of the selected user (recommended)", self.copy_user, None,
+        )  # fmt: skip
+        self.save_action = self._action(
+            "Save", "save", "Save all changes to this user", self.save,
+            QKeySequence(QKeySequence.StandardKey.Save),
+        )  # fmt: skip
+        self.active_action = self._action(
+            "Deactivate", "user-deactivate",
+            "Deactivate the selected user (users are never deleted)", self.toggle_active, None,
+        )  # fmt: skip
+        self.refresh_action = self._action(
+            "Refresh", "refresh", "Reload the user list and this user from the database",
+            self.refresh, QKeySequence(QKeySequence.StandardKey.Refresh),
+        )  # fmt: skip
+        for action in (self.new_action, self.copy_action, self.save_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.active_action)
+        toolbar.addAction(self.refresh_action)
+        find = QAction("Find User", self)
+        find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        find.triggered.connect(self.focus_search)
+        self.addAction(find)
+
+    def _build_body(self) -> None:
+        splitter = QSplitter()
+        splitter.addWidget(self._build_user_panel())
+        splitter.addWidget(self._build_editor())
+        splitter.addWidget(self._build_section_panel())
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 0)
+        splitter.setSizes([290, 700, 170])
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+    def _build_user_panel(self) -> QWidget:
+        panel = QWidget()
+        panel.setObjectName("user_panel")
+        layout = QVBoxLayout(panel)
+        layout.addWidget(_heading_label("Users"))
+        top = QHBoxLayout()
+        self.active_only = QCheckBox("Active")
+        self.active_only.setAccessibleName("Active")
+        self.active_only.setToolTip("Show only active users")
+        self.active_only.setChecked(True)
+        self.active_only.toggled.connect(self._on_active_only)
+        top.addWidget(self.active_only)
+        top.addStretch(1)
+        self.count_label = QLabel()
+        top.addWidget(self.count_label)
+        layout.addLayout(top)
+        self.search = QLineEdit()
+        self.search.setAccessibleName("Search")
+        self.search.setPlaceholderText("Search by name or User ID")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._on_search)
+        self.search.returnPressed.connect(self._on_search_enter)
+        self.search.installEventFilter(self)
+        layout.addWidget(self.search)
+        self.user_view = QListView()
+        self.user_view.setAccessibleName("Users")
+        self.user_view.setModel(self.model)
+        self.user_view.setIconSize(QSize(16, 16))
+        self.user_view.setUniformItemSizes(True)  # one row height: fast with 100,000 users
+        self.user_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.user_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.user_view.selectionModel().currentRowChanged.connect(self._on_current_row)
+        layout.addWidget(self.user_view, 1)
+        return panel
+
+    def _build_editor(self) -> QWidget:
+        editor = QWidget()
+        layout = QVBoxLayout(editor)
+        self.heading = _heading_label("")
+        self.heading.setObjectName("heading")
+        layout.addWidget(self.heading)
+        self.stack = QStackedWidget()
+        scroll = QScrollArea()
+        scroll.setWidget(self.stack)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        layout.addWidget(scroll, 1)
+        return editor
+
+    def _build_section_panel(self) -> QWidget:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.addWidget(_heading_label("Section"))
+        self.section_list = QListWidget()
+        self.section_list.setAccessibleName("Section")
+        for page_class in SECTION_PAGES:
+            self.section_list.addItem(page_class.section)
+        self.section_list.setCurrentRow(0)
+        self.section_list.currentRowChanged.connect(self._on_section)
+        layout.addWidget(self.section_list, 1)
+        return panel
+
+    def _build_status_bar(self) -> None:
+        self.operator_label = QLabel(f"Current User - {self.context.operator}")
+        self.operator_label.setObjectName("operator")
+        self.database_label = QLabel(f"Database: {self.database.description}")
+        self.database_label.setObjectName("database")
+        self.statusBar().addWidget(self.operator_label)
+        self.statusBar().addPermanentWidget(self.database_label)
+
+    # Pages
+
+    def page(self, section: str) -> SectionPage:
+        """The page of a section, built the first time it is needed."""
+        if section not in self.pages:
+            page_class = next(p for p in SECTION_PAGES if p.section == section)
+            page = page_class(self.context)
+            page.edited.connect(self._update_actions)
+            self.pages[section] = page
+            self.stack.addWidget(page)
+            if self.subject is not None:
+                page.load(self.subject)
+        return self.pages[section]
+
+    def current_section(self) -> str:
+        return SECTION_PAGES[max(self.section_list.currentRow(), 0)].section
+
+    def _on_section(self, row: int) -> None:
+        if row >= 0:
+            self.stack.setCurrentWidget(self.page(SECTION_PAGES[row].section))
+            self._update_heading()
+
+    def show_section(self, section: str) -> None:
+        self.section_list.setCurrentRow([p.section for p in SECTION_PAGES].index(section))
+
+    def is_dirty(self) -> bool:
+        return self.subject is not None and (
+            self.subject.is_new or any(page.is_dirty() for page in self.pages.values())
+        )
+
+    # The user list
+
+    def load_users(self) -> None:
+        rows = self._read(lambda session: self.context.users(session).list_rows())
+        if rows is None:
+            return
+        self.model.set_rows(rows)
+        self._after_filter()
+
+    def _on_active_only(self, checked: bool) -> None:
+        self.model.set_active_only(checked)
+        self._after_filter()
+
+    def _on_search(self, text: str) -> None:
+        self.model.set_search(text)
+        self._after_filter()
+
+    def _on_search_enter(self) -> None:
+        if self.model.rowCount() > 0:
+            self._select_row(0)
+            self.user_view.setFocus()
+
+    def _after_filter(self) -> None:
+        """Keep the edited user selected when the filter still shows them."""
+        shown, total = self.model.rowCount(), self.model.total()
+        self.count_label.setText(f"{shown} of {total}" if shown != total else f"{total} users")
+        pk = self.subject.record.pk if self.subject and self.subject.record else None
+        row = self.model.row_of(pk) if pk is not None else None
+        selection = self.user_view.selectionModel()
+        selection.blockSignals(True)
+        if row is None:
+            selection.clear()
+        else:
+            index = self.model.index(row)
+            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self.user_view.scrollTo(index)
+        selection.blockSignals(False)
+        if self.subject is None and self.model.rowCount() > 0:
+            self._select_row(0)
+
+    def _select_row(self, row: int) -> None:
+        self.user_view.selectionModel().setCurrentIndex(
+            self.model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+
+    def select_user(self, pk: int) -> bool:
+        """Select a user in the list (as a click would); False if the filter hides them."""
+        row = self.model.row_of(pk)
+        if row is None:
+            return False
+        self._select_row(row)
+        return True
+
+    def _on_current_row(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        pk = self.model.pk_at(current.row())
+        if self.subject and self.subject.record and self.subject.record.pk == pk:
+            return
+        if not self._may_leave():
+            self._after_filter()  # put the selection back on the user being edited
+            return
+        self.open_user(pk)
+
+    def open_user(self, pk: int) -> None:
+        """Read one user (one statement) and show them in every loaded page."""
+        record = self._read(lambda session: self.context.users(session).get(pk))
+        if record is not None:
+            self._load_subject(Subject(record))
+
+    def _load_subject(self, subject: Subject) -> None:
+        self.subject = subject
+        self.page(self.current_section())
+        for page in self.pages.values():
+            page.load(subject)
+        self._after_filter()
+        self._update_heading()
+        self._update_actions()
+        self.subject_loaded.emit()
+
+    def _update_heading(self) -> None:
+        section, subject = self.current_section(), self.subject
+        if subject is None:
+            who = "no user selected"
+        elif subject.record is not None:
+            who = subject.record.heading + ("" if subject.record.fields.active else " - inactive")
+        elif subject.copied_from is not None:
+            who = f"New User (copy of {subject.copied_from.list_name})"
+        else:
+            who = "New User"
+        self.heading.setText(f"{section} - {who}")
+
+    def _update_actions(self) -> None:
+        record = self.subject.record if self.subject else None
+        self.copy_action.setEnabled(record is not None)
+        self.active_action.setEnabled(record is not None)
+        self.save_action.setEnabled(self.is_dirty())
+        active = record is None or record.fields.active
+        self.active_action.setText("Deactivate" if active else "Activate")
+        self.active_action.setIcon(icon("user-deactivate" if active else "user-activate"))
+        self.active_action.setToolTip(
+            "Deactivate the selected user (users are never deleted)"
+            if active
+            else "Activate the selected user again"
+        )
+
+    # Keyboard
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Up and Down in the search box move through the list, as in a type-ahead picker.
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.model.rowCount():
+                row = self.user_view.currentIndex().row()
+                step = 1 if event.key() == Qt.Key.Key_Down else -1
+                self._select_row(min(max(row + step, 0), self.model.rowCount() - 1))
+                return True
+        return super().eventFilter(watched, event)
+
+    # Actions
+
+    def new_user(self) -> None:
+        if self._may_leave():
+            self._start_new(Subject(None))
+
+    def copy_user(self) -> None:
+        if self.subject is None or self.subject.record is None:
+            return
+        source = self.subject.record
+        if self._may_leave():
+            self._start_new(Subject(None, copied_from=source))
+
+    def _start_new(self, subject: Subject) -> None:
+        self.user_view.selectionModel().clear()
+        self._load_subject(subject)
+        self.show_section(SECTION_PAGES[0].section)
+        user_page = self.page(SECTION_PAGES[0].section)
+        user_page.setFocus()
+        focus = getattr(user_page, "focus_first_field", None)
+        if focus is not None:
+            focus()
+        self.statusBar().showMessage(
+            "Enter the User ID, First and Last Name and a password, then Save.", 10000
+        )
+
+    def save(self) -> bool:
+        """Check every loaded page, then save them all in one transaction. True if saved."""
+        subject = self.subject
+        if subject is None:
+            return True
+        pages = [self.pages[p.section] for p in SECTION_PAGES if p.section in self.pages]
+        failed: SectionPage | None = None
+        try:
+            with self.database.transaction() as session:
+                failed = self._check_pages(session, pages, subject)
+                if failed is None:
+                    record = self._save_pages(session, pages, subject)
+        except ValidationError as exc:
+            for page in pages:
+                if page.show_errors(exc.errors):
+                    self._show_failed_page(page)
+                    break
+            return False
+        except ConflictError as exc:
+            if dialogs.ask_reload_after_conflict(self, str(exc)) and subject.record is not None:
+                self.open_user(subject.record.pk)
+            return False
+        except UserSetupError as exc:
+            dialogs.tell(self, "Not saved", str(exc))
+            return False
+        if failed is not None:
+            self._show_failed_page(failed)
+            return False
+        self._after_save(record)
+        self.statusBar().showMessage(f"Saved {record.heading}.", 10000)
+        return True
+
+    def _check_pages(
+        self, session: Session, pages: list[SectionPage], subject: Subject
+    ) -> SectionPage | None:
+        """Check every page (each shows its own messages); the first that failed, if any."""
+        failed: SectionPage | None = None
+        for page in pages:
+            try:
+                page.check(session, subject)
+            except ValidationError:
+                failed = failed or page
+        return failed
+
+    def _save_pages(
+        self, session: Session, pages: list[SectionPage], subject: Subject
+    ) -> UserRecord:
+        saved = subject.record
+        for page in pages:
+            result = page.save(session, subject)
+            if result is not None:
+                saved = result
+                subject = Subject(result)  # later pages save against the user just written
+        assert saved is not None, "the User page always saves a new user"
+        return saved
+
+    def _show_failed_page(self, page: SectionPage) -> None:
+        self.show_section(page.section)
+        self.statusBar().showMessage("Nothing was saved: correct the fields marked in red.", 15000)
+
+    def _after_save(self, record: UserRecord) -> None:
+        f = record.fields
+        self.model.upsert_row(
+            (record.pk, f.user_id, f.last_name, f.first_name, f.active, f.login_locked)
+        )
+        self._load_subject(Subject(record))
+        self.saved.emit(record.pk)
+
+    def toggle_active(self) -> None:
+        if self.subject is None or self.subject.record is None or not self._may_leave():
+            return
+        record = self.subject.record
+        try:
+            with self.database.transaction() as session:
+                result = self.context.users(session).set_active(
+                    record.pk, not record.fields.active, record.version
+                )
+        except ConflictError as exc:
+            if dialogs.ask_reload_after_conflict(self, str(exc)):
+                self.open_user(record.pk)
+            return
+        except UserSetupError as exc:
+            dialogs.tell(self, "Not changed", str(exc))
+            return
+        self._after_save(result)
+        state = "active again" if result.fields.active else "deactivated; the record is kept"
+        self.statusBar().showMessage(f"{result.heading} is {state}.", 10000)
+
+    def refresh(self) -> None:
+        if not self._may_leave():
+            return
+        self.load_users()
+        if self.subject is not None and self.subject.record is not None:
+            self.open_user(self.subject.record.pk)
+
+    def _may_leave(self) -> bool:
+        """Ask Save / Discard / Cancel when there are unsaved edits; True to go on."""
+        if not self.is_dirty():
+            return True
+        assert self.subject is not None
+        who = self.subject.record.heading if self.subject.record else "the new user"
+        answer = dialogs.ask_unsaved(self, who)
+        if answer is dialogs.Unsaved.SAVE:
+            return self.save()
+        if answer is dialogs.Unsaved.DISCARD:
+            if self.subject.record is not None:
+                self._load_subject(self.subject)
+            else:
+                self.subject = None
+            return True
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._may_leave():
+            event.accept()
+        else:
+            event.ignore()
+
+    # Reading with plain-words errors
+
+    def _read(self, work: Callable[[Session], T]) -> T | None:
+        try:
+            with self.database.transaction() as session:
+                return work(session)
+        except DatabaseUnavailableError as exc:
+            dialogs.tell(self, "Database unavailable", str(exc))
+        except UserSetupError as exc:
+            dialogs.tell(self, "Cannot show this", str(exc))
+        return None
