@@ -42,7 +42,20 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No abbreviations: "--password X" must not pass for "--password-stdin" plus a stray X.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            # Echo only the option names: a stray value may be a password typed as an argument.
+            words = message.removeprefix(prefix).split()
+            options = [word.split("=", 1)[0] for word in words if word[:1] == "-"]
+            message = prefix + (" ".join(options) or "extra values (not shown)")
+        elif "ignored explicit argument" in message:  # "--password-stdin=secret"
+            message = message.split(":", 1)[0] + ": takes no value"
         raise UsageError(message)
 
 

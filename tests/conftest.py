@@ -9,15 +9,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Connection, Engine, MetaData
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.db import Database, make_engine, upgrade  # noqa: E402
-from app.models import Provider, ServiceLocation  # noqa: E402
-from app.practice import CompanyInfo, create_company  # noqa: E402
+from app.db import Database, make_engine, upgrade
+from app.models import Provider, ServiceLocation
+from app.practice import CompanyInfo, create_company
 
 SERVER_URL_VARIABLES = {
     "postgresql": "USERSETUP_TEST_POSTGRESQL_URL",

@@ -1,0 +1,441 @@
+"""The command line, as a support person or a script uses it, on the demo practice."""
+
+from __future__ import annotations
+
+import getpass
+import io
+import json
+import re
+import shutil
+import socket
+import sqlite3
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+
+from app.cli import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
+from app.fields import USER_FIELDS, Copy, Kind
+
+NEW_PASSWORD = "a long enough password\n"
+SHOW_KEYS = [
+    "company",
+    "user_id",
+    "first_name",
+    "middle_initial",
+    "last_name",
+    "title",
+    "home_phone",
+    "home_ext",
+    "work_phone",
+    "work_ext",
+    "other_phone",
+    "other_ext",
+    "email",
+    "direct_email",
+    "email_notify",
+    "send_email_confirmations",
+    "default_screen",
+    "provider",
+    "service_location",
+    "user_type",
+    "outage_email",
+    "outage_mobile",
+    "active",
+    "webservice_only",
+    "login_locked",
+    "version",
+    "updated_by",
+    "updated_at",
+    "created_at",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The demo practice built once (40 argon2 hashes take a while), and what demo printed."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        assert main(["--db", f"sqlite:///{path}", "demo"]) == EXIT_OK
+    return path, printed.getvalue()
+
+
+@pytest.fixture
+def practice(demo_file: tuple[Path, str], tmp_path: Path) -> Path:
+    """A fresh copy of the demo practice for one test to change."""
+    path = tmp_path / "practice.sqlite3"
+    shutil.copyfile(demo_file[0], path)
+    return path
+
+
+class Usersetup:
+    """Runs ``usersetup --db <practice> ...`` and captures what it prints."""
+
+    def __init__(self, path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.path = path
+        self.capsys = capsys
+
+    def __call__(self, *argv: str, stdin: str = "") -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main(["--db", f"sqlite:///{self.path}", *argv], stdin=io.StringIO(stdin))
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def json(self, *argv: str) -> Any:
+        code, out, err = self(*argv, "--json")
+        assert (code, err) == (EXIT_OK, "")
+        return json.loads(out)
+
+    def everyone(self) -> list[dict[str, Any]]:
+        listing: list[dict[str, Any]] = self.json("users", "list", "--all")
+        return listing
+
+    def stored(self, sql: str) -> list[tuple[Any, ...]]:
+        connection = sqlite3.connect(self.path)
+        try:
+            return connection.execute(sql).fetchall()
+        finally:
+            connection.close()
+
+    def dump(self) -> list[str]:
+        connection = sqlite3.connect(self.path)
+        try:
+            return list(connection.iterdump())
+        finally:
+            connection.close()
+
+
+@pytest.fixture
+def usersetup(practice: Path, capsys: pytest.CaptureFixture[str]) -> Usersetup:
+    return Usersetup(practice, capsys)
+
+
+# The demo practice
+
+
+def test_demo_prints_the_administrators_sign_in(demo_file):
+    path, printed = demo_file
+
+    match = re.search(r"User ID (\w+), company valley, password (\S+)", printed)
+
+    assert match, printed
+    user_id, password = match.groups()
+    connection = sqlite3.connect(path)
+    try:
+        (stored_hash,) = connection.execute(
+            "SELECT password_hash FROM users WHERE user_id = ?", (user_id,)
+        ).fetchone()
+    finally:
+        connection.close()
+    assert PasswordHasher().verify(stored_hash, password)
+
+
+def test_demo_practice_has_about_forty_users_some_inactive_a_few_locked(usersetup):
+    everyone = usersetup.everyone()
+
+    assert len(everyone) == 40
+    assert 1 <= sum(not user["active"] for user in everyone) <= 10
+    assert 1 <= sum(user["login_locked"] for user in everyone) <= 5
+    assert {"kimberly", "mreyes"} <= {user["user_id"] for user in everyone}
+
+
+def test_demo_a_second_time_says_it_exists_and_changes_nothing(usersetup):
+    before = usersetup.dump()
+
+    code, out, err = usersetup("demo")
+
+    assert (code, err) == (EXIT_OK, "")
+    assert "already" in out
+    assert "password" not in out
+    assert usersetup.dump() == before
+
+
+def test_demo_with_a_chosen_number_of_users(tmp_path, capsys):
+    usersetup = Usersetup(tmp_path / "small.sqlite3", capsys)
+
+    code, out, _ = usersetup("demo", "--users", "5")
+
+    assert code == EXIT_OK
+    assert "with 5 users" in out
+    assert len(usersetup.everyone()) == 5
+
+
+def test_database_upgrade_of_a_current_database(usersetup):
+    code, out, err = usersetup("db", "upgrade")
+
+    assert (code, err) == (EXIT_OK, "")
+    assert "up to date" in out
+
+
+# Listing and showing users
+
+
+def test_user_list_shows_active_users_unless_all_are_asked_for(usersetup):
+    everyone = usersetup.everyone()
+    active = usersetup.json("users", "list")
+    _, text, _ = usersetup("users", "list")
+    _, text_all, _ = usersetup("users", "list", "--all")
+
+    assert active == [user for user in everyone if user["active"]]
+    assert len(text.splitlines()) == len(active)
+    assert "[inactive]" not in text
+    assert len(text_all.splitlines()) == len(everyone)
+    assert "[inactive]" in text_all
+    assert "Fox, Kimberly (kimberly)" in text
+
+
+def test_user_list_json_is_a_list_of_users_with_stable_keys(usersetup):
+    listing = usersetup.everyone()
+
+    for user in listing:
+        assert list(user) == ["user_id", "last_name", "first_name", "active", "login_locked"]
+        assert isinstance(user["active"], bool)
+        assert isinstance(user["login_locked"], bool)
+    assert {
+        "user_id": "kimberly",
+        "last_name": "Fox",
+        "first_name": "Kimberly",
+        "active": True,
+        "login_locked": False,
+    } in listing
+
+
+def test_show_user_json_has_every_field_of_the_user_section(usersetup):
+    shown = usersetup.json("users", "show", "KIMBERLY")
+
+    assert list(shown) == SHOW_KEYS
+    assert shown["company"] == "valley"
+    assert (shown["user_id"], shown["title"]) == ("kimberly", "Billing Specialist")
+    assert shown["work_phone"] == "+16145550100"
+
+
+def test_show_user_as_text_is_titled_like_the_editor(usersetup):
+    code, out, _ = usersetup("users", "show", "kimberly")
+
+    assert code == EXIT_OK
+    assert out.splitlines()[0] == "User - Fox, Kimberly (kimberly)"
+    assert "Billing Specialist" in out
+
+
+def test_company_is_picked_by_code_in_any_case(usersetup):
+    code, _, err = usersetup("--company", "VALLEY", "users", "show", "kimberly")
+
+    assert (code, err) == (EXIT_OK, "")
+
+
+# Changing users
+
+
+def test_add_user_reads_the_password_from_standard_input(usersetup):
+    code, out, err = usersetup(
+        "users",
+        "add",
+        "jdoe",
+        "--first-name",
+        "Jane",
+        "--last-name",
+        "Doe",
+        "--work-phone",
+        "614 555 0177",
+        "--password-stdin",
+        "--json",
+        stdin=NEW_PASSWORD,
+    )
+
+    assert (code, err) == (EXIT_OK, "")
+    added = json.loads(out)
+    assert (added["user_id"], added["work_phone"], added["active"]) == (
+        "jdoe",
+        "+16145550177",
+        True,
+    )
+    ((stored_hash,),) = usersetup.stored("SELECT password_hash FROM users WHERE user_id = 'jdoe'")
+    assert PasswordHasher().verify(stored_hash, NEW_PASSWORD.rstrip("\n"))
+    assert "long enough" not in json.dumps(usersetup.stored("SELECT changes FROM audit_events"))
+
+
+def test_copy_user_takes_the_settings_of_the_user_copied(usersetup):
+    source = usersetup.json("users", "show", "kimberly")
+
+    code, _, err = usersetup(
+        "users",
+        "copy",
+        "kimberly",
+        "lblake2",
+        "--first-name",
+        "Lena",
+        "--last-name",
+        "Blake",
+        "--password-stdin",
+        stdin=NEW_PASSWORD,
+    )
+
+    assert (code, err) == (EXIT_OK, "")
+    copy = usersetup.json("users", "show", "lblake2")
+    for field in USER_FIELDS:
+        key = field.name.removesuffix("_id") if field.kind is Kind.REFERENCE else field.name
+        if field.copy is Copy.COPIED:
+            assert copy[key] == source[key], key
+    assert (copy["first_name"], copy["last_name"], copy["email"]) == ("Lena", "Blake", "")
+    assert copy["service_location"] is not None
+    (action,) = usersetup.stored(
+        "SELECT action FROM audit_events WHERE user_pk = "
+        "(SELECT id FROM users WHERE user_id = 'lblake2')"
+    )
+    assert action == ("user.copied",)
+
+
+def test_set_changes_a_field_audited_as_the_os_user_at_this_host(usersetup):
+    code, _, err = usersetup("users", "set", "kimberly", "--title", "Office Manager")
+
+    assert (code, err) == (EXIT_OK, "")
+    shown = usersetup.json("users", "show", "kimberly")
+    assert shown["title"] == "Office Manager"
+    assert shown["version"] == 2
+    ((operator, changes),) = usersetup.stored(
+        "SELECT operator, changes FROM audit_events ORDER BY id DESC LIMIT 1"
+    )
+    assert getpass.getuser() in operator
+    assert socket.gethostname() in operator
+    assert shown["updated_by"] == operator
+    assert json.loads(changes) == [
+        {"field": "title", "before": "Billing Specialist", "after": "Office Manager"}
+    ]
+
+
+def test_set_picks_the_provider_by_name_and_clears_it_with_none(usersetup):
+    code, _, err = usersetup("users", "set", "kimberly", "--provider", "hynes md, patrick")
+
+    assert (code, err) == (EXIT_OK, "")
+    assert usersetup.json("users", "show", "kimberly")["provider"] == "Hynes MD, Patrick"
+
+    usersetup("users", "set", "kimberly", "--provider", "none")
+    assert usersetup.json("users", "show", "kimberly")["provider"] is None
+
+
+def test_set_a_flag_and_a_new_password(usersetup):
+    code, _, err = usersetup(
+        "users",
+        "set",
+        "kimberly",
+        "--login-locked",
+        "yes",
+        "--password-stdin",
+        stdin="new pass 1234",
+    )
+
+    assert (code, err) == (EXIT_OK, "")
+    assert usersetup.json("users", "show", "kimberly")["login_locked"] is True
+    ((stored_hash,),) = usersetup.stored(
+        "SELECT password_hash FROM users WHERE user_id = 'kimberly'"
+    )
+    assert PasswordHasher().verify(stored_hash, "new pass 1234")
+
+
+def test_deactivate_and_activate_a_user(usersetup):
+    code, out, _ = usersetup("users", "deactivate", "kimberly")
+    assert code == EXIT_OK
+    assert "inactive" in out
+    assert "kimberly" not in [user["user_id"] for user in usersetup.json("users", "list")]
+    assert "kimberly" in [user["user_id"] for user in usersetup.everyone()]
+
+    code, out, _ = usersetup("users", "activate", "kimberly")
+    assert code == EXIT_OK
+    assert "kimberly" in [user["user_id"] for user in usersetup.json("users", "list")]
+
+
+# A bad call says what is wrong in one line and changes nothing
+
+ADD_JANE = ("users", "add", "jdoe", "--first-name", "Jane", "--last-name", "Doe")
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "exit_code"),
+    [
+        (("users",), "", EXIT_USAGE),
+        (("users", "remove", "kimberly"), "", EXIT_USAGE),
+        (("users", "show"), "", EXIT_USAGE),
+        (ADD_JANE, "", EXIT_USAGE),
+        ((*ADD_JANE, "--password", "hunter2hunter2"), "", EXIT_USAGE),
+        ((*ADD_JANE, "--password-stdin"), "", EXIT_USAGE),
+        (("users", "set", "kimberly", "--active", "maybe"), "", EXIT_USAGE),
+        (("demo", "--users", "0"), "", EXIT_USAGE),
+        (("users", "show", "nobody"), "", EXIT_REFUSED),
+        (("users", "set", "nobody", "--title", "Nurse"), "", EXIT_REFUSED),
+        (("users", "deactivate", "nobody"), "", EXIT_REFUSED),
+        (("users", "set", "kimberly", "--email", "not-an-address"), "", EXIT_REFUSED),
+        (("users", "set", "kimberly", "--middle-initial", "AB"), "", EXIT_REFUSED),
+        (("users", "set", "kimberly", "--home-phone", "12"), "", EXIT_REFUSED),
+        (("users", "set", "kimberly", "--type", "Boss"), "", EXIT_REFUSED),
+        (("users", "set", "kimberly", "--user-id", "MREYES"), "", EXIT_REFUSED),
+        (("users", "set", "kimberly", "--provider", "Dr Nobody"), "", EXIT_REFUSED),
+        (("users", "set", "kimberly", "--password-stdin"), "short\n", EXIT_REFUSED),
+        (("users", "add", "KIMBERLY", "--first-name", "K", "--last-name", "F", "--password-stdin"),
+         NEW_PASSWORD, EXIT_REFUSED),
+        (("users", "add", "j doe", "--first-name", "J", "--last-name", "D", "--password-stdin"),
+         NEW_PASSWORD, EXIT_REFUSED),
+        (("users", "copy", "nobody", "jdoe", "--first-name", "J", "--last-name", "D",
+          "--password-stdin"), NEW_PASSWORD, EXIT_REFUSED),
+        (("users", "copy", "kimberly", "jdoe", "--password-stdin"), NEW_PASSWORD, EXIT_REFUSED),
+        (("--company", "nowhere", "users", "list"), "", EXIT_REFUSED),
+    ],
+)  # fmt: skip
+def test_bad_call_prints_one_line_exits_non_zero_and_changes_nothing(
+    usersetup, argv, stdin, exit_code
+):
+    listing_before, stored_before = usersetup.everyone(), usersetup.dump()
+
+    code, out, err = usersetup(*argv, stdin=stdin)
+
+    assert code == exit_code
+    assert out == ""
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("usersetup: ")
+    assert usersetup.everyone() == listing_before
+    assert usersetup.dump() == stored_before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("users", "set", "kimberly", "--password", "Qz7!x-secret"),
+        ("users", "set", "kimberly", "--password=Qz7!x-secret"),
+        ("users", "set", "kimberly", "--password-stdin=Qz7!x-secret"),
+        ("users", "set", "kimberly", "--title", "Nurse", "Qz7!x-secret"),
+    ],
+)
+def test_a_password_typed_as_an_argument_is_refused_and_never_echoed(usersetup, argv):
+    before = usersetup.dump()
+
+    code, _, err = usersetup(*argv)
+
+    assert code == EXIT_USAGE
+    assert "Qz7!x" not in err
+    assert usersetup.dump() == before
+
+
+@pytest.mark.parametrize("argv", [("users", "list"), ("db", "upgrade")])
+def test_a_database_of_a_newer_version_is_refused_untouched(usersetup, argv):
+    connection = sqlite3.connect(usersetup.path)
+    with connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999_from_future'")
+    connection.close()
+    before = usersetup.dump()
+
+    code, out, err = usersetup(*argv)
+
+    assert code == EXIT_DATABASE
+    assert out == ""
+    assert len(err.splitlines()) == 1
+    assert "newer version of UserSetup" in err
+    assert usersetup.dump() == before
+
+
+def test_a_password_given_on_standard_input_never_shows_in_an_error(usersetup):
+    code, _, err = usersetup("users", "set", "kimberly", "--password-stdin", stdin="Qz7!x")
+
+    assert code == EXIT_REFUSED
+    assert "Qz7!x" not in err

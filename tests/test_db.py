@@ -1,0 +1,293 @@
+"""Finding the database, opening it, and keeping its schema in step with the program."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import StatementError
+
+from app import audit
+from app.db import (
+    DEFAULT_FILE_NAME,
+    ENV_DATABASE_URL,
+    SQLITE_BUSY_TIMEOUT_MS,
+    DatabaseLocation,
+    locate_database,
+    make_engine,
+    open_database,
+    schema_state,
+    upgrade,
+)
+from app.errors import DatabaseUnavailableError, SchemaError
+from app.models import AuditEvent, Base
+from app.types import UTCDateTime
+from tests.conftest import SERVER_URL_VARIABLES, _drop_database, _scratch_database
+
+CLI_URL = "sqlite:////srv/from-the-command-line.sqlite3"
+ENV_URL = "postgresql+psycopg://usersetup@db.valley.example/practice"
+CONFIG_URL = "mysql+pymysql://usersetup@db.valley.example/practice"
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> dict[str, Path]:
+    """The user's config and data folders, as platformdirs would give them."""
+    return {"config_dir": tmp_path / "config", "data_dir": tmp_path / "data"}
+
+
+def write_config(config_dir: Path, text: str) -> None:
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "config.toml").write_text(text, encoding="utf-8")
+
+
+# Where the database is
+
+
+@pytest.mark.parametrize(
+    ("cli_url", "environ", "config", "expected_url", "expected_source"),
+    [
+        (CLI_URL, {ENV_DATABASE_URL: ENV_URL}, CONFIG_URL, CLI_URL, "--db"),
+        (None, {ENV_DATABASE_URL: ENV_URL}, CONFIG_URL, ENV_URL, ENV_DATABASE_URL),
+        (None, {}, CONFIG_URL, CONFIG_URL, "config.toml"),
+        (None, {ENV_DATABASE_URL: ""}, CONFIG_URL, CONFIG_URL, "config.toml"),
+        (None, {}, None, None, "embedded default"),
+    ],
+    ids=["--db wins", "then the variable", "then config.toml", "empty variable", "default"],
+)
+def test_database_is_found_in_order_of_precedence(
+    folders, cli_url, environ, config, expected_url, expected_source
+):
+    if config:
+        write_config(folders["config_dir"], f'database_url = "{config}"\n')
+
+    location = locate_database(cli_url, environ, **folders)
+
+    default = f"sqlite:///{folders['data_dir'] / DEFAULT_FILE_NAME}"
+    assert location.url == (expected_url or default)
+    assert location.source.endswith(expected_source)
+    assert location.is_embedded == (location.url.startswith("sqlite"))
+
+
+def test_config_file_without_a_database_url_falls_back_to_the_embedded_default(folders):
+    write_config(folders["config_dir"], 'theme = "dark"\n')
+
+    location = locate_database(None, {}, **folders)
+
+    assert location.source == "embedded default"
+
+
+def test_unreadable_config_file_is_reported_plainly(folders):
+    write_config(folders["config_dir"], "database_url = \n")
+
+    with pytest.raises(DatabaseUnavailableError, match=r"config\.toml"):
+        locate_database(None, {}, **folders)
+
+
+def test_server_location_is_described_without_its_password():
+    location = DatabaseLocation("postgresql+psycopg://admin:s3cret@db.example/practice", "--db")
+
+    assert "s3cret" not in location.describe()
+    assert not location.is_embedded
+
+
+# The embedded default
+
+
+@pytest.fixture
+def embedded(folders) -> Iterator[Engine]:
+    """The embedded default database, opened as the program opens it at start."""
+    engine = open_database(locate_database(None, {}, **folders))
+    yield engine
+    engine.dispose()
+
+
+def test_embedded_default_is_created_and_upgraded_at_start(embedded, folders):
+    assert (folders["data_dir"] / DEFAULT_FILE_NAME).is_file()
+    assert schema_state(embedded) == "current"
+    assert {"companies", "users", "providers", "service_locations", "audit_events"} <= set(
+        inspect(embedded).get_table_names()
+    )
+
+
+@pytest.mark.parametrize(
+    ("pragma", "expected"),
+    [("journal_mode", "wal"), ("foreign_keys", 1), ("busy_timeout", SQLITE_BUSY_TIMEOUT_MS)],
+)
+def test_embedded_default_is_set_up_for_several_workstations(embedded, pragma, expected):
+    with embedded.connect() as connection:
+        assert connection.exec_driver_sql(f"PRAGMA {pragma}").scalar() == expected
+
+
+def test_empty_sqlite_file_is_upgraded_when_opened(tmp_path):
+    path = tmp_path / "practice.sqlite3"
+    sqlite3.connect(path).close()
+    assert path.stat().st_size == 0
+
+    engine = open_database(DatabaseLocation(f"sqlite:///{path}", "--db"))
+    try:
+        assert schema_state(engine) == "current"
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_file_that_cannot_be_opened_is_reported_plainly(tmp_path):
+    folder_not_file = tmp_path / "folder.sqlite3"
+    folder_not_file.mkdir()
+
+    with pytest.raises(DatabaseUnavailableError, match="Cannot open the database"):
+        open_database(DatabaseLocation(f"sqlite:///{folder_not_file}", "--db"))
+
+
+# A schema newer than the program is never written to
+
+
+def sqlite_dump(path: Path) -> list[str]:
+    connection = sqlite3.connect(path)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def newer_sqlite_file(tmp_path) -> Path:
+    """A database that a later UserSetup has upgraded past this program's migrations."""
+    path = tmp_path / "newer.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_future'"))
+    finally:
+        engine.dispose()
+    return path
+
+
+def test_opening_a_database_of_a_newer_version_is_refused(newer_sqlite_file):
+    before = sqlite_dump(newer_sqlite_file)
+
+    with pytest.raises(SchemaError, match="newer version of UserSetup"):
+        open_database(DatabaseLocation(f"sqlite:///{newer_sqlite_file}", "--db"))
+
+    assert sqlite_dump(newer_sqlite_file) == before
+
+
+def test_upgrading_a_database_of_a_newer_version_is_refused(newer_sqlite_file):
+    before = sqlite_dump(newer_sqlite_file)
+    engine = make_engine(f"sqlite:///{newer_sqlite_file}")
+    try:
+        assert schema_state(engine) == "newer"
+        with pytest.raises(SchemaError, match="nothing was changed"):
+            upgrade(engine)
+    finally:
+        engine.dispose()
+
+    assert sqlite_dump(newer_sqlite_file) == before
+
+
+# A server database is upgraded only on request
+
+
+@pytest.fixture(params=sorted(SERVER_URL_VARIABLES))
+def empty_server_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, empty database on each configured server."""
+    variable = SERVER_URL_VARIABLES[request.param]
+    server_url = os.environ.get(variable)
+    if not server_url:
+        pytest.skip(f"{request.param} tests skipped: set {variable} to a test database URL")
+    url, name = _scratch_database(server_url)
+    yield url
+    _drop_database(server_url, name)
+
+
+def test_server_database_that_is_behind_is_refused_until_upgraded(empty_server_database):
+    location = DatabaseLocation(empty_server_database, "--db")
+
+    with pytest.raises(SchemaError, match="usersetup db upgrade"):
+        open_database(location)
+    engine = make_engine(location.url)
+    try:
+        assert inspect(engine).get_table_names() == []
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+    opened = open_database(location)
+    try:
+        assert schema_state(opened) == "current"
+    finally:
+        opened.dispose()
+
+
+def test_server_that_refuses_the_connection_is_reported_plainly():
+    location = DatabaseLocation("postgresql+psycopg://usersetup@127.0.0.1:1/practice", "--db")
+
+    with pytest.raises(DatabaseUnavailableError, match="Cannot open the database"):
+        open_database(location)
+
+
+# The migrations build exactly the models' schema
+
+
+def test_migrations_build_exactly_the_schema_of_the_models(engine):
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    assert diff == []
+
+
+def test_upgrading_a_current_database_changes_nothing(engine):
+    upgrade(engine)
+
+    assert schema_state(engine) == "current"
+
+
+# Times are aware UTC on every database
+
+
+def test_naive_datetime_is_refused():
+    with pytest.raises(ValueError, match="naive"):
+        UTCDateTime().process_bind_param(datetime(2026, 11, 22, 9, 30), sqlite.dialect())
+
+
+def test_naive_datetime_is_refused_before_reaching_the_database(database, company):
+    with pytest.raises(StatementError, match="naive"), database.transaction() as session:
+        audit.record(
+            session,
+            at=datetime(2026, 11, 22, 9, 30),
+            operator="mreyes",
+            company_id=company.id,
+            user_pk=None,
+            action="company.checked",
+        )
+        session.flush()
+
+
+def test_times_come_back_as_the_same_moment_in_aware_utc(database, company):
+    in_new_york = datetime(2026, 11, 22, 9, 30, tzinfo=ZoneInfo("America/New_York"))
+    with database.transaction() as session:
+        audit.record(
+            session,
+            at=in_new_york,
+            operator="mreyes",
+            company_id=company.id,
+            user_pk=None,
+            action="company.checked",
+        )
+
+    with database.transaction() as session:
+        stored = session.scalar(select(AuditEvent.occurred_at))
+
+    assert stored == in_new_york
+    assert stored == datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
+    assert stored.tzinfo is UTC
+    assert stored.utcoffset() == timedelta(0)
