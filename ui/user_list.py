@@ -34,6 +34,7 @@ class UserListModel(QAbstractListModel):
         self._rows: list[UserRow] = []
         self._keys: list[str] = []  # "last\tfirst\tuserid", lower case: what search looks in
         self._visible: list[int] = []
+        self._where: dict[int, int] = {}  # user row id -> index in _rows
         self._active_only = True
         self._needle = ""
         self._matches: list[int] = []  # rows matching the needle, in list order (not ranked)
@@ -46,21 +47,36 @@ class UserListModel(QAbstractListModel):
         self.beginResetModel()
         self._rows = list(rows)
         self._keys = [f"{r[2]}\t{r[3]}\t{r[1]}".lower() for r in self._rows]
+        self._where = {r[0]: i for i, r in enumerate(self._rows)}
         self._matches = self._match(self._needle, range(len(self._rows)))
         self._visible = self._rank(self._needle, self._matches)
         self.endResetModel()
 
     def upsert_row(self, row: UserRow) -> None:
         """Put one saved user in place (new, renamed, (de)activated) without reloading the rest."""
-        old = self._index_of_pk(row[0])
-        self.beginResetModel()
+        old = self._where.get(row[0])
+        if old is not None and tuple(self._rows[old]) == tuple(row):
+            return  # a save that changed nothing the list shows
+        key = _sort_key(row[2], row[3], row[1])
+        if (
+            old is not None
+            and _sort_key(self._rows[old][2], self._rows[old][3], self._rows[old][1]) == key
+        ):
+            self._rows[old] = row
+            self._keys[old] = f"{row[2]}\t{row[3]}\t{row[1]}".lower()
+            self._refilter()
+            return
         if old is not None:
             del self._rows[old]
             del self._keys[old]
-        keys = [_sort_key(r[2], r[3], r[1]) for r in self._rows] if self._rows else []
-        at = bisect.bisect_right(keys, _sort_key(row[2], row[3], row[1]))
+        at = bisect.bisect_right(self._rows, key, key=lambda r: _sort_key(r[2], r[3], r[1]))
         self._rows.insert(at, row)
         self._keys.insert(at, f"{row[2]}\t{row[3]}\t{row[1]}".lower())
+        self._where = {r[0]: i for i, r in enumerate(self._rows)}
+        self._refilter()
+
+    def _refilter(self) -> None:
+        self.beginResetModel()
         self._matches = self._match(self._needle, range(len(self._rows)))
         self._visible = self._rank(self._needle, self._matches)
         self.endResetModel()
@@ -118,18 +134,18 @@ class UserListModel(QAbstractListModel):
 
     # Looking up
 
-    def _index_of_pk(self, pk: int) -> int | None:
-        for i, row in enumerate(self._rows):
-            if row[0] == pk:
-                return i
-        return None
-
     def row_of(self, pk: int) -> int | None:
         """The visible row of a user, or None when the filter hides them."""
-        for position, i in enumerate(self._visible):
-            if self._rows[i][0] == pk:
-                return position
-        return None
+        index = self._where.get(pk)
+        if index is None:
+            return None
+        if not self._needle:  # unranked: the visible rows are in list order
+            row = bisect.bisect_left(self._visible, index)
+            return row if row < len(self._visible) and self._visible[row] == index else None
+        try:
+            return self._visible.index(index)
+        except ValueError:
+            return None
 
     def pk_at(self, row: int) -> int:
         return int(self._rows[self._visible[row]][0])

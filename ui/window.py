@@ -12,14 +12,15 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
-    QListView,
     QListWidget,
     QMainWindow,
     QScrollArea,
     QSplitter,
     QStackedWidget,
+    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -167,13 +168,24 @@ class UserSetupWindow(QMainWindow):
         self.search.returnPressed.connect(self._on_search_enter)
         self.search.installEventFilter(self)
         layout.addWidget(self.search)
-        self.user_view = QListView()
+        # A one-column table, not a QListView: with fixed row heights it never lays out
+        # 100,000 rows to scroll to one, which a list view does after every filter.
+        self.user_view = QTableView()
         self.user_view.setAccessibleName("Users")
         self.user_view.setModel(self.model)
         self.user_view.setIconSize(QSize(16, 16))
-        self.user_view.setUniformItemSizes(True)  # one row height: fast with 100,000 users
+        self.user_view.horizontalHeader().hide()
+        self.user_view.horizontalHeader().setStretchLastSection(True)
+        rows = self.user_view.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.user_view.fontMetrics().height() + 8)
+        self.user_view.setShowGrid(False)
+        self.user_view.setWordWrap(False)
+        self.user_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.user_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.user_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.user_view.setTabKeyNavigation(False)
         self.user_view.selectionModel().currentRowChanged.connect(self._on_current_row)
         layout.addWidget(self.user_view, 1)
         return panel

@@ -1,0 +1,492 @@
+"""The User Setup window, driven through its real widgets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
+from sqlalchemy import Connection, func, select
+
+from app.db import Database
+from app.models import AuditEvent, User
+from app.practice import CompanyInfo, provider_choices, service_location_choices
+from app.users import UserFields, UserRecord, UserService
+from tests.conftest import FixedClock
+from tests.qt_helpers import answer_next_dialog, by_name
+from tests.statements import count_statements
+from ui.pages.base import PracticeContext
+from ui.window import UserSetupWindow
+
+PASSWORD = "bright meadow lantern"
+
+
+def _add(service: UserService, user_id: str, first: str, last: str, **values: Any) -> UserRecord:
+    form = UserFields(
+        user_id=user_id,
+        first_name=first,
+        last_name=last,
+        new_password=PASSWORD,
+        retype_password=PASSWORD,
+        **values,
+    )
+    return service.create(form)
+
+
+@pytest.fixture
+def people(database: Database, company: CompanyInfo, clock: FixedClock) -> dict[str, UserRecord]:
+    with database.transaction() as session:
+        service = UserService(session, company, "setup", clock)
+        locations = service_location_choices(session, company)
+        made = {
+            "kimberly": _add(
+                service, "kimberly", "Kimberly", "Fox",
+                title="Billing Specialist", user_type="Staff", default_screen="Schedule",
+                service_location_id=locations[1].id, send_email_confirmations=True,
+                work_phone="614-555-0100", work_ext="12", email="kim.fox@valley.org",
+            ),
+            "wcassady": _add(service, "wcassady", "Wes", "Cassady", user_type="Other"),
+            "lblake": _add(service, "lblake", "Lauren", "Blake"),
+            "akim": _add(service, "akim", "Alan", "Kimball"),
+            "old": _add(service, "gold", "Gary", "Oldham"),
+        }  # fmt: skip
+        made["old"] = service.set_active(made["old"].pk, False)
+    return made
+
+
+@pytest.fixture
+def window(
+    qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, people: Any
+) -> Iterator[UserSetupWindow]:
+    with database.transaction() as session:
+        context = PracticeContext(
+            company=company,
+            operator="mreyes (Reyes, Maria)",
+            clock=clock,
+            providers=tuple(provider_choices(session, company)),
+            service_locations=tuple(service_location_choices(session, company)),
+        )
+    window = UserSetupWindow(database, context)  # closed here, not by qtbot: it may ask first
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    if window.is_dirty():
+        answer_next_dialog("Discard")
+    assert window.close()
+    window.deleteLater()
+
+
+def list_texts(window: UserSetupWindow) -> list[str]:
+    model = window.model
+    return [model.data(model.index(row)) for row in range(model.rowCount())]
+
+
+def text(window: UserSetupWindow, label: str) -> QLineEdit:
+    return by_name(window.page("User"), QLineEdit, label)
+
+
+def pick(qtbot: Any, window: UserSetupWindow, pk: int) -> None:
+    """Select a user in the list and wait until the editor shows them."""
+    if window.subject and window.subject.record and window.subject.record.pk == pk:
+        return
+    with qtbot.waitSignal(window.subject_loaded):
+        assert window.select_user(pk)
+
+
+def stored(database: Database, company: CompanyInfo, user_id: str) -> UserRecord:
+    with database.transaction() as session:
+        return UserService(session, company, "test").find(user_id)
+
+
+# The list
+
+
+def test_list_shows_active_users_last_first_with_user_id(window: UserSetupWindow) -> None:
+    assert list_texts(window) == [
+        "Blake, Lauren  (lblake)",
+        "Cassady, Wes  (wcassady)",
+        "Fox, Kimberly  (kimberly)",
+        "Kimball, Alan  (akim)",
+    ]
+    assert window.count_label.text() == "4 of 5"
+
+
+def test_unchecking_active_shows_inactive_users_greyed_and_marked(
+    qtbot: Any, window: UserSetupWindow
+) -> None:
+    active = by_name(window.findChild(QWidget, "user_panel"), QCheckBox, "Active")
+    qtbot.mouseClick(active, Qt.MouseButton.LeftButton)
+    texts = list_texts(window)
+    assert "Oldham, Gary  (gold)  (inactive)" in texts
+    row = texts.index("Oldham, Gary  (gold)  (inactive)")
+    index = window.model.index(row)
+    assert window.model.data(index, Qt.ItemDataRole.ForegroundRole) is not None
+    assert window.model.data(index, Qt.ItemDataRole.FontRole).italic()
+
+
+def test_typing_in_search_filters_by_name_or_user_id_prefix_first(
+    qtbot: Any, window: UserSetupWindow
+) -> None:
+    search = by_name(window, QLineEdit, "Search")
+    qtbot.keyClicks(search, "kim")
+    # Alan Kimball's last name starts with "kim" as Kimberly's first name does; both rank
+    # ahead of a mere contains match, and everyone else is filtered out.
+    assert list_texts(window) == ["Fox, Kimberly  (kimberly)", "Kimball, Alan  (akim)"]
+    search.clear()
+    qtbot.keyClicks(search, "CASS")
+    assert list_texts(window) == ["Cassady, Wes  (wcassady)"]
+    search.clear()
+    qtbot.keyClicks(search, "lauren blake")
+    assert list_texts(window) == ["Blake, Lauren  (lblake)"]
+
+
+def test_list_model_passes_qt_model_checks(qtmodeltester: Any, window: UserSetupWindow) -> None:
+    qtmodeltester.check(window.model)
+
+
+# Selecting and editing
+
+
+def test_selecting_a_user_shows_them_in_the_user_section(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord], connection: Connection
+) -> None:
+    with count_statements(connection) as statements:
+        pick(qtbot, window, people["kimberly"].pk)
+    assert len(statements) <= 2, statements
+    assert window.heading.text() == "User - Fox, Kimberly (kimberly)"
+    assert text(window, "First Name").text() == "Kimberly"
+    assert text(window, "Work").text() == "(614) 555-0100"  # stored E.164, shown national
+    assert by_name(window.page("User"), QComboBox, "Service Location").currentText() == (
+        "Valley Main Clinic"
+    )
+    assert text(window, "New Password").text() == ""
+    company = by_name(window.page("User"), QLineEdit, "Company")
+    assert company.text() == "valley" and company.isReadOnly()
+
+
+def test_ctrl_s_saves_an_edit_in_one_transaction_with_an_audit_event(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    title = text(window, "Title")
+    title.clear()
+    qtbot.keyClicks(title, "Office Manager")
+    assert window.save_action.isEnabled()
+    with qtbot.waitSignal(window.saved):
+        qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    record = stored(database, company, "kimberly")
+    assert record.fields.title == "Office Manager"
+    assert record.version == people["kimberly"].version + 1
+    with database.transaction() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.user_pk == record.pk).order_by(AuditEvent.id.desc())
+        ).first()
+    assert event is not None and event.action == "user.updated"
+    assert event.operator == "mreyes (Reyes, Maria)"
+    assert event.changes == [
+        {"field": "title", "before": "Billing Specialist", "after": "Office Manager"}
+    ]
+    assert not window.save_action.isEnabled()
+
+
+def test_new_password_is_hashed_and_only_said_to_have_changed(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+) -> None:
+    pick(qtbot, window, people["lblake"].pk)
+    qtbot.keyClicks(text(window, "New Password"), "a new long passphrase")
+    qtbot.keyClicks(text(window, "ReType"), "a new long passphrase")
+    with qtbot.waitSignal(window.saved):
+        window.save_action.trigger()
+    with database.transaction() as session:
+        user = session.get(User, people["lblake"].pk)
+        events = session.scalars(select(AuditEvent).where(AuditEvent.user_pk == user.id)).all()
+        assert user is not None and user.password_hash.startswith("$argon2id$")
+        trail = json.dumps([e.changes for e in events])
+    assert "a new long passphrase" not in trail and "password changed" in trail
+    assert text(window, "New Password").text() == ""
+
+
+# Adding users
+
+
+def test_new_user_with_the_required_fields_is_added_and_selected(
+    qtbot: Any, window: UserSetupWindow, database: Database, company: CompanyInfo
+) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.heading.text() == "User - New User"
+    assert text(window, "User ID").hasFocus() or text(window, "User ID").text() == ""
+    for label, value in (
+        ("User ID", "dnguyen"),
+        ("First Name", "Dana"),
+        ("Last Name", "Nguyen"),
+        ("New Password", PASSWORD),
+        ("ReType", PASSWORD),
+    ):
+        qtbot.keyClicks(text(window, label), value)
+    with qtbot.waitSignal(window.saved):
+        window.save_action.trigger()
+    assert stored(database, company, "DNGUYEN").fields.last_name == "Nguyen"
+    assert window.heading.text() == "User - Nguyen, Dana (dnguyen)"
+    current = window.user_view.currentIndex()
+    assert window.model.data(current) == "Nguyen, Dana  (dnguyen)"
+
+
+def test_copy_user_takes_settings_but_not_identity(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    window.copy_action.trigger()
+    assert window.heading.text() == "User - New User (copy of Fox, Kimberly)"
+    page = window.page("User")
+    assert text(window, "User ID").text() == ""
+    assert text(window, "First Name").text() == ""
+    assert text(window, "Email").text() == ""
+    assert text(window, "Work Ext").text() == ""
+    assert text(window, "Title").text() == "Billing Specialist"
+    assert by_name(page, QComboBox, "Default Screen").currentText() == "Schedule"
+    assert by_name(page, QComboBox, "Service Location").currentText() == "Valley Main Clinic"
+    assert by_name(page, QCheckBox, "Send Email Confirmations").isChecked()
+    for label, value in (
+        ("User ID", "mhall"),
+        ("First Name", "Michael"),
+        ("Last Name", "Hall"),
+        ("New Password", PASSWORD),
+        ("ReType", PASSWORD),
+    ):
+        qtbot.keyClicks(text(window, label), value)
+    with qtbot.waitSignal(window.saved):
+        window.save_action.trigger()
+    copy = stored(database, company, "mhall")
+    source = people["kimberly"].fields
+    assert (copy.fields.title, copy.fields.default_screen, copy.fields.service_location_id) == (
+        source.title,
+        source.default_screen,
+        source.service_location_id,
+    )
+    with database.transaction() as session:
+        action = session.scalar(select(AuditEvent.action).where(AuditEvent.user_pk == copy.pk))
+    assert action == "user.copied"
+
+
+# Bad input
+
+
+def test_bad_input_is_shown_beside_each_field_and_nothing_is_written(
+    qtbot: Any, window: UserSetupWindow, database: Database, connection: Connection
+) -> None:
+    users_before = connection.scalar(select(func.count()).select_from(User))
+    window.new_action.trigger()
+    typed = {
+        "User ID": "x!",
+        "M.I.": "JR",
+        "Email": "kim@",
+        "Home": "555-12",
+        "New Password": PASSWORD,
+        "ReType": PASSWORD + "x",
+        "Title": "T" * 51,
+    }
+    for label, value in typed.items():
+        text(window, label).setText(value)
+    window.save_action.trigger()
+    page = window.page("User")
+    messages = {name: page.errors.message(name) for name in (
+        "user_id", "first_name", "last_name", "middle_initial", "email", "home_phone",
+        "retype_password", "title",
+    )}  # fmt: skip
+    assert all(messages.values()), messages
+    assert messages["first_name"] == "First Name is required."
+    assert messages["retype_password"] == "The two passwords differ."
+    # The message sits next to its field and is what a screen reader reads with it.
+    error_label = page.findChild(QLabel, "middle_initial_error")
+    assert error_label.isVisible() and error_label.text() == "M.I. is one letter."
+    assert text(window, "M.I.").accessibleDescription() == "M.I. is one letter."
+    # What was typed stays; nothing was written.
+    assert {label: text(window, label).text() for label in typed} == typed
+    assert connection.scalar(select(func.count()).select_from(User)) == users_before
+    assert "Nothing was saved" in window.statusBar().currentMessage()
+
+
+def test_a_user_id_taken_in_another_case_is_refused_beside_the_field(
+    qtbot: Any, window: UserSetupWindow
+) -> None:
+    window.new_action.trigger()
+    for label, value in (
+        ("User ID", "KIMBERLY"),
+        ("First Name", "Kim"),
+        ("Last Name", "Other"),
+        ("New Password", PASSWORD),
+        ("ReType", PASSWORD),
+    ):
+        text(window, label).setText(value)
+    assert not window.save()
+    message = window.page("User").errors.message("user_id")
+    assert message == "The User ID 'kimberly' is already taken in this company."
+
+
+# Deactivate and activate
+
+
+def test_deactivate_hides_the_user_from_the_active_list_and_activate_brings_them_back(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+) -> None:
+    pick(qtbot, window, people["lblake"].pk)
+    assert window.active_action.text() == "Deactivate"
+    with qtbot.waitSignal(window.saved):
+        window.active_action.trigger()
+    assert "Blake, Lauren  (lblake)" not in list_texts(window)
+    assert not stored(database, company, "lblake").fields.active
+    assert window.heading.text() == "User - Blake, Lauren (lblake) - inactive"
+    assert window.active_action.text() == "Activate"
+    with qtbot.waitSignal(window.saved):
+        window.active_action.trigger()
+    assert stored(database, company, "lblake").fields.active
+    assert "Blake, Lauren  (lblake)" in list_texts(window)
+
+
+# Unsaved edits
+
+
+def test_switching_user_with_unsaved_edits_asks_and_cancel_keeps_them(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    text(window, "Title").setText("Half typed")
+    questions: list[str] = []
+    answer_next_dialog("Cancel", questions)
+    window.select_user(people["lblake"].pk)
+    assert questions == ["Save the changes to Fox, Kimberly (kimberly)?"]
+    assert window.heading.text() == "User - Fox, Kimberly (kimberly)"
+    assert text(window, "Title").text() == "Half typed"
+    assert window.model.pk_at(window.user_view.currentIndex().row()) == people["kimberly"].pk
+
+
+def test_switching_user_and_discarding_leaves_the_database_alone(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    text(window, "Title").setText("Never saved")
+    answer_next_dialog("Discard")
+    with qtbot.waitSignal(window.subject_loaded):
+        window.select_user(people["lblake"].pk)
+    assert window.heading.text() == "User - Blake, Lauren (lblake)"
+    assert stored(database, company, "kimberly").fields.title == "Billing Specialist"
+
+
+def test_switching_user_and_saving_saves_first(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    text(window, "Title").setText("Practice Lead")
+    answer_next_dialog("Save")
+    with qtbot.waitSignal(window.subject_loaded):
+        window.select_user(people["lblake"].pk)
+    assert stored(database, company, "kimberly").fields.title == "Practice Lead"
+    assert window.heading.text() == "User - Blake, Lauren (lblake)"
+
+
+def test_closing_with_unsaved_edits_asks_and_cancel_keeps_the_window_open(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    text(window, "Title").setText("Half typed")
+    answer_next_dialog("Cancel")
+    assert not window.close()
+    assert window.isVisible()
+
+
+# Two workstations
+
+
+def test_saving_over_someone_elses_change_is_refused_and_keeps_my_edits(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    text(window, "Title").setText("Mine")
+    with database.transaction() as session:  # the other workstation saves first
+        other = UserService(session, company, "lblake (Blake, Lauren)", clock)
+        theirs = other.get(people["kimberly"].pk).fields
+        theirs.title = "Theirs"
+        other.update(people["kimberly"].pk, theirs, people["kimberly"].version)
+    messages: list[str] = []
+    answer_next_dialog("Keep My Edits", messages)
+    assert not window.save()
+    assert "changed by lblake (Blake, Lauren)" in messages[0]
+    assert text(window, "Title").text() == "Mine"
+    assert stored(database, company, "kimberly").fields.title == "Theirs"
+    answer_next_dialog("Reload")
+    assert not window.save()
+    assert text(window, "Title").text() == "Theirs"
+
+
+# Keyboard and accessibility
+
+
+def test_ctrl_f_then_arrows_and_enter_pick_a_user_without_the_mouse(
+    qtbot: Any, window: UserSetupWindow
+) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    search = by_name(window, QLineEdit, "Search")
+    assert search.hasFocus()
+    qtbot.keyClicks(search, "a")
+    with qtbot.waitSignal(window.subject_loaded):
+        qtbot.keyClick(search, Qt.Key.Key_Return)
+    first = window.heading.text()
+    with qtbot.waitSignal(window.subject_loaded):
+        qtbot.keyClick(window.user_view, Qt.Key.Key_Down)
+    assert window.heading.text() != first
+
+
+def test_every_input_is_named_as_its_visible_label(window: UserSetupWindow) -> None:
+    window.new_action.trigger()
+    inputs = [
+        w
+        for w in window.findChildren(QWidget)
+        if isinstance(w, (QLineEdit, QComboBox, QCheckBox, QAbstractItemView))
+        and not isinstance(w.parent(), QComboBox)  # a combo box's own line edit
+        and w.window() is window  # not the list inside a combo box's popup
+        and w.isVisibleTo(window)  # not the table's hidden headers
+    ]
+    labels = {
+        label.buddy(): label.text().rstrip(":")
+        for label in window.findChildren(QLabel)
+        if label.buddy()
+    }
+    for widget in inputs:
+        name = widget.accessibleName()
+        assert name, f"{type(widget).__name__} {widget.objectName()!r} has no accessible name"
+        if isinstance(widget, QCheckBox):
+            assert widget.text() == name
+        elif widget in labels:
+            assert labels[widget] == name
