@@ -24,6 +24,7 @@ from app.errors import (
 from app.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Kind
 from app.practice import CompanyInfo, load_company, provider_choices, service_location_choices
 from app.users import UserFields, UserRecord, UserService
+from app.validation import display_phone
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
 REFERENCE_CHOICES = {
@@ -153,6 +154,9 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         return _fail(EXIT_DATABASE, str(exc))
     except UserSetupError as exc:
         return _fail(EXIT_REFUSED, str(exc))
+    except BrokenPipeError:  # "usersetup users list | head": the reader has all it wanted
+        sys.stderr.close()
+        return EXIT_OK
 
 
 def _fail(code: int, message: str) -> int:
@@ -312,5 +316,7 @@ def _print_user(service: UserService, record: UserRecord, *, as_json: bool) -> N
         value = data[key]
         if field.kind is Kind.FLAG:
             value = "yes" if value else "no"
+        elif field.kind is Kind.PHONE:
+            value = display_phone(value, service.company.phone_region)
         print(f"  {field.label + ':':<26}{value if value not in (None, '') else '-'}")
     print(f"  {'Last changed:':<26}{record.updated_at:%Y-%m-%d %H:%M} UTC by {record.updated_by}")
