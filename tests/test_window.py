@@ -10,8 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
 from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import sessionmaker
 
-from app.db import Database
+from app.db import Database, make_engine
 from app.models import AuditEvent, User
 from app.practice import CompanyInfo, provider_choices, service_location_choices
 from app.users import UserFields, UserRecord, UserService
@@ -490,3 +491,27 @@ def test_every_input_is_named_as_its_visible_label(window: UserSetupWindow) -> N
             assert widget.text() == name
         elif widget in labels:
             assert labels[widget] == name
+
+
+# A lost connection
+
+
+def test_a_lost_connection_is_said_in_plain_words_and_the_edits_stay(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    text(window, "Title").setText("Typed while the server was down")
+    # Nothing listens on port 1: connecting is refused at once, as with a server that is down.
+    down = make_engine("postgresql+psycopg://usersetup@127.0.0.1:1/practice")
+    window.database = Database(sessionmaker(down), "postgresql://127.0.0.1:1/practice")
+    messages: list[str] = []
+    answer_next_dialog("OK", messages)
+    assert not window.save()
+    down.dispose()
+    assert (
+        "connection to the database postgresql://127.0.0.1:1/practice was lost or refused"
+        in (messages[0])
+    )
+    assert "nothing was saved" in messages[0]
+    assert text(window, "Title").text() == "Typed while the server was down"
+    assert window.is_dirty()
