@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import AuditEvent
@@ -45,9 +44,3 @@ def record(
             changes=list(changes),
         )
     )
-
-
-def events_for_user(session: Session, user_pk: int) -> list[AuditEvent]:
-    """The audit trail of one user, oldest first."""
-    query = select(AuditEvent).where(AuditEvent.user_pk == user_pk).order_by(AuditEvent.id)
-    return list(session.scalars(query))

@@ -7,7 +7,11 @@ Exit codes: 0 done; 1 refused (bad value, no such user, conflict); 2 bad call;
 from __future__ import annotations
 
 import argparse
+import contextlib
+import getpass
+import io
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
@@ -21,7 +25,7 @@ from app.errors import (
     UserSetupError,
     ValidationError,
 )
-from app.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Kind
+from app.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
 from app.practice import CompanyInfo, load_company, provider_choices, service_location_choices
 from app.users import UserFields, UserRecord, UserService
 from app.validation import display_phone
@@ -147,16 +151,22 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     except ValidationError as exc:
-        labels = {f.name: f.label for f in (*USER_FIELDS, *PASSWORD_FIELDS)}
-        text = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in exc.errors.items())
+        text = "; ".join(f"{LABELS.get(k, k)}: {v}" for k, v in exc.errors.items())
         return _fail(EXIT_REFUSED, text)
     except (DatabaseUnavailableError, SchemaError) as exc:
         return _fail(EXIT_DATABASE, str(exc))
     except UserSetupError as exc:
         return _fail(EXIT_REFUSED, str(exc))
     except BrokenPipeError:  # "usersetup users list | head": the reader has all it wanted
-        sys.stderr.close()
+        _quiet_stdout()
         return EXIT_OK
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at nothing, so the interpreter's last flush does not fail on the pipe."""
+    # A stdout that is not a real file (a test's capture) has nothing to flush to a pipe.
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _fail(code: int, message: str) -> int:
@@ -192,8 +202,9 @@ def _run(args: argparse.Namespace, stdin: TextIO) -> int:
             return EXIT_OK
         with database.transaction() as session:
             company = load_company(session, args.company)
-            service = UserService(session, company, operator)
-            return _users_command(args, service, stdin)
+            output = _users_command(args, UserService(session, company, operator), stdin)
+        print(output)  # only once committed: a closed pipe must not undo the change
+        return EXIT_OK
     finally:
         engine.dispose()
 
@@ -211,27 +222,25 @@ def print_demo_result(result: Any, where: str) -> None:
     )
 
 
-def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO) -> int:
+def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO) -> str:
+    """Carry out one users command in the caller's transaction; what to print once committed."""
     command = args.users_command
     if command == "list":
         rows = service.list_rows(active_only=not args.all)
         if args.json:
             keys = ("user_id", "last_name", "first_name", "active", "login_locked")
-            print(json.dumps([dict(zip(keys, row[1:], strict=True)) for row in rows], indent=2))
-        else:
-            for _pk, user_id, last, first, active, locked in rows:
-                marks = ("" if active else " [inactive]") + (" [locked]" if locked else "")
-                print(f"{last}, {first} ({user_id}){marks}")
-        return EXIT_OK
+            return json.dumps([dict(zip(keys, row[1:], strict=True)) for row in rows], indent=2)
+        lines = []
+        for _pk, user_id, last, first, active, locked in rows:
+            marks = ("" if active else " [inactive]") + (" [locked]" if locked else "")
+            lines.append(f"{last}, {first} ({user_id}){marks}")
+        return "\n".join(lines)
     if command == "show":
-        record = service.find(args.user_id)
-        _print_user(service, record, as_json=args.json)
-        return EXIT_OK
+        return _format_user(service, service.find(args.user_id), as_json=args.json)
     if command in ("deactivate", "activate"):
         record = service.find(args.user_id)
         record = service.set_active(record.pk, command == "activate")
-        print(f"{record.heading} is {'active' if record.fields.active else 'inactive'}.")
-        return EXIT_OK
+        return f"{record.heading} is {'active' if record.fields.active else 'inactive'}."
 
     if command == "set":
         record = service.find(args.target)
@@ -241,22 +250,20 @@ def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO
             form.new_password = form.retype_password = _read_password(stdin)
         record = service.update(record.pk, form, record.version)
     else:  # add, copy
-        source = service.find(args.source) if command == "copy" else None
-        form = source.fields.for_copy() if source else UserFields()
-        form.user_id = args.user_id
-        _apply_options(args, form, service)
         if not args.password_stdin:
             raise UsageError(f"users {command} needs --password-stdin: a new user needs a password")
+        source = service.find(args.source) if command == "copy" else None
+        form = source.fields.for_copy() if source else UserFields()
+        _apply_options(args, form, service)
         form.new_password = form.retype_password = _read_password(stdin)
         record = service.create(form, copied_from=source.pk if source else None)
-    _print_user(service, record, as_json=args.json)
-    return EXIT_OK
+    return _format_user(service, record, as_json=args.json)
 
 
 def _apply_options(args: argparse.Namespace, form: UserFields, service: UserService) -> None:
     for field in USER_FIELDS:
-        value = getattr(args, field.name, None)
-        if value is None or (field.name == "user_id" and args.command != "users"):
+        value = getattr(args, field.name, None)  # user_id: NEWID of add and copy, --user-id of set
+        if value is None:
             continue
         if field.kind is Kind.REFERENCE:
             value = _reference_id(field.name, value, service)
@@ -276,6 +283,8 @@ def _reference_id(field_name: str, text: str, service: UserService) -> int | Non
 
 
 def _read_password(stdin: TextIO) -> str:
+    if stdin.isatty():  # typed by a person: ask without echoing it
+        return getpass.getpass("New password: ")
     line = stdin.readline()
     password = line[:-1] if line.endswith("\n") else line
     if not password:
@@ -301,16 +310,15 @@ def user_as_json(
     return out
 
 
-def _print_user(service: UserService, record: UserRecord, *, as_json: bool) -> None:
+def _format_user(service: UserService, record: UserRecord, *, as_json: bool) -> str:
     labels = {
         name: {c.id: c.label for c in choices(service.session, service.company)}
         for name, choices in REFERENCE_CHOICES.items()
     }
     data = user_as_json(record, service.company, labels)
     if as_json:
-        print(json.dumps(data, indent=2))
-        return
-    print(f"User - {record.heading}")
+        return json.dumps(data, indent=2)
+    lines = [f"User - {record.heading}"]
     for field in USER_FIELDS:
         key = field.name.removesuffix("_id") if field.kind is Kind.REFERENCE else field.name
         value = data[key]
@@ -318,5 +326,8 @@ def _print_user(service: UserService, record: UserRecord, *, as_json: bool) -> N
             value = "yes" if value else "no"
         elif field.kind is Kind.PHONE:
             value = display_phone(value, service.company.phone_region)
-        print(f"  {field.label + ':':<26}{value if value not in (None, '') else '-'}")
-    print(f"  {'Last changed:':<26}{record.updated_at:%Y-%m-%d %H:%M} UTC by {record.updated_by}")
+        lines.append(f"  {field.label + ':':<26}{value if value not in (None, '') else '-'}")
+    lines.append(
+        f"  {'Last changed:':<26}{record.updated_at:%Y-%m-%d %H:%M} UTC by {record.updated_by}"
+    )
+    return "\n".join(lines)

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import DatabaseUnavailableError, SchemaError
@@ -96,8 +96,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the settings this program needs on each database."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
+    try:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+        parsed.get_dialect()  # an unknown database or driver is refused here, not later
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise DatabaseUnavailableError(
+            "That is not a database URL UserSetup can use. Expected sqlite:///PATH, "
+            "postgresql+psycopg://USER@HOST/DATABASE or mysql+pymysql://USER@HOST/DATABASE."
+        ) from exc
+    # Statements' values never go into error messages or logs: they are patients' staff data.
+    kwargs.setdefault("hide_parameters", True)
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -132,10 +141,12 @@ def schema_state(engine: Engine) -> str:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to this program's version."""
-    if schema_state(engine) == "newer":
-        raise _newer_schema_error()
-    with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), "head")
+    description = DatabaseLocation(engine.url.render_as_string(), "").describe()
+    with translate_connection_errors(description, opening=True):
+        if schema_state(engine) == "newer":
+            raise _newer_schema_error()
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "head")
 
 
 def _newer_schema_error() -> SchemaError:
@@ -149,7 +160,8 @@ def open_database(location: DatabaseLocation) -> Engine:
     """Connect, and make sure the schema fits: the embedded file is upgraded, servers are not."""
     engine = make_engine(location.url)
     try:
-        state = schema_state(engine)
+        with translate_connection_errors(location.describe(), opening=True):
+            state = schema_state(engine)
         if state == "newer":
             raise _newer_schema_error()
         if state == "behind":
@@ -159,11 +171,6 @@ def open_database(location: DatabaseLocation) -> Engine:
                     "Ask your administrator to run: usersetup db upgrade"
                 )
             upgrade(engine)
-    except OperationalError as exc:
-        engine.dispose()
-        raise DatabaseUnavailableError(
-            f"Cannot open the database {location.describe()}: {exc.orig}"
-        ) from exc
     except BaseException:
         engine.dispose()
         raise
@@ -189,15 +196,21 @@ class Database:
 
 
 @contextmanager
-def translate_connection_errors(description: str) -> Iterator[None]:
+def translate_connection_errors(description: str, *, opening: bool = False) -> Iterator[None]:
     """Turn a lost or refused connection into an error the operator can act on."""
     try:
         yield
     except DBAPIError as exc:
-        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            raise
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        because = f" ({reason})" if reason else ""
+        if opening:
             raise DatabaseUnavailableError(
-                f"The connection to the database {description} was lost or refused. "
-                "Check the network or the database server, then try again; "
-                "nothing was saved."
+                f"Cannot open the database {description}{because}. "
+                "Check the path or address, the network and the database server."
             ) from exc
-        raise
+        raise DatabaseUnavailableError(
+            f"The connection to the database {description} was lost or refused{because}. "
+            "Check the network or the database server, then try again; nothing was saved."
+        ) from exc

@@ -69,3 +69,6 @@ PASSWORD_FIELDS = (
     Field("new_password", "New Password", Kind.TEXT, 256, Copy.CREDENTIAL),
     Field("retype_password", "ReType", Kind.TEXT, 256, Copy.CREDENTIAL),
 )
+
+# Every field of the form by name, with the words people see for it.
+LABELS = {field.name: field.label for field in (*USER_FIELDS, *PASSWORD_FIELDS)}

@@ -128,10 +128,6 @@ class User(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy's own convention)
 
-    @property
-    def list_name(self) -> str:
-        return f"{self.last_name}, {self.first_name}"
-
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
@@ -142,5 +138,6 @@ class AuditEvent(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
     user_pk: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
-    # A list of {"field", "before", "after"}; secrets appear only as "changed".
+    # A list of {"field", "before", "after"}; a password appears only as
+    # {"field": "password", "change": "password changed"}, never its value or hash.
     changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

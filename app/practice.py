@@ -29,10 +29,14 @@ class CompanyInfo:
 
 @dataclass(frozen=True)
 class Choice:
-    """One entry of a pick list: the row's id and the words shown for it."""
+    """One entry of a pick list: the row's id, the words shown for it, and whether it is active.
+
+    Inactive entries stay in the lists so that a user linked to one keeps the link on save.
+    """
 
     id: int
     label: str
+    active: bool = True
 
 
 def list_companies(session: Session) -> list[CompanyInfo]:
@@ -85,16 +89,16 @@ def create_company(
 def provider_choices(session: Session, company: CompanyInfo) -> list[Choice]:
     query = (
         select(Provider)
-        .where(Provider.company_id == company.id, Provider.active)
-        .order_by(Provider.last_name, Provider.first_name)
+        .where(Provider.company_id == company.id)
+        .order_by(Provider.active.desc(), Provider.last_name, Provider.first_name)
     )
-    return [Choice(p.id, p.display_name) for p in session.scalars(query)]
+    return [Choice(p.id, p.display_name, p.active) for p in session.scalars(query)]
 
 
 def service_location_choices(session: Session, company: CompanyInfo) -> list[Choice]:
     query = (
-        select(ServiceLocation.id, ServiceLocation.name)
-        .where(ServiceLocation.company_id == company.id, ServiceLocation.active)
-        .order_by(ServiceLocation.name)
+        select(ServiceLocation.id, ServiceLocation.name, ServiceLocation.active)
+        .where(ServiceLocation.company_id == company.id)
+        .order_by(ServiceLocation.active.desc(), ServiceLocation.name)
     )
-    return [Choice(row.id, row.name) for row in session.execute(query)]
+    return [Choice(row.id, row.name, row.active) for row in session.execute(query)]

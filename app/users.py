@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import audit
 from app.clock import Clock, utc_now
 from app.errors import ConflictError, NotFoundError, ValidationError
-from app.fields import FIELDS_BY_NAME, USER_FIELDS, Copy
+from app.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Copy
 from app.models import DefaultScreen, Provider, ServiceLocation, User, UserType
 from app.passwords import hash_password, owasp_hasher
 from app.practice import CompanyInfo
@@ -33,7 +33,7 @@ from app.validation import (
     user_id_key,
 )
 
-PASSWORD_MAX = 256
+PASSWORD_MAX = PASSWORD_FIELDS[0].max_length
 
 # The columns of the user list: id, User ID, last, first, active, locked.
 UserRow = tuple[int, str, str, str, bool, bool]
@@ -248,23 +248,28 @@ class UserService:
         With ``current`` (the user as loaded), the database is asked only about values that
         changed, so checking an unchanged User ID costs no statement.
         """
-        clean = clean_fields(form, self.company, is_new=pk is None)
-        errors: dict[str, str] = {}
-        if current is None or user_id_key(clean.user_id) != user_id_key(current.user_id):
+        try:
+            clean = clean_fields(form, self.company, is_new=pk is None)
+            errors: dict[str, str] = {}
+        except ValidationError as exc:  # go on: a taken User ID is said along with the rest
+            clean, errors = form, dict(exc.errors)
+        if "user_id" not in errors and (
+            current is None or user_id_key(form.user_id) != user_id_key(current.user_id)
+        ):
             taken = self.session.scalar(
                 select(User.user_id).where(
                     User.company_id == self.company.id,
-                    User.user_id_key == user_id_key(clean.user_id),
+                    User.user_id_key == user_id_key(form.user_id),
                     User.id != (pk or 0),
                 )
             )
             if taken is not None:
                 errors["user_id"] = f"The User ID {taken!r} is already taken in this company."
-        if current is None or clean.provider_id != current.provider_id:
-            self._check_reference(errors, "provider_id", Provider, clean.provider_id)
-        if current is None or clean.service_location_id != current.service_location_id:
+        if current is None or form.provider_id != current.provider_id:
+            self._check_reference(errors, "provider_id", Provider, form.provider_id)
+        if current is None or form.service_location_id != current.service_location_id:
             self._check_reference(
-                errors, "service_location_id", ServiceLocation, clean.service_location_id
+                errors, "service_location_id", ServiceLocation, form.service_location_id
             )
         if errors:
             raise ValidationError(errors)
@@ -288,6 +293,8 @@ class UserService:
     def create(self, form: UserFields, *, copied_from: int | None = None) -> UserRecord:
         """Add a user; with ``copied_from``, audited as a copy of that user."""
         clean = self.check(form)
+        # Read the source first: a query after add() would autoflush the new row unchecked.
+        source = self._load(copied_from) if copied_from is not None else None
         now = self.clock()
         user = User(
             company_id=self.company.id,
@@ -303,8 +310,7 @@ class UserService:
         self.session.add(user)
         changes: list[dict[str, Any]] = []
         action = "user.created"
-        if copied_from is not None:
-            source = self._load(copied_from)
+        if source is not None:
             action = "user.copied"
             changes.append({"field": "copied_from", "before": None, "after": source.user_id})
         changes += [

@@ -439,3 +439,55 @@ def test_a_password_given_on_standard_input_never_shows_in_an_error(usersetup):
 
     assert code == EXIT_REFUSED
     assert "Qz7!x" not in err
+
+
+def test_set_user_id_renames_the_user(usersetup):
+    code, _, err = usersetup("users", "set", "kimberly", "--user-id", "kfox")
+
+    assert (code, err) == (EXIT_OK, "")
+    assert usersetup.json("users", "show", "KFOX")["first_name"] == "Kimberly"
+    code, _, err = usersetup("users", "show", "kimberly")
+    assert code == EXIT_REFUSED and err.count("\n") == 1
+
+
+def test_a_change_whose_output_pipe_closed_is_still_saved(usersetup, monkeypatch):
+    # "usersetup users set ... | head -1": the reader leaves before everything is printed.
+    def closed_pipe(*args: Any, **kwargs: Any) -> None:
+        raise BrokenPipeError
+
+    monkeypatch.setattr("builtins.print", closed_pipe)
+    code = main(
+        ["--db", f"sqlite:///{usersetup.path}", "users", "set", "kimberly", "--title", "Piped"]
+    )
+    monkeypatch.undo()
+
+    assert code == EXIT_OK
+    assert usersetup.json("users", "show", "kimberly")["title"] == "Piped"
+
+
+def test_a_user_linked_to_an_inactive_provider_shows_the_provider(usersetup):
+    usersetup("users", "set", "kimberly", "--provider", "Hynes MD, Patrick")
+    connection = sqlite3.connect(usersetup.path)
+    with connection:
+        connection.execute("UPDATE providers SET active = 0 WHERE last_name = 'Hynes'")
+    connection.close()
+
+    assert usersetup.json("users", "show", "kimberly")["provider"] == "Hynes MD, Patrick"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://usersetup@127.0.0.1:1/practice",  # nothing listens on port 1
+        "nonsense",
+        "oracle+nodriver://host/db",
+    ],
+)
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["users", "list"]])
+def test_a_database_that_cannot_be_used_is_one_line_and_exit_3(capsys, url, command):
+    code = main(["--db", url, *command], stdin=io.StringIO())
+
+    out, err = capsys.readouterr()
+    assert code == EXIT_DATABASE
+    assert out == "" and err.count("\n") == 1 and err.startswith("usersetup: ")
+    assert "Traceback" not in err

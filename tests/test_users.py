@@ -81,7 +81,8 @@ def stored_counts(database: Database) -> tuple[int, int]:
 
 def audit_trail(database: Database, user_pk: int) -> list[AuditEvent]:
     with database.transaction() as session:
-        return audit.events_for_user(session, user_pk)
+        query = select(AuditEvent).where(AuditEvent.user_pk == user_pk).order_by(AuditEvent.id)
+        return list(session.scalars(query))
 
 
 def stored_user(database: Database, pk: int) -> User:
@@ -726,15 +727,16 @@ def test_saving_one_changed_field_costs_at_most_four_statements(
     assert stored_user(database, record.pk).title == "Office Manager"
 
 
-def test_service_locations_and_providers_choices_list_only_active_ones(database, company):
+def test_pick_lists_put_inactive_entries_last_and_marked(database, company):
+    # Inactive entries stay listed: a user linked to one keeps the link when saved.
     with database.transaction() as session:
         session.execute(
             update(ServiceLocation)
-            .where(ServiceLocation.name == "Valley Main Clinic")
+            .where(ServiceLocation.name == "Family First Physicians")
             .values(active=False)
         )
-        labels = [c.label for c in service_location_choices(session, company)]
-        providers = [c.label for c in provider_choices(session, company)]
+        locations = [(c.label, c.active) for c in service_location_choices(session, company)]
+        providers = [(c.label, c.active) for c in provider_choices(session, company)]
 
-    assert labels == ["Family First Physicians"]
-    assert providers == ["Armstrong PT, Stephen", "Hynes MD, Patrick"]
+    assert locations == [("Valley Main Clinic", True), ("Family First Physicians", False)]
+    assert providers == [("Armstrong PT, Stephen", True), ("Hynes MD, Patrick", True)]
