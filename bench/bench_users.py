@@ -40,7 +40,7 @@ from app.practice import create_company
 from app.users import UserService
 from ui.main import build_window
 from ui.pages.user_page import UserPage
-from ui.user_list import UserListModel
+from ui.user_list import UserListModel, search_key
 from ui.window import UserSetupWindow
 
 # One paragraph per list reads better than 600 one-name lines.
@@ -244,7 +244,7 @@ def bench_type_ahead(window: UserSetupWindow, reps: int) -> dict[str, Any]:
         rows = UserService(session, window.context.company, OPERATOR).list_rows()
     model.set_rows(rows)
     # The strings the model searches in (as UserListModel builds them), for the floor.
-    keys = [f"{r[2]}\t{r[3]}\t{r[1]}".lower() for r in rows]
+    keys = [search_key(r) for r in rows]
 
     def keystrokes(type_one: Callable[[str], object]) -> list[float]:
         per_key: list[float] = []

@@ -17,22 +17,35 @@ def by_name(root: QWidget, kind: type[W], name: str) -> W:
     return found[0]
 
 
-def answer_next_dialog(button_text: str, seen: list[str] | None = None) -> None:
-    """When the next modal dialog opens, press the button with this text.
+class DialogAnswers:
+    """Answers to the modal dialogs a test expects, pressed as a person would.
 
-    The answer runs from the dialog's own event loop (a zero timer re-armed until the dialog
-    is there), so the test waits on the dialog, not on time.
+    Each answer runs from the dialog's own event loop (a zero timer re-armed until the dialog
+    is there), so the test waits on the dialog, not on time. ``finish`` stops any answer still
+    waiting and fails the test if an expected dialog never came.
     """
 
-    def press() -> None:
+    def __init__(self) -> None:
+        self.pending: list[str] = []
+        self.seen: list[str] = []  # the text of each dialog answered
+
+    def answer(self, button_text: str) -> None:
+        self.pending.append(button_text)
+        QTimer.singleShot(0, self._press)
+
+    def _press(self) -> None:
+        if not self.pending:
+            return
         dialog = QApplication.activeModalWidget()
         if not isinstance(dialog, QMessageBox):
-            QTimer.singleShot(0, press)
+            QTimer.singleShot(0, self._press)
             return
-        if seen is not None:
-            seen.append(dialog.text())
-        buttons = [b for b in dialog.buttons() if b.text().replace("&", "") == button_text]
-        assert buttons, f"no button {button_text!r} in {[b.text() for b in dialog.buttons()]}"
+        wanted = self.pending.pop(0)
+        self.seen.append(dialog.text())
+        buttons = [b for b in dialog.buttons() if b.text().replace("&", "") == wanted]
+        assert buttons, f"no button {wanted!r} in {[b.text() for b in dialog.buttons()]}"
         buttons[0].click()
 
-    QTimer.singleShot(0, press)
+    def finish(self) -> None:
+        left, self.pending = self.pending, []
+        assert not left, f"expected dialogs never opened; unused answers: {left}"

@@ -13,11 +13,11 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import sessionmaker
 
 from app.db import Database, make_engine
-from app.models import AuditEvent, User
+from app.models import AuditEvent, Provider, User
 from app.practice import CompanyInfo, provider_choices, service_location_choices
 from app.users import UserFields, UserRecord, UserService
 from tests.conftest import FixedClock
-from tests.qt_helpers import answer_next_dialog, by_name
+from tests.qt_helpers import DialogAnswers, by_name
 from tests.statements import count_statements
 from ui.pages.base import PracticeContext
 from ui.window import UserSetupWindow
@@ -58,10 +58,7 @@ def people(database: Database, company: CompanyInfo, clock: FixedClock) -> dict[
     return made
 
 
-@pytest.fixture
-def window(
-    qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, people: Any
-) -> Iterator[UserSetupWindow]:
+def _window_for(database: Database, company: CompanyInfo, clock: FixedClock) -> UserSetupWindow:
     with database.transaction() as session:
         context = PracticeContext(
             company=company,
@@ -70,12 +67,32 @@ def window(
             providers=tuple(provider_choices(session, company)),
             service_locations=tuple(service_location_choices(session, company)),
         )
-    window = UserSetupWindow(database, context)  # closed here, not by qtbot: it may ask first
+    window = UserSetupWindow(database, context)
     window.show()
+    return window
+
+
+@pytest.fixture
+def dialogs() -> Iterator[DialogAnswers]:
+    answers = DialogAnswers()
+    yield answers
+    answers.finish()
+
+
+@pytest.fixture
+def window(
+    qtbot: Any,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    people: Any,
+    dialogs: DialogAnswers,
+) -> Iterator[UserSetupWindow]:
+    window = _window_for(database, company, clock)  # closed here, not by qtbot: it may ask
     qtbot.waitExposed(window)
     yield window
     if window.is_dirty():
-        answer_next_dialog("Discard")
+        dialogs.answer("Discard")
     assert window.close()
     window.deleteLater()
 
@@ -112,7 +129,7 @@ def test_list_shows_active_users_last_first_with_user_id(window: UserSetupWindow
         "Fox, Kimberly  (kimberly)",
         "Kimball, Alan  (akim)",
     ]
-    assert window.count_label.text() == "4 of 5"
+    assert window.count_label.text() == "4 shown of 5"
 
 
 def test_unchecking_active_shows_inactive_users_greyed_and_marked(
@@ -226,7 +243,7 @@ def test_new_user_with_the_required_fields_is_added_and_selected(
 ) -> None:
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert window.heading.text() == "User - New User"
-    assert text(window, "User ID").hasFocus() or text(window, "User ID").text() == ""
+    qtbot.waitUntil(text(window, "User ID").hasFocus)
     for label, value in (
         ("User ID", "dnguyen"),
         ("First Name", "Dana"),
@@ -367,14 +384,13 @@ def test_deactivate_hides_the_user_from_the_active_list_and_activate_brings_them
 
 
 def test_switching_user_with_unsaved_edits_asks_and_cancel_keeps_them(
-    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord], dialogs: DialogAnswers
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
     text(window, "Title").setText("Half typed")
-    questions: list[str] = []
-    answer_next_dialog("Cancel", questions)
+    dialogs.answer("Cancel")
     window.select_user(people["lblake"].pk)
-    assert questions == ["Save the changes to Fox, Kimberly (kimberly)?"]
+    assert dialogs.seen == ["Save the changes to Fox, Kimberly (kimberly)?"]
     assert window.heading.text() == "User - Fox, Kimberly (kimberly)"
     assert text(window, "Title").text() == "Half typed"
     assert window.model.pk_at(window.user_view.currentIndex().row()) == people["kimberly"].pk
@@ -386,10 +402,11 @@ def test_switching_user_and_discarding_leaves_the_database_alone(
     people: dict[str, UserRecord],
     database: Database,
     company: CompanyInfo,
+    dialogs: DialogAnswers,
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
     text(window, "Title").setText("Never saved")
-    answer_next_dialog("Discard")
+    dialogs.answer("Discard")
     with qtbot.waitSignal(window.subject_loaded):
         window.select_user(people["lblake"].pk)
     assert window.heading.text() == "User - Blake, Lauren (lblake)"
@@ -402,10 +419,11 @@ def test_switching_user_and_saving_saves_first(
     people: dict[str, UserRecord],
     database: Database,
     company: CompanyInfo,
+    dialogs: DialogAnswers,
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
     text(window, "Title").setText("Practice Lead")
-    answer_next_dialog("Save")
+    dialogs.answer("Save")
     with qtbot.waitSignal(window.subject_loaded):
         window.select_user(people["lblake"].pk)
     assert stored(database, company, "kimberly").fields.title == "Practice Lead"
@@ -413,11 +431,11 @@ def test_switching_user_and_saving_saves_first(
 
 
 def test_closing_with_unsaved_edits_asks_and_cancel_keeps_the_window_open(
-    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord], dialogs: DialogAnswers
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
     text(window, "Title").setText("Half typed")
-    answer_next_dialog("Cancel")
+    dialogs.answer("Cancel")
     assert not window.close()
     assert window.isVisible()
 
@@ -432,6 +450,7 @@ def test_saving_over_someone_elses_change_is_refused_and_keeps_my_edits(
     database: Database,
     company: CompanyInfo,
     clock: FixedClock,
+    dialogs: DialogAnswers,
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
     text(window, "Title").setText("Mine")
@@ -440,13 +459,12 @@ def test_saving_over_someone_elses_change_is_refused_and_keeps_my_edits(
         theirs = other.get(people["kimberly"].pk).fields
         theirs.title = "Theirs"
         other.update(people["kimberly"].pk, theirs, people["kimberly"].version)
-    messages: list[str] = []
-    answer_next_dialog("Keep My Edits", messages)
+    dialogs.answer("Keep My Edits")
     assert not window.save()
-    assert "changed by lblake (Blake, Lauren)" in messages[0]
+    assert "changed by lblake (Blake, Lauren)" in dialogs.seen[0]
     assert text(window, "Title").text() == "Mine"
     assert stored(database, company, "kimberly").fields.title == "Theirs"
-    answer_next_dialog("Reload")
+    dialogs.answer("Reload")
     assert not window.save()
     assert text(window, "Title").text() == "Theirs"
 
@@ -497,21 +515,225 @@ def test_every_input_is_named_as_its_visible_label(window: UserSetupWindow) -> N
 
 
 def test_a_lost_connection_is_said_in_plain_words_and_the_edits_stay(
-    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord], dialogs: DialogAnswers
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
     text(window, "Title").setText("Typed while the server was down")
     # Nothing listens on port 1: connecting is refused at once, as with a server that is down.
     down = make_engine("postgresql+psycopg://usersetup@127.0.0.1:1/practice")
     window.database = Database(sessionmaker(down), "postgresql://127.0.0.1:1/practice")
-    messages: list[str] = []
-    answer_next_dialog("OK", messages)
+    dialogs.answer("OK")
     assert not window.save()
     down.dispose()
     assert (
         "connection to the database postgresql://127.0.0.1:1/practice was lost or refused"
-        in (messages[0])
+        in (dialogs.seen[0])
     )
-    assert "nothing was saved" in messages[0]
+    assert "nothing was saved" in dialogs.seen[0]
     assert text(window, "Title").text() == "Typed while the server was down"
     assert window.is_dirty()
+
+
+# Edge cases of the everyday jobs
+
+
+def test_deactivate_after_clearing_active_in_the_form_and_saving_leaves_the_user_inactive(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+    dialogs: DialogAnswers,
+) -> None:
+    pick(qtbot, window, people["lblake"].pk)
+    by_name(window.page("User"), QCheckBox, "Active").setChecked(False)
+    dialogs.answer("Save")
+    window.active_action.trigger()
+    assert not stored(database, company, "lblake").fields.active
+    assert window.active_action.text() == "Activate"
+
+
+def test_copy_user_after_saving_pending_edits_copies_what_was_saved(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord], dialogs: DialogAnswers
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    text(window, "Title").setText("Practice Lead")
+    dialogs.answer("Save")
+    window.copy_action.trigger()
+    assert window.heading.text() == "User - New User (copy of Fox, Kimberly)"
+    assert text(window, "Title").text() == "Practice Lead"
+
+
+def test_copy_user_then_discard_writes_nothing(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    connection: Connection,
+    dialogs: DialogAnswers,
+) -> None:
+    users_before = connection.scalar(select(func.count()).select_from(User))
+    pick(qtbot, window, people["kimberly"].pk)
+    window.copy_action.trigger()
+    text(window, "User ID").setText("halfdone")
+    dialogs.answer("Discard")
+    with qtbot.waitSignal(window.subject_loaded):
+        window.select_user(people["lblake"].pk)
+    assert window.heading.text() == "User - Blake, Lauren (lblake)"
+    assert connection.scalar(select(func.count()).select_from(User)) == users_before
+
+
+def test_an_untouched_new_user_form_is_left_without_a_question(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+) -> None:
+    window.new_action.trigger()
+    assert not window.save_action.isEnabled()
+    with qtbot.waitSignal(window.subject_loaded):
+        window.select_user(people["wcassady"].pk)  # no dialog expected: none is answered
+    assert window.heading.text() == "User - Cassady, Wes (wcassady)"
+
+
+def test_a_taken_user_id_is_reported_together_with_the_other_mistakes(
+    window: UserSetupWindow,
+) -> None:
+    window.new_action.trigger()
+    text(window, "User ID").setText("Kimberly")
+    text(window, "New Password").setText(PASSWORD)
+    assert not window.save()
+    page = window.page("User")
+    assert page.errors.message("user_id") == (
+        "The User ID 'kimberly' is already taken in this company."
+    )
+    assert page.errors.message("first_name") == "First Name is required."
+    assert page.errors.message("retype_password") == "The two passwords differ."
+
+
+def test_typing_a_provider_name_links_the_provider_whatever_the_case(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+) -> None:
+    pick(qtbot, window, people["wcassady"].pk)
+    provider = by_name(window.page("User"), QComboBox, "User is this Provider")
+    provider.lineEdit().clear()
+    qtbot.keyClicks(provider.lineEdit(), "hynes md, patrick")
+    assert window.save_action.isEnabled()
+    with qtbot.waitSignal(window.saved):
+        window.save_action.trigger()
+    with database.transaction() as session:
+        hynes = next(c.id for c in provider_choices(session, company) if "Hynes" in c.label)
+    assert stored(database, company, "wcassady").fields.provider_id == hynes
+
+
+def test_a_provider_name_that_matches_no_provider_is_refused_beside_the_box(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+) -> None:
+    pick(qtbot, window, people["wcassady"].pk)
+    provider = by_name(window.page("User"), QComboBox, "User is this Provider")
+    provider.lineEdit().setText("Dr. Nobody")
+    assert not window.save()
+    assert window.page("User").errors.message("provider_id") == (
+        "Pick a provider from the list, or (none)."
+    )
+
+
+def test_a_user_linked_to_an_inactive_provider_keeps_the_link_on_save(
+    qtbot: Any,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    dialogs: DialogAnswers,
+) -> None:
+    with database.transaction() as session:
+        armstrong = session.scalar(select(Provider).where(Provider.last_name == "Armstrong"))
+        assert armstrong is not None
+        service = UserService(session, company, "setup", clock)
+        record = _add(service, "sarm", "Stephen", "Armstrong", provider_id=armstrong.id)
+        armstrong.active = False  # the provider left the practice
+    context_window = _window_for(database, company, clock)
+    try:
+        pick(qtbot, context_window, record.pk)
+        provider = by_name(context_window.page("User"), QComboBox, "User is this Provider")
+        assert provider.currentText() == "Armstrong PT, Stephen (inactive)"
+        text(context_window, "Title").setText("Physical Therapist")
+        assert context_window.save()
+        assert stored(database, company, "sarm").fields.provider_id == armstrong.id
+    finally:
+        context_window.close()
+
+
+def test_a_phone_typed_with_its_extension_fills_the_ext_field(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+) -> None:
+    pick(qtbot, window, people["wcassady"].pk)
+    text(window, "Work").setText("614-555-0199 x45")
+    assert window.save()
+    assert (
+        stored(database, company, "wcassady").fields.work_phone,
+        text(window, "Work Ext").text(),
+    ) == (
+        "+16145550199",
+        "45",
+    )
+    assert text(window, "Work").text() == "(614) 555-0199"
+
+
+def test_refresh_asks_about_unsaved_edits_and_brings_in_a_new_provider(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+    dialogs: DialogAnswers,
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    text(window, "Title").setText("Half typed")
+    dialogs.answer("Cancel")
+    window.refresh_action.trigger()
+    assert text(window, "Title").text() == "Half typed"
+    with database.transaction() as session:
+        session.add(Provider(company_id=company.id, last_name="Okafor", first_name="Chidi"))
+    dialogs.answer("Discard")
+    with qtbot.waitSignal(window.subject_loaded):
+        window.refresh_action.trigger()
+    provider = by_name(window.page("User"), QComboBox, "User is this Provider")
+    assert provider.findText("Okafor, Chidi") >= 0
+    assert text(window, "Title").text() == "Billing Specialist"
+
+
+def test_searching_past_the_user_being_edited_keeps_them_in_the_editor(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    text(window, "Title").setText("Kept while searching")
+    qtbot.keyClicks(by_name(window, QLineEdit, "Search"), "cassady")
+    assert list_texts(window) == ["Cassady, Wes  (wcassady)"]
+    assert not window.user_view.selectionModel().hasSelection()
+    assert window.heading.text() == "User - Fox, Kimberly (kimberly)"
+    assert text(window, "Title").text() == "Kept while searching"
+
+
+def test_a_section_that_fails_to_load_is_disabled_and_logged(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    page = window.page("User")
+
+    def broken(subject: Any) -> None:
+        raise RuntimeError("a bug in a section")
+
+    monkeypatch.setattr(page, "load", broken)
+    window.select_user(people["wcassady"].pk)
+    assert not page.isEnabled()
+    assert "could not be shown" in window.statusBar().currentMessage()
+    assert [r.getMessage() for r in caplog.records] == ["The User section could not be loaded"]
+    assert caplog.records[0].exc_info is not None
+    caplog.clear()  # the error above is the one this test expects

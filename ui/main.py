@@ -13,6 +13,7 @@ import platformdirs
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import audit
+from app.cli import EXIT_DATABASE, print_demo_result
 from app.clock import utc_now
 from app.db import APP_NAME, Database, DatabaseLocation, open_database
 from app.demo import create_demo_practice
@@ -22,7 +23,6 @@ from ui.pages.base import PracticeContext
 from ui.window import UserSetupWindow
 
 log = logging.getLogger("usersetup")
-EXIT_DATABASE = 3
 
 
 def _configure_logging() -> Path:
@@ -79,8 +79,6 @@ def run_window(location: DatabaseLocation, company_code: str | None, demo: bool)
         if demo:
             with database.transaction() as session:
                 result = create_demo_practice(session, operator)
-            from app.cli import print_demo_result
-
             print_demo_result(result, location.describe())
             company_code = company_code or result.company.code
         window = build_window(database, company_code, operator)

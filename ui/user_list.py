@@ -17,9 +17,14 @@ INACTIVE_COLOR = QColor("#8a8a8a")
 PK_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def _sort_key(last: str, first: str, user_id: str) -> tuple[str, str, str]:
+def _sort_key(row: UserRow) -> tuple[str, str, str]:
     # The same order as list_rows' ORDER BY lower(last), lower(first), user ID key.
-    return last.lower(), first.lower(), user_id.lower()
+    return row[2].lower(), row[3].lower(), row[1].lower()
+
+
+def search_key(row: UserRow) -> str:
+    """What type-ahead looks in: "last<TAB>first<TAB>user id", lower case."""
+    return f"{row[2]}\t{row[3]}\t{row[1]}".lower()
 
 
 class UserListModel(QAbstractListModel):
@@ -46,7 +51,7 @@ class UserListModel(QAbstractListModel):
     def set_rows(self, rows: Sequence[UserRow]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
-        self._keys = [f"{r[2]}\t{r[3]}\t{r[1]}".lower() for r in self._rows]
+        self._keys = [search_key(r) for r in self._rows]
         self._where = {r[0]: i for i, r in enumerate(self._rows)}
         self._matches = self._match(self._needle, range(len(self._rows)))
         self._visible = self._rank(self._needle, self._matches)
@@ -57,21 +62,18 @@ class UserListModel(QAbstractListModel):
         old = self._where.get(row[0])
         if old is not None and tuple(self._rows[old]) == tuple(row):
             return  # a save that changed nothing the list shows
-        key = _sort_key(row[2], row[3], row[1])
-        if (
-            old is not None
-            and _sort_key(self._rows[old][2], self._rows[old][3], self._rows[old][1]) == key
-        ):
+        key = _sort_key(row)
+        if old is not None and _sort_key(self._rows[old]) == key:
             self._rows[old] = row
-            self._keys[old] = f"{row[2]}\t{row[3]}\t{row[1]}".lower()
+            self._keys[old] = search_key(row)
             self._refilter()
             return
         if old is not None:
             del self._rows[old]
             del self._keys[old]
-        at = bisect.bisect_right(self._rows, key, key=lambda r: _sort_key(r[2], r[3], r[1]))
+        at = bisect.bisect_right(self._rows, key, key=_sort_key)
         self._rows.insert(at, row)
-        self._keys.insert(at, f"{row[2]}\t{row[3]}\t{row[1]}".lower())
+        self._keys.insert(at, search_key(row))
         self._where = {r[0]: i for i, r in enumerate(self._rows)}
         self._refilter()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QSize, Qt, Signal
@@ -34,8 +35,10 @@ from app.errors import (
     UserSetupError,
     ValidationError,
 )
+from app.practice import provider_choices, service_location_choices
 from app.users import UserRecord
 from ui import dialogs
+from ui.form import caption
 from ui.icons import icon
 from ui.pages import SECTION_PAGES
 from ui.pages.base import PracticeContext, SectionPage, Subject
@@ -161,13 +164,15 @@ class UserSetupWindow(QMainWindow):
         top.addWidget(self.count_label)
         layout.addLayout(top)
         self.search = QLineEdit()
-        self.search.setAccessibleName("Search")
-        self.search.setPlaceholderText("Search by name or User ID")
+        self.search.setPlaceholderText("Name or User ID")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search)
         self.search.returnPressed.connect(self._on_search_enter)
         self.search.installEventFilter(self)
-        layout.addWidget(self.search)
+        search_row = QHBoxLayout()
+        search_row.addWidget(caption("Search", self.search))
+        search_row.addWidget(self.search, 1)
+        layout.addLayout(search_row)
         # A one-column table, not a QListView: with fixed row heights it never lays out
         # 100,000 rows to scroll to one, which a list view does after every filter.
         self.user_view = QTableView()
@@ -236,8 +241,21 @@ class UserSetupWindow(QMainWindow):
             self.pages[section] = page
             self.stack.addWidget(page)
             if self.subject is not None:
-                page.load(self.subject)
+                self._load_page(page, self.subject)
         return self.pages[section]
+
+    def _load_page(self, page: SectionPage, subject: Subject) -> None:
+        """Load one page; one that fails is a bug: logged, and the page is disabled, not fatal."""
+        try:
+            page.load(subject)
+        except Exception:
+            log.exception("The %s section could not be loaded", page.section)
+            page.setEnabled(False)
+            self.statusBar().showMessage(
+                f"The {page.section} section could not be shown; the details are in the log."
+            )
+        else:
+            page.setEnabled(True)
 
     def current_section(self) -> str:
         return SECTION_PAGES[max(self.section_list.currentRow(), 0)].section
@@ -251,8 +269,8 @@ class UserSetupWindow(QMainWindow):
         self.section_list.setCurrentRow([p.section for p in SECTION_PAGES].index(section))
 
     def is_dirty(self) -> bool:
-        return self.subject is not None and (
-            self.subject.is_new or any(page.is_dirty() for page in self.pages.values())
+        return self.subject is not None and any(
+            page.is_dirty() for page in self.pages.values() if page.isEnabled()
         )
 
     # The user list
@@ -280,7 +298,9 @@ class UserSetupWindow(QMainWindow):
     def _after_filter(self) -> None:
         """Keep the edited user selected when the filter still shows them."""
         shown, total = self.model.rowCount(), self.model.total()
-        self.count_label.setText(f"{shown} of {total}" if shown != total else f"{total} users")
+        self.count_label.setText(
+            f"{shown} shown of {total}" if shown != total else f"{total} users"
+        )
         pk = self.subject.record.pk if self.subject and self.subject.record else None
         row = self.model.row_of(pk) if pk is not None else None
         selection = self.user_view.selectionModel()
@@ -329,7 +349,7 @@ class UserSetupWindow(QMainWindow):
         self.subject = subject
         self.page(self.current_section())
         for page in self.pages.values():
-            page.load(subject)
+            self._load_page(page, subject)
         self._after_filter()
         self._update_heading()
         self._update_actions()
@@ -385,21 +405,17 @@ class UserSetupWindow(QMainWindow):
             self._start_new(Subject(None))
 
     def copy_user(self) -> None:
-        if self.subject is None or self.subject.record is None:
+        if self.subject is None or self.subject.record is None or not self._may_leave():
             return
-        source = self.subject.record
-        if self._may_leave():
-            self._start_new(Subject(None, copied_from=source))
+        if self.subject.record is not None:  # read after a Save, so the copy has what was saved
+            self._start_new(Subject(None, copied_from=self.subject.record))
 
     def _start_new(self, subject: Subject) -> None:
         self.user_view.selectionModel().clear()
         self._load_subject(subject)
         self.show_section(SECTION_PAGES[0].section)
         user_page = self.page(SECTION_PAGES[0].section)
-        user_page.setFocus()
-        focus = getattr(user_page, "focus_first_field", None)
-        if focus is not None:
-            focus()
+        user_page.focus_first_field()
         self.statusBar().showMessage(
             "Enter the User ID, First and Last Name and a password, then Save.", 10000
         )
@@ -473,14 +489,15 @@ class UserSetupWindow(QMainWindow):
         self.saved.emit(record.pk)
 
     def toggle_active(self) -> None:
-        if self.subject is None or self.subject.record is None or not self._may_leave():
+        if self.subject is None or self.subject.record is None:
+            return
+        active = not self.subject.record.fields.active  # what the button said, before any save
+        if not self._may_leave() or self.subject.record is None:
             return
         record = self.subject.record
         try:
             with self.database.transaction() as session:
-                result = self.context.users(session).set_active(
-                    record.pk, not record.fields.active, record.version
-                )
+                result = self.context.users(session).set_active(record.pk, active, record.version)
         except ConflictError as exc:
             if dialogs.ask_reload_after_conflict(self, str(exc)):
                 self.open_user(record.pk)
@@ -493,11 +510,33 @@ class UserSetupWindow(QMainWindow):
         self.statusBar().showMessage(f"{result.heading} is {state}.", 10000)
 
     def refresh(self) -> None:
+        """Read the user list, the pick lists and the user being edited again."""
         if not self._may_leave():
             return
+        choices = self._read(
+            lambda session: (
+                tuple(provider_choices(session, self.context.company)),
+                tuple(service_location_choices(session, self.context.company)),
+            )
+        )
+        if choices is not None and choices != (
+            self.context.providers,
+            self.context.service_locations,
+        ):
+            providers, locations = choices
+            self.context = replace(self.context, providers=providers, service_locations=locations)
+            self._rebuild_pages()
         self.load_users()
         if self.subject is not None and self.subject.record is not None:
             self.open_user(self.subject.record.pk)
+
+    def _rebuild_pages(self) -> None:
+        """Pages hold the pick lists they were built with: build them again, lazily."""
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        self.stack.setCurrentWidget(self.page(self.current_section()))
 
     def _may_leave(self) -> bool:
         """Ask Save / Discard / Cancel when there are unsaved edits; True to go on."""
@@ -509,10 +548,7 @@ class UserSetupWindow(QMainWindow):
         if answer is dialogs.Unsaved.SAVE:
             return self.save()
         if answer is dialogs.Unsaved.DISCARD:
-            if self.subject.record is not None:
-                self._load_subject(self.subject)
-            else:
-                self.subject = None
+            self._load_subject(self.subject)  # the form as it was loaded: nothing left to ask
             return True
         return False
 

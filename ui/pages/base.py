@@ -71,3 +71,7 @@ class SectionPage(QWidget):
     def show_errors(self, errors: Mapping[str, str]) -> bool:
         """Show the messages that belong here; True if any did."""
         raise NotImplementedError
+
+    def focus_first_field(self) -> None:
+        """Put the cursor where a person starts typing on this page."""
+        self.setFocus()

@@ -20,16 +20,16 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationError
-from app.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Kind
+from app.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
 from app.models import DefaultScreen, UserType
 from app.practice import Choice
-from app.users import UserFields, UserRecord, clean_fields
+from app.users import UserFields, UserRecord
 from app.validation import display_phone
 from ui.form import FieldErrors, caption
 from ui.pages.base import PracticeContext, SectionPage, Subject
 
 NO_CHOICE = "(none)"
-LABELS = {f.name: f.label for f in (*USER_FIELDS, *PASSWORD_FIELDS)}
+UNMATCHED = -1  # the provider box holds typed text that names no provider
 PHONES = tuple(f.name for f in USER_FIELDS if f.kind is Kind.PHONE)
 
 
@@ -37,7 +37,7 @@ def _choice_box(choices: tuple[Choice, ...], *, searchable: bool) -> QComboBox:
     box = QComboBox()
     box.addItem(NO_CHOICE, None)
     for choice in choices:
-        box.addItem(choice.label, choice.id)
+        box.addItem(choice.label if choice.active else f"{choice.label} (inactive)", choice.id)
     if searchable:
         box.setEditable(True)
         box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -47,6 +47,17 @@ def _choice_box(choices: tuple[Choice, ...], *, searchable: bool) -> QComboBox:
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         box.setCompleter(completer)
     return box
+
+
+def _chosen(box: QComboBox) -> int | str | None:
+    """The id (or value) picked; in a searchable box, the item its typed text names."""
+    if not box.isEditable():
+        return box.currentData()  # type: ignore[no-any-return]
+    typed = box.currentText().strip()
+    if not typed:
+        return None
+    index = box.findText(typed, Qt.MatchFlag.MatchFixedString)  # whatever the case
+    return box.itemData(index) if index >= 0 else UNMATCHED
 
 
 class UserPage(SectionPage):
@@ -70,7 +81,7 @@ class UserPage(SectionPage):
         outer.addStretch(1)
 
         for line in self.texts.values():
-            line.textEdited.connect(self.edited)
+            line.textChanged.connect(self.edited)
         for flag in self.flags.values():
             flag.toggled.connect(self.edited)
         for box in self.choices.values():
@@ -223,7 +234,7 @@ class UserPage(SectionPage):
         for name, box in self.flags.items():
             setattr(fields, name, box.isChecked())
         for name, combo in self.choices.items():
-            setattr(fields, name, combo.currentData())
+            setattr(fields, name, _chosen(combo))
         return fields
 
     def is_dirty(self) -> bool:
@@ -231,19 +242,16 @@ class UserPage(SectionPage):
 
     def check(self, session: Session, subject: Subject) -> None:
         """Every field checked as a save would; the messages are shown beside the fields."""
-        errors: dict[str, str] = {}
-        provider = self.choices["provider_id"]
-        typed = provider.currentText().strip()
-        if provider.isEditable() and typed and provider.findText(typed) < 0:
-            errors["provider_id"] = "Pick a provider from the list, or (none)."
         form = self.collect()
+        errors: dict[str, str] = {}
+        if form.provider_id == UNMATCHED:
+            errors["provider_id"] = "Pick a provider from the list, or (none)."
+            form.provider_id = None
+        record = subject.record
         try:
-            clean_fields(form, self.context.company, is_new=subject.is_new)
-            if not errors:  # the database is asked only about a form that is otherwise right
-                record = subject.record
-                self.context.users(session).check(
-                    form, record.pk if record else None, record.fields if record else None
-                )
+            self.context.users(session).check(
+                form, record.pk if record else None, record.fields if record else None
+            )
         except ValidationError as exc:
             errors = {**exc.errors, **errors}
         self.show_errors(errors)
