@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtWidgets import QApplication, QLineEdit
 
+from app.audit import system_operator
 from app.db import Database, DatabaseLocation, open_database
 from app.demo import create_demo_practice
 from ui.main import build_window
@@ -29,7 +30,7 @@ def main() -> None:
         location = DatabaseLocation(f"sqlite:///{folder}/demo.sqlite3", "screenshots")
         engine = open_database(location)
         database = Database.for_engine(engine, "SQLite demo.sqlite3")
-        operator = "mreyes (Reyes, Maria)"
+        operator = system_operator("User Setup")  # who the window shows until sign-in arrives
         with database.transaction() as session:
             create_demo_practice(session, operator)
         window = build_window(database, "valley", operator)
@@ -44,7 +45,7 @@ def main() -> None:
             window.show_section(page_class.section)
             app.processEvents()
             name = page_class.section.lower().replace(" ", "-")
-            window.grab().save(str(DOCS / f"section-{name}.png"))
+            window.page(page_class.section).grab().save(str(DOCS / f"section-{name}.png"))
         # What bad input looks like: the messages sit beside the fields.
         window.new_user()
         page = window.page("User")

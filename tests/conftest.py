@@ -145,3 +145,12 @@ def fail_on_logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     unexpected = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
     if unexpected:
         pytest.fail("unexpected log records: " + "; ".join(r.getMessage() for r in unexpected))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say once per server, not once per test, when its data tests were skipped and why."""
+    for backend, variable in SERVER_URL_VARIABLES.items():
+        if not os.environ.get(variable):
+            terminalreporter.write_line(
+                f"{backend}: data tests skipped; set {variable} to a test database URL to run them"
+            )

@@ -28,7 +28,7 @@ def test_copy_user_table_says_what_copy_user_does() -> None:
 
 
 def test_ci_runs_the_readme_test_command() -> None:
-    commands = re.findall(r"^    (python .+)$", README.split("## What it is")[0], re.MULTILINE)
+    commands = re.findall(r"^    (python3? .+)$", README.split("## What it is")[0], re.MULTILINE)
     assert len(commands) == 2, commands
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci
