@@ -26,7 +26,13 @@ from app.errors import (
     ValidationError,
 )
 from app.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
-from app.practice import CompanyInfo, load_company, provider_choices, service_location_choices
+from app.practice import (
+    CompanyInfo,
+    load_company,
+    match_choice,
+    provider_choices,
+    service_location_choices,
+)
 from app.users import UserFields, UserRecord, UserService
 from app.validation import display_phone
 
@@ -189,13 +195,13 @@ def _run(args: argparse.Namespace, stdin: TextIO) -> int:
         print(f"The database {location.describe()} is up to date.")
         return EXIT_OK
 
+    if args.command == "demo" and args.users < 1:
+        raise UsageError("--users must be at least 1")
     engine = open_database(location)
     try:
         database = Database.for_engine(engine, location.describe())
         operator = audit.system_operator("command line")
         if args.command == "demo":
-            if args.users < 1:
-                raise UsageError("--users must be at least 1")
             with database.transaction() as session:
                 result = create_demo_practice(session, operator, users=args.users)
             print_demo_result(result, location.describe())
@@ -211,7 +217,10 @@ def _run(args: argparse.Namespace, stdin: TextIO) -> int:
 
 def print_demo_result(result: Any, where: str) -> None:
     if result.admin_password is None:
-        print(f"The demo practice {result.company.code!r} is already in {where}.")
+        print(
+            f"The demo practice {result.company.code!r} is already in {where}, "
+            f"with {result.users} users; nothing was changed."
+        )
         return
     print(
         f"Created the demo practice {result.company.code!r} with {result.users} users in {where}."
@@ -274,17 +283,20 @@ def _reference_id(field_name: str, text: str, service: UserService) -> int | Non
     if text.strip().lower() in ("", "none"):
         return None
     choices = REFERENCE_CHOICES[field_name](service.session, service.company)
-    matches = [c.id for c in choices if c.label.lower() == text.strip().lower()]
-    if len(matches) != 1:
+    choice = match_choice(choices, text)
+    if choice is None:
         known = "; ".join(c.label for c in choices) or "none"
         label = FIELDS_BY_NAME[field_name].label
-        raise ValidationError({field_name: f"No {label} named {text!r} (known: {known})."})
-    return matches[0]
+        raise ValidationError({field_name: f"No one {label} is named {text!r} (known: {known})."})
+    return choice.id
 
 
 def _read_password(stdin: TextIO) -> str:
-    if stdin.isatty():  # typed by a person: ask without echoing it
-        return getpass.getpass("New password: ")
+    if stdin.isatty():  # typed by a person: ask twice, without echoing it
+        password = getpass.getpass("New password: ")
+        if password != getpass.getpass("ReType: "):
+            raise ValidationError({"retype_password": "The two passwords differ."})
+        return password
     line = stdin.readline()
     password = line[:-1] if line.endswith("\n") else line
     if not password:

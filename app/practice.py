@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +39,27 @@ class Choice:
     id: int
     label: str
     active: bool = True
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
+
+
+def match_choice(choices: Sequence[Choice], text: str) -> Choice | None:
+    """The one entry that typed text names, or None if it names none or several.
+
+    The full label in any case names its entry; otherwise the typed words must all be words of
+    exactly one label, so "Hynes, Patrick" or "hynes" finds "Hynes MD, Patrick".
+    """
+    typed = text.strip().casefold()
+    exact = [c for c in choices if c.label.casefold() == typed]
+    if len(exact) == 1:
+        return exact[0]
+    words = _words(text)
+    if not words:
+        return None
+    partial = [c for c in choices if words <= _words(c.label)]
+    return partial[0] if len(partial) == 1 else None
 
 
 def list_companies(session: Session) -> list[CompanyInfo]:

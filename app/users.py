@@ -284,9 +284,14 @@ class UserService:
     ) -> None:
         if ref is None:
             return
-        owner = self.session.scalar(select(model.company_id).where(model.id == ref))
-        if owner != self.company.id:
-            errors[name] = f"That {FIELDS_BY_NAME[name].label} no longer exists; pick another."
+        row = self.session.execute(
+            select(model.company_id, model.active).where(model.id == ref)
+        ).first()
+        label = FIELDS_BY_NAME[name].label
+        if row is None or row.company_id != self.company.id:
+            errors[name] = f"That {label} no longer exists; pick another."
+        elif not row.active:  # a link kept from before is fine; a new one to a closed entry not
+            errors[name] = f"That {label} is inactive; pick an active one."
 
     # Writing
 

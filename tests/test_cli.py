@@ -491,3 +491,16 @@ def test_a_database_that_cannot_be_used_is_one_line_and_exit_3(capsys, url, comm
     assert code == EXIT_DATABASE
     assert out == "" and err.count("\n") == 1 and err.startswith("usersetup: ")
     assert "Traceback" not in err
+
+
+def test_provider_is_found_by_the_name_people_say(usersetup):
+    code, _, err = usersetup("users", "set", "kimberly", "--provider", "Hynes, Patrick")
+
+    assert (code, err) == (EXIT_OK, "")
+    assert usersetup.json("users", "show", "kimberly")["provider"] == "Hynes MD, Patrick"
+
+
+def test_demo_with_no_users_is_refused_before_any_file_is_made(tmp_path, capsys):
+    path = tmp_path / "never.sqlite3"
+    assert main(["--db", f"sqlite:///{path}", "demo", "--users", "0"]) == EXIT_USAGE
+    assert not path.exists()

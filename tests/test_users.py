@@ -740,3 +740,14 @@ def test_pick_lists_put_inactive_entries_last_and_marked(database, company):
 
     assert locations == [("Valley Main Clinic", True), ("Family First Physicians", False)]
     assert providers == [("Armstrong PT, Stephen", True), ("Hynes MD, Patrick", True)]
+
+
+def test_a_new_link_to_an_inactive_provider_or_location_is_refused(database, company, clock):
+    with database.transaction() as session:
+        hynes = provider_choices(session, company)[1].id
+        session.execute(update(Provider).where(Provider.id == hynes).values(active=False))
+    with pytest.raises(ValidationError) as refused, users_of(database, company, clock) as service:
+        service.create(kimberly(provider_id=hynes))
+    assert refused.value.errors == {
+        "provider_id": "That User is this Provider is inactive; pick an active one."
+    }

@@ -159,6 +159,9 @@ def test_typing_in_search_filters_by_name_or_user_id_prefix_first(
     search.clear()
     qtbot.keyClicks(search, "lauren blake")
     assert list_texts(window) == ["Blake, Lauren  (lblake)"]
+    search.clear()
+    qtbot.keyClicks(search, "Fox, Kimberly (kimberly)")  # as the list shows her
+    assert list_texts(window) == ["Fox, Kimberly  (kimberly)"]
 
 
 def test_list_model_passes_qt_model_checks(qtmodeltester: Any, window: UserSetupWindow) -> None:
@@ -634,7 +637,7 @@ def test_a_provider_name_that_matches_no_provider_is_refused_beside_the_box(
     provider.lineEdit().setText("Dr. Nobody")
     assert not window.save()
     assert window.page("User").errors.message("provider_id") == (
-        "Pick a provider from the list, or (none)."
+        "No single provider has that name; pick one from the list."
     )
 
 
@@ -737,3 +740,62 @@ def test_a_section_that_fails_to_load_is_disabled_and_logged(
     assert [r.getMessage() for r in caplog.records] == ["The User section could not be loaded"]
     assert caplog.records[0].exc_info is not None
     caplog.clear()  # the error above is the one this test expects
+
+
+def test_two_providers_with_the_same_name_keep_the_one_picked(
+    qtbot: Any,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    dialogs: DialogAnswers,
+) -> None:
+    with database.transaction() as session:
+        twin = Provider(
+            company_id=company.id, last_name="Hynes", first_name="Patrick", credentials="MD"
+        )
+        session.add(twin)
+        session.flush()
+        service = UserService(session, company, "setup", clock)
+        record = _add(service, "phynes", "Patrick", "Hynes", provider_id=twin.id)
+    other = _window_for(database, company, clock)
+    try:
+        pick(qtbot, other, record.pk)
+        text(other, "Title").setText("Physician")
+        assert other.save()
+        assert stored(database, company, "phynes").fields.provider_id == twin.id
+    finally:
+        other.close()
+
+
+def test_a_user_that_cannot_be_read_leaves_the_list_on_the_user_in_the_editor(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord], dialogs: DialogAnswers
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    good = window.database
+    down = make_engine("postgresql+psycopg://usersetup@127.0.0.1:1/practice")
+    window.database = Database(sessionmaker(down), "postgresql://127.0.0.1:1/practice")
+    dialogs.answer("OK")
+    window.select_user(people["lblake"].pk)
+    down.dispose()
+    window.database = good
+    assert "lost or refused" in dialogs.seen[0]
+    assert window.heading.text() == "User - Fox, Kimberly (kimberly)"
+    assert window.model.pk_at(window.user_view.currentIndex().row()) == people["kimberly"].pk
+
+
+def test_opening_a_user_changed_elsewhere_updates_their_row_in_the_list(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+) -> None:
+    by_name(window.findChild(QWidget, "user_panel"), QCheckBox, "Active").setChecked(False)
+    with database.transaction() as session:  # another workstation locks Wes out
+        other = UserService(session, company, "front desk", clock)
+        wes = other.get(people["wcassady"].pk)
+        wes.fields.login_locked = True
+        other.update(wes.pk, wes.fields, wes.version)
+    pick(qtbot, window, people["wcassady"].pk)
+    assert "Cassady, Wes  (wcassady)  (locked)" in list_texts(window)

@@ -82,6 +82,7 @@ def run_window(location: DatabaseLocation, company_code: str | None, demo: bool)
             print_demo_result(result, location.describe())
             company_code = company_code or result.company.code
         window = build_window(database, company_code, operator)
+        window.log_location = str(log_path)
     except UserSetupError as exc:
         QMessageBox.critical(None, "UserSetup cannot start", str(exc))
         return EXIT_DATABASE

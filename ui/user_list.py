@@ -15,6 +15,7 @@ from ui.icons import icon
 ModelIndex = QModelIndex | QPersistentModelIndex
 INACTIVE_COLOR = QColor("#8a8a8a")
 PK_ROLE = Qt.ItemDataRole.UserRole + 1
+_SEPARATORS = str.maketrans(",()", "   ")
 
 
 def _sort_key(row: UserRow) -> tuple[str, str, str]:
@@ -97,7 +98,8 @@ class UserListModel(QAbstractListModel):
             self.endResetModel()
 
     def set_search(self, text: str) -> None:
-        needle = " ".join(text.lower().split())
+        # "Fox, Kimberly (kimberly)" as the list shows it finds her: punctuation separates words.
+        needle = " ".join(text.lower().translate(_SEPARATORS).split())
         if needle == self._needle:
             return
         # Typing on narrows the last result; anything else searches every row.

@@ -69,6 +69,7 @@ class UserSetupWindow(QMainWindow):
         self.context = context
         self.subject: Subject | None = None
         self.pages: dict[str, SectionPage] = {}
+        self.log_location = "the program's log file"  # the path, once logging is set up
         self.setWindowTitle(f"User Setup - {context.company.name} ({context.company.code})")
         self.setWindowIcon(icon("app"))
         self.resize(1180, 760)
@@ -252,7 +253,8 @@ class UserSetupWindow(QMainWindow):
             log.exception("The %s section could not be loaded", page.section)
             page.setEnabled(False)
             self.statusBar().showMessage(
-                f"The {page.section} section could not be shown; the details are in the log."
+                f"The {page.section} section could not be shown; "
+                f"the details are in {self.log_location}."
             )
         else:
             page.setEnabled(True)
@@ -334,16 +336,23 @@ class UserSetupWindow(QMainWindow):
         pk = self.model.pk_at(current.row())
         if self.subject and self.subject.record and self.subject.record.pk == pk:
             return
-        if not self._may_leave():
+        if not self._may_leave() or not self.open_user(pk):
             self._after_filter()  # put the selection back on the user being edited
-            return
-        self.open_user(pk)
 
-    def open_user(self, pk: int) -> None:
-        """Read one user (one statement) and show them in every loaded page."""
+    def open_user(self, pk: int) -> bool:
+        """Read one user (one statement) and show them in every loaded page; False if unread."""
         record = self._read(lambda session: self.context.users(session).get(pk))
-        if record is not None:
-            self._load_subject(Subject(record))
+        if record is None:
+            return False
+        self._show_in_list(record)  # another workstation may have changed what the list shows
+        self._load_subject(Subject(record))
+        return True
+
+    def _show_in_list(self, record: UserRecord) -> None:
+        f = record.fields
+        self.model.upsert_row(
+            (record.pk, f.user_id, f.last_name, f.first_name, f.active, f.login_locked)
+        )
 
     def _load_subject(self, subject: Subject) -> None:
         self.subject = subject
@@ -481,10 +490,7 @@ class UserSetupWindow(QMainWindow):
         self.statusBar().showMessage("Nothing was saved: correct the fields marked in red.", 15000)
 
     def _after_save(self, record: UserRecord) -> None:
-        f = record.fields
-        self.model.upsert_row(
-            (record.pk, f.user_id, f.last_name, f.first_name, f.active, f.login_locked)
-        )
+        self._show_in_list(record)
         self._load_subject(Subject(record))
         self.saved.emit(record.pk)
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.errors import ValidationError
 from app.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
 from app.models import DefaultScreen, UserType
-from app.practice import Choice
+from app.practice import Choice, match_choice
 from app.users import UserFields, UserRecord
 from app.validation import display_phone
 from ui.form import FieldErrors, caption
@@ -49,15 +49,17 @@ def _choice_box(choices: tuple[Choice, ...], *, searchable: bool) -> QComboBox:
     return box
 
 
-def _chosen(box: QComboBox) -> int | str | None:
-    """The id (or value) picked; in a searchable box, the item its typed text names."""
+def _chosen(box: QComboBox, choices: tuple[Choice, ...]) -> int | str | None:
+    """The id (or value) picked; in a searchable box, the one entry its typed text names."""
     if not box.isEditable():
         return box.currentData()  # type: ignore[no-any-return]
     typed = box.currentText().strip()
-    if not typed:
+    if not typed or typed == NO_CHOICE:
         return None
-    index = box.findText(typed, Qt.MatchFlag.MatchFixedString)  # whatever the case
-    return box.itemData(index) if index >= 0 else UNMATCHED
+    if typed == box.itemText(box.currentIndex()):  # picked from the list: no guessing
+        return box.currentData()  # type: ignore[no-any-return]
+    choice = match_choice(choices, typed)
+    return choice.id if choice is not None else UNMATCHED
 
 
 class UserPage(SectionPage):
@@ -234,7 +236,8 @@ class UserPage(SectionPage):
         for name, box in self.flags.items():
             setattr(fields, name, box.isChecked())
         for name, combo in self.choices.items():
-            setattr(fields, name, _chosen(combo))
+            lists = {"provider_id": self.context.providers}
+            setattr(fields, name, _chosen(combo, lists.get(name, ())))
         return fields
 
     def is_dirty(self) -> bool:
@@ -245,7 +248,7 @@ class UserPage(SectionPage):
         form = self.collect()
         errors: dict[str, str] = {}
         if form.provider_id == UNMATCHED:
-            errors["provider_id"] = "Pick a provider from the list, or (none)."
+            errors["provider_id"] = "No single provider has that name; pick one from the list."
             form.provider_id = None
         record = subject.record
         try:
