@@ -114,9 +114,10 @@ def pick(qtbot: Any, window: UserSetupWindow, pk: int) -> None:
         assert window.select_user(pk)
 
 
-def stored(database: Database, company: CompanyInfo, user_id: str) -> UserRecord:
-    with database.transaction() as session:
-        return UserService(session, company, "test").find(user_id)
+def stored(window: UserSetupWindow, user_id: str) -> UserRecord:
+    """The user as the database holds them now."""
+    with window.database.transaction() as session:
+        return window.context.users(session).find(user_id)
 
 
 # The list
@@ -193,7 +194,6 @@ def test_ctrl_s_saves_an_edit_in_one_transaction_with_an_audit_event(
     window: UserSetupWindow,
     people: dict[str, UserRecord],
     database: Database,
-    company: CompanyInfo,
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
     title = text(window, "Title")
@@ -202,7 +202,7 @@ def test_ctrl_s_saves_an_edit_in_one_transaction_with_an_audit_event(
     assert window.save_action.isEnabled()
     with qtbot.waitSignal(window.saved):
         qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    record = stored(database, company, "kimberly")
+    record = stored(window, "kimberly")
     assert record.fields.title == "Office Manager"
     assert record.version == people["kimberly"].version + 1
     with database.transaction() as session:
@@ -222,7 +222,6 @@ def test_new_password_is_hashed_and_only_said_to_have_changed(
     window: UserSetupWindow,
     people: dict[str, UserRecord],
     database: Database,
-    company: CompanyInfo,
 ) -> None:
     pick(qtbot, window, people["lblake"].pk)
     qtbot.keyClicks(text(window, "New Password"), "a new long passphrase")
@@ -242,7 +241,7 @@ def test_new_password_is_hashed_and_only_said_to_have_changed(
 
 
 def test_new_user_with_the_required_fields_is_added_and_selected(
-    qtbot: Any, window: UserSetupWindow, database: Database, company: CompanyInfo
+    qtbot: Any, window: UserSetupWindow
 ) -> None:
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert window.heading.text() == "User - New User"
@@ -257,7 +256,7 @@ def test_new_user_with_the_required_fields_is_added_and_selected(
         qtbot.keyClicks(text(window, label), value)
     with qtbot.waitSignal(window.saved):
         window.save_action.trigger()
-    assert stored(database, company, "DNGUYEN").fields.last_name == "Nguyen"
+    assert stored(window, "DNGUYEN").fields.last_name == "Nguyen"
     assert window.heading.text() == "User - Nguyen, Dana (dnguyen)"
     current = window.user_view.currentIndex()
     assert window.model.data(current) == "Nguyen, Dana  (dnguyen)"
@@ -268,7 +267,6 @@ def test_copy_user_takes_settings_but_not_identity(
     window: UserSetupWindow,
     people: dict[str, UserRecord],
     database: Database,
-    company: CompanyInfo,
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
     window.copy_action.trigger()
@@ -292,7 +290,7 @@ def test_copy_user_takes_settings_but_not_identity(
         qtbot.keyClicks(text(window, label), value)
     with qtbot.waitSignal(window.saved):
         window.save_action.trigger()
-    copy = stored(database, company, "mhall")
+    copy = stored(window, "mhall")
     source = people["kimberly"].fields
     assert (copy.fields.title, copy.fields.default_screen, copy.fields.service_location_id) == (
         source.title,
@@ -308,7 +306,7 @@ def test_copy_user_takes_settings_but_not_identity(
 
 
 def test_bad_input_is_shown_beside_each_field_and_nothing_is_written(
-    qtbot: Any, window: UserSetupWindow, database: Database, connection: Connection
+    qtbot: Any, window: UserSetupWindow, connection: Connection
 ) -> None:
     users_before = connection.scalar(select(func.count()).select_from(User))
     window.new_action.trigger()
@@ -366,20 +364,18 @@ def test_deactivate_hides_the_user_from_the_active_list_and_activate_brings_them
     qtbot: Any,
     window: UserSetupWindow,
     people: dict[str, UserRecord],
-    database: Database,
-    company: CompanyInfo,
 ) -> None:
     pick(qtbot, window, people["lblake"].pk)
     assert window.active_action.text() == "Deactivate"
     with qtbot.waitSignal(window.saved):
         window.active_action.trigger()
     assert "Blake, Lauren  (lblake)" not in list_texts(window)
-    assert not stored(database, company, "lblake").fields.active
+    assert not stored(window, "lblake").fields.active
     assert window.heading.text() == "User - Blake, Lauren (lblake) - inactive"
     assert window.active_action.text() == "Activate"
     with qtbot.waitSignal(window.saved):
         window.active_action.trigger()
-    assert stored(database, company, "lblake").fields.active
+    assert stored(window, "lblake").fields.active
     assert "Blake, Lauren  (lblake)" in list_texts(window)
 
 
@@ -403,8 +399,6 @@ def test_switching_user_and_discarding_leaves_the_database_alone(
     qtbot: Any,
     window: UserSetupWindow,
     people: dict[str, UserRecord],
-    database: Database,
-    company: CompanyInfo,
     dialogs: DialogAnswers,
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
@@ -413,15 +407,13 @@ def test_switching_user_and_discarding_leaves_the_database_alone(
     with qtbot.waitSignal(window.subject_loaded):
         window.select_user(people["lblake"].pk)
     assert window.heading.text() == "User - Blake, Lauren (lblake)"
-    assert stored(database, company, "kimberly").fields.title == "Billing Specialist"
+    assert stored(window, "kimberly").fields.title == "Billing Specialist"
 
 
 def test_switching_user_and_saving_saves_first(
     qtbot: Any,
     window: UserSetupWindow,
     people: dict[str, UserRecord],
-    database: Database,
-    company: CompanyInfo,
     dialogs: DialogAnswers,
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
@@ -429,7 +421,7 @@ def test_switching_user_and_saving_saves_first(
     dialogs.answer("Save")
     with qtbot.waitSignal(window.subject_loaded):
         window.select_user(people["lblake"].pk)
-    assert stored(database, company, "kimberly").fields.title == "Practice Lead"
+    assert stored(window, "kimberly").fields.title == "Practice Lead"
     assert window.heading.text() == "User - Blake, Lauren (lblake)"
 
 
@@ -466,7 +458,7 @@ def test_saving_over_someone_elses_change_is_refused_and_keeps_my_edits(
     assert not window.save()
     assert "changed by lblake (Blake, Lauren)" in dialogs.seen[0]
     assert text(window, "Title").text() == "Mine"
-    assert stored(database, company, "kimberly").fields.title == "Theirs"
+    assert stored(window, "kimberly").fields.title == "Theirs"
     dialogs.answer("Reload")
     assert not window.save()
     assert text(window, "Title").text() == "Theirs"
@@ -544,15 +536,13 @@ def test_deactivate_after_clearing_active_in_the_form_and_saving_leaves_the_user
     qtbot: Any,
     window: UserSetupWindow,
     people: dict[str, UserRecord],
-    database: Database,
-    company: CompanyInfo,
     dialogs: DialogAnswers,
 ) -> None:
     pick(qtbot, window, people["lblake"].pk)
     by_name(window.page("User"), QCheckBox, "Active").setChecked(False)
     dialogs.answer("Save")
     window.active_action.trigger()
-    assert not stored(database, company, "lblake").fields.active
+    assert not stored(window, "lblake").fields.active
     assert window.active_action.text() == "Activate"
 
 
@@ -626,7 +616,7 @@ def test_typing_a_provider_name_links_the_provider_whatever_the_case(
         window.save_action.trigger()
     with database.transaction() as session:
         hynes = next(c.id for c in provider_choices(session, company) if "Hynes" in c.label)
-    assert stored(database, company, "wcassady").fields.provider_id == hynes
+    assert stored(window, "wcassady").fields.provider_id == hynes
 
 
 def test_a_provider_name_that_matches_no_provider_is_refused_beside_the_box(
@@ -661,7 +651,7 @@ def test_a_user_linked_to_an_inactive_provider_keeps_the_link_on_save(
         assert provider.currentText() == "Armstrong PT, Stephen (inactive)"
         text(context_window, "Title").setText("Physical Therapist")
         assert context_window.save()
-        assert stored(database, company, "sarm").fields.provider_id == armstrong.id
+        assert stored(context_window, "sarm").fields.provider_id == armstrong.id
     finally:
         context_window.close()
 
@@ -670,14 +660,12 @@ def test_a_phone_typed_with_its_extension_fills_the_ext_field(
     qtbot: Any,
     window: UserSetupWindow,
     people: dict[str, UserRecord],
-    database: Database,
-    company: CompanyInfo,
 ) -> None:
     pick(qtbot, window, people["wcassady"].pk)
     text(window, "Work").setText("614-555-0199 x45")
     assert window.save()
     assert (
-        stored(database, company, "wcassady").fields.work_phone,
+        stored(window, "wcassady").fields.work_phone,
         text(window, "Work Ext").text(),
     ) == (
         "+16145550199",
@@ -762,7 +750,7 @@ def test_two_providers_with_the_same_name_keep_the_one_picked(
         pick(qtbot, other, record.pk)
         text(other, "Title").setText("Physician")
         assert other.save()
-        assert stored(database, company, "phynes").fields.provider_id == twin.id
+        assert stored(other, "phynes").fields.provider_id == twin.id
     finally:
         other.close()
 
