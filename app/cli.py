@@ -257,6 +257,8 @@ def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO
         _apply_options(args, form, service)
         if args.password_stdin:
             form.new_password = form.retype_password = _read_password(stdin)
+            if args.must_change_password is None:  # set by an administrator: temporary
+                form.must_change_password = True
         record = service.update(record.pk, form, record.version)
     else:  # add, copy
         if not args.password_stdin:

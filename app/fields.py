@@ -60,6 +60,12 @@ USER_FIELDS: tuple[Field, ...] = (
     Field("active", "Active", Kind.FLAG, copy=Copy.RESET),
     Field("webservice_only", "Webservice Only", Kind.FLAG),
     Field("login_locked", "Login Locked", Kind.FLAG, copy=Copy.RESET),
+    Field(
+        "must_change_password",
+        "User must change password at next login",
+        Kind.FLAG,
+        copy=Copy.RESET,
+    ),
 )
 
 FIELDS_BY_NAME = {field.name: field for field in USER_FIELDS}

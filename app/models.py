@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.types import UTCDateTime
@@ -28,6 +28,13 @@ class UserType(enum.StrEnum):
     PROVIDER = "Provider"
     STAFF = "Staff"
     OTHER = "Other"
+
+
+class SetupRole(enum.StrEnum):
+    """What a user may do in User Setup itself. Until the Roles section, two built-in roles."""
+
+    ADMINISTRATOR = "Administrator"  # everything
+    FRONT_DESK = "Front Desk"  # find users, reset passwords, unlock; the rest is read-only
 
 
 class DefaultScreen(enum.StrEnum):
@@ -119,6 +126,14 @@ class User(Base):
     webservice_only: Mapped[bool] = mapped_column(default=False)
     login_locked: Mapped[bool] = mapped_column(default=False)
 
+    # Sign-in state. The counter is only ever changed by single UPDATE statements, so two
+    # workstations failing at the same moment both count.
+    setup_role: Mapped[str | None] = mapped_column(String(20))
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    temporary_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(100))
@@ -127,6 +142,43 @@ class User(Base):
     company: Mapped[Company] = relationship(lazy="raise")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy's own convention)
+
+
+class PasswordHistory(Base):
+    """Hashes of a user's earlier passwords, so that none of the last few is used again."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PasswordPolicyRow(Base):
+    """A company's password and sign-in rules; a company without a row has the defaults."""
+
+    __tablename__ = "password_policies"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    min_length: Mapped[int]
+    min_length_two_factor: Mapped[int]
+    max_length: Mapped[int]
+    block_common: Mapped[bool]
+    block_personal: Mapped[bool]
+    history: Mapped[int]
+    require_alphanumeric: Mapped[bool]
+    max_age_days: Mapped[int]
+    temporary_hours: Mapped[int]
+    allow_typed_temporary: Mapped[bool]
+    lockout_after: Mapped[int]
+    unlock_after_minutes: Mapped[int]
+    idle_minutes: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class AuditEvent(Base):

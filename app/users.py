@@ -16,13 +16,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.clock import Clock, utc_now
+from app.credentials import Credentials
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Copy
 from app.models import DefaultScreen, Provider, ServiceLocation, User, UserType
-from app.passwords import hash_password, owasp_hasher
+from app.passwords import owasp_hasher
 from app.practice import CompanyInfo
 from app.validation import (
-    PASSWORD_MIN,
     FieldProblem,
     clean_email,
     clean_extension,
@@ -67,6 +67,8 @@ class UserFields:
     active: bool = True
     webservice_only: bool = False
     login_locked: bool = False
+    # A password an administrator sets is temporary unless they say otherwise.
+    must_change_password: bool = True
     # Form-only: blank means "leave the password as it is".
     new_password: str = dataclasses.field(default="", repr=False)
     retype_password: str = dataclasses.field(default="", repr=False)
@@ -164,6 +166,7 @@ def clean_fields(form: UserFields, company: CompanyInfo, *, is_new: bool) -> Use
         "active",
         "webservice_only",
         "login_locked",
+        "must_change_password",
         "provider_id",
         "service_location_id",
     ):
@@ -174,9 +177,7 @@ def clean_fields(form: UserFields, company: CompanyInfo, *, is_new: bool) -> Use
     if form.new_password or form.retype_password:
         if form.new_password != form.retype_password:
             errors["retype_password"] = "The two passwords differ."
-        elif len(form.new_password) < PASSWORD_MIN:
-            errors["new_password"] = f"A password has at least {PASSWORD_MIN} characters."
-        elif len(form.new_password) > PASSWORD_MAX:
+        elif len(form.new_password) > PASSWORD_MAX:  # the company policy checks the rest
             errors["new_password"] = f"A password has at most {PASSWORD_MAX} characters."
     clean.new_password = form.new_password
     clean.retype_password = form.retype_password
@@ -201,6 +202,7 @@ class UserService:
         self.operator = operator
         self.clock = clock
         self.hasher = hasher or owasp_hasher()
+        self.credentials = Credentials(session, company, self.hasher)
 
     # Reading
 
@@ -265,6 +267,12 @@ class UserService:
             )
             if taken is not None:
                 errors["user_id"] = f"The User ID {taken!r} is already taken in this company."
+        if form.new_password and not ({"new_password", "retype_password"} & errors.keys()):
+            owner = self.credentials.owner(form.user_id, form.first_name, form.last_name)
+            user = self.session.get(User, pk) if pk is not None else None
+            problems = self.credentials.problems(form.new_password, owner, user)
+            if problems:
+                errors["new_password"] = " ".join(problems)
         if current is None or form.provider_id != current.provider_id:
             self._check_reference(errors, "provider_id", Provider, form.provider_id)
         if current is None or form.service_location_id != current.service_location_id:
@@ -304,14 +312,15 @@ class UserService:
         user = User(
             company_id=self.company.id,
             user_id_key=user_id_key(clean.user_id),
-            password_hash=hash_password(self.hasher, clean.new_password),
-            password_changed_at=now,
             created_at=now,
             updated_at=now,
             updated_by=self.operator,
         )
         for field in USER_FIELDS:
             setattr(user, field.name, getattr(clean, field.name))
+        self.credentials.set_password(
+            user, clean.new_password, temporary=clean.must_change_password, now=now
+        )
         self.session.add(user)
         changes: list[dict[str, Any]] = []
         action = "user.created"
@@ -352,14 +361,17 @@ class UserService:
             if getattr(user, f.name) != getattr(clean, f.name)
         ]
         now = self.clock()
-        if clean.new_password:
-            user.password_hash = hash_password(self.hasher, clean.new_password)
-            user.password_changed_at = now
-            changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
-        if not changes:
+        if not changes and not clean.new_password:
             return _record(user)
         for field in USER_FIELDS:
             setattr(user, field.name, getattr(clean, field.name))
+        if clean.new_password:
+            self.credentials.set_password(
+                user, clean.new_password, temporary=clean.must_change_password, now=now
+            )
+            changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
+        elif not clean.must_change_password:
+            user.temporary_expires_at = None  # no longer a temporary password to expire
         user.user_id_key = user_id_key(clean.user_id)
         self._touch(user, now)
         self._flush(user)

@@ -46,6 +46,7 @@ SHOW_KEYS = [
     "active",
     "webservice_only",
     "login_locked",
+    "must_change_password",
     "version",
     "updated_by",
     "updated_at",
@@ -324,7 +325,7 @@ def test_set_a_flag_and_a_new_password(usersetup):
         "--login-locked",
         "yes",
         "--password-stdin",
-        stdin="new pass 1234",
+        stdin="new pass phrase 1234",
     )
 
     assert (code, err) == (EXIT_OK, "")
@@ -332,7 +333,7 @@ def test_set_a_flag_and_a_new_password(usersetup):
     ((stored_hash,),) = usersetup.stored(
         "SELECT password_hash FROM users WHERE user_id = 'kimberly'"
     )
-    assert PasswordHasher().verify(stored_hash, "new pass 1234")
+    assert PasswordHasher().verify(stored_hash, "new pass phrase 1234")
 
 
 def test_deactivate_and_activate_a_user(usersetup):
@@ -504,3 +505,15 @@ def test_demo_with_no_users_is_refused_before_any_file_is_made(tmp_path, capsys)
     path = tmp_path / "never.sqlite3"
     assert main(["--db", f"sqlite:///{path}", "demo", "--users", "0"]) == EXIT_USAGE
     assert not path.exists()
+
+
+def test_a_password_set_from_the_command_line_is_temporary_unless_said_otherwise(usersetup):
+    usersetup("users", "set", "mreyes", "--must-change-password", "no")
+    usersetup("users", "set", "mreyes", "--password-stdin", stdin="a brand new passphrase")
+    assert usersetup.json("users", "show", "mreyes")["must_change_password"] is True
+
+    usersetup(
+        "users", "set", "mreyes", "--password-stdin", "--must-change-password", "no",
+        stdin="another brand new passphrase",
+    )  # fmt: skip
+    assert usersetup.json("users", "show", "mreyes")["must_change_password"] is False

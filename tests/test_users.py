@@ -276,7 +276,7 @@ TOO_LONG = "x" * 51
         ({"user_type": "Boss"}, "user_type", "Provider, Staff or Other"),
         ({"new_password": "", "retype_password": ""}, "new_password", "needs a password"),
         ({"retype_password": PASSWORD + "!"}, "retype_password", "The two passwords differ."),
-        ({"new_password": "short", "retype_password": "short"}, "new_password", "at least 8"),
+        ({"new_password": "short", "retype_password": "short"}, "new_password", "at least 15"),
         ({"new_password": "p" * 257, "retype_password": "p" * 257}, "new_password", "at most 256"),
         ({"provider_id": 999_999}, "provider_id", "no longer exists"),
         ({"service_location_id": 999_999}, "service_location_id", "no longer exists"),
@@ -632,6 +632,7 @@ def test_copy_user_takes_settings_but_not_identity_or_credentials(database, comp
             outage_mobile="(614) 555-0113",
             webservice_only=True,
             login_locked=True,
+            must_change_password=False,  # she chose her own password long ago
         ),
     )
     with users_of(database, company, clock) as service:
@@ -640,7 +641,7 @@ def test_copy_user_takes_settings_but_not_identity_or_credentials(database, comp
 
         form = service.copy_from(source.pk)
         form.user_id, form.first_name, form.last_name = "lblake", "Lauren", "Blake"
-        form.new_password = form.retype_password = "lauren's own password"
+        form.new_password = form.retype_password = "her own new passphrase"
         copy = service.create(form, copied_from=source.pk)
 
     for field in USER_FIELDS:

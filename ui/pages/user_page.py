@@ -130,6 +130,17 @@ class UserPage(SectionPage):
             self._line(name).setEchoMode(QLineEdit.EchoMode.Password)
         self._place(grid, "new_password", self.texts["new_password"], 3, 0)
         self._place(grid, "retype_password", self.texts["retype_password"], 3, 2)
+        must_change = QCheckBox(LABELS["must_change_password"])
+        must_change.setAccessibleName(LABELS["must_change_password"])
+        must_change.setToolTip(
+            "The password you set is temporary: the user picks their own at the next sign-in."
+        )
+        self.flags["must_change_password"] = must_change
+        grid.addWidget(must_change, 8, 1, 1, 3)
+        # Typing a new password makes it temporary unless the administrator says otherwise.
+        self.texts["new_password"].textEdited.connect(
+            lambda text: must_change.setChecked(True) if text else None
+        )
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(3, 2)
         return grid
