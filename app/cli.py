@@ -2,6 +2,8 @@
 
 Exit codes: 0 done; 1 refused (bad value, no such user, conflict); 2 bad call;
 3 the database cannot be used (unreachable, or its schema does not fit).
+`usersetup login` answers with its own codes: 0 signed in, 10 invalid, 11 locked,
+12 inactive, 13 password change required.
 """
 
 from __future__ import annotations
@@ -12,15 +14,20 @@ import getpass
 import io
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, NoReturn, TextIO
+from zoneinfo import ZoneInfo
 
 from app import audit
+from app.clock import utc_now
 from app.db import Database, locate_database, make_engine, open_database, upgrade
 from app.demo import create_demo_practice
 from app.errors import (
     DatabaseUnavailableError,
+    NotFoundError,
     SchemaError,
     UserSetupError,
     ValidationError,
@@ -33,6 +40,7 @@ from app.practice import (
     provider_choices,
     service_location_choices,
 )
+from app.signin import REFUSED, Reason, SignInService
 from app.users import UserFields, UserRecord, UserService
 from app.validation import display_phone
 
@@ -146,6 +154,23 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("deactivate", "activate"):
         sub = user_commands.add_parser(name, help=f"{name} a user (users are never deleted)")
         sub.add_argument("user_id", metavar="USERID")
+    reset = user_commands.add_parser(
+        "reset-password", help="give a user a generated temporary password, printed once"
+    )
+    reset.add_argument("user_id", metavar="USERID")
+    reset.add_argument("--unlock", action="store_true", help="also unlock the account")
+    reset.add_argument("--json", action="store_true")
+    unlock = user_commands.add_parser("unlock", help="unlock a locked account")
+    unlock.add_argument("user_id", metavar="USERID")
+
+    login = commands.add_parser("login", help="would this sign-in be allowed? (exit code)")
+    login.add_argument("user_id", metavar="USERID")
+    # SUPPRESS: given here or before the command, --company means the same.
+    login.add_argument("--company", metavar="CODE", default=argparse.SUPPRESS)
+    login.add_argument("--password-stdin", action="store_true", required=True)
+    login.add_argument("--at", metavar="TIME", help="ISO time to ask about (company's zone)")
+    login.add_argument("--ip", metavar="ADDRESS", help="the address signing in from")
+    login.add_argument("--json", action="store_true")
     return parser
 
 
@@ -206,6 +231,8 @@ def _run(args: argparse.Namespace, stdin: TextIO) -> int:
                 result = create_demo_practice(session, operator, users=args.users)
             print_demo_result(result, location.describe())
             return EXIT_OK
+        if args.command == "login":
+            return _login(args, database, stdin)
         with database.transaction() as session:
             company = load_company(session, args.company)
             output = _users_command(args, UserService(session, company, operator), stdin)
@@ -229,6 +256,11 @@ def print_demo_result(result: Any, where: str) -> None:
         f"Administrator sign-in: User ID {result.admin_user_id}, company {result.company.code}, "
         f"password {result.admin_password}"
     )
+    if result.front_desk_password:
+        print(
+            f"Front Desk sign-in: User ID {result.front_desk_user_id}, "
+            f"company {result.company.code}, password {result.front_desk_password}"
+        )
 
 
 def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO) -> str:
@@ -246,6 +278,25 @@ def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO
         return "\n".join(lines)
     if command == "show":
         return _format_user(service, service.find(args.user_id), as_json=args.json)
+    if command == "reset-password":
+        record = service.find(args.user_id)
+        password = service.reset_password(record.pk, unlock=args.unlock)
+        record = service.get(record.pk)
+        if args.json:
+            return json.dumps(
+                {
+                    "user_id": record.fields.user_id,
+                    "temporary_password": password,
+                    "must_change_password": True,
+                    "login_locked": record.fields.login_locked,
+                },
+                indent=2,
+            )
+        lock = " It is still locked: add --unlock." if record.fields.login_locked else ""
+        return f"Temporary password for {record.heading}: {password}{lock}"
+    if command == "unlock":
+        record = service.unlock(service.find(args.user_id).pk)
+        return f"{record.heading} is unlocked."
     if command in ("deactivate", "activate"):
         record = service.find(args.user_id)
         record = service.set_active(record.pk, command == "activate")
@@ -293,10 +344,10 @@ def _reference_id(field_name: str, text: str, service: UserService) -> int | Non
     return choice.id
 
 
-def _read_password(stdin: TextIO) -> str:
-    if stdin.isatty():  # typed by a person: ask twice, without echoing it
-        password = getpass.getpass("New password: ")
-        if password != getpass.getpass("ReType: "):
+def _read_password(stdin: TextIO, *, confirm: bool = True) -> str:
+    if stdin.isatty():  # typed by a person: without echoing it, and twice when it is new
+        password = getpass.getpass("New password: " if confirm else "Password: ")
+        if confirm and password != getpass.getpass("ReType: "):
             raise ValidationError({"retype_password": "The two passwords differ."})
         return password
     line = stdin.readline()
@@ -322,6 +373,47 @@ def user_as_json(
     out["updated_at"] = record.updated_at.isoformat()
     out["created_at"] = record.created_at.isoformat()
     return out
+
+
+LOGIN_EXIT_CODES = {
+    Reason.SIGNED_IN: EXIT_OK,
+    Reason.INVALID: 10,
+    Reason.LOCKED: 11,
+    Reason.INACTIVE: 12,
+    Reason.PASSWORD_CHANGE_REQUIRED: 13,
+}
+
+
+def _login(args: argparse.Namespace, database: Database, stdin: TextIO) -> int:
+    """Check a sign-in the way every program on the database does; the answer is the exit code."""
+    if not args.company:
+        raise UsageError("login needs --company CODE")
+    password = _read_password(stdin, confirm=False)
+    with database.transaction() as session:
+        at = _moment(args.at, session, args.company)
+        service = SignInService(session, lambda: at, socket.gethostname())
+        result = service.check(args.company, args.user_id, password, ip=args.ip)
+    if args.json:
+        print(json.dumps({"reason": result.reason.value, "user_id": result.user_id}, indent=2))
+    else:
+        print(result.reason.value if result.allowed else f"{REFUSED} ({result.reason.value})")
+    return LOGIN_EXIT_CODES[result.reason]
+
+
+def _moment(text: str | None, session: Any, company_code: str) -> datetime:
+    if not text:
+        return utc_now()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"--at takes an ISO time such as 2026-03-08T02:15, not {text!r}") from exc
+    if moment.tzinfo is None:  # a wall-clock time at the practice
+        try:
+            zone = ZoneInfo(load_company(session, company_code).time_zone)
+        except NotFoundError:
+            zone = ZoneInfo("UTC")  # the check will answer "invalid" for the company anyway
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
 
 
 def _format_user(service: UserService, record: UserRecord, *, as_json: bool) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import random
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Company, DefaultScreen, Provider, ServiceLocation, UserType
+from app.models import Company, DefaultScreen, Provider, ServiceLocation, SetupRole, UserType
+from app.policy import generate_temporary_password
 from app.practice import CompanyInfo, create_company
 from app.users import UserFields, UserService
 
@@ -17,6 +17,7 @@ DEMO_CODE = "valley"
 DEMO_NAME = "Valley Family Medicine"
 DEMO_TIME_ZONE = "America/New_York"
 ADMIN_USER_ID = "mreyes"
+FRONT_DESK_USER_ID = "lblake"
 
 PROVIDERS = (
     ("Armstrong", "Stephen", "PT", "1497758544"),
@@ -134,6 +135,8 @@ class DemoResult:
     admin_user_id: str
     admin_password: str | None  # None when the practice existed already
     users: int
+    front_desk_user_id: str = FRONT_DESK_USER_ID
+    front_desk_password: str | None = None
 
 
 def create_demo_practice(
@@ -157,8 +160,13 @@ def create_demo_practice(
     provider_by_name = {(p.last_name, p.first_name): p.id for p in providers}
 
     service = UserService(session, company, operator)
-    admin_password = secrets.token_urlsafe(12)
-    service.create(
+    policy = service.credentials.policy
+
+    def password_for(user_id: str, first: str, last: str) -> str:
+        return generate_temporary_password(policy, service.credentials.owner(user_id, first, last))
+
+    admin_password = password_for(ADMIN_USER_ID, "Maria", "Reyes")
+    admin = service.create(
         UserFields(
             user_id=ADMIN_USER_ID,
             first_name="Maria",
@@ -172,8 +180,11 @@ def create_demo_practice(
             user_type=UserType.STAFF.value,
             new_password=admin_password,
             retype_password=admin_password,
+            must_change_password=False,  # printed for the demo: ready to use
         )
     )
+    service.set_setup_role(admin.pk, SetupRole.ADMINISTRATOR)
+    front_desk_password: str | None = None
 
     people = [(ln, fn, mi, title, kind) for ln, fn, mi, title, kind in STAFF]
     taken = {(ln, fn) for ln, fn, *_ in people}
@@ -192,7 +203,8 @@ def create_demo_practice(
             n += 1
             user_id = f"{base}{n}"
         user_ids.add(user_id)
-        password = secrets.token_urlsafe(16)  # nobody knows it: reset it to sign in
+        front_desk = user_id == FRONT_DESK_USER_ID
+        password = password_for(user_id, first, last)  # forgotten at once, but the front desk's
         slug = f"{first}.{last}".lower()
         record = service.create(
             UserFields(
@@ -214,11 +226,21 @@ def create_demo_practice(
                 provider_id=provider_by_name.get((last, first)),
                 service_location_id=rng.choice(locations).id,
                 user_type=kind.value,
-                login_locked=index % 13 == 5,
+                login_locked=index % 13 == 5 and not front_desk,
                 new_password=password,
                 retype_password=password,
+                must_change_password=not front_desk,
             )
         )
-        if index % 9 == 7:
+        if front_desk:
+            service.set_setup_role(record.pk, SetupRole.FRONT_DESK)
+            front_desk_password = password
+        if index % 9 == 7 and not front_desk:
             service.set_active(record.pk, False)
-    return DemoResult(company, ADMIN_USER_ID, admin_password, min(users, len(people) + 1))
+    return DemoResult(
+        company,
+        ADMIN_USER_ID,
+        admin_password,
+        min(users, len(people) + 1),
+        front_desk_password=front_desk_password,
+    )

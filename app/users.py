@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,8 +20,9 @@ from app.clock import Clock, utc_now
 from app.credentials import Credentials
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Copy
-from app.models import DefaultScreen, Provider, ServiceLocation, User, UserType
+from app.models import DefaultScreen, Provider, ServiceLocation, SetupRole, User, UserType
 from app.passwords import owasp_hasher
+from app.policy import generate_temporary_password
 from app.practice import CompanyInfo
 from app.validation import (
     FieldProblem,
@@ -372,6 +374,8 @@ class UserService:
             changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
         elif not clean.must_change_password:
             user.temporary_expires_at = None  # no longer a temporary password to expire
+        if not clean.login_locked:
+            user.failed_logins, user.locked_at = 0, None  # unlocking clears the counter
         user.user_id_key = user_id_key(clean.user_id)
         self._touch(user, now)
         self._flush(user)
@@ -405,6 +409,102 @@ class UserService:
             user_pk=user.id,
             action="user.activated" if active else "user.deactivated",
             changes=[{"field": "active", "before": not active, "after": active}],
+        )
+        return _record(user)
+
+    def reset_password(
+        self,
+        pk: int,
+        *,
+        password: str | None = None,
+        must_change: bool = True,
+        unlock: bool = False,
+        rng: random.Random | None = None,
+    ) -> str:
+        """The front-desk reset: a new (by default generated, temporary) password; returns it.
+
+        The failure counter is always cleared; the lock only with ``unlock``. Two-factor
+        sign-in is never touched.
+        """
+        user = self._load(pk)
+        owner = self.credentials.owner(user.user_id, user.first_name, user.last_name)
+        policy = self.credentials.policy
+        if password is None:
+            password = generate_temporary_password(policy, owner, rng)
+        elif must_change and not policy.allow_typed_temporary:
+            raise ValidationError(
+                {"new_password": "This practice only uses generated temporary passwords."}
+            )
+        else:
+            problems = self.credentials.problems(password, owner, user)
+            if problems:
+                raise ValidationError({"new_password": " ".join(problems)})
+        now = self.clock()
+        changes: list[dict[str, Any]] = [{"field": "password", "change": audit.PASSWORD_CHANGED}]
+        self.credentials.set_password(user, password, temporary=must_change, now=now)
+        changes.append({"field": "must_change_password", "before": None, "after": must_change})
+        if user.failed_logins:
+            changes.append({"field": "failed_logins", "before": user.failed_logins, "after": 0})
+        user.failed_logins = 0
+        if unlock and user.login_locked:
+            changes.append({"field": "login_locked", "before": True, "after": False})
+            user.login_locked, user.locked_at = False, None
+        self._touch(user, now)
+        self._flush(user)
+        audit.record(
+            self.session,
+            at=now,
+            operator=self.operator,
+            company_id=self.company.id,
+            user_pk=user.id,
+            action="password.reset",
+            changes=changes,
+        )
+        return password
+
+    def set_setup_role(self, pk: int, role: SetupRole | None) -> UserRecord:
+        """What the user may do in User Setup itself (until the Roles section edits rights)."""
+        user = self._load(pk)
+        value = role.value if role is not None else None
+        if user.setup_role == value:
+            return _record(user)
+        now = self.clock()
+        changes = [{"field": "setup_role", "before": user.setup_role, "after": value}]
+        user.setup_role = value
+        self._touch(user, now)
+        self._flush(user)
+        audit.record(
+            self.session,
+            at=now,
+            operator=self.operator,
+            company_id=self.company.id,
+            user_pk=user.id,
+            action="user.role_changed",
+            changes=changes,
+        )
+        return _record(user)
+
+    def unlock(self, pk: int) -> UserRecord:
+        """Lift a lockout and clear the failure counter."""
+        user = self._load(pk)
+        if not user.login_locked and not user.failed_logins:
+            return _record(user)
+        now = self.clock()
+        changes = [
+            {"field": "login_locked", "before": user.login_locked, "after": False},
+            {"field": "failed_logins", "before": user.failed_logins, "after": 0},
+        ]
+        user.login_locked, user.locked_at, user.failed_logins = False, None, 0
+        self._touch(user, now)
+        self._flush(user)
+        audit.record(
+            self.session,
+            at=now,
+            operator=self.operator,
+            company_id=self.company.id,
+            user_pk=user.id,
+            action="user.unlocked",
+            changes=changes,
         )
         return _record(user)
 

@@ -517,3 +517,82 @@ def test_a_password_set_from_the_command_line_is_temporary_unless_said_otherwise
         stdin="another brand new passphrase",
     )  # fmt: skip
     assert usersetup.json("users", "show", "mreyes")["must_change_password"] is False
+
+
+# Sign-in from the command line
+
+
+def _sign_ins(printed: str) -> dict[str, str]:
+    found = re.findall(
+        r"(\w[\w ]*) sign-in: User ID (\w+), company valley, password (\S+)", printed
+    )
+    return {role: (user_id, password) for role, user_id, password in found}  # type: ignore[misc]
+
+
+def test_demo_prints_an_administrator_and_a_front_desk_sign_in_that_work(usersetup, demo_file):
+    sign_ins = _sign_ins(demo_file[1])
+    assert set(sign_ins) == {"Administrator", "Front Desk"}
+    for user_id, password in sign_ins.values():
+        code, out, _ = usersetup(
+            "login", user_id, "--company", "valley", "--password-stdin", "--json", stdin=password
+        )
+        assert (code, json.loads(out)) == (EXIT_OK, {"reason": "signed in", "user_id": user_id})
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "code", "reason"),
+    [
+        (["login", "mreyes", "--company", "valley"], "wrong password here", 10, "invalid"),
+        (["login", "nobody", "--company", "valley"], "wrong password here", 10, "invalid"),
+        # A locked account says "locked" to support whatever the password; people see REFUSED.
+        (["--company", "valley", "login", "dbrennan"], "any", 11, "locked"),
+    ],
+)
+def test_login_answers_with_an_exit_code_and_a_json_reason(usersetup, argv, stdin, code, reason):
+    got, out, err = usersetup(*argv, "--password-stdin", "--json", stdin=stdin)
+    assert (got, json.loads(out)["reason"], err) == (code, reason, "")
+
+
+def test_reset_password_prints_a_temporary_password_that_must_be_changed(usersetup):
+    code, out, _ = usersetup("users", "reset-password", "dbrennan", "--unlock", "--json")
+    reset = json.loads(out)
+    assert code == EXIT_OK and reset["login_locked"] is False
+
+    code, out, _ = usersetup(
+        "login", "dbrennan", "--company", "valley", "--password-stdin", "--json",
+        stdin=reset["temporary_password"],
+    )  # fmt: skip
+    assert (code, json.loads(out)["reason"]) == (13, "password change required")
+    audit_rows = usersetup.stored("SELECT changes FROM audit_events")
+    assert not any(reset["temporary_password"] in row[0] for row in audit_rows)
+
+
+def test_five_failures_lock_and_unlock_lifts_it(usersetup, demo_file):
+    user_id, password = _sign_ins(demo_file[1])["Front Desk"]
+    for _ in range(5):
+        usersetup("login", user_id, "--company", "valley", "--password-stdin", stdin="nope")
+    code, out, _ = usersetup(
+        "login", user_id, "--company", "valley", "--password-stdin", "--json", stdin=password
+    )
+    assert (code, json.loads(out)["reason"]) == (11, "locked")
+
+    assert usersetup("users", "unlock", user_id)[0] == EXIT_OK
+    code, _, _ = usersetup(
+        "login", user_id, "--company", "valley", "--password-stdin", stdin=password
+    )
+    assert code == EXIT_OK
+
+
+def test_login_at_a_given_moment_reads_it_in_the_practices_time_zone(usersetup, demo_file):
+    user_id, _ = _sign_ins(demo_file[1])["Administrator"]
+    code, out, _ = usersetup("users", "reset-password", user_id, "--json")
+    temporary = json.loads(out)["temporary_password"]
+    expires = usersetup.stored(
+        f"SELECT temporary_expires_at FROM users WHERE user_id = '{user_id}'"
+    )
+    assert expires[0][0]
+    code, out, _ = usersetup(
+        "login", user_id, "--company", "valley", "--password-stdin", "--json",
+        "--at", "2999-01-01T09:00", stdin=temporary,
+    )  # fmt: skip
+    assert (code, json.loads(out)["reason"]) == (10, "invalid")  # long expired by then

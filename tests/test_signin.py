@@ -1,0 +1,381 @@
+"""Signing in: the check, lockout, temporary passwords and the flow, at exact moments."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import sessionmaker
+
+from app.db import Database
+from app.errors import ValidationError
+from app.models import AuditEvent, Company, PasswordHistory, SetupRole, User
+from app.policy import PasswordPolicy, save_policy
+from app.practice import CompanyInfo, create_company
+from app.signin import REFUSED, Reason, SignInFlow, SignInRefused, SignInService, Step
+from app.users import UserFields, UserService
+from tests.conftest import FixedClock
+
+PASSWORD = "quiet harbor lights"
+WORKSTATION = "FRONTDESK-2"
+
+
+def add(
+    database: Database, company: CompanyInfo, clock: FixedClock, user_id: str, **values: Any
+) -> int:
+    with database.transaction() as session:
+        users = UserService(session, company, "mreyes", clock)
+        form = UserFields(
+            user_id=user_id,
+            first_name="Test",
+            last_name=user_id.title(),
+            new_password=PASSWORD,
+            retype_password=PASSWORD,
+            must_change_password=values.pop("must_change_password", False),
+            **values,
+        )
+        record = users.create(form)
+        users.set_setup_role(record.pk, values.pop("role", SetupRole.ADMINISTRATOR))
+        return record.pk
+
+
+def check(database: Database, clock: FixedClock, user_id: str, password: str = PASSWORD, **kw: Any):
+    with database.transaction() as session:
+        return SignInService(session, clock, WORKSTATION).check("VALLEY", user_id, password, **kw)
+
+
+def user(database: Database, pk: int) -> User:
+    with database.transaction() as session:
+        found = session.get(User, pk)
+        assert found is not None
+        return found
+
+
+def actions(database: Database, pk: int) -> list[str]:
+    with database.transaction() as session:
+        query = select(AuditEvent.action).where(AuditEvent.user_pk == pk).order_by(AuditEvent.id)
+        return list(session.scalars(query))
+
+
+def set_policy(database: Database, company: CompanyInfo, clock: FixedClock, **rules: Any) -> None:
+    with database.transaction() as session:
+        save_policy(session, company.id, PasswordPolicy(**rules), operator="mreyes", clock=clock)
+
+
+# The check
+
+
+def test_the_right_password_signs_in_and_is_audited_with_the_workstation(database, company, clock):
+    pk = add(database, company, clock, "kimberly")
+
+    result = check(database, clock, "KIMBERLY", ip="10.0.0.7")
+
+    assert (result.reason, result.user_id, result.setup_role) == (
+        Reason.SIGNED_IN,
+        "kimberly",
+        "Administrator",
+    )
+    with database.transaction() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "signin.succeeded")
+        ).one()
+    assert event.user_pk == pk and event.occurred_at == clock.now
+    assert {"field": "workstation", "before": None, "after": WORKSTATION} in event.changes
+    assert {"field": "ip", "before": None, "after": "10.0.0.7"} in event.changes
+
+
+class CountingHasher(PasswordHasher):
+    def __init__(self) -> None:
+        super().__init__(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+        self.verified = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        self.verified += 1
+        return super().verify(hash, password)
+
+
+@pytest.mark.parametrize("company_code, user_id", [("valley", "nobody"), ("nowhere", "kimberly")])
+def test_an_unknown_user_or_company_costs_one_hash_and_says_only_invalid(
+    database, company, clock, company_code, user_id
+):
+    add(database, company, clock, "kimberly")
+    hasher = CountingHasher()
+    with database.transaction() as session:
+        result = SignInService(session, clock, WORKSTATION, hasher).check(
+            company_code, user_id, PASSWORD
+        )
+    assert result.reason is Reason.INVALID and result.user_pk is None
+    assert hasher.verified == 1
+
+
+def test_wrong_password_inactive_and_locked_are_told_apart_only_for_support(
+    database, company, clock
+):
+    add(database, company, clock, "kimberly")
+    inactive = add(database, company, clock, "gold")
+    with database.transaction() as session:
+        UserService(session, company, "mreyes", clock).set_active(inactive, False)
+    add(database, company, clock, "locked", login_locked=True)
+
+    assert check(database, clock, "kimberly", "not it at all").reason is Reason.INVALID
+    assert check(database, clock, "gold").reason is Reason.INACTIVE
+    assert check(database, clock, "locked").reason is Reason.LOCKED
+
+
+def test_five_failures_in_a_row_lock_the_account_and_a_success_resets_the_count(
+    database, company, clock
+):
+    pk = add(database, company, clock, "kimberly")
+    for _ in range(4):
+        assert check(database, clock, "kimberly", "wrong").reason is Reason.INVALID
+    assert check(database, clock, "kimberly").reason is Reason.SIGNED_IN
+    assert user(database, pk).failed_logins == 0
+
+    for _ in range(5):
+        check(database, clock, "kimberly", "wrong")
+    stored = user(database, pk)
+    assert stored.login_locked and stored.failed_logins == 5 and stored.locked_at == clock.now
+    assert actions(database, pk).count("user.locked") == 1
+    assert check(database, clock, "kimberly").reason is Reason.LOCKED
+
+
+def test_a_lock_lifts_itself_after_the_companys_minutes_and_not_a_moment_before(
+    database, company, clock
+):
+    set_policy(database, company, clock, lockout_after=3, unlock_after_minutes=30)
+    pk = add(database, company, clock, "kimberly")
+    for _ in range(3):
+        check(database, clock, "kimberly", "wrong")
+    locked_at = clock.now
+
+    clock.now = locked_at + timedelta(minutes=30) - timedelta(microseconds=1)
+    assert check(database, clock, "kimberly").reason is Reason.LOCKED
+    clock.now = locked_at + timedelta(minutes=30)
+    assert check(database, clock, "kimberly").reason is Reason.SIGNED_IN
+    assert "user.unlocked" in actions(database, pk)
+
+
+def test_without_lock_minutes_only_an_administrator_unlocks(database, company, clock):
+    pk = add(database, company, clock, "kimberly")
+    for _ in range(5):
+        check(database, clock, "kimberly", "wrong")
+    clock.now += timedelta(days=30)
+    assert check(database, clock, "kimberly").reason is Reason.LOCKED
+
+    with database.transaction() as session:
+        UserService(session, company, "mreyes", clock).unlock(pk)
+    assert check(database, clock, "kimberly").reason is Reason.SIGNED_IN
+
+
+def test_a_hash_made_with_older_parameters_is_upgraded_at_the_next_sign_in(
+    database, company, clock
+):
+    pk = add(database, company, clock, "kimberly")
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    with database.transaction() as session:
+        session.get(User, pk).password_hash = weak.hash(PASSWORD)
+
+    assert check(database, clock, "kimberly").reason is Reason.SIGNED_IN
+    upgraded = user(database, pk).password_hash
+    assert "m=19456,t=2,p=1" in upgraded
+    assert PasswordHasher().verify(upgraded, PASSWORD)
+
+
+# Temporary passwords
+
+
+def test_a_reset_gives_a_temporary_password_that_must_be_changed_and_expires(
+    database, company, clock
+):
+    pk = add(database, company, clock, "kimberly")
+    for _ in range(5):
+        check(database, clock, "kimberly", "wrong")
+    with database.transaction() as session:
+        temporary = UserService(session, company, "lblake", clock).reset_password(pk, unlock=True)
+    stored = user(database, pk)
+    assert (stored.failed_logins, stored.login_locked, stored.must_change_password) == (
+        0,
+        False,
+        True,
+    )
+    assert stored.temporary_expires_at == clock.now + timedelta(hours=72)
+    assert check(database, clock, "kimberly", temporary).reason is Reason.PASSWORD_CHANGE_REQUIRED
+
+    clock.now = stored.temporary_expires_at
+    result = check(database, clock, "kimberly", temporary)
+    assert (result.reason, result.detail) == (Reason.INVALID, "temporary password expired")
+    with database.transaction() as session:
+        trail = json.dumps([e.changes for e in session.scalars(select(AuditEvent))])
+    assert temporary not in trail
+
+
+def test_a_reset_without_unlock_clears_the_count_but_leaves_the_lock(database, company, clock):
+    pk = add(database, company, clock, "kimberly")
+    for _ in range(5):
+        check(database, clock, "kimberly", "wrong")
+    with database.transaction() as session:
+        UserService(session, company, "lblake", clock).reset_password(pk)
+    stored = user(database, pk)
+    assert (stored.failed_logins, stored.login_locked) == (0, True)
+
+
+def test_a_typed_temporary_password_meets_the_policy_and_can_be_switched_off(
+    database, company, clock
+):
+    pk = add(database, company, clock, "kimberly")
+    with database.transaction() as session, pytest.raises(ValidationError) as refused:
+        UserService(session, company, "lblake", clock).reset_password(pk, password="short")
+    assert "at least 15" in refused.value.errors["new_password"]
+
+    set_policy(database, company, clock, allow_typed_temporary=False)
+    with database.transaction() as session, pytest.raises(ValidationError) as refused:
+        UserService(session, company, "lblake", clock).reset_password(
+            pk, password="a perfectly fine passphrase"
+        )
+    assert refused.value.errors["new_password"] == (
+        "This practice only uses generated temporary passwords."
+    )
+
+
+# The flow
+
+
+def test_the_flow_forces_a_change_that_passes_the_policy_before_signing_in(
+    database, company, clock
+):
+    pk = add(database, company, clock, "kimberly", must_change_password=True)
+    flow = SignInFlow(database, clock, WORKSTATION)
+    assert flow.step is Step.CREDENTIALS
+
+    assert flow.submit_password("valley", "kimberly", PASSWORD) is Step.CHANGE_PASSWORD
+    with pytest.raises(ValidationError) as refused:
+        flow.submit_new_password("too short", "too short")
+    assert "at least 15" in refused.value.errors["new_password"]
+    with pytest.raises(ValidationError) as refused:
+        flow.submit_new_password(PASSWORD, PASSWORD)  # the one it replaces
+    assert "not used for this account recently" in refused.value.errors["new_password"]
+    with pytest.raises(ValidationError) as refused:
+        flow.submit_new_password("a new long passphrase", "a new long passfrase")
+    assert refused.value.errors == {"verify": "The two passwords differ."}
+    assert flow.step is Step.CHANGE_PASSWORD
+
+    assert flow.submit_new_password("a new long passphrase", "a new long passphrase") is (
+        Step.SIGNED_IN
+    )
+    assert flow.operator == "kimberly (Kimberly, Test)"
+    stored = user(database, pk)
+    assert not stored.must_change_password and stored.temporary_expires_at is None
+    assert "password.changed" in actions(database, pk)
+
+    again = SignInFlow(database, clock, WORKSTATION)
+    assert again.submit_password("valley", "kimberly", "a new long passphrase") is Step.SIGNED_IN
+
+
+def test_the_flow_lets_in_only_users_with_a_user_setup_role(database, company, clock):
+    pk = add(database, company, clock, "kimberly")
+    with database.transaction() as session:
+        UserService(session, company, "mreyes", clock).set_setup_role(pk, None)
+
+    flow = SignInFlow(database, clock, WORKSTATION)
+    with pytest.raises(SignInRefused) as refused:
+        flow.submit_password("valley", "kimberly", PASSWORD)
+    assert str(refused.value) == REFUSED
+    assert flow.step is Step.CREDENTIALS
+    with database.transaction() as session:
+        reasons = [
+            change["after"]
+            for event in session.scalars(select(AuditEvent).where(AuditEvent.user_pk == pk))
+            for change in event.changes
+            if change.get("field") == "reason"
+        ]
+    assert "no right to use User Setup" in reasons
+
+
+def test_every_refusal_reads_the_same(database, company, clock):
+    add(database, company, clock, "kimberly")
+    for company_code, user_id, password in (
+        ("valley", "kimberly", "wrong password"),
+        ("valley", "nobody", PASSWORD),
+        ("elsewhere", "kimberly", PASSWORD),
+    ):
+        with pytest.raises(SignInRefused) as refused:
+            SignInFlow(database, clock, WORKSTATION).submit_password(
+                company_code, user_id, password
+            )
+        assert str(refused.value) == "Invalid user ID, password or company"
+
+
+# Two workstations at once
+
+
+@pytest.fixture
+def committed_company(engine: Engine, clock: FixedClock) -> Iterator[tuple[Database, CompanyInfo]]:
+    """A company in committed rows, for tests that need several real connections; removed after."""
+    database = Database(sessionmaker(engine, expire_on_commit=False), "concurrency")
+    code = f"race{uuid.uuid4().hex[:8]}"
+    with database.transaction() as session:
+        info = create_company(session, code, "Race Clinic", "America/New_York")
+    yield database, info
+    with database.transaction() as session:
+        pks = select(User.id).where(User.company_id == info.id)
+        session.execute(delete(PasswordHistory).where(PasswordHistory.user_pk.in_(pks)))
+        session.execute(delete(AuditEvent).where(AuditEvent.company_id == info.id))
+        session.execute(delete(User).where(User.company_id == info.id))
+        from app.models import PasswordPolicyRow
+
+        session.execute(delete(PasswordPolicyRow).where(PasswordPolicyRow.company_id == info.id))
+        session.execute(delete(Company).where(Company.id == info.id))
+
+
+def test_failures_from_several_workstations_at_once_all_count(committed_company, clock):
+    database, info = committed_company
+    with database.transaction() as session:
+        # The lock comes with the last attempt, so every attempt finds the account unlocked.
+        save_policy(
+            session, info.id, PasswordPolicy(lockout_after=8), operator="mreyes", clock=clock
+        )
+        users = UserService(session, info, "mreyes", clock)
+        pk = users.create(
+            UserFields(
+                user_id="kimberly",
+                first_name="Kim",
+                last_name="Fox",
+                new_password=PASSWORD,
+                retype_password=PASSWORD,
+            )
+        ).pk
+    attempts = 8  # as the policy's lockout_after
+    start = threading.Barrier(attempts)
+    errors: list[BaseException] = []
+
+    def fail_once() -> None:
+        try:
+            start.wait()
+            with database.transaction() as session:
+                SignInService(session, clock, WORKSTATION).check(info.code, "kimberly", "wrong")
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fail_once) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    with database.transaction() as session:
+        stored = session.get(User, pk)
+        locks = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.user_pk == pk, AuditEvent.action == "user.locked")
+        )
+        assert stored is not None
+        assert (stored.failed_logins, stored.login_locked, locks) == (attempts, True, 1)
