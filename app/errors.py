@@ -25,13 +25,15 @@ class NotFoundError(UserSetupError):
 class ConflictError(UserSetupError):
     """Someone else saved the same record after it was loaded here."""
 
-    def __init__(self, changed_by: str | None, changed_at: datetime | None) -> None:
+    def __init__(
+        self, changed_by: str | None, changed_at: datetime | None, what: str = "This user"
+    ) -> None:
         self.changed_by = changed_by
         self.changed_at = changed_at
         who = changed_by or "another workstation"
         when = f" at {changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else ""
         super().__init__(
-            f"This user was changed by {who}{when} after you opened it. "
+            f"{what} was changed by {who}{when} after you opened it. "
             "Your edits are still in the form; reload to see the other changes."
         )
 

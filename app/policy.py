@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.clock import Clock
@@ -153,12 +155,19 @@ def save_policy(
     clock: Clock,
     expected_version: int | None = None,
 ) -> None:
-    """Store the company's policy (audited); it applies to passwords set from now on."""
+    """Store the company's policy (audited); it applies to passwords set from now on.
+
+    ``expected_version`` is policy_version() as read when the form was filled (0: none was
+    stored); a policy saved by someone else since is refused with ConflictError.
+    """
     policy.check_settings()
     row = session.get(PasswordPolicyRow, company_id)
     before = load_policy(session, company_id)
-    if row is not None and expected_version is not None and row.version != expected_version:
-        raise ConflictError(row.updated_by, row.updated_at)
+    stored_version = row.version if row is not None else 0
+    if expected_version is not None and stored_version != expected_version:
+        raise ConflictError(
+            row.updated_by if row else None, row.updated_at if row else None, "The policy"
+        )
     if row is None:
         row = PasswordPolicyRow(company_id=company_id)
         session.add(row)
@@ -170,7 +179,10 @@ def save_policy(
             changes.append({"field": field.name, "before": old, "after": new})
     now = clock()
     row.updated_at, row.updated_by = now, operator
-    session.flush()
+    try:
+        session.flush()
+    except (StaleDataError, IntegrityError) as exc:  # saved by someone else at the same moment
+        raise ConflictError(None, None, "The policy") from exc
     audit.record(
         session,
         at=now,
@@ -182,9 +194,10 @@ def save_policy(
     )
 
 
-def policy_version(session: Session, company_id: int) -> int | None:
+def policy_version(session: Session, company_id: int) -> int:
+    """The stored policy's version, 0 when the company has the defaults (none stored)."""
     row = session.get(PasswordPolicyRow, company_id)
-    return row.version if row is not None else None
+    return row.version if row is not None else 0
 
 
 def _policy_fields() -> Sequence[dataclasses.Field[Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QTimer
@@ -18,7 +19,7 @@ def by_name(root: QWidget, kind: type[W], name: str) -> W:
 
 
 class DialogAnswers:
-    """Answers to the modal dialogs a test expects, pressed as a person would.
+    """What to do in the modal dialogs a test expects, done as a person would.
 
     Each answer runs from the dialog's own event loop (a zero timer re-armed until the dialog
     is there), so the test waits on the dialog, not on time. ``finish`` stops any answer still
@@ -26,26 +27,35 @@ class DialogAnswers:
     """
 
     def __init__(self) -> None:
-        self.pending: list[str] = []
-        self.seen: list[str] = []  # the text of each dialog answered
+        self.pending: list[Callable[[QWidget], None]] = []
+        self.seen: list[str] = []  # the text of each message box answered
 
     def answer(self, button_text: str) -> None:
-        self.pending.append(button_text)
-        QTimer.singleShot(0, self._press)
+        """Press this button of the next message box."""
 
-    def _press(self) -> None:
+        def press(dialog: QWidget) -> None:
+            assert isinstance(dialog, QMessageBox), f"expected a message box, got {dialog}"
+            self.seen.append(dialog.text())
+            buttons = [b for b in dialog.buttons() if b.text().replace("&", "") == button_text]
+            assert buttons, f"no button {button_text!r} in {[b.text() for b in dialog.buttons()]}"
+            buttons[0].click()
+
+        self.do(press)
+
+    def do(self, action: Callable[[QWidget], None]) -> None:
+        """Run ``action`` on the next modal dialog, whatever kind it is."""
+        self.pending.append(action)
+        QTimer.singleShot(0, self._next)
+
+    def _next(self) -> None:
         if not self.pending:
             return
         dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QMessageBox):
-            QTimer.singleShot(0, self._press)
+        if dialog is None:
+            QTimer.singleShot(0, self._next)
             return
-        wanted = self.pending.pop(0)
-        self.seen.append(dialog.text())
-        buttons = [b for b in dialog.buttons() if b.text().replace("&", "") == wanted]
-        assert buttons, f"no button {wanted!r} in {[b.text() for b in dialog.buttons()]}"
-        buttons[0].click()
+        self.pending.pop(0)(dialog)
 
     def finish(self) -> None:
         left, self.pending = self.pending, []
-        assert not left, f"expected dialogs never opened; unused answers: {left}"
+        assert not left, f"expected dialogs never opened; {len(left)} answers unused"

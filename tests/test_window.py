@@ -69,6 +69,7 @@ def _window_for(database: Database, company: CompanyInfo, clock: FixedClock) -> 
         )
     window = UserSetupWindow(database, context)
     window.show()
+    window.activateWindow()  # keyboard shortcuts go to the active window
     return window
 
 
@@ -89,6 +90,7 @@ def window(
     dialogs: DialogAnswers,
 ) -> Iterator[UserSetupWindow]:
     window = _window_for(database, company, clock)  # closed here, not by qtbot: it may ask
+    qtbot.waitUntil(window.isActiveWindow)
     qtbot.waitExposed(window)
     yield window
     if window.is_dirty():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 import traceback
 from logging.handlers import RotatingFileHandler
@@ -18,7 +19,17 @@ from app.clock import utc_now
 from app.db import APP_NAME, Database, DatabaseLocation, open_database
 from app.demo import create_demo_practice
 from app.errors import UserSetupError
-from app.practice import load_company, provider_choices, service_location_choices
+from app.models import SetupRole
+from app.policy import load_policy
+from app.practice import (
+    list_companies,
+    load_company,
+    provider_choices,
+    service_location_choices,
+)
+from app.setup import is_empty
+from app.signin import SignInFlow
+from ui.login import FirstRunDialog, Operator, SignInDialog
 from ui.pages.base import PracticeContext
 from ui.window import UserSetupWindow
 
@@ -51,8 +62,14 @@ def _report_bug(log_path: Path) -> None:
     sys.excepthook = hook
 
 
-def build_window(database: Database, company_code: str | None, operator: str) -> UserSetupWindow:
-    """The window on a company: its pick lists are read once, here."""
+def build_window(
+    database: Database,
+    company_code: str | None,
+    operator: str,
+    role: str = SetupRole.ADMINISTRATOR.value,
+    operator_user_id: str = "",
+) -> UserSetupWindow:
+    """The window on a company for a signed-in operator: pick lists are read once, here."""
     with database.transaction() as session:
         company = load_company(session, company_code)
         context = PracticeContext(
@@ -61,8 +78,26 @@ def build_window(database: Database, company_code: str | None, operator: str) ->
             clock=utc_now,
             providers=tuple(provider_choices(session, company)),
             service_locations=tuple(service_location_choices(session, company)),
+            role=role,
+            operator_user_id=operator_user_id,
+            idle_minutes=load_policy(session, company.id).idle_minutes if operator_user_id else 0,
         )
     return UserSetupWindow(database, context)
+
+
+def sign_in(database: Database, company_code: str | None) -> Operator | None:
+    """The first-run questions on an empty database, else the sign-in; None if cancelled."""
+    workstation = socket.gethostname()
+    with database.transaction() as session:
+        empty = is_empty(session)
+        companies = [] if empty else list_companies(session)
+    if empty:
+        dialog: FirstRunDialog | SignInDialog = FirstRunDialog(database, utc_now, workstation)
+    else:
+        if company_code is None and len(companies) == 1:
+            company_code = companies[0].code
+        dialog = SignInDialog(SignInFlow(database, utc_now, workstation), company_code or "")
+    return dialog.operator if dialog.exec() else None
 
 
 def run_window(location: DatabaseLocation, company_code: str | None, demo: bool) -> int:
@@ -71,17 +106,20 @@ def run_window(location: DatabaseLocation, company_code: str | None, demo: bool)
     app.setApplicationName(APP_NAME)
     log_path = _configure_logging()
     _report_bug(log_path)
-    # Until sign-in arrives, the operator is whoever is signed in to this computer.
-    operator = audit.system_operator("User Setup")
     try:
         engine = open_database(location)
         database = Database.for_engine(engine, location.describe())
         if demo:
             with database.transaction() as session:
-                result = create_demo_practice(session, operator)
+                result = create_demo_practice(session, audit.system_operator("User Setup demo"))
             print_demo_result(result, location.describe())
             company_code = company_code or result.company.code
-        window = build_window(database, company_code, operator)
+        operator = sign_in(database, company_code)
+        if operator is None:
+            return 0
+        window = build_window(
+            database, operator.company.code, operator.name, operator.role, operator.user_id
+        )
         window.log_location = str(log_path)
     except UserSetupError as exc:
         QMessageBox.critical(None, "UserSetup cannot start", str(exc))

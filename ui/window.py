@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -45,6 +57,7 @@ from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.user_list import UserListModel
 
 log = logging.getLogger(__name__)
+_USE_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
 T = TypeVar("T")
 
 
@@ -75,10 +88,20 @@ class UserSetupWindow(QMainWindow):
         self.resize(1180, 760)
 
         self.model = UserListModel(self)
+        self.lock_dialog: QDialog | None = None
+        self.idle_timer = QTimer(self)  # before any widget: the event filter reads it
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.timeout.connect(self.lock)
         self._build_actions()
         self._build_body()
         self._build_status_bar()
         self.load_users()
+        if context.idle_minutes and context.operator_user_id:
+            self.idle_timer.setInterval(context.idle_minutes * 60_000)
+            self.idle_timer.start()
+            app = QApplication.instance()
+            if app is not None:
+                app.installEventFilter(self)  # any key or click in the program counts as use
 
     # Building
 
@@ -122,6 +145,20 @@ class UserSetupWindow(QMainWindow):
             "Deactivate", "user-deactivate",
             "Deactivate the selected user (users are never deleted)", self.toggle_active, None,
         )  # fmt: skip
+        self.reset_action = self._action(
+            "Reset Password...", "key",
+            "Give the selected user a temporary password, and unlock them if locked",
+            self.reset_password, QKeySequence("Ctrl+R"),
+        )  # fmt: skip
+        self.unlock_action = self._action(
+            "Unlock", "unlock", "Unlock the selected user after too many failed sign-ins",
+            self.unlock_user, None,
+        )  # fmt: skip
+        self.settings_action = self._action(
+            "Company Settings...", "settings",
+            "Password rules, temporary passwords, lockout and idle time for the practice",
+            self.company_settings, None,
+        )  # fmt: skip
         self.refresh_action = self._action(
             "Refresh", "refresh", "Reload the user list and this user from the database",
             self.refresh, QKeySequence(QKeySequence.StandardKey.Refresh),
@@ -129,8 +166,13 @@ class UserSetupWindow(QMainWindow):
         for action in (self.new_action, self.copy_action, self.save_action):
             toolbar.addAction(action)
         toolbar.addSeparator()
+        toolbar.addAction(self.reset_action)
+        toolbar.addAction(self.unlock_action)
         toolbar.addAction(self.active_action)
+        toolbar.addSeparator()
         toolbar.addAction(self.refresh_action)
+        if self.context.may_edit:
+            toolbar.addAction(self.settings_action)
         find = QAction("Find User", self)
         find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
         find.triggered.connect(self.focus_search)
@@ -192,7 +234,10 @@ class UserSetupWindow(QMainWindow):
         self.user_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.user_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.user_view.setTabKeyNavigation(False)
+        self.user_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.user_view.selectionModel().currentRowChanged.connect(self._on_current_row)
+        for action in (self.reset_action, self.unlock_action, self.copy_action, self.active_action):
+            self.user_view.addAction(action)
         layout.addWidget(self.user_view, 1)
         return panel
 
@@ -224,7 +269,9 @@ class UserSetupWindow(QMainWindow):
         return panel
 
     def _build_status_bar(self) -> None:
-        self.operator_label = QLabel(f"Current User - {self.context.operator}")
+        self.operator_label = QLabel(
+            f"Current User - {self.context.operator} - {self.context.role}"
+        )
         self.operator_label.setObjectName("operator")
         self.database_label = QLabel(f"Database: {self.database.description}")
         self.database_label.setObjectName("database")
@@ -239,6 +286,7 @@ class UserSetupWindow(QMainWindow):
             page_class = next(p for p in SECTION_PAGES if p.section == section)
             page = page_class(self.context)
             page.edited.connect(self._update_actions)
+            page.set_read_only(not self.context.may_edit)
             self.pages[section] = page
             self.stack.addWidget(page)
             if self.subject is not None:
@@ -378,9 +426,14 @@ class UserSetupWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         record = self.subject.record if self.subject else None
-        self.copy_action.setEnabled(record is not None)
-        self.active_action.setEnabled(record is not None)
-        self.save_action.setEnabled(self.is_dirty())
+        edit = self.context.may_edit
+        self.new_action.setEnabled(edit)
+        self.copy_action.setEnabled(edit and record is not None)
+        self.active_action.setEnabled(edit and record is not None)
+        self.save_action.setEnabled(edit and self.is_dirty())
+        self.reset_action.setEnabled(record is not None)
+        self.unlock_action.setEnabled(record is not None and record.fields.login_locked)
+        self.settings_action.setEnabled(edit)
         active = record is None or record.fields.active
         self.active_action.setText("Deactivate" if active else "Activate")
         self.active_action.setIcon(icon("user-deactivate" if active else "user-activate"))
@@ -396,7 +449,37 @@ class UserSetupWindow(QMainWindow):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
+    def lock(self) -> None:
+        """Hide the practice's data and ask the operator's password; edits stay as they are."""
+        if self.lock_dialog is not None:
+            return
+        from ui.login import IdleLockDialog
+
+        central = self.centralWidget()
+        assert central is not None
+        central.hide()
+        dialog = IdleLockDialog(
+            self,
+            self.database,
+            self.context.clock,
+            self.context.company,
+            self.context.operator_user_id,
+            socket.gethostname(),
+        )
+        dialog.accepted.connect(self._unlocked)
+        self.lock_dialog = dialog
+        dialog.open()
+
+    def _unlocked(self) -> None:
+        self.lock_dialog = None
+        central = self.centralWidget()
+        assert central is not None
+        central.show()
+        self.idle_timer.start()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.idle_timer.isActive() and event.type() in _USE_EVENTS:
+            self.idle_timer.start()  # used: the idle time starts over
         # Up and Down in the search box move through the list, as in a type-ahead picker.
         if watched is self.search and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
@@ -514,6 +597,36 @@ class UserSetupWindow(QMainWindow):
         self._after_save(result)
         state = "active again" if result.fields.active else "deactivated; the record is kept"
         self.statusBar().showMessage(f"{result.heading} is {state}.", 10000)
+
+    def reset_password(self) -> None:
+        """The front-desk reset: a temporary password shown once, and unlock."""
+        if self.subject is None or self.subject.record is None or not self._may_leave():
+            return
+        from ui.reset_dialog import ResetPasswordDialog
+
+        dialog = ResetPasswordDialog(self, self.database, self.context, self.subject.record)
+        dialog.reset_done.connect(self.open_user)
+        dialog.exec()
+
+    def unlock_user(self) -> None:
+        if self.subject is None or self.subject.record is None or not self._may_leave():
+            return
+        record = self.subject.record  # read after a possible save
+        try:
+            with self.database.transaction() as session:
+                result = self.context.users(session).unlock(record.pk)
+        except UserSetupError as exc:
+            dialogs.tell(self, "Not unlocked", str(exc))
+            return
+        self._after_save(result)
+        self.statusBar().showMessage(f"{result.heading} is unlocked.", 10000)
+
+    def company_settings(self) -> None:
+        if not self.context.may_edit:
+            return
+        from ui.company_settings import CompanySettingsDialog
+
+        CompanySettingsDialog(self, self.database, self.context).exec()
 
     def refresh(self) -> None:
         """Read the user list, the pick lists and the user being edited again."""

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QWidget
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.models import SetupRole
 from app.practice import Choice, CompanyInfo
 from app.users import UserRecord, UserService
 
@@ -36,6 +37,14 @@ class PracticeContext:
     clock: Clock
     providers: tuple[Choice, ...] = ()
     service_locations: tuple[Choice, ...] = ()
+    role: str = SetupRole.ADMINISTRATOR.value  # what the operator may do here
+    operator_user_id: str = ""  # who must sign in again after the idle lock ("" : no lock)
+    idle_minutes: int = 0  # 0: the window never locks itself
+
+    @property
+    def may_edit(self) -> bool:
+        """Front Desk finds users, resets passwords and unlocks; only an Administrator edits."""
+        return self.role == SetupRole.ADMINISTRATOR.value
 
     def users(self, session: Session) -> UserService:
         return UserService(session, self.company, self.operator, self.clock)
@@ -71,6 +80,14 @@ class SectionPage(QWidget):
     def show_errors(self, errors: Mapping[str, str]) -> bool:
         """Show the messages that belong here; True if any did."""
         raise NotImplementedError
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Show without allowing edits: text stays readable and selectable."""
+        for edit in self.findChildren(QLineEdit):
+            if not edit.property("always_read_only"):
+                edit.setReadOnly(read_only)
+        for widget in self.findChildren(QComboBox) + self.findChildren(QAbstractButton):
+            widget.setEnabled(not read_only)
 
     def focus_first_field(self) -> None:
         """Put the cursor where a person starts typing on this page."""

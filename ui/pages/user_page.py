@@ -117,6 +117,7 @@ class UserPage(SectionPage):
         self._place(grid, "user_id", self._line("user_id"), 0, 0)
         company = QLineEdit(self.context.company.code)
         company.setReadOnly(True)
+        company.setProperty("always_read_only", True)
         company.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         company.setStyleSheet("background: palette(window);")  # looks as read-only as it is
         grid.addWidget(caption("Company", company), 0, 2, Qt.AlignmentFlag.AlignRight)

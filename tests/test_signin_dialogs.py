@@ -1,0 +1,301 @@
+"""Signing in to User Setup through the real dialogs, and what each role may do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
+from sqlalchemy import select
+
+from app.db import Database
+from app.models import Company, SetupRole, User
+from app.practice import CompanyInfo, provider_choices, service_location_choices
+from app.signin import PASSWORD_EXPIRED, REFUSED, Reason, SignInFlow, SignInService, Step
+from app.users import UserFields, UserService
+from tests.conftest import FixedClock
+from tests.qt_helpers import DialogAnswers, by_name
+from ui.login import FirstRunDialog, SignInDialog
+from ui.pages.base import PracticeContext
+from ui.window import UserSetupWindow
+
+PASSWORD = "quiet harbor lights"
+
+
+def add(
+    database: Database, company: CompanyInfo, clock: FixedClock, user_id: str, **values: Any
+) -> int:
+    role = values.pop("role", SetupRole.ADMINISTRATOR)
+    with database.transaction() as session:
+        users = UserService(session, company, "mreyes", clock)
+        record = users.create(
+            UserFields(
+                user_id=user_id,
+                first_name="Test",
+                last_name=user_id.title(),
+                new_password=PASSWORD,
+                retype_password=PASSWORD,
+                must_change_password=values.pop("must_change_password", False),
+                **values,
+            )
+        )
+        users.set_setup_role(record.pk, role)
+        return record.pk
+
+
+def fill(dialog: QWidget, **fields: str) -> None:
+    for label, text in fields.items():
+        by_name(dialog, QLineEdit, label.replace("_", " ")).setText(text)
+
+
+@pytest.fixture
+def sign_in(qtbot: Any, database: Database, clock: FixedClock) -> Iterator[SignInDialog]:
+    dialog = SignInDialog(SignInFlow(database, clock, "FRONTDESK-2"), "valley")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    yield dialog
+
+
+def test_a_wrong_password_is_refused_with_the_one_message(qtbot, sign_in, database, company, clock):
+    add(database, company, clock, "kimberly")
+    fill(sign_in, **{"User ID": "kimberly", "Password": "not my password"})
+    qtbot.keyClick(by_name(sign_in, QLineEdit, "Password"), Qt.Key.Key_Return)
+
+    assert sign_in.findChild(QLabel, "refusal").text() == REFUSED
+    assert by_name(sign_in, QLineEdit, "Password").text() == ""
+    assert sign_in.isVisible() and sign_in.operator is None
+
+
+def test_the_right_password_signs_in_as_the_operator(qtbot, sign_in, database, company, clock):
+    add(database, company, clock, "kimberly")
+    fill(sign_in, **{"User ID": "KIMBERLY", "Password": PASSWORD})
+    with qtbot.waitSignal(sign_in.accepted):
+        qtbot.keyClick(by_name(sign_in, QLineEdit, "Password"), Qt.Key.Key_Return)
+
+    assert sign_in.operator is not None
+    assert (sign_in.operator.name, sign_in.operator.role) == (
+        "kimberly (Kimberly, Test)",
+        "Administrator",
+    )
+
+
+def test_a_temporary_password_leads_to_the_forced_change(qtbot, sign_in, database, company, clock):
+    pk = add(database, company, clock, "kimberly", must_change_password=True)
+    fill(sign_in, **{"User ID": "kimberly", "Password": PASSWORD})
+    sign_in.ok_button.click()
+
+    assert sign_in.flow.step is Step.CHANGE_PASSWORD
+    assert any(label.text() == PASSWORD_EXPIRED for label in sign_in.findChildren(QLabel))
+    new = by_name(sign_in, QLineEdit, "New Password")
+    qtbot.keyClicks(new, "kimberly1")
+    hint = [
+        label
+        for label in sign_in.findChildren(QLabel)
+        if label.isVisible() and "at least" in label.text()
+    ]
+    assert hint, "the rule that fails is said while typing"
+    meter = [bar for bar in sign_in.findChildren(QProgressBar) if bar.isVisible()]
+    assert meter and meter[0].format() in ("Very weak", "Weak")
+
+    by_name(sign_in, QLineEdit, "Verify").setText("kimberly1")
+    sign_in.ok_button.click()
+    assert sign_in.change_errors.message("new_password").startswith("Use at least 15")
+    assert sign_in.isVisible()
+
+    new.setText("a lantern by the north gate")
+    by_name(sign_in, QLineEdit, "Verify").setText("a lantern by the north gate")
+    with qtbot.waitSignal(sign_in.accepted):
+        sign_in.ok_button.click()
+    with database.transaction() as session:
+        assert not session.get(User, pk).must_change_password
+
+
+def test_the_show_password_toggle_shows_the_text(qtbot, sign_in, database, company, clock):
+    add(database, company, clock, "kimberly", must_change_password=True)
+    fill(sign_in, **{"User ID": "kimberly", "Password": PASSWORD})
+    sign_in.ok_button.click()
+    field = sign_in.new_password
+    assert field.edit.echoMode() is QLineEdit.EchoMode.Password
+    field.show_action.trigger()
+    assert field.edit.echoMode() is QLineEdit.EchoMode.Normal
+
+
+def test_a_user_without_a_user_setup_role_is_refused(qtbot, sign_in, database, company, clock):
+    add(database, company, clock, "kimberly", role=None)
+    fill(sign_in, **{"User ID": "kimberly", "Password": PASSWORD})
+    sign_in.ok_button.click()
+    assert sign_in.findChild(QLabel, "refusal").text() == REFUSED
+
+
+# The first start
+
+
+def test_an_empty_database_asks_for_the_practice_and_its_first_administrator(
+    qtbot, database, clock
+):
+    dialog = FirstRunDialog(database, clock, "OFFICE-PC")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    fill(dialog, **{"Company Code": "hill", "Company Name": "Hillside Pediatrics"})
+    by_name(dialog, QComboBox, "Time Zone").setCurrentText("America/Denver")
+    fill(dialog, **{"User ID": "jdoe", "First Name": "Jane", "Last Name": "Doe"})
+    fill(dialog, **{"Password": "hillside", "ReType": "hillside"})
+    ok = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Create and Sign In")
+    ok.click()
+    assert "at least 15" in dialog.errors.message("new_password")
+    with database.transaction() as session:
+        assert session.scalar(select(Company.id)) is None  # nothing written
+
+    fill(dialog, **{"Password": "morning walk on the ridge", "ReType": "morning walk on the ridge"})
+    with qtbot.waitSignal(dialog.accepted):
+        ok.click()
+    assert dialog.operator is not None
+    assert (dialog.operator.company.code, dialog.operator.role) == ("hill", "Administrator")
+    assert dialog.operator.company.time_zone == "America/Denver"
+
+
+# What each role may do
+
+
+def _window(
+    database: Database, company: CompanyInfo, clock: FixedClock, role: str
+) -> UserSetupWindow:
+    with database.transaction() as session:
+        context = PracticeContext(
+            company=company,
+            operator="lblake (Blake, Lauren)",
+            clock=clock,
+            providers=tuple(provider_choices(session, company)),
+            service_locations=tuple(service_location_choices(session, company)),
+            role=role,
+        )
+    window = UserSetupWindow(database, context)
+    window.show()
+    return window
+
+
+def test_the_front_desk_sees_users_but_can_only_reset_and_unlock(qtbot, database, company, clock):
+    pk = add(database, company, clock, "kimberly", login_locked=True)
+    window = _window(database, company, clock, SetupRole.FRONT_DESK.value)
+    try:
+        window.select_user(pk)
+        assert window.heading.text() == "User - Kimberly, Test (kimberly)"
+        page = window.page("User")
+        assert by_name(page, QLineEdit, "First Name").isReadOnly()
+        assert not by_name(page, QCheckBox, "Login Locked").isEnabled()
+        for action in (
+            window.new_action,
+            window.copy_action,
+            window.save_action,
+            window.active_action,
+        ):
+            assert not action.isEnabled()
+        assert window.reset_action.isEnabled() and window.unlock_action.isEnabled()
+        assert window.operator_label.text().endswith("- Front Desk")
+
+        with qtbot.waitSignal(window.saved):
+            window.unlock_action.trigger()
+        with database.transaction() as session:
+            assert not session.get(User, pk).login_locked
+        assert not window.unlock_action.isEnabled()
+    finally:
+        window.close()
+
+
+def test_an_administrator_edits_everything(qtbot, database, company, clock):
+    pk = add(database, company, clock, "kimberly")
+    window = _window(database, company, clock, SetupRole.ADMINISTRATOR.value)
+    try:
+        window.select_user(pk)
+        assert not by_name(window.page("User"), QLineEdit, "First Name").isReadOnly()
+        assert by_name(window.page("User"), QLineEdit, "Company").isReadOnly()
+        assert window.new_action.isEnabled() and window.settings_action.isEnabled()
+    finally:
+        window.close()
+
+
+# The front-desk reset, by keyboard alone
+
+
+def test_type_part_of_the_name_enter_ctrl_r_enter_resets_a_password(
+    qtbot, database, company, clock
+):
+    pk = add(database, company, clock, "kimberly", login_locked=True)
+    wcassady = add(database, company, clock, "wcassady")
+    window = _window(database, company, clock, SetupRole.FRONT_DESK.value)
+    answers = DialogAnswers()
+    shown: list[str] = []
+
+    def press_enter_twice(dialog: QWidget) -> None:
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)  # OK: generate, unlock, save
+        shown.append(by_name(dialog, QLineEdit, "Temporary password").text())
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Close
+
+    try:
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)  # shortcuts go to the active window
+        qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        window.select_user(wcassady)  # someone else was on screen
+        qtbot.keyClicks(by_name(window, QLineEdit, "Search"), "kimb")
+        with qtbot.waitSignal(window.subject_loaded):
+            qtbot.keyClick(by_name(window, QLineEdit, "Search"), Qt.Key.Key_Return)
+        assert window.heading.text() == "User - Kimberly, Test (kimberly)"
+        answers.do(press_enter_twice)
+        qtbot.keyClick(window.user_view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+        answers.finish()
+    finally:
+        window.close()
+
+    with database.transaction() as session:
+        stored = session.get(User, pk)
+        assert stored is not None
+        assert (stored.login_locked, stored.must_change_password) == (False, True)
+        result = SignInService(session, clock, "TEST").check("valley", "kimberly", shown[0])
+    assert result.reason is Reason.PASSWORD_CHANGE_REQUIRED
+
+
+# The idle lock
+
+
+def test_the_window_locks_when_idle_and_keeps_unsaved_edits(qtbot, database, company, clock):
+    pk = add(database, company, clock, "mreyes")
+    context = PracticeContext(
+        company=company,
+        operator="mreyes (Mreyes, Test)",
+        clock=clock,
+        operator_user_id="mreyes",
+        idle_minutes=15,
+    )
+    window = UserSetupWindow(database, context)
+    window.show()
+    try:
+        window.select_user(pk)
+        by_name(window.page("User"), QLineEdit, "Title").setText("Typed before lunch")
+        assert window.idle_timer.interval() == 15 * 60_000 and window.idle_timer.isActive()
+
+        window.idle_timer.timeout.emit()  # fifteen minutes without a key or a click
+        lock = window.lock_dialog
+        assert lock is not None and lock.isVisible()
+        assert not window.centralWidget().isVisible()  # no patient staff data on screen
+
+        by_name(lock, QLineEdit, "Password").setText("not it")
+        qtbot.keyClick(by_name(lock, QLineEdit, "Password"), Qt.Key.Key_Return)
+        assert lock.findChild(QLabel, "refusal").text() == REFUSED
+        by_name(lock, QLineEdit, "Password").setText(PASSWORD)
+        qtbot.keyClick(by_name(lock, QLineEdit, "Password"), Qt.Key.Key_Return)
+
+        assert window.lock_dialog is None and window.centralWidget().isVisible()
+        assert by_name(window.page("User"), QLineEdit, "Title").text() == "Typed before lunch"
+    finally:
+        window.page("User").load(window.subject)  # nothing left unsaved to ask about
+        window.close()
