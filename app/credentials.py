@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,6 +23,18 @@ def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -
         return bool(hasher.verify(password_hash, normalize_password(password)))
     except (VerificationError, InvalidHashError):
         return False
+
+
+def dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of nothing anyone knows, with the same parameters as real ones: checking an
+    unknown user or a missing code against it costs what a real check costs."""
+    return _dummy_hash_for(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+
+
+@cache
+def _dummy_hash_for(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher.hash("not a password anyone has")
 
 
 class Credentials:

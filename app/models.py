@@ -181,6 +181,38 @@ class PasswordPolicyRow(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
+class MailSettingsRow(Base):
+    """The company's outgoing mail server; its password lives in the OS keyring, not here."""
+
+    __tablename__ = "mail_settings"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int]
+    security: Mapped[str] = mapped_column(String(10))  # "starttls", "tls" or "none"
+    sender: Mapped[str] = mapped_column(String(254))
+    username: Mapped[str] = mapped_column(String(254), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class RecoveryCode(Base):
+    """A forgotten-password code sent by e-mail: stored only as a hash, single use."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tries_left: Mapped[int]
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class AuditEvent(Base):
     __tablename__ = "audit_events"
 

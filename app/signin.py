@@ -12,7 +12,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -21,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.clock import Clock
-from app.credentials import Credentials, verify_password
+from app.credentials import Credentials, dummy_hash, verify_password
 from app.db import Database
-from app.errors import UserSetupError, ValidationError
+from app.errors import NotFoundError, UserSetupError, ValidationError
 from app.models import Company, SetupRole, User
 from app.passwords import owasp_hasher
 from app.policy import load_policy
@@ -34,6 +33,7 @@ from app.validation import user_id_key
 # locked or inactive, would help someone guessing.
 REFUSED = "Invalid user ID, password or company"
 PASSWORD_EXPIRED = "Your password has expired, please update password"
+CURRENT_PASSWORD_WRONG = "The current password is not right."
 
 
 class Reason(enum.StrEnum):
@@ -212,7 +212,7 @@ class SignInService:
         )
 
     def _spend_one_hash(self, password: str) -> None:
-        verify_password(self.hasher, _dummy_hash(self.hasher), password)
+        verify_password(self.hasher, dummy_hash(self.hasher), password)
 
     def record_event(
         self,
@@ -249,17 +249,6 @@ def _with(result: SignInResult, reason: Reason, detail: str) -> SignInResult:
         result.setup_role,
         detail,
     )
-
-
-def _dummy_hash(hasher: PasswordHasher) -> str:
-    """A hash of nothing anyone knows, with the same parameters as real ones."""
-    return _dummy_hash_for(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
-
-
-@cache
-def _dummy_hash_for(time_cost: int, memory_cost: int, parallelism: int) -> str:
-    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
-    return hasher.hash("not a password anyone has")
 
 
 class Step(enum.StrEnum):
@@ -331,33 +320,19 @@ class SignInFlow:
         """The forced change: the new password must pass the policy before anything else."""
         if self.step is not Step.CHANGE_PASSWORD or self.result is None:
             raise RuntimeError(f"no password change is due (step: {self.step})")
-        if new_password != verify:
-            raise ValidationError({"verify": "The two passwords differ."})
         result = self.result
         assert result.company is not None and result.user_pk is not None
-        with self.database.transaction() as session:
-            user = session.get(User, result.user_pk)
-            assert user is not None
-            credentials = Credentials(session, result.company, self.hasher)
-            owner = credentials.owner(user.user_id, user.first_name, user.last_name)
-            problems = credentials.problems(new_password, owner, user)
-            if problems:
-                raise ValidationError({"new_password": " ".join(problems)})
-            now = self.clock()
-            credentials.set_password(user, new_password, temporary=False, now=now)
-            user.updated_at, user.updated_by = now, self.operator
-            audit.record(
-                session,
-                at=now,
-                operator=self.operator,
-                company_id=result.company.id,
-                user_pk=user.id,
-                action="password.changed",
-                changes=[
-                    {"field": "password", "change": audit.PASSWORD_CHANGED},
-                    {"field": "workstation", "before": None, "after": self.workstation},
-                ],
-            )
+        change_own_password(
+            self.database,
+            result.company,
+            result.user_pk,
+            new_password,
+            verify,
+            clock=self.clock,
+            workstation=self.workstation,
+            operator=self.operator,
+            hasher=self.hasher,
+        )
         self.step = Step.SIGNED_IN
         self.result = _with(result, Reason.SIGNED_IN, "")
         return self.step
@@ -368,3 +343,65 @@ class SignInFlow:
         if self.result is None or self.result.user_id is None:
             return ""
         return f"{self.result.user_id} ({self.result.display_name})"[:100]
+
+
+def change_own_password(
+    database: Database,
+    company: CompanyInfo,
+    user_pk: int,
+    new_password: str,
+    verify: str,
+    *,
+    clock: Clock,
+    workstation: str,
+    operator: str,
+    hasher: PasswordHasher | None = None,
+    current_password: str | None = None,
+) -> None:
+    """A user sets their own password, in one transaction: the forced change, or by choice.
+
+    With ``current_password`` that password is checked first, as a sign-in is. Raises
+    ValidationError keyed "current_password", "verify" or "new_password"; on any of them the
+    password is unchanged, and only a wrong current password leaves a trace (it is counted).
+    """
+    if new_password != verify:
+        raise ValidationError({"verify": "The two passwords differ."})
+    hasher = hasher or owasp_hasher()
+    refused = False
+    with database.transaction() as session:
+        user = session.get(User, user_pk)
+        if user is None:
+            raise NotFoundError("This user no longer exists.")
+        if current_password is not None:
+            # A wrong current password counts toward the lockout, as a wrong sign-in does:
+            # otherwise an unattended, signed-in window would let anyone guess without limit.
+            checked = SignInService(session, clock, workstation, hasher).check(
+                company.code, user.user_id, current_password
+            )
+            refused = checked.user_pk != user_pk or checked.reason not in (
+                Reason.SIGNED_IN,
+                Reason.PASSWORD_CHANGE_REQUIRED,
+            )
+        if not refused:
+            credentials = Credentials(session, company, hasher)
+            owner = credentials.owner(user.user_id, user.first_name, user.last_name)
+            problems = credentials.problems(new_password, owner, user)
+            if problems:  # raised inside: the current password's check is rolled back too
+                raise ValidationError({"new_password": " ".join(problems)})
+            now = clock()
+            credentials.set_password(user, new_password, temporary=False, now=now)
+            user.updated_at, user.updated_by = now, operator
+            audit.record(
+                session,
+                at=now,
+                operator=operator,
+                company_id=company.id,
+                user_pk=user.id,
+                action="password.changed",
+                changes=[
+                    {"field": "password", "change": audit.PASSWORD_CHANGED},
+                    {"field": "workstation", "before": None, "after": workstation},
+                ],
+            )
+    if refused:  # raised after the commit, so the failure stays counted
+        raise ValidationError({"current_password": CURRENT_PASSWORD_WRONG})

@@ -18,11 +18,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from app.db import Database, make_engine, upgrade
 from app.models import Provider, ServiceLocation
 from app.practice import CompanyInfo, create_company
+from app.users import UserFields, UserService
+from tests.mail_server import Inbox, smtp_server
 
 SERVER_URL_VARIABLES = {
     "postgresql": "USERSETUP_TEST_POSTGRESQL_URL",
     "mariadb": "USERSETUP_TEST_MARIADB_URL",
 }
+KIM_PASSWORD = "quiet harbor lights"
 NOW = datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
 
 
@@ -135,6 +138,34 @@ def company(database: Database) -> CompanyInfo:
             ]
         )
     return info
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on 127.0.0.1 and what it received."""
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def kim(database: Database, company: CompanyInfo, clock: FixedClock) -> int:
+    """Kimberly Fox, with an e-mail address and a password of her own (KIM_PASSWORD)."""
+    with database.transaction() as session:
+        return (
+            UserService(session, company, "mreyes", clock)
+            .create(
+                UserFields(
+                    user_id="kimberly",
+                    first_name="Kimberly",
+                    last_name="Fox",
+                    email="kim.fox@valleyfamily.example",
+                    new_password=KIM_PASSWORD,
+                    retype_password=KIM_PASSWORD,
+                    must_change_password=False,
+                )
+            )
+            .pk
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -291,3 +291,42 @@ def test_a_lost_connection_is_said_in_plain_words_and_the_edits_stay(
     down.dispose()
     assert "was lost or refused" in dialogs.seen[0] and "nothing was saved" in dialogs.seen[0]
     assert dialog.isVisible() and number(dialog, MIN_LENGTH).value() == 20
+
+
+# The mail server for forgotten passwords
+
+
+def test_the_mail_server_is_saved_and_its_password_goes_to_the_keyring(
+    qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    from PySide6.QtWidgets import QComboBox, QLineEdit
+
+    from app.mail import KEYRING_SERVICE, MailSettings, load_mail_settings
+    from tests.mail_server import MemoryStore
+
+    store = MemoryStore()
+    context = PracticeContext(company=company, operator=OPERATOR, clock=clock)
+    dialog = CompanySettingsDialog(None, database, context, store=store)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    by_name(dialog, QLineEdit, "Mail Server").setText("smtp.valleyfamily.example")
+    by_name(dialog, QLineEdit, "Sender Address").setText("not an address")
+    by_name(dialog, QLineEdit, "Mail User Name").setText("office")
+    by_name(dialog, QLineEdit, "Mail Password").setText("mail server secret")
+    by_name(dialog, QComboBox, "Security").setCurrentText("TLS")
+    number(dialog, "Port").setValue(465)
+    assert not dialog.save()
+    assert dialog.errors.message("sender").startswith("Not an e-mail address")
+    assert store.passwords == {}
+
+    by_name(dialog, QLineEdit, "Sender Address").setText("office@valleyfamily.example")
+    assert dialog.save()
+    with database.transaction() as session:
+        settings, _version = load_mail_settings(session, company.id)
+    assert settings == MailSettings(
+        "smtp.valleyfamily.example", 465, "tls", "office@valleyfamily.example", "office"
+    )
+    assert store.passwords == {
+        (KEYRING_SERVICE, "valley:office@smtp.valleyfamily.example"): "mail server secret"
+    }
+    assert by_name(dialog, QLineEdit, "Mail Password").text() == ""

@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import keyring
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
     QGroupBox,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.db import Database
 from app.errors import ConflictError, UserSetupError, ValidationError
+from app.mail import MailSettings, SecretStore, load_mail_settings, save_mail_settings
 from app.policy import PasswordPolicy, load_policy, policy_version, save_policy
 from ui import dialogs
 from ui.form import FieldErrors, caption
@@ -95,11 +99,16 @@ class CompanySettingsDialog(QDialog):
     saved = Signal()
 
     def __init__(
-        self, parent: QWidget | None, database: Database, context: PracticeContext
+        self,
+        parent: QWidget | None,
+        database: Database,
+        context: PracticeContext,
+        store: SecretStore = keyring,
     ) -> None:
         super().__init__(parent)
         self.database = database
         self.context = context
+        self.store = store
         company = context.company
         self.setWindowTitle(f"Company Settings - {company.name} ({company.code})")
         self.errors = FieldErrors()
@@ -113,6 +122,7 @@ class CompanySettingsDialog(QDialog):
         layout.addWidget(intro)
         for title, settings in GROUPS:
             layout.addWidget(self._group(title, settings))
+        layout.addWidget(self._mail_group())
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -128,7 +138,62 @@ class CompanySettingsDialog(QDialog):
         with database.transaction() as session:
             policy = load_policy(session, company.id)
             self.loaded_version = policy_version(session, company.id)
+            mail, self.mail_version = load_mail_settings(session, company.id)
         self.fill(policy)
+        self._fill_mail(mail)
+
+    def _mail_group(self) -> QGroupBox:
+        group = QGroupBox("E-mail for forgotten passwords")
+        grid = QGridLayout(group)
+        self.mail: dict[str, QLineEdit] = {
+            name: QLineEdit() for name in ("host", "sender", "username", "password")
+        }
+        self.mail["password"].setEchoMode(QLineEdit.EchoMode.Password)
+        self.mail["password"].setPlaceholderText(
+            "Kept in this computer's keyring; blank: unchanged"
+        )
+        self.mail_port = QSpinBox()
+        self.mail_port.setRange(*SPIN_RANGE)
+        self.mail_port.setMaximumWidth(110)
+        self.mail_security = QComboBox()
+        for value, label in (("starttls", "STARTTLS"), ("tls", "TLS"), ("none", "None")):
+            self.mail_security.addItem(label, value)
+        self.mail_security.setMaximumWidth(160)
+        rows: tuple[tuple[str, str, QWidget], ...] = (
+            ("host", "Mail Server", self.mail["host"]),
+            ("port", "Port", self.mail_port),
+            ("security", "Security", self.mail_security),
+            ("sender", "Sender Address", self.mail["sender"]),
+            ("username", "Mail User Name", self.mail["username"]),
+            ("password", "Mail Password", self.mail["password"]),
+        )
+        for index, (name, label, widget) in enumerate(rows):
+            grid.addWidget(caption(label, widget), 2 * index, 0)
+            grid.addWidget(widget, 2 * index, 1)
+            self.errors.add(grid, name, widget, 2 * index + 1, 1)
+        grid.setColumnStretch(1, 1)
+        return group
+
+    def _fill_mail(self, mail: MailSettings | None) -> None:
+        mail = mail or MailSettings("")
+        self.mail["host"].setText(mail.host)
+        self.mail["sender"].setText(mail.sender)
+        self.mail["username"].setText(mail.username)
+        self.mail_port.setValue(mail.port)
+        self.mail_security.setCurrentIndex(max(self.mail_security.findData(mail.security), 0))
+
+    def mail_settings(self) -> MailSettings | None:
+        """The mail server as the form holds it; None when no server is named."""
+        if not self.mail["host"].text().strip():
+            return None
+        self.mail_port.interpretText()
+        return MailSettings(
+            self.mail["host"].text().strip(),
+            self.mail_port.value(),
+            str(self.mail_security.currentData()),
+            self.mail["sender"].text().strip(),
+            self.mail["username"].text().strip(),
+        )
 
     def _group(self, title: str, settings: tuple[Setting, ...]) -> QGroupBox:
         group = QGroupBox(title)
@@ -198,6 +263,22 @@ class CompanySettingsDialog(QDialog):
                     expected_version=self.loaded_version,
                 )
                 saved_version = policy_version(session, self.context.company.id)
+                mail = self.mail_settings()
+                if mail is not None:
+                    company = self.context.company
+                    save_mail_settings(
+                        session,
+                        company.id,
+                        company.code,
+                        mail,
+                        password=self.mail["password"].text() or None,
+                        store=self.store,
+                        operator=self.context.operator,
+                        clock=self.context.clock,
+                        expected_version=self.mail_version,
+                    )
+                    _settings, mail_version = load_mail_settings(session, company.id)
+                    self.mail_version = mail_version
         except ValidationError as exc:
             first = self.errors.show(exc.errors)
             elsewhere = [m for n, m in exc.errors.items() if not self.errors.owns(n)]
@@ -213,6 +294,7 @@ class CompanySettingsDialog(QDialog):
             dialogs.tell(self, "Not saved", str(exc))
             return False
         self.loaded_version = saved_version
+        self.mail["password"].clear()
         self.errors.clear()
         self.saved.emit()
         return True

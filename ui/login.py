@@ -1,4 +1,4 @@
-"""The sign-in dialog, the forced password change, and the first-run questions.
+"""The sign-in dialog, the forced and the chosen password change, and the first-run questions.
 
 The dialogs collect input and show the steps of app.signin.SignInFlow; the flow decides.
 """
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -25,11 +26,18 @@ from app.clock import Clock
 from app.db import Database
 from app.errors import UserSetupError, ValidationError
 from app.models import SetupRole
-from app.policy import PasswordOwner, PasswordPolicy, load_policy
+from app.policy import PasswordOwner, PasswordPolicy
 from app.practice import CompanyInfo
 from app.setup import create_first_administrator
-from app.signin import PASSWORD_EXPIRED, REFUSED, SignInFlow, SignInRefused, Step
-from app.users import UserFields
+from app.signin import (
+    PASSWORD_EXPIRED,
+    REFUSED,
+    SignInFlow,
+    SignInRefused,
+    Step,
+    change_own_password,
+)
+from app.users import UserFields, UserService
 from ui.form import ERROR_STYLE, FieldErrors, caption
 from ui.password_field import PasswordField
 
@@ -54,6 +62,33 @@ def _heading(text: str) -> QLabel:
     label.setFont(font)
     label.setWordWrap(True)
     return label
+
+
+def _new_password_rows(
+    grid: QGridLayout, row: int, errors: FieldErrors
+) -> tuple[PasswordField, PasswordField]:
+    """New Password (strength meter, rule hints) and Verify from ``row``, each error beneath."""
+    new_password, verify = PasswordField(), PasswordField(meter=False)
+    for offset, (name, label, field) in enumerate(
+        (("new_password", "New Password", new_password), ("verify", "Verify", verify))
+    ):
+        at = row + 2 * offset
+        grid.addWidget(caption(label, field.edit), at, 0, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(field, at, 1)
+        errors.add(grid, name, field.edit, at + 1, 1)
+    return new_password, verify
+
+
+def _own_password_rules(
+    database: Database, company: CompanyInfo, user_id: str
+) -> tuple[int, PasswordPolicy, PasswordOwner]:
+    """The user's row id, the company's policy and whose password it is, for the hints."""
+    with database.transaction() as session:
+        users = UserService(session, company, user_id)
+        record = users.find(user_id)
+        fields = record.fields
+        owner = users.credentials.owner(fields.user_id, fields.first_name, fields.last_name)
+        return record.pk, users.credentials.policy, owner
 
 
 class SignInDialog(QDialog):
@@ -101,25 +136,36 @@ class SignInDialog(QDialog):
         self.refusal.setStyleSheet(ERROR_STYLE)
         self.refusal.setWordWrap(True)
         grid.addWidget(self.refusal, 4, 1)
+        self.forgot_button = QPushButton("Forgot password?")
+        self.forgot_button.setFlat(True)
+        self.forgot_button.setAutoDefault(False)
+        self.forgot_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.forgot_button.setStyleSheet("color: palette(link); text-decoration: underline;")
+        self.forgot_button.clicked.connect(self.forgot_password)
+        grid.addWidget(self.forgot_button, 5, 1, Qt.AlignmentFlag.AlignLeft)
         return page
+
+    def forgot_password(self) -> None:
+        """A code by e-mail and a new password, then back here to sign in with it."""
+        from ui.recovery_dialog import DONE, ForgotPasswordDialog
+
+        dialog = ForgotPasswordDialog(
+            self.flow.database,
+            self.flow.clock,
+            self.flow.workstation,
+            self.company.text(),
+            self.user_id.text(),
+        )
+        if dialog.exec():
+            self.refusal.setText(DONE)
+            self.password.setFocus()
 
     def _change_page(self) -> QWidget:
         page = QWidget()
         grid = QGridLayout(page)
         grid.addWidget(_heading(PASSWORD_EXPIRED), 0, 0, 1, 2)
-        self.new_password = PasswordField()
-        self.verify = PasswordField(meter=False)
         self.change_errors = FieldErrors()
-        for row, (name, label, field) in enumerate(
-            (
-                ("new_password", "New Password", self.new_password),
-                ("verify", "Verify", self.verify),
-            ),
-            start=0,
-        ):
-            grid.addWidget(caption(label, field.edit), 1 + 2 * row, 0, Qt.AlignmentFlag.AlignRight)
-            grid.addWidget(field, 1 + 2 * row, 1)
-            self.change_errors.add(grid, name, field.edit, 2 + 2 * row, 1)
+        self.new_password, self.verify = _new_password_rows(grid, 1, self.change_errors)
         return page
 
     def _next(self) -> None:
@@ -149,13 +195,8 @@ class SignInDialog(QDialog):
 
     def _show_change_page(self) -> None:
         result = self.flow.result
-        assert result is not None and result.company is not None
-        with self.flow.database.transaction() as session:
-            policy = load_policy(session, result.company.id)
-        last, _, first = (result.display_name or "").partition(", ")
-        owner = PasswordOwner(
-            result.user_id or "", first, last, result.company.code, result.company.name
-        )
+        assert result is not None and result.company is not None and result.user_id is not None
+        _, policy, owner = _own_password_rules(self.flow.database, result.company, result.user_id)
         self.new_password.set_rules(policy, owner)
         self.ok_button.setText("Change Password")
         self.stack.setCurrentIndex(1)
@@ -181,6 +222,72 @@ class SignInDialog(QDialog):
             result.user_pk,
             result.user_id or "",
         )
+        self.accept()
+
+
+class ChangePasswordDialog(QDialog):
+    """Any signed-in operator changes their own password: the current one, then the new one.
+
+    Nothing changes on any error; a wrong current password counts as a failed sign-in.
+    """
+
+    def __init__(self, parent: QWidget | None, database: Database, clock: Clock,
+                 company: CompanyInfo, user_id: str, workstation: str,
+                 operator: str) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.database = database
+        self.clock = clock
+        self.company = company
+        self.workstation = workstation
+        self.operator_name = operator  # as the audit trail names them
+        self.user_pk, policy, owner = _own_password_rules(database, company, user_id)
+        self.setWindowTitle("Change My Password")
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading(f"Change the password of {user_id} in {company.code}"))
+        grid = QGridLayout()
+        layout.addLayout(grid)
+        self.errors = FieldErrors()
+        self.current = QLineEdit()
+        self.current.setEchoMode(QLineEdit.EchoMode.Password)
+        grid.addWidget(caption("Current Password", self.current), 0, 0, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.current, 0, 1)
+        self.errors.add(grid, "current_password", self.current, 1, 1)
+        self.new_password, self.verify = _new_password_rows(grid, 2, self.errors)
+        self.new_password.set_rules(policy, owner)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Change Password")
+        self.ok_button.setDefault(True)
+        buttons.accepted.connect(self._change)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.current.setFocus()
+
+    def _change(self) -> None:
+        try:
+            change_own_password(
+                self.database,
+                self.company,
+                self.user_pk,
+                self.new_password.text(),
+                self.verify.text(),
+                clock=self.clock,
+                workstation=self.workstation,
+                operator=self.operator_name,
+                current_password=self.current.text(),
+            )
+        except ValidationError as exc:
+            if "current_password" in exc.errors:
+                self.current.clear()
+            first = self.errors.show(exc.errors)
+            if first is not None:
+                first.setFocus()
+            return
+        except UserSetupError as problem:  # the database, in plain words
+            self.errors.show({"new_password": str(problem)})
+            return
         self.accept()
 
 

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableView,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -277,6 +278,21 @@ class UserSetupWindow(QMainWindow):
         self.database_label.setObjectName("database")
         self.statusBar().addWidget(self.operator_label)
         self.statusBar().addPermanentWidget(self.database_label)
+        self._build_own_password_action()
+
+    def _build_own_password_action(self) -> None:
+        """Any signed-in operator changes their own password: a button beside their name."""
+        self.own_password_action = self._action(
+            "Change My Password...", "key", "Change your own password", self.change_own_password,
+            None,
+        )  # fmt: skip
+        self.own_password_action.setEnabled(bool(self.context.operator_user_id))
+        button = QToolButton()
+        button.setObjectName("change_own_password")
+        button.setDefaultAction(self.own_password_action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setAutoRaise(True)
+        self.statusBar().addWidget(button)
 
     # Pages
 
@@ -488,7 +504,7 @@ class UserSetupWindow(QMainWindow):
                 step = 1 if event.key() == Qt.Key.Key_Down else -1
                 self._select_row(min(max(row + step, 0), self.model.rowCount() - 1))
                 return True
-        return super().eventFilter(watched, event)
+        return False  # not consumed (QObject.eventFilter, which this overrides, does nothing)
 
     # Actions
 
@@ -628,6 +644,28 @@ class UserSetupWindow(QMainWindow):
 
         CompanySettingsDialog(self, self.database, self.context).exec()
 
+    def change_own_password(self) -> None:
+        """The operator's own password, with the dialog of the forced change."""
+        if not self.context.operator_user_id:
+            return
+        from ui.login import ChangePasswordDialog
+
+        try:
+            dialog = ChangePasswordDialog(
+                self,
+                self.database,
+                self.context.clock,
+                self.context.company,
+                self.context.operator_user_id,
+                socket.gethostname(),
+                self.context.operator,
+            )
+        except UserSetupError as exc:
+            dialogs.tell(self, "Cannot change the password", str(exc))
+            return
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.statusBar().showMessage("Your password was changed.", 10000)
+
     def refresh(self) -> None:
         """Read the user list, the pick lists and the user being edited again."""
         if not self._may_leave():
@@ -672,10 +710,14 @@ class UserSetupWindow(QMainWindow):
         return False
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._may_leave():
-            event.accept()
-        else:
+        if not self._may_leave():
             event.ignore()
+            return
+        event.accept()
+        self.idle_timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)  # a closed window no longer watches for use
 
     # Reading with plain-words errors
 

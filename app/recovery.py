@@ -1,0 +1,170 @@
+"""Forgotten passwords, self-service: a 6-digit code by e-mail, then a new password.
+
+Both steps answer the same whether or not the user exists, so the dialog tells a stranger
+nothing. A code is stored only as a hash, works once, for 10 minutes, and allows 5 tries.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from typing import Protocol
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.clock import Clock
+from app.credentials import Credentials, dummy_hash, verify_password
+from app.errors import UserSetupError, ValidationError
+from app.models import Company, RecoveryCode, User
+from app.passwords import owasp_hasher
+from app.practice import CompanyInfo
+from app.validation import user_id_key
+
+log = logging.getLogger(__name__)
+CODE_MINUTES = 10
+CODE_TRIES = 5
+SENT = (
+    "If that user has an e-mail address on file, a 6-digit code is on its way to it. "
+    "It works for 10 minutes."
+)
+REFUSED = "That code is not right, or it has expired. Ask for a new code."
+
+
+class Sender(Protocol):
+    def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+class Recovery:
+    """One company's forgotten-password codes, in the caller's session."""
+
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        workstation: str,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.workstation = workstation
+        self.hasher = hasher or owasp_hasher()
+
+    def _find(self, company_code: str, user_id: str) -> tuple[Company | None, User | None]:
+        company = self.session.scalar(
+            select(Company).where(func.lower(Company.code) == company_code.strip().lower())
+        )
+        if company is None:
+            return None, None
+        user = self.session.scalar(
+            select(User).where(
+                User.company_id == company.id, User.user_id_key == user_id_key(user_id)
+            )
+        )
+        return company, user
+
+    def send_code(self, company_code: str, user_id: str, sender: Sender | None) -> str:
+        """Mail a code if the user can have one; the answer is SENT either way."""
+        company, user = self._find(company_code, user_id)
+        if company is None or user is None or not user.active or not user.email:
+            return SENT
+        now = self.clock()
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        self.session.execute(  # a new code replaces any earlier one
+            update(RecoveryCode)
+            .where(RecoveryCode.user_pk == user.id, RecoveryCode.used_at.is_(None))
+            .values(used_at=now)
+        )
+        self.session.add(
+            RecoveryCode(
+                user_pk=user.id,
+                code_hash=self.hasher.hash(code),
+                created_at=now,
+                expires_at=now + timedelta(minutes=CODE_MINUTES),
+                tries_left=CODE_TRIES,
+            )
+        )
+        outcome = "code sent"
+        try:
+            if sender is None:
+                raise UserSetupError("no mail server is set up in Company Settings")
+            sender.send(
+                user.email,
+                "Your User Setup code",
+                f"Your code to choose a new User Setup password is {code}.\n"
+                f"It works for {CODE_MINUTES} minutes. If you did not ask for it, ignore this "
+                "message and tell your practice administrator.",
+            )
+        except UserSetupError as exc:  # the person is told SENT; the administrator sees why
+            outcome = f"code not sent: {exc}"
+            log.warning("A recovery code for a user of %s could not be mailed", company.code)
+        self._record(company.id, user, "recovery.code_sent", outcome)
+        return SENT
+
+    def change_password(
+        self, company_code: str, user_id: str, code: str, new_password: str, verify: str
+    ) -> bool:
+        """Check the code and set the new password; False when the code is refused.
+
+        A refusal is an answer, not an error: the used try and its audit event are kept when
+        the caller's transaction commits.
+        """
+        company, user = self._find(company_code, user_id)
+        if new_password != verify:
+            raise ValidationError({"verify": "The two passwords differ."})
+        now = self.clock()
+        current = (
+            self.session.scalar(
+                select(RecoveryCode)
+                .where(RecoveryCode.user_pk == user.id, RecoveryCode.used_at.is_(None))
+                .order_by(RecoveryCode.id.desc())
+                .limit(1)
+            )
+            if user is not None
+            else None
+        )
+        usable = current is not None and current.expires_at > now and current.tries_left > 0
+        digits = code.strip()
+        matches = verify_password(
+            self.hasher,
+            current.code_hash if current is not None else dummy_hash(self.hasher),
+            digits,
+        )  # the same work whether or not there is a code
+        if company is None or user is None or current is None or not usable or not matches:
+            if current is not None and usable:
+                self.session.execute(  # one try used, counted in the database
+                    update(RecoveryCode)
+                    .where(RecoveryCode.id == current.id)
+                    .values(tries_left=RecoveryCode.tries_left - 1)
+                )
+            if company is not None and user is not None:
+                self._record(company.id, user, "recovery.code_refused", "wrong or expired code")
+            return False
+        credentials = Credentials(self.session, CompanyInfo.of(company), self.hasher)
+        owner = credentials.owner(user.user_id, user.first_name, user.last_name)
+        problems = credentials.problems(new_password, owner, user)
+        if problems:
+            raise ValidationError({"new_password": " ".join(problems)})
+        current.used_at = now
+        credentials.set_password(user, new_password, temporary=False, now=now)
+        user.failed_logins = 0
+        user.updated_at, user.updated_by = now, f"{user.user_id} at {self.workstation}"
+        self._record(company.id, user, "recovery.password_changed", "new password by e-mail code")
+        return True
+
+    def _record(self, company_id: int, user: User, action: str, detail: str) -> None:
+        audit.record(
+            self.session,
+            at=self.clock(),
+            operator=f"{user.user_id} at {self.workstation}"[:100],
+            company_id=company_id,
+            user_pk=user.id,
+            action=action,
+            changes=[
+                {"field": "workstation", "before": None, "after": self.workstation},
+                {"field": "reason", "before": None, "after": detail},
+            ],
+        )
