@@ -117,9 +117,9 @@ def run_window(location: DatabaseLocation, company_code: str | None, demo: bool)
         operator = sign_in(database, company_code)
         if operator is None:
             return 0
-        window = build_window(
-            database, operator.company.code, operator.name, operator.role, operator.user_id
-        )
+        # Audited as who and where: "mreyes (Reyes, Maria) at FRONTDESK-2".
+        who = f"{operator.name} at {socket.gethostname()}"[:100]
+        window = build_window(database, operator.company.code, who, operator.role, operator.user_id)
         window.log_location = str(log_path)
     except UserSetupError as exc:
         QMessageBox.critical(None, "UserSetup cannot start", str(exc))
