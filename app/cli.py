@@ -33,6 +33,7 @@ from app.errors import (
     ValidationError,
 )
 from app.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
+from app.models import SetupRole
 from app.practice import (
     CompanyInfo,
     load_company,
@@ -162,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("--json", action="store_true")
     unlock = user_commands.add_parser("unlock", help="unlock a locked account")
     unlock.add_argument("user_id", metavar="USERID")
+    role = user_commands.add_parser(
+        "set-role", help="who may use User Setup: administrator, front-desk or none"
+    )
+    role.add_argument("user_id", metavar="USERID")
+    role.add_argument("role", choices=sorted(ROLE_NAMES))
 
     login = commands.add_parser("login", help="would this sign-in be allowed? (exit code)")
     login.add_argument("user_id", metavar="USERID")
@@ -294,6 +300,10 @@ def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO
             )
         lock = " It is still locked: add --unlock." if record.fields.login_locked else ""
         return f"Temporary password for {record.heading}: {password}{lock}"
+    if command == "set-role":
+        record = service.find(args.user_id)
+        record = service.set_setup_role(record.pk, ROLE_NAMES[args.role])
+        return f"{record.heading}: User Setup role {record.setup_role or 'none'}."
     if command == "unlock":
         record = service.unlock(service.find(args.user_id).pk)
         return f"{record.heading} is unlocked."
@@ -375,6 +385,11 @@ def user_as_json(
     return out
 
 
+ROLE_NAMES = {
+    "administrator": SetupRole.ADMINISTRATOR,
+    "front-desk": SetupRole.FRONT_DESK,
+    "none": None,
+}
 LOGIN_EXIT_CODES = {
     Reason.SIGNED_IN: EXIT_OK,
     Reason.INVALID: 10,
@@ -393,6 +408,8 @@ def _login(args: argparse.Namespace, database: Database, stdin: TextIO) -> int:
         at = _moment(args.at, session, args.company)
         service = SignInService(session, lambda: at, socket.gethostname())
         result = service.check(args.company, args.user_id, password, ip=args.ip)
+        if args.at:  # a question about another moment: answered, nothing recorded or changed
+            session.rollback()
     if args.json:
         print(json.dumps({"reason": result.reason.value, "user_id": result.user_id}, indent=2))
     else:

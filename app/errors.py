@@ -38,6 +38,10 @@ class ConflictError(UserSetupError):
         )
 
 
+class NotAllowedError(UserSetupError):
+    """The signed-in operator's role does not allow this."""
+
+
 class DatabaseUnavailableError(UserSetupError):
     """The database cannot be reached or refused the connection."""
 

@@ -23,8 +23,9 @@ from app.validation import normalize_password
 
 ABSOLUTE_MIN_LENGTH = 8  # NIST's floor: no setting goes below it
 LONGEST_ALLOWED = 256  # what the hash input may be at most; never truncated
-# Letters and digits a person cannot misread on a slip of paper: no 0/O, 1/l/I.
-READABLE = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+# Lower-case letters and digits a person cannot misread on a slip or mishear on the phone:
+# no 0/o, 1/l/i, and no capitals to spell out. 16 of them carry about 79 bits.
+READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,11 @@ def common_passwords() -> frozenset[str]:
 
 
 def _personal_words(owner: PasswordOwner) -> list[str]:
-    words = [owner.user_id, owner.first_name, owner.last_name, owner.company_code]
+    # IDs and codes from 3 characters; names from 4, or "Kim" would refuse "skimming".
+    words = [w for w in (owner.user_id, owner.company_code) if len(w) >= 3]
+    words += [w for w in (owner.first_name, owner.last_name) if len(w) >= 4]
     words += re.findall(r"\w{4,}", owner.company_name)
-    return [w.casefold() for w in words if len(w) >= 3]
+    return [w.casefold() for w in words]
 
 
 def password_problems(policy: PasswordPolicy, password: str, owner: PasswordOwner) -> list[str]:
@@ -127,13 +130,18 @@ def generate_temporary_password(
     """A readable temporary password from a cryptographic source that meets the policy."""
     rng = rng or secrets.SystemRandom()
     minimum = max(policy.min_length, policy.min_length_two_factor, 16)
-    groups = -(-minimum // 4)  # groups of four, e.g. "Kx7m-Rt4p-9wQz-Hd3n"
-    while True:
-        letters = ["".join(rng.choice(READABLE) for _ in range(4)) for _ in range(groups)]
-        password = "-".join(letters)
+    groups = -(-minimum // 4)  # groups of four, e.g. "kx7m-rt4p-9wqz-hd3n"
+    separator = "-" if 5 * groups - 1 <= policy.max_length else ""  # dashes only if they fit
+    for _ in range(1000):
+        password = separator.join(
+            "".join(rng.choice(READABLE) for _ in range(4)) for _ in range(groups)
+        )
         has_both = any(c.isdigit() for c in password) and any(c.isalpha() for c in password)
         if has_both and not password_problems(policy, password, owner):
             return password
+    raise ValidationError(  # only a policy no random password can meet gets here
+        {"new_password": "No temporary password meets this policy; type one instead."}
+    )
 
 
 # Stored policies

@@ -27,6 +27,8 @@ from app.validation import user_id_key
 log = logging.getLogger(__name__)
 CODE_MINUTES = 10
 CODE_TRIES = 5
+CODES_PER_HOUR = 3
+HOUR = timedelta(hours=1)
 SENT = (
     "If that user has an e-mail address on file, a 6-digit code is on its way to it. "
     "It works for 10 minutes."
@@ -72,6 +74,14 @@ class Recovery:
         if company is None or user is None or not user.active or not user.email:
             return SENT
         now = self.clock()
+        recent = self.session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_pk == user.id, RecoveryCode.created_at > now - HOUR)
+        )
+        if (recent or 0) >= CODES_PER_HOUR:  # each code brings new tries: limit the codes
+            self._record(company.id, user, "recovery.code_refused", "too many codes this hour")
+            return SENT
         code = f"{secrets.randbelow(1_000_000):06d}"
         self.session.execute(  # a new code replaces any earlier one
             update(RecoveryCode)
@@ -126,20 +136,25 @@ class Recovery:
             if user is not None
             else None
         )
-        usable = current is not None and current.expires_at > now and current.tries_left > 0
-        digits = code.strip()
+        consumed = False
+        if current is not None:  # take one try first, in one statement: parallel guesses count
+            taken = self.session.execute(
+                update(RecoveryCode)
+                .where(
+                    RecoveryCode.id == current.id,
+                    RecoveryCode.used_at.is_(None),
+                    RecoveryCode.tries_left > 0,
+                    RecoveryCode.expires_at > now,
+                )
+                .values(tries_left=RecoveryCode.tries_left - 1)
+            )
+            consumed = bool(taken.rowcount)  # type: ignore[attr-defined]
         matches = verify_password(
             self.hasher,
             current.code_hash if current is not None else dummy_hash(self.hasher),
-            digits,
+            code.strip(),
         )  # the same work whether or not there is a code
-        if company is None or user is None or current is None or not usable or not matches:
-            if current is not None and usable:
-                self.session.execute(  # one try used, counted in the database
-                    update(RecoveryCode)
-                    .where(RecoveryCode.id == current.id)
-                    .values(tries_left=RecoveryCode.tries_left - 1)
-                )
+        if not (company and user and user.active and current and consumed and matches):
             if company is not None and user is not None:
                 self._record(company.id, user, "recovery.code_refused", "wrong or expired code")
             return False
@@ -151,6 +166,8 @@ class Recovery:
         current.used_at = now
         credentials.set_password(user, new_password, temporary=False, now=now)
         user.failed_logins = 0
+        if user.login_locked and user.locked_at is not None:  # locked by failed sign-ins only:
+            user.login_locked, user.locked_at = False, None  # an administrator's lock stays
         user.updated_at, user.updated_by = now, f"{user.user_id} at {self.workstation}"
         self._record(company.id, user, "recovery.password_changed", "new password by e-mail code")
         return True

@@ -10,7 +10,7 @@ dialogs show its steps and the tests walk it without widgets.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from app.credentials import Credentials, dummy_hash, verify_password
 from app.db import Database
 from app.errors import NotFoundError, UserSetupError, ValidationError
 from app.models import Company, SetupRole, User
-from app.passwords import owasp_hasher
+from app.passwords import hash_password, owasp_hasher
 from app.policy import load_policy
 from app.practice import CompanyInfo
 from app.validation import user_id_key
@@ -95,9 +95,15 @@ class SignInService:
         )
         if company is None or user is None:
             self._spend_one_hash(password)  # an unknown user ID costs what a known one does
-            if company is not None:
+            if company is not None:  # the typed ID is not kept: it may be a mistyped password
                 self.record_event(
-                    company.id, None, user_id, "signin.failed", now, ip, "unknown user ID"
+                    company.id,
+                    None,
+                    "(unknown user ID)",
+                    "signin.failed",
+                    now,
+                    ip,
+                    "unknown user ID",
                 )
             return SignInResult(Reason.INVALID, detail="unknown company or user ID")
 
@@ -121,8 +127,11 @@ class SignInService:
             days=policy.max_age_days
         ):
             result = _with(result, Reason.PASSWORD_CHANGE_REQUIRED, "password older than allowed")
-        if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
+        if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED) and not (
             self._succeeded(user, password)
+        ):
+            result = replace(result, reason=Reason.LOCKED, detail="locked meanwhile")
+        if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
             action = "signin.succeeded" if result.allowed else "signin.change_required"
         else:
             action = "signin.failed"
@@ -142,9 +151,9 @@ class SignInService:
     def _wrong_password(
         self, company: CompanyInfo, user: User, lockout_after: int, now: datetime, ip: str | None
     ) -> SignInResult:
-        if user.login_locked:
+        if user.login_locked:  # "invalid", not "locked": only the right password learns that
             self.record_event(company.id, user.id, user.user_id, "signin.failed", now, ip, "locked")
-            return SignInResult(Reason.LOCKED, detail="wrong password on a locked account")
+            return SignInResult(Reason.INVALID, detail="wrong password on a locked account")
         # Two statements, each atomic in the database: concurrent failures all count, and
         # whichever attempt finds the counter at the limit locks the account.
         self.session.execute(
@@ -178,19 +187,19 @@ class SignInService:
             )
         return SignInResult(Reason.INVALID, detail="wrong password")
 
-    def _succeeded(self, user: User, password: str) -> None:
-        values: dict[str, Any] = {}
-        if user.failed_logins:
-            values["failed_logins"] = 0
+    def _succeeded(self, user: User, password: str) -> bool:
+        """Clear the failure count (and upgrade an old hash) unless the account was locked
+        meanwhile by attempts from another workstation; False if it was."""
+        values: dict[str, Any] = {"failed_logins": 0}
         if self.hasher.check_needs_rehash(user.password_hash):  # older parameters: upgrade
-            values["password_hash"] = self.hasher.hash(password)
-        if values:
-            self.session.execute(
-                update(User)
-                .where(User.id == user.id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+            values["password_hash"] = hash_password(self.hasher, password)
+        cleared = self.session.execute(
+            update(User)
+            .where(User.id == user.id, User.login_locked.is_(False))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(cleared.rowcount)  # type: ignore[attr-defined]
 
     def _lock_has_lapsed(self, user: User, minutes: int, now: datetime) -> bool:
         return (
@@ -240,15 +249,7 @@ class SignInService:
 
 
 def _with(result: SignInResult, reason: Reason, detail: str) -> SignInResult:
-    return SignInResult(
-        reason,
-        result.company,
-        result.user_pk,
-        result.user_id,
-        result.display_name,
-        result.setup_role,
-        detail,
-    )
+    return replace(result, reason=reason, detail=detail)
 
 
 class Step(enum.StrEnum):

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import audit
 from app.clock import Clock, utc_now
 from app.credentials import Credentials
-from app.errors import ConflictError, NotFoundError, ValidationError
+from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from app.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Copy
 from app.models import DefaultScreen, Provider, ServiceLocation, SetupRole, User, UserType
 from app.passwords import owasp_hasher
@@ -95,6 +95,7 @@ class UserRecord:
     updated_by: str
     updated_at: datetime
     created_at: datetime
+    setup_role: str | None = None  # what this user may do in User Setup itself
 
     @property
     def list_name(self) -> str:
@@ -115,6 +116,7 @@ def _record(user: User) -> UserRecord:
         updated_by=user.updated_by,
         updated_at=user.updated_at,
         created_at=user.created_at,
+        setup_role=user.setup_role,
     )
 
 
@@ -198,10 +200,13 @@ class UserService:
         operator: str,
         clock: Clock = utc_now,
         hasher: PasswordHasher | None = None,
+        operator_role: str | None = None,
     ) -> None:
+        """``operator_role`` None: the command line's authority over the whole database."""
         self.session = session
         self.company = company
         self.operator = operator
+        self.operator_role = operator_role
         self.clock = clock
         self.hasher = hasher or owasp_hasher()
         self.credentials = Credentials(session, company, self.hasher)
@@ -303,10 +308,27 @@ class UserService:
         elif not row.active:  # a link kept from before is fine; a new one to a closed entry not
             errors[name] = f"That {label} is inactive; pick an active one."
 
+    # Who may do what
+
+    def _require_editor(self) -> None:
+        if self.operator_role == SetupRole.FRONT_DESK.value:
+            raise NotAllowedError(
+                "The Front Desk role finds users, resets passwords and unlocks; "
+                "ask an Administrator for other changes."
+            )
+
+    def _require_front_desk_target(self, user: User) -> None:
+        """Front Desk helps users, not other User Setup operators (that would be a takeover)."""
+        if self.operator_role == SetupRole.FRONT_DESK.value and user.setup_role is not None:
+            raise NotAllowedError(
+                f"Only an Administrator can reset or unlock a user with the {user.setup_role} role."
+            )
+
     # Writing
 
     def create(self, form: UserFields, *, copied_from: int | None = None) -> UserRecord:
         """Add a user; with ``copied_from``, audited as a copy of that user."""
+        self._require_editor()
         clean = self.check(form)
         # Read the source first: a query after add() would autoflush the new row unchecked.
         source = self._load(copied_from) if copied_from is not None else None
@@ -353,6 +375,7 @@ class UserService:
 
     def update(self, pk: int, form: UserFields, expected_version: int) -> UserRecord:
         """Save the User section; refuses with ConflictError if someone saved it meanwhile."""
+        self._require_editor()
         user = self._load(pk)
         if user.version != expected_version:
             raise ConflictError(user.updated_by, user.updated_at)
@@ -392,6 +415,7 @@ class UserService:
 
     def set_active(self, pk: int, active: bool, expected_version: int | None = None) -> UserRecord:
         """Activate or deactivate; users are never deleted, so their records stay."""
+        self._require_editor()
         user = self._load(pk)
         if expected_version is not None and user.version != expected_version:
             raise ConflictError(user.updated_by, user.updated_at)
@@ -427,11 +451,14 @@ class UserService:
         sign-in is never touched.
         """
         user = self._load(pk)
+        self._require_front_desk_target(user)
+        if self.operator_role == SetupRole.FRONT_DESK.value:
+            must_change = True  # the front desk only ever hands out temporary passwords
         owner = self.credentials.owner(user.user_id, user.first_name, user.last_name)
         policy = self.credentials.policy
         if password is None:
             password = generate_temporary_password(policy, owner, rng)
-        elif must_change and not policy.allow_typed_temporary:
+        elif not policy.allow_typed_temporary:
             raise ValidationError(
                 {"new_password": "This practice only uses generated temporary passwords."}
             )
@@ -464,6 +491,7 @@ class UserService:
 
     def set_setup_role(self, pk: int, role: SetupRole | None) -> UserRecord:
         """What the user may do in User Setup itself (until the Roles section edits rights)."""
+        self._require_editor()
         user = self._load(pk)
         value = role.value if role is not None else None
         if user.setup_role == value:
@@ -487,6 +515,7 @@ class UserService:
     def unlock(self, pk: int) -> UserRecord:
         """Lift a lockout and clear the failure counter."""
         user = self._load(pk)
+        self._require_front_desk_target(user)
         if not user.login_locked and not user.failed_logins:
             return _record(user)
         now = self.clock()

@@ -544,8 +544,9 @@ def test_demo_prints_an_administrator_and_a_front_desk_sign_in_that_work(userset
     [
         (["login", "mreyes", "--company", "valley"], "wrong password here", 10, "invalid"),
         (["login", "nobody", "--company", "valley"], "wrong password here", 10, "invalid"),
-        # A locked account says "locked" to support whatever the password; people see REFUSED.
-        (["--company", "valley", "login", "dbrennan"], "any", 11, "locked"),
+        # A locked account with the wrong password is just "invalid": only the right password
+        # learns that an account is locked.
+        (["--company", "valley", "login", "dbrennan"], "any", 10, "invalid"),
     ],
 )
 def test_login_answers_with_an_exit_code_and_a_json_reason(usersetup, argv, stdin, code, reason):
@@ -596,3 +597,24 @@ def test_login_at_a_given_moment_reads_it_in_the_practices_time_zone(usersetup, 
         "--at", "2999-01-01T09:00", stdin=temporary,
     )  # fmt: skip
     assert (code, json.loads(out)["reason"]) == (10, "invalid")  # long expired by then
+
+
+def test_set_role_gives_and_takes_the_right_to_use_user_setup(usersetup):
+    code, out, _ = usersetup("users", "set-role", "kimberly", "front-desk")
+    assert code == EXIT_OK and "Front Desk" in out
+    assert usersetup.stored("SELECT setup_role FROM users WHERE user_id = 'kimberly'") == [
+        ("Front Desk",)
+    ]
+    usersetup("users", "set-role", "kimberly", "none")
+    assert usersetup.stored("SELECT setup_role FROM users WHERE user_id = 'kimberly'") == [(None,)]
+
+
+def test_login_at_another_moment_changes_nothing(usersetup, demo_file):
+    before = usersetup.dump()
+    user_id, password = _sign_ins(demo_file[1])["Front Desk"]
+    for attempt in ("wrong", password):
+        usersetup(
+            "login", user_id, "--company", "valley", "--password-stdin",
+            "--at", "2099-01-01T09:00", stdin=attempt,
+        )  # fmt: skip
+    assert usersetup.dump() == before

@@ -15,6 +15,7 @@ from app.models import AuditEvent, RecoveryCode
 from app.practice import CompanyInfo
 from app.recovery import SENT, Recovery
 from app.signin import Reason, SignInService
+from app.users import UserService
 from tests.conftest import KIM_PASSWORD, FixedClock
 from tests.mail_server import Inbox, MemoryStore, free_port
 
@@ -148,3 +149,31 @@ def test_an_unreachable_server_is_a_mail_error(company) -> None:
     )
     with pytest.raises(MailError):
         mailer.send("kim@valleyfamily.example", "test", "test")
+
+
+def test_only_three_codes_an_hour_so_tries_cannot_be_renewed_forever(
+    database, clock, kim, mailer, inbox
+):
+    for _ in range(5):
+        send(database, clock, "kimberly", mailer)
+    assert len(inbox[0].messages) == 3
+    clock.now += timedelta(hours=1, seconds=1)
+    send(database, clock, "kimberly", mailer)
+    assert len(inbox[0].messages) == 4
+
+
+def test_a_deactivated_users_code_does_not_work(database, company, clock, kim, mailer, inbox):
+    send(database, clock, "kimberly", mailer)
+    with database.transaction() as session:
+        UserService(session, company, "mreyes", clock).set_active(kim, False)
+    assert not change(database, clock, inbox[0].code())
+
+
+def test_a_new_password_by_code_lifts_a_lock_from_failed_sign_ins(
+    database, clock, kim, mailer, inbox
+):
+    for _ in range(5):
+        signs_in(database, clock, "wrong password")
+    send(database, clock, "kimberly", mailer)
+    assert change(database, clock, inbox[0].code())
+    assert signs_in(database, clock, NEW_PASSWORD)

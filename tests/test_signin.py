@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import sessionmaker
 
 from app.db import Database
@@ -30,6 +30,7 @@ WORKSTATION = "FRONTDESK-2"
 def add(
     database: Database, company: CompanyInfo, clock: FixedClock, user_id: str, **values: Any
 ) -> int:
+    role = values.pop("role", SetupRole.ADMINISTRATOR)
     with database.transaction() as session:
         users = UserService(session, company, "mreyes", clock)
         form = UserFields(
@@ -42,7 +43,7 @@ def add(
             **values,
         )
         record = users.create(form)
-        users.set_setup_role(record.pk, values.pop("role", SetupRole.ADMINISTRATOR))
+        users.set_setup_role(record.pk, role)
         return record.pk
 
 
@@ -379,3 +380,56 @@ def test_failures_from_several_workstations_at_once_all_count(committed_company,
         )
         assert stored is not None
         assert (stored.failed_logins, stored.login_locked, locks) == (attempts, True, 1)
+
+
+# Found in review: each of these was a way past a rule
+
+
+def test_the_front_desk_cannot_reset_unlock_or_edit_a_user_setup_operator(database, company, clock):
+    from app.errors import NotAllowedError
+
+    admin = add(database, company, clock, "mreyes")
+    helped = add(database, company, clock, "kimberly", role=None)
+    with database.transaction() as session:
+        desk = UserService(session, company, "lblake", clock, operator_role="Front Desk")
+        with pytest.raises(NotAllowedError):
+            desk.reset_password(admin)
+        with pytest.raises(NotAllowedError):
+            desk.unlock(admin)
+        with pytest.raises(NotAllowedError):
+            desk.update(helped, desk.get(helped).fields, desk.get(helped).version)
+        desk.reset_password(helped, must_change=False)  # the front desk's are always temporary
+    assert user(database, helped).must_change_password
+
+
+def test_a_wrong_password_on_a_locked_account_says_only_invalid(database, company, clock):
+    add(database, company, clock, "kimberly", login_locked=True)
+    assert check(database, clock, "kimberly", "not it").reason is Reason.INVALID
+    assert check(database, clock, "kimberly").reason is Reason.LOCKED
+
+
+def test_an_upgraded_hash_still_takes_a_password_typed_another_way(database, company, clock):
+    full_width = "ｑｕｉｅｔ ｈａｒｂｏｒ ｌｉｇｈｔｓ"  # NFKC: "quiet harbor lights"
+    pk = add(database, company, clock, "kimberly")
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    with database.transaction() as session:
+        session.get(User, pk).password_hash = weak.hash(PASSWORD)
+    assert check(database, clock, "kimberly", full_width).reason is Reason.SIGNED_IN
+    assert check(database, clock, "kimberly", full_width).reason is Reason.SIGNED_IN
+
+
+def test_a_lock_taken_by_another_workstation_during_the_check_wins(database, company, clock):
+    pk = add(database, company, clock, "kimberly")
+    with database.transaction() as session:
+        stale = session.get(User, pk)  # read before the other workstation's lock
+        session.execute(
+            update(User).where(User.id == pk).values(login_locked=True)
+        )  # the other workstation's fifth failure lands now
+        assert not SignInService(session, clock, WORKSTATION)._succeeded(stale, PASSWORD)
+
+
+def test_an_unknown_user_id_is_not_kept_in_the_audit_trail(database, company, clock):
+    check(database, clock, "my secret password typed in the wrong box")
+    with database.transaction() as session:
+        trail = " ".join(f"{e.operator} {e.changes}" for e in session.scalars(select(AuditEvent)))
+    assert "my secret password" not in trail and "(unknown user ID)" in trail

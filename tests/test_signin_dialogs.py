@@ -185,9 +185,12 @@ def _window(
 
 
 def test_the_front_desk_sees_users_but_can_only_reset_and_unlock(qtbot, database, company, clock):
-    pk = add(database, company, clock, "kimberly", login_locked=True)
+    pk = add(database, company, clock, "kimberly", login_locked=True, role=None)
+    admin = add(database, company, clock, "mreyes", login_locked=True)
     window = _window(database, company, clock, SetupRole.FRONT_DESK.value)
     try:
+        window.select_user(admin)  # another User Setup operator: not for the front desk
+        assert not window.reset_action.isEnabled() and not window.unlock_action.isEnabled()
         window.select_user(pk)
         assert window.heading.text() == "User - Kimberly, Test (kimberly)"
         page = window.page("User")
@@ -230,7 +233,7 @@ def test_an_administrator_edits_everything(qtbot, database, company, clock):
 def test_type_part_of_the_name_enter_ctrl_r_enter_resets_a_password(
     qtbot, database, company, clock
 ):
-    pk = add(database, company, clock, "kimberly", login_locked=True)
+    pk = add(database, company, clock, "kimberly", login_locked=True, role=None)
     wcassady = add(database, company, clock, "wcassady")
     window = _window(database, company, clock, SetupRole.FRONT_DESK.value)
     answers = DialogAnswers()
@@ -299,3 +302,29 @@ def test_the_window_locks_when_idle_and_keeps_unsaved_edits(qtbot, database, com
     finally:
         window.page("User").load(window.subject)  # nothing left unsaved to ask about
         window.close()
+
+
+def test_the_idle_lock_closes_open_dialogs_and_sign_out_leaves_without_asking(
+    qtbot, database, company, clock
+):
+    from PySide6.QtWidgets import QDialog
+
+    pk = add(database, company, clock, "mreyes")
+    context = PracticeContext(
+        company=company, operator="mreyes", clock=clock, operator_user_id="mreyes", idle_minutes=15
+    )
+    window = UserSetupWindow(database, context)
+    window.show()
+    window.select_user(pk)
+    by_name(window.page("User"), QLineEdit, "Title").setText("Never saved")
+    open_dialog = QDialog(window)
+    open_dialog.show()  # e.g. a reset's result with a temporary password on it
+
+    window.idle_timer.timeout.emit()
+    assert not open_dialog.isVisible()
+    lock = window.lock_dialog
+    assert lock is not None
+    lock.sign_out_button.click()  # no password, no question: the edits are dropped
+    assert not window.isVisible()
+    with database.transaction() as session:
+        assert session.get(User, pk).title == ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -424,6 +424,8 @@ class IdleLockDialog(QDialog):
     Shown window-modal with open(), so the window and its unsaved edits stay as they are.
     """
 
+    sign_out = Signal()
+
     def __init__(self, parent: QWidget, database: Database, clock: Clock, company: CompanyInfo,
                  user_id: str, workstation: str) -> None:  # fmt: skip
         super().__init__(parent)
@@ -452,6 +454,11 @@ class IdleLockDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
         buttons.accepted.connect(self._check)
+        # A way out that needs no password: unsaved changes are lost, nothing is saved.
+        self.sign_out_button = buttons.addButton(
+            "Sign Out", QDialogButtonBox.ButtonRole.DestructiveRole
+        )
+        self.sign_out_button.clicked.connect(self.sign_out.emit)
         layout.addWidget(buttons)
 
     def _check(self) -> None:

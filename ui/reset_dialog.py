@@ -126,6 +126,7 @@ class ResetPasswordDialog(QDialog):
         self.must_change = QCheckBox(MUST_CHANGE)
         self.must_change.setAccessibleName(MUST_CHANGE)
         self.must_change.setChecked(True)
+        self.must_change.setEnabled(self.context.may_edit)  # Front Desk: always temporary
         self.unlock = QCheckBox(UNLOCK)
         self.unlock.setAccessibleName(UNLOCK)
         self.unlock.setChecked(self.record.fields.login_locked)

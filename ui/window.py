@@ -447,8 +447,12 @@ class UserSetupWindow(QMainWindow):
         self.copy_action.setEnabled(edit and record is not None)
         self.active_action.setEnabled(edit and record is not None)
         self.save_action.setEnabled(edit and self.is_dirty())
-        self.reset_action.setEnabled(record is not None)
-        self.unlock_action.setEnabled(record is not None and record.fields.login_locked)
+        # Front Desk helps users, not other User Setup operators.
+        may_help = record is not None and (edit or record.setup_role is None)
+        self.reset_action.setEnabled(may_help)
+        self.unlock_action.setEnabled(
+            may_help and record is not None and record.fields.login_locked
+        )
         self.settings_action.setEnabled(edit)
         active = record is None or record.fields.active
         self.active_action.setText("Deactivate" if active else "Activate")
@@ -474,6 +478,9 @@ class UserSetupWindow(QMainWindow):
         central = self.centralWidget()
         assert central is not None
         central.hide()
+        for other in self.findChildren(QDialog):  # a reset's password must not stay on screen
+            if other.isVisible():
+                other.reject()
         dialog = IdleLockDialog(
             self,
             self.database,
@@ -483,8 +490,18 @@ class UserSetupWindow(QMainWindow):
             socket.gethostname(),
         )
         dialog.accepted.connect(self._unlocked)
+        dialog.sign_out.connect(self._sign_out)
         self.lock_dialog = dialog
         dialog.open()
+
+    def _sign_out(self) -> None:
+        """Leave from the lock without the password: unsaved edits are dropped, not saved."""
+        if self.subject is not None:
+            self._load_subject(self.subject)  # the form as loaded: nothing to ask about
+        if self.lock_dialog is not None:
+            self.lock_dialog.hide()
+            self.lock_dialog = None
+        self.close()
 
     def _unlocked(self) -> None:
         self.lock_dialog = None

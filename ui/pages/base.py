@@ -47,7 +47,9 @@ class PracticeContext:
         return self.role == SetupRole.ADMINISTRATOR.value
 
     def users(self, session: Session) -> UserService:
-        return UserService(session, self.company, self.operator, self.clock)
+        return UserService(
+            session, self.company, self.operator, self.clock, operator_role=self.role
+        )
 
 
 class SectionPage(QWidget):
