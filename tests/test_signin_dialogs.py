@@ -328,3 +328,27 @@ def test_the_idle_lock_closes_open_dialogs_and_sign_out_leaves_without_asking(
     assert not window.isVisible()
     with database.transaction() as session:
         assert session.get(User, pk).title == ""
+
+
+def test_the_user_sections_new_password_says_the_failing_rule_while_typing(
+    qtbot, database, company, clock
+):
+    from app.policy import PasswordPolicy
+
+    pk = add(database, company, clock, "kimberly", role=None)
+    context = PracticeContext(
+        company=company, operator="mreyes", clock=clock, policy=PasswordPolicy()
+    )
+    window = UserSetupWindow(database, context)
+    window.show()
+    try:
+        window.select_user(pk)
+        field = window.page("User").password_field
+        qtbot.keyClicks(by_name(window.page("User"), QLineEdit, "New Password"), "kimberly2026")
+        assert field.hint.isVisible() and "at least 15" in field.hint.text()
+        assert field.meter.format() in ("Very weak", "Weak", "Fair")
+        field.edit.setText("kimberly's long garden path")
+        assert "user ID" in field.hint.text()
+    finally:
+        window.page("User").load(window.subject)
+        window.close()

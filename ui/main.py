@@ -72,6 +72,7 @@ def build_window(
     """The window on a company for a signed-in operator: pick lists are read once, here."""
     with database.transaction() as session:
         company = load_company(session, company_code)
+        policy = load_policy(session, company.id)
         context = PracticeContext(
             company=company,
             operator=operator,
@@ -80,7 +81,8 @@ def build_window(
             service_locations=tuple(service_location_choices(session, company)),
             role=role,
             operator_user_id=operator_user_id,
-            idle_minutes=load_policy(session, company.id).idle_minutes if operator_user_id else 0,
+            idle_minutes=policy.idle_minutes if operator_user_id else 0,
+            policy=policy,
         )
     return UserSetupWindow(database, context)
 

@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.errors import ConflictError, DatabaseUnavailableError, UserSetupError, ValidationError
 from app.fields import LABELS
-from app.policy import PasswordPolicy, load_policy
+from app.policy import PasswordOwner, PasswordPolicy, load_policy
 from app.users import PASSWORD_MAX, UserRecord
 from ui import dialogs
 from ui.form import FieldErrors, caption
 from ui.pages.base import PracticeContext
+from ui.password_field import PasswordField
 
 GENERATE = "Generate a readable temporary password"
 TYPE = "Type a password"
@@ -73,6 +74,7 @@ class ResetPasswordDialog(QDialog):
         self._must_change_done = True  # what the committed reset asked for: the slip says it
         self.setWindowTitle(f"Reset Password - {record.heading}")
         policy = self._read_policy()
+        self.policy = policy
         # Unless the practice allows typed temporary passwords, typing is not offered.
         self.typing_allowed = policy is not None and policy.allow_typed_temporary
 
@@ -107,18 +109,34 @@ class ResetPasswordDialog(QDialog):
         grid.addWidget(self.generate, 0, 0, 1, 2)
         grid.addWidget(self.type_own, 1, 0, 1, 2)
 
-        self.new_password = self._password_line()
+        # The typed password gets the strength meter and the failing rule as it is typed.
+        self.new_password_field = PasswordField()
+        if self.policy is not None:
+            fields = self.record.fields
+            self.new_password_field.set_rules(
+                self.policy,
+                PasswordOwner(
+                    fields.user_id,
+                    fields.first_name,
+                    fields.last_name,
+                    self.context.company.code,
+                    self.context.company.name,
+                ),
+            )
+        self.new_password = self.new_password_field.edit
+        self.new_password.setMaxLength(PASSWORD_MAX + 20)
         self.retype_password = self._password_line()
         typing_widgets: list[QWidget] = [self.type_own]
-        for row, name, line in (
-            (2, "new_password", self.new_password),
-            (4, "retype_password", self.retype_password),
-        ):
+        rows: tuple[tuple[int, str, QLineEdit, QWidget], ...] = (
+            (2, "new_password", self.new_password, self.new_password_field),
+            (4, "retype_password", self.retype_password, self.retype_password),
+        )
+        for row, name, line, widget in rows:
             label = caption(LABELS[name], line)
             grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignRight)
-            grid.addWidget(line, row, 1)
+            grid.addWidget(widget, row, 1)
             self.errors.add(grid, name, line, row + 1, 1)
-            typing_widgets += [label, line]
+            typing_widgets += [label, widget, line]
         for widget in typing_widgets:
             widget.setVisible(self.typing_allowed)
             widget.setEnabled(self.typing_allowed)

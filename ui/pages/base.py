@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import SetupRole
+from app.policy import PasswordPolicy
 from app.practice import Choice, CompanyInfo
 from app.users import UserRecord, UserService
 
@@ -40,6 +41,7 @@ class PracticeContext:
     role: str = SetupRole.ADMINISTRATOR.value  # what the operator may do here
     operator_user_id: str = ""  # who must sign in again after the idle lock ("" : no lock)
     idle_minutes: int = 0  # 0: the window never locks itself
+    policy: PasswordPolicy | None = None  # for the password fields' hints; checks read it anew
 
     @property
     def may_edit(self) -> bool:

@@ -22,11 +22,13 @@ from sqlalchemy.orm import Session
 from app.errors import ValidationError
 from app.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
 from app.models import DefaultScreen, UserType
+from app.policy import PasswordOwner
 from app.practice import Choice, match_choice
 from app.users import UserFields, UserRecord
 from app.validation import display_phone
 from ui.form import FieldErrors, caption
 from ui.pages.base import PracticeContext, SectionPage, Subject
+from ui.password_field import PasswordField
 
 NO_CHOICE = "(none)"
 UNMATCHED = -1  # the provider box holds typed text that names no provider
@@ -127,10 +129,20 @@ class UserPage(SectionPage):
         self._place(grid, "middle_initial", self._line("middle_initial", width=48), 1, 2)
         self._place(grid, "last_name", self._line("last_name"), 2, 0)
         self._place(grid, "title", self._line("title"), 2, 2)
-        for name in ("new_password", "retype_password"):
-            self._line(name).setEchoMode(QLineEdit.EchoMode.Password)
-        self._place(grid, "new_password", self.texts["new_password"], 3, 0)
+        # New Password shows the strength meter and the rule it breaks while typing.
+        self.password_field = PasswordField()
+        self.texts["new_password"] = self.password_field.edit
+        self.password_field.edit.setObjectName("new_password")
+        grid.addWidget(
+            caption(LABELS["new_password"], self.password_field.edit),
+            6, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+        )  # fmt: skip
+        grid.addWidget(self.password_field, 6, 1)
+        self.errors.add(grid, "new_password", self.password_field.edit, 7, 1)
+        self._line("retype_password").setEchoMode(QLineEdit.EchoMode.Password)
         self._place(grid, "retype_password", self.texts["retype_password"], 3, 2)
+        for name in ("user_id", "first_name", "last_name"):
+            self.texts[name].textChanged.connect(self._password_rules)
         must_change = QCheckBox(LABELS["must_change_password"])
         must_change.setAccessibleName(LABELS["must_change_password"])
         must_change.setToolTip(
@@ -216,6 +228,21 @@ class UserPage(SectionPage):
             row.addWidget(box)
         row.addStretch(1)
         return row
+
+    def _password_rules(self) -> None:
+        if self.context.policy is None:
+            return
+        company = self.context.company
+        self.password_field.set_rules(
+            self.context.policy,
+            PasswordOwner(
+                self.texts["user_id"].text(),
+                self.texts["first_name"].text(),
+                self.texts["last_name"].text(),
+                company.code,
+                company.name,
+            ),
+        )
 
     # The page protocol
 
