@@ -35,6 +35,10 @@ from app.validation import (
     user_id_key,
 )
 
+GENERATED_ONLY = (
+    "This practice gives only generated temporary passwords: leave this blank, save, "
+    "then use Reset Password... (Ctrl+R)."
+)
 PASSWORD_MAX = PASSWORD_FIELDS[0].max_length
 
 # The columns of the user list: id, User ID, last, first, active, locked.
@@ -120,7 +124,9 @@ def _record(user: User) -> UserRecord:
     )
 
 
-def clean_fields(form: UserFields, company: CompanyInfo, *, is_new: bool) -> UserFields:
+def clean_fields(
+    form: UserFields, company: CompanyInfo, *, is_new: bool, password_required: bool = True
+) -> UserFields:
     """Every field of the form checked at once; raises ValidationError naming each bad field."""
     errors: dict[str, str] = {}
     clean = UserFields()
@@ -176,7 +182,7 @@ def clean_fields(form: UserFields, company: CompanyInfo, *, is_new: bool) -> Use
     ):
         setattr(clean, name, getattr(form, name))
 
-    if is_new and not form.new_password:
+    if is_new and password_required and not form.new_password:
         errors["new_password"] = "A new user needs a password."
     if form.new_password or form.retype_password:
         if form.new_password != form.retype_password:
@@ -258,7 +264,9 @@ class UserService:
         changed, so checking an unchanged User ID costs no statement.
         """
         try:
-            clean = clean_fields(form, self.company, is_new=pk is None)
+            clean = clean_fields(
+                form, self.company, is_new=pk is None, password_required=self._typed_allowed()
+            )
             errors: dict[str, str] = {}
         except ValidationError as exc:  # go on: a taken User ID is said along with the rest
             clean, errors = form, dict(exc.errors)
@@ -274,7 +282,9 @@ class UserService:
             )
             if taken is not None:
                 errors["user_id"] = f"The User ID {taken!r} is already taken in this company."
-        if form.new_password and not ({"new_password", "retype_password"} & errors.keys()):
+        if form.new_password and not self._typed_allowed():
+            errors["new_password"] = GENERATED_ONLY
+        elif form.new_password and not ({"new_password", "retype_password"} & errors.keys()):
             owner = self.credentials.owner(form.user_id, form.first_name, form.last_name)
             user = self.session.get(User, pk) if pk is not None else None
             problems = self.credentials.problems(form.new_password, owner, user)
@@ -307,6 +317,10 @@ class UserService:
             errors[name] = f"That {label} no longer exists; pick another."
         elif not row.active:  # a link kept from before is fine; a new one to a closed entry not
             errors[name] = f"That {label} is inactive; pick an active one."
+
+    def _typed_allowed(self) -> bool:
+        """May the window's operator type a password? (The command line always may.)"""
+        return self.operator_role is None or self.credentials.policy.allow_typed_temporary
 
     # Who may do what
 
@@ -342,6 +356,10 @@ class UserService:
         )
         for field in USER_FIELDS:
             setattr(user, field.name, getattr(clean, field.name))
+        if not clean.new_password:  # generated-only practice: nobody knows it until a reset
+            owner = self.credentials.owner(clean.user_id, clean.first_name, clean.last_name)
+            clean.new_password = generate_temporary_password(self.credentials.policy, owner)
+            user.must_change_password = clean.must_change_password = True
         self.credentials.set_password(
             user, clean.new_password, temporary=clean.must_change_password, now=now
         )

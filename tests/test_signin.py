@@ -433,3 +433,25 @@ def test_an_unknown_user_id_is_not_kept_in_the_audit_trail(database, company, cl
     with database.transaction() as session:
         trail = " ".join(f"{e.operator} {e.changes}" for e in session.scalars(select(AuditEvent)))
     assert "my secret password" not in trail and "(unknown user ID)" in trail
+
+
+def test_a_practice_with_generated_passwords_only_refuses_typed_ones_in_the_window(
+    database, company, clock
+):
+    set_policy(database, company, clock, allow_typed_temporary=False)
+    with database.transaction() as session:
+        window = UserService(session, company, "mreyes", clock, operator_role="Administrator")
+        with pytest.raises(ValidationError) as refused:
+            window.create(
+                UserFields(
+                    user_id="dnguyen",
+                    first_name="Dana",
+                    last_name="Nguyen",
+                    new_password="typed by the administrator",
+                    retype_password="typed by the administrator",
+                )
+            )
+        assert "only generated temporary passwords" in refused.value.errors["new_password"]
+        record = window.create(UserFields(user_id="dnguyen", first_name="Dana", last_name="Nguyen"))
+        temporary = window.reset_password(record.pk)
+    assert check(database, clock, "dnguyen", temporary).reason is Reason.PASSWORD_CHANGE_REQUIRED

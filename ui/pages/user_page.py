@@ -143,6 +143,11 @@ class UserPage(SectionPage):
         self._place(grid, "retype_password", self.texts["retype_password"], 3, 2)
         for name in ("user_id", "first_name", "last_name"):
             self.texts[name].textChanged.connect(self._password_rules)
+        if self.context.policy is not None and not self.context.policy.allow_typed_temporary:
+            for name in ("new_password", "retype_password"):  # passwords come from a reset
+                self.texts[name].setReadOnly(True)
+                self.texts[name].setProperty("always_read_only", True)
+                self.texts[name].setPlaceholderText("Generated: use Reset Password... (Ctrl+R)")
         must_change = QCheckBox(LABELS["must_change_password"])
         must_change.setAccessibleName(LABELS["must_change_password"])
         must_change.setToolTip(
@@ -262,8 +267,9 @@ class UserPage(SectionPage):
         for name, combo in self.choices.items():
             index = combo.findData(getattr(fields, name))
             combo.setCurrentIndex(max(index, 0))
-        placeholder = "Required" if subject.is_new else "Leave blank to keep the password"
-        self.texts["new_password"].setPlaceholderText(placeholder)
+        if not self.texts["new_password"].property("always_read_only"):
+            placeholder = "Required" if subject.is_new else "Leave blank to keep the password"
+            self.texts["new_password"].setPlaceholderText(placeholder)
         self.errors.clear()
         self._loaded = self.collect()
 
