@@ -19,10 +19,10 @@ from app import audit
 from app.clock import Clock
 from app.credentials import Credentials, dummy_hash, verify_password
 from app.errors import UserSetupError, ValidationError
-from app.models import Company, RecoveryCode, User
+from app.models import RecoveryCode, User
 from app.passwords import owasp_hasher
 from app.practice import CompanyInfo
-from app.validation import user_id_key
+from app.signin import find_account
 
 log = logging.getLogger(__name__)
 CODE_MINUTES = 10
@@ -55,22 +55,9 @@ class Recovery:
         self.workstation = workstation
         self.hasher = hasher or owasp_hasher()
 
-    def _find(self, company_code: str, user_id: str) -> tuple[Company | None, User | None]:
-        company = self.session.scalar(
-            select(Company).where(func.lower(Company.code) == company_code.strip().lower())
-        )
-        if company is None:
-            return None, None
-        user = self.session.scalar(
-            select(User).where(
-                User.company_id == company.id, User.user_id_key == user_id_key(user_id)
-            )
-        )
-        return company, user
-
     def send_code(self, company_code: str, user_id: str, sender: Sender | None) -> str:
         """Mail a code if the user can have one; the answer is SENT either way."""
-        company, user = self._find(company_code, user_id)
+        company, user = find_account(self.session, company_code, user_id)
         if company is None or user is None or not user.active or not user.email:
             return SENT
         now = self.clock()
@@ -122,7 +109,7 @@ class Recovery:
         A refusal is an answer, not an error: the used try and its audit event are kept when
         the caller's transaction commits.
         """
-        company, user = self._find(company_code, user_id)
+        company, user = find_account(self.session, company_code, user_id)
         if new_password != verify:
             raise ValidationError({"verify": "The two passwords differ."})
         now = self.clock()

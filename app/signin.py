@@ -61,6 +61,21 @@ class SignInResult:
         return self.reason is Reason.SIGNED_IN
 
 
+def find_account(
+    session: Session, company_code: str, user_id: str
+) -> tuple[Company | None, User | None]:
+    """The company and user that typed codes name, whatever their case; None for unknown."""
+    company = session.scalar(
+        select(Company).where(func.lower(Company.code) == company_code.strip().lower())
+    )
+    if company is None:
+        return None, None
+    user = session.scalar(
+        select(User).where(User.company_id == company.id, User.user_id_key == user_id_key(user_id))
+    )
+    return company, user
+
+
 class SignInService:
     """Checks sign-ins against one database session. Times come from the injected clock."""
 
@@ -81,18 +96,7 @@ class SignInService:
     ) -> SignInResult:
         """Would this sign-in be allowed now? Records failures, lockouts and the outcome."""
         now = self.clock()
-        company = self.session.scalar(
-            select(Company).where(func.lower(Company.code) == company_code.strip().lower())
-        )
-        user = (
-            self.session.scalar(
-                select(User).where(
-                    User.company_id == company.id, User.user_id_key == user_id_key(user_id)
-                )
-            )
-            if company is not None
-            else None
-        )
+        company, user = find_account(self.session, company_code, user_id)
         if company is None or user is None:
             self._spend_one_hash(password)  # an unknown user ID costs what a known one does
             if company is not None:  # the typed ID is not kept: it may be a mistyped password

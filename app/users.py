@@ -376,15 +376,7 @@ class UserService:
         ]
         changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
         self._flush(user)
-        audit.record(
-            self.session,
-            at=now,
-            operator=self.operator,
-            company_id=self.company.id,
-            user_pk=user.id,
-            action=action,
-            changes=changes,
-        )
+        self._audit(user, action, changes, now)
         return _record(user)
 
     def copy_from(self, source_pk: int) -> UserFields:
@@ -420,15 +412,7 @@ class UserService:
         user.user_id_key = user_id_key(clean.user_id)
         self._touch(user, now)
         self._flush(user)
-        audit.record(
-            self.session,
-            at=now,
-            operator=self.operator,
-            company_id=self.company.id,
-            user_pk=user.id,
-            action="user.updated",
-            changes=changes,
-        )
+        self._audit(user, "user.updated", changes, now)
         return _record(user)
 
     def set_active(self, pk: int, active: bool, expected_version: int | None = None) -> UserRecord:
@@ -443,14 +427,11 @@ class UserService:
         user.active = active
         self._touch(user, now)
         self._flush(user)
-        audit.record(
-            self.session,
-            at=now,
-            operator=self.operator,
-            company_id=self.company.id,
-            user_pk=user.id,
-            action="user.activated" if active else "user.deactivated",
-            changes=[{"field": "active", "before": not active, "after": active}],
+        self._audit(
+            user,
+            "user.activated" if active else "user.deactivated",
+            [{"field": "active", "before": not active, "after": active}],
+            now,
         )
         return _record(user)
 
@@ -496,15 +477,7 @@ class UserService:
             user.login_locked, user.locked_at = False, None
         self._touch(user, now)
         self._flush(user)
-        audit.record(
-            self.session,
-            at=now,
-            operator=self.operator,
-            company_id=self.company.id,
-            user_pk=user.id,
-            action="password.reset",
-            changes=changes,
-        )
+        self._audit(user, "password.reset", changes, now)
         return password
 
     def set_setup_role(self, pk: int, role: SetupRole | None) -> UserRecord:
@@ -519,15 +492,7 @@ class UserService:
         user.setup_role = value
         self._touch(user, now)
         self._flush(user)
-        audit.record(
-            self.session,
-            at=now,
-            operator=self.operator,
-            company_id=self.company.id,
-            user_pk=user.id,
-            action="user.role_changed",
-            changes=changes,
-        )
+        self._audit(user, "user.role_changed", changes, now)
         return _record(user)
 
     def unlock(self, pk: int) -> UserRecord:
@@ -544,16 +509,20 @@ class UserService:
         user.login_locked, user.locked_at, user.failed_logins = False, None, 0
         self._touch(user, now)
         self._flush(user)
+        self._audit(user, "user.unlocked", changes, now)
+        return _record(user)
+
+    def _audit(self, user: User, action: str, changes: list[dict[str, Any]], now: datetime) -> None:
+        """The change's audit event, in the same transaction, by this service's operator."""
         audit.record(
             self.session,
             at=now,
             operator=self.operator,
             company_id=self.company.id,
             user_pk=user.id,
-            action="user.unlocked",
+            action=action,
             changes=changes,
         )
-        return _record(user)
 
     def _touch(self, user: User, now: datetime) -> None:
         user.updated_at = now
