@@ -6,8 +6,20 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint, false, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    UniqueConstraint,
+    false,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from app.types import UTCDateTime
 
@@ -49,6 +61,31 @@ class DefaultScreen(enum.StrEnum):
     REPORTS = "Reports"
 
 
+class TwoFactorMethod(enum.StrEnum):
+    """How a user proves it is them after the password."""
+
+    NONE = "none"
+    EMAIL = "email"  # a 6-digit code mailed at sign-in
+    TEXT = "text"  # a 6-digit code sent by text message at sign-in
+    APP = "app"  # an authenticator app (TOTP, RFC 6238)
+
+
+class TwoFactorSetup(enum.StrEnum):
+    """How a user with the authenticator method gets their app set up."""
+
+    NOW = "now"  # at the desk, with the administrator: verified before it is saved
+    PROMPT = "prompt"  # offered at the next sign-in; the user may skip it
+    REQUIRE = "require"  # at the next sign-in, with no way past it
+
+
+class CodePurpose(enum.StrEnum):
+    """What a one-time code sent by mail or text is for."""
+
+    PASSWORD = "password"  # choose a new password (forgot password)
+    SIGN_IN = "sign-in"  # the second factor of a sign-in (Email and Text methods)
+    DIRECT_EMAIL = "direct-email"  # prove the Direct Email address reaches the user
+
+
 class Company(Base):
     __tablename__ = "companies"
 
@@ -84,6 +121,22 @@ class ServiceLocation(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class TwoFactorRecoveryCode(Base):
+    """One of a user's ten single-use codes for signing in without their phone.
+
+    The codes are random with about 60 bits each, so a SHA-256 hash is as safe as argon2 here
+    and lets one conditional UPDATE find and use a code atomically.
+    """
+
+    __tablename__ = "two_factor_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class User(Base):
@@ -133,6 +186,29 @@ class User(Base):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     temporary_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Two-factor sign-in. The authenticator's secret is the shared key the app computes codes
+    # from: it must be readable to check a code, so it is kept like the password hash (never
+    # shown after setup, logged or audited). totp_last_step is claimed by one conditional
+    # UPDATE per accepted code, so a code works once even from two workstations at once.
+    two_factor_method: Mapped[str] = mapped_column(
+        String(10), default=TwoFactorMethod.NONE.value, server_default=TwoFactorMethod.NONE.value
+    )
+    two_factor_destination: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    two_factor_setup: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    authenticator_title: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    two_factor_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    direct_email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Read with the user in the same statement, so opening a user stays one query.
+    recovery_codes_left: Mapped[int] = column_property(
+        select(func.count(TwoFactorRecoveryCode.id))
+        .where(TwoFactorRecoveryCode.user_pk == id, TwoFactorRecoveryCode.used_at.is_(None))
+        .correlate_except(TwoFactorRecoveryCode)
+        .scalar_subquery()
+    )
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -199,18 +275,51 @@ class MailSettingsRow(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
-class RecoveryCode(Base):
-    """A forgotten-password code sent by e-mail: stored only as a hash, single use."""
+class OneTimeCode(Base):
+    """A 6-digit code sent by mail or text: stored only as a hash, single use, few tries."""
 
-    __tablename__ = "recovery_codes"
+    __tablename__ = "one_time_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # a CodePurpose value
+    destination: Mapped[str] = mapped_column(String(254))  # the address or number it went to
     code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     tries_left: Mapped[int]
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TwoFactorPolicyRow(Base):
+    """A company's two-factor rules; a company without a row has them off."""
+
+    __tablename__ = "two_factor_policies"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    default_for_users: Mapped[int]  # 0 off, 1 required for all, 2 suggested
+    excluded_networks: Mapped[list[str]] = mapped_column(JSON, default=list)  # CIDR strings
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class SmsSettingsRow(Base):
+    """The company's text-message gateway; its auth token lives in the OS keyring, not here."""
+
+    __tablename__ = "sms_settings"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    api_url: Mapped[str] = mapped_column(String(255))
+    account: Mapped[str] = mapped_column(String(100))
+    sender: Mapped[str] = mapped_column(String(20))  # E.164
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class AuditEvent(Base):

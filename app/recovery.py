@@ -7,19 +7,18 @@ nothing. A code is stored only as a hash, works once, for 10 minutes, and allows
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import timedelta
 from typing import Protocol
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
 from app.clock import Clock
-from app.credentials import Credentials, dummy_hash, verify_password
+from app.codes import OneTimeCodes
+from app.credentials import Credentials
 from app.errors import UserSetupError, ValidationError
-from app.models import RecoveryCode, User
+from app.models import CodePurpose, User
 from app.passwords import owasp_hasher
 from app.practice import CompanyInfo
 from app.signin import find_account
@@ -60,30 +59,12 @@ class Recovery:
         company, user = find_account(self.session, company_code, user_id)
         if company is None or user is None or not user.active or not user.email:
             return SENT
-        now = self.clock()
-        recent = self.session.scalar(
-            select(func.count())
-            .select_from(RecoveryCode)
-            .where(RecoveryCode.user_pk == user.id, RecoveryCode.created_at > now - HOUR)
-        )
-        if (recent or 0) >= CODES_PER_HOUR:  # each code brings new tries: limit the codes
+        codes = self._codes()
+        if codes.sent_since(user.id, self.clock() - HOUR) >= CODES_PER_HOUR:
+            # each code brings new tries: limit the codes
             self._record(company.id, user, "recovery.code_refused", "too many codes this hour")
             return SENT
-        code = f"{secrets.randbelow(1_000_000):06d}"
-        self.session.execute(  # a new code replaces any earlier one
-            update(RecoveryCode)
-            .where(RecoveryCode.user_pk == user.id, RecoveryCode.used_at.is_(None))
-            .values(used_at=now)
-        )
-        self.session.add(
-            RecoveryCode(
-                user_pk=user.id,
-                code_hash=self.hasher.hash(code),
-                created_at=now,
-                expires_at=now + timedelta(minutes=CODE_MINUTES),
-                tries_left=CODE_TRIES,
-            )
-        )
+        code = codes.issue(user.id, user.email, minutes=CODE_MINUTES, tries=CODE_TRIES)
         outcome = "code sent"
         try:
             if sender is None:
@@ -112,36 +93,9 @@ class Recovery:
         company, user = find_account(self.session, company_code, user_id)
         if new_password != verify:
             raise ValidationError({"verify": "The two passwords differ."})
-        now = self.clock()
-        current = (
-            self.session.scalar(
-                select(RecoveryCode)
-                .where(RecoveryCode.user_pk == user.id, RecoveryCode.used_at.is_(None))
-                .order_by(RecoveryCode.id.desc())
-                .limit(1)
-            )
-            if user is not None
-            else None
-        )
-        consumed = False
-        if current is not None:  # take one try first, in one statement: parallel guesses count
-            taken = self.session.execute(
-                update(RecoveryCode)
-                .where(
-                    RecoveryCode.id == current.id,
-                    RecoveryCode.used_at.is_(None),
-                    RecoveryCode.tries_left > 0,
-                    RecoveryCode.expires_at > now,
-                )
-                .values(tries_left=RecoveryCode.tries_left - 1)
-            )
-            consumed = bool(taken.rowcount)  # type: ignore[attr-defined]
-        matches = verify_password(
-            self.hasher,
-            current.code_hash if current is not None else dummy_hash(self.hasher),
-            code.strip(),
-        )  # the same work whether or not there is a code
-        if not (company and user and user.active and current and consumed and matches):
+        codes = self._codes()
+        current = codes.check(user.id if user is not None else None, code)
+        if not (company and user and user.active and current):
             if company is not None and user is not None:
                 self._record(company.id, user, "recovery.code_refused", "wrong or expired code")
             return False
@@ -150,7 +104,9 @@ class Recovery:
         problems = credentials.problems(new_password, owner, user)
         if problems:
             raise ValidationError({"new_password": " ".join(problems)})
-        current.used_at = now
+        if not codes.use(current):  # the same code used at the same moment elsewhere
+            return False
+        now = self.clock()
         credentials.set_password(user, new_password, temporary=False, now=now)
         user.failed_logins = 0
         if user.login_locked and user.locked_at is not None:  # locked by failed sign-ins only:
@@ -158,6 +114,9 @@ class Recovery:
         user.updated_at, user.updated_by = now, f"{user.user_id} at {self.workstation}"
         self._record(company.id, user, "recovery.password_changed", "new password by e-mail code")
         return True
+
+    def _codes(self) -> OneTimeCodes:
+        return OneTimeCodes(self.session, self.clock, self.hasher, CodePurpose.PASSWORD)
 
     def _record(self, company_id: int, user: User, action: str, detail: str) -> None:
         audit.record(

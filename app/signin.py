@@ -20,19 +20,44 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.clock import Clock
+from app.codes import OneTimeCodes
 from app.credentials import Credentials, dummy_hash, verify_password
 from app.db import Database
 from app.errors import NotFoundError, UserSetupError, ValidationError
-from app.models import Company, SetupRole, User
+from app.mail import SecretStore
+from app.models import CodePurpose, Company, SetupRole, TwoFactorMethod, TwoFactorSetup, User
 from app.passwords import hash_password, owasp_hasher
 from app.policy import load_policy
 from app.practice import CompanyInfo
+from app.sms import SmsError
+from app.two_factor import (
+    OPTED_OUT,
+    RESEND_SECONDS,
+    TOKEN_MINUTES,
+    TOKEN_TRIES,
+    UNABLE_TO_SEND,
+    Enrolment,
+    Need,
+    Senders,
+    TwoFactorService,
+    Verified,
+    claim_step,
+    load_two_factor_policy,
+    matching_step,
+    need_of,
+    replace_recovery_codes,
+    use_recovery_code,
+    wrong_token_message,
+)
 from app.validation import user_id_key
 
 # What a person is told for every refusal: which part was wrong, or that the account is
 # locked or inactive, would help someone guessing.
 REFUSED = "Invalid user ID, password or company"
 PASSWORD_EXPIRED = "Your password has expired, please update password"
+TOKEN_REFUSED = "That token is not right. Enter the 6 digits the app shows now."
+TOKEN_USED = "That token was used already. Wait for the app to show the next one."
+CODE_REFUSED = "That code is not right, or it has expired."
 CURRENT_PASSWORD_WRONG = "The current password is not right."
 
 
@@ -44,6 +69,7 @@ class Reason(enum.StrEnum):
     LOCKED = "locked"
     INACTIVE = "inactive"
     PASSWORD_CHANGE_REQUIRED = "password change required"
+    TWO_FACTOR_REQUIRED = "two-factor required"  # the password was right; a token is due
 
 
 @dataclass(frozen=True)
@@ -55,6 +81,9 @@ class SignInResult:
     display_name: str | None = None
     setup_role: str | None = None
     detail: str = ""  # why, for the audit trail and support; never shown to the person
+    two_factor: Need = Need.NONE  # what the second factor still asks, after the password
+    method: str = TwoFactorMethod.NONE.value  # the user's two-factor method
+    change_due: bool = False  # a password change follows the second factor
 
     @property
     def allowed(self) -> bool:
@@ -92,9 +121,23 @@ class SignInService:
         self.hasher = hasher or owasp_hasher()
 
     def check(
-        self, company_code: str, user_id: str, password: str, *, ip: str | None = None
+        self,
+        company_code: str,
+        user_id: str,
+        password: str,
+        *,
+        ip: str | None = None,
+        token: str | None = None,
+        second_factor_done: bool = False,
     ) -> SignInResult:
-        """Would this sign-in be allowed now? Records failures, lockouts and the outcome."""
+        """Would this sign-in be allowed now? Records failures, lockouts and the outcome.
+
+        With the right password, a user who needs a second factor is answered
+        TWO_FACTOR_REQUIRED unless ``token`` (an authenticator token, or a code sent by mail
+        or text) is right too; a wrong token counts toward the lockout as a wrong password
+        does. ``second_factor_done``: an operator signed in fully in this session proving
+        presence again (the idle lock), who is asked the password only.
+        """
         now = self.clock()
         company, user = find_account(self.session, company_code, user_id)
         if company is None or user is None:
@@ -131,6 +174,26 @@ class SignInService:
             days=policy.max_age_days
         ):
             result = _with(result, Reason.PASSWORD_CHANGE_REQUIRED, "password older than allowed")
+        if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
+            tf_policy, _ = load_two_factor_policy(self.session, company.id)
+            need = Need.NONE if second_factor_done else need_of(user, tf_policy, ip)
+            result = replace(
+                result,
+                two_factor=need,
+                method=user.two_factor_method,
+                change_due=result.reason is Reason.PASSWORD_CHANGE_REQUIRED,
+            )
+            if need is Need.SETUP_REQUIRED or (need is Need.TOKEN and token is None):
+                self._rehash(user, password)
+                self.record_event(
+                    company.id, user.id, user.user_id, "signin.two_factor_required", now, ip,
+                    f"{need.value} ({user.two_factor_method})",
+                )  # fmt: skip
+                return _with(result, Reason.TWO_FACTOR_REQUIRED, need.value)
+            if need is Need.TOKEN and token is not None:
+                verdict = self.check_second_factor(user, token, policy.lockout_after, ip)
+                if not verdict.accepted:
+                    return SignInResult(Reason.INVALID, detail=verdict.detail)
         if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED) and not (
             self._succeeded(user, password)
         ):
@@ -158,6 +221,20 @@ class SignInService:
         if user.login_locked:  # "invalid", not "locked": only the right password learns that
             self.record_event(company.id, user.id, user.user_id, "signin.failed", now, ip, "locked")
             return SignInResult(Reason.INVALID, detail="wrong password on a locked account")
+        self._count_failure(company.id, user, lockout_after, now, ip, "wrong password")
+        return SignInResult(Reason.INVALID, detail="wrong password")
+
+    def _count_failure(
+        self,
+        company_id: int,
+        user: User,
+        lockout_after: int,
+        now: datetime,
+        ip: str | None,
+        detail: str,
+        action: str = "signin.failed",
+    ) -> bool:
+        """Count one failed attempt and lock at the limit; True if this attempt locked it."""
         # Two statements, each atomic in the database: concurrent failures all count, and
         # whichever attempt finds the counter at the limit locks the account.
         self.session.execute(
@@ -176,12 +253,10 @@ class SignInService:
             .values(login_locked=True, locked_at=now, version=User.version + 1)
             .execution_options(synchronize_session=False)
         )
-        self.record_event(
-            company.id, user.id, user.user_id, "signin.failed", now, ip, "wrong password"
-        )
+        self.record_event(company_id, user.id, user.user_id, action, now, ip, detail)
         if locked.rowcount:  # type: ignore[attr-defined]
             self.record_event(
-                company.id,
+                company_id,
                 user.id,
                 user.user_id,
                 "user.locked",
@@ -189,14 +264,15 @@ class SignInService:
                 ip,
                 f"{lockout_after} failed sign-ins in a row",
             )
-        return SignInResult(Reason.INVALID, detail="wrong password")
+            return True
+        return False
 
-    def _succeeded(self, user: User, password: str) -> bool:
+    def _succeeded(self, user: User, password: str | None) -> bool:
         """Clear the failure count (and upgrade an old hash) unless the account was locked
         meanwhile by attempts from another workstation; False if it was."""
         values: dict[str, Any] = {"failed_logins": 0}
-        if self.hasher.check_needs_rehash(user.password_hash):  # older parameters: upgrade
-            values["password_hash"] = hash_password(self.hasher, password)
+        if password is not None and self.hasher.check_needs_rehash(user.password_hash):
+            values["password_hash"] = hash_password(self.hasher, password)  # older parameters
         cleared = self.session.execute(
             update(User)
             .where(User.id == user.id, User.login_locked.is_(False))
@@ -204,6 +280,16 @@ class SignInService:
             .execution_options(synchronize_session=False)
         )
         return bool(cleared.rowcount)  # type: ignore[attr-defined]
+
+    def _rehash(self, user: User, password: str) -> None:
+        """Upgrade a hash made with older parameters; the failure count is left as it is."""
+        if self.hasher.check_needs_rehash(user.password_hash):
+            self.session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(password_hash=hash_password(self.hasher, password))
+                .execution_options(synchronize_session=False)
+            )
 
     def _lock_has_lapsed(self, user: User, minutes: int, now: datetime) -> bool:
         return (
@@ -223,6 +309,178 @@ class SignInService:
         self.record_event(
             user.company_id, user.id, user.user_id, "user.unlocked", now, ip, "lock time over"
         )
+
+    # The second factor
+
+    def check_second_factor(
+        self, user: User, token: str, lockout_after: int, ip: str | None
+    ) -> Verdict:
+        """Check a token by the user's method; a wrong or replayed one counts as a failure."""
+        now = self.clock()
+        method = user.two_factor_method
+        token = token.strip()
+        accepted, detail, message = False, "wrong token", TOKEN_REFUSED
+        if method == TwoFactorMethod.APP and user.totp_secret is not None:
+            step = matching_step(user.totp_secret, token, now)
+            if step is None:
+                message = wrong_token_message(user.totp_secret, token, now)
+                if "clock" in message:
+                    detail = "token from a phone whose clock is off"
+            elif claim_step(self.session, user.id, user.totp_secret, step):
+                accepted = True
+            else:  # used before, here or on another workstation: a replay, and said so
+                self.record_event(
+                    user.company_id, user.id, user.user_id, "2fa.replayed", now, ip,
+                    "an authenticator token used before",
+                )  # fmt: skip
+                detail, message = "token used before", TOKEN_USED
+        elif method in (TwoFactorMethod.EMAIL, TwoFactorMethod.TEXT):
+            codes = OneTimeCodes(self.session, self.clock, self.hasher, CodePurpose.SIGN_IN)
+            code = codes.check(user.id, token)
+            accepted = (
+                code is not None
+                and code.destination == user.two_factor_destination
+                and codes.use(code)
+            )
+            if not accepted:
+                message = CODE_REFUSED
+        if accepted:
+            self.record_event(
+                user.company_id, user.id, user.user_id, "2fa.succeeded", now, ip, method
+            )
+            return Verdict(True)
+        locked = self._count_failure(
+            user.company_id, user, lockout_after, now, ip, f"{detail} ({method})", "2fa.failed"
+        )
+        return Verdict(False, detail, REFUSED if locked else message, locked)
+
+    def complete_second_factor(self, user_pk: int, token: str, ip: str | None = None) -> Verdict:
+        """The token step of a sign-in whose password check() answered TWO_FACTOR_REQUIRED."""
+        user, lockout_after = self._still_allowed(user_pk)
+        verdict = self.check_second_factor(user, token, lockout_after, ip)
+        if verdict.accepted:
+            return self._complete(user, ip, "signed in with a token")
+        return verdict
+
+    def complete_with_recovery_code(
+        self, user_pk: int, code: str, ip: str | None = None
+    ) -> Verdict:
+        """The token step done with one of the user's recovery codes instead."""
+        user, lockout_after = self._still_allowed(user_pk)
+        now = self.clock()
+        if use_recovery_code(self.session, user.id, code, now):
+            self.session.refresh(user, ["recovery_codes_left"])
+            self.record_event(
+                user.company_id, user.id, user.user_id, "2fa.recovery_code_used", now, ip,
+                f"{user.recovery_codes_left} recovery codes left",
+            )  # fmt: skip
+            return self._complete(user, ip, "signed in with a recovery code")
+        locked = self._count_failure(
+            user.company_id, user, lockout_after, now, ip, "wrong recovery code", "2fa.failed"
+        )
+        return Verdict(False, "wrong recovery code", REFUSED if locked else CODE_REFUSED, locked)
+
+    def complete_setup(
+        self,
+        user_pk: int,
+        verified: Verified,
+        ip: str | None = None,
+        *,
+        completes_sign_in: bool = True,
+    ) -> list[str]:
+        """The authenticator set up at sign-in and verified: stored, and (when it was required)
+        the user is in. Returns the ten recovery codes, to be shown once."""
+        user, _ = self._still_allowed(user_pk)
+        now = self.clock()
+        user.two_factor_method = TwoFactorMethod.APP.value
+        user.totp_secret, user.totp_pending_secret = verified.secret, None
+        user.totp_last_step = verified.step
+        user.two_factor_confirmed_at = now
+        user.two_factor_setup = TwoFactorSetup.NOW.value
+        user.authenticator_title = verified.title
+        user.updated_at, user.updated_by = now, f"{user.user_id} at {self.workstation}"[:100]
+        self.session.flush()
+        codes = replace_recovery_codes(self.session, user.id, now)
+        self.record_event(
+            user.company_id, user.id, user.user_id, "2fa.confirmed", now, ip,
+            "authenticator set up at sign-in",
+        )  # fmt: skip
+        if completes_sign_in and not self._complete(user, ip, "signed in after 2FA setup").accepted:
+            raise SignInRefused()
+        return codes
+
+    def send_token(self, user_pk: int, senders: Senders, ip: str | None = None) -> TokenSent:
+        """Send a sign-in token by the user's Email or Text method (at most once a minute)."""
+        user, _ = self._still_allowed(user_pk)
+        now = self.clock()
+        method = user.two_factor_method
+        codes = OneTimeCodes(self.session, self.clock, self.hasher, CodePurpose.SIGN_IN)
+        current = codes.current(user.id)
+        if current is not None and now < current.created_at + timedelta(seconds=RESEND_SECONDS):
+            return TokenSent(
+                False,
+                "A token was sent less than a minute ago; wait for it, or send another in "
+                f"{_seconds_until(now, current.created_at, RESEND_SECONDS)} seconds.",
+                current.expires_at,
+                current.created_at + timedelta(seconds=RESEND_SECONDS),
+            )
+        if method not in (TwoFactorMethod.EMAIL, TwoFactorMethod.TEXT):
+            raise ValidationError({"token": "This user's tokens come from an authenticator app."})
+        destination = user.two_factor_destination
+        code = codes.issue(user.id, destination, minutes=TOKEN_MINUTES, tries=TOKEN_TRIES)
+        message = (
+            f"Your User Setup sign-in token is {code}. It works for {TOKEN_MINUTES} minutes. "
+            "If you did not try to sign in, tell your practice administrator."
+        )
+        outcome, shown = "token sent", ""
+        try:
+            if method == TwoFactorMethod.EMAIL:
+                if senders.mail is None:
+                    raise UserSetupError("no mail server is set up in Company Settings")
+                senders.mail.send(destination, "Your User Setup sign-in token", message)
+            else:
+                if senders.text is None:
+                    raise UserSetupError("no text gateway is set up in Company Settings")
+                senders.text.send(destination, message)
+        except SmsError as exc:
+            outcome = f"token not sent: {exc.reason}"
+            shown = OPTED_OUT if exc.opted_out else UNABLE_TO_SEND
+        except UserSetupError as exc:
+            outcome, shown = f"token not sent: {exc}", UNABLE_TO_SEND
+        self.record_event(
+            user.company_id, user.id, user.user_id, "2fa.token_sent", now, ip,
+            f"{outcome} ({method})",
+        )  # fmt: skip
+        return TokenSent(
+            not shown,
+            shown or f"A token was sent to {_masked(method, destination)}.",
+            now + timedelta(minutes=TOKEN_MINUTES),
+            now + timedelta(seconds=RESEND_SECONDS),
+            outcome,
+        )
+
+    def _still_allowed(self, user_pk: int) -> tuple[User, int]:
+        """The user of a sign-in in progress, if still active and unlocked; else refused."""
+        user = self.session.get(User, user_pk)
+        if user is None:
+            raise SignInRefused()
+        self.session.refresh(user)  # another workstation may have locked it meanwhile
+        if not user.active or user.login_locked:
+            raise SignInRefused()
+        return user, load_policy(self.session, user.company_id).lockout_after
+
+    def _complete(self, user: User, ip: str | None, detail: str) -> Verdict:
+        now = self.clock()
+        if not self._succeeded(user, None):
+            self.record_event(
+                user.company_id, user.id, user.user_id, "signin.failed", now, ip,
+                "locked meanwhile",
+            )  # fmt: skip
+            return Verdict(False, "locked meanwhile", REFUSED, True)
+        self.record_event(
+            user.company_id, user.id, user.user_id, "signin.succeeded", now, ip, detail
+        )
+        return Verdict(True)
 
     def _spend_one_hash(self, password: str) -> None:
         verify_password(self.hasher, dummy_hash(self.hasher), password)
@@ -252,12 +510,47 @@ class SignInService:
         )
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to a second factor: accepted, or why not (detail: audit; message: person)."""
+
+    accepted: bool
+    detail: str = ""
+    message: str = ""
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class TokenSent:
+    """What became of a "Send Token": the words for the person and the times that matter."""
+
+    sent: bool
+    message: str
+    expires_at: datetime
+    next_send_at: datetime
+    outcome: str = ""  # for the administrator: the gateway's or mail server's own reason
+
+
+def _seconds_until(now: datetime, start: datetime, seconds: int) -> int:
+    return max(1, int((start + timedelta(seconds=seconds) - now).total_seconds() + 0.999))
+
+
+def _masked(method: str, destination: str) -> str:
+    """Enough of the address or number to recognise it, not enough to learn it."""
+    if method == TwoFactorMethod.TEXT:
+        return f"the mobile number ending in {destination[-4:]}"
+    name, _, domain = destination.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
 def _with(result: SignInResult, reason: Reason, detail: str) -> SignInResult:
     return replace(result, reason=reason, detail=detail)
 
 
 class Step(enum.StrEnum):
     CREDENTIALS = "credentials"
+    TOKEN = "token"  # the second factor: an authenticator token, or a code sent to the user
+    SETUP = "set up authenticator"  # at next login: title, QR code, then a token
     CHANGE_PASSWORD = "change password"
     SIGNED_IN = "signed in"
 
@@ -269,13 +562,21 @@ class SignInRefused(UserSetupError):
         super().__init__(REFUSED)
 
 
+class TokenRefused(UserSetupError):
+    """The token or code was not right; the message says what to do, for the person."""
+
+
 USER_SETUP_ROLES = frozenset(role.value for role in SetupRole)
+USABLE = (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED, Reason.TWO_FACTOR_REQUIRED)
 
 
 class SignInFlow:
-    """Signing in to User Setup, step by step: password, then a forced change when one is due.
+    """Signing in to User Setup, step by step: the password; then the second factor (a token,
+    or setting up an authenticator when it is required or suggested); then a forced password
+    change when one is due.
 
     Each step is one transaction. Only users with a User Setup role get past the password.
+    The dialogs show the steps; the tests walk them without a widget.
     """
 
     def __init__(
@@ -284,21 +585,32 @@ class SignInFlow:
         clock: Clock,
         workstation: str,
         hasher: PasswordHasher | None = None,
+        *,
+        ip: str | None = None,
+        store: SecretStore | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.workstation = workstation
         self.hasher = hasher or owasp_hasher()
+        self.ip = ip  # this workstation's address: subnets in Company Settings may skip 2FA
+        self.store = store  # where the mail and text passwords are kept (the OS keyring)
         self.step = Step.CREDENTIALS
         self.result: SignInResult | None = None
+        self.may_skip_setup = False
+        self.enrolment: Enrolment | None = None
+        self.recovery_codes: list[str] = []  # set up just now: shown once, then forgotten
+
+    def _service(self, session: Session) -> SignInService:
+        return SignInService(session, self.clock, self.workstation, self.hasher)
 
     def submit_password(self, company_code: str, user_id: str, password: str) -> Step:
         if self.step is not Step.CREDENTIALS:
             raise RuntimeError(f"the password was already accepted (step: {self.step})")
         with self.database.transaction() as session:
-            service = SignInService(session, self.clock, self.workstation, self.hasher)
-            result = service.check(company_code, user_id, password)
-            usable = result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED)
+            service = self._service(session)
+            result = service.check(company_code, user_id, password, ip=self.ip)
+            usable = result.reason in USABLE
             if usable and result.setup_role not in USER_SETUP_ROLES:
                 assert result.company is not None and result.user_pk is not None
                 service.record_event(
@@ -307,18 +619,111 @@ class SignInFlow:
                     result.user_id or user_id,
                     "signin.failed",
                     self.clock(),
-                    None,
+                    self.ip,
                     "no right to use User Setup",
                 )
                 usable = False
         if not usable:
             raise SignInRefused()
         self.result = result
-        self.step = (
-            Step.CHANGE_PASSWORD
-            if result.reason is Reason.PASSWORD_CHANGE_REQUIRED
-            else Step.SIGNED_IN
-        )
+        if result.two_factor is Need.TOKEN:
+            self.step = Step.TOKEN
+        elif result.two_factor in (Need.SETUP_REQUIRED, Need.SETUP_SUGGESTED):
+            self.may_skip_setup = result.two_factor is Need.SETUP_SUGGESTED
+            self.step = Step.SETUP
+        else:
+            self._after_second_factor()
+        return self.step
+
+    def _after_second_factor(self) -> None:
+        assert self.result is not None
+        self.step = Step.CHANGE_PASSWORD if self.result.change_due else Step.SIGNED_IN
+
+    def _user_pk(self, *steps: Step) -> int:
+        if self.step not in steps or self.result is None or self.result.user_pk is None:
+            raise RuntimeError(f"not at this step (step: {self.step})")
+        return self.result.user_pk
+
+    @property
+    def method(self) -> str:
+        return self.result.method if self.result is not None else TwoFactorMethod.NONE.value
+
+    def send_token(self) -> TokenSent:
+        """Send (or resend) the token of the Email and Text methods."""
+        user_pk = self._user_pk(Step.TOKEN)
+        with self.database.transaction() as session:
+            company = self.result.company if self.result else None
+            assert company is not None
+            senders = Senders.load(session, company, self.store or _keyring())
+            return self._service(session).send_token(user_pk, senders, self.ip)
+
+    def submit_token(self, token: str) -> Step:
+        """The token: right, and the sign-in goes on; wrong, TokenRefused (it counts)."""
+        user_pk = self._user_pk(Step.TOKEN)
+        with self.database.transaction() as session:
+            verdict = self._service(session).complete_second_factor(user_pk, token, self.ip)
+        return self._after(verdict)
+
+    def submit_recovery_code(self, code: str) -> Step:
+        """A recovery code in place of the token (a lost or new phone)."""
+        user_pk = self._user_pk(Step.TOKEN)
+        with self.database.transaction() as session:
+            verdict = self._service(session).complete_with_recovery_code(user_pk, code, self.ip)
+        return self._after(verdict)
+
+    def _after(self, verdict: Verdict) -> Step:
+        if verdict.locked:
+            self.step, self.result = Step.CREDENTIALS, None
+            raise SignInRefused()
+        if not verdict.accepted:
+            raise TokenRefused(verdict.message)
+        self._after_second_factor()
+        return self.step
+
+    def begin_setup(self, title: str = "") -> Enrolment:
+        """A new key for the phone (kept in memory only until a token verifies it)."""
+        user_pk = self._user_pk(Step.SETUP)
+        assert self.result is not None and self.result.company is not None
+        with self.database.transaction() as session:
+            service = TwoFactorService(
+                session, self.result.company, self.operator, self.clock, self.hasher
+            )
+            secret = self.enrolment.secret if self.enrolment is not None else None
+            self.enrolment = service.enrolment(user_pk, title, secret)
+        return self.enrolment
+
+    def submit_setup_token(self, token: str) -> Step:
+        """The phone's first token: right, and the authenticator is the user's from now on."""
+        user_pk = self._user_pk(Step.SETUP)
+        if self.enrolment is None:
+            raise RuntimeError("begin_setup first")
+        assert self.result is not None and self.result.company is not None
+        with self.database.transaction() as session:
+            service = TwoFactorService(
+                session, self.result.company, self.operator, self.clock, self.hasher
+            )
+            try:
+                verified = service.verify_new_key(self.enrolment, token)
+            except ValidationError as exc:
+                raise TokenRefused(exc.errors["token"]) from None
+            self.recovery_codes = self._service(session).complete_setup(
+                user_pk,
+                verified,
+                self.ip,
+                completes_sign_in=self.result.reason is Reason.TWO_FACTOR_REQUIRED,
+            )
+        self.enrolment = None
+        self._after_second_factor()
+        return self.step
+
+    def skip_setup(self) -> Step:
+        """Not now: only when the setup is suggested, not required."""
+        user_pk = self._user_pk(Step.SETUP)
+        if not self.may_skip_setup:
+            raise RuntimeError("this setup is required")
+        del user_pk  # a suggested setup: check() has signed the user in already
+        self.enrolment = None
+        self._after_second_factor()
         return self.step
 
     def submit_new_password(self, new_password: str, verify: str) -> Step:
@@ -348,6 +753,12 @@ class SignInFlow:
         if self.result is None or self.result.user_id is None:
             return ""
         return f"{self.result.user_id} ({self.result.display_name})"[:100]
+
+
+def _keyring() -> SecretStore:
+    import keyring
+
+    return keyring
 
 
 def change_own_password(
@@ -381,7 +792,7 @@ def change_own_password(
             # A wrong current password counts toward the lockout, as a wrong sign-in does:
             # otherwise an unattended, signed-in window would let anyone guess without limit.
             checked = SignInService(session, clock, workstation, hasher).check(
-                company.code, user.user_id, current_password
+                company.code, user.user_id, current_password, second_factor_done=True
             )
             refused = checked.user_pk != user_pk or checked.reason not in (
                 Reason.SIGNED_IN,

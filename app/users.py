@@ -90,6 +90,19 @@ class UserFields:
 
 
 @dataclass(frozen=True)
+class TwoFactorSummary:
+    """A user's two-factor sign-in as stored (never the authenticator's key)."""
+
+    method: str = "none"  # a TwoFactorMethod value
+    destination: str = ""  # where Email and Text tokens go
+    setup: str = ""  # a TwoFactorSetup value, for the authenticator method
+    title: str = ""  # Title for Authenticator
+    has_authenticator: bool = False
+    confirmed_at: datetime | None = None
+    recovery_codes_left: int = 0
+
+
+@dataclass(frozen=True)
 class UserRecord:
     """A user as read from the database, with the version its save must match."""
 
@@ -100,6 +113,8 @@ class UserRecord:
     updated_at: datetime
     created_at: datetime
     setup_role: str | None = None  # what this user may do in User Setup itself
+    two_factor: TwoFactorSummary = TwoFactorSummary()
+    direct_email_verified: bool = False
 
     @property
     def list_name(self) -> str:
@@ -121,6 +136,16 @@ def _record(user: User) -> UserRecord:
         updated_at=user.updated_at,
         created_at=user.created_at,
         setup_role=user.setup_role,
+        two_factor=TwoFactorSummary(
+            user.two_factor_method,
+            user.two_factor_destination,
+            user.two_factor_setup,
+            user.authenticator_title,
+            user.totp_secret is not None,
+            user.two_factor_confirmed_at,
+            user.recovery_codes_left,
+        ),
+        direct_email_verified=user.direct_email_verified_at is not None and bool(user.direct_email),
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.db import Database
 from app.errors import ValidationError
 from app.mail import KEYRING_SERVICE, Mailer, MailError, MailSettings, save_mail_settings
-from app.models import AuditEvent, RecoveryCode
+from app.models import AuditEvent, OneTimeCode
 from app.practice import CompanyInfo
 from app.recovery import SENT, Recovery
 from app.signin import Reason, SignInService
@@ -59,7 +59,7 @@ def test_a_mailed_code_lets_the_user_choose_a_new_password_once(
     assert signs_in(database, clock, NEW_PASSWORD) and not signs_in(database, clock, PASSWORD)
     assert not change(database, clock, code, "yet another long passphrase")  # single use
     with database.transaction() as session:
-        stored = session.scalars(select(RecoveryCode)).one()
+        stored = session.scalars(select(OneTimeCode)).one()
         trail = " ".join(str(e.changes) for e in session.scalars(select(AuditEvent)))
     assert stored.code_hash.startswith("$argon2id$") and code not in stored.code_hash
     assert code not in trail and NEW_PASSWORD not in trail

@@ -467,7 +467,7 @@ class IdleLockDialog(QDialog):
         try:
             with self.database.transaction() as session:
                 result = SignInService(session, self.clock, self.workstation).check(
-                    self.company.code, self.user_id, self.password.text()
+                    self.company.code, self.user_id, self.password.text(), second_factor_done=True
                 )
         except UserSetupError as problem:
             self.refusal.setText(str(problem))
