@@ -86,9 +86,7 @@ def upgrade() -> None:
             batch_op.f("ix_two_factor_recovery_codes_user_pk"), ["user_pk"], unique=False
         )
 
-    with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_recovery_codes_user_pk"))
-
+    # Dropping the table drops its index: MariaDB refuses to drop an index a foreign key uses.
     op.drop_table("recovery_codes")  # see the note above: codes are short-lived
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(
@@ -145,13 +143,7 @@ def downgrade() -> None:
     with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_recovery_codes_user_pk"), ["user_pk"], unique=False)
 
-    with op.batch_alter_table("two_factor_recovery_codes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_two_factor_recovery_codes_user_pk"))
-
     op.drop_table("two_factor_recovery_codes")
-    with op.batch_alter_table("one_time_codes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_one_time_codes_user_pk"))
-
     op.drop_table("one_time_codes")
     op.drop_table("two_factor_policies")
     op.drop_table("sms_settings")
