@@ -3,7 +3,8 @@
 Exit codes: 0 done; 1 refused (bad value, no such user, conflict); 2 bad call;
 3 the database cannot be used (unreachable, or its schema does not fit).
 `usersetup login` answers with its own codes: 0 signed in, 10 invalid, 11 locked,
-12 inactive, 13 password change required.
+12 inactive, 13 password change required, 14 two-factor required (the password was right;
+a token is due, or an authenticator must be set up first).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
 from app import audit
-from app.clock import utc_now
+from app.clock import Clock, utc_now
 from app.db import Database, locate_database, make_engine, open_database, upgrade
 from app.demo import create_demo_practice
 from app.errors import (
@@ -33,7 +34,7 @@ from app.errors import (
     ValidationError,
 )
 from app.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
-from app.models import SetupRole
+from app.models import SetupRole, TwoFactorMethod, TwoFactorSetup, User
 from app.practice import (
     CompanyInfo,
     load_company,
@@ -41,7 +42,16 @@ from app.practice import (
     provider_choices,
     service_location_choices,
 )
-from app.signin import REFUSED, Reason, SignInService
+from app.signin import REFUSED, Reason, SignInResult, SignInService, TokenSent
+from app.two_factor import (
+    METHOD_LABELS,
+    SETUP_LABELS,
+    Need,
+    Senders,
+    TwoFactorForm,
+    TwoFactorService,
+    describe_destination,
+)
 from app.users import UserFields, UserRecord, UserService
 from app.validation import display_phone
 
@@ -169,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("user_id", metavar="USERID")
     role.add_argument("role", choices=sorted(ROLE_NAMES))
 
+    _add_two_factor_commands(commands)
+
     login = commands.add_parser("login", help="would this sign-in be allowed? (exit code)")
     login.add_argument("user_id", metavar="USERID")
     # SUPPRESS: given here or before the command, --company means the same.
@@ -176,15 +188,86 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--password-stdin", action="store_true", required=True)
     login.add_argument("--at", metavar="TIME", help="ISO time to ask about (company's zone)")
     login.add_argument("--ip", metavar="ADDRESS", help="the address signing in from")
+    second = login.add_mutually_exclusive_group()
+    second.add_argument(
+        "--token",
+        metavar="T",
+        help="the second factor: the 6 digits the authenticator app shows, or the token sent "
+        "by --send-token (unlike a password it may be given here: it works once and expires "
+        "within minutes)",
+    )
+    second.add_argument(
+        "--send-token",
+        action="store_true",
+        help="when the answer is 'two-factor required' for an Email or Text user, send the "
+        "token and say where it went (with --at nothing is sent)",
+    )
     login.add_argument("--json", action="store_true")
     return parser
 
 
-def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
+def _add_two_factor_commands(commands: Any) -> None:
+    tf = commands.add_parser("2fa", help="a user's two-factor sign-in (the 2FA section)")
+    tf_commands = tf.add_subparsers(dest="tf_command", required=True, parser_class=_Parser)
+    show = tf_commands.add_parser("show", help="how a user signs in with a second factor")
+    show.add_argument("user_id", metavar="USERID")
+    show.add_argument("--json", action="store_true")
+    change = tf_commands.add_parser("set", help="choose the method and where tokens go")
+    change.add_argument("user_id", metavar="USERID")
+    change.add_argument("--method", choices=[m.value for m in TwoFactorMethod], required=True)
+    change.add_argument(
+        "--to",
+        metavar="ADDRESS_OR_NUMBER",
+        help="where tokens go: an e-mail address (email) or a mobile number (text); "
+        "default: unchanged when the method is",
+    )
+    change.add_argument(
+        "--setup",
+        choices=[s.value for s in TwoFactorSetup],
+        help="for --method app without an authenticator: prompt (may skip) or require the user "
+        "to set one up at next login (default: as stored, else require); 'now' is done with "
+        "'2fa enroll' and '2fa confirm'",
+    )
+    change.add_argument("--title", metavar="TITLE", help="Title for Authenticator (--method app)")
+    change.add_argument("--json", action="store_true")
+    enroll = tf_commands.add_parser(
+        "enroll", help="make a new authenticator key, printed once, waiting for '2fa confirm'"
+    )
+    enroll.add_argument("user_id", metavar="USERID")
+    enroll.add_argument("--title", metavar="TITLE", help="shown in the app (default: company)")
+    enroll.add_argument("--json", action="store_true")
+    confirm = tf_commands.add_parser(
+        "confirm", help="check the app's token against the new key; prints the recovery codes"
+    )
+    confirm.add_argument("user_id", metavar="USERID")
+    confirm.add_argument("--token", metavar="T", required=True, help="the 6 digits the app shows")
+    confirm.add_argument("--json", action="store_true")
+    reset = tf_commands.add_parser(
+        "reset", help="throw the authenticator away: a new one is set up at next login"
+    )
+    reset.add_argument("user_id", metavar="USERID")
+    reset.add_argument(
+        "--setup",
+        choices=[TwoFactorSetup.PROMPT.value, TwoFactorSetup.REQUIRE.value],
+        default=TwoFactorSetup.REQUIRE.value,
+        help="prompt (may skip) or require (default) the new setup at next login",
+    )
+    reset.add_argument("--json", action="store_true")
+    codes = tf_commands.add_parser(
+        "recovery-codes", help="a new set of 10 recovery codes, printed once; old ones stop"
+    )
+    codes.add_argument("user_id", metavar="USERID")
+    codes.add_argument("--json", action="store_true")
+
+
+def main(
+    argv: Sequence[str] | None = None, stdin: TextIO | None = None, *, clock: Clock = utc_now
+) -> int:
+    """Run one command; ``clock`` is the time source (tests give a fixed one)."""
     stdin = stdin or sys.stdin
     try:
         args = build_parser().parse_args(argv)
-        return _run(args, stdin)
+        return _run(args, stdin, clock)
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     except ValidationError as exc:
@@ -211,7 +294,7 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
-def _run(args: argparse.Namespace, stdin: TextIO) -> int:
+def _run(args: argparse.Namespace, stdin: TextIO, clock: Clock) -> int:
     location = locate_database(args.db)
     if args.command is None:
         from ui.main import run_window  # Qt is loaded only for the window
@@ -238,10 +321,14 @@ def _run(args: argparse.Namespace, stdin: TextIO) -> int:
             print_demo_result(result, location.describe())
             return EXIT_OK
         if args.command == "login":
-            return _login(args, database, stdin)
+            return _login(args, database, stdin, clock)
         with database.transaction() as session:
             company = load_company(session, args.company)
-            output = _users_command(args, UserService(session, company, operator), stdin)
+            if args.command == "2fa":
+                service = TwoFactorService(session, company, operator, clock)
+                output = _two_factor_command(args, service)
+            else:
+                output = _users_command(args, UserService(session, company, operator, clock), stdin)
         print(output)  # only once committed: a closed pipe must not undo the change
         return EXIT_OK
     finally:
@@ -367,6 +454,163 @@ def _read_password(stdin: TextIO, *, confirm: bool = True) -> str:
     return password
 
 
+TWO_FACTOR_OPTIONS = {
+    "method": "--method",
+    "destination": "--to",
+    "setup": "--setup",
+    "title": "--title",
+    "token": "--token",
+}
+
+
+def _two_factor_command(args: argparse.Namespace, service: TwoFactorService) -> str:
+    """Carry out one 2fa command in the caller's transaction; what to print once committed."""
+    command = args.tf_command
+    record = service.users.find(args.user_id)
+    try:
+        if command == "show":
+            return _format_two_factor(service, record, as_json=args.json)
+        if command == "set":
+            form = _two_factor_form(args, record)
+            record, _ = service.save(record.pk, form, record.version)
+            return _format_two_factor(service, record, as_json=args.json)
+        if command == "enroll":
+            enrolment = service.enroll(record.pk, args.title or "")
+            if args.json:
+                return json.dumps(
+                    {
+                        "user_id": record.fields.user_id,
+                        "title": enrolment.title,
+                        "account": enrolment.account,
+                        "uri": enrolment.uri,
+                        "manual_entry_key": enrolment.key,
+                    },
+                    indent=2,
+                )
+            return "\n".join(
+                [
+                    f"New authenticator key for {record.heading}, shown only now:",
+                    f"  {'Title for Authenticator:':<26}{enrolment.title}",
+                    f"  {'Manual Entry Key:':<26}{enrolment.key}",
+                    f"  {'QR code address:':<26}{enrolment.uri}",
+                    "Type the key into the app (or make a QR code of the address), then run:",
+                    f"  usersetup 2fa confirm {record.fields.user_id} --token <6 digits>",
+                ]
+            )
+        if command == "confirm":
+            codes = service.confirm(record.pk, args.token)
+            record = service.users.get(record.pk)
+            return _format_codes(
+                record, codes, f"{record.heading} now signs in with the authenticator app.", args
+            )
+        if command == "reset":
+            record = service.reset(record.pk, args.setup)
+            if args.json:
+                return _format_two_factor(service, record, as_json=True)
+            return (
+                f"{record.heading}: authenticator and recovery codes removed. "
+                f"{SETUP_LABELS[TwoFactorSetup(record.two_factor.setup)]}."
+            )
+        # recovery-codes
+        codes = service.new_recovery_codes(record.pk)
+        record = service.users.get(record.pk)
+        return _format_codes(
+            record, codes, f"New recovery codes for {record.heading}; the old ones stop.", args
+        )
+    except ValidationError as exc:  # say it with the option to change, not the window's field
+        text = "; ".join(f"{TWO_FACTOR_OPTIONS.get(k, k)}: {v}" for k, v in exc.errors.items())
+        raise UserSetupError(text) from exc
+
+
+def _two_factor_form(args: argparse.Namespace, record: UserRecord) -> TwoFactorForm:
+    """The 2FA section as `2fa set` asks for it; options that do not fit the method refused."""
+    current = record.two_factor
+    method = args.method
+    if args.to is not None and method not in TOKEN_METHODS:
+        raise UsageError("--to is only for --method email or text")
+    if method != TwoFactorMethod.APP and (args.setup is not None or args.title is not None):
+        raise UsageError("--setup and --title are only for --method app")
+    if args.setup == TwoFactorSetup.NOW:
+        raise UsageError(
+            "--setup now needs a token from the phone: run 'usersetup 2fa enroll USERID', "
+            "then 'usersetup 2fa confirm USERID --token T'"
+        )
+    same = method == current.method
+    destination = args.to if args.to is not None else current.destination if same else ""
+    setup = ""
+    if method == TwoFactorMethod.APP:
+        if args.setup is not None:
+            setup = args.setup
+        elif current.has_authenticator:  # kept: "now" is what a confirmed one is stored as
+            setup = current.setup if same and current.setup else TwoFactorSetup.NOW.value
+        elif same and current.setup in (TwoFactorSetup.PROMPT, TwoFactorSetup.REQUIRE):
+            setup = current.setup
+        else:
+            setup = TwoFactorSetup.REQUIRE.value
+    title = args.title if args.title is not None else current.title if same else ""
+    return TwoFactorForm(method, destination, setup, title)
+
+
+def two_factor_as_json(
+    record: UserRecord, company: CompanyInfo, *, pending: bool
+) -> dict[str, Any]:
+    """The stable JSON form of one user's 2FA section (documented in the README)."""
+    summary = record.two_factor
+    tokens_sent = summary.method in TOKEN_METHODS  # a destination kept from before means nothing
+    return {
+        "company": company.code,
+        "user_id": record.fields.user_id,
+        "method": summary.method,
+        "destination": summary.destination if tokens_sent else "",
+        "setup": summary.setup,
+        "title": summary.title,
+        "authenticator": summary.has_authenticator,
+        "confirmed_at": summary.confirmed_at.isoformat() if summary.confirmed_at else None,
+        "authenticator_pending": pending,
+        "recovery_codes_left": summary.recovery_codes_left,
+        "version": record.version,
+    }
+
+
+def _format_two_factor(service: TwoFactorService, record: UserRecord, *, as_json: bool) -> str:
+    user = service.session.get(User, record.pk)
+    pending = user is not None and user.totp_pending_secret is not None
+    if as_json:
+        return json.dumps(two_factor_as_json(record, service.company, pending=pending), indent=2)
+    summary = record.two_factor
+    method = TwoFactorMethod(summary.method)
+    if summary.has_authenticator and summary.confirmed_at is not None:
+        authenticator = f"set up {summary.confirmed_at:%Y-%m-%d %H:%M} UTC"
+    else:
+        authenticator = "set up" if summary.has_authenticator else "none"
+    if pending:
+        authenticator += "; a new key waits for '2fa confirm'"
+    destination = describe_destination(
+        summary.method, summary.destination, service.company.phone_region
+    )
+    rows = [
+        ("Method", METHOD_LABELS[method]),
+        ("Tokens go to", destination if method.value in TOKEN_METHODS else ""),
+        ("Setup", SETUP_LABELS[TwoFactorSetup(summary.setup)] if summary.setup else ""),
+        ("Title for Authenticator", summary.title),
+        ("Authenticator", authenticator),
+        ("Recovery codes left", str(summary.recovery_codes_left)),
+    ]
+    lines = [f"2FA - {record.heading}"]
+    lines += [f"  {label + ':':<26}{value or '-'}" for label, value in rows]
+    return "\n".join(lines)
+
+
+def _format_codes(
+    record: UserRecord, codes: list[str], heading: str, args: argparse.Namespace
+) -> str:
+    if args.json:
+        return json.dumps({"user_id": record.fields.user_id, "recovery_codes": codes}, indent=2)
+    lines = [heading, "Recovery codes, shown only now (each works once, in place of a token):"]
+    lines += [f"  {code}" for code in codes]
+    return "\n".join(lines)
+
+
 def user_as_json(
     record: UserRecord, company: CompanyInfo, labels: dict[str, dict[int, str]]
 ) -> dict[str, Any]:
@@ -396,30 +640,83 @@ LOGIN_EXIT_CODES = {
     Reason.LOCKED: 11,
     Reason.INACTIVE: 12,
     Reason.PASSWORD_CHANGE_REQUIRED: 13,
+    Reason.TWO_FACTOR_REQUIRED: 14,
 }
+TOKEN_METHODS = (TwoFactorMethod.EMAIL.value, TwoFactorMethod.TEXT.value)
 
 
-def _login(args: argparse.Namespace, database: Database, stdin: TextIO) -> int:
+def _login(args: argparse.Namespace, database: Database, stdin: TextIO, clock: Clock) -> int:
     """Check a sign-in the way every program on the database does; the answer is the exit code."""
     if not args.company:
         raise UsageError("login needs --company CODE")
     password = _read_password(stdin, confirm=False)
+    sent: TokenSent | None = None
     with database.transaction() as session:
-        at = _moment(args.at, session, args.company)
+        at = _moment(args.at, session, args.company, clock)
         service = SignInService(session, lambda: at, socket.gethostname())
-        result = service.check(args.company, args.user_id, password, ip=args.ip)
+        result = service.check(args.company, args.user_id, password, ip=args.ip, token=args.token)
         if args.at:  # a question about another moment: answered, nothing recorded or changed
             session.rollback()
+        elif (
+            args.send_token
+            and result.reason is Reason.TWO_FACTOR_REQUIRED
+            and result.two_factor is Need.TOKEN
+            and result.method in TOKEN_METHODS
+            and result.company is not None
+            and result.user_pk is not None
+        ):
+            senders = Senders.load(session, result.company, _secret_store())
+            sent = service.send_token(result.user_pk, senders, args.ip)
     if args.json:
-        print(json.dumps({"reason": result.reason.value, "user_id": result.user_id}, indent=2))
+        print(json.dumps(_login_as_json(result, sent), indent=2))
+    elif result.reason is Reason.TWO_FACTOR_REQUIRED:
+        print(f"{result.reason.value}: {_what_is_due(result, args)}")
+        if sent is not None:
+            print(sent.message)
     else:
         print(result.reason.value if result.allowed else f"{REFUSED} ({result.reason.value})")
     return LOGIN_EXIT_CODES[result.reason]
 
 
-def _moment(text: str | None, session: Any, company_code: str) -> datetime:
+def _secret_store() -> Any:
+    """Where the mail and text passwords are kept: this computer's keyring."""
+    import keyring
+
+    return keyring
+
+
+def _login_as_json(result: SignInResult, sent: TokenSent | None) -> dict[str, Any]:
+    """The stable JSON answer of `usersetup login` (documented in the README)."""
+    out: dict[str, Any] = {"reason": result.reason.value, "user_id": result.user_id}
+    if result.two_factor is not Need.NONE:
+        out["two_factor"] = result.two_factor.value
+        out["method"] = result.method
+    if sent is not None:
+        out["token_sent"] = {
+            "sent": sent.sent,
+            "message": sent.message,
+            "expires_at": sent.expires_at.isoformat(),
+            "next_send_at": sent.next_send_at.isoformat(),
+        }
+    return out
+
+
+def _what_is_due(result: SignInResult, args: argparse.Namespace) -> str:
+    if result.two_factor is not Need.TOKEN:
+        return "an authenticator must be set up first (at sign-in, or 2fa enroll and 2fa confirm)"
+    if result.method not in TOKEN_METHODS:
+        return "give the token the authenticator app shows with --token"
+    how = METHOD_LABELS[TwoFactorMethod(result.method)]
+    if args.send_token and args.at:
+        return f"a token by {how} is due; nothing is sent with --at"
+    if args.send_token:
+        return f"a token by {how} is due; give it with --token"
+    return f"a token by {how} is due; --send-token sends one"
+
+
+def _moment(text: str | None, session: Any, company_code: str, clock: Clock) -> datetime:
     if not text:
-        return utc_now()
+        return clock()
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
