@@ -10,6 +10,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
+import keyring
 import platformdirs
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -20,6 +21,7 @@ from app.db import APP_NAME, Database, DatabaseLocation, open_database
 from app.demo import create_demo_practice
 from app.errors import UserSetupError
 from app.models import SetupRole
+from app.network import workstation_address
 from app.policy import load_policy
 from app.practice import (
     list_companies,
@@ -87,8 +89,12 @@ def build_window(
     return UserSetupWindow(database, context)
 
 
-def sign_in(database: Database, company_code: str | None) -> Operator | None:
-    """The first-run questions on an empty database, else the sign-in; None if cancelled."""
+def sign_in(database: Database, company_code: str | None, ip: str | None = None) -> Operator | None:
+    """The first-run questions on an empty database, else the sign-in; None if cancelled.
+
+    ``ip``: this workstation's address toward the database server, for the company's
+    "no second factor from these subnets" and the audit trail.
+    """
     workstation = socket.gethostname()
     with database.transaction() as session:
         empty = is_empty(session)
@@ -98,7 +104,8 @@ def sign_in(database: Database, company_code: str | None) -> Operator | None:
     else:
         if company_code is None and len(companies) == 1:
             company_code = companies[0].code
-        dialog = SignInDialog(SignInFlow(database, utc_now, workstation), company_code or "")
+        flow = SignInFlow(database, utc_now, workstation, ip=ip, store=keyring)
+        dialog = SignInDialog(flow, company_code or "")
     return dialog.operator if dialog.exec() else None
 
 
@@ -116,7 +123,7 @@ def run_window(location: DatabaseLocation, company_code: str | None, demo: bool)
                 result = create_demo_practice(session, audit.system_operator("User Setup demo"))
             print_demo_result(result, location.describe())
             company_code = company_code or result.company.code
-        operator = sign_in(database, company_code)
+        operator = sign_in(database, company_code, workstation_address(location.url))
         if operator is None:
             return 0
         # Audited as who and where: "mreyes (Reyes, Maria) at FRONTDESK-2".

@@ -47,7 +47,7 @@ def qr_png(text: str) -> bytes:
 
 
 def qr_pixmap(text: str, pixels: int = QR_PIXELS) -> QPixmap:
-    image = QImage.fromData(qr_png(text), b"PNG")
+    image = QImage.fromData(qr_png(text))  # the format is read from the data
     return QPixmap.fromImage(image).scaled(
         pixels,
         pixels,
