@@ -378,6 +378,7 @@ class UserService:
             created_at=now,
             updated_at=now,
             updated_by=self.operator,
+            direct_email_verified_at=None,  # a new (or copied) user's address is not verified
         )
         for field in USER_FIELDS:
             setattr(user, field.name, getattr(clean, field.name))
@@ -423,6 +424,10 @@ class UserService:
         now = self.clock()
         if not changes and not clean.new_password:
             return _record(user)
+        if clean.direct_email != user.direct_email and user.direct_email_verified_at is not None:
+            # A verification proves one address: a new one must be verified anew.
+            user.direct_email_verified_at = None
+            changes.append({"field": "direct_email_verified", "before": True, "after": False})
         for field in USER_FIELDS:
             setattr(user, field.name, getattr(clean, field.name))
         if clean.new_password:

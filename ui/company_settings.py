@@ -1,12 +1,20 @@
-"""Company Settings: the practice's password, temporary-password and sign-in rules."""
+"""Company Settings: the practice's password and sign-in rules, two-factor sign-in, and how
+codes leave the practice (its mail server and text gateway).
+
+The groups sit on tabs so that the dialog fits a 768-pixel-high screen. OK checks every
+group at once, then saves them all in one transaction, each against the version it was read
+at; a group left as it was read is not written.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import keyring
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,8 +24,11 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QStyle,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +37,14 @@ from app.db import Database
 from app.errors import ConflictError, UserSetupError, ValidationError
 from app.mail import MailSettings, SecretStore, load_mail_settings, save_mail_settings
 from app.policy import PasswordPolicy, load_policy, policy_version, save_policy
+from app.sms import DEFAULT_API_URL, SmsSettings, load_sms_settings, save_sms_settings
+from app.two_factor import (
+    CompanyDefault,
+    TwoFactorPolicy,
+    load_two_factor_policy,
+    save_two_factor_policy,
+)
+from app.validation import display_phone
 from ui import dialogs
 from ui.form import FieldErrors, caption
 from ui.pages.base import PracticeContext
@@ -87,12 +106,34 @@ INTRO = (
     "Changes apply to passwords set from now on. Current passwords stay valid "
     "until they are next changed."
 )
+DEFAULT_CHOICES = (
+    (CompanyDefault.OFF, "0 = Off"),
+    (CompanyDefault.REQUIRED, "1 = Required for all users"),
+    (CompanyDefault.SUGGESTED, "2 = Suggested (prompted at next login)"),
+)
+EXCLUDED_NOTE = (
+    "One subnet per line in CIDR form, e.g. 192.168.1.0/24. Sign-ins from these subnets "
+    "(the office LAN) skip the token."
+)
+KEYRING_NOTE = "Kept in this computer's keyring; blank: unchanged"
+# The gateway's messages name its fields as app.sms does; here they carry this prefix, as the
+# mail server has fields of the same names (sender).
+SMS = "sms_"
+SMS_FIELDS = ("api_url", "account", "token", "sender")
+# Tabs: (title, the titles of the groups on it). The password rules share one tab so that
+# all of their messages can be seen at once.
+TABS = (
+    ("Passwords and Sign-in", ("Passwords", "Temporary passwords", "Sign-in")),
+    ("Two-factor", ("Two-factor sign-in",)),
+    ("Mail and Text", ("E-mail (mail server)", "Text messages (SMS gateway)")),
+)
 
 
 class CompanySettingsDialog(QDialog):
-    """Edits the company's password policy; OK saves it in one transaction, audited.
+    """Edits the company's password and two-factor rules, its mail server and text gateway;
+    OK saves them in one transaction, audited.
 
-    Reading the stored policy happens in the constructor: a database that cannot be reached
+    Reading the stored settings happens in the constructor: a database that cannot be reached
     raises UserSetupError there, for the caller to show.
     """
 
@@ -112,6 +153,7 @@ class CompanySettingsDialog(QDialog):
         company = context.company
         self.setWindowTitle(f"Company Settings - {company.name} ({company.code})")
         self.errors = FieldErrors()
+        self.inputs: dict[str, QWidget] = {}  # each field's input, by the name of its messages
         self.numbers: dict[str, QSpinBox] = {}
         self.flags: dict[str, QCheckBox] = {}
 
@@ -119,16 +161,29 @@ class CompanySettingsDialog(QDialog):
         intro = QLabel(INTRO)
         intro.setObjectName("intro")
         intro.setWordWrap(True)
-        layout.addWidget(intro)
-        for title, settings in GROUPS:
-            layout.addWidget(self._group(title, settings))
-        layout.addWidget(self._mail_group())
+        groups = {title: self._group(title, settings) for title, settings in GROUPS}
+        groups["Two-factor sign-in"] = self._two_factor_group()
+        groups["E-mail (mail server)"] = self._mail_group()
+        groups["Text messages (SMS gateway)"] = self._sms_group()
+        self.tabs = QTabWidget()
+        for tab_title, titles in TABS:
+            page = QWidget()
+            column = QVBoxLayout(page)
+            if not self.tabs.count():  # what the password rules' tab is about
+                column.addWidget(intro)
+            for title in titles:
+                column.addWidget(groups.pop(title))
+            column.addStretch(1)
+            self.tabs.addTab(page, tab_title)
+        assert not groups, f"groups on no tab: {list(groups)}"
+        layout.addWidget(self.tabs)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.restore_button = QPushButton("Restore NIST defaults")
         self.restore_button.setAutoDefault(False)
+        self.restore_button.setToolTip("The password and sign-in rules only; saved with OK")
         buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ResetRole)
         self.restore_button.clicked.connect(self.restore_defaults)
         buttons.accepted.connect(self.accept)
@@ -139,19 +194,116 @@ class CompanySettingsDialog(QDialog):
             policy = load_policy(session, company.id)
             self.loaded_version = policy_version(session, company.id)
             mail, self.mail_version = load_mail_settings(session, company.id)
+            two_factor, self.two_factor_version = load_two_factor_policy(session, company.id)
+            sms, self.sms_version = load_sms_settings(session, company.id)
         self.fill(policy)
         self._fill_mail(mail)
+        self._fill_two_factor(two_factor)
+        self._fill_sms(sms)
+
+    def _error_place(
+        self, grid: QGridLayout, name: str, widget: QWidget, row: int, column: int, span: int = 1
+    ) -> None:
+        """The place for the field's messages, under its input."""
+        self.errors.add(grid, name, widget, row, column, span)
+        self.inputs[name] = widget
+
+    # Two-factor sign-in
+
+    def _two_factor_group(self) -> QGroupBox:
+        group = QGroupBox("Two-factor sign-in")
+        grid = QGridLayout(group)
+        self.default_for_users = QComboBox()
+        for value, label in DEFAULT_CHOICES:
+            self.default_for_users.addItem(label, int(value))
+        self.excluded_networks = QPlainTextEdit()
+        self.excluded_networks.setTabChangesFocus(True)
+        self.excluded_networks.setPlaceholderText("192.168.1.0/24")
+        self.excluded_networks.setMaximumHeight(96)
+        note = QLabel(EXCLUDED_NOTE)
+        note.setObjectName("excluded_networks_note")
+        note.setStyleSheet(NOTE_STYLE)
+        note.setWordWrap(True)
+        rows: tuple[tuple[str, str, QWidget], ...] = (
+            ("default_for_users", "Default 2FA Setting for Users", self.default_for_users),
+            ("excluded_networks", "Exclude 2FA by IP range", self.excluded_networks),
+        )
+        for index, (name, label, widget) in enumerate(rows):
+            grid.addWidget(caption(label, widget), 2 * index, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(widget, 2 * index, 1)
+            self._error_place(grid, name, widget, 2 * index + 1, 1)
+        grid.addWidget(note, 4, 1)
+        grid.setColumnStretch(1, 1)
+        return group
+
+    def _fill_two_factor(self, policy: TwoFactorPolicy) -> None:
+        self.two_factor_loaded = policy
+        index = self.default_for_users.findData(int(policy.default_for_users))
+        self.default_for_users.setCurrentIndex(max(index, 0))
+        self.excluded_networks.setPlainText("\n".join(policy.excluded_networks))
+
+    def two_factor_policy(self) -> TwoFactorPolicy:
+        """The two-factor rules as the form holds them (not yet checked)."""
+        lines = self.excluded_networks.toPlainText().splitlines()
+        return TwoFactorPolicy(
+            int(self.default_for_users.currentData()),
+            tuple(line.strip() for line in lines if line.strip()),
+        )
+
+    # Text messages
+
+    def _sms_group(self) -> QGroupBox:
+        group = QGroupBox("Text messages (SMS gateway)")
+        grid = QGridLayout(group)
+        self.sms: dict[str, QLineEdit] = {name: QLineEdit() for name in SMS_FIELDS}
+        self.sms["api_url"].setPlaceholderText(DEFAULT_API_URL)
+        self.sms["token"].setEchoMode(QLineEdit.EchoMode.Password)
+        self.sms["token"].setPlaceholderText(KEYRING_NOTE)
+        labels = {
+            "api_url": "Gateway Address",
+            "account": "Account SID",
+            "token": "Auth Token",
+            "sender": "Sending Number",
+        }
+        for index, name in enumerate(SMS_FIELDS):
+            widget = self.sms[name]
+            grid.addWidget(caption(labels[name], widget), 2 * index, 0)
+            grid.addWidget(widget, 2 * index, 1)
+            self._error_place(grid, SMS + name, widget, 2 * index + 1, 1)
+        grid.setColumnStretch(1, 1)
+        return group
+
+    def _fill_sms(self, sms: SmsSettings | None) -> None:
+        self.sms_loaded = sms
+        region = self.context.company.phone_region
+        self.sms["api_url"].setText(sms.api_url if sms else DEFAULT_API_URL)
+        self.sms["account"].setText(sms.account if sms else "")
+        self.sms["sender"].setText(display_phone(sms.sender, region) if sms else "")
+        self.sms["token"].clear()
+
+    def sms_settings(self) -> SmsSettings | None:
+        """The gateway as the form holds it; None when none is stored and none was entered."""
+        account, sender, token = (
+            self.sms[n].text().strip() for n in ("account", "sender", "token")
+        )
+        if self.sms_loaded is None and not (account or sender or token):
+            return None
+        return SmsSettings(account, sender, self.sms["api_url"].text().strip() or DEFAULT_API_URL)
+
+    # The mail server
 
     def _mail_group(self) -> QGroupBox:
-        group = QGroupBox("E-mail for forgotten passwords")
+        group = QGroupBox("E-mail (mail server)")
+        group.setToolTip(
+            "Forgotten-password codes, sign-in tokens and Direct Email activation codes "
+            "are sent through this server."
+        )
         grid = QGridLayout(group)
         self.mail: dict[str, QLineEdit] = {
             name: QLineEdit() for name in ("host", "sender", "username", "password")
         }
         self.mail["password"].setEchoMode(QLineEdit.EchoMode.Password)
-        self.mail["password"].setPlaceholderText(
-            "Kept in this computer's keyring; blank: unchanged"
-        )
+        self.mail["password"].setPlaceholderText(KEYRING_NOTE)
         self.mail_port = QSpinBox()
         self.mail_port.setRange(*SPIN_RANGE)
         self.mail_port.setMaximumWidth(110)
@@ -170,11 +322,12 @@ class CompanySettingsDialog(QDialog):
         for index, (name, label, widget) in enumerate(rows):
             grid.addWidget(caption(label, widget), 2 * index, 0)
             grid.addWidget(widget, 2 * index, 1)
-            self.errors.add(grid, name, widget, 2 * index + 1, 1)
+            self._error_place(grid, name, widget, 2 * index + 1, 1)
         grid.setColumnStretch(1, 1)
         return group
 
     def _fill_mail(self, mail: MailSettings | None) -> None:
+        self.mail_loaded = mail
         mail = mail or MailSettings("")
         self.mail["host"].setText(mail.host)
         self.mail["sender"].setText(mail.sender)
@@ -215,7 +368,7 @@ class CompanySettingsDialog(QDialog):
                 label.setWordWrap(True)
                 grid.addWidget(label, row, 0)
                 grid.addWidget(spin, row, 1)
-                self.errors.add(grid, setting.name, spin, row + 1, 1, 2)
+                self._error_place(grid, setting.name, spin, row + 1, 1, 2)
                 self.numbers[setting.name] = spin
             if setting.note:
                 note = QLabel(setting.note)
@@ -251,41 +404,63 @@ class CompanySettingsDialog(QDialog):
 
     def save(self) -> bool:
         """Store the form's settings in one transaction; False, with the reason shown, if not."""
-        policy = self.policy()
+        company, operator, clock = self.context.company, self.context.operator, self.context.clock
         try:
+            policy, two_factor, mail, sms = self.checked()
+            mail_password = self.mail["password"].text() or None
+            sms_token = self.sms["token"].text().strip() or None
             with self.database.transaction() as session:
                 save_policy(
                     session,
-                    self.context.company.id,
+                    company.id,
                     policy,
-                    operator=self.context.operator,
-                    clock=self.context.clock,
+                    operator=operator,
+                    clock=clock,
                     expected_version=self.loaded_version,
                 )
-                saved_version = policy_version(session, self.context.company.id)
-                mail = self.mail_settings()
-                if mail is not None:
-                    company = self.context.company
+                versions = {"policy": policy_version(session, company.id)}
+                if two_factor != self.two_factor_loaded:
+                    save_two_factor_policy(
+                        session,
+                        company.id,
+                        two_factor,
+                        operator=operator,
+                        clock=clock,
+                        expected_version=self.two_factor_version,
+                    )
+                    versions["two_factor"] = load_two_factor_policy(session, company.id)[1]
+                if mail is not None and (mail != self.mail_loaded or mail_password):
                     save_mail_settings(
                         session,
                         company.id,
                         company.code,
                         mail,
-                        password=self.mail["password"].text() or None,
+                        password=mail_password,
                         store=self.store,
-                        operator=self.context.operator,
-                        clock=self.context.clock,
+                        operator=operator,
+                        clock=clock,
                         expected_version=self.mail_version,
                     )
-                    _settings, mail_version = load_mail_settings(session, company.id)
-                    self.mail_version = mail_version
+                    versions["mail"] = load_mail_settings(session, company.id)[1]
+                if sms is not None and (sms != self.sms_loaded or sms_token):
+                    try:
+                        save_sms_settings(
+                            session,
+                            company.id,
+                            company.code,
+                            company.phone_region,
+                            sms,
+                            token=sms_token,
+                            store=self.store,
+                            operator=operator,
+                            clock=clock,
+                            expected_version=self.sms_version,
+                        )
+                    except ValidationError as exc:  # e.g. no keyring for the token
+                        raise ValidationError(_sms_keys(exc.errors)) from exc
+                    versions["sms"] = load_sms_settings(session, company.id)[1]
         except ValidationError as exc:
-            first = self.errors.show(exc.errors)
-            elsewhere = [m for n, m in exc.errors.items() if not self.errors.owns(n)]
-            if elsewhere:
-                dialogs.tell(self, "Not saved", "\n".join(elsewhere))
-            if first is not None:
-                first.setFocus()
+            self._show_errors(exc.errors)
             return False
         except ConflictError as exc:
             dialogs.tell(self, "Changed by someone else", _conflict_message(exc))
@@ -293,11 +468,86 @@ class CompanySettingsDialog(QDialog):
         except UserSetupError as exc:
             dialogs.tell(self, "Not saved", str(exc))
             return False
-        self.loaded_version = saved_version
+        # Committed: what is stored now is what the form was read from.
+        self.loaded_version = versions["policy"]
+        self.two_factor_version = versions.get("two_factor", self.two_factor_version)
+        self.mail_version = versions.get("mail", self.mail_version)
+        self.sms_version = versions.get("sms", self.sms_version)
+        if mail is not None:
+            self.mail_loaded = mail
         self.mail["password"].clear()
+        self._fill_two_factor(two_factor)  # the subnets as stored: canonical, one a line
+        if sms is not None:
+            self._fill_sms(sms)
         self.errors.clear()
+        self._mark_tabs(())
         self.saved.emit()
         return True
+
+    def checked(
+        self,
+    ) -> tuple[PasswordPolicy, TwoFactorPolicy, MailSettings | None, SmsSettings | None]:
+        """Every group as it would be stored; one ValidationError naming every wrong field."""
+        errors: dict[str, str] = {}
+        policy = self.policy()
+        two_factor = self.two_factor_policy()
+        mail = self.mail_settings()
+        sms = self.sms_settings()
+        try:
+            policy.check_settings()
+        except ValidationError as exc:
+            errors.update(exc.errors)
+        try:
+            two_factor = two_factor.checked()
+        except ValidationError as exc:
+            errors.update(exc.errors)
+        if mail is not None:
+            try:
+                mail.check()
+            except ValidationError as exc:
+                errors.update(exc.errors)
+        if sms is not None:
+            try:
+                sms = sms.checked(self.context.company.phone_region)
+            except ValidationError as exc:
+                errors.update(_sms_keys(exc.errors))
+        if errors:
+            raise ValidationError(errors)
+        return policy, two_factor, mail, sms
+
+    def _show_errors(self, errors: Mapping[str, str]) -> None:
+        """Each message beside its field; the first wrong field's tab shown, with the cursor."""
+        first = self.errors.show(errors)
+        self._mark_tabs(self.inputs[name] for name in errors if self.errors.owns(name))
+        elsewhere = [m for n, m in errors.items() if not self.errors.owns(n)]
+        if first is not None:
+            self.tabs.setCurrentIndex(self._tab_of(first))
+            first.setFocus()
+        if elsewhere:
+            dialogs.tell(self, "Not saved", "\n".join(elsewhere))
+
+    def _tab_of(self, widget: QWidget) -> int:
+        for index in range(self.tabs.count()):
+            page = self.tabs.widget(index)
+            if page is not None and page.isAncestorOf(widget):
+                return index
+        return self.tabs.currentIndex()
+
+    def _mark_tabs(self, wrong: Iterable[QWidget]) -> None:
+        """A warning sign on each tab with a wrong field, so none goes unseen."""
+        tabs = {self._tab_of(widget) for widget in wrong}
+        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        for index in range(self.tabs.count()):
+            self.tabs.setTabIcon(index, warning if index in tabs else QIcon())
+            title = self.tabs.tabText(index)
+            self.tabs.setTabToolTip(
+                index, f"{title}: correct the fields marked in red" if index in tabs else ""
+            )
+
+
+def _sms_keys(errors: Mapping[str, str]) -> dict[str, str]:
+    """app.sms's messages under this form's names for the gateway's fields."""
+    return {(SMS + name if name in SMS_FIELDS else name): m for name, m in errors.items()}
 
 
 def _conflict_message(exc: ConflictError) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -13,7 +13,10 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
+    QStyle,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +29,7 @@ from app.policy import PasswordOwner
 from app.practice import Choice, match_choice
 from app.users import UserFields, UserRecord
 from app.validation import display_phone
+from ui import dialogs
 from ui.form import FieldErrors, caption
 from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.password_field import PasswordField
@@ -33,6 +37,13 @@ from ui.password_field import PasswordField
 NO_CHOICE = "(none)"
 UNMATCHED = -1  # the provider box holds typed text that names no provider
 PHONES = tuple(f.name for f in USER_FIELDS if f.kind is Kind.PHONE)
+NOT_VERIFIED = "Not verified: click to send an activation code"
+NOT_VERIFIED_UNSAVED = "Not verified: save first, then click to send an activation code"
+SAVE_FIRST = (
+    "The activation code goes to the saved Direct Email address: save first, then click the "
+    "mark to send it."
+)
+VERIFIED_STYLE = "color: #1e7d32;"  # green, dark enough to read
 
 
 def _choice_box(choices: tuple[Choice, ...], *, searchable: bool) -> QComboBox:
@@ -66,6 +77,8 @@ def _chosen(box: QComboBox, choices: tuple[Choice, ...]) -> int | str | None:
 
 class UserPage(SectionPage):
     section: ClassVar[str] = "User"
+    # The saved user's row id: the window opens the Direct Email Authentication dialog.
+    verify_direct_email_requested = Signal(int)
 
     def __init__(self, context: PracticeContext) -> None:
         super().__init__(context)
@@ -74,6 +87,7 @@ class UserPage(SectionPage):
         self.flags: dict[str, QCheckBox] = {}
         self.choices: dict[str, QComboBox] = {}
         self._loaded = UserFields()
+        self._record: UserRecord | None = None
 
         outer = QVBoxLayout(self)
         outer.addLayout(self._identity_grid())
@@ -86,6 +100,7 @@ class UserPage(SectionPage):
 
         for line in self.texts.values():
             line.textChanged.connect(self.edited)
+        self.texts["direct_email"].textChanged.connect(self._show_direct_email_state)
         for flag in self.flags.values():
             flag.toggled.connect(self.edited)
         for box in self.choices.values():
@@ -173,9 +188,37 @@ class UserPage(SectionPage):
             self._place(grid, phone, self._line(phone), row, 0)
             self._place(grid, ext, self._line(ext, width=80), row, 2)
         self._place(grid, "email", self._line("email"), 3, 0, span=3)
-        self._place(grid, "direct_email", self._line("direct_email"), 4, 0, span=3)
+        self._direct_email_row(grid, 4)
         grid.setColumnStretch(1, 1)
         return group
+
+    def _direct_email_row(self, grid: QGridLayout, row: int) -> None:
+        """Direct Email, and beside it whether the saved address is verified."""
+        line = self._line("direct_email")
+        # A flat warning sign while the saved address is not verified: a click verifies it.
+        self.direct_email_mark = QToolButton()
+        self.direct_email_mark.setAutoRaise(True)
+        self.direct_email_mark.setIcon(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        )
+        self.direct_email_mark.setAccessibleName("Verify Direct Email")
+        self.direct_email_mark.clicked.connect(self.request_direct_email_verification)
+        self.direct_email_ok = QLabel("\N{CHECK MARK} Verified")
+        self.direct_email_ok.setObjectName("direct_email_verified")
+        self.direct_email_ok.setStyleSheet(VERIFIED_STYLE)
+        self.direct_email_ok.setToolTip("The saved Direct Email address is verified.")
+        beside = QHBoxLayout()
+        beside.setContentsMargins(0, 0, 0, 0)
+        beside.addWidget(line, 1)
+        beside.addWidget(self.direct_email_mark)
+        beside.addWidget(self.direct_email_ok)
+        grid.addWidget(
+            caption(LABELS["direct_email"], line), 2 * row, 0, Qt.AlignmentFlag.AlignRight
+        )
+        grid.addLayout(beside, 2 * row, 1, 1, 3)
+        self.errors.add(grid, "direct_email", line, 2 * row + 1, 1, 3)
+        self.direct_email_mark.hide()
+        self.direct_email_ok.hide()
 
     def _communication_group(self) -> QGroupBox:
         group = QGroupBox("Communication")
@@ -272,6 +315,8 @@ class UserPage(SectionPage):
             self.texts["new_password"].setPlaceholderText(placeholder)
         self.errors.clear()
         self._loaded = self.collect()
+        self._record = subject.record
+        self._show_direct_email_state()
 
     def collect(self) -> UserFields:
         """The form as typed."""
@@ -287,6 +332,31 @@ class UserPage(SectionPage):
 
     def is_dirty(self) -> bool:
         return self.collect() != self._loaded
+
+    # Direct Email verification
+
+    def _direct_email_saved(self) -> bool:
+        """Is the address in the field the saved one (so a code can go to it)?"""
+        return self._record is not None and (
+            self.texts["direct_email"].text() == self._loaded.direct_email
+        )
+
+    def _show_direct_email_state(self) -> None:
+        typed = self.texts["direct_email"].text().strip()
+        verified = self._record is not None and self._record.direct_email_verified
+        verified = verified and self._direct_email_saved()
+        self.direct_email_ok.setVisible(bool(typed) and verified)
+        self.direct_email_mark.setVisible(bool(typed) and not verified)
+        saved = self._direct_email_saved()
+        self.direct_email_mark.setToolTip(NOT_VERIFIED if saved else NOT_VERIFIED_UNSAVED)
+        self.direct_email_mark.setAccessibleDescription(self.direct_email_mark.toolTip())
+
+    def request_direct_email_verification(self) -> None:
+        """Ask for the dialog that verifies the saved address; unsaved edits are saved first."""
+        if self._record is None or not self._direct_email_saved():
+            dialogs.tell(self, "Save first", SAVE_FIRST, problem=False)
+            return
+        self.verify_direct_email_requested.emit(self._record.pk)
 
     def check(self, session: Session, subject: Subject) -> None:
         """Every field checked as a save would; the messages are shown beside the fields."""
