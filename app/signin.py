@@ -638,6 +638,10 @@ class SignInFlow:
     def _after_second_factor(self) -> None:
         assert self.result is not None
         self.step = Step.CHANGE_PASSWORD if self.result.change_due else Step.SIGNED_IN
+        if self.result.reason is Reason.TWO_FACTOR_REQUIRED:  # the result says so too now
+            due = self.result.change_due
+            reason = Reason.PASSWORD_CHANGE_REQUIRED if due else Reason.SIGNED_IN
+            self.result = _with(self.result, reason, "")
 
     def _user_pk(self, *steps: Step) -> int:
         if self.step not in steps or self.result is None or self.result.user_pk is None:
@@ -654,7 +658,8 @@ class SignInFlow:
         with self.database.transaction() as session:
             company = self.result.company if self.result else None
             assert company is not None
-            senders = Senders.load(session, company, self.store or _keyring())
+            store = self.store if self.store is not None else _keyring()
+            senders = Senders.load(session, company, store)
             return self._service(session).send_token(user_pk, senders, self.ip)
 
     def submit_token(self, token: str) -> Step:

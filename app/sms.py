@@ -13,6 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 from keyring.errors import KeyringError
 from sqlalchemy.orm import Session
@@ -53,8 +54,14 @@ class SmsSettings:
     def checked(self, region: str) -> SmsSettings:
         """These settings with the sender in E.164; ValidationError naming each bad field."""
         errors: dict[str, str] = {}
-        url = urllib.parse.urlsplit(self.api_url.strip())
-        if url.scheme != "https" and not (url.scheme == "http" and url.hostname in LOCAL_HOSTS):
+        try:
+            url = urllib.parse.urlsplit(self.api_url.strip())
+            host = url.hostname
+        except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+            url, host = urllib.parse.urlsplit(""), None
+        if not host or (
+            url.scheme != "https" and not (url.scheme == "http" and host in LOCAL_HOSTS)
+        ):
             errors["api_url"] = "Enter the gateway's https:// address, e.g. " + DEFAULT_API_URL
         if not self.account.strip():
             errors["account"] = "Enter the gateway account (Account SID)."
@@ -161,12 +168,23 @@ class SmsGateway:
         credentials = base64.b64encode(f"{settings.account}:{token}".encode()).decode()
         request.add_header("Authorization", f"Basic {credentials}")
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
             raise _refusal(exc) from exc
         except (OSError, ValueError) as exc:
             raise SmsError(f"The text gateway could not be reached: {exc}") from exc
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is a refusal: urllib would follow it as a GET (so nothing is sent, yet it
+    looks sent) and take the Authorization header, the gateway's token, to the new address."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def _refusal(exc: urllib.error.HTTPError) -> SmsError:
@@ -181,4 +199,4 @@ def _refusal(exc: urllib.error.HTTPError) -> SmsError:
     message = str(answer.get("message") or exc.reason or "no reason given")
     reason = f"The text gateway refused the message (HTTP {exc.code}"
     reason += f", error {code}): {message}" if code else f"): {message}"
-    return SmsError(reason, opted_out=code in OPTED_OUT_CODES)
+    return SmsError(reason, opted_out=isinstance(code, int) and code in OPTED_OUT_CODES)
