@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import TypeVar
 
@@ -160,6 +161,10 @@ class UserSetupWindow(QMainWindow):
             "Password rules, temporary passwords, lockout and idle time for the practice",
             self.company_settings, None,
         )  # fmt: skip
+        self.two_factor_action = self._action(
+            "2FA", "keys", "Two-factor sign-in of the selected user: method, authenticator, "
+            "recovery codes", lambda: self.show_section("2FA"), None,
+        )  # fmt: skip
         self.refresh_action = self._action(
             "Refresh", "refresh", "Reload the user list and this user from the database",
             self.refresh, QKeySequence(QKeySequence.StandardKey.Refresh),
@@ -170,6 +175,8 @@ class UserSetupWindow(QMainWindow):
         toolbar.addAction(self.reset_action)
         toolbar.addAction(self.unlock_action)
         toolbar.addAction(self.active_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.two_factor_action)
         toolbar.addSeparator()
         toolbar.addAction(self.refresh_action)
         if self.context.may_edit:
@@ -302,6 +309,7 @@ class UserSetupWindow(QMainWindow):
             page_class = next(p for p in SECTION_PAGES if p.section == section)
             page = page_class(self.context)
             page.edited.connect(self._update_actions)
+            page.host = self
             page.set_read_only(not self.context.may_edit)
             self.pages[section] = page
             self.stack.addWidget(page)
@@ -338,6 +346,24 @@ class UserSetupWindow(QMainWindow):
         return self.subject is not None and any(
             page.is_dirty() for page in self.pages.values() if page.isEnabled()
         )
+
+    # What pages ask of the window (ui.pages.base.PageHost)
+
+    def transaction(self) -> AbstractContextManager[Session]:
+        return self.database.transaction()
+
+    def may_act(self, ignoring: SectionPage | None = None) -> bool:
+        if self.subject is None or not any(
+            page.is_dirty()
+            for page in self.pages.values()
+            if page.isEnabled() and page is not ignoring
+        ):
+            return True
+        return self._may_leave()
+
+    def user_changed(self, pk: int, message: str) -> None:
+        if self.open_user(pk):
+            self.statusBar().showMessage(message, 10000)
 
     # The user list
 
@@ -538,6 +564,9 @@ class UserSetupWindow(QMainWindow):
     def _start_new(self, subject: Subject) -> None:
         self.user_view.selectionModel().clear()
         self._load_subject(subject)
+        if subject.copied_from is not None:  # a copy takes every section's settings, seen or not
+            for page_class in SECTION_PAGES:
+                self.page(page_class.section)
         self.show_section(SECTION_PAGES[0].section)
         user_page = self.page(SECTION_PAGES[0].section)
         user_page.focus_first_field()
@@ -552,11 +581,13 @@ class UserSetupWindow(QMainWindow):
             return True
         pages = [self.pages[p.section] for p in SECTION_PAGES if p.section in self.pages]
         failed: SectionPage | None = None
+        committed = False
         try:
             with self.database.transaction() as session:
                 failed = self._check_pages(session, pages, subject)
                 if failed is None:
                     record = self._save_pages(session, pages, subject)
+            committed = failed is None
         except ValidationError as exc:
             for page in pages:
                 if page.show_errors(exc.errors):
@@ -570,11 +601,17 @@ class UserSetupWindow(QMainWindow):
         except UserSetupError as exc:
             dialogs.tell(self, "Not saved", str(exc))
             return False
+        finally:
+            if not committed:  # what a page kept from its save() was never stored
+                for page in pages:
+                    page.after_rollback()
         if failed is not None:
             self._show_failed_page(failed)
             return False
         self._after_save(record)
         self.statusBar().showMessage(f"Saved {record.heading}.", 10000)
+        for page in pages:  # shown once: only what the database now holds
+            page.after_commit()
         return True
 
     def _check_pages(

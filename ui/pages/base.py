@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QWidget
@@ -14,6 +15,7 @@ from app.clock import Clock
 from app.models import SetupRole
 from app.policy import PasswordPolicy
 from app.practice import Choice, CompanyInfo
+from app.two_factor import TwoFactorService
 from app.users import UserRecord, UserService
 
 
@@ -53,13 +55,38 @@ class PracticeContext:
             session, self.company, self.operator, self.clock, operator_role=self.role
         )
 
+    def two_factor(self, session: Session) -> TwoFactorService:
+        return TwoFactorService(
+            session, self.company, self.operator, self.clock, operator_role=self.role
+        )
+
+
+class PageHost(Protocol):
+    """What a page may ask of the window it is in, for its immediate actions (such as Reset
+    authenticator), which commit in their own transaction as Reset Password does."""
+
+    def transaction(self) -> AbstractContextManager[Session]:
+        """A session in one transaction of the window's database."""
+        ...
+
+    def may_act(self, ignoring: SectionPage | None = None) -> bool:
+        """True when no section (but ``ignoring``) has unsaved edits; else asks Save /
+        Discard / Cancel, and True unless the answer was Cancel or the Save failed."""
+        ...
+
+    def user_changed(self, pk: int, message: str) -> None:
+        """An immediate action changed this user: show them again as now stored."""
+        ...
+
 
 class SectionPage(QWidget):
     """One section of the editor.
 
     load() fills the page from the subject; check() validates without writing, shows its
     messages beside the fields and raises ValidationError; save() writes in the caller's
-    transaction and returns the saved user, if it saved one.
+    transaction and returns the saved user, if it saved one. What must be shown only once the
+    transaction has committed (recovery codes) waits for after_commit(); after_rollback()
+    drops it.
     """
 
     section: ClassVar[str]
@@ -68,6 +95,7 @@ class SectionPage(QWidget):
     def __init__(self, context: PracticeContext) -> None:
         super().__init__()
         self.context = context
+        self.host: PageHost | None = None  # set by the window that shows the page
 
     def load(self, subject: Subject) -> None:
         raise NotImplementedError
@@ -84,6 +112,13 @@ class SectionPage(QWidget):
     def show_errors(self, errors: Mapping[str, str]) -> bool:
         """Show the messages that belong here; True if any did."""
         raise NotImplementedError
+
+    def after_commit(self) -> None:
+        """The save's transaction has committed (and the page is loaded again): show what
+        could only be shown now."""
+
+    def after_rollback(self) -> None:
+        """The save's transaction was rolled back or never began: forget what save() kept."""
 
     def set_read_only(self, read_only: bool) -> None:
         """Show without allowing edits: text stays readable and selectable."""
