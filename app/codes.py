@@ -22,6 +22,11 @@ from app.models import CodePurpose, OneTimeCode
 CODE_DIGITS = 6
 
 
+def typed_code(text: str) -> str:
+    """A code as typed, without the spaces around it or inside it ("123 456", as apps show it)."""
+    return text.strip().replace(" ", "")
+
+
 def is_code_shaped(text: str) -> bool:
     """Six ASCII digits: what a code can be (str.isdigit would take other scripts' digits)."""
     return len(text) == CODE_DIGITS and all("0" <= c <= "9" for c in text)
@@ -115,7 +120,7 @@ class OneTimeCodes:
                 .execution_options(synchronize_session=False)
             )
             taken = bool(result.rowcount)  # type: ignore[attr-defined]
-        code = code.strip()
+        code = typed_code(code)
         matches = verify_password(  # the same work whether or not there is a code
             self.hasher,
             current.code_hash if current is not None else dummy_hash(self.hasher),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.clock import Clock
-from app.codes import OneTimeCodes
+from app.codes import OneTimeCodes, typed_code
 from app.credentials import Credentials, dummy_hash, verify_password
 from app.db import Database
 from app.errors import NotFoundError, UserSetupError, ValidationError
@@ -318,7 +318,7 @@ class SignInService:
         """Check a token by the user's method; a wrong or replayed one counts as a failure."""
         now = self.clock()
         method = user.two_factor_method
-        token = token.strip()
+        token = typed_code(token)
         accepted, detail, message = False, "wrong token", TOKEN_REFUSED
         if method == TwoFactorMethod.APP and user.totp_secret is not None:
             step = matching_step(user.totp_secret, token, now)
@@ -393,6 +393,7 @@ class SignInService:
         user, _ = self._still_allowed(user_pk)
         now = self.clock()
         user.two_factor_method = TwoFactorMethod.APP.value
+        user.two_factor_destination = ""
         user.totp_secret, user.totp_pending_secret = verified.secret, None
         user.totp_last_step = verified.step
         user.two_factor_confirmed_at = now
@@ -420,7 +421,7 @@ class SignInService:
             return TokenSent(
                 False,
                 "A token was sent less than a minute ago; wait for it, or send another in "
-                f"{_seconds_until(now, current.created_at, RESEND_SECONDS)} seconds.",
+                f"{_plural(_seconds_until(now, current.created_at, RESEND_SECONDS), 'second')}.",
                 current.expires_at,
                 current.created_at + timedelta(seconds=RESEND_SECONDS),
             )
@@ -529,6 +530,10 @@ class TokenSent:
     expires_at: datetime
     next_send_at: datetime
     outcome: str = ""  # for the administrator: the gateway's or mail server's own reason
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _seconds_until(now: datetime, start: datetime, seconds: int) -> int:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.clock import Clock
-from app.codes import is_code_shaped
+from app.codes import is_code_shaped, typed_code
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.mail import Mailer, SecretStore, load_mail_settings
 from app.models import (
@@ -136,6 +136,8 @@ class TwoFactorPolicy:
             address = ipaddress.ip_address(ip.strip())
         except ValueError:
             return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # ::ffff:192.168.1.5 is 192.168.1.5
         return any(address in ipaddress.ip_network(n) for n in self.excluded_networks)
 
 
@@ -318,12 +320,7 @@ def new_recovery_code() -> str:
 
 def replace_recovery_codes(session: Session, user_pk: int, now: datetime) -> list[str]:
     """Ten new codes; every earlier unused one stops working. Returned once, never stored."""
-    session.execute(
-        update(TwoFactorRecoveryCode)
-        .where(TwoFactorRecoveryCode.user_pk == user_pk, TwoFactorRecoveryCode.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    void_recovery_codes(session, user_pk, now)
     codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     session.add_all(
         TwoFactorRecoveryCode(user_pk=user_pk, code_hash=hash_recovery_code(c), created_at=now)
@@ -332,6 +329,17 @@ def replace_recovery_codes(session: Session, user_pk: int, now: datetime) -> lis
     session.flush()
     _recount_codes(session, user_pk)
     return codes
+
+
+def void_recovery_codes(session: Session, user_pk: int, now: datetime) -> None:
+    """Every unused recovery code of the user stops working."""
+    session.execute(
+        update(TwoFactorRecoveryCode)
+        .where(TwoFactorRecoveryCode.user_pk == user_pk, TwoFactorRecoveryCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    _recount_codes(session, user_pk)
 
 
 def _recount_codes(session: Session, user_pk: int) -> None:
@@ -507,7 +515,7 @@ class TwoFactorService:
     def verify_new_key(self, enrolment: Enrolment, token: str) -> Verified:
         """Check the phone's first token against a new key; ValidationError if it is not right."""
         now = self.clock()
-        step = matching_step(enrolment.secret, token.strip(), now)
+        step = matching_step(enrolment.secret, typed_code(token), now)
         if step is None:
             raise ValidationError({"token": wrong_token_message(enrolment.secret, token, now)})
         return Verified(enrolment.secret, step, enrolment.title)
@@ -554,7 +562,7 @@ class TwoFactorService:
                 setattr(user, field, value)
         codes: list[str] = []
         if method is not TwoFactorMethod.APP and user.totp_secret is not None:
-            self._forget_authenticator(user)
+            self._forget_authenticator(user, now)
             changes.append({"field": "authenticator", "change": "authenticator removed"})
         if verified is not None and method is TwoFactorMethod.APP:
             codes = self._store_authenticator(user, verified, now)
@@ -576,13 +584,16 @@ class TwoFactorService:
         user.two_factor_confirmed_at = now
         user.two_factor_setup = TwoFactorSetup.NOW.value
         user.two_factor_method = TwoFactorMethod.APP.value
+        user.two_factor_destination = ""  # tokens come from the app now, not by mail or text
         self.users._flush(user)
         return replace_recovery_codes(self.session, user.id, now)
 
-    def _forget_authenticator(self, user: User) -> None:
+    def _forget_authenticator(self, user: User, now: datetime) -> None:
+        """The key and its recovery codes stop working."""
         user.totp_secret = user.totp_pending_secret = None
         user.totp_last_step = None
         user.two_factor_confirmed_at = None
+        void_recovery_codes(self.session, user.id, now)
 
     def _audit_confirmed(self, user: User, verified: Verified | None, now: datetime) -> None:
         title = verified.title if verified else user.authenticator_title
@@ -648,18 +659,12 @@ class TwoFactorService:
             changes.append(
                 {"field": "two_factor_method", "before": user.two_factor_method, "after": "app"}
             )
-        self._forget_authenticator(user)
+        self._forget_authenticator(user, now)
         user.two_factor_method = TwoFactorMethod.APP.value
+        user.two_factor_destination = ""  # tokens come from the app now, not by mail or text
         user.two_factor_setup = stored.value
-        self.session.execute(
-            update(TwoFactorRecoveryCode)
-            .where(TwoFactorRecoveryCode.user_pk == pk, TwoFactorRecoveryCode.used_at.is_(None))
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        )
         self.users._touch(user, now)
         self.users._flush(user)
-        _recount_codes(self.session, pk)
         self.users._audit(user, "2fa.reset", changes, now)
         return self.users.get(pk)
 
@@ -682,7 +687,7 @@ class TwoFactorService:
 
 def wrong_token_message(secret: str, token: str, now: datetime) -> str:
     """What a person is told about a token that is not right now, in plain words."""
-    token = token.strip()
+    token = typed_code(token)
     if not is_code_shaped(token):
         return "A token is the 6 digits the authenticator app shows."
     minutes = clock_offset_minutes(secret, token, now)

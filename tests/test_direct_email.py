@@ -521,3 +521,26 @@ def test_the_dialog_says_when_the_code_could_not_be_sent(
     dialog.ok_button.click()  # nothing typed
     assert dialog.errors.message("activation_code") == NOT_A_CODE
     assert dialog.isVisible()
+
+
+def test_the_window_opens_the_dialog_from_the_mark(
+    qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, kim_direct: int
+) -> None:
+    from tests.test_window import _window_for
+
+    window = _window_for(database, company, clock)
+    try:
+        assert window.select_user(kim_direct)
+        mark = window.page("User").direct_email_mark  # type: ignore[attr-defined]
+        answers, titles = DialogAnswers(), []
+
+        def look_and_close(dialog: Any) -> None:
+            titles.append(dialog.windowTitle())
+            dialog.reject()
+
+        answers.do(look_and_close)
+        qtbot.mouseClick(mark, Qt.MouseButton.LeftButton)
+        answers.finish()
+        assert titles == [f"{TITLE} - Fox, Kimberly (kimberly)"]
+    finally:
+        window.close()

@@ -558,6 +558,7 @@ def test_another_method_throws_the_authenticator_away(database, company, clock, 
     set_up_authenticator(database, company, clock, kim)
     record, _ = save(database, company, clock, kim, TwoFactorForm("email", "kim@valley.example"))
     assert not record.two_factor.has_authenticator
+    assert record.two_factor.recovery_codes_left == 0  # the codes went with the key
     with database.transaction() as session:
         assert session.get(User, kim).totp_secret is None
     assert {"field": "authenticator", "change": "authenticator removed"} in events(database)[
@@ -650,6 +651,7 @@ def test_a_reset_moves_an_email_user_to_the_authenticator(database, company, clo
     with database.transaction() as session:
         record = service(session, company, clock).reset(kim)
     assert (record.two_factor.method, record.two_factor.setup) == ("app", "require")
+    assert record.two_factor.destination == ""  # tokens no longer go to the address
     assert {"field": "two_factor_method", "before": "email", "after": "app"} in events(database)[
         -1
     ].changes

@@ -56,6 +56,7 @@ from ui.form import caption
 from ui.icons import icon
 from ui.pages import SECTION_PAGES
 from ui.pages.base import PracticeContext, SectionPage, Subject
+from ui.pages.user_page import UserPage
 from ui.user_list import UserListModel
 
 log = logging.getLogger(__name__)
@@ -310,6 +311,8 @@ class UserSetupWindow(QMainWindow):
             page = page_class(self.context)
             page.edited.connect(self._update_actions)
             page.host = self
+            if isinstance(page, UserPage):
+                page.verify_direct_email_requested.connect(self.verify_direct_email)
             page.set_read_only(not self.context.may_edit)
             self.pages[section] = page
             self.stack.addWidget(page)
@@ -676,6 +679,17 @@ class UserSetupWindow(QMainWindow):
 
         dialog = ResetPasswordDialog(self, self.database, self.context, self.subject.record)
         dialog.reset_done.connect(self.open_user)
+        dialog.exec()
+
+    def verify_direct_email(self, pk: int) -> None:
+        """The Direct Email's alert mark: send an activation code to the saved address."""
+        record = self.subject.record if self.subject is not None else None
+        if record is None or record.pk != pk or not self._may_leave():
+            return
+        from ui.direct_email_dialog import DirectEmailDialog
+
+        dialog = DirectEmailDialog(self, self.database, self.context, record)
+        dialog.verified.connect(self.open_user)
         dialog.exec()
 
     def unlock_user(self) -> None:
