@@ -13,20 +13,68 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pyotp
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.audit import system_operator
 from app.clock import utc_now
 from app.db import Database, DatabaseLocation, open_database
 from app.demo import create_demo_practice
+from app.models import SetupRole
+from app.practice import load_company
 from app.signin import SignInFlow
+from app.two_factor import TwoFactorForm, TwoFactorService
+from app.users import UserFields, UserService
 from ui.company_settings import CompanySettingsDialog
 from ui.login import SignInDialog
 from ui.main import build_window
 from ui.pages import SECTION_PAGES
+from ui.pages.base import Subject
+from ui.pages.two_factor_page import TwoFactorPage
 from ui.reset_dialog import ResetPasswordDialog
 
 DOCS = Path(__file__).resolve().parent
+
+
+PASSWORD = "harbor lights at dawn"
+
+
+def _two_factor_sign_ins(app: QCoreApplication, database: Database) -> None:
+    """The sign-in's token step, and the setup an administrator required at next login."""
+    with database.transaction() as session:
+        company = load_company(session, "valley")
+        users = UserService(session, company, "screenshots")
+        for user_id, first, last in (("jtoken", "Jordan", "Token"), ("asetup", "Avery", "Setup")):
+            pk = users.create(
+                UserFields(user_id=user_id, first_name=first, last_name=last,
+                           new_password=PASSWORD, retype_password=PASSWORD,
+                           must_change_password=False)
+            ).pk  # fmt: skip
+            users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
+            two_factor = TwoFactorService(session, company, "screenshots", utc_now)
+            if user_id == "jtoken":
+                enrolment = two_factor.enrolment(pk)
+                step = pyotp.TOTP(enrolment.secret).now()
+                verified = two_factor.verify_new_key(enrolment, step)
+                form = TwoFactorForm("app", setup="now")
+                two_factor.save(pk, form, users.get(pk).version, verified)
+            else:
+                form = TwoFactorForm("app", setup="require")
+                two_factor.save(pk, form, users.get(pk).version)
+    for user_id, name in (("jtoken", "sign-in-token.png"), ("asetup", "sign-in-setup.png")):
+        dialog = SignInDialog(SignInFlow(database, utc_now, "OFFICE-PC"), "valley")
+        dialog.user_id.setText(user_id)
+        dialog.password.setText(PASSWORD)
+        dialog.show()
+        dialog.ok_button.click()  # the password; then the token step or the setup's title
+        if user_id == "asetup":
+            dialog.ok_button.click()  # Next: the QR code, the key and the token
+        app.processEvents()
+        dialog.adjustSize()
+        app.processEvents()
+        dialog.grab().save(str(DOCS / name))
+        dialog.reject()
 
 
 def main() -> None:
@@ -73,6 +121,15 @@ def main() -> None:
             app.processEvents()
             name = page_class.section.lower().replace(" ", "-")
             window.page(page_class.section).grab().save(str(DOCS / f"section-{name}.png"))
+        # The 2FA section setting up an authenticator at the desk: the QR code and the key.
+        window.show_section("2FA")
+        two_factor = window.page("2FA")
+        assert isinstance(two_factor, TwoFactorPage)
+        two_factor.method_box.setCurrentIndex(two_factor.method_box.findData("app"))
+        app.processEvents()
+        window.grab().save(str(DOCS / "section-2fa.png"))
+        two_factor.load(Subject(window.subject.record))  # the key leaves the screen
+        _two_factor_sign_ins(app, database)
         # What bad input looks like: the messages sit beside the fields.
         window.new_user()
         page = window.page("User")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -225,6 +226,7 @@ class SignInDialog(QDialog):
         )
         grid.addWidget(self.recovery_button, 5, 1, Qt.AlignmentFlag.AlignLeft)
         grid.setColumnStretch(1, 1)
+        grid.setRowStretch(6, 1)  # the fields stay together at the top
         return page
 
     def _setup_page(self) -> QWidget:
@@ -252,6 +254,17 @@ class SignInDialog(QDialog):
         return page
 
     # Moving through the steps
+
+    def _show_page(self, page: QWidget) -> None:
+        """Show one step, with the dialog sized to it rather than to its largest step."""
+        for other in self.stack.findChildren(
+            QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
+        ):
+            policy = QSizePolicy.Policy.Preferred if other is page else QSizePolicy.Policy.Ignored
+            other.setSizePolicy(policy, policy)
+        self.stack.setCurrentWidget(page)
+        self.stack.adjustSize()
+        self.adjustSize()
 
     def _next(self) -> None:
         step = self.flow.step
@@ -295,7 +308,7 @@ class SignInDialog(QDialog):
         self.ok_button.show()
         self.ok_button.setText("Sign In")
         self.refusal.setText(message)
-        self.stack.setCurrentWidget(self.credentials_page)
+        self._show_page(self.credentials_page)
         self.password.clear()
         self.password.setFocus()
 
@@ -329,7 +342,7 @@ class SignInDialog(QDialog):
         self.token_sent.clear()
         self._use_recovery_code(False)
         self.ok_button.setText("Verify")
-        self.stack.setCurrentWidget(self.token_page)
+        self._show_page(self.token_page)
         if self._token_is_sent:
             self.send_token()  # the first one goes when the step opens
         else:
@@ -348,7 +361,7 @@ class SignInDialog(QDialog):
         self.token_caption.setText(f"{label}:")
         self.token.setAccessibleName(label)
         self.token.clear()
-        self.token.setMaxLength(32 if recovery else 6)
+        self.token.setMaxLength(32 if recovery else 7)  # 7: "123 456" as the apps show it
         self.token.setPlaceholderText("e.g. kx7m-rt4p-9wqz" if recovery else "6 digits")
         self.token.setInputMethodHints(
             Qt.InputMethodHint.ImhNone if recovery else Qt.InputMethodHint.ImhDigitsOnly
@@ -460,7 +473,7 @@ class SignInDialog(QDialog):
         )
         self._show_setup_fields(False)
         self.ok_button.setText("Next")
-        self.stack.setCurrentWidget(self.setup_page)
+        self._show_page(self.setup_page)
         panel.title.setFocus()
         panel.title.selectAll()
 
@@ -498,7 +511,8 @@ class SignInDialog(QDialog):
             return
         self._show_setup_fields(True)
         panel.show_enrolment(enrolment)
-        self.setup_hint.setText(" ".join(f"{n}. {s}" for n, s in enumerate(INSTRUCTIONS, 1)))
+        self.setup_hint.setText("\n".join(f"{n}. {s}" for n, s in enumerate(INSTRUCTIONS, 1)))
+        self._show_page(self.setup_page)  # grown to the QR code and the key
         # The panel's own Verify (and Enter in its token field) goes on from here.
         self.ok_button.hide()
         panel.token.setFocus()
@@ -563,7 +577,7 @@ class SignInDialog(QDialog):
         _, policy, owner = _own_password_rules(self.flow.database, result.company, result.user_id)
         self.new_password.set_rules(policy, owner)
         self.ok_button.setText("Change Password")
-        self.stack.setCurrentWidget(self.change_page)
+        self._show_page(self.change_page)
         self.new_password.edit.setFocus()
 
     def _submit_new_password(self) -> None:

@@ -101,8 +101,10 @@ class AuthenticatorSetup(QWidget):
         grid.addWidget(QLabel("Manual Entry Key:"), 4, 0)
         grid.addWidget(self.key, 4, 1)
         self.token = QLineEdit()
-        self.token.setMaxLength(6)
-        self.token.setPlaceholderText("6 digits from the app")
+        self.token.setMaxLength(7)  # "123 456", pasted as the apps show it
+        hint = "6 digits from the app"
+        self.token.setPlaceholderText(hint)
+        self.token.setMinimumWidth(self.token.fontMetrics().horizontalAdvance(hint) + 24)
         self.token.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
         self.token.returnPressed.connect(self._verify)
         token_row = QHBoxLayout()
