@@ -649,6 +649,10 @@ def _login(args: argparse.Namespace, database: Database, stdin: TextIO, clock: C
     """Check a sign-in the way every program on the database does; the answer is the exit code."""
     if not args.company:
         raise UsageError("login needs --company CODE")
+    if args.at and args.token:
+        # Tokens tried at a made-up moment would be neither counted nor recorded: a way to
+        # find the token of a coming moment with no lockout and no trace.
+        raise UsageError("--token is not allowed with --at")
     password = _read_password(stdin, confirm=False)
     sent: TokenSent | None = None
     with database.transaction() as session:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.clock import Clock
-from app.codes import OneTimeCodes, is_code_shaped
+from app.codes import OneTimeCodes, is_code_shaped, typed_code
 from app.errors import NotFoundError, UserSetupError, ValidationError
 from app.models import CodePurpose, User
 from app.passwords import owasp_hasher
@@ -160,7 +160,7 @@ def verify_activation_code(
     address = user.direct_email
     if not address:
         raise ValidationError({"direct_email": NO_ADDRESS})
-    typed = code.strip()
+    typed = typed_code(code)
     if not is_code_shaped(typed):
         raise ValidationError({"activation_code": NOT_A_CODE})
     codes = _codes(session, clock, hasher)

@@ -1,10 +1,11 @@
-"""Signing in: the check any program on the shared database can call, and the flow around it.
+"""Signing in: the check any program on the shared database can call, and the flow around it
+(password, then the second factor or its setup, then a forced password change when one is due).
 
 The check answers one question (would this sign-in be allowed, here and now) and records the
 answer: failures count toward the lockout in single UPDATE statements, so attempts from several
 workstations at once all count; every outcome is an audit event. SignInFlow is the sequence a
-person goes through (password, then a forced change when one is due), with no Qt in it: the
-dialogs show its steps and the tests walk it without widgets.
+person goes through, with no Qt in it: the dialogs show its steps and the tests walk it
+without widgets.
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.clock import Clock
-from app.codes import OneTimeCodes, typed_code
+from app.codes import OneTimeCodes, is_code_shaped, typed_code
 from app.credentials import Credentials, dummy_hash, verify_password
 from app.db import Database
 from app.errors import NotFoundError, UserSetupError, ValidationError
 from app.mail import SecretStore
 from app.models import CodePurpose, Company, SetupRole, TwoFactorMethod, TwoFactorSetup, User
+from app.network import observed_address
 from app.passwords import hash_password, owasp_hasher
 from app.policy import load_policy
 from app.practice import CompanyInfo
 from app.sms import SmsError
 from app.two_factor import (
+    NOT_A_TOKEN,
     OPTED_OUT,
     RESEND_SECONDS,
     TOKEN_MINUTES,
@@ -42,12 +45,12 @@ from app.two_factor import (
     TwoFactorService,
     Verified,
     claim_step,
+    clock_offset_minutes,
     load_two_factor_policy,
     matching_step,
     need_of,
     replace_recovery_codes,
     use_recovery_code,
-    wrong_token_message,
 )
 from app.validation import user_id_key
 
@@ -323,8 +326,11 @@ class SignInService:
         if method == TwoFactorMethod.APP and user.totp_secret is not None:
             step = matching_step(user.totp_secret, token, now)
             if step is None:
-                message = wrong_token_message(user.totp_secret, token, now)
-                if "clock" in message:
+                if not is_code_shaped(token):
+                    message = NOT_A_TOKEN
+                elif clock_offset_minutes(user.totp_secret, token, now) is not None:
+                    # For the administrator only: telling the person would confirm that a
+                    # guess is the token of a coming moment.
                     detail = "token from a phone whose clock is off"
             elif claim_step(self.session, user.id, user.totp_secret, step):
                 accepted = True
@@ -391,6 +397,8 @@ class SignInService:
         """The authenticator set up at sign-in and verified: stored, and (when it was required)
         the user is in. Returns the ten recovery codes, to be shown once."""
         user, _ = self._still_allowed(user_pk)
+        if user.totp_secret is not None:  # set up at the desk meanwhile: not replaced from here
+            raise SignInRefused()
         now = self.clock()
         user.two_factor_method = TwoFactorMethod.APP.value
         user.two_factor_destination = ""
@@ -448,6 +456,10 @@ class SignInService:
             shown = OPTED_OUT if exc.opted_out else UNABLE_TO_SEND
         except UserSetupError as exc:
             outcome, shown = f"token not sent: {exc}", UNABLE_TO_SEND
+        if shown:  # never delivered: it must not hold back the next Send Token
+            unsent = codes.current(user.id)
+            if unsent is not None:
+                codes.use(unsent)
         self.record_event(
             user.company_id, user.id, user.user_id, "2fa.token_sent", now, ip,
             f"{outcome} ({method})",
@@ -598,7 +610,9 @@ class SignInFlow:
         self.clock = clock
         self.workstation = workstation
         self.hasher = hasher or owasp_hasher()
-        self.ip = ip  # this workstation's address: subnets in Company Settings may skip 2FA
+        # Where the sign-in comes from (Company Settings' subnets may skip 2FA); by default
+        # the address the database server sees, asked at the password step.
+        self.ip = ip
         self.store = store  # where the mail and text passwords are kept (the OS keyring)
         self.step = Step.CREDENTIALS
         self.result: SignInResult | None = None
@@ -614,6 +628,8 @@ class SignInFlow:
             raise RuntimeError(f"the password was already accepted (step: {self.step})")
         with self.database.transaction() as session:
             service = self._service(session)
+            if self.ip is None:  # asked of the server: not something this computer can choose
+                self.ip = observed_address(session)
             result = service.check(company_code, user_id, password, ip=self.ip)
             usable = result.reason in USABLE
             if usable and result.setup_role not in USER_SETUP_ROLES:
@@ -728,10 +744,10 @@ class SignInFlow:
 
     def skip_setup(self) -> Step:
         """Not now: only when the setup is suggested, not required."""
-        user_pk = self._user_pk(Step.SETUP)
+        self._user_pk(Step.SETUP)  # at the setup step, or a RuntimeError
         if not self.may_skip_setup:
             raise RuntimeError("this setup is required")
-        del user_pk  # a suggested setup: check() has signed the user in already
+        # A suggested setup: check() has signed the user in already; nothing to record.
         self.enrolment = None
         self._after_second_factor()
         return self.step

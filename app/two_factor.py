@@ -69,6 +69,7 @@ PROMPT_TITLES = {
     TwoFactorMethod.APP: "Two Factor Application Token",
 }
 UNABLE_TO_SEND = "Unable to send the token at this time."
+NOT_A_TOKEN = "A token is the 6 digits the authenticator app shows."
 OPTED_OUT = (
     "Unable to send the token at this time: this phone number has turned off text messages "
     "from the practice (it replied STOP). Its owner must text START to the practice's number "
@@ -561,9 +562,14 @@ class TwoFactorService:
                 changes.append({"field": field, "before": getattr(user, field), "after": value})
                 setattr(user, field, value)
         codes: list[str] = []
-        if method is not TwoFactorMethod.APP and user.totp_secret is not None:
+        if method is not TwoFactorMethod.APP and (
+            user.totp_secret is not None
+            or user.totp_pending_secret is not None
+            or user.recovery_codes_left
+        ):  # a key, one waiting for confirmation, or its recovery codes: all stop working
+            if user.totp_secret is not None:
+                changes.append({"field": "authenticator", "change": "authenticator removed"})
             self._forget_authenticator(user, now)
-            changes.append({"field": "authenticator", "change": "authenticator removed"})
         if verified is not None and method is TwoFactorMethod.APP:
             codes = self._store_authenticator(user, verified, now)
             user.authenticator_title = verified.title
@@ -689,7 +695,7 @@ def wrong_token_message(secret: str, token: str, now: datetime) -> str:
     """What a person is told about a token that is not right now, in plain words."""
     token = typed_code(token)
     if not is_code_shaped(token):
-        return "A token is the 6 digits the authenticator app shows."
+        return NOT_A_TOKEN
     minutes = clock_offset_minutes(secret, token, now)
     if minutes is not None:
         way = "ahead" if minutes > 0 else "behind"

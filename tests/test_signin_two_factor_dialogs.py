@@ -278,7 +278,7 @@ def test_a_token_by_mail_is_sent_when_the_step_opens_and_counts_down(
     dialog.send_button.click()  # within the minute: nothing is sent, and it says so
     assert len(inbox[0].messages) == 1
     assert shown(dialog, "token_sent").startswith("A token was sent less than a minute ago")
-    assert shown(dialog, "token_sent").endswith("send another in 1 seconds.")
+    assert shown(dialog, "token_sent").endswith("send another in 1 second.")
     assert shown(dialog, "time_left") == "Time Left: 00:02:01"
 
     clock.now += timedelta(minutes=2, seconds=1)

@@ -21,7 +21,6 @@ from app.db import APP_NAME, Database, DatabaseLocation, open_database
 from app.demo import create_demo_practice
 from app.errors import UserSetupError
 from app.models import SetupRole
-from app.network import workstation_address
 from app.policy import load_policy
 from app.practice import (
     list_companies,
@@ -92,8 +91,8 @@ def build_window(
 def sign_in(database: Database, company_code: str | None, ip: str | None = None) -> Operator | None:
     """The first-run questions on an empty database, else the sign-in; None if cancelled.
 
-    ``ip``: this workstation's address toward the database server, for the company's
-    "no second factor from these subnets" and the audit trail.
+    ``ip``: where the sign-in comes from, for the company's "no second factor from these
+    subnets" and the audit trail; None: the address the database server sees.
     """
     workstation = socket.gethostname()
     with database.transaction() as session:
@@ -123,7 +122,7 @@ def run_window(location: DatabaseLocation, company_code: str | None, demo: bool)
                 result = create_demo_practice(session, audit.system_operator("User Setup demo"))
             print_demo_result(result, location.describe())
             company_code = company_code or result.company.code
-        operator = sign_in(database, company_code, workstation_address(location.url))
+        operator = sign_in(database, company_code)
         if operator is None:
             return 0
         # Audited as who and where: "mreyes (Reyes, Maria) at FRONTDESK-2".

@@ -231,5 +231,8 @@ class RecoveryCodesDialog(QDialog):
 
     def done(self, result: int) -> None:
         self.view.clear()  # shown once: not left in a closed dialog kept by its parent
+        clipboard = QGuiApplication.clipboard()
+        if self.codes and clipboard.text() == "\n".join(self.codes):
+            clipboard.clear()  # nor on the clipboard, once pasted where they are kept
         self.codes = []
         super().done(result)
