@@ -677,6 +677,8 @@ def _login(args: argparse.Namespace, database: Database, stdin: TextIO, clock: C
         print(f"{result.reason.value}: {_what_is_due(result, args)}")
         if sent is not None:
             print(sent.message)
+            if not sent.sent and sent.outcome:  # the command line is the administrator's:
+                print(f"Why: {sent.outcome}")  # the mail server's or gateway's own words
     else:
         print(result.reason.value if result.allowed else f"{REFUSED} ({result.reason.value})")
     return LOGIN_EXIT_CODES[result.reason]
@@ -699,6 +701,7 @@ def _login_as_json(result: SignInResult, sent: TokenSent | None) -> dict[str, An
         out["token_sent"] = {
             "sent": sent.sent,
             "message": sent.message,
+            "outcome": sent.outcome,  # for the administrator: the server's or gateway's words
             "expires_at": sent.expires_at.isoformat(),
             "next_send_at": sent.next_send_at.isoformat(),
         }

@@ -595,6 +595,10 @@ def test_send_token_without_a_text_gateway_says_it_could_not(usersetup):
     assert answer["token_sent"]["message"] == UNABLE_TO_SEND
     ((changes,),) = usersetup.stored("SELECT changes FROM audit_events ORDER BY id DESC LIMIT 1")
     assert "no text gateway" in changes
+    # The administrator running the command line reads why, in the sender's own words.
+    assert "no text gateway" in answer["token_sent"]["outcome"]
+    code, out, _ = usersetup(*LOGIN_KIM, "--send-token", stdin=KIM_PASSWORD)
+    assert "Why: token not sent: no text gateway" in out
 
 
 def test_send_token_for_an_app_user_sends_nothing_and_says_where_the_token_is(usersetup):
