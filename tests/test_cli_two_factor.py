@@ -552,6 +552,7 @@ def test_send_token_json_and_at_most_once_a_minute(usersetup, mail_server):
         "token_sent": {
             "sent": True,
             "message": "A token was sent to k***@valleyfamily.example.",
+            "outcome": "token sent",
             "expires_at": (now + timedelta(minutes=3)).isoformat(),
             "next_send_at": (now + timedelta(minutes=1)).isoformat(),
         },
