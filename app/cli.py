@@ -34,6 +34,7 @@ from app.errors import (
     ValidationError,
 )
 from app.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
+from app.login_hours import NOT_PERMITTED
 from app.models import SetupRole, TwoFactorMethod, TwoFactorSetup, User
 from app.practice import (
     CompanyInfo,
@@ -362,11 +363,15 @@ def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO
     if command == "list":
         rows = service.list_rows(active_only=not args.all)
         if args.json:
-            keys = ("user_id", "last_name", "first_name", "active", "login_locked")
-            return json.dumps([dict(zip(keys, row[1:], strict=True)) for row in rows], indent=2)
+            keys = ("user_id", "last_name", "first_name", "active", "login_locked", "expired")
+            return json.dumps(
+                [dict(zip(keys, (*row[1:6], bool(row[6])), strict=True)) for row in rows],
+                indent=2,
+            )
         lines = []
-        for _pk, user_id, last, first, active, locked in rows:
+        for _pk, user_id, last, first, active, locked, expired in rows:
             marks = ("" if active else " [inactive]") + (" [locked]" if locked else "")
+            marks += " [expired]" if expired else ""
             lines.append(f"{last}, {first} ({user_id}){marks}")
         return "\n".join(lines)
     if command == "show":
@@ -641,6 +646,8 @@ LOGIN_EXIT_CODES = {
     Reason.INACTIVE: 12,
     Reason.PASSWORD_CHANGE_REQUIRED: 13,
     Reason.TWO_FACTOR_REQUIRED: 14,
+    Reason.OUTSIDE_HOURS: 15,
+    Reason.EXPIRED: 16,
 }
 TOKEN_METHODS = (TwoFactorMethod.EMAIL.value, TwoFactorMethod.TEXT.value)
 
@@ -680,7 +687,8 @@ def _login(args: argparse.Namespace, database: Database, stdin: TextIO, clock: C
             if not sent.sent and sent.outcome:  # the command line is the administrator's:
                 print(f"Why: {sent.outcome}")  # the mail server's or gateway's own words
     else:
-        print(result.reason.value if result.allowed else f"{REFUSED} ({result.reason.value})")
+        refusal = NOT_PERMITTED if result.reason is Reason.OUTSIDE_HOURS else REFUSED
+        print(result.reason.value if result.allowed else f"{refusal} ({result.reason.value})")
     return LOGIN_EXIT_CODES[result.reason]
 
 

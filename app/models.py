@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     ForeignKey,
     Index,
     MetaData,
@@ -209,6 +210,14 @@ class User(Base):
         .correlate_except(TwoFactorRecoveryCode)
         .scalar_subquery()
     )
+
+    # Login Times. The hours are wall-clock times in the company's zone, one rule per weekday
+    # as app.login_hours writes them ({"mon": "09:00-18:00", "sun": "off", ...}); kept in the
+    # row so that opening a user and checking a sign-in each stay one query. The account
+    # expires at the end of account_expires_on in the company's zone.
+    limited_access: Mapped[bool] = mapped_column(default=False, server_default=false())
+    login_hours: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    account_expires_on: Mapped[date | None] = mapped_column(Date)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

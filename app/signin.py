@@ -14,6 +14,7 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
@@ -25,6 +26,7 @@ from app.codes import OneTimeCodes, is_code_shaped, typed_code
 from app.credentials import Credentials, dummy_hash, verify_password
 from app.db import Database
 from app.errors import NotFoundError, UserSetupError, ValidationError
+from app.login_hours import NOT_PERMITTED, LoginTimes, access_ends_at, is_expired, within_hours
 from app.mail import SecretStore
 from app.models import CodePurpose, Company, SetupRole, TwoFactorMethod, TwoFactorSetup, User
 from app.network import observed_address
@@ -73,6 +75,8 @@ class Reason(enum.StrEnum):
     INACTIVE = "inactive"
     PASSWORD_CHANGE_REQUIRED = "password change required"
     TWO_FACTOR_REQUIRED = "two-factor required"  # the password was right; a token is due
+    OUTSIDE_HOURS = "outside login hours"  # the password was right; not at this time of day
+    EXPIRED = "account expired"  # past the end of the date the account expires on
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class SignInResult:
     two_factor: Need = Need.NONE  # what the second factor still asks, after the password
     method: str = TwoFactorMethod.NONE.value  # the user's two-factor method
     change_due: bool = False  # a password change follows the second factor
+    # When the allowed time runs out (login hours or the account's expiry); None: never.
+    access_ends_at: datetime | None = None
 
     @property
     def allowed(self) -> bool:
@@ -165,10 +171,15 @@ class SignInService:
             return self._wrong_password(info, user, policy.lockout_after, now, ip)
 
         result = self._result(info, user)
+        times, zone = _login_times(user), ZoneInfo(company.time_zone)
         if not user.active:
             result = _with(result, Reason.INACTIVE, "inactive account")
         elif user.login_locked:
             result = _with(result, Reason.LOCKED, "account locked")
+        elif is_expired(times, zone, now):
+            result = _with(result, Reason.EXPIRED, "account expired")
+        elif not within_hours(times, zone, now):
+            result = _with(result, Reason.OUTSIDE_HOURS, "outside login hours")
         elif user.temporary_expires_at is not None and now >= user.temporary_expires_at:
             result = _with(result, Reason.INVALID, "temporary password expired")
         elif user.must_change_password:
@@ -178,6 +189,7 @@ class SignInService:
         ):
             result = _with(result, Reason.PASSWORD_CHANGE_REQUIRED, "password older than allowed")
         if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
+            result = replace(result, access_ends_at=access_ends_at(times, zone, now))
             tf_policy, _ = load_two_factor_policy(self.session, company.id)
             need = Need.NONE if second_factor_done else need_of(user, tf_policy, ip)
             result = replace(
@@ -473,13 +485,21 @@ class SignInService:
         )
 
     def _still_allowed(self, user_pk: int) -> tuple[User, int]:
-        """The user of a sign-in in progress, if still active and unlocked; else refused."""
+        """The user of a sign-in in progress, if still active, unlocked, unexpired and within
+        their login hours; else refused."""
         user = self.session.get(User, user_pk)
         if user is None:
             raise SignInRefused()
         self.session.refresh(user)  # another workstation may have locked it meanwhile
         if not user.active or user.login_locked:
             raise SignInRefused()
+        company = self.session.get(Company, user.company_id)
+        assert company is not None
+        times, zone, now = _login_times(user), ZoneInfo(company.time_zone), self.clock()
+        if is_expired(times, zone, now):
+            raise SignInRefused()
+        if not within_hours(times, zone, now):  # the window closed during the token step
+            raise SignInRefused(NOT_PERMITTED)
         return user, load_policy(self.session, user.company_id).lockout_after
 
     def _complete(self, user: User, ip: str | None, detail: str) -> Verdict:
@@ -564,6 +584,10 @@ def _with(result: SignInResult, reason: Reason, detail: str) -> SignInResult:
     return replace(result, reason=reason, detail=detail)
 
 
+def _login_times(user: User) -> LoginTimes:
+    return LoginTimes.from_stored(user.limited_access, user.login_hours, user.account_expires_on)
+
+
 class Step(enum.StrEnum):
     CREDENTIALS = "credentials"
     TOKEN = "token"  # the second factor: an authenticator token, or a code sent to the user
@@ -573,10 +597,11 @@ class Step(enum.StrEnum):
 
 
 class SignInRefused(UserSetupError):
-    """The sign-in was refused; the message says no more than REFUSED."""
+    """The sign-in was refused; the message says no more than REFUSED, or (after the right
+    password) that this is not a time the user may sign in."""
 
-    def __init__(self) -> None:
-        super().__init__(REFUSED)
+    def __init__(self, message: str = REFUSED) -> None:
+        super().__init__(message)
 
 
 class TokenRefused(UserSetupError):
@@ -645,7 +670,7 @@ class SignInFlow:
                 )
                 usable = False
         if not usable:
-            raise SignInRefused()
+            raise SignInRefused(NOT_PERMITTED if result.reason is Reason.OUTSIDE_HOURS else REFUSED)
         self.result = result
         if result.two_factor is Need.TOKEN:
             self.step = Step.TOKEN

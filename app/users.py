@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,6 +21,7 @@ from app.clock import Clock, utc_now
 from app.credentials import Credentials
 from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from app.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Copy
+from app.login_hours import LoginTimes, today_in
 from app.models import DefaultScreen, Provider, ServiceLocation, SetupRole, User, UserType
 from app.passwords import owasp_hasher
 from app.policy import generate_temporary_password
@@ -41,8 +43,8 @@ GENERATED_ONLY = (
 )
 PASSWORD_MAX = PASSWORD_FIELDS[0].max_length
 
-# The columns of the user list: id, User ID, last, first, active, locked.
-UserRow = tuple[int, str, str, str, bool, bool]
+# The columns of the user list: id, User ID, last, first, active, locked, expired.
+UserRow = tuple[int, str, str, str, bool, bool, bool]
 
 
 @dataclass
@@ -115,6 +117,7 @@ class UserRecord:
     setup_role: str | None = None  # what this user may do in User Setup itself
     two_factor: TwoFactorSummary = TwoFactorSummary()
     direct_email_verified: bool = False
+    login_times: LoginTimes = dataclasses.field(default_factory=LoginTimes)
 
     @property
     def list_name(self) -> str:
@@ -146,6 +149,9 @@ def _record(user: User) -> UserRecord:
             user.recovery_codes_left,
         ),
         direct_email_verified=user.direct_email_verified_at is not None and bool(user.direct_email),
+        login_times=LoginTimes.from_stored(
+            user.limited_access, user.login_hours, user.account_expires_on
+        ),
     )
 
 
@@ -246,8 +252,16 @@ class UserService:
 
     def list_rows(self, *, active_only: bool = False) -> Sequence[UserRow]:
         """The user list, in list order: one statement, only the columns the list shows."""
+        today = today_in(ZoneInfo(self.company.time_zone), self.clock())
+        expired = and_(User.account_expires_on.is_not(None), User.account_expires_on < today)
         query = select(
-            User.id, User.user_id, User.last_name, User.first_name, User.active, User.login_locked
+            User.id,
+            User.user_id,
+            User.last_name,
+            User.first_name,
+            User.active,
+            User.login_locked,
+            expired.label("expired"),
         ).where(User.company_id == self.company.id)
         if active_only:
             query = query.where(User.active)

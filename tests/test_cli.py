@@ -192,15 +192,24 @@ def test_user_list_json_is_a_list_of_users_with_stable_keys(usersetup):
     listing = usersetup.everyone()
 
     for user in listing:
-        assert list(user) == ["user_id", "last_name", "first_name", "active", "login_locked"]
+        assert list(user) == [
+            "user_id",
+            "last_name",
+            "first_name",
+            "active",
+            "login_locked",
+            "expired",
+        ]
         assert isinstance(user["active"], bool)
         assert isinstance(user["login_locked"], bool)
+        assert isinstance(user["expired"], bool)
     assert {
         "user_id": "kimberly",
         "last_name": "Fox",
         "first_name": "Kimberly",
         "active": True,
         "login_locked": False,
+        "expired": False,
     } in listing
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.clock import Clock
 from app.db import Database
 from app.errors import UserSetupError, ValidationError
+from app.login_hours import NOT_PERMITTED
 from app.models import SetupRole, TwoFactorMethod
 from app.policy import PasswordOwner, PasswordPolicy
 from app.practice import CompanyInfo
@@ -813,7 +814,7 @@ class IdleLockDialog(QDialog):
     sign_out = Signal()
 
     def __init__(self, parent: QWidget, database: Database, clock: Clock, company: CompanyInfo,
-                 user_id: str, workstation: str) -> None:  # fmt: skip
+                 user_id: str, workstation: str, why: str = "") -> None:  # fmt: skip
         super().__init__(parent)
         self.database = database
         self.clock = clock
@@ -823,10 +824,10 @@ class IdleLockDialog(QDialog):
         self.setWindowTitle("User Setup - Locked")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         layout = QVBoxLayout(self)
+        why = why or "User Setup was locked because it was not used for a while."
         layout.addWidget(
-            _heading(f"User Setup was locked because it was not used for a while. "
-                     f"{user_id}, enter your password to go on; unsaved changes are kept.")
-        )  # fmt: skip
+            _heading(f"{why} {user_id}, enter your password to go on; unsaved changes are kept.")
+        )
         grid = QGridLayout()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -861,6 +862,8 @@ class IdleLockDialog(QDialog):
         self.password.clear()
         if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
             self.accept()
+        elif result.reason is Reason.OUTSIDE_HOURS:
+            self.refusal.setText(NOT_PERMITTED)
         else:
             self.refusal.setText(REFUSED)
 

@@ -165,18 +165,21 @@ class UserListModel(QAbstractListModel):
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._visible):
             return None
-        pk, user_id, last, first, active, locked = self._rows[self._visible[index.row()]]
+        pk, user_id, last, first, active, locked, expired = self._rows[self._visible[index.row()]]
         if role == Qt.ItemDataRole.DisplayRole:
             marks = ("" if active else "  (inactive)") + ("  (locked)" if locked else "")
+            marks += "  (expired)" if expired else ""
             return f"{last}, {first}  ({user_id}){marks}"
         if role == Qt.ItemDataRole.DecorationRole:
-            return icon("lock" if locked else "blank" if active else "inactive")
+            name = "lock" if locked else "expired" if expired else "blank" if active else "inactive"
+            return icon(name)
         if role == Qt.ItemDataRole.ForegroundRole and not active:
             return QBrush(INACTIVE_COLOR)
         if role == Qt.ItemDataRole.FontRole and not active:
             return self._inactive_font
         if role == Qt.ItemDataRole.ToolTipRole:
             states = ["active" if active else "inactive"] + (["login locked"] if locked else [])
+            states += ["account expired"] if expired else []
             return f"{last}, {first} — User ID {user_id}, {', '.join(states)}"
         if role == PK_ROLE:
             return pk

@@ -7,15 +7,19 @@ import socket
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QEvent,
     QItemSelectionModel,
+    QLocale,
     QModelIndex,
     QObject,
     QSize,
     Qt,
+    QTime,
     QTimer,
     Signal,
 )
@@ -49,6 +53,8 @@ from app.errors import (
     UserSetupError,
     ValidationError,
 )
+from app.login_hours import is_expired
+from app.login_times import LoginTimesService
 from app.practice import provider_choices, service_location_choices
 from app.users import UserRecord
 from ui import dialogs
@@ -60,6 +66,9 @@ from ui.pages.user_page import UserPage
 from ui.user_list import UserListModel
 
 log = logging.getLogger(__name__)
+HOURS_WARNING = timedelta(minutes=5)  # how long before the operator's hours end they are told
+HOURS_RECHECK = timedelta(minutes=15)  # an administrator may change those hours meanwhile
+HOURS_OVER = "Your login hours have ended, so User Setup is locked."
 _USE_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
 T = TypeVar("T")
 
@@ -95,10 +104,17 @@ class UserSetupWindow(QMainWindow):
         self.idle_timer = QTimer(self)  # before any widget: the event filter reads it
         self.idle_timer.setSingleShot(True)
         self.idle_timer.timeout.connect(self.lock)
+        # The operator's own login hours (or account expiry): warned, then locked, at their end.
+        self.hours_timer = QTimer(self)
+        self.hours_timer.setSingleShot(True)
+        self.hours_timer.timeout.connect(self.check_login_hours)
+        self.hours_end: datetime | None = None
         self._build_actions()
         self._build_body()
         self._build_status_bar()
         self.load_users()
+        if context.operator_user_id:
+            self.check_login_hours()
         if context.idle_minutes and context.operator_user_id:
             self.idle_timer.setInterval(context.idle_minutes * 60_000)
             self.idle_timer.start()
@@ -162,6 +178,10 @@ class UserSetupWindow(QMainWindow):
             "Password rules, temporary passwords, lockout and idle time for the practice",
             self.company_settings, None,
         )  # fmt: skip
+        self.login_times_action = self._action(
+            "Login Times", "clock", "When the selected user may sign in, and when their account "
+            "expires", lambda: self.show_section("Login Times"), None,
+        )  # fmt: skip
         self.two_factor_action = self._action(
             "2FA", "keys", "Two-factor sign-in of the selected user: method, authenticator, "
             "recovery codes", lambda: self.show_section("2FA"), None,
@@ -177,6 +197,7 @@ class UserSetupWindow(QMainWindow):
         toolbar.addAction(self.unlock_action)
         toolbar.addAction(self.active_action)
         toolbar.addSeparator()
+        toolbar.addAction(self.login_times_action)
         toolbar.addAction(self.two_factor_action)
         toolbar.addSeparator()
         toolbar.addAction(self.refresh_action)
@@ -284,7 +305,15 @@ class UserSetupWindow(QMainWindow):
         self.operator_label.setObjectName("operator")
         self.database_label = QLabel(f"Database: {self.database.description}")
         self.database_label.setObjectName("database")
+        self.hours_warning = QLabel()
+        self.hours_warning.setObjectName("hours_warning")
+        self.hours_warning.setStyleSheet(
+            "QLabel { background: #fcf3cf; color: #7d6608; border: 1px solid #d4ac0d;"
+            " border-radius: 3px; padding: 1px 6px; font-weight: bold; }"
+        )
+        self.hours_warning.hide()
         self.statusBar().addWidget(self.operator_label)
+        self.statusBar().addPermanentWidget(self.hours_warning)
         self.statusBar().addPermanentWidget(self.database_label)
         self._build_own_password_action()
 
@@ -443,8 +472,10 @@ class UserSetupWindow(QMainWindow):
 
     def _show_in_list(self, record: UserRecord) -> None:
         f = record.fields
+        zone = ZoneInfo(self.context.company.time_zone)
+        expired = is_expired(record.login_times, zone, self.context.clock())
         self.model.upsert_row(
-            (record.pk, f.user_id, f.last_name, f.first_name, f.active, f.login_locked)
+            (record.pk, f.user_id, f.last_name, f.first_name, f.active, f.login_locked, expired)
         )
 
     def _load_subject(self, subject: Subject) -> None:
@@ -498,7 +529,47 @@ class UserSetupWindow(QMainWindow):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
-    def lock(self) -> None:
+    def check_login_hours(self) -> None:
+        """Warn five minutes before the operator's login hours or account run out, and lock
+        the window when they have (edits kept). Runs again when due and every 15 minutes, as an
+        administrator may change those hours meanwhile."""
+        context = self.context
+        try:
+            with self.database.transaction() as session:
+                hours = LoginTimesService(session, context.company, context.operator, context.clock)
+                self.hours_end = hours.access_ends_at(context.operator_user_id)
+        except UserSetupError as exc:  # the database is away: the next check tries again
+            log.info("login hours not checked: %s", exc)
+            self.hours_timer.start(int(HOURS_RECHECK.total_seconds() * 1000))
+            return
+        now = context.clock()
+        if self.hours_end is None:
+            self.hours_warning.hide()
+            self.hours_timer.start(int(HOURS_RECHECK.total_seconds() * 1000))
+            return
+        if now >= self.hours_end:
+            self.hours_warning.hide()
+            self.hours_timer.stop()  # the unlock checks again
+            self.lock(HOURS_OVER)
+            return
+        if now >= self.hours_end - HOURS_WARNING:
+            local = self.hours_end.astimezone(ZoneInfo(context.company.time_zone))
+            when = QLocale().toString(
+                QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat
+            )
+            self.hours_warning.setText(
+                f"Your login hours end at {when}: save your changes. User Setup then locks, "
+                "keeping what is not saved."
+            )
+            self.hours_warning.show()
+            due = self.hours_end
+        else:
+            self.hours_warning.hide()
+            due = self.hours_end - HOURS_WARNING
+        wait = min(due - now, HOURS_RECHECK)
+        self.hours_timer.start(max(int(wait.total_seconds() * 1000), 1))
+
+    def lock(self, why: str = "") -> None:
         """Hide the practice's data and ask the operator's password; edits stay as they are."""
         if self.lock_dialog is not None:
             return
@@ -517,6 +588,7 @@ class UserSetupWindow(QMainWindow):
             self.context.company,
             self.context.operator_user_id,
             socket.gethostname(),
+            why,
         )
         dialog.accepted.connect(self._unlocked)
         dialog.sign_out.connect(self._sign_out)
@@ -537,7 +609,10 @@ class UserSetupWindow(QMainWindow):
         central = self.centralWidget()
         assert central is not None
         central.show()
-        self.idle_timer.start()
+        if self.context.idle_minutes:
+            self.idle_timer.start()
+        if self.context.operator_user_id:
+            self.check_login_hours()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if self.idle_timer.isActive() and event.type() in _USE_EVENTS:
@@ -783,6 +858,7 @@ class UserSetupWindow(QMainWindow):
             return
         event.accept()
         self.idle_timer.stop()
+        self.hours_timer.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)  # a closed window no longer watches for use

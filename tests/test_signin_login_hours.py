@@ -1,0 +1,295 @@
+"""Login hours and account expiry at sign-in, and the Login Times service, on every database.
+
+The company is in America/New_York; NOW (2026-11-22 14:30 UTC) is Sunday 9:30 am EST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from app.db import Database
+from app.errors import ConflictError, NotAllowedError
+from app.login_hours import NOT_PERMITTED, DayHours, LoginTimes
+from app.login_times import LoginTimesService
+from app.models import AuditEvent, SetupRole, TwoFactorSetup, User
+from app.practice import CompanyInfo
+from app.signin import REFUSED, Reason, SignInFlow, SignInRefused, SignInService, Step
+from app.two_factor import TwoFactorForm, TwoFactorService
+from app.users import UserFields, UserService
+from tests.conftest import FixedClock
+from tests.statements import count_statements
+
+PASSWORD = "quiet harbor lights"
+WORKSTATION = "FRONTDESK-2"
+NEW_YORK = ZoneInfo("America/New_York")
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def at(text: str) -> datetime:
+    """A wall-clock time at the practice, as UTC."""
+    return datetime.fromisoformat(text).replace(tzinfo=NEW_YORK).astimezone(UTC)
+
+
+def hours(**days: str) -> LoginTimes:
+    """Limited access with the given days ("mon": "09:00-18:00"); the rest Not Available."""
+    times = LoginTimes(limited=True)
+    for index, key in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat")):
+        if key in days:
+            times = times.with_day(index, DayHours.parse(days[key]))
+    return times
+
+
+def add(database: Database, company: CompanyInfo, clock: FixedClock, user_id: str = "kim") -> int:
+    with database.transaction() as session:
+        users = UserService(session, company, "mreyes", clock)
+        pk = users.create(
+            UserFields(
+                user_id=user_id,
+                first_name="Kimberly",
+                last_name="Fox",
+                new_password=PASSWORD,
+                retype_password=PASSWORD,
+                must_change_password=False,
+            )
+        ).pk
+        users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
+        return pk
+
+
+def save(
+    database: Database, company: CompanyInfo, clock: FixedClock, pk: int, times: LoginTimes
+) -> None:
+    with database.transaction() as session:
+        service = LoginTimesService(session, company, "mreyes", clock)
+        service.save(pk, times, service.users.get(pk).version)
+
+
+def check(database: Database, clock: FixedClock, password: str = PASSWORD, **kw: object):
+    with database.transaction() as session:
+        return SignInService(session, clock, WORKSTATION).check("valley", "kim", password, **kw)
+
+
+def reasons(database: Database, pk: int) -> list[tuple[str, str]]:
+    with database.transaction() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.user_pk == pk).order_by(AuditEvent.id)
+        )
+        return [
+            (event.action, change["after"])
+            for event in events
+            for change in event.changes
+            if change.get("field") == "reason"
+        ]
+
+
+def test_inside_the_hours_signs_in_and_says_when_the_window_closes(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    clock.now = at("2026-11-23T09:00")  # Monday, the first minute of the window
+
+    result = check(database, clock)
+
+    assert result.reason is Reason.SIGNED_IN
+    assert result.access_ends_at == at("2026-11-23T18:00")
+
+
+def test_outside_the_hours_the_right_password_is_refused_and_audited(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    clock.now = at("2026-11-23T18:00")  # End is exclusive
+
+    result = check(database, clock)
+
+    assert (result.reason, result.detail) == (Reason.OUTSIDE_HOURS, "outside login hours")
+    assert ("signin.failed", "outside login hours") in reasons(database, pk)
+    with database.transaction() as session:
+        assert session.get(User, pk).failed_logins == 0  # not a wrong password: nothing counts
+
+
+def test_a_wrong_password_outside_the_hours_is_only_invalid_and_counts(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))  # NOW is a Sunday
+
+    result = check(database, clock, "not the password")
+
+    assert result.reason is Reason.INVALID
+    with database.transaction() as session:
+        assert session.get(User, pk).failed_logins == 1
+
+
+def test_inactive_and_locked_accounts_say_so_before_the_hours(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    with database.transaction() as session:
+        UserService(session, company, "mreyes", clock).set_active(pk, False)
+
+    assert check(database, clock).reason is Reason.INACTIVE
+
+
+def test_a_night_shift_runs_past_midnight(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="22:00-06:00"))
+
+    clock.now = at("2026-11-24T02:00")  # Tuesday
+    assert check(database, clock).reason is Reason.SIGNED_IN
+    clock.now = at("2026-11-24T06:00")
+    assert check(database, clock).reason is Reason.OUTSIDE_HOURS
+
+
+def test_limited_access_off_keeps_the_hours_but_allows_any_time(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    save(database, company, clock, pk, replace(hours(mon="09:00-18:00"), limited=False))
+
+    assert check(database, clock).reason is Reason.SIGNED_IN
+    with database.transaction() as session:
+        assert session.get(User, pk).login_hours["mon"] == "09:00-18:00"
+
+
+def test_an_account_expires_at_the_end_of_its_day_in_the_companys_zone(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, LoginTimes(expires_on=date(2026, 11, 30)))
+
+    clock.now = at("2026-11-30T23:59:59")
+    assert check(database, clock).reason is Reason.SIGNED_IN
+    clock.now = at("2026-12-01T00:00")
+    result = check(database, clock)
+    assert (result.reason, result.detail) == (Reason.EXPIRED, "account expired")
+    assert ("signin.failed", "account expired") in reasons(database, pk)
+
+
+def test_the_sign_in_ends_at_the_expiry_when_that_comes_before_the_window(database, company, clock):
+    pk = add(database, company, clock)
+    times = hours(sun="all day", mon="all day")
+    save(database, company, clock, pk, LoginTimes(True, times.days, date(2026, 11, 22)))
+
+    assert check(database, clock).access_ends_at == at("2026-11-23T00:00")
+
+
+def test_checking_the_hours_costs_no_statement_of_its_own(database, company, clock, connection):
+    pk = add(database, company, clock)
+    check(database, clock)  # the policy rows and the dummy hash are read once like this too
+    with count_statements(connection) as unlimited:
+        check(database, clock)
+    save(database, company, clock, pk, hours(sun="all day"))
+    with count_statements(connection) as limited:
+        check(database, clock)
+
+    assert len(limited) == len(unlimited)
+
+
+def test_the_flow_tells_the_person_it_is_not_a_time_they_may_sign_in(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    flow = SignInFlow(database, clock, WORKSTATION, ip="10.0.0.7")
+
+    with pytest.raises(SignInRefused) as refused:
+        flow.submit_password("valley", "kim", PASSWORD)
+
+    assert str(refused.value) == NOT_PERMITTED
+    assert flow.step is Step.CREDENTIALS
+    with pytest.raises(SignInRefused) as wrong:
+        flow.submit_password("valley", "kim", "not the password")
+    assert str(wrong.value) == REFUSED  # only the right password learns about the hours
+
+
+def test_a_window_that_closes_during_the_token_step_refuses_the_token(database, company, clock):
+    pk = add(database, company, clock)
+    clock.now = at("2026-11-23T17:59")
+    desk = FixedClock(clock.now - timedelta(minutes=5))  # set up earlier: its token is used up
+    with database.transaction() as session:
+        tf = TwoFactorService(session, company, "mreyes", desk)
+        verified = tf.verify_new_key(
+            tf.enrolment(pk, secret=SECRET), pyotp.TOTP(SECRET).at(desk.now)
+        )
+        form = TwoFactorForm(method="app", setup=TwoFactorSetup.NOW.value, title="Valley")
+        tf.save(pk, form, tf.users.get(pk).version, verified)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    flow = SignInFlow(database, clock, WORKSTATION, ip="10.0.0.7")
+    assert flow.submit_password("valley", "kim", PASSWORD) is Step.TOKEN
+
+    clock.now = at("2026-11-23T18:00:30")
+    with pytest.raises(SignInRefused) as refused:
+        flow.submit_token(pyotp.TOTP(SECRET).at(clock.now))
+
+    assert str(refused.value) == NOT_PERMITTED
+
+
+def test_saving_login_times_is_audited_day_by_day(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="09:00-18:00", tue="all day"))
+    save(database, company, clock, pk, hours(mon="08:00-17:00", tue="all day"))
+
+    with database.transaction() as session:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "login_times.changed")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert len(events) == 2
+    assert events[1].changes == [
+        {"field": "hours.mon", "before": "09:00-18:00", "after": "08:00-17:00"}
+    ]
+    assert {"field": "limited_access", "before": False, "after": True} in events[0].changes
+
+
+def test_saving_the_same_login_times_writes_nothing(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    with database.transaction() as session:
+        version = session.get(User, pk).version
+
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+
+    with database.transaction() as session:
+        assert session.get(User, pk).version == version
+
+
+def test_a_save_over_another_workstations_save_is_a_conflict(database, company, clock):
+    pk = add(database, company, clock)
+    with database.transaction() as session:
+        stale = UserService(session, company, "mreyes", clock).get(pk).version
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+
+    with pytest.raises(ConflictError), database.transaction() as session:
+        LoginTimesService(session, company, "mreyes", clock).save(pk, hours(), stale)
+
+
+def test_the_front_desk_cannot_change_login_times(database, company, clock):
+    pk = add(database, company, clock)
+
+    with pytest.raises(NotAllowedError), database.transaction() as session:
+        service = LoginTimesService(
+            session, company, "desk", clock, operator_role=SetupRole.FRONT_DESK.value
+        )
+        service.save(pk, hours(mon="09:00-18:00"), service.users.get(pk).version)
+
+
+def test_the_user_list_marks_expired_accounts_by_the_companys_date(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, LoginTimes(expires_on=date(2026, 11, 21)))
+    add(database, company, clock, "other")
+
+    with database.transaction() as session:
+        rows = UserService(session, company, "mreyes", clock).list_rows()
+    assert {row[1]: row[6] for row in rows} == {"kim": True, "other": False}
+    clock.now = at("2026-11-21T23:59")
+    with database.transaction() as session:
+        rows = UserService(session, company, "mreyes", clock).list_rows()
+    assert {row[1]: row[6] for row in rows} == {"kim": False, "other": False}
+
+
+def test_the_operators_access_ends_at_their_window_or_never(database, company, clock):
+    pk = add(database, company, clock)
+    with database.transaction() as session:
+        assert LoginTimesService(session, company, "mreyes", clock).access_ends_at("KIM") is None
+    save(database, company, clock, pk, hours(sun="08:00-12:00"))
+    with database.transaction() as session:
+        ends = LoginTimesService(session, company, "mreyes", clock).access_ends_at("kim")
+    assert ends == at("2026-11-22T12:00")

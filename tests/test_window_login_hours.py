@@ -1,0 +1,153 @@
+"""The signed-in operator's own login hours: a warning five minutes before they end, then the
+window locks with unsaved edits kept, and opens again with the password once the hours allow."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import QLabel, QLineEdit
+
+from app.db import Database
+from app.login_hours import NOT_PERMITTED, DayHours, LoginTimes, weekdays_filled
+from app.login_times import LoginTimesService
+from app.models import SetupRole
+from app.practice import CompanyInfo
+from app.users import UserFields, UserService
+from tests.conftest import FixedClock
+from tests.qt_helpers import by_name
+from ui.pages.base import PracticeContext
+from ui.window import HOURS_OVER, UserSetupWindow
+
+PASSWORD = "quiet harbor lights"
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=NEW_YORK).astimezone(UTC)
+
+
+@pytest.fixture(autouse=True)
+def us_english() -> object:
+    """The warning says the time as the system's locale writes it; here, 6:00 PM."""
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    yield None
+    QLocale.setDefault(QLocale.c())
+
+
+def operator(database: Database, company: CompanyInfo, clock: FixedClock, times: LoginTimes) -> int:
+    with database.transaction() as session:
+        users = UserService(session, company, "setup", clock)
+        pk = users.create(
+            UserFields(
+                user_id="mreyes",
+                first_name="Maria",
+                last_name="Reyes",
+                new_password=PASSWORD,
+                retype_password=PASSWORD,
+                must_change_password=False,
+            )
+        ).pk
+        users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
+        service = LoginTimesService(session, company, "setup", clock)
+        service.save(pk, times, users.get(pk).version)
+        return pk
+
+
+def open_window(database: Database, company: CompanyInfo, clock: FixedClock) -> UserSetupWindow:
+    context = PracticeContext(
+        company=company, operator="mreyes (Reyes, Maria)", clock=clock, operator_user_id="mreyes"
+    )
+    window = UserSetupWindow(database, context)
+    window.show()
+    return window
+
+
+def test_the_operator_is_warned_then_locked_and_their_edits_wait(qtbot, database, company, clock):
+    pk = operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
+    clock.now = at("2026-11-23T17:50")  # Monday
+    window = open_window(database, company, clock)
+    try:
+        window.select_user(pk)
+        title = by_name(window.page("User"), QLineEdit, "Title")
+        title.setText("Typed at ten to six")
+        warning = window.findChild(QLabel, "hours_warning")
+        assert not warning.isVisible()
+        assert window.hours_timer.isActive() and window.hours_timer.interval() == 5 * 60_000
+
+        clock.now = at("2026-11-23T17:55")
+        window.hours_timer.timeout.emit()
+        assert warning.isVisible()
+        assert warning.text().startswith("Your login hours end at 6:00\u202fPM: save your changes.")
+        assert window.hours_timer.interval() == 5 * 60_000
+        assert window.centralWidget().isVisible()
+
+        clock.now = at("2026-11-23T18:00")
+        window.hours_timer.timeout.emit()
+        lock = window.lock_dialog
+        assert lock is not None and lock.isVisible()
+        assert not window.centralWidget().isVisible() and not warning.isVisible()
+        assert HOURS_OVER in " ".join(label.text() for label in lock.findChildren(QLabel))
+
+        password = by_name(lock, QLineEdit, "Password")
+        password.setText(PASSWORD)
+        qtbot.keyClick(password, Qt.Key.Key_Return)
+        assert lock.findChild(QLabel, "refusal").text() == NOT_PERMITTED
+        assert window.lock_dialog is lock
+
+        clock.now = at("2026-11-24T09:00")  # Tuesday morning: the hours allow it again
+        password.setText(PASSWORD)
+        qtbot.keyClick(password, Qt.Key.Key_Return)
+        assert window.lock_dialog is None and window.centralWidget().isVisible()
+        assert title.text() == "Typed at ten to six"
+        assert window.hours_timer.interval() == 15 * 60_000  # re-read at least that often
+    finally:
+        window.page("User").load(window.subject)
+        window.close()
+
+
+def test_an_operator_without_limited_hours_is_never_warned(qtbot, database, company, clock):
+    operator(database, company, clock, LoginTimes())
+    window = open_window(database, company, clock)
+    try:
+        window.hours_timer.timeout.emit()
+        assert window.lock_dialog is None
+        assert not window.findChild(QLabel, "hours_warning").isVisible()
+        assert window.hours_end is None
+    finally:
+        window.close()
+
+
+def test_the_accounts_expiry_counts_as_the_end_of_the_hours(qtbot, database, company, clock):
+    times = LoginTimes(False, (DayHours(),) * 7, date(2026, 11, 22))  # NOW is that day, 9:30 am
+    operator(database, company, clock, times)
+    clock.now = at("2026-11-22T23:56")
+    window = open_window(database, company, clock)
+    try:
+        assert window.hours_end == at("2026-11-23T00:00")
+        assert window.findChild(QLabel, "hours_warning").isVisible()
+    finally:
+        window.close()
+
+
+def test_hours_changed_by_an_administrator_meanwhile_are_read_again(
+    qtbot, database, company, clock
+):
+    pk = operator(database, company, clock, LoginTimes())
+    clock.now = at("2026-11-23T17:57")
+    window = open_window(database, company, clock)
+    try:
+        assert window.hours_timer.interval() == 15 * 60_000
+        with database.transaction() as session:
+            service = LoginTimesService(session, company, "setup", clock)
+            times = weekdays_filled(LoginTimes(), 9 * 60, 18 * 60)
+            service.save(pk, times, service.users.get(pk).version)
+
+        window.hours_timer.timeout.emit()  # the quarter-hourly re-read
+
+        assert window.findChild(QLabel, "hours_warning").isVisible()
+        assert window.hours_timer.interval() == 3 * 60_000
+    finally:
+        window.close()
