@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import Clock, utc_now
+from app.login_hours import DayHours, LoginTimes, today_in, weekdays_filled
+from app.login_times import LoginTimesService
 from app.models import Company, DefaultScreen, Provider, ServiceLocation, SetupRole, UserType
 from app.policy import generate_temporary_password
 from app.practice import CompanyInfo, create_company
@@ -123,6 +128,11 @@ LAST_NAMES = [
     "Tran",
     "Vega",
 ]
+# Login hours by title, to show the Login Times section: the desk and clinic staff work
+# weekdays, the night nurse runs past midnight; everyone else may sign in at any time.
+WEEKDAY_TITLES = ("Medical Assistant", "Scheduler", "Medical Records", "Referral Coordinator")
+NIGHT_SHIFT = DayHours.window(19 * 60, 7 * 60 + 30)
+
 STAFF_TITLES = (
     "Medical Assistant", "Front Desk", "Billing Specialist", "Scheduler", "Nurse",
     "Referral Coordinator", "Office Manager", "Medical Records",
@@ -140,7 +150,7 @@ class DemoResult:
 
 
 def create_demo_practice(
-    session: Session, operator: str, users: int = 40, seed: int = 2026
+    session: Session, operator: str, users: int = 40, seed: int = 2026, clock: Clock = utc_now
 ) -> DemoResult:
     """Create the demo practice, or find it if it is there already."""
     existing = session.scalar(select(Company).where(Company.code == DEMO_CODE))
@@ -159,7 +169,8 @@ def create_demo_practice(
     session.flush()
     provider_by_name = {(p.last_name, p.first_name): p.id for p in providers}
 
-    service = UserService(session, company, operator)
+    service = UserService(session, company, operator, clock)
+    hours = LoginTimesService(session, company, operator, clock)
     policy = service.credentials.policy
 
     def password_for(user_id: str, first: str, last: str) -> str:
@@ -235,6 +246,9 @@ def create_demo_practice(
         if front_desk:
             service.set_setup_role(record.pk, SetupRole.FRONT_DESK)
             front_desk_password = password
+        times = _demo_login_times(title, index, today_in(ZoneInfo(DEMO_TIME_ZONE), clock()))
+        if times is not None and not front_desk:
+            record = hours.save(record.pk, times, record.version)
         if index % 9 == 7 and not front_desk:
             service.set_active(record.pk, False)
     return DemoResult(
@@ -244,3 +258,14 @@ def create_demo_practice(
         min(users, len(people) + 1),
         front_desk_password=front_desk_password,
     )
+
+
+def _demo_login_times(title: str, index: int, today: date) -> LoginTimes | None:
+    if index % 11 == 10:  # a temp whose contract ended last week
+        return LoginTimes(expires_on=today - timedelta(days=7))
+    if title in WEEKDAY_TITLES:
+        return weekdays_filled(LoginTimes(), 7 * 60 + 30, 18 * 60)
+    if title == "Nurse":
+        days = tuple(NIGHT_SHIFT if 1 <= day <= 4 else DayHours() for day in range(7))
+        return replace(LoginTimes(limited=True), days=days)
+    return None

@@ -151,3 +151,19 @@ def test_hours_changed_by_an_administrator_meanwhile_are_read_again(
         assert window.hours_timer.interval() == 3 * 60_000
     finally:
         window.close()
+
+
+def test_the_sign_in_dialog_says_login_is_not_permitted_now(qtbot, database, company, clock):
+    from app.signin import SignInFlow
+    from ui.login import SignInDialog
+
+    operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
+    dialog = SignInDialog(SignInFlow(database, clock, "FRONTDESK-2", ip="10.0.0.7"), "valley")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    by_name(dialog, QLineEdit, "User ID").setText("mreyes")
+    by_name(dialog, QLineEdit, "Password").setText(PASSWORD)
+    qtbot.keyClick(by_name(dialog, QLineEdit, "Password"), Qt.Key.Key_Return)  # on a Sunday
+
+    assert dialog.findChild(QLabel, "refusal").text() == NOT_PERMITTED
+    assert dialog.isVisible() and dialog.operator is None
