@@ -9,7 +9,8 @@ zone. Two rules decide the hours the clocks skip or show twice:
 
 - A time the clocks skip (spring forward) is read as if they had not changed yet, so it falls
   as far after the gap as it was into it: 01:30-02:30 on a New York spring-forward day allows
-  01:30-01:59 and 03:00-03:29, an hour of work as on any other day.
+  01:30-01:59 and 03:00-03:29, an hour of work as on any other day. A window that starts in
+  the skipped hour starts as late: 02:30-03:15 allows nothing that day.
 - A time the clocks show twice (autumn) means the first time: 01:00-01:45 on the fall-back
   day allows that quarter-hour once, not again when the clocks repeat it. A window that spans
   the change keeps its real length: 01:30-02:30 allows 01:30 summer time until 02:30 standard
@@ -44,6 +45,14 @@ NEVER_ALLOWED = (
     "or turn Limited access off."
 )
 ONE_WINDOW = "{day} has one window: clear from its start or its end, or use Not Available."
+MORNING_LEFT = (
+    "Only {day}'s hours after midnight would be left, and {next} has hours of its own that "
+    "they don't join: clear those too, or use Not Available."
+)
+WHOLE_DAY_OR_MORE = (
+    "{day}'s hours would run for a whole day or more: tick All day, or clear its hours after "
+    "midnight first."
+)
 
 
 def weekday_index(day: date) -> int:
@@ -68,7 +77,8 @@ class DayHours:
 
     @property
     def overnight(self) -> bool:
-        return self.available and not self.all_day and self.end < self.start
+        """Runs into the next day; a window ending at 00:00 ends at this day's midnight."""
+        return self.available and not self.all_day and 0 < self.end < self.start
 
     def span(self) -> tuple[int, int] | None:
         """The minutes allowed, from this day's midnight; past DAY for an overnight window."""
@@ -269,10 +279,16 @@ def within_hours(times: LoginTimes, zone: ZoneInfo, moment: datetime) -> bool:
     if not times.limited:
         return True
     today = moment.astimezone(zone).date()
-    # Yesterday's overnight window reaches into today; around a clock change at midnight a
-    # window of tomorrow can begin before today's repeated last hour is over.
-    around = windows(times, zone, today - timedelta(days=1), today + timedelta(days=1))
+    around = windows(times, zone, *_reaching(today))
     return any(start <= moment < end for start, end in around)
+
+
+def _reaching(today: date) -> tuple[date, date]:
+    """The dates whose windows can hold a moment of ``today``. Yesterday's overnight window
+    reaches into today, and so can the day before's when the clocks skip an hour that ends
+    at today's midnight (America/Nuuk); a window of tomorrow can begin before today's
+    repeated last hour is over."""
+    return today - timedelta(days=2), today + timedelta(days=1)
 
 
 def expires_at(expires_on: date | None, zone: ZoneInfo) -> datetime | None:
@@ -299,16 +315,19 @@ def access_ends_at(times: LoginTimes, zone: ZoneInfo, moment: datetime) -> datet
     end = expires_at(times.expires_on, zone)
     if end is not None and moment >= end:
         return moment
-    if times.limited:
-        today = moment.astimezone(zone).date()
-        last = today + timedelta(days=8)  # a stretch reaching this far covers every hour
-        around = windows(times, zone, today - timedelta(days=1), last)
+    if not times.limited or all(day.all_day for day in times.days):
+        return end
+    first, last = _reaching(moment.astimezone(zone).date())
+    while True:
+        around = windows(times, zone, first, last)
         current = next(((s, e) for s, e in around if s <= moment < e), None)
         if current is None:
             return moment
         if current[1] < instant(last, 0, zone):
-            end = current[1] if end is None else min(end, current[1])
-    return end
+            return current[1] if end is None else min(end, current[1])
+        # The stretch may go on past the dates looked at (a skipped hour can join two
+        # windows); a week without a clock change has an hour not allowed, so this stops.
+        last += timedelta(days=7)
 
 
 # The week picture
@@ -375,9 +394,13 @@ def paint(
     """The week picture edited: minutes [start, end) of each row filled or cleared.
 
     Filling grows the row's own window to cover what was painted (a day has one window); a
-    day that was Not Available gets exactly the painted hours. Clearing trims the row's own
-    window and the overnight part of the day before; a cut inside a window, which would
-    leave two, raises ValidationError keyed by the day. Limited access is turned on.
+    day that was Not Available gets exactly the painted hours. A night window that would
+    grow to a whole day or more (other than midnight to midnight) raises ValidationError
+    keyed by the day. Clearing trims the row's own window and the overnight part of the day
+    before; a cut inside a window, which would leave two, raises ValidationError keyed by the
+    day. What is left of a night window only after midnight becomes the next day's, joined
+    to that day's window when they touch; otherwise ValidationError keyed by the day.
+    Limited access is turned on.
     """
     if not 0 <= start < end <= DAY:
         raise ValueError(f"not a stretch of one day: {start}-{end}")
@@ -388,17 +411,38 @@ def paint(
             if own is None:
                 result = result.with_day(row, _from_span(start, end))
             else:
-                result = result.with_day(row, _from_span(min(own[0], start), max(own[1], end)))
+                grown = min(own[0], start), max(own[1], end)
+                if grown[1] - grown[0] >= DAY and grown != (0, DAY):
+                    name = WEEKDAY_NAMES[row]
+                    raise ValidationError({WEEKDAY_KEYS[row]: WHOLE_DAY_OR_MORE.format(day=name)})
+                result = result.with_day(row, _from_span(*grown))
             continue
         if own is not None:
             kept = _cut(own, start, end, row)
-            result = result.with_day(row, DayHours() if kept is None else _from_span(*kept))
+            if kept is not None and kept[0] >= DAY:
+                result = _morning_moved(result.with_day(row, DayHours()), row, kept[1] - DAY)
+            else:
+                result = result.with_day(row, DayHours() if kept is None else _from_span(*kept))
         before = (row - 1) % 7
         spill = result.days[before].span()
         if spill is not None and spill[1] > DAY:
             kept = _cut(spill, start + DAY, end + DAY, before)
             result = result.with_day(before, DayHours() if kept is None else _from_span(*kept))
     return result
+
+
+def _morning_moved(times: LoginTimes, row: int, until: int) -> LoginTimes:
+    """``times`` with the morning [0, until) of the day after ``row`` made that day's own: a
+    night window whose evening was cleared. ValidationError keyed by ``row`` when the next
+    day has hours of its own that the morning does not reach, or that run past its midnight."""
+    after = (row + 1) % 7
+    own = times.days[after].span()
+    if own is None:
+        return times.with_day(after, DayHours.window(0, until))
+    if own[0] > until or max(own[1], until) > DAY:
+        message = MORNING_LEFT.format(day=WEEKDAY_NAMES[row], next=WEEKDAY_NAMES[after])
+        raise ValidationError({WEEKDAY_KEYS[row]: message})
+    return times.with_day(after, _from_span(0, max(own[1], until)))
 
 
 def weekdays_filled(times: LoginTimes, start: int = 8 * 60, end: int = 18 * 60) -> LoginTimes:
