@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QWidget
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.login_times import LoginTimesService
 from app.models import SetupRole
 from app.policy import PasswordPolicy
 from app.practice import Choice, CompanyInfo
@@ -57,6 +58,11 @@ class PracticeContext:
 
     def two_factor(self, session: Session) -> TwoFactorService:
         return TwoFactorService(
+            session, self.company, self.operator, self.clock, operator_role=self.role
+        )
+
+    def login_times(self, session: Session) -> LoginTimesService:
+        return LoginTimesService(
             session, self.company, self.operator, self.clock, operator_role=self.role
         )
 
