@@ -4,13 +4,15 @@ Exit codes: 0 done; 1 refused (bad value, no such user, conflict); 2 bad call;
 3 the database cannot be used (unreachable, or its schema does not fit).
 `usersetup login` answers with its own codes: 0 signed in, 10 invalid, 11 locked,
 12 inactive, 13 password change required, 14 two-factor required (the password was right;
-a token is due, or an authenticator must be set up first).
+a token is due, or an authenticator must be set up first), 15 outside login hours,
+16 account expired.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import getpass
 import io
 import json
@@ -18,7 +20,7 @@ import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
@@ -34,7 +36,19 @@ from app.errors import (
     ValidationError,
 )
 from app.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
-from app.login_hours import NOT_PERMITTED
+from app.login_hours import (
+    NOT_PERMITTED,
+    SAME_TIMES,
+    WEEKDAY_KEYS,
+    WEEKDAY_NAMES,
+    DayForm,
+    DayHours,
+    LoginTimes,
+    clean_login_times,
+    is_expired,
+    within_hours,
+)
+from app.login_times import LoginTimesService
 from app.models import SetupRole, TwoFactorMethod, TwoFactorSetup, User
 from app.practice import (
     CompanyInfo,
@@ -54,13 +68,19 @@ from app.two_factor import (
     describe_destination,
 )
 from app.users import UserFields, UserRecord, UserService
-from app.validation import display_phone
+from app.validation import FieldProblem, display_phone
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
 REFERENCE_CHOICES = {
     "provider_id": provider_choices,
     "service_location_id": service_location_choices,
 }
+# `hours set --day`: sun..sat or the full name, any case.
+DAY_OPTION_NAMES = {
+    **{key: index for index, key in enumerate(WEEKDAY_KEYS)},
+    **{name.lower(): index for index, name in enumerate(WEEKDAY_NAMES)},
+}
+SAME_TIMES_HERE = "Start and End are the same time: for the whole day write 'all day'."
 CLI_NAMES = {
     "provider_id": "provider",
     "service_location_id": "service-location",
@@ -100,6 +120,42 @@ def _yes_no(text: str) -> bool:
     if text.lower() in ("no", "off", "false", "0"):
         return False
     raise argparse.ArgumentTypeError(f"expected yes or no, not {text!r}")
+
+
+def _expiry(text: str) -> date | None:
+    """--expires: the last day the account works (in the company's zone), or never."""
+    if text.strip().lower() == "never":
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date such as 2027-06-30, or never, not {text!r}"
+        ) from None
+
+
+def _day_option(text: str) -> tuple[int, str]:
+    """--day mon=09:00-18:00: the weekday (Sunday 0) and the hours as typed."""
+    day, sep, hours = text.partition("=")
+    index = DAY_OPTION_NAMES.get(day.strip().lower())
+    if not sep or index is None:
+        raise argparse.ArgumentTypeError(
+            f"expected DAY=HOURS such as mon=09:00-18:00, sun=off or sat=all (DAY: "
+            f"{', '.join(WEEKDAY_KEYS)} or the full name), not {text!r}"
+        )
+    return index, hours
+
+
+def _add_expires_option(parser: argparse.ArgumentParser, what: str) -> None:
+    # SUPPRESS: absent unless given, since "never" (None) is a value to store.
+    parser.add_argument(
+        "--expires",
+        type=_expiry,
+        default=argparse.SUPPRESS,
+        metavar="DATE|never",
+        help=f"the account works until the end of this date in the company's time zone "
+        f"(YYYY-MM-DD), or never; {what}",
+    )
 
 
 def _add_field_options(parser: argparse.ArgumentParser, *, rename: bool) -> None:
@@ -153,15 +209,22 @@ def build_parser() -> argparse.ArgumentParser:
     add = user_commands.add_parser("add", help="add a user (password from --password-stdin)")
     add.add_argument("user_id", metavar="USERID")
     _add_field_options(add, rename=False)
+    _add_expires_option(add, "default never")
     add.add_argument("--json", action="store_true")
-    copy = user_commands.add_parser("copy", help="add a user by copying one who does similar work")
+    copy = user_commands.add_parser(
+        "copy",
+        help="add a user by copying one who does similar work, with their login times "
+        "(Limited access, the hours of each day and the account's expiry date)",
+    )
     copy.add_argument("source", metavar="FROM")
     copy.add_argument("user_id", metavar="NEWID")
     _add_field_options(copy, rename=False)
+    _add_expires_option(copy, "default FROM's")
     copy.add_argument("--json", action="store_true")
     change = user_commands.add_parser("set", help="change fields of a user")
     change.add_argument("target", metavar="USERID")
     _add_field_options(change, rename=True)
+    _add_expires_option(change, "default unchanged")
     change.add_argument("--json", action="store_true")
     for name in ("deactivate", "activate"):
         sub = user_commands.add_parser(name, help=f"{name} a user (users are never deleted)")
@@ -181,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("role", choices=sorted(ROLE_NAMES))
 
     _add_two_factor_commands(commands)
+    _add_hours_commands(commands)
 
     login = commands.add_parser("login", help="would this sign-in be allowed? (exit code)")
     login.add_argument("user_id", metavar="USERID")
@@ -205,6 +269,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     login.add_argument("--json", action="store_true")
     return parser
+
+
+def _add_hours_commands(commands: Any) -> None:
+    hours = commands.add_parser("hours", help="when a user may sign in (the Login Times section)")
+    hours_commands = hours.add_subparsers(dest="hours_command", required=True, parser_class=_Parser)
+    show = hours_commands.add_parser(
+        "show", help="a user's login hours, time zone and account expiry"
+    )
+    show.add_argument("user_id", metavar="USERID")
+    show.add_argument("--json", action="store_true")
+    change = hours_commands.add_parser(
+        "set",
+        help="change Limited access and the hours of some days; days not given keep theirs",
+        description="Times are wall-clock times in the company's time zone, 24-hour. Start "
+        "is allowed, End is not; an End before the Start runs past midnight into the next "
+        "day (mon=22:00-06:00 allows Tuesday 02:00).",
+    )
+    change.add_argument("user_id", metavar="USERID")
+    change.add_argument(
+        "--limited",
+        type=_yes_no,
+        metavar="on|off",
+        help="on: only the hours set here are allowed; off: any time (the hours are kept)",
+    )
+    change.add_argument(
+        "--day",
+        type=_day_option,
+        action="append",
+        default=[],
+        metavar="DAY=HOURS",
+        help="one day's hours, repeatable: DAY is sun, mon, ... sat (or the full name); "
+        "HOURS is 09:00-18:00, 'all day' (or all) or off",
+    )
+    change.add_argument("--json", action="store_true")
 
 
 def _add_two_factor_commands(commands: Any) -> None:
@@ -262,12 +360,19 @@ def _add_two_factor_commands(commands: Any) -> None:
 
 
 def main(
-    argv: Sequence[str] | None = None, stdin: TextIO | None = None, *, clock: Clock = utc_now
+    argv: Sequence[str] | None = None,
+    stdin: TextIO | None = None,
+    *,
+    clock: Clock = utc_now,
+    database: Database | None = None,
 ) -> int:
-    """Run one command; ``clock`` is the time source (tests give a fixed one)."""
+    """Run one command; ``clock`` is the time source (tests give a fixed one). ``database``,
+    when given, is used in place of the one --db names (tests give one they roll back)."""
     stdin = stdin or sys.stdin
     try:
         args = build_parser().parse_args(argv)
+        if database is not None and args.command not in (None, "db"):
+            return _run_on(args, database, stdin, clock)
         return _run(args, stdin, clock)
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
@@ -314,26 +419,32 @@ def _run(args: argparse.Namespace, stdin: TextIO, clock: Clock) -> int:
         raise UsageError("--users must be at least 1")
     engine = open_database(location)
     try:
-        database = Database.for_engine(engine, location.describe())
-        operator = audit.system_operator("command line")
-        if args.command == "demo":
-            with database.transaction() as session:
-                result = create_demo_practice(session, operator, users=args.users)
-            print_demo_result(result, location.describe())
-            return EXIT_OK
-        if args.command == "login":
-            return _login(args, database, stdin, clock)
-        with database.transaction() as session:
-            company = load_company(session, args.company)
-            if args.command == "2fa":
-                service = TwoFactorService(session, company, operator, clock)
-                output = _two_factor_command(args, service)
-            else:
-                output = _users_command(args, UserService(session, company, operator, clock), stdin)
-        print(output)  # only once committed: a closed pipe must not undo the change
-        return EXIT_OK
+        return _run_on(args, Database.for_engine(engine, location.describe()), stdin, clock)
     finally:
         engine.dispose()
+
+
+def _run_on(args: argparse.Namespace, database: Database, stdin: TextIO, clock: Clock) -> int:
+    """Run a command that works on the practice's data, in ``database``."""
+    operator = audit.system_operator("command line")
+    if args.command == "demo":
+        with database.transaction() as session:
+            result = create_demo_practice(session, operator, users=args.users)
+        print_demo_result(result, database.description)
+        return EXIT_OK
+    if args.command == "login":
+        return _login(args, database, stdin, clock)
+    with database.transaction() as session:
+        company = load_company(session, args.company)
+        if args.command == "2fa":
+            service = TwoFactorService(session, company, operator, clock)
+            output = _two_factor_command(args, service)
+        elif args.command == "hours":
+            output = _hours_command(args, LoginTimesService(session, company, operator, clock))
+        else:
+            output = _users_command(args, UserService(session, company, operator, clock), stdin)
+    print(output)  # only once committed: a closed pipe must not undo the change
+    return EXIT_OK
 
 
 def print_demo_result(result: Any, where: str) -> None:
@@ -413,6 +524,8 @@ def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO
             if args.must_change_password is None:  # set by an administrator: temporary
                 form.must_change_password = True
         record = service.update(record.pk, form, record.version)
+        if "expires" in args:
+            record = _login_times_service(service).set_expiry(record.pk, args.expires)
     else:  # add, copy
         if not args.password_stdin:
             raise UsageError(f"users {command} needs --password-stdin: a new user needs a password")
@@ -421,7 +534,24 @@ def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO
         _apply_options(args, form, service)
         form.new_password = form.retype_password = _read_password(stdin)
         record = service.create(form, copied_from=source.pk if source else None)
+        times = source.login_times if source else LoginTimes()
+        if "expires" in args:
+            times = dataclasses.replace(times, expires_on=args.expires)
+        # Saved only when it differs from a new user's: no change, no audit event.
+        record = _login_times_service(service).save(record.pk, times, record.version)
     return _format_user(service, record, as_json=args.json)
+
+
+def _login_times_service(users: UserService) -> LoginTimesService:
+    """The Login Times service in the same transaction, acting for the same operator."""
+    return LoginTimesService(
+        users.session,
+        users.company,
+        users.operator,
+        users.clock,
+        users.hasher,
+        operator_role=users.operator_role,
+    )
 
 
 def _apply_options(args: argparse.Namespace, form: UserFields, service: UserService) -> None:
@@ -627,6 +757,8 @@ def user_as_json(
             out[field.name.removesuffix("_id")] = labels[field.name].get(value) if value else None
         else:
             out[field.name] = value
+    expires_on = record.login_times.expires_on
+    out["account_expires_on"] = expires_on.isoformat() if expires_on else None
     out["version"] = record.version
     out["updated_by"] = record.updated_by
     out["updated_at"] = record.updated_at.isoformat()
@@ -762,7 +894,98 @@ def _format_user(service: UserService, record: UserRecord, *, as_json: bool) -> 
         elif field.kind is Kind.PHONE:
             value = display_phone(value, service.company.phone_region)
         lines.append(f"  {field.label + ':':<26}{value if value not in (None, '') else '-'}")
+    zone = ZoneInfo(service.company.time_zone)
+    expiry = _expiry_text(record.login_times, zone, service.clock())
+    lines.append(f"  {'Account expires:':<26}{expiry}")
     lines.append(
         f"  {'Last changed:':<26}{record.updated_at:%Y-%m-%d %H:%M} UTC by {record.updated_by}"
     )
+    return "\n".join(lines)
+
+
+def _expiry_text(times: LoginTimes, zone: ZoneInfo, now: datetime) -> str:
+    """ "never", "2027-06-30", or "2026-11-21 [expired]" once its end has passed."""
+    if times.expires_on is None:
+        return "never"
+    mark = " [expired]" if is_expired(times, zone, now) else ""
+    return f"{times.expires_on.isoformat()}{mark}"
+
+
+# Login Times (usersetup hours)
+
+
+def _hours_command(args: argparse.Namespace, service: LoginTimesService) -> str:
+    """Carry out one hours command in the caller's transaction; what to print once committed."""
+    record = service.users.find(args.user_id)
+    if args.hours_command == "set":
+        times = _hours_from_options(args, record.login_times)
+        record = service.save(record.pk, times, record.version)
+    return _format_login_times(service, record, as_json=args.json)
+
+
+def _hours_from_options(args: argparse.Namespace, current: LoginTimes) -> LoginTimes:
+    """The user's login times with `hours set`'s changes, checked as the section checks them."""
+    times, given, problems = current, set[int](), list[str]()
+    for index, typed in args.day:
+        name = WEEKDAY_NAMES[index]
+        if index in given:
+            raise UsageError(f"--day {name} is given twice")
+        given.add(index)
+        try:
+            if not typed.strip():  # "--day mon=": more likely a script's empty variable
+                raise FieldProblem("Give the hours: 09:00-18:00, 'all day' or 'off'.")
+            times = times.with_day(index, DayHours.parse(typed))
+        except FieldProblem as problem:
+            # The window's words say to tick All day; here it is written.
+            text = SAME_TIMES_HERE if str(problem) == SAME_TIMES else str(problem)
+            problems.append(f"{name} ({typed!r}): {text}")
+    if problems:
+        raise UserSetupError(" ".join(problems))
+    limited = times.limited if args.limited is None else args.limited
+    try:
+        # The window's own check: it refuses Limited access with no day Available.
+        return clean_login_times(limited, [DayForm.of(day) for day in times.days], times.expires_on)
+    except ValidationError as exc:
+        raise UserSetupError(" ".join(exc.errors.values())) from exc
+
+
+def login_times_as_json(record: UserRecord, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
+    """The stable JSON form of one user's login times (documented in the README)."""
+    times = record.login_times
+    expired = is_expired(times, zone, now)
+    return {
+        "user_id": record.fields.user_id,
+        "limited_access": times.limited,
+        "days": times.stored_hours(),
+        "time_zone": zone.key,
+        "account_expires_on": times.expires_on.isoformat() if times.expires_on else None,
+        "expired": expired,
+        "allowed_now": not expired and within_hours(times, zone, now),
+    }
+
+
+def _format_login_times(service: LoginTimesService, record: UserRecord, *, as_json: bool) -> str:
+    now, zone = service.clock(), service.zone
+    data = login_times_as_json(record, zone, now)
+    if as_json:
+        return json.dumps(data, indent=2)
+    times = record.login_times
+    if times.limited:
+        limited = "on: only the hours below"
+    else:
+        limited = "off: any time (the hours below apply when it is on)"
+    if data["allowed_now"]:
+        allowed = "yes"
+    else:
+        allowed = "no (account expired)" if data["expired"] else "no (outside login hours)"
+    rows = [("Limited access", limited)]
+    for name, day in zip(WEEKDAY_NAMES, times.days, strict=True):
+        rows.append((name, day.text + (" (ends the next day)" if day.overnight else "")))
+    rows += [
+        ("Account expires", _expiry_text(times, zone, now)),
+        ("Allowed now", allowed),
+    ]
+    lines = [f"Login Times - {record.heading}"]
+    lines += [f"  {label + ':':<26}{value}" for label, value in rows]
+    lines.append(f"Times are in {zone.key} ({now.astimezone(zone).tzname()}).")
     return "\n".join(lines)

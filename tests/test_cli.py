@@ -47,6 +47,7 @@ SHOW_KEYS = [
     "webservice_only",
     "login_locked",
     "must_change_password",
+    "account_expires_on",
     "version",
     "updated_by",
     "updated_at",
