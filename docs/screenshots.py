@@ -14,13 +14,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pyotp
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.audit import system_operator
 from app.clock import utc_now
 from app.db import Database, DatabaseLocation, open_database
 from app.demo import create_demo_practice
+from app.login_hours import DayHours, LoginTimes, weekdays_filled
+from app.login_times import LoginTimesService
 from app.models import SetupRole
 from app.practice import load_company
 from app.signin import SignInFlow
@@ -77,7 +79,19 @@ def _two_factor_sign_ins(app: QCoreApplication, database: Database) -> None:
         dialog.reject()
 
 
+def _login_times(database: Database, user_id: str) -> None:
+    """Weekdays 8 to 6 and Saturday morning, as a billing office might work."""
+    with database.transaction() as session:
+        company = load_company(session, "valley")
+        service = LoginTimesService(session, company, "screenshots", utc_now)
+        record = service.users.find(user_id)
+        times = weekdays_filled(LoginTimes()).with_day(6, DayHours.window(9 * 60, 13 * 60))
+        service.save(record.pk, times, record.version)
+
+
 def main() -> None:
+    # The demo practice is in New York: its screenshots show times as US offices write them.
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as folder:
         location = DatabaseLocation(f"sqlite:///{folder}/demo.sqlite3", "screenshots")
@@ -85,6 +99,7 @@ def main() -> None:
         database = Database.for_engine(engine, "SQLite demo.sqlite3")
         with database.transaction() as session:
             demo = create_demo_practice(session, system_operator("screenshots"))
+        _login_times(database, "kimberly")
         # The sign-in dialog, as the practice sees it first.
         sign_in = SignInDialog(SignInFlow(database, utc_now, "OFFICE-PC"), "valley")
         sign_in.user_id.setText(demo.admin_user_id)
@@ -129,6 +144,10 @@ def main() -> None:
         app.processEvents()
         window.grab().save(str(DOCS / "section-2fa.png"))
         two_factor.load(Subject(window.subject.record))  # the key leaves the screen
+        # The Login Times section with hours set, its week picture beside the user list.
+        window.show_section("Login Times")
+        app.processEvents()
+        window.grab().save(str(DOCS / "section-login-times.png"))
         _two_factor_sign_ins(app, database)
         # What bad input looks like: the messages sit beside the fields.
         window.new_user()
