@@ -28,10 +28,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from app.errors import ValidationError
 from app.validation import FieldProblem
+
+T = TypeVar("T", int, datetime)  # minutes of a day, or moments
 
 DAY = 24 * 60  # minutes
 WEEKDAY_KEYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # as the section lists them
@@ -142,9 +145,19 @@ class LoginTimes:
     def from_stored(
         cls, limited: bool, hours: Mapping[str, str] | None, expires_on: date | None
     ) -> LoginTimes:
+        """The section as the users row keeps it. A rule that cannot be read (another program
+        wrote the shared row) counts as Not Available: a limited user is refused, not let in."""
         stored = hours or {}
-        days = tuple(DayHours.parse(stored.get(key, OFF)) for key in WEEKDAY_KEYS)
-        return cls(limited, days, expires_on)
+        return cls(
+            limited, tuple(_stored_day(stored.get(key, OFF)) for key in WEEKDAY_KEYS), expires_on
+        )
+
+
+def _stored_day(text: object) -> DayHours:
+    try:
+        return DayHours.parse(text) if isinstance(text, str) else DayHours()
+    except (FieldProblem, ValueError):
+        return DayHours()
 
 
 # Times as typed
@@ -264,14 +277,7 @@ def windows(
             if end > start:  # a window wholly inside a skipped hour may come out empty
                 stretches.append((start, end))
         day += timedelta(days=1)
-    stretches.sort()
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in stretches:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    return _merge(stretches)
 
 
 def within_hours(times: LoginTimes, zone: ZoneInfo, moment: datetime) -> bool:
@@ -294,7 +300,7 @@ def _reaching(today: date) -> tuple[date, date]:
 def expires_at(expires_on: date | None, zone: ZoneInfo) -> datetime | None:
     """The moment an account that expires on ``expires_on`` stops working: the end of that
     date in the company's zone."""
-    if expires_on is None:
+    if expires_on is None or expires_on >= date.max:  # 9999-12-31: a way of writing "never"
         return None
     return instant(expires_on + timedelta(days=1), 0, zone)
 
@@ -349,8 +355,9 @@ def week_spans(times: LoginTimes) -> tuple[tuple[tuple[int, int], ...], ...]:
     return tuple(tuple(_merge(row)) for row in rows)
 
 
-def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
+def _merge(spans: Iterable[tuple[T, T]]) -> list[tuple[T, T]]:
+    """The spans in order, with touching or overlapping ones joined."""
+    merged: list[tuple[T, T]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
@@ -465,22 +472,3 @@ def monday_copied(times: LoginTimes) -> LoginTimes:
 def cleared(times: LoginTimes) -> LoginTimes:
     """ "Clear": every day Not Available (Limited access and the expiry as they were)."""
     return replace(times, days=(DayHours(),) * 7)
-
-
-def describe(times: LoginTimes, *, twelve_hour: bool = False) -> list[tuple[str, str]]:
-    """(day name, "9:00 am - 6:00 pm" / "All day" / "Not available") for each weekday."""
-    lines = []
-    for name, day in zip(WEEKDAY_NAMES, times.days, strict=True):
-        if not day.available:
-            text = "Not available"
-        elif day.all_day:
-            text = "All day"
-        else:
-            text = (
-                f"{format_clock(day.start, twelve_hour=twelve_hour)} - "
-                f"{format_clock(day.end, twelve_hour=twelve_hour)}"
-            )
-            if day.overnight:
-                text += " (next day)"
-        lines.append((name, text))
-    return lines

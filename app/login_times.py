@@ -6,26 +6,20 @@ sign-in check applies them (app.signin).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.errors import ConflictError, NotFoundError
-from app.login_hours import (
-    WEEKDAY_KEYS,
-    LoginTimes,
-    access_ends_at,
-    within_hours,
-)
+from app.errors import ConflictError, ValidationError
+from app.login_hours import NEVER_ALLOWED, WEEKDAY_KEYS, LoginTimes, access_ends_at, expires_at
 from app.models import User
 from app.practice import CompanyInfo
 from app.users import UserRecord, UserService
-from app.validation import user_id_key
 
 
 def _expiry_text(day: date | None) -> str | None:
@@ -57,6 +51,8 @@ class LoginTimesService:
         user = self.users._load(pk)
         if user.version != expected_version:
             raise ConflictError(user.updated_by, user.updated_at)
+        if times.limited and not any(day.available for day in times.days):
+            raise ValidationError({"limited": NEVER_ALLOWED})
         return self._store(user, times)
 
     def set_expiry(self, pk: int, expires_on: date | None) -> UserRecord:
@@ -97,20 +93,22 @@ class LoginTimesService:
         self.users._audit(user, "login_times.changed", changes, now)
         return self.users.get(user.id)
 
-    def access_ends_at(self, user_id: str) -> datetime | None:
-        """When the signed-in operator ``user_id`` must stop: their window closing or their
-        account expiring (None: never). The moment of asking when they may not be in at all."""
-        user = self.session.scalar(
-            select(User).where(
-                User.company_id == self.company.id, User.user_id_key == user_id_key(user_id)
-            )
-        )
-        if user is None:
-            raise NotFoundError(f"There is no user {user_id!r} in {self.company.code}.")
-        times = LoginTimes.from_stored(
-            user.limited_access, user.login_hours, user.account_expires_on
-        )
-        return access_ends_at(times, self.zone, self.clock())
+    def access_end(self, pk: int) -> AccessEnd | None:
+        """When the signed-in operator (row ``pk``) must stop: their window closing or their
+        account expiring, whichever is first; None: never. The moment of asking when they may
+        not be in at all. NotFoundError when the user is gone."""
+        times = self.users._load(pk).login_times
+        now = self.clock()
+        end = access_ends_at(times, self.zone, now)
+        if end is None:
+            return None
+        expiry = expires_at(times.expires_on, self.zone)
+        return AccessEnd(end, expiry is not None and end >= expiry)
 
-    def within_hours(self, times: LoginTimes, moment: datetime | None = None) -> bool:
-        return within_hours(times, self.zone, moment or self.clock())
+
+@dataclass(frozen=True)
+class AccessEnd:
+    """The end of a signed-in operator's allowed time, and what ends it."""
+
+    at: datetime
+    expiry: bool  # the account expiring, not the login hours

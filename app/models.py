@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
+from app.login_hours import LoginTimes
 from app.types import UTCDateTime
 
 NAMING_CONVENTION = {
@@ -225,6 +226,13 @@ class User(Base):
     version: Mapped[int] = mapped_column(nullable=False)
 
     company: Mapped[Company] = relationship(lazy="raise")
+
+    @property
+    def login_times(self) -> LoginTimes:
+        """The Login Times section as this row keeps it."""
+        return LoginTimes.from_stored(
+            self.limited_access, self.login_hours, self.account_expires_on
+        )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy's own convention)
 

@@ -11,6 +11,8 @@ without widgets.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +28,7 @@ from app.codes import OneTimeCodes, is_code_shaped, typed_code
 from app.credentials import Credentials, dummy_hash, verify_password
 from app.db import Database
 from app.errors import NotFoundError, UserSetupError, ValidationError
-from app.login_hours import NOT_PERMITTED, LoginTimes, access_ends_at, is_expired, within_hours
+from app.login_hours import NOT_PERMITTED, access_ends_at, is_expired, within_hours
 from app.mail import SecretStore
 from app.models import CodePurpose, Company, SetupRole, TwoFactorMethod, TwoFactorSetup, User
 from app.network import observed_address
@@ -64,6 +66,7 @@ TOKEN_REFUSED = "That token is not right. Enter the 6 digits the app shows now."
 TOKEN_USED = "That token was used already. Wait for the app to show the next one."
 CODE_REFUSED = "That code is not right, or it has expired."
 CURRENT_PASSWORD_WRONG = "The current password is not right."
+ACCOUNT_EXPIRED = "Your account has expired: ask your practice administrator."
 
 
 class Reason(enum.StrEnum):
@@ -171,7 +174,7 @@ class SignInService:
             return self._wrong_password(info, user, policy.lockout_after, now, ip)
 
         result = self._result(info, user)
-        times, zone = _login_times(user), ZoneInfo(company.time_zone)
+        times, zone = user.login_times, ZoneInfo(company.time_zone)
         if not user.active:
             result = _with(result, Reason.INACTIVE, "inactive account")
         elif user.login_locked:
@@ -374,7 +377,7 @@ class SignInService:
 
     def complete_second_factor(self, user_pk: int, token: str, ip: str | None = None) -> Verdict:
         """The token step of a sign-in whose password check() answered TWO_FACTOR_REQUIRED."""
-        user, lockout_after = self._still_allowed(user_pk)
+        user, lockout_after = self._still_allowed(user_pk, ip)
         verdict = self.check_second_factor(user, token, lockout_after, ip)
         if verdict.accepted:
             return self._complete(user, ip, "signed in with a token")
@@ -384,7 +387,7 @@ class SignInService:
         self, user_pk: int, code: str, ip: str | None = None
     ) -> Verdict:
         """The token step done with one of the user's recovery codes instead."""
-        user, lockout_after = self._still_allowed(user_pk)
+        user, lockout_after = self._still_allowed(user_pk, ip)
         now = self.clock()
         if use_recovery_code(self.session, user.id, code, now):
             self.session.refresh(user, ["recovery_codes_left"])
@@ -408,7 +411,7 @@ class SignInService:
     ) -> list[str]:
         """The authenticator set up at sign-in and verified: stored, and (when it was required)
         the user is in. Returns the ten recovery codes, to be shown once."""
-        user, _ = self._still_allowed(user_pk)
+        user, _ = self._still_allowed(user_pk, ip)
         if user.totp_secret is not None:  # set up at the desk meanwhile: not replaced from here
             raise SignInRefused()
         now = self.clock()
@@ -432,7 +435,7 @@ class SignInService:
 
     def send_token(self, user_pk: int, senders: Senders, ip: str | None = None) -> TokenSent:
         """Send a sign-in token by the user's Email or Text method (at most once a minute)."""
-        user, _ = self._still_allowed(user_pk)
+        user, _ = self._still_allowed(user_pk, ip)
         now = self.clock()
         method = user.two_factor_method
         codes = OneTimeCodes(self.session, self.clock, self.hasher, CodePurpose.SIGN_IN)
@@ -484,9 +487,9 @@ class SignInService:
             outcome,
         )
 
-    def _still_allowed(self, user_pk: int) -> tuple[User, int]:
+    def _still_allowed(self, user_pk: int, ip: str | None = None) -> tuple[User, int]:
         """The user of a sign-in in progress, if still active, unlocked, unexpired and within
-        their login hours; else refused."""
+        their login hours; else refused (expiry and hours audited: see SignInRefused.commit)."""
         user = self.session.get(User, user_pk)
         if user is None:
             raise SignInRefused()
@@ -495,11 +498,17 @@ class SignInService:
             raise SignInRefused()
         company = self.session.get(Company, user.company_id)
         assert company is not None
-        times, zone, now = _login_times(user), ZoneInfo(company.time_zone), self.clock()
-        if is_expired(times, zone, now):
-            raise SignInRefused()
-        if not within_hours(times, zone, now):  # the window closed during the token step
-            raise SignInRefused(NOT_PERMITTED)
+        times, zone, now = user.login_times, ZoneInfo(company.time_zone), self.clock()
+        for ended, detail, message in (
+            (is_expired(times, zone, now), "account expired", REFUSED),
+            # the window closed during the token step, the setup or the forced change
+            (not within_hours(times, zone, now), "outside login hours", NOT_PERMITTED),
+        ):
+            if ended:
+                self.record_event(
+                    company.id, user.id, user.user_id, "signin.failed", now, ip, detail
+                )
+                raise SignInRefused(message, commit=True)
         return user, load_policy(self.session, user.company_id).lockout_after
 
     def _complete(self, user: User, ip: str | None, detail: str) -> Verdict:
@@ -584,10 +593,6 @@ def _with(result: SignInResult, reason: Reason, detail: str) -> SignInResult:
     return replace(result, reason=reason, detail=detail)
 
 
-def _login_times(user: User) -> LoginTimes:
-    return LoginTimes.from_stored(user.limited_access, user.login_hours, user.account_expires_on)
-
-
 class Step(enum.StrEnum):
     CREDENTIALS = "credentials"
     TOKEN = "token"  # the second factor: an authenticator token, or a code sent to the user
@@ -598,10 +603,15 @@ class Step(enum.StrEnum):
 
 class SignInRefused(UserSetupError):
     """The sign-in was refused; the message says no more than REFUSED, or (after the right
-    password) that this is not a time the user may sign in."""
+    password) that this is not a time the user may sign in.
 
-    def __init__(self, message: str = REFUSED) -> None:
+    ``commit``: the refusal was audited in the step's transaction, which must commit for the
+    event to stay; otherwise the step's transaction is rolled back.
+    """
+
+    def __init__(self, message: str = REFUSED, *, commit: bool = False) -> None:
         super().__init__(message)
+        self.commit = commit
 
 
 class TokenRefused(UserSetupError):
@@ -609,6 +619,8 @@ class TokenRefused(UserSetupError):
 
 
 USER_SETUP_ROLES = frozenset(role.value for role in SetupRole)
+# What a person who typed the right password is told when their account is closed to them.
+ACCOUNT_CLOSED = {Reason.OUTSIDE_HOURS: NOT_PERMITTED, Reason.EXPIRED: ACCOUNT_EXPIRED}
 USABLE = (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED, Reason.TWO_FACTOR_REQUIRED)
 
 
@@ -648,6 +660,27 @@ class SignInFlow:
     def _service(self, session: Session) -> SignInService:
         return SignInService(session, self.clock, self.workstation, self.hasher)
 
+    @contextmanager
+    def _step_transaction(self) -> Iterator[Session]:
+        """A step after the password, in one transaction. A refusal audited in it (the account
+        expired or out of its hours meanwhile) commits with its event; any refusal sends the
+        flow back to the password."""
+        refused: SignInRefused | None = None
+        try:
+            with self.database.transaction() as session:
+                try:
+                    yield session
+                except SignInRefused as exc:
+                    if not exc.commit:
+                        raise
+                    refused = exc
+        except SignInRefused:
+            self.step, self.result, self.enrolment = Step.CREDENTIALS, None, None
+            raise
+        if refused is not None:
+            self.step, self.result, self.enrolment = Step.CREDENTIALS, None, None
+            raise refused
+
     def submit_password(self, company_code: str, user_id: str, password: str) -> Step:
         if self.step is not Step.CREDENTIALS:
             raise RuntimeError(f"the password was already accepted (step: {self.step})")
@@ -670,7 +703,12 @@ class SignInFlow:
                 )
                 usable = False
         if not usable:
-            raise SignInRefused(NOT_PERMITTED if result.reason is Reason.OUTSIDE_HOURS else REFUSED)
+            # Outside the hours the right password is told so, but only to someone who may use
+            # User Setup: to anyone else it would confirm a guessed password.
+            in_hours = result.reason is not Reason.OUTSIDE_HOURS
+            if in_hours or result.setup_role not in USER_SETUP_ROLES:
+                raise SignInRefused()
+            raise SignInRefused(NOT_PERMITTED)
         self.result = result
         if result.two_factor is Need.TOKEN:
             self.step = Step.TOKEN
@@ -701,7 +739,7 @@ class SignInFlow:
     def send_token(self) -> TokenSent:
         """Send (or resend) the token of the Email and Text methods."""
         user_pk = self._user_pk(Step.TOKEN)
-        with self.database.transaction() as session:
+        with self._step_transaction() as session:
             company = self.result.company if self.result else None
             assert company is not None
             store = self.store if self.store is not None else _keyring()
@@ -711,14 +749,14 @@ class SignInFlow:
     def submit_token(self, token: str) -> Step:
         """The token: right, and the sign-in goes on; wrong, TokenRefused (it counts)."""
         user_pk = self._user_pk(Step.TOKEN)
-        with self.database.transaction() as session:
+        with self._step_transaction() as session:
             verdict = self._service(session).complete_second_factor(user_pk, token, self.ip)
         return self._after(verdict)
 
     def submit_recovery_code(self, code: str) -> Step:
         """A recovery code in place of the token (a lost or new phone)."""
         user_pk = self._user_pk(Step.TOKEN)
-        with self.database.transaction() as session:
+        with self._step_transaction() as session:
             verdict = self._service(session).complete_with_recovery_code(user_pk, code, self.ip)
         return self._after(verdict)
 
@@ -749,7 +787,7 @@ class SignInFlow:
         if self.enrolment is None:
             raise RuntimeError("begin_setup first")
         assert self.result is not None and self.result.company is not None
-        with self.database.transaction() as session:
+        with self._step_transaction() as session:
             service = TwoFactorService(
                 session, self.result.company, self.operator, self.clock, self.hasher
             )
@@ -783,6 +821,8 @@ class SignInFlow:
             raise RuntimeError(f"no password change is due (step: {self.step})")
         result = self.result
         assert result.company is not None and result.user_pk is not None
+        with self._step_transaction() as session:  # still within the hours, not expired
+            self._service(session)._still_allowed(result.user_pk, self.ip)
         change_own_password(
             self.database,
             result.company,
@@ -834,7 +874,7 @@ def change_own_password(
     if new_password != verify:
         raise ValidationError({"verify": "The two passwords differ."})
     hasher = hasher or owasp_hasher()
-    refused = False
+    refused = ""
     with database.transaction() as session:
         user = session.get(User, user_pk)
         if user is None:
@@ -845,10 +885,13 @@ def change_own_password(
             checked = SignInService(session, clock, workstation, hasher).check(
                 company.code, user.user_id, current_password, second_factor_done=True
             )
-            refused = checked.user_pk != user_pk or checked.reason not in (
+            if checked.user_pk != user_pk or checked.reason not in (
                 Reason.SIGNED_IN,
                 Reason.PASSWORD_CHANGE_REQUIRED,
-            )
+            ):
+                refused = CURRENT_PASSWORD_WRONG
+            if checked.user_pk == user_pk and checked.reason in ACCOUNT_CLOSED:
+                refused = ACCOUNT_CLOSED[checked.reason]  # the password was right: say why
         if not refused:
             credentials = Credentials(session, company, hasher)
             owner = credentials.owner(user.user_id, user.first_name, user.last_name)
@@ -871,4 +914,4 @@ def change_own_password(
                 ],
             )
     if refused:  # raised after the commit, so the failure stays counted
-        raise ValidationError({"current_password": CURRENT_PASSWORD_WRONG})
+        raise ValidationError({"current_password": refused})

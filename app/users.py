@@ -149,9 +149,7 @@ def _record(user: User) -> UserRecord:
             user.recovery_codes_left,
         ),
         direct_email_verified=user.direct_email_verified_at is not None and bool(user.direct_email),
-        login_times=LoginTimes.from_stored(
-            user.limited_access, user.login_hours, user.account_expires_on
-        ),
+        login_times=user.login_times,
     )
 
 

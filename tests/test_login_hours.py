@@ -25,7 +25,6 @@ from app.login_hours import (
     access_ends_at,
     clean_login_times,
     cleared,
-    describe,
     expires_at,
     format_clock,
     instant,
@@ -948,19 +947,17 @@ def test_clear_makes_every_day_not_available_and_keeps_limited_access_and_expiry
     assert cleared(times) == LoginTimes(True, (DayHours(),) * 7, date(2027, 1, 31))
 
 
-def test_the_summary_names_each_day_in_the_operators_clock() -> None:
-    times = hours(mon="09:00-18:00", tue="22:00-06:00", wed="all day")
+def test_an_expiry_of_the_last_date_there_is_means_never() -> None:
+    far = LoginTimes(expires_on=date.max)
 
-    assert describe(times, twelve_hour=True) == [
-        ("Sunday", "Not available"),
-        ("Monday", "9:00 am - 6:00 pm"),
-        ("Tuesday", "10:00 pm - 6:00 am (next day)"),
-        ("Wednesday", "All day"),
-        ("Thursday", "Not available"),
-        ("Friday", "Not available"),
-        ("Saturday", "Not available"),
-    ]
-    assert describe(times)[1:3] == [
-        ("Monday", "09:00 - 18:00"),
-        ("Tuesday", "22:00 - 06:00 (next day)"),
-    ]
+    assert expires_at(date.max, NEW_YORK) is None
+    assert not is_expired(far, NEW_YORK, datetime(2999, 1, 1, tzinfo=UTC))
+
+
+def test_a_stored_rule_that_cannot_be_read_is_not_available() -> None:
+    stored = {"mon": "nine to five", "tue": 42, "wed": "09:00-17:00"}
+
+    times = LoginTimes.from_stored(True, stored, None)  # type: ignore[dict-item]
+
+    assert times.days[1] == DayHours() and times.days[2] == DayHours()
+    assert times.days[3] == window("09:00-17:00")

@@ -14,12 +14,20 @@ import pytest
 from sqlalchemy import select
 
 from app.db import Database
-from app.errors import ConflictError, NotAllowedError
+from app.errors import ConflictError, NotAllowedError, ValidationError
 from app.login_hours import NOT_PERMITTED, DayHours, LoginTimes
-from app.login_times import LoginTimesService
+from app.login_times import AccessEnd, LoginTimesService
 from app.models import AuditEvent, SetupRole, TwoFactorSetup, User
 from app.practice import CompanyInfo
-from app.signin import REFUSED, Reason, SignInFlow, SignInRefused, SignInService, Step
+from app.signin import (
+    REFUSED,
+    Reason,
+    SignInFlow,
+    SignInRefused,
+    SignInService,
+    Step,
+    change_own_password,
+)
 from app.two_factor import TwoFactorForm, TwoFactorService
 from app.users import UserFields, UserService
 from tests.conftest import FixedClock
@@ -285,11 +293,115 @@ def test_the_user_list_marks_expired_accounts_by_the_companys_date(database, com
     assert {row[1]: row[6] for row in rows} == {"kim": False, "other": False}
 
 
-def test_the_operators_access_ends_at_their_window_or_never(database, company, clock):
+def test_the_operators_access_ends_at_their_window_or_expiry_or_never(database, company, clock):
     pk = add(database, company, clock)
     with database.transaction() as session:
-        assert LoginTimesService(session, company, "mreyes", clock).access_ends_at("KIM") is None
+        assert LoginTimesService(session, company, "mreyes", clock).access_end(pk) is None
     save(database, company, clock, pk, hours(sun="08:00-12:00"))
     with database.transaction() as session:
-        ends = LoginTimesService(session, company, "mreyes", clock).access_ends_at("kim")
-    assert ends == at("2026-11-22T12:00")
+        end = LoginTimesService(session, company, "mreyes", clock).access_end(pk)
+    assert end == AccessEnd(at("2026-11-22T12:00"), expiry=False)
+    save(database, company, clock, pk, replace(hours(sun="all day"), expires_on=date(2026, 11, 22)))
+    with database.transaction() as session:
+        end = LoginTimesService(session, company, "mreyes", clock).access_end(pk)
+    assert end == AccessEnd(at("2026-11-23T00:00"), expiry=True)
+
+
+def test_login_times_that_allow_no_day_are_refused_by_the_service_too(database, company, clock):
+    pk = add(database, company, clock)
+
+    with pytest.raises(ValidationError) as refused:
+        save(database, company, clock, pk, LoginTimes(limited=True))
+
+    assert list(refused.value.errors) == ["limited"]
+
+
+def test_outside_the_hours_a_user_without_a_user_setup_role_reads_only_invalid(
+    database, company, clock
+):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    with database.transaction() as session:
+        UserService(session, company, "mreyes", clock).set_setup_role(pk, None)
+    flow = SignInFlow(database, clock, WORKSTATION, ip="10.0.0.7")
+
+    with pytest.raises(SignInRefused) as refused:  # the right password, on a Sunday
+        flow.submit_password("valley", "kim", PASSWORD)
+
+    assert str(refused.value) == REFUSED  # else the dialog would confirm a guessed password
+
+
+def test_a_refusal_at_the_token_step_is_audited_and_sends_back_to_the_password(
+    database, company, clock
+):
+    pk = add(database, company, clock)
+    clock.now = at("2026-11-23T17:59")
+    desk = FixedClock(clock.now - timedelta(minutes=5))
+    with database.transaction() as session:
+        tf = TwoFactorService(session, company, "mreyes", desk)
+        token = pyotp.TOTP(SECRET).at(desk.now)
+        verified = tf.verify_new_key(tf.enrolment(pk, secret=SECRET), token)
+        form = TwoFactorForm(method="app", setup=TwoFactorSetup.NOW.value, title="Valley")
+        tf.save(pk, form, tf.users.get(pk).version, verified)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    flow = SignInFlow(database, clock, WORKSTATION, ip="10.0.0.7")
+    flow.submit_password("valley", "kim", PASSWORD)
+    before = reasons(database, pk)
+
+    clock.now = at("2026-11-23T18:01")
+    with pytest.raises(SignInRefused):
+        flow.submit_recovery_code("not a code")
+
+    assert reasons(database, pk)[len(before) :] == [("signin.failed", "outside login hours")]
+    assert flow.step is Step.CREDENTIALS
+
+
+def test_a_forced_change_after_the_window_closed_is_refused(database, company, clock):
+    pk = add(database, company, clock)
+    with database.transaction() as session:
+        temporary = "amber window pottery"
+        UserService(session, company, "mreyes", clock).reset_password(pk, password=temporary)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    clock.now = at("2026-11-23T17:59")
+    flow = SignInFlow(database, clock, WORKSTATION, ip="10.0.0.7")
+    assert flow.submit_password("valley", "kim", "amber window pottery") is Step.CHANGE_PASSWORD
+
+    clock.now = at("2026-11-23T18:00")
+    with pytest.raises(SignInRefused) as refused:
+        flow.submit_new_password("a lantern by the north gate", "a lantern by the north gate")
+
+    assert str(refused.value) == NOT_PERMITTED
+    with database.transaction() as session:
+        assert session.get(User, pk).must_change_password  # the password was not changed
+
+
+def test_changing_ones_own_password_outside_the_hours_says_why(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+
+    with pytest.raises(ValidationError) as refused:
+        change_own_password(
+            database, company, pk, "a lantern by the north gate", "a lantern by the north gate",
+            clock=clock, workstation=WORKSTATION, operator="kim",
+            current_password=PASSWORD,
+        )  # fmt: skip
+
+    assert refused.value.errors == {"current_password": NOT_PERMITTED}
+
+
+def test_an_expiry_on_the_last_date_there_is_signs_in(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, LoginTimes(expires_on=date.max))
+
+    result = check(database, clock)
+
+    assert result.reason is Reason.SIGNED_IN and result.access_ends_at is None
+
+
+def test_hours_another_program_wrote_unreadably_refuse_rather_than_allow(database, company, clock):
+    pk = add(database, company, clock)
+    with database.transaction() as session:
+        user = session.get(User, pk)
+        user.limited_access, user.login_hours = True, {"sun": "nine to five"}
+
+    assert check(database, clock).reason is Reason.OUTSIDE_HOURS

@@ -11,15 +11,17 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from app.db import Database
+from app.errors import DatabaseUnavailableError
 from app.login_hours import NOT_PERMITTED, DayHours, LoginTimes, weekdays_filled
 from app.login_times import LoginTimesService
 from app.models import SetupRole
 from app.practice import CompanyInfo
+from app.signin import ACCOUNT_EXPIRED
 from app.users import UserFields, UserService
 from tests.conftest import FixedClock
 from tests.qt_helpers import by_name
 from ui.pages.base import PracticeContext
-from ui.window import HOURS_OVER, UserSetupWindow
+from ui.window import EXPIRED_OVER, HOURS_OVER, UserSetupWindow
 
 PASSWORD = "quiet harbor lights"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -56,9 +58,15 @@ def operator(database: Database, company: CompanyInfo, clock: FixedClock, times:
         return pk
 
 
-def open_window(database: Database, company: CompanyInfo, clock: FixedClock) -> UserSetupWindow:
+def open_window(
+    database: Database, company: CompanyInfo, clock: FixedClock, pk: int
+) -> UserSetupWindow:
     context = PracticeContext(
-        company=company, operator="mreyes (Reyes, Maria)", clock=clock, operator_user_id="mreyes"
+        company=company,
+        operator="mreyes (Reyes, Maria)",
+        clock=clock,
+        operator_user_id="mreyes",
+        operator_pk=pk,
     )
     window = UserSetupWindow(database, context)
     window.show()
@@ -68,7 +76,7 @@ def open_window(database: Database, company: CompanyInfo, clock: FixedClock) -> 
 def test_the_operator_is_warned_then_locked_and_their_edits_wait(qtbot, database, company, clock):
     pk = operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
     clock.now = at("2026-11-23T17:50")  # Monday
-    window = open_window(database, company, clock)
+    window = open_window(database, company, clock, pk)
     try:
         window.select_user(pk)
         title = by_name(window.page("User"), QLineEdit, "Title")
@@ -109,8 +117,8 @@ def test_the_operator_is_warned_then_locked_and_their_edits_wait(qtbot, database
 
 
 def test_an_operator_without_limited_hours_is_never_warned(qtbot, database, company, clock):
-    operator(database, company, clock, LoginTimes())
-    window = open_window(database, company, clock)
+    pk = operator(database, company, clock, LoginTimes())
+    window = open_window(database, company, clock, pk)
     try:
         window.hours_timer.timeout.emit()
         assert window.lock_dialog is None
@@ -122,12 +130,63 @@ def test_an_operator_without_limited_hours_is_never_warned(qtbot, database, comp
 
 def test_the_accounts_expiry_counts_as_the_end_of_the_hours(qtbot, database, company, clock):
     times = LoginTimes(False, (DayHours(),) * 7, date(2026, 11, 22))  # NOW is that day, 9:30 am
-    operator(database, company, clock, times)
+    pk = operator(database, company, clock, times)
     clock.now = at("2026-11-22T23:56")
-    window = open_window(database, company, clock)
+    window = open_window(database, company, clock, pk)
     try:
-        assert window.hours_end == at("2026-11-23T00:00")
-        assert window.findChild(QLabel, "hours_warning").isVisible()
+        assert window.hours_end is not None and window.hours_end.at == at("2026-11-23T00:00")
+        warning = window.findChild(QLabel, "hours_warning")
+        assert warning.isVisible() and warning.text().startswith("Your account expires at 12:00")
+
+        clock.now = at("2026-11-23T00:00")
+        window.hours_timer.timeout.emit()
+        lock = window.lock_dialog
+        assert lock is not None
+        assert EXPIRED_OVER in " ".join(label.text() for label in lock.findChildren(QLabel))
+        password = by_name(lock, QLineEdit, "Password")
+        password.setText(PASSWORD)
+        qtbot.keyClick(password, Qt.Key.Key_Return)
+        assert lock.findChild(QLabel, "refusal").text() == ACCOUNT_EXPIRED
+    finally:
+        window.close()
+
+
+def test_the_window_locks_at_the_end_even_when_the_database_is_away(
+    qtbot, database, company, clock, monkeypatch
+):
+    pk = operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
+    clock.now = at("2026-11-23T17:56")
+    window = open_window(database, company, clock, pk)
+    try:
+
+        def away() -> None:
+            raise DatabaseUnavailableError("The database cannot be reached.")
+
+        monkeypatch.setattr(database, "transaction", away)
+        clock.now = at("2026-11-23T18:00")
+        window.hours_timer.timeout.emit()
+
+        assert window.lock_dialog is not None  # kept to the end it read last
+    finally:
+        monkeypatch.undo()
+        window.close()
+
+
+def test_a_renamed_operator_is_still_held_to_their_hours(qtbot, database, company, clock):
+    pk = operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
+    clock.now = at("2026-11-23T17:50")
+    window = open_window(database, company, clock, pk)
+    try:
+        with database.transaction() as session:
+            users = UserService(session, company, "setup", clock)
+            form = users.get(pk).fields
+            form.user_id = "maria.reyes"
+            users.update(pk, form, users.get(pk).version)
+
+        clock.now = at("2026-11-23T18:00")
+        window.hours_timer.timeout.emit()
+
+        assert window.lock_dialog is not None
     finally:
         window.close()
 
@@ -137,7 +196,7 @@ def test_hours_changed_by_an_administrator_meanwhile_are_read_again(
 ):
     pk = operator(database, company, clock, LoginTimes())
     clock.now = at("2026-11-23T17:57")
-    window = open_window(database, company, clock)
+    window = open_window(database, company, clock, pk)
     try:
         assert window.hours_timer.interval() == 15 * 60_000
         with database.transaction() as session:

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 from app.clock import Clock
 from app.db import Database
 from app.errors import UserSetupError, ValidationError
-from app.login_hours import NOT_PERMITTED
 from app.models import SetupRole, TwoFactorMethod
 from app.policy import PasswordOwner, PasswordPolicy
 from app.practice import CompanyInfo
@@ -849,7 +848,7 @@ class IdleLockDialog(QDialog):
         layout.addWidget(buttons)
 
     def _check(self) -> None:
-        from app.signin import Reason, SignInService
+        from app.signin import ACCOUNT_CLOSED, Reason, SignInService
 
         try:
             with self.database.transaction() as session:
@@ -862,8 +861,8 @@ class IdleLockDialog(QDialog):
         self.password.clear()
         if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
             self.accept()
-        elif result.reason is Reason.OUTSIDE_HOURS:
-            self.refusal.setText(NOT_PERMITTED)
+        elif result.reason in ACCOUNT_CLOSED:  # the password was right: say why
+            self.refusal.setText(ACCOUNT_CLOSED[result.reason])
         else:
             self.refusal.setText(REFUSED)
 

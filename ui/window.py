@@ -7,7 +7,7 @@ import socket
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -50,11 +50,12 @@ from app.db import Database
 from app.errors import (
     ConflictError,
     DatabaseUnavailableError,
+    NotFoundError,
     UserSetupError,
     ValidationError,
 )
 from app.login_hours import is_expired
-from app.login_times import LoginTimesService
+from app.login_times import AccessEnd, LoginTimesService
 from app.practice import provider_choices, service_location_choices
 from app.users import UserRecord
 from ui import dialogs
@@ -69,6 +70,7 @@ log = logging.getLogger(__name__)
 HOURS_WARNING = timedelta(minutes=5)  # how long before the operator's hours end they are told
 HOURS_RECHECK = timedelta(minutes=15)  # an administrator may change those hours meanwhile
 HOURS_OVER = "Your login hours have ended, so User Setup is locked."
+EXPIRED_OVER = "Your account has expired, so User Setup is locked."
 _USE_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
 T = TypeVar("T")
 
@@ -107,13 +109,14 @@ class UserSetupWindow(QMainWindow):
         # The operator's own login hours (or account expiry): warned, then locked, at their end.
         self.hours_timer = QTimer(self)
         self.hours_timer.setSingleShot(True)
+        self.hours_timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one may fire late
         self.hours_timer.timeout.connect(self.check_login_hours)
-        self.hours_end: datetime | None = None
+        self.hours_end: AccessEnd | None = None
         self._build_actions()
         self._build_body()
         self._build_status_bar()
         self.load_users()
-        if context.operator_user_id:
+        if context.operator_pk is not None:
             self.check_login_hours()
         if context.idle_minutes and context.operator_user_id:
             self.idle_timer.setInterval(context.idle_minutes * 60_000)
@@ -534,39 +537,44 @@ class UserSetupWindow(QMainWindow):
         the window when they have (edits kept). Runs again when due and every 15 minutes, as an
         administrator may change those hours meanwhile."""
         context = self.context
+        assert context.operator_pk is not None
+        now = context.clock()
         try:
             with self.database.transaction() as session:
                 hours = LoginTimesService(session, context.company, context.operator, context.clock)
-                self.hours_end = hours.access_ends_at(context.operator_user_id)
-        except UserSetupError as exc:  # the database is away: the next check tries again
-            log.info("login hours not checked: %s", exc)
-            self.hours_timer.start(int(HOURS_RECHECK.total_seconds() * 1000))
-            return
-        now = context.clock()
-        if self.hours_end is None:
+                self.hours_end = hours.access_end(context.operator_pk)
+        except NotFoundError:  # the operator's own row is gone: nothing allows them in
+            self.hours_end = AccessEnd(now, expiry=False)
+        except UserSetupError as exc:  # the database is away: keep to what was last read
+            log.info("login hours not read again: %s", exc)
+        end = self.hours_end
+        if end is None:
             self.hours_warning.hide()
-            self.hours_timer.start(int(HOURS_RECHECK.total_seconds() * 1000))
+            self._check_hours_in(HOURS_RECHECK)
             return
-        if now >= self.hours_end:
+        if now >= end.at:
             self.hours_warning.hide()
             self.hours_timer.stop()  # the unlock checks again
-            self.lock(HOURS_OVER)
+            self.lock(EXPIRED_OVER if end.expiry else HOURS_OVER)
             return
-        if now >= self.hours_end - HOURS_WARNING:
-            local = self.hours_end.astimezone(ZoneInfo(context.company.time_zone))
+        if now >= end.at - HOURS_WARNING:
+            local = end.at.astimezone(ZoneInfo(context.company.time_zone))
             when = QLocale().toString(
                 QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat
             )
+            what = "Your account expires" if end.expiry else "Your login hours end"
             self.hours_warning.setText(
-                f"Your login hours end at {when}: save your changes. User Setup then locks, "
-                "keeping what is not saved."
+                f"{what} at {when}: save your changes. User Setup then locks, keeping what is "
+                "not saved."
             )
             self.hours_warning.show()
-            due = self.hours_end
+            self._check_hours_in(end.at - now)
         else:
             self.hours_warning.hide()
-            due = self.hours_end - HOURS_WARNING
-        wait = min(due - now, HOURS_RECHECK)
+            self._check_hours_in(end.at - HOURS_WARNING - now)
+
+    def _check_hours_in(self, wait: timedelta) -> None:
+        wait = min(wait, HOURS_RECHECK)
         self.hours_timer.start(max(int(wait.total_seconds() * 1000), 1))
 
     def lock(self, why: str = "") -> None:
@@ -611,7 +619,7 @@ class UserSetupWindow(QMainWindow):
         central.show()
         if self.context.idle_minutes:
             self.idle_timer.start()
-        if self.context.operator_user_id:
+        if self.context.operator_pk is not None:
             self.check_login_hours()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -43,6 +43,7 @@ class PracticeContext:
     service_locations: tuple[Choice, ...] = ()
     role: str = SetupRole.ADMINISTRATOR.value  # what the operator may do here
     operator_user_id: str = ""  # who must sign in again after the idle lock ("" : no lock)
+    operator_pk: int | None = None  # their row: whose login hours the window keeps to
     idle_minutes: int = 0  # 0: the window never locks itself
     policy: PasswordPolicy | None = None  # for the password fields' hints; checks read it anew
 
