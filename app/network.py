@@ -1,18 +1,26 @@
-"""Where a sign-in comes from, as the database server sees it.
+"""What the database server sees: where a sign-in comes from, and what time it is.
 
 Company Settings can let sign-ins from the office's subnets skip the second factor. The
 address compared must be one the signing-in computer cannot choose: a laptop at home on
 192.168.1.x would otherwise pass for an office PC on the same private range. So it is the
 address the database server observes for this connection, and an embedded SQLite file, which
 has no server to ask, never skips the second factor.
+
+For the same reason login hours, expiries and audit times follow the server's clock: someone
+who sets their own computer's clock back must not sign in outside their hours by it.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from app.clock import Clock, utc_now
+from app.db import Database
+from app.errors import DatabaseUnavailableError
 
 
 def observed_address(session: Session) -> str | None:
@@ -33,3 +41,35 @@ def observed_address(session: Session) -> str | None:
         return str(ipaddress.ip_address(str(value).strip("[]")))
     except ValueError:
         return None  # "localhost" (a socket) or nothing
+
+
+def server_time(session: Session) -> datetime | None:
+    """The database server's clock, aware in UTC; None for SQLite, which has no server."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        value = session.scalar(text("SELECT CURRENT_TIMESTAMP"))
+    elif dialect in ("mysql", "mariadb"):
+        value = session.scalar(text("SELECT UTC_TIMESTAMP(6)"))
+    else:
+        return None
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def server_clock(database: Database, fallback: Clock = utc_now) -> Clock:
+    """A clock that asks the database server each time (one short query); ``fallback`` for
+    an embedded SQLite file, and while the server cannot be reached (the work that asked
+    for the time then fails on its own, in plain words)."""
+    with database.transaction() as session:
+        if server_time(session) is None:
+            return fallback
+
+    def now() -> datetime:
+        try:
+            with database.transaction() as session:
+                return server_time(session) or fallback()
+        except DatabaseUnavailableError:
+            return fallback()
+
+    return now

@@ -1,9 +1,16 @@
-"""The address a sign-in comes from is the one the database server sees."""
+"""The address a sign-in comes from, and the time, are the ones the database server sees."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.clock import utc_now
 from app.db import Database
-from app.network import observed_address
+from app.errors import DatabaseUnavailableError
+from app.network import observed_address, server_clock
+from tests.conftest import FixedClock
 
 
 def test_the_server_names_the_address_and_sqlite_names_none(database: Database) -> None:
@@ -12,3 +19,36 @@ def test_the_server_names_the_address_and_sqlite_names_none(database: Database) 
         backend = session.get_bind().dialect.name
     # The tests reach the servers over TCP on 127.0.0.1; SQLite has no server to ask.
     assert found == (None if backend == "sqlite" else "127.0.0.1")
+
+
+def test_hours_follow_the_servers_clock_and_sqlite_the_computers(database: Database) -> None:
+    long_ago = FixedClock(datetime(2001, 1, 1, tzinfo=UTC))  # a computer set back by years
+
+    clock = server_clock(database, fallback=long_ago)
+    with database.transaction() as session:
+        backend = session.get_bind().dialect.name
+
+    if backend == "sqlite":
+        assert clock is long_ago  # no server to ask
+    else:
+        now = clock()
+        assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
+        # The server shares this machine's clock in the tests: the set-back one is not used.
+        assert abs(now - utc_now()) < timedelta(minutes=5)
+
+
+def test_a_server_that_cannot_be_reached_leaves_the_time_to_the_computer(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with database.transaction() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            pytest.skip("SQLite has no server to lose")
+    fallback = FixedClock(datetime(2026, 11, 22, 14, 30, tzinfo=UTC))
+    clock = server_clock(database, fallback=fallback)
+
+    def away() -> None:
+        raise DatabaseUnavailableError("The database cannot be reached.")
+
+    monkeypatch.setattr(database, "transaction", away)
+
+    assert clock() == fallback.now

@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import audit
 from app.cli import EXIT_DATABASE, print_demo_result
-from app.clock import utc_now
 from app.db import APP_NAME, Database, DatabaseLocation, open_database
 from app.demo import create_demo_practice
 from app.errors import UserSetupError
 from app.models import SetupRole
+from app.network import server_clock
 from app.policy import load_policy
 from app.practice import (
     list_companies,
@@ -69,6 +69,7 @@ def build_window(
     operator: str,
     role: str = SetupRole.ADMINISTRATOR.value,
     operator_user_id: str = "",
+    operator_pk: int | None = None,
 ) -> UserSetupWindow:
     """The window on a company for a signed-in operator: pick lists are read once, here."""
     with database.transaction() as session:
@@ -77,11 +78,12 @@ def build_window(
         context = PracticeContext(
             company=company,
             operator=operator,
-            clock=utc_now,
+            clock=server_clock(database),
             providers=tuple(provider_choices(session, company)),
             service_locations=tuple(service_location_choices(session, company)),
             role=role,
             operator_user_id=operator_user_id,
+            operator_pk=operator_pk,
             idle_minutes=policy.idle_minutes if operator_user_id else 0,
             policy=policy,
         )
@@ -99,11 +101,13 @@ def sign_in(database: Database, company_code: str | None, ip: str | None = None)
         empty = is_empty(session)
         companies = [] if empty else list_companies(session)
     if empty:
-        dialog: FirstRunDialog | SignInDialog = FirstRunDialog(database, utc_now, workstation)
+        dialog: FirstRunDialog | SignInDialog = FirstRunDialog(
+            database, server_clock(database), workstation
+        )
     else:
         if company_code is None and len(companies) == 1:
             company_code = companies[0].code
-        flow = SignInFlow(database, utc_now, workstation, ip=ip, store=keyring)
+        flow = SignInFlow(database, server_clock(database), workstation, ip=ip, store=keyring)
         dialog = SignInDialog(flow, company_code or "")
     return dialog.operator if dialog.exec() else None
 
@@ -127,7 +131,9 @@ def run_window(location: DatabaseLocation, company_code: str | None, demo: bool)
             return 0
         # Audited as who and where: "mreyes (Reyes, Maria) at FRONTDESK-2".
         who = f"{operator.name} at {socket.gethostname()}"[:100]
-        window = build_window(database, operator.company.code, who, operator.role, operator.user_id)
+        window = build_window(
+            database, operator.company.code, who, operator.role, operator.user_id, operator.user_pk
+        )
         window.log_location = str(log_path)
     except UserSetupError as exc:
         QMessageBox.critical(None, "UserSetup cannot start", str(exc))
