@@ -12,7 +12,7 @@ zone. Two rules decide the hours the clocks skip or show twice:
   01:30-01:59 and 03:00-03:29, an hour of work as on any other day. A window that starts in
   the skipped hour starts as late: 02:30-03:15 allows nothing that day.
 - A time the clocks show twice (autumn) means the first time: 01:00-01:45 on the fall-back
-  day allows that quarter-hour once, not again when the clocks repeat it. A window that spans
+  day allows those 45 minutes once, not again when the clocks repeat them. A window that spans
   the change keeps its real length: 01:30-02:30 allows 01:30 summer time until 02:30 standard
   time, two hours.
 

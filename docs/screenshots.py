@@ -144,7 +144,7 @@ def main() -> None:
         app.processEvents()
         window.grab().save(str(DOCS / "section-2fa.png"))
         two_factor.load(Subject(window.subject.record))  # the key leaves the screen
-        # The Login Times section with hours set, its week picture beside the user list.
+        # The Login Times section with hours set: the rows, the week picture, the expiry.
         window.show_section("Login Times")
         app.processEvents()
         window.grab().save(str(DOCS / "section-login-times.png"))
