@@ -25,7 +25,7 @@ from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
 from app import audit
-from app.clock import Clock, utc_now
+from app.clock import Clock
 from app.db import Database, locate_database, make_engine, open_database, upgrade
 from app.demo import create_demo_practice
 from app.errors import (
@@ -38,7 +38,6 @@ from app.errors import (
 from app.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
 from app.login_hours import (
     NOT_PERMITTED,
-    SAME_TIMES,
     WEEKDAY_KEYS,
     WEEKDAY_NAMES,
     DayForm,
@@ -50,6 +49,7 @@ from app.login_hours import (
 )
 from app.login_times import LoginTimesService
 from app.models import SetupRole, TwoFactorMethod, TwoFactorSetup, User
+from app.network import server_clock
 from app.practice import (
     CompanyInfo,
     load_company,
@@ -80,7 +80,6 @@ DAY_OPTION_NAMES = {
     **{key: index for index, key in enumerate(WEEKDAY_KEYS)},
     **{name.lower(): index for index, name in enumerate(WEEKDAY_NAMES)},
 }
-SAME_TIMES_HERE = "Start and End are the same time: for the whole day write 'all day'."
 CLI_NAMES = {
     "provider_id": "provider",
     "service_location_id": "service-location",
@@ -214,12 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
     copy = user_commands.add_parser(
         "copy",
         help="add a user by copying one who does similar work, with their login times "
-        "(Limited access, the hours of each day and the account's expiry date)",
+        "(Limited access, the hours of each day, and the account's expiry date unless it "
+        "has passed)",
     )
     copy.add_argument("source", metavar="FROM")
     copy.add_argument("user_id", metavar="NEWID")
     _add_field_options(copy, rename=False)
-    _add_expires_option(copy, "default FROM's")
+    _add_expires_option(copy, "default FROM's, or never if FROM's has passed")
     copy.add_argument("--json", action="store_true")
     change = user_commands.add_parser("set", help="change fields of a user")
     change.add_argument("target", metavar="USERID")
@@ -363,11 +363,12 @@ def main(
     argv: Sequence[str] | None = None,
     stdin: TextIO | None = None,
     *,
-    clock: Clock = utc_now,
+    clock: Clock | None = None,
     database: Database | None = None,
 ) -> int:
-    """Run one command; ``clock`` is the time source (tests give a fixed one). ``database``,
-    when given, is used in place of the one --db names (tests give one they roll back)."""
+    """Run one command; ``clock`` is the time source (tests give a fixed one; None: the
+    database server's, as in the window). ``database``, when given, is used in place of the
+    one --db names (tests give one they roll back)."""
     stdin = stdin or sys.stdin
     try:
         args = build_parser().parse_args(argv)
@@ -400,7 +401,7 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
-def _run(args: argparse.Namespace, stdin: TextIO, clock: Clock) -> int:
+def _run(args: argparse.Namespace, stdin: TextIO, clock: Clock | None) -> int:
     location = locate_database(args.db)
     if args.command is None:
         from ui.main import run_window  # Qt is loaded only for the window
@@ -424,12 +425,16 @@ def _run(args: argparse.Namespace, stdin: TextIO, clock: Clock) -> int:
         engine.dispose()
 
 
-def _run_on(args: argparse.Namespace, database: Database, stdin: TextIO, clock: Clock) -> int:
+def _run_on(
+    args: argparse.Namespace, database: Database, stdin: TextIO, clock: Clock | None
+) -> int:
     """Run a command that works on the practice's data, in ``database``."""
+    if clock is None:  # hours and expiries by the clock every workstation shares
+        clock = server_clock(database)
     operator = audit.system_operator("command line")
     if args.command == "demo":
         with database.transaction() as session:
-            result = create_demo_practice(session, operator, users=args.users)
+            result = create_demo_practice(session, operator, users=args.users, clock=clock)
         print_demo_result(result, database.description)
         return EXIT_OK
     if args.command == "login":
@@ -534,11 +539,12 @@ def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO
         _apply_options(args, form, service)
         form.new_password = form.retype_password = _read_password(stdin)
         record = service.create(form, copied_from=source.pk if source else None)
-        times = source.login_times if source else LoginTimes()
+        hours = _login_times_service(service)
+        times = source.login_times.for_copy(hours.zone, service.clock()) if source else LoginTimes()
         if "expires" in args:
             times = dataclasses.replace(times, expires_on=args.expires)
         # Saved only when it differs from a new user's: no change, no audit event.
-        record = _login_times_service(service).save(record.pk, times, record.version)
+        record = hours.save(record.pk, times, record.version)
     return _format_user(service, record, as_json=args.json)
 
 
@@ -895,7 +901,7 @@ def _format_user(service: UserService, record: UserRecord, *, as_json: bool) -> 
             value = display_phone(value, service.company.phone_region)
         lines.append(f"  {field.label + ':':<26}{value if value not in (None, '') else '-'}")
     zone = ZoneInfo(service.company.time_zone)
-    expiry = _expiry_text(record.login_times, zone, service.clock())
+    expiry = _expiry_shown(record.login_times, zone, service.clock())
     lines.append(f"  {'Account expires:':<26}{expiry}")
     lines.append(
         f"  {'Last changed:':<26}{record.updated_at:%Y-%m-%d %H:%M} UTC by {record.updated_by}"
@@ -903,8 +909,9 @@ def _format_user(service: UserService, record: UserRecord, *, as_json: bool) -> 
     return "\n".join(lines)
 
 
-def _expiry_text(times: LoginTimes, zone: ZoneInfo, now: datetime) -> str:
-    """ "never", "2027-06-30", or "2026-11-21 [expired]" once its end has passed."""
+def _expiry_shown(times: LoginTimes, zone: ZoneInfo, now: datetime) -> str:
+    """The expiry as `users show` and `hours show` print it: "never", "2027-06-30", or
+    "2026-11-21 [expired]" once its end has passed."""
     if times.expires_on is None:
         return "never"
     mark = " [expired]" if is_expired(times, zone, now) else ""
@@ -936,9 +943,7 @@ def _hours_from_options(args: argparse.Namespace, current: LoginTimes) -> LoginT
                 raise FieldProblem("Give the hours: 09:00-18:00, 'all day' or 'off'.")
             times = times.with_day(index, DayHours.parse(typed))
         except FieldProblem as problem:
-            # The window's words say to tick All day; here it is written.
-            text = SAME_TIMES_HERE if str(problem) == SAME_TIMES else str(problem)
-            problems.append(f"{name} ({typed!r}): {text}")
+            problems.append(f"{name} ({typed!r}): {problem}")
     if problems:
         raise UserSetupError(" ".join(problems))
     limited = times.limited if args.limited is None else args.limited
@@ -982,7 +987,7 @@ def _format_login_times(service: LoginTimesService, record: UserRecord, *, as_js
     for name, day in zip(WEEKDAY_NAMES, times.days, strict=True):
         rows.append((name, day.text + (" (ends the next day)" if day.overnight else "")))
     rows += [
-        ("Account expires", _expiry_text(times, zone, now)),
+        ("Account expires", _expiry_shown(times, zone, now)),
         ("Allowed now", allowed),
     ]
     lines = [f"Login Times - {record.heading}"]

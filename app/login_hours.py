@@ -132,6 +132,11 @@ class LoginTimes:
         if len(self.days) != 7:
             raise ValueError("a week has seven days")
 
+    def for_copy(self, zone: ZoneInfo, now: datetime) -> LoginTimes:
+        """What Copy User gives a new user: everything, but an expiry that has passed (the
+        new user is to start working, so theirs never expires)."""
+        return replace(self, expires_on=None) if is_expired(self, zone, now) else self
+
     def with_day(self, index: int, hours: DayHours) -> LoginTimes:
         days = list(self.days)
         days[index] = hours
@@ -163,7 +168,7 @@ def _stored_day(text: object) -> DayHours:
 # Times as typed
 
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h]?(\d{2}))?\s*([ap])?\.?\s*(?:m\.?)?$")
-SAME_TIMES = "Start and End are the same time: for the whole day tick All day."
+SAME_TIMES = "Start and End are the same time: for the whole day use All day."
 
 
 def parse_clock(text: str) -> int:

@@ -254,7 +254,7 @@ def test_bad_hours_are_refused_naming_each_day_and_nothing_is_written(usersetup)
     assert (code, out) == (EXIT_REFUSED, "")
     assert err.startswith("usersetup: Monday ('25:00-18:00'): Hours go from 0 to 23")
     assert "Wednesday ('9:00-9:00'): Start and End are the same time" in err
-    assert "write 'all day'" in err
+    assert "for the whole day use All day" in err
     assert "Thursday (''): Give the hours" in err
     assert "Friday ('09:00'): Write hours as 09:00-18:00" in err
     assert "Saturday" not in err
@@ -393,6 +393,61 @@ def test_copy_user_with_its_own_expiry(usersetup):
     assert copy["account_expires_on"] is None
 
 
+@pytest.mark.parametrize(
+    ("source_expires", "copy_expires"),
+    [
+        ("2027-03-09", None),  # yesterday at the practice: over, the new user gets never
+        ("2027-03-10", "2027-03-10"),  # today: not over yet, copied
+    ],
+)
+def test_copy_user_leaves_out_an_expiry_that_has_passed(usersetup, source_expires, copy_expires):
+    usersetup.clock.now = moment("2027-03-10T15:00:00+00:00")  # not the real today
+    usersetup("hours", "set", "kimberly", "--limited", "on", "--day", "mon=09:00-18:00")
+    usersetup("users", "set", "kimberly", "--expires", source_expires)
+
+    copy = usersetup.json(
+        "users", "copy", "kimberly", "lena", "--first-name", "Lena", "--last-name", "Blake",
+        "--password-stdin", stdin=NEW_PASSWORD,
+    )  # fmt: skip
+
+    assert copy["account_expires_on"] == copy_expires
+    hours = usersetup.json("hours", "show", "lena")
+    assert (hours["limited_access"], hours["days"]["mon"]) == (True, "09:00-18:00")
+    assert hours["expired"] is False
+
+
+@pytest.mark.parametrize("given", ["2027-01-31", "2026-11-01"])
+def test_an_expiry_given_to_copy_wins_over_a_passed_one(usersetup, given):
+    usersetup("users", "set", "kimberly", "--expires", "2026-11-21")  # yesterday
+
+    copy = usersetup.json(
+        "users", "copy", "kimberly", "lena", "--first-name", "Lena", "--last-name", "Blake",
+        "--expires", given, "--password-stdin", stdin=NEW_PASSWORD,
+    )  # fmt: skip
+
+    assert copy["account_expires_on"] == given
+
+
+def test_copy_help_says_a_passed_expiry_is_not_copied(usersetup):
+    with pytest.raises(SystemExit) as done:
+        usersetup("users", "copy", "--help")
+    out = " ".join(usersetup.capsys.readouterr().out.split())
+
+    assert done.value.code == 0
+    assert "default FROM's, or never if FROM's has passed" in out
+
+
+def test_the_farthest_date_is_taken_and_never_reached(usersetup):
+    shown = usersetup.json("users", "set", "kimberly", "--expires", "9999-12-31")
+    hours = usersetup.json("hours", "show", "kimberly")
+    _, text, _ = usersetup("hours", "show", "kimberly")
+
+    assert shown["account_expires_on"] == "9999-12-31"
+    assert (hours["expired"], hours["allowed_now"]) == (False, True)
+    assert "  Account expires:          9999-12-31" in text.splitlines()
+    assert usersetup.login()[0] == EXIT_OK
+
+
 def test_copying_a_user_without_login_times_writes_no_login_times_event(usersetup):
     usersetup(
         "users", "copy", "kimberly", "lena", "--first-name", "Lena", "--last-name", "Blake",
@@ -400,6 +455,24 @@ def test_copying_a_user_without_login_times_writes_no_login_times_event(usersetu
     )  # fmt: skip
 
     assert usersetup.last_event()[0] == "user.copied"
+
+
+# usersetup demo
+
+
+def test_demo_dates_its_expired_temp_by_the_commands_clock(database, clock, capsys):
+    clock.now = moment("2027-03-10T15:00:00+00:00")  # not today, wherever the tests run
+    usersetup = Usersetup(database, clock, capsys)  # an empty database: no practice yet
+
+    code, _, err = usersetup("demo", "--users", "12")
+    listing = usersetup.json("--company", "valley", "users", "list", "--all")
+
+    assert (code, err) == (EXIT_OK, "")
+    expired = [user["user_id"] for user in listing if user["expired"]]
+    assert expired, "the demo has a temp whose contract ended"
+    for user_id in expired:
+        hours = usersetup.json("--company", "valley", "hours", "show", user_id)
+        assert hours["account_expires_on"] == "2027-03-03"  # a week before the clock's today
 
 
 # usersetup login

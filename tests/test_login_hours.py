@@ -6,6 +6,7 @@ Moments are written with their UTC offset, so "2026-03-08T03:00-04:00" is 3:00 a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -961,3 +962,12 @@ def test_a_stored_rule_that_cannot_be_read_is_not_available() -> None:
 
     assert times.days[1] == DayHours() and times.days[2] == DayHours()
     assert times.days[3] == window("09:00-17:00")
+
+
+def test_a_copy_keeps_a_coming_expiry_and_drops_one_that_has_passed() -> None:
+    times = hours(mon="09:00-18:00", expires_on=date(2026, 11, 22))
+    last_second = datetime(2026, 11, 22, 23, 59, 59, tzinfo=NEW_YORK)
+    midnight = datetime(2026, 11, 23, tzinfo=NEW_YORK)
+
+    assert times.for_copy(NEW_YORK, last_second) == times
+    assert times.for_copy(NEW_YORK, midnight) == replace(times, expires_on=None)

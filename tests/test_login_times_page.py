@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from app.login_hours import (
     WEEKDAY_NAMES,
     DayHours,
     LoginTimes,
+    is_filled,
 )
 from app.login_times import LoginTimesService
 from app.models import SetupRole
@@ -38,6 +40,7 @@ from tests.qt_helpers import DialogAnswers, by_name
 from tests.test_two_factor_page import PASSWORD, click, events, open_window, pick, stored
 from ui.pages.login_times_page import (
     EXPIRED,
+    EXPIRY_NOTE,
     HEADERS,
     KEPT_HOURS_WRONG,
     LIMITED,
@@ -158,6 +161,11 @@ def picture(page: QWidget) -> WeekPicture:
     return by_name(page, WeekPicture, "Week picture")
 
 
+def filled(picture: WeekPicture, day: int, minute: int) -> bool:
+    """Does the picture fill this minute of this day?"""
+    return is_filled(picture.times(), day, minute)
+
+
 def cell(picture: WeekPicture, day: int, minute: int) -> QPoint:
     return picture.cell_rect(day, minute // HALF_HOUR).center().toPoint()
 
@@ -176,6 +184,19 @@ def save_with_ctrl_s(qtbot: Any, window: UserSetupWindow) -> None:
 
 def hours_events(database: Database, pk: int) -> list[Any]:
     return events(database, pk, prefix="login_times.")
+
+
+def fill_in_new_user(qtbot: Any, window: UserSetupWindow) -> None:
+    """The User section of a new user, Michael Hall (mhall), ready to save."""
+    user_page = window.page("User")
+    for label, value in (
+        ("User ID", "mhall"),
+        ("First Name", "Michael"),
+        ("Last Name", "Hall"),
+        ("New Password", PASSWORD),
+        ("ReType", PASSWORD),
+    ):
+        qtbot.keyClicks(by_name(user_page, QLineEdit, label), value)
 
 
 # Typing the hours
@@ -418,7 +439,7 @@ def test_a_click_on_a_filled_cell_trims_the_window(
     first = cell(week_picture, MONDAY, 9 * 60)
     drag(qtbot, week_picture, first, first)
     assert rows_say(page, MONDAY) == ("9:30 am", "5:30 pm")
-    assert not week_picture.filled_at(MONDAY, 9 * 60 + 29) and week_picture.filled_at(MONDAY, 570)
+    assert not filled(week_picture, MONDAY, 9 * 60 + 29) and filled(week_picture, MONDAY, 570)
     assert window.is_dirty()
 
 
@@ -441,7 +462,7 @@ def test_a_cut_inside_a_window_is_refused_beside_that_day(
 
     assert page.errors.message("mon") == ONE_WINDOW.format(day="Monday")
     assert rows_say(page, MONDAY) == ("9:00 am", "6:00 pm")
-    assert week_picture.filled_at(MONDAY, 12 * 60) and not window.is_dirty()
+    assert filled(week_picture, MONDAY, 12 * 60) and not window.is_dirty()
 
 
 def test_the_picture_draws_what_the_rows_say_including_the_night_into_the_next_day(
@@ -454,9 +475,9 @@ def test_the_picture_draws_what_the_rows_say_including_the_night_into_the_next_d
 
     week_picture = picture(page)
     assert rows_say(page, TUESDAY) == ("10:00 pm", "6:00 am")
-    assert week_picture.filled_at(TUESDAY, 22 * 60) and week_picture.filled_at(TUESDAY, 1439)
-    assert week_picture.filled_at(WEDNESDAY, 0) and week_picture.filled_at(WEDNESDAY, 359)
-    assert not week_picture.filled_at(WEDNESDAY, 360)
+    assert filled(week_picture, TUESDAY, 22 * 60) and filled(week_picture, TUESDAY, 1439)
+    assert filled(week_picture, WEDNESDAY, 0) and filled(week_picture, WEDNESDAY, 359)
+    assert not filled(week_picture, WEDNESDAY, 360)
     next_day = page.findChild(QLabel, "tue_next_day")
     assert next_day is not None and next_day.isVisible()
 
@@ -477,7 +498,7 @@ def test_a_picture_edit_while_a_row_is_wrong_shows_the_row_and_changes_nothing(
     assert page.errors.message("wed.end") == "Type a time such as 9:00 am or 17:30."
     assert field(page, WEDNESDAY, "End").hasFocus()
     assert radio(page, MONDAY, "Not Available").isChecked()
-    assert not week_picture.filled_at(MONDAY, 8 * 60)
+    assert not filled(week_picture, MONDAY, 8 * 60)
 
 
 def test_the_keyboard_paints_the_picture_too(qtbot: Any, window: UserSetupWindow, kim: int) -> None:
@@ -528,7 +549,7 @@ def test_quick_fills_edit_the_rows_until_save(
 
     assert all(radio(page, day, "Not Available").isChecked() for day in range(7))
     assert by_name(page, QCheckBox, LIMITED).isChecked()
-    assert not picture(page).filled_at(MONDAY, 8 * 60)
+    assert not filled(picture(page), MONDAY, 8 * 60)
 
 
 # Around the hours
@@ -567,10 +588,14 @@ def test_an_expiry_date_is_saved_and_a_past_one_is_marked_expired(
     expired = page.findChild(QLabel, "expired")
     assert expired is not None
     assert by_name(page, QRadioButton, "Never").isChecked() and not expires_on.isEnabled()
+    assert expires_on.date() == QDate(2026, 12, 22)  # a month on: one click must not end it tonight
+    assert not window.is_dirty()  # offered, not stored
 
     click(qtbot, page, QRadioButton, "End of")
-    assert expires_on.isEnabled() and expires_on.date() == QDate(2026, 11, 22)  # today there
-    assert not expired.isVisible()  # today is not over yet
+    assert expires_on.isEnabled() and expires_on.date() == QDate(2026, 12, 22)
+    assert window.is_dirty() and not expired.isVisible()
+    expires_on.setDate(QDate(2026, 11, 22))
+    assert not expired.isVisible()  # today is not over yet at the practice
     expires_on.setDate(QDate(2026, 11, 21))
     assert expired.isVisible() and expired.text() == EXPIRED
     expires_on.setDate(QDate(2027, 6, 30))
@@ -585,6 +610,69 @@ def test_an_expiry_date_is_saved_and_a_past_one_is_marked_expired(
     assert window.open_user(kim)
     assert by_name(page, QRadioButton, "End of").isChecked()
     assert expires_on.date() == QDate(2027, 6, 30) and expired.isVisible()
+
+
+def test_the_note_on_the_end_of_the_day_shows_under_the_date_only_with_end_of(
+    qtbot: Any, window: UserSetupWindow, kim: int
+) -> None:
+    pick(qtbot, window, kim)
+    page = login_times_page(window)
+    note = page.findChild(QLabel, "expiry_note")
+    assert note is not None and not note.isVisible()
+
+    click(qtbot, page, QRadioButton, "End of")
+
+    assert note.isVisible() and note.text() == EXPIRY_NOTE
+    expires_on = by_name(page, QDateEdit, "Account expires on")
+    qtbot.waitUntil(lambda: not note.visibleRegion().isEmpty())
+    date_at, note_at = expires_on.mapTo(page, QPoint(0, 0)), note.mapTo(page, QPoint(0, 0))
+    assert note_at.x() == date_at.x()  # left-aligned with the date it speaks of
+    assert note_at.y() >= date_at.y() + expires_on.height()  # and under it
+    click(qtbot, page, QRadioButton, "Never")
+    assert not note.isVisible()
+
+
+def test_the_farthest_date_is_saved_and_is_not_expired(
+    qtbot: Any,
+    window: UserSetupWindow,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    kim: int,
+) -> None:
+    pick(qtbot, window, kim)
+    page = login_times_page(window)
+    expires_on = by_name(page, QDateEdit, "Account expires on")
+    expired = page.findChild(QLabel, "expired")
+    assert expired is not None
+    assert expires_on.maximumDate() == QDate(9999, 12, 31)  # as far as --expires goes
+    click(qtbot, page, QRadioButton, "End of")
+
+    expires_on.setDate(QDate(9999, 12, 31))
+    assert expires_on.date() == QDate(9999, 12, 31) and not expired.isVisible()
+    save_with_ctrl_s(qtbot, window)
+
+    assert stored(database, company, clock, kim).login_times.expires_on == date(9999, 12, 31)
+    assert window.open_user(kim)
+    assert expires_on.text() == "12/31/9999" and not expired.isVisible()
+
+
+def test_a_date_long_past_is_shown_as_stored(
+    qtbot: Any,
+    window: UserSetupWindow,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    kim: int,
+) -> None:
+    give_times(database, company, clock, kim, week(limited=False, expires_on=date(1700, 1, 1)))
+    assert window.open_user(kim)  # as stored now
+    page = login_times_page(window)
+
+    assert by_name(page, QDateEdit, "Account expires on").text() == "1/1/1700"
+    expired = page.findChild(QLabel, "expired")
+    assert expired is not None and expired.isVisible()
+    assert not window.is_dirty()
 
 
 def test_the_date_is_shown_in_the_locales_short_format_with_the_whole_year(
@@ -620,15 +708,7 @@ def test_copy_user_carries_the_login_times_to_the_new_user(
     page = window.page("Login Times")
     assert isinstance(page, LoginTimesPage)
     assert rows_say(page, TUESDAY) == ("10:00 pm", "6:00 am")
-    user_page = window.page("User")
-    for label, value in (
-        ("User ID", "mhall"),
-        ("First Name", "Michael"),
-        ("Last Name", "Hall"),
-        ("New Password", PASSWORD),
-        ("ReType", PASSWORD),
-    ):
-        qtbot.keyClicks(by_name(user_page, QLineEdit, label), value)
+    fill_in_new_user(qtbot, window)
 
     with qtbot.waitSignal(window.saved):
         window.save_action.trigger()
@@ -639,6 +719,48 @@ def test_copy_user_carries_the_login_times_to_the_new_user(
     assert [e.action for e in hours_events(database, copy.pk)] == ["login_times.changed"]
 
 
+@pytest.mark.parametrize(
+    ("source_expires_on", "copy_expires_on"),
+    [
+        (date(2027, 3, 9), None),  # yesterday at the practice: over, the copy gets Never
+        (date(2027, 3, 10), date(2027, 3, 10)),  # today: not over yet, copied
+    ],
+)
+def test_copy_user_leaves_out_an_expiry_that_has_passed(
+    qtbot: Any,
+    window: UserSetupWindow,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    kim: int,
+    source_expires_on: date,
+    copy_expires_on: date | None,
+) -> None:
+    clock.now = datetime(2027, 3, 10, 15, tzinfo=UTC)  # 10:00 am there; not the real today
+    times = week(OFF, NINE_TO_SIX, expires_on=source_expires_on)
+    give_times(database, company, clock, kim, times)
+    assert window.open_user(kim)
+    window.copy_action.trigger()
+    page = login_times_page(window)
+    expired = page.findChild(QLabel, "expired")
+    assert expired is not None and not expired.isVisible()
+    expires_on = by_name(page, QDateEdit, "Account expires on")
+    if copy_expires_on is None:
+        assert by_name(page, QRadioButton, "Never").isChecked()
+        assert expires_on.date() == QDate(2027, 4, 9)  # what End of offers: a month on
+    else:
+        assert by_name(page, QRadioButton, "End of").isChecked()
+        assert expires_on.date() == QDate(2027, 3, 10)
+    fill_in_new_user(qtbot, window)
+
+    with qtbot.waitSignal(window.saved):
+        window.save_action.trigger()
+
+    with database.transaction() as session:
+        copy = UserService(session, company, "test", clock).find("mhall")
+    assert copy.login_times == replace(times, expires_on=copy_expires_on)
+
+
 def test_a_new_user_gets_hours_typed_before_the_first_save(
     qtbot: Any,
     window: UserSetupWindow,
@@ -647,15 +769,7 @@ def test_a_new_user_gets_hours_typed_before_the_first_save(
     clock: FixedClock,
 ) -> None:
     window.new_action.trigger()
-    user_page = window.page("User")
-    for label, value in (
-        ("User ID", "mhall"),
-        ("First Name", "Michael"),
-        ("Last Name", "Hall"),
-        ("New Password", PASSWORD),
-        ("ReType", PASSWORD),
-    ):
-        qtbot.keyClicks(by_name(user_page, QLineEdit, label), value)
+    fill_in_new_user(qtbot, window)
     page = login_times_page(window)
     click(qtbot, page, QPushButton, "Weekdays 8-6")
 
@@ -672,11 +786,7 @@ def test_a_new_user_left_as_the_section_starts_writes_no_hours(
 ) -> None:
     window.new_action.trigger()
     login_times_page(window)  # seen, not touched
-    user_page = window.page("User")
-    for label, value in (("User ID", "mhall"), ("First Name", "Michael"), ("Last Name", "Hall")):
-        qtbot.keyClicks(by_name(user_page, QLineEdit, label), value)
-    for label in ("New Password", "ReType"):
-        qtbot.keyClicks(by_name(user_page, QLineEdit, label), PASSWORD)
+    fill_in_new_user(qtbot, window)
 
     with qtbot.waitSignal(window.saved):
         window.save_action.trigger()
@@ -711,7 +821,7 @@ def test_front_desk_sees_the_section_read_only(
         assert hint is not None and not hint.isVisible()  # nothing to drag
         with qtbot.assertNotEmitted(page.edited):
             drag(qtbot, week_picture, cell(week_picture, SUNDAY, 0), cell(week_picture, SUNDAY, 60))
-        assert not week_picture.filled_at(SUNDAY, 0)
+        assert not filled(week_picture, SUNDAY, 0)
         assert not window.save_action.isEnabled() and not window.is_dirty()
     finally:
         window.close()

@@ -147,6 +147,8 @@ def test_the_accounts_expiry_counts_as_the_end_of_the_hours(qtbot, database, com
         password.setText(PASSWORD)
         qtbot.keyClick(password, Qt.Key.Key_Return)
         assert lock.findChild(QLabel, "refusal").text() == ACCOUNT_EXPIRED
+        window.close()
+        assert not lock.isVisible()  # the lock goes with the window
     finally:
         window.close()
 

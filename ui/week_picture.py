@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from app.login_hours import DAY, WEEKDAY_NAMES, LoginTimes, format_clock, week_spans
+from app.login_hours import DAY, WEEKDAY_NAMES, LoginTimes, format_clock, is_filled, week_spans
 
 HALF_HOUR = 30
 COLUMNS = DAY // HALF_HOUR
@@ -98,10 +98,6 @@ class WeekPicture(QWidget):
 
     def is_editable(self) -> bool:
         return self._editable
-
-    def filled_at(self, row: int, minute: int) -> bool:
-        """Is this minute of this row drawn as allowed?"""
-        return any(start <= minute < end for start, end in self._spans[row])
 
     def current_cell(self) -> Cell:
         """The cell the keyboard is on."""
@@ -257,7 +253,7 @@ class WeekPicture(QWidget):
         self._move_to(cell, extend=False)
         if self._editable:
             self._dragging = True
-            self._fill = not self.filled_at(cell[0], cell[1] * HALF_HOUR)
+            self._fill = not is_filled(self._times, cell[0], cell[1] * HALF_HOUR)
         self.update()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -299,7 +295,7 @@ class WeekPicture(QWidget):
         elif key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._editable:
             if not self._dragging:
                 anchor_row, anchor_column = self._anchor
-                self._finish(not self.filled_at(anchor_row, anchor_column * HALF_HOUR))
+                self._finish(not is_filled(self._times, anchor_row, anchor_column * HALF_HOUR))
         elif key == Qt.Key.Key_Escape and (self._dragging or self._anchor != self._current):
             self._dragging = False
             self._anchor = self._current

@@ -867,6 +867,10 @@ class UserSetupWindow(QMainWindow):
         event.accept()
         self.idle_timer.stop()
         self.hours_timer.stop()
+        if self.lock_dialog is not None:  # the lock goes with the window it was guarding
+            self.lock_dialog.hide()
+            self.lock_dialog.deleteLater()
+            self.lock_dialog = None
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)  # a closed window no longer watches for use

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -70,6 +70,11 @@ PICTURE_HINT = (
     "Keyboard: arrow keys, Shift+arrows to stretch, Space to paint."
 )
 EXPIRY_NOTE = "The account stops working at the end of this day in the company's time zone."
+SUGGESTED_EXPIRY = timedelta(days=30)  # End of is offered a month on, not tonight
+# Past dates stay allowed (an account may be expired at once); the earliest is Qt's, so a
+# date another program stored is shown as it is. The latest is date.max, as on the command line.
+EARLIEST_EXPIRY = QDate(100, 1, 1)
+LATEST_EXPIRY = QDate(date.max.year, date.max.month, date.max.day)
 EXPIRED = "This account has expired."
 NEXT_DAY = "ends the next day"
 WARNING_STYLE = "color: #8a4b00;"  # amber, not the red of an error: expiring may be on purpose
@@ -295,17 +300,16 @@ class LoginTimesPage(SectionPage):
         self.expires_on.setAccessibleName("Account expires on")
         self.expires_on.setCalendarPopup(True)
         self.expires_on.setDisplayFormat(short_date_format())
+        self.expires_on.setDateRange(EARLIEST_EXPIRY, LATEST_EXPIRY)
         self.end_of.toggled.connect(self._changed)
         self.expires_on.dateChanged.connect(self._changed)
-        choice = QHBoxLayout()
-        for widget in (self.never, self.end_of, self.expires_on):
-            choice.addWidget(widget)
-        choice.addStretch(1)
-        grid.addLayout(choice, 0, 1)
-        note = QLabel(EXPIRY_NOTE)
-        note.setObjectName("expiry_note")
-        note.setWordWrap(True)
-        grid.addWidget(note, 1, 1)
+        for column, widget in enumerate((self.never, self.end_of, self.expires_on), start=1):
+            grid.addWidget(widget, 0, column)
+        # Under the date they speak of, running on into the stretch at the right.
+        self.expiry_note = QLabel(EXPIRY_NOTE)
+        self.expiry_note.setObjectName("expiry_note")
+        self.expiry_note.setWordWrap(True)
+        grid.addWidget(self.expiry_note, 1, 3, 1, 2)
         self.expired_mark = QLabel()
         self.expired_mark.setPixmap(icon("expired").pixmap(16, 16))
         self.expired_label = QLabel(EXPIRED)
@@ -314,8 +318,8 @@ class LoginTimesPage(SectionPage):
         warning = QHBoxLayout()
         warning.addWidget(self.expired_mark)
         warning.addWidget(self.expired_label, 1)
-        grid.addLayout(warning, 2, 1)
-        grid.setColumnStretch(1, 1)
+        grid.addLayout(warning, 2, 3, 1, 2)
+        grid.setColumnStretch(4, 1)
         return grid
 
     # What is shown
@@ -369,12 +373,11 @@ class LoginTimesPage(SectionPage):
                 row.show(DayForm.of(hours, twelve_hour=self.twelve_hour))
             if times.expires_on is None:
                 self.never.setChecked(True)
-                today = today_in(self.zone, self.context.clock())
-                self.expires_on.setDate(QDate(today.year, today.month, today.day))
+                day = today_in(self.zone, self.context.clock()) + SUGGESTED_EXPIRY
             else:
                 self.end_of.setChecked(True)
                 day = times.expires_on
-                self.expires_on.setDate(QDate(day.year, day.month, day.day))
+            self.expires_on.setDate(QDate(day.year, day.month, day.day))
         finally:
             self._loading = False
         self._update_views()
@@ -403,6 +406,7 @@ class LoginTimesPage(SectionPage):
         self.never.setEnabled(editable)
         self.end_of.setEnabled(editable)
         self.expires_on.setEnabled(editable and self.end_of.isChecked())
+        self.expiry_note.setVisible(self.end_of.isChecked())
         expired = times.expires_on is not None and is_expired(
             times, self.zone, self.context.clock()
         )
@@ -470,7 +474,7 @@ class LoginTimesPage(SectionPage):
         if subject.record is not None:
             times = subject.record.login_times
         elif subject.copied_from is not None:  # Copy User copies the login times
-            times = subject.copied_from.login_times
+            times = subject.copied_from.login_times.for_copy(self.zone, self.context.clock())
         else:
             times = LoginTimes()
         self.zone_label.setText(zone_note(self.context.company.time_zone, self.context.clock()))
