@@ -152,7 +152,7 @@ class LoginTimes:
     ) -> LoginTimes:
         """The section as the users row keeps it. A rule that cannot be read (another program
         wrote the shared row) counts as Not Available: a limited user is refused, not let in."""
-        stored = hours or {}
+        stored = hours if isinstance(hours, Mapping) else {}
         return cls(
             limited, tuple(_stored_day(stored.get(key, OFF)) for key in WEEKDAY_KEYS), expires_on
         )

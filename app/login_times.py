@@ -93,12 +93,12 @@ class LoginTimesService:
         self.users._audit(user, "login_times.changed", changes, now)
         return self.users.get(user.id)
 
-    def access_end(self, pk: int) -> AccessEnd | None:
+    def access_end(self, pk: int, now: datetime) -> AccessEnd | None:
         """When the signed-in operator (row ``pk``) must stop: their window closing or their
-        account expiring, whichever is first; None: never. The moment of asking when they may
-        not be in at all. NotFoundError when the user is gone."""
+        account expiring, whichever is first; None: never. ``now`` itself when they may not be
+        in at all (the caller's moment, so that it can tell). NotFoundError when the user is
+        gone."""
         times = self.users._load(pk).login_times
-        now = self.clock()
         end = access_ends_at(times, self.zone, now)
         if end is None:
             return None

@@ -13,14 +13,18 @@ who sets their own computer's clock back must not sign in outside their hours by
 from __future__ import annotations
 
 import ipaddress
+import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import text
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 
 from app.clock import Clock, utc_now
 from app.db import Database
 from app.errors import DatabaseUnavailableError
+
+log = logging.getLogger(__name__)
 
 
 def observed_address(session: Session) -> str | None:
@@ -47,7 +51,8 @@ def server_time(session: Session) -> datetime | None:
     """The database server's clock, aware in UTC; None for SQLite, which has no server."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        value = session.scalar(text("SELECT CURRENT_TIMESTAMP"))
+        # statement_timestamp(), not CURRENT_TIMESTAMP: that one stops at the transaction's start
+        value = session.scalar(text("SELECT statement_timestamp()"))
     elif dialect in ("mysql", "mariadb"):
         value = session.scalar(text("SELECT UTC_TIMESTAMP(6)"))
     else:
@@ -69,7 +74,8 @@ def server_clock(database: Database, fallback: Clock = utc_now) -> Clock:
         try:
             with database.transaction() as session:
                 return server_time(session) or fallback()
-        except DatabaseUnavailableError:
+        except (DatabaseUnavailableError, PoolTimeoutError) as exc:
+            log.warning("server clock not read (%s): using this computer's", exc)
             return fallback()
 
     return now

@@ -415,6 +415,12 @@ class SignInService:
         if user.totp_secret is not None:  # set up at the desk meanwhile: not replaced from here
             raise SignInRefused()
         now = self.clock()
+        if completes_sign_in and not self._succeeded(user, None):  # locked from elsewhere
+            self.record_event(
+                user.company_id, user.id, user.user_id, "signin.failed", now, ip,
+                "locked meanwhile",
+            )  # fmt: skip
+            raise SignInRefused(commit=True)  # nothing stored but the event
         user.two_factor_method = TwoFactorMethod.APP.value
         user.two_factor_destination = ""
         user.totp_secret, user.totp_pending_secret = verified.secret, None
@@ -773,7 +779,8 @@ class SignInFlow:
         """A new key for the phone (kept in memory only until a token verifies it)."""
         user_pk = self._user_pk(Step.SETUP)
         assert self.result is not None and self.result.company is not None
-        with self.database.transaction() as session:
+        with self._step_transaction() as session:
+            self._service(session)._still_allowed(user_pk, self.ip)
             service = TwoFactorService(
                 session, self.result.company, self.operator, self.clock, self.hasher
             )
@@ -807,9 +814,11 @@ class SignInFlow:
 
     def skip_setup(self) -> Step:
         """Not now: only when the setup is suggested, not required."""
-        self._user_pk(Step.SETUP)  # at the setup step, or a RuntimeError
+        user_pk = self._user_pk(Step.SETUP)  # at the setup step, or a RuntimeError
         if not self.may_skip_setup:
             raise RuntimeError("this setup is required")
+        with self._step_transaction() as session:  # still within the hours, not expired
+            self._service(session)._still_allowed(user_pk, self.ip)
         # A suggested setup: check() has signed the user in already; nothing to record.
         self.enrolment = None
         self._after_second_factor()

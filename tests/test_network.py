@@ -38,7 +38,7 @@ def test_hours_follow_the_servers_clock_and_sqlite_the_computers(database: Datab
 
 
 def test_a_server_that_cannot_be_reached_leaves_the_time_to_the_computer(
-    database: Database, monkeypatch: pytest.MonkeyPatch
+    database: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     with database.transaction() as session:
         if session.get_bind().dialect.name == "sqlite":
@@ -52,3 +52,5 @@ def test_a_server_that_cannot_be_reached_leaves_the_time_to_the_computer(
     monkeypatch.setattr(database, "transaction", away)
 
     assert clock() == fallback.now
+    assert [r.getMessage()[:18] for r in caplog.records] == ["server clock not r"]
+    caplog.clear()  # said, as it should be

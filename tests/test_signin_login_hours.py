@@ -296,14 +296,16 @@ def test_the_user_list_marks_expired_accounts_by_the_companys_date(database, com
 def test_the_operators_access_ends_at_their_window_or_expiry_or_never(database, company, clock):
     pk = add(database, company, clock)
     with database.transaction() as session:
-        assert LoginTimesService(session, company, "mreyes", clock).access_end(pk) is None
+        assert (
+            LoginTimesService(session, company, "mreyes", clock).access_end(pk, clock.now) is None
+        )
     save(database, company, clock, pk, hours(sun="08:00-12:00"))
     with database.transaction() as session:
-        end = LoginTimesService(session, company, "mreyes", clock).access_end(pk)
+        end = LoginTimesService(session, company, "mreyes", clock).access_end(pk, clock.now)
     assert end == AccessEnd(at("2026-11-22T12:00"), expiry=False)
     save(database, company, clock, pk, replace(hours(sun="all day"), expires_on=date(2026, 11, 22)))
     with database.transaction() as session:
-        end = LoginTimesService(session, company, "mreyes", clock).access_end(pk)
+        end = LoginTimesService(session, company, "mreyes", clock).access_end(pk, clock.now)
     assert end == AccessEnd(at("2026-11-23T00:00"), expiry=True)
 
 
@@ -405,3 +407,27 @@ def test_hours_another_program_wrote_unreadably_refuse_rather_than_allow(databas
         user.limited_access, user.login_hours = True, {"sun": "nine to five"}
 
     assert check(database, clock).reason is Reason.OUTSIDE_HOURS
+
+
+def test_skipping_a_suggested_setup_after_the_hours_is_refused_and_audited(
+    database, company, clock
+):
+    from app.two_factor import CompanyDefault, TwoFactorPolicy, save_two_factor_policy
+
+    pk = add(database, company, clock)
+    with database.transaction() as session:
+        save_two_factor_policy(
+            session, company.id, TwoFactorPolicy(CompanyDefault.SUGGESTED, ()), operator="mreyes",
+            clock=clock, expected_version=0,
+        )  # fmt: skip
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    clock.now = at("2026-11-23T17:59")
+    flow = SignInFlow(database, clock, WORKSTATION, ip="10.0.0.7")
+    assert flow.submit_password("valley", "kim", PASSWORD) is Step.SETUP
+
+    clock.now = at("2026-11-23T20:00")
+    with pytest.raises(SignInRefused) as refused:
+        flow.skip_setup()
+
+    assert str(refused.value) == NOT_PERMITTED and flow.step is Step.CREDENTIALS
+    assert reasons(database, pk)[-1] == ("signin.failed", "outside login hours")

@@ -3,7 +3,7 @@ window locks with unsaved edits kept, and opens again with the password once the
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -228,3 +228,71 @@ def test_the_sign_in_dialog_says_login_is_not_permitted_now(qtbot, database, com
 
     assert dialog.findChild(QLabel, "refusal").text() == NOT_PERMITTED
     assert dialog.isVisible() and dialog.operator is None
+
+
+class TickingClock(FixedClock):
+    """A clock that moves on a millisecond each time it is read, as a real one does."""
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
+def test_a_window_opened_after_the_hours_locks_with_a_clock_that_moves(
+    qtbot, database, company, clock
+):
+    pk = operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
+    moving = TickingClock(at("2026-11-23T18:00"))
+    window = open_window(database, company, moving, pk)
+    try:
+        assert window.lock_dialog is not None  # not a warning restarted every millisecond
+        assert not window.hours_timer.isActive()
+    finally:
+        window.close()
+
+
+def test_closing_a_locked_window_drops_the_edits_without_asking(qtbot, database, company, clock):
+    pk = operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
+    clock.now = at("2026-11-23T17:59")
+    window = open_window(database, company, clock, pk)
+    window.select_user(pk)
+    by_name(window.page("User"), QLineEdit, "Title").setText("Typed after hours")
+    clock.now = at("2026-11-23T18:00")
+    window.hours_timer.timeout.emit()
+    assert window.lock_dialog is not None
+
+    assert window.close()  # the system signing out: no question, and nothing saved
+
+    with database.transaction() as session:
+        assert UserService(session, company, "test", clock).get(pk).fields.title == ""
+
+
+def test_the_forced_change_after_the_hours_goes_back_to_the_password(
+    qtbot, database, company, clock
+):
+    from app.signin import SignInFlow
+    from ui.login import SignInDialog
+
+    pk = operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
+    with database.transaction() as session:
+        UserService(session, company, "setup", clock).reset_password(
+            pk, password="amber window pottery"
+        )
+    clock.now = at("2026-11-23T17:59")
+    dialog = SignInDialog(SignInFlow(database, clock, "FRONTDESK-2", ip="10.0.0.7"), "valley")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    by_name(dialog, QLineEdit, "User ID").setText("mreyes")
+    by_name(dialog, QLineEdit, "Password").setText("amber window pottery")
+    dialog.ok_button.click()
+    new = "a lantern by the north gate"
+    by_name(dialog, QLineEdit, "New Password").setText(new)
+    by_name(dialog, QLineEdit, "Verify").setText(new)
+
+    clock.now = at("2026-11-23T18:00")
+    dialog.ok_button.click()
+
+    assert dialog.findChild(QLabel, "refusal").text() == NOT_PERMITTED
+    assert by_name(dialog, QLineEdit, "Password").isVisible()  # asked again, counted as nothing
+    with database.transaction() as session:
+        assert UserService(session, company, "test", clock).get(pk).fields.must_change_password

@@ -464,6 +464,9 @@ class SignInDialog(QDialog):
         panel.clear()
         try:
             enrolment = self.flow.begin_setup("")  # the company's name, as the app shows it
+        except SignInRefused as refused:  # the hours ended, or the account expired, meanwhile
+            self._back_to_credentials(str(refused))
+            return
         except UserSetupError as problem:
             panel.errors.show({"title": str(problem)})
         else:
@@ -506,6 +509,9 @@ class SignInDialog(QDialog):
             first = panel.errors.show(exc.errors)
             (first or panel.title).setFocus()
             return
+        except SignInRefused as refused:
+            self._back_to_credentials(str(refused))
+            return
         except UserSetupError as problem:
             panel.errors.show({"title": str(problem)})
             return
@@ -526,6 +532,9 @@ class SignInDialog(QDialog):
             return
         try:
             enrolment = self.flow.begin_setup(title)
+        except SignInRefused as refused:
+            self._back_to_credentials(str(refused))
+            return
         except UserSetupError as problem:
             errors = problem.errors if isinstance(problem, ValidationError) else {}
             panel.errors.show(errors or {"title": str(problem)})
@@ -565,7 +574,11 @@ class SignInDialog(QDialog):
     def _skip_setup(self) -> None:
         if self.flow.step is not Step.SETUP or not self.flow.may_skip_setup:
             return
-        self.flow.skip_setup()
+        try:
+            self.flow.skip_setup()
+        except SignInRefused as refused:  # the hours ended, or the account expired, meanwhile
+            self._back_to_credentials(str(refused))
+            return
         self.setup_panel.clear()
         self._show_step()
 
@@ -587,6 +600,9 @@ class SignInDialog(QDialog):
             first = self.change_errors.show(exc.errors)
             if first is not None:
                 first.setFocus()
+            return
+        except SignInRefused as refused:  # the hours ended, or the account expired, meanwhile
+            self._back_to_credentials(str(refused))
             return
         except UserSetupError as problem:
             self.change_errors.show({"new_password": str(problem)})

@@ -123,7 +123,9 @@ def run_window(location: DatabaseLocation, company_code: str | None, demo: bool)
         database = Database.for_engine(engine, location.describe())
         if demo:
             with database.transaction() as session:
-                result = create_demo_practice(session, audit.system_operator("User Setup demo"))
+                result = create_demo_practice(
+                    session, audit.system_operator("User Setup demo"), clock=server_clock(database)
+                )
             print_demo_result(result, location.describe())
             company_code = company_code or result.company.code
         operator = sign_in(database, company_code)

@@ -542,7 +542,7 @@ class UserSetupWindow(QMainWindow):
         try:
             with self.database.transaction() as session:
                 hours = LoginTimesService(session, context.company, context.operator, context.clock)
-                self.hours_end = hours.access_end(context.operator_pk)
+                self.hours_end = hours.access_end(context.operator_pk, now)
         except NotFoundError:  # the operator's own row is gone: nothing allows them in
             self.hours_end = AccessEnd(now, expiry=False)
         except UserSetupError as exc:  # the database is away: keep to what was last read
@@ -613,6 +613,8 @@ class UserSetupWindow(QMainWindow):
         self.close()
 
     def _unlocked(self) -> None:
+        if self.lock_dialog is not None:
+            self.lock_dialog.deleteLater()
         self.lock_dialog = None
         central = self.centralWidget()
         assert central is not None
@@ -861,6 +863,10 @@ class UserSetupWindow(QMainWindow):
         return False
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.lock_dialog is not None and self.subject is not None:
+            # Closed while locked (the system signing out): leave as Sign Out does, without
+            # the password, so unsaved edits are dropped, never saved.
+            self._load_subject(self.subject)
         if not self._may_leave():
             event.ignore()
             return
