@@ -6,7 +6,7 @@ sign-in check applies them (app.signin).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,11 +59,10 @@ class LoginTimesService:
         """Only the account's expiry (`usersetup users set --expires`)."""
         self.users._require_editor()
         user = self.users._load(pk)
-        current = self.users.get(pk).login_times
-        return self._store(user, LoginTimes(current.limited, current.days, expires_on))
+        return self._store(user, replace(user.login_times, expires_on=expires_on))
 
     def _store(self, user: User, times: LoginTimes) -> UserRecord:
-        current = self.users.get(user.id).login_times
+        current = user.login_times
         changes: list[dict[str, Any]] = []
         if current.limited != times.limited:
             changes.append(

@@ -671,21 +671,20 @@ class SignInFlow:
         """A step after the password, in one transaction. A refusal audited in it (the account
         expired or out of its hours meanwhile) commits with its event; any refusal sends the
         flow back to the password."""
-        refused: SignInRefused | None = None
         try:
+            audited: SignInRefused | None = None
             with self.database.transaction() as session:
                 try:
                     yield session
                 except SignInRefused as exc:
                     if not exc.commit:
-                        raise
-                    refused = exc
+                        raise  # rolled back
+                    audited = exc  # committed with its event, then raised
+            if audited is not None:
+                raise audited
         except SignInRefused:
             self.step, self.result, self.enrolment = Step.CREDENTIALS, None, None
             raise
-        if refused is not None:
-            self.step, self.result, self.enrolment = Step.CREDENTIALS, None, None
-            raise refused
 
     def submit_password(self, company_code: str, user_id: str, password: str) -> Step:
         if self.step is not Step.CREDENTIALS:
