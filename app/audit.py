@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent
+from app.db.models import AuditEvent
 
 PASSWORD_CHANGED = "password changed"
 

@@ -33,16 +33,16 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.engine import make_url
 
-from app.db import Database, make_engine, upgrade
-from app.models import AuditEvent, User
-from app.passwords import hash_password, owasp_hasher
-from app.practice import create_company
-from app.signin import Reason, SignInService
-from app.users import UserService
+from app.db.database import Database, make_engine, upgrade
+from app.db.models import AuditEvent, User
+from app.passwords.hashing import hash_password, owasp_hasher
+from app.practice.company import create_company
+from app.signin.check import Reason, SignInService
+from app.users.service import UserService
 from ui.main import build_window
 from ui.pages.user_page import UserPage
-from ui.user_list import UserListModel, search_key
-from ui.window import UserSetupWindow
+from ui.window.user_list import UserListModel, search_key
+from ui.window.window import UserSetupWindow
 
 # One paragraph per list reads better than 600 one-name lines.
 FIRST_NAMES = """

@@ -19,22 +19,22 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.audit import system_operator
 from app.clock import utc_now
-from app.db import Database, DatabaseLocation, open_database
-from app.demo import create_demo_practice
-from app.login_hours import DayHours, LoginTimes, weekdays_filled
-from app.login_times import LoginTimesService
-from app.models import SetupRole
-from app.practice import load_company
-from app.signin import SignInFlow
-from app.two_factor import TwoFactorForm, TwoFactorService
-from app.users import UserFields, UserService
-from ui.company_settings import CompanySettingsDialog
-from ui.login import SignInDialog
+from app.db.database import Database, DatabaseLocation, open_database
+from app.db.models import SetupRole
+from app.login_times.hours import DayHours, LoginTimes, weekdays_filled
+from app.login_times.service import LoginTimesService
+from app.practice.company import load_company
+from app.practice.demo import create_demo_practice
+from app.signin.check import SignInFlow
+from app.two_factor.service import TwoFactorForm, TwoFactorService
+from app.users.service import UserFields, UserService
+from ui.dialogs.company_settings import CompanySettingsDialog
+from ui.dialogs.reset_dialog import ResetPasswordDialog
 from ui.main import build_window
 from ui.pages import SECTION_PAGES
 from ui.pages.base import Subject
 from ui.pages.two_factor_page import TwoFactorPage
-from ui.reset_dialog import ResetPasswordDialog
+from ui.signin.sign_in_dialog import SignInDialog
 
 DOCS = Path(__file__).resolve().parent
 

@@ -1,12 +1,12 @@
-"""Entry script for the PyInstaller bundle: the same main() as `usersetup` and `python -m app`.
+"""Entry script for the PyInstaller bundle: the same main() as `usersetup` and `python -m cli`.
 
-It lives here, not in app/, because PyInstaller puts the script's folder on the import path,
-and app/types.py would then shadow the standard library's `types`.
+It lives here, outside the packages, because PyInstaller puts the script's folder on the
+import path, where a module of a package could shadow one of the standard library.
 """
 
 import sys
 
-from app.cli import main
+from cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

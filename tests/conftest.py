@@ -15,10 +15,10 @@ from sqlalchemy.orm import sessionmaker
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.db import Database, make_engine, upgrade
-from app.models import Provider, ServiceLocation
-from app.practice import CompanyInfo, create_company
-from app.users import UserFields, UserService
+from app.db.database import Database, make_engine, upgrade
+from app.db.models import Provider, ServiceLocation
+from app.practice.company import CompanyInfo, create_company
+from app.users.service import UserFields, UserService
 from tests.mail_server import Inbox, smtp_server
 
 SERVER_URL_VARIABLES = {

@@ -9,16 +9,16 @@ import pytest
 from PySide6.QtWidgets import QLabel, QLineEdit, QProgressBar, QToolButton, QWidget
 from sqlalchemy import select
 
-from app.db import Database
-from app.models import AuditEvent, User
-from app.practice import CompanyInfo
-from app.signin import CURRENT_PASSWORD_WRONG, Reason, SignInService
+from app.db.database import Database
+from app.db.models import AuditEvent, User
+from app.practice.company import CompanyInfo
+from app.signin.check import CURRENT_PASSWORD_WRONG, Reason, SignInService
 from tests.conftest import FixedClock
 from tests.qt_helpers import DialogAnswers, by_name
 from tests.test_signin_dialogs import PASSWORD, add
-from ui.login import ChangePasswordDialog
 from ui.pages.base import PracticeContext
-from ui.window import UserSetupWindow
+from ui.signin.sign_in_dialog import ChangePasswordDialog
+from ui.window.window import UserSetupWindow
 
 NEW_PASSWORD = "a lantern by the north gate"
 WORKSTATION = "FRONTDESK-2"

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from app.cli import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
-from app.fields import USER_FIELDS, Copy, Kind
+from app.users.fields import USER_FIELDS, Copy, Kind
+from cli.main import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
 
 NEW_PASSWORD = "a long enough password\n"
 SHOW_KEYS = [

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
-from app.db import Database
-from app.login_hours import NEVER_ALLOWED, NOT_PERMITTED
-from app.models import AuditEvent, User
-from app.practice import CompanyInfo
+from app.db.database import Database
+from app.db.models import AuditEvent, User
+from app.login_times.hours import NEVER_ALLOWED, NOT_PERMITTED
+from app.practice.company import CompanyInfo
+from cli.main import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
 from tests.conftest import KIM_PASSWORD, FixedClock
 
 EXIT_OUTSIDE_HOURS, EXIT_EXPIRED = 15, 16

@@ -20,11 +20,11 @@ from typing import Any
 import pyotp
 import pytest
 
-from app.cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
-from app.db import Database, make_engine
-from app.mail import MailSettings, save_mail_settings
-from app.practice import load_company
-from app.two_factor import UNABLE_TO_SEND, hash_recovery_code
+from app.db.database import Database, make_engine
+from app.outbound.mail import MailSettings, save_mail_settings
+from app.practice.company import load_company
+from app.two_factor.service import UNABLE_TO_SEND, hash_recovery_code
+from cli.main import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
 from tests.mail_server import Inbox, MemoryStore, smtp_server
 
 KIM_PASSWORD = "quiet harbor lights at dusk"
@@ -502,7 +502,7 @@ def test_a_suggested_setup_signs_in_and_says_so(usersetup):
 def mail_server(usersetup: Usersetup, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     """A real SMTP server set as the practice's mail server; the keyring a dictionary."""
     store = MemoryStore()
-    monkeypatch.setattr("app.cli._secret_store", lambda: store)
+    monkeypatch.setattr("cli.main._secret_store", lambda: store)
     with smtp_server() as (inbox, port):
         engine = make_engine(f"sqlite:///{usersetup.path}")
         try:

@@ -12,13 +12,13 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QSpi
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from app.db import Database, make_engine
-from app.models import AuditEvent
-from app.policy import PasswordPolicy, load_policy, policy_version, save_policy
-from app.practice import CompanyInfo
+from app.db.database import Database, make_engine
+from app.db.models import AuditEvent
+from app.passwords.policy import PasswordPolicy, load_policy, policy_version, save_policy
+from app.practice.company import CompanyInfo
 from tests.conftest import FixedClock
 from tests.qt_helpers import DialogAnswers, by_name
-from ui.company_settings import CompanySettingsDialog
+from ui.dialogs.company_settings import CompanySettingsDialog
 from ui.pages.base import PracticeContext
 
 OPERATOR = "mreyes (Reyes, Maria)"
@@ -301,7 +301,7 @@ def test_the_mail_server_is_saved_and_its_password_goes_to_the_keyring(
 ) -> None:
     from PySide6.QtWidgets import QComboBox, QLineEdit
 
-    from app.mail import KEYRING_SERVICE, MailSettings, load_mail_settings
+    from app.outbound.mail import KEYRING_SERVICE, MailSettings, load_mail_settings
     from tests.mail_server import MemoryStore
 
     store = MemoryStore()

@@ -10,18 +10,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit
 from sqlalchemy import select
 
-from app.db import Database
-from app.mail import MailSettings, load_mail_settings, save_mail_settings
-from app.models import AuditEvent
-from app.policy import PasswordPolicy, load_policy, policy_version
-from app.practice import CompanyInfo
-from app.sms import KEYRING_SERVICE, SmsSettings, load_sms_settings, save_sms_settings
-from app.two_factor import TwoFactorPolicy, load_two_factor_policy, save_two_factor_policy
+from app.db.database import Database
+from app.db.models import AuditEvent
+from app.outbound.mail import MailSettings, load_mail_settings, save_mail_settings
+from app.outbound.sms import KEYRING_SERVICE, SmsSettings, load_sms_settings, save_sms_settings
+from app.passwords.policy import PasswordPolicy, load_policy, policy_version
+from app.practice.company import CompanyInfo
+from app.two_factor.service import TwoFactorPolicy, load_two_factor_policy, save_two_factor_policy
 from tests.conftest import FixedClock
 from tests.mail_server import MemoryStore
 from tests.qt_helpers import DialogAnswers, by_name
 from tests.test_company_settings import MIN_LENGTH, number, press, type_number
-from ui.company_settings import CompanySettingsDialog
+from ui.dialogs.company_settings import CompanySettingsDialog
 from ui.pages.base import PracticeContext
 
 OPERATOR = "mreyes (Reyes, Maria)"

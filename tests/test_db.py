@@ -17,7 +17,8 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
 
 from app import audit
-from app.db import (
+from app.db.column_types import UTCDateTime
+from app.db.database import (
     DEFAULT_FILE_NAME,
     ENV_DATABASE_URL,
     SQLITE_BUSY_TIMEOUT_MS,
@@ -28,9 +29,8 @@ from app.db import (
     schema_state,
     upgrade,
 )
+from app.db.models import AuditEvent, Base
 from app.errors import DatabaseUnavailableError, SchemaError
-from app.models import AuditEvent, Base
-from app.types import UTCDateTime
 from tests.conftest import SERVER_URL_VARIABLES, _drop_database, _scratch_database
 
 CLI_URL = "sqlite:////srv/from-the-command-line.sqlite3"

@@ -12,8 +12,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 from sqlalchemy import select
 
-from app.db import Database
-from app.direct_email import (
+from app.db.database import Database
+from app.db.models import AuditEvent, OneTimeCode, User
+from app.errors import ConflictError, ValidationError
+from app.outbound.mail import Mailer, MailSettings, save_mail_settings
+from app.practice.company import CompanyInfo
+from app.users.direct_email import (
     CODE_TRIES,
     NO_ADDRESS,
     NOT_A_CODE,
@@ -24,15 +28,11 @@ from app.direct_email import (
     send_activation_code,
     verify_activation_code,
 )
-from app.errors import ConflictError, ValidationError
-from app.mail import Mailer, MailSettings, save_mail_settings
-from app.models import AuditEvent, OneTimeCode, User
-from app.practice import CompanyInfo
-from app.users import UserFields, UserRecord, UserService
+from app.users.service import UserFields, UserRecord, UserService
 from tests.conftest import FixedClock
 from tests.mail_server import Inbox, MemoryStore
 from tests.qt_helpers import DialogAnswers, by_name
-from ui.direct_email_dialog import INTRO, TITLE, DirectEmailDialog
+from ui.dialogs.direct_email_dialog import INTRO, TITLE, DirectEmailDialog
 from ui.pages.base import PracticeContext, Subject
 from ui.pages.user_page import NOT_VERIFIED, SAVE_FIRST, UserPage
 
@@ -373,7 +373,7 @@ def test_another_companys_user_is_not_found(
     database: Database, company: CompanyInfo, clock: FixedClock, kim_direct: int, mailer: Mailer
 ) -> None:
     from app.errors import NotFoundError
-    from app.practice import create_company
+    from app.practice.company import create_company
 
     with database.transaction() as session:
         other = create_company(session, "hill", "Hill Clinic", "America/Chicago")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.errors import ValidationError
-from app.login_hours import (
+from app.login_times.hours import (
     DAY,
     MORNING_LEFT,
     NEVER_ALLOWED,

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.errors import ValidationError
-from app.login_hours import (
+from app.login_times.hours import (
     DAY,
     NEVER_ALLOWED,
     WEEKDAY_KEYS,

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.db import Database
-from app.login_hours import (
+from app.db.database import Database
+from app.db.models import SetupRole
+from app.login_times.hours import (
     NEVER_ALLOWED,
     ONE_WINDOW,
     SAME_TIMES,
@@ -31,10 +32,9 @@ from app.login_hours import (
     LoginTimes,
     is_filled,
 )
-from app.login_times import LoginTimesService
-from app.models import SetupRole
-from app.practice import CompanyInfo
-from app.users import UserService
+from app.login_times.service import LoginTimesService
+from app.practice.company import CompanyInfo
+from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.qt_helpers import DialogAnswers, by_name
 from tests.test_two_factor_page import PASSWORD, click, events, open_window, pick, stored
@@ -49,8 +49,8 @@ from ui.pages.login_times_page import (
     LoginTimesPage,
     zone_note,
 )
-from ui.week_picture import HALF_HOUR, WeekPicture
-from ui.window import UserSetupWindow
+from ui.widgets.week_picture import HALF_HOUR, WeekPicture
+from ui.window.window import UserSetupWindow
 
 SUNDAY, MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = range(7)
 NINE_TO_SIX = DayHours.window(9 * 60, 18 * 60)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.clock import utc_now
-from app.db import Database
+from app.db.database import Database
+from app.db.server import observed_address, server_clock
 from app.errors import DatabaseUnavailableError
-from app.network import observed_address, server_clock
 from tests.conftest import FixedClock
 
 

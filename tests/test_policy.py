@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.db import Database
+from app.db.database import Database
+from app.db.models import AuditEvent, PasswordHistory
 from app.errors import ValidationError
-from app.models import AuditEvent, PasswordHistory
-from app.policy import (
+from app.passwords.policy import (
     READABLE,
     PasswordOwner,
     PasswordPolicy,
@@ -21,8 +21,8 @@ from app.policy import (
     password_problems,
     save_policy,
 )
-from app.practice import CompanyInfo
-from app.users import UserFields, UserService
+from app.practice.company import CompanyInfo
+from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
 
 KIM = PasswordOwner("kimberly", "Kimberly", "Fox", "valley", "Valley Family Medicine")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from app.fields import PASSWORD_FIELDS, USER_FIELDS, Copy
+from app.users.fields import PASSWORD_FIELDS, USER_FIELDS, Copy
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

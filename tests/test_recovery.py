@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.db import Database
+from app.db.database import Database
+from app.db.models import AuditEvent, OneTimeCode
 from app.errors import ValidationError
-from app.mail import KEYRING_SERVICE, Mailer, MailError, MailSettings, save_mail_settings
-from app.models import AuditEvent, OneTimeCode
-from app.practice import CompanyInfo
-from app.recovery import SENT, Recovery
-from app.signin import Reason, SignInService
-from app.users import UserService
+from app.outbound.mail import KEYRING_SERVICE, Mailer, MailError, MailSettings, save_mail_settings
+from app.passwords.recovery import SENT, Recovery
+from app.practice.company import CompanyInfo
+from app.signin.check import Reason, SignInService
+from app.users.service import UserService
 from tests.conftest import KIM_PASSWORD, FixedClock
 from tests.mail_server import Inbox, MemoryStore, free_port
 

@@ -6,13 +6,13 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QLineEdit
 
-from app.mail import MailSettings, save_mail_settings
-from app.recovery import REFUSED, SENT
-from app.signin import Reason, SignInService
+from app.outbound.mail import MailSettings, save_mail_settings
+from app.passwords.recovery import REFUSED, SENT
+from app.signin.check import Reason, SignInService
 from tests.mail_server import MemoryStore
 from tests.qt_helpers import by_name
 from tests.test_recovery import NEW_PASSWORD
-from ui.recovery_dialog import ForgotPasswordDialog
+from ui.signin.recovery_dialog import ForgotPasswordDialog
 
 
 def _dialog(qtbot: Any, database: Any, clock: Any, store: MemoryStore) -> ForgotPasswordDialog:
@@ -84,9 +84,9 @@ def test_an_unknown_user_reads_the_same_and_gets_nowhere(
 
 
 def test_forgot_password_is_reached_from_the_sign_in_dialog(qtbot, database, company, clock):
-    from app.signin import SignInFlow
+    from app.signin.check import SignInFlow
     from tests.qt_helpers import DialogAnswers
-    from ui.login import SignInDialog
+    from ui.signin.sign_in_dialog import SignInDialog
 
     sign_in = SignInDialog(SignInFlow(database, clock, "HOME-PC"), "valley")
     qtbot.addWidget(sign_in)

@@ -25,17 +25,17 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
-from app.db import Database
+from app.db.database import Database
+from app.db.models import AuditEvent, User
 from app.errors import ConflictError
-from app.models import AuditEvent, User
-from app.policy import READABLE, PasswordPolicy, save_policy
-from app.practice import CompanyInfo, provider_choices, service_location_choices
-from app.signin import Reason, SignInService
-from app.users import UserFields, UserRecord, UserService
+from app.passwords.policy import READABLE, PasswordPolicy, save_policy
+from app.practice.company import CompanyInfo, provider_choices, service_location_choices
+from app.signin.check import Reason, SignInService
+from app.users.service import UserFields, UserRecord, UserService
 from tests.conftest import FixedClock
 from tests.qt_helpers import DialogAnswers, by_name
+from ui.dialogs.reset_dialog import ResetPasswordDialog
 from ui.pages.base import PracticeContext
-from ui.reset_dialog import ResetPasswordDialog
 
 PASSWORD = "bright meadow lantern"
 TYPED = "violet harbour compass 42"

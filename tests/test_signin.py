@@ -14,13 +14,13 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import sessionmaker
 
-from app.db import Database
+from app.db.database import Database
+from app.db.models import AuditEvent, Company, PasswordHistory, SetupRole, User
 from app.errors import ValidationError
-from app.models import AuditEvent, Company, PasswordHistory, SetupRole, User
-from app.policy import PasswordPolicy, save_policy
-from app.practice import CompanyInfo, create_company
-from app.signin import REFUSED, Reason, SignInFlow, SignInRefused, SignInService, Step
-from app.users import UserFields, UserService
+from app.passwords.policy import PasswordPolicy, save_policy
+from app.practice.company import CompanyInfo, create_company
+from app.signin.check import REFUSED, Reason, SignInFlow, SignInRefused, SignInService, Step
+from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
 
 PASSWORD = "quiet harbor lights"
@@ -329,7 +329,7 @@ def committed_company(engine: Engine, clock: FixedClock) -> Iterator[tuple[Datab
         session.execute(delete(PasswordHistory).where(PasswordHistory.user_pk.in_(pks)))
         session.execute(delete(AuditEvent).where(AuditEvent.company_id == info.id))
         session.execute(delete(User).where(User.company_id == info.id))
-        from app.models import PasswordPolicyRow
+        from app.db.models import PasswordPolicyRow
 
         session.execute(delete(PasswordPolicyRow).where(PasswordPolicyRow.company_id == info.id))
         session.execute(delete(Company).where(Company.id == info.id))

@@ -18,16 +18,16 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
-from app.db import Database
-from app.models import Company, SetupRole, User
-from app.practice import CompanyInfo, provider_choices, service_location_choices
-from app.signin import PASSWORD_EXPIRED, REFUSED, Reason, SignInFlow, SignInService, Step
-from app.users import UserFields, UserService
+from app.db.database import Database
+from app.db.models import Company, SetupRole, User
+from app.practice.company import CompanyInfo, provider_choices, service_location_choices
+from app.signin.check import PASSWORD_EXPIRED, REFUSED, Reason, SignInFlow, SignInService, Step
+from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
 from tests.qt_helpers import DialogAnswers, by_name
-from ui.login import FirstRunDialog, SignInDialog
 from ui.pages.base import PracticeContext
-from ui.window import UserSetupWindow
+from ui.signin.sign_in_dialog import FirstRunDialog, SignInDialog
+from ui.window.window import UserSetupWindow
 
 PASSWORD = "quiet harbor lights"
 
@@ -333,7 +333,7 @@ def test_the_idle_lock_closes_open_dialogs_and_sign_out_leaves_without_asking(
 def test_the_user_sections_new_password_says_the_failing_rule_while_typing(
     qtbot, database, company, clock
 ):
-    from app.policy import PasswordPolicy
+    from app.passwords.policy import PasswordPolicy
 
     pk = add(database, company, clock, "kimberly", role=None)
     context = PracticeContext(

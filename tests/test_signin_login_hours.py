@@ -13,13 +13,13 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from app.db import Database
+from app.db.database import Database
+from app.db.models import AuditEvent, SetupRole, TwoFactorSetup, User
 from app.errors import ConflictError, NotAllowedError, ValidationError
-from app.login_hours import NOT_PERMITTED, DayHours, LoginTimes
-from app.login_times import AccessEnd, LoginTimesService
-from app.models import AuditEvent, SetupRole, TwoFactorSetup, User
-from app.practice import CompanyInfo
-from app.signin import (
+from app.login_times.hours import NOT_PERMITTED, DayHours, LoginTimes
+from app.login_times.service import AccessEnd, LoginTimesService
+from app.practice.company import CompanyInfo
+from app.signin.check import (
     REFUSED,
     Reason,
     SignInFlow,
@@ -28,8 +28,8 @@ from app.signin import (
     Step,
     change_own_password,
 )
-from app.two_factor import TwoFactorForm, TwoFactorService
-from app.users import UserFields, UserService
+from app.two_factor.service import TwoFactorForm, TwoFactorService
+from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
 from tests.statements import count_statements
 
@@ -412,7 +412,7 @@ def test_hours_another_program_wrote_unreadably_refuse_rather_than_allow(databas
 def test_skipping_a_suggested_setup_after_the_hours_is_refused_and_audited(
     database, company, clock
 ):
-    from app.two_factor import CompanyDefault, TwoFactorPolicy, save_two_factor_policy
+    from app.two_factor.service import CompanyDefault, TwoFactorPolicy, save_two_factor_policy
 
     pk = add(database, company, clock)
     with database.transaction() as session:

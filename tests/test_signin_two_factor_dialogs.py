@@ -12,12 +12,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 
-from app.db import Database
-from app.mail import MailSettings, save_mail_settings
-from app.models import SetupRole, TwoFactorMethod, TwoFactorSetup, User
-from app.practice import CompanyInfo
-from app.signin import CODE_REFUSED, REFUSED, TOKEN_REFUSED, SignInFlow, Step
-from app.two_factor import (
+from app.db.database import Database
+from app.db.models import SetupRole, TwoFactorMethod, TwoFactorSetup, User
+from app.outbound.mail import MailSettings, save_mail_settings
+from app.practice.company import CompanyInfo
+from app.signin.check import CODE_REFUSED, REFUSED, TOKEN_REFUSED, SignInFlow, Step
+from app.two_factor.service import (
     UNABLE_TO_SEND,
     CompanyDefault,
     TwoFactorPolicy,
@@ -25,12 +25,12 @@ from app.two_factor import (
     replace_recovery_codes,
     save_two_factor_policy,
 )
-from app.users import UserFields, UserService
+from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
 from tests.mail_server import MemoryStore
 from tests.qt_helpers import DialogAnswers, by_name
-from ui.login import TOKEN_EXPIRED, SignInDialog
-from ui.two_factor_widgets import RecoveryCodesDialog
+from ui.signin.sign_in_dialog import TOKEN_EXPIRED, SignInDialog
+from ui.widgets.two_factor_widgets import RecoveryCodesDialog
 
 PASSWORD = "quiet harbor lights"
 NEW_PASSWORD = "a lantern by the north gate"

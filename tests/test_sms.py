@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from app.db.models import AuditEvent
 from app.errors import ConflictError, ValidationError
-from app.models import AuditEvent
-from app.sms import (
+from app.outbound.sms import (
     KEYRING_SERVICE,
     SmsError,
     SmsGateway,

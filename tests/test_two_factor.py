@@ -19,10 +19,8 @@ import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.codes import OneTimeCodes
-from app.db import Database
-from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
-from app.models import (
+from app.db.database import Database
+from app.db.models import (
     AuditEvent,
     CodePurpose,
     Company,
@@ -34,11 +32,13 @@ from app.models import (
     TwoFactorRecoveryCode,
     User,
 )
-from app.passwords import owasp_hasher
-from app.policy import READABLE
-from app.practice import CompanyInfo, create_company
-from app.signin import TOKEN_USED, SignInService
-from app.two_factor import (
+from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
+from app.outbound.codes import OneTimeCodes
+from app.passwords.hashing import owasp_hasher
+from app.passwords.policy import READABLE
+from app.practice.company import CompanyInfo, create_company
+from app.signin.check import TOKEN_USED, SignInService
+from app.two_factor.service import (
     RECOVERY_CODE_COUNT,
     CompanyDefault,
     Need,
@@ -61,7 +61,7 @@ from app.two_factor import (
     use_recovery_code,
     wrong_token_message,
 )
-from app.users import UserFields, UserRecord, UserService
+from app.users.service import UserFields, UserRecord, UserService
 from tests.conftest import KIM_PASSWORD, NOW, FixedClock
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits; its codes of nearby steps all differ
@@ -169,16 +169,16 @@ def test_a_token_works_from_one_step_before_its_own_to_one_step_after(seconds, a
 
 
 def test_every_step_of_the_window_is_compared_in_constant_time(monkeypatch):
-    import app.two_factor
+    import app.two_factor.service
 
     compared: list[tuple[bytes, bytes]] = []
-    real = app.two_factor.hmac.compare_digest
+    real = app.two_factor.service.hmac.compare_digest
 
     def spy(a: bytes, b: bytes) -> bool:
         compared.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(app.two_factor.hmac, "compare_digest", spy)
+    monkeypatch.setattr(app.two_factor.service.hmac, "compare_digest", spy)
     for token in (phone(SECRET, NOW - timedelta(seconds=30)), phone(OTHER_SECRET, NOW)):
         compared.clear()
         matching_step(SECRET, token, NOW)

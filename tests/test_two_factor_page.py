@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import Database
+from app.db.database import Database
+from app.db.models import AuditEvent, SetupRole, TwoFactorMethod, TwoFactorSetup
 from app.errors import ConflictError
-from app.models import AuditEvent, SetupRole, TwoFactorMethod, TwoFactorSetup
-from app.practice import CompanyInfo, provider_choices, service_location_choices
-from app.two_factor import (
+from app.practice.company import CompanyInfo, provider_choices, service_location_choices
+from app.two_factor.service import (
     SETUP_LABELS,
     Enrolment,
     TwoFactorForm,
@@ -35,13 +35,13 @@ from app.two_factor import (
     time_step,
     use_recovery_code,
 )
-from app.users import UserRecord, UserService
+from app.users.service import UserRecord, UserService
 from tests.conftest import FixedClock
 from tests.qt_helpers import DialogAnswers, by_name
 from ui.pages.base import PracticeContext
 from ui.pages.two_factor_page import DESTINATION, METHOD, TwoFactorPage
-from ui.two_factor_widgets import RecoveryCodesDialog
-from ui.window import UserSetupWindow
+from ui.widgets.two_factor_widgets import RecoveryCodesDialog
+from ui.window.window import UserSetupWindow
 
 PASSWORD = "bright meadow lantern"
 NOW_LABEL = SETUP_LABELS[TwoFactorSetup.NOW]

@@ -12,14 +12,16 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from app.db import Database
+from app.db.database import Database
+from app.db.models import AuditEvent, OneTimeCode, SetupRole, User
 from app.errors import ValidationError
-from app.mail import Mailer, MailSettings, save_mail_settings
-from app.models import AuditEvent, OneTimeCode, SetupRole, User
-from app.policy import PasswordPolicy, save_policy
-from app.practice import CompanyInfo
-from app.recovery import Recovery
-from app.signin import (
+from app.outbound.mail import Mailer, MailSettings, save_mail_settings
+from app.outbound.sms import KEYRING_SERVICE as SMS_KEYRING_SERVICE
+from app.outbound.sms import SmsSettings, save_sms_settings
+from app.passwords.policy import PasswordPolicy, save_policy
+from app.passwords.recovery import Recovery
+from app.practice.company import CompanyInfo
+from app.signin.check import (
     CODE_REFUSED,
     TOKEN_REFUSED,
     TOKEN_USED,
@@ -31,9 +33,7 @@ from app.signin import (
     Step,
     TokenRefused,
 )
-from app.sms import KEYRING_SERVICE as SMS_KEYRING_SERVICE
-from app.sms import SmsSettings, save_sms_settings
-from app.two_factor import (
+from app.two_factor.service import (
     OPTED_OUT,
     UNABLE_TO_SEND,
     CompanyDefault,
@@ -43,7 +43,7 @@ from app.two_factor import (
     TwoFactorService,
     save_two_factor_policy,
 )
-from app.users import UserFields, UserService
+from app.users.service import UserFields, UserService
 from tests.conftest import NOW, FixedClock
 from tests.mail_server import Inbox, MemoryStore, free_port
 from tests.sms_server import OPTED_OUT as GATEWAY_OPTED_OUT

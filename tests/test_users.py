@@ -17,12 +17,17 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.db import Database
+from app.db.database import Database
+from app.db.models import AuditEvent, Provider, ServiceLocation, User
 from app.errors import ConflictError, NotFoundError, ValidationError
-from app.fields import USER_FIELDS, Copy
-from app.models import AuditEvent, Provider, ServiceLocation, User
-from app.practice import CompanyInfo, create_company, provider_choices, service_location_choices
-from app.users import UserFields, UserRecord, UserService, clean_fields
+from app.practice.company import (
+    CompanyInfo,
+    create_company,
+    provider_choices,
+    service_location_choices,
+)
+from app.users.fields import USER_FIELDS, Copy
+from app.users.service import UserFields, UserRecord, UserService, clean_fields
 from app.validation import display_phone, normalize_password
 from tests.conftest import FixedClock
 from tests.statements import count_statements

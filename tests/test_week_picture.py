@@ -10,8 +10,8 @@ from PySide6.QtCore import QEvent, QLocale, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QPalette
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from app.login_hours import DayHours, LoginTimes
-from ui.week_picture import COLUMNS, WeekPicture, hour_label, twelve_hour_clock
+from app.login_times.hours import DayHours, LoginTimes
+from ui.widgets.week_picture import COLUMNS, WeekPicture, hour_label, twelve_hour_clock
 
 MONDAY, TUESDAY, WEDNESDAY, FRIDAY, SATURDAY = 1, 2, 3, 5, 6
 NIGHT_SHIFT = LoginTimes(

@@ -12,15 +12,15 @@ from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QLabel, Q
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import sessionmaker
 
-from app.db import Database, make_engine
-from app.models import AuditEvent, Provider, User
-from app.practice import CompanyInfo, provider_choices, service_location_choices
-from app.users import UserFields, UserRecord, UserService
+from app.db.database import Database, make_engine
+from app.db.models import AuditEvent, Provider, User
+from app.practice.company import CompanyInfo, provider_choices, service_location_choices
+from app.users.service import UserFields, UserRecord, UserService
 from tests.conftest import FixedClock
 from tests.qt_helpers import DialogAnswers, by_name
 from tests.statements import count_statements
 from ui.pages.base import PracticeContext
-from ui.window import UserSetupWindow
+from ui.window.window import UserSetupWindow
 
 PASSWORD = "bright meadow lantern"
 

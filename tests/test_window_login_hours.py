@@ -10,18 +10,18 @@ import pytest
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 
-from app.db import Database
+from app.db.database import Database
+from app.db.models import SetupRole
 from app.errors import DatabaseUnavailableError
-from app.login_hours import NOT_PERMITTED, DayHours, LoginTimes, weekdays_filled
-from app.login_times import LoginTimesService
-from app.models import SetupRole
-from app.practice import CompanyInfo
-from app.signin import ACCOUNT_EXPIRED
-from app.users import UserFields, UserService
+from app.login_times.hours import NOT_PERMITTED, DayHours, LoginTimes, weekdays_filled
+from app.login_times.service import LoginTimesService
+from app.practice.company import CompanyInfo
+from app.signin.check import ACCOUNT_EXPIRED
+from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
 from tests.qt_helpers import by_name
 from ui.pages.base import PracticeContext
-from ui.window import EXPIRED_OVER, HOURS_OVER, UserSetupWindow
+from ui.window.window import EXPIRED_OVER, HOURS_OVER, UserSetupWindow
 
 PASSWORD = "quiet harbor lights"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -215,8 +215,8 @@ def test_hours_changed_by_an_administrator_meanwhile_are_read_again(
 
 
 def test_the_sign_in_dialog_says_login_is_not_permitted_now(qtbot, database, company, clock):
-    from app.signin import SignInFlow
-    from ui.login import SignInDialog
+    from app.signin.check import SignInFlow
+    from ui.signin.sign_in_dialog import SignInDialog
 
     operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
     dialog = SignInDialog(SignInFlow(database, clock, "FRONTDESK-2", ip="10.0.0.7"), "valley")
@@ -270,8 +270,8 @@ def test_closing_a_locked_window_drops_the_edits_without_asking(qtbot, database,
 def test_the_forced_change_after_the_hours_goes_back_to_the_password(
     qtbot, database, company, clock
 ):
-    from app.signin import SignInFlow
-    from ui.login import SignInDialog
+    from app.signin.check import SignInFlow
+    from ui.signin.sign_in_dialog import SignInDialog
 
     pk = operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
     with database.transaction() as session:

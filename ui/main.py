@@ -6,6 +6,7 @@ import logging
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
@@ -14,25 +15,22 @@ import keyring
 import platformdirs
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app import audit
-from app.cli import EXIT_DATABASE, print_demo_result
-from app.db import APP_NAME, Database, DatabaseLocation, open_database
-from app.demo import create_demo_practice
+from app.db.database import APP_NAME, Database, DatabaseLocation, open_database
+from app.db.models import SetupRole
+from app.db.server import server_clock
 from app.errors import UserSetupError
-from app.models import SetupRole
-from app.network import server_clock
-from app.policy import load_policy
-from app.practice import (
+from app.passwords.policy import load_policy
+from app.practice.company import (
     list_companies,
     load_company,
     provider_choices,
     service_location_choices,
 )
-from app.setup import is_empty
-from app.signin import SignInFlow
-from ui.login import FirstRunDialog, Operator, SignInDialog
+from app.practice.first_start import is_empty
+from app.signin.check import SignInFlow
 from ui.pages.base import PracticeContext
-from ui.window import UserSetupWindow
+from ui.signin.sign_in_dialog import FirstRunDialog, Operator, SignInDialog
+from ui.window.window import UserSetupWindow
 
 log = logging.getLogger("usersetup")
 
@@ -112,7 +110,17 @@ def sign_in(database: Database, company_code: str | None, ip: str | None = None)
     return dialog.operator if dialog.exec() else None
 
 
-def run_window(location: DatabaseLocation, company_code: str | None, demo: bool) -> int:
+def run_window(
+    location: DatabaseLocation,
+    company_code: str | None,
+    prepare: Callable[[Database], str | None] | None = None,
+) -> int | None:
+    """Open the database, sign in and show the window; the application's exit code, or None
+    when it could not start (the reason was shown in a message box).
+
+    ``prepare`` runs on the open database before the sign-in (the command line's --demo
+    creates the demo practice there) and may name the company to open.
+    """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -121,13 +129,8 @@ def run_window(location: DatabaseLocation, company_code: str | None, demo: bool)
     try:
         engine = open_database(location)
         database = Database.for_engine(engine, location.describe())
-        if demo:
-            with database.transaction() as session:
-                result = create_demo_practice(
-                    session, audit.system_operator("User Setup demo"), clock=server_clock(database)
-                )
-            print_demo_result(result, location.describe())
-            company_code = company_code or result.company.code
+        if prepare is not None:
+            company_code = company_code or prepare(database)
         operator = sign_in(database, company_code)
         if operator is None:
             return 0
@@ -139,6 +142,6 @@ def run_window(location: DatabaseLocation, company_code: str | None, demo: bool)
         window.log_location = str(log_path)
     except UserSetupError as exc:
         QMessageBox.critical(None, "UserSetup cannot start", str(exc))
-        return EXIT_DATABASE
+        return None
     window.show()
     return app.exec()

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QWidget
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.login_times import LoginTimesService
-from app.models import SetupRole
-from app.policy import PasswordPolicy
-from app.practice import Choice, CompanyInfo
-from app.two_factor import TwoFactorService
-from app.users import UserRecord, UserService
+from app.db.models import SetupRole
+from app.login_times.service import LoginTimesService
+from app.passwords.policy import PasswordPolicy
+from app.practice.company import Choice, CompanyInfo
+from app.two_factor.service import TwoFactorService
+from app.users.service import UserRecord, UserService
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationError
-from app.login_hours import (
+from app.login_times.hours import (
     WEEKDAY_KEYS,
     WEEKDAY_NAMES,
     DayForm,
@@ -49,12 +49,12 @@ from app.login_hours import (
     today_in,
     weekdays_filled,
 )
-from app.users import UserRecord
+from app.users.service import UserRecord
 from app.validation import FieldProblem
-from ui.form import FieldErrors
-from ui.icons import icon
 from ui.pages.base import PracticeContext, SectionPage, Subject
-from ui.week_picture import WeekPicture, twelve_hour_clock
+from ui.widgets.form import FieldErrors
+from ui.widgets.icons import icon
+from ui.widgets.week_picture import WeekPicture, twelve_hour_clock
 
 LIMITED = "Limited access"
 HEADERS = ("Available", "Not Available", "Week Day", "All day", "Start", "End")

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.db.models import TwoFactorMethod, TwoFactorSetup
 from app.errors import UserSetupError, ValidationError
-from app.models import TwoFactorMethod, TwoFactorSetup
-from app.two_factor import (
+from app.two_factor.service import (
     METHOD_LABELS,
     RECOVERY_CODE_COUNT,
     SETUP_LABELS,
@@ -40,11 +40,11 @@ from app.two_factor import (
     Verified,
     describe_destination,
 )
-from app.users import TwoFactorSummary, UserRecord
-from ui import dialogs
-from ui.form import FieldErrors, caption
+from app.users.service import TwoFactorSummary, UserRecord
+from ui.dialogs import messages as dialogs
 from ui.pages.base import PracticeContext, SectionPage, Subject
-from ui.two_factor_widgets import (
+from ui.widgets.form import FieldErrors, caption
+from ui.widgets.two_factor_widgets import (
     AuthenticatorSetup,
     RecoveryCodesDialog,
     print_html,

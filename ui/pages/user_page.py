@@ -22,17 +22,17 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.db.models import DefaultScreen, UserType
 from app.errors import ValidationError
-from app.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
-from app.models import DefaultScreen, UserType
-from app.policy import PasswordOwner
-from app.practice import Choice, match_choice
-from app.users import UserFields, UserRecord
+from app.passwords.policy import PasswordOwner
+from app.practice.company import Choice, match_choice
+from app.users.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
+from app.users.service import UserFields, UserRecord
 from app.validation import display_phone
-from ui import dialogs
-from ui.form import FieldErrors, caption
+from ui.dialogs import messages as dialogs
 from ui.pages.base import PracticeContext, SectionPage, Subject
-from ui.password_field import PasswordField
+from ui.widgets.form import FieldErrors, caption
+from ui.widgets.password_field import PasswordField
 
 NO_CHOICE = "(none)"
 UNMATCHED = -1  # the provider box holds typed text that names no provider

@@ -1,0 +1,353 @@
+"""The practice's tables, as SQLAlchemy 2.0 typed models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    UniqueConstraint,
+    false,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
+
+from app.db.column_types import UTCDateTime
+from app.login_times.hours import LoginTimes
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UserType(enum.StrEnum):
+    PROVIDER = "Provider"
+    STAFF = "Staff"
+    OTHER = "Other"
+
+
+class SetupRole(enum.StrEnum):
+    """What a user may do in User Setup itself. Until the Roles section, two built-in roles."""
+
+    ADMINISTRATOR = "Administrator"  # everything
+    FRONT_DESK = "Front Desk"  # find users, reset passwords, unlock; the rest is read-only
+
+
+class DefaultScreen(enum.StrEnum):
+    """The screen a user lands on after signing in to the practice system."""
+
+    DASHBOARD = "Dashboard"
+    SCHEDULE = "Schedule"
+    PATIENT_CHART = "Patient Chart"
+    MY_TASKS = "My Tasks"
+    MESSAGES = "Messages"
+    BILLING = "Billing"
+    REPORTS = "Reports"
+
+
+class TwoFactorMethod(enum.StrEnum):
+    """How a user proves it is them after the password."""
+
+    NONE = "none"
+    EMAIL = "email"  # a 6-digit code mailed at sign-in
+    TEXT = "text"  # a 6-digit code sent by text message at sign-in
+    APP = "app"  # an authenticator app (TOTP, RFC 6238)
+
+
+class TwoFactorSetup(enum.StrEnum):
+    """How a user with the authenticator method gets their app set up."""
+
+    NOW = "now"  # at the desk, with the administrator: verified before it is saved
+    PROMPT = "prompt"  # offered at the next sign-in; the user may skip it
+    REQUIRE = "require"  # at the next sign-in, with no way past it
+
+
+class CodePurpose(enum.StrEnum):
+    """What a one-time code sent by mail or text is for."""
+
+    PASSWORD = "password"  # choose a new password (forgot password)
+    SIGN_IN = "sign-in"  # the second factor of a sign-in (Email and Text methods)
+    DIRECT_EMAIL = "direct-email"  # prove the Direct Email address reaches the user
+
+
+class Company(Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    # Region used to read phone numbers typed without a country code.
+    phone_region: Mapped[str] = mapped_column(String(2), default="US")
+
+
+class Provider(Base):
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    last_name: Mapped[str] = mapped_column(String(50))
+    first_name: Mapped[str] = mapped_column(String(50))
+    credentials: Mapped[str] = mapped_column(String(20), default="")
+    npi: Mapped[str] = mapped_column(String(10), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def display_name(self) -> str:
+        suffix = f" {self.credentials}" if self.credentials else ""
+        return f"{self.last_name}{suffix}, {self.first_name}"
+
+
+class ServiceLocation(Base):
+    __tablename__ = "service_locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class TwoFactorRecoveryCode(Base):
+    """One of a user's ten single-use codes for signing in without their phone.
+
+    The codes are random with about 60 bits each, so a SHA-256 hash is as safe as argon2 here
+    and lets one conditional UPDATE find and use a code atomically.
+    """
+
+    __tablename__ = "two_factor_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        # user_id_key is the case-folded User ID: one rule on every database.
+        UniqueConstraint("company_id", "user_id_key", name="uq_users_company_user_id_key"),
+        Index("ix_users_company_name", "company_id", "last_name", "first_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    user_id_key: Mapped[str] = mapped_column(String(32))
+    first_name: Mapped[str] = mapped_column(String(50))
+    middle_initial: Mapped[str] = mapped_column(String(1), default="")
+    last_name: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(50), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    home_phone: Mapped[str] = mapped_column(String(20), default="")
+    home_ext: Mapped[str] = mapped_column(String(10), default="")
+    work_phone: Mapped[str] = mapped_column(String(20), default="")
+    work_ext: Mapped[str] = mapped_column(String(10), default="")
+    other_phone: Mapped[str] = mapped_column(String(20), default="")
+    other_ext: Mapped[str] = mapped_column(String(10), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    direct_email: Mapped[str] = mapped_column(String(254), default="")
+    email_notify: Mapped[str] = mapped_column(String(254), default="")
+    send_email_confirmations: Mapped[bool] = mapped_column(default=False)
+    default_screen: Mapped[str] = mapped_column(String(30), default=DefaultScreen.DASHBOARD.value)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    service_location_id: Mapped[int | None] = mapped_column(ForeignKey("service_locations.id"))
+    user_type: Mapped[str] = mapped_column(String(10), default=UserType.STAFF.value)
+    outage_email: Mapped[str] = mapped_column(String(254), default="")
+    outage_mobile: Mapped[str] = mapped_column(String(20), default="")
+
+    active: Mapped[bool] = mapped_column(default=True)
+    webservice_only: Mapped[bool] = mapped_column(default=False)
+    login_locked: Mapped[bool] = mapped_column(default=False)
+
+    # Sign-in state. The counter is only ever changed by single UPDATE statements, so two
+    # workstations failing at the same moment both count.
+    setup_role: Mapped[str | None] = mapped_column(String(20))
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    temporary_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Two-factor sign-in. The authenticator's secret is the shared key the app computes codes
+    # from: it must be readable to check a code, so it is kept like the password hash (never
+    # shown after setup, logged or audited). totp_last_step is claimed by one conditional
+    # UPDATE per accepted code, so a code works once even from two workstations at once.
+    two_factor_method: Mapped[str] = mapped_column(
+        String(10), default=TwoFactorMethod.NONE.value, server_default=TwoFactorMethod.NONE.value
+    )
+    two_factor_destination: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    two_factor_setup: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    authenticator_title: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    two_factor_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    direct_email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Read with the user in the same statement, so opening a user stays one query.
+    recovery_codes_left: Mapped[int] = column_property(
+        select(func.count(TwoFactorRecoveryCode.id))
+        .where(TwoFactorRecoveryCode.user_pk == id, TwoFactorRecoveryCode.used_at.is_(None))
+        .correlate_except(TwoFactorRecoveryCode)
+        .scalar_subquery()
+    )
+
+    # Login Times. The hours are wall-clock times in the company's zone, one rule per weekday
+    # as app.login_hours writes them ({"mon": "09:00-18:00", "sun": "off", ...}); kept in the
+    # row so that opening a user and checking a sign-in each stay one query. The account
+    # expires at the end of account_expires_on in the company's zone.
+    limited_access: Mapped[bool] = mapped_column(default=False, server_default=false())
+    login_hours: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    account_expires_on: Mapped[date | None] = mapped_column(Date)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    company: Mapped[Company] = relationship(lazy="raise")
+
+    @property
+    def login_times(self) -> LoginTimes:
+        """The Login Times section as this row keeps it."""
+        return LoginTimes.from_stored(
+            self.limited_access, self.login_hours, self.account_expires_on
+        )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy's own convention)
+
+
+class PasswordHistory(Base):
+    """Hashes of a user's earlier passwords, so that none of the last few is used again."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PasswordPolicyRow(Base):
+    """A company's password and sign-in rules; a company without a row has the defaults."""
+
+    __tablename__ = "password_policies"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    min_length: Mapped[int]
+    min_length_two_factor: Mapped[int]
+    max_length: Mapped[int]
+    block_common: Mapped[bool]
+    block_personal: Mapped[bool]
+    history: Mapped[int]
+    require_alphanumeric: Mapped[bool]
+    max_age_days: Mapped[int]
+    temporary_hours: Mapped[int]
+    allow_typed_temporary: Mapped[bool]
+    lockout_after: Mapped[int]
+    unlock_after_minutes: Mapped[int]
+    idle_minutes: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class MailSettingsRow(Base):
+    """The company's outgoing mail server; its password lives in the OS keyring, not here."""
+
+    __tablename__ = "mail_settings"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int]
+    security: Mapped[str] = mapped_column(String(10))  # "starttls", "tls" or "none"
+    sender: Mapped[str] = mapped_column(String(254))
+    username: Mapped[str] = mapped_column(String(254), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class OneTimeCode(Base):
+    """A 6-digit code sent by mail or text: stored only as a hash, single use, few tries."""
+
+    __tablename__ = "one_time_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # a CodePurpose value
+    destination: Mapped[str] = mapped_column(String(254))  # the address or number it went to
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tries_left: Mapped[int]
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TwoFactorPolicyRow(Base):
+    """A company's two-factor rules; a company without a row has them off."""
+
+    __tablename__ = "two_factor_policies"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    default_for_users: Mapped[int]  # 0 off, 1 required for all, 2 suggested
+    excluded_networks: Mapped[list[str]] = mapped_column(JSON, default=list)  # CIDR strings
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class SmsSettingsRow(Base):
+    """The company's text-message gateway; its auth token lives in the OS keyring, not here."""
+
+    __tablename__ = "sms_settings"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    api_url: Mapped[str] = mapped_column(String(255))
+    account: Mapped[str] = mapped_column(String(100))
+    sender: Mapped[str] = mapped_column(String(20))  # E.164
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    operator: Mapped[str] = mapped_column(String(100))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    user_pk: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    # A list of {"field", "before", "after"}; a password appears only as
+    # {"field": "password", "change": "password changed"}, never its value or hash.
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -1,0 +1,164 @@
+"""The company's outgoing mail: settings in the database, the password in the OS keyring."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Protocol
+
+import keyring
+from keyring.errors import KeyringError
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.clock import Clock
+from app.db.models import MailSettingsRow
+from app.errors import ConflictError, UserSetupError, ValidationError
+from app.validation import FieldProblem, clean_email
+
+KEYRING_SERVICE = "UserSetup SMTP"
+SECURITY = ("starttls", "tls", "none")
+TIMEOUT_SECONDS = 20
+
+
+class SecretStore(Protocol):
+    """Where the mail password is kept: the keyring module, or a stand-in in tests."""
+
+    def get_password(self, service_name: str, username: str) -> str | None: ...
+
+    def set_password(self, service_name: str, username: str, password: str) -> None: ...
+
+
+class MailError(UserSetupError):
+    """The mail could not be sent; the message says why, for the administrator."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"  # STARTTLS on 587; "tls" for SMTPS on 465
+    sender: str = ""
+    username: str = ""
+
+    def keyring_account(self, company_code: str) -> str:
+        return f"{company_code}:{self.username}@{self.host}"
+
+    def check(self) -> None:
+        errors: dict[str, str] = {}
+        if not self.host.strip():
+            errors["host"] = "Enter the mail server's name, e.g. smtp.office365.com."
+        if not 1 <= self.port <= 65535:
+            errors["port"] = "A port is a number from 1 to 65535 (usually 587 or 465)."
+        if self.security not in SECURITY:
+            errors["security"] = "Choose STARTTLS, TLS or none."
+        try:
+            if not clean_email(self.sender):
+                errors["sender"] = "Enter the address the mail comes from."
+        except FieldProblem as problem:
+            errors["sender"] = str(problem)
+        if errors:
+            raise ValidationError(errors)
+
+
+def load_mail_settings(session: Session, company_id: int) -> tuple[MailSettings | None, int]:
+    """The settings and their version (0 when none are stored)."""
+    row = session.get(MailSettingsRow, company_id)
+    if row is None:
+        return None, 0
+    return MailSettings(row.host, row.port, row.security, row.sender, row.username), row.version
+
+
+def save_mail_settings(
+    session: Session,
+    company_id: int,
+    company_code: str,
+    settings: MailSettings,
+    *,
+    password: str | None,
+    store: SecretStore,
+    operator: str,
+    clock: Clock,
+    expected_version: int,
+) -> None:
+    """Store the settings (audited) and, when given, the password in the keyring."""
+    settings.check()
+    row = session.get(MailSettingsRow, company_id)
+    if (row.version if row else 0) != expected_version:
+        raise ConflictError(
+            row.updated_by if row else None, row.updated_at if row else None, "The mail settings"
+        )
+    if row is None:
+        row = MailSettingsRow(company_id=company_id)
+        session.add(row)
+    changes = []
+    for name in ("host", "port", "security", "sender", "username"):
+        before, after = getattr(row, name, None), getattr(settings, name)
+        if before != after:
+            changes.append({"field": name, "before": before, "after": after})
+        setattr(row, name, after)
+    now = clock()
+    row.updated_at, row.updated_by = now, operator
+    if password:
+        try:
+            store.set_password(KEYRING_SERVICE, settings.keyring_account(company_code), password)
+        except KeyringError as exc:
+            raise ValidationError(
+                {"password": f"This computer has no keyring to keep the password in ({exc})."}
+            ) from exc
+        changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        operator=operator,
+        company_id=company_id,
+        user_pk=None,
+        action="mail.changed",
+        changes=changes,
+    )
+
+
+class Mailer:
+    """Sends one message through the company's server."""
+
+    def __init__(
+        self, settings: MailSettings, company_code: str, store: SecretStore = keyring
+    ) -> None:
+        self.settings = settings
+        self.company_code = company_code
+        self.store = store
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["From"] = self.settings.sender
+        message["To"] = to
+        message["Subject"] = subject
+        message.set_content(body)
+        settings = self.settings
+        try:
+            password = (
+                self.store.get_password(
+                    KEYRING_SERVICE, settings.keyring_account(self.company_code)
+                )
+                if settings.username
+                else None
+            )
+            context = ssl.create_default_context()
+            smtp: smtplib.SMTP
+            if settings.security == "tls":
+                smtp = smtplib.SMTP_SSL(
+                    settings.host, settings.port, timeout=TIMEOUT_SECONDS, context=context
+                )
+            else:
+                smtp = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT_SECONDS)
+            with smtp:
+                if settings.security == "starttls":
+                    smtp.starttls(context=context)
+                if settings.username:
+                    smtp.login(settings.username, password or "")
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException, KeyringError) as exc:
+            raise MailError(f"The mail server {settings.host} refused or failed: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Passwords: hashing, the company policy, setting one, and forgotten-password recovery."""

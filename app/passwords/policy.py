@@ -1,0 +1,212 @@
+"""The company's password policy: NIST SP 800-63B rev. 4 by default, each rule tunable."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import audit
+from app.clock import Clock
+from app.db.models import PasswordPolicyRow
+from app.errors import ConflictError, ValidationError
+from app.validation import normalize_password
+
+ABSOLUTE_MIN_LENGTH = 8  # NIST's floor: no setting goes below it
+LONGEST_ALLOWED = 256  # what the hash input may be at most; never truncated
+# Lower-case letters and digits a person cannot misread on a slip or mishear on the phone:
+# no 0/o, 1/l/i, and no capitals to spell out. 16 of them carry about 79 bits.
+READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """Defaults follow NIST SP 800-63B revision 4; the last rules are what practices ask for."""
+
+    min_length: int = 15  # a user who signs in with a password alone
+    min_length_two_factor: int = 8  # a user who also has two-factor sign-in
+    max_length: int = 64  # the longest password accepted: at least 64
+    block_common: bool = True
+    block_personal: bool = True  # user ID, the user's name, the company's name or code
+    history: int = 5  # none of the last N passwords again
+    require_alphanumeric: bool = False  # letters and at least one digit (NIST advises against)
+    max_age_days: int = 0  # 0: passwords do not expire (NIST advises against expiry)
+    temporary_hours: int = 72  # how long a temporary password can be used
+    allow_typed_temporary: bool = True  # may an administrator type a temporary password
+    lockout_after: int = 5  # consecutive failed sign-ins that lock the account
+    unlock_after_minutes: int = 0  # 0: only an administrator unlocks
+    idle_minutes: int = 15  # the window locks after this long untouched
+
+    def check_settings(self) -> None:
+        """Refuse settings that would weaken sign-in below the floor, field by field."""
+        errors: dict[str, str] = {}
+        for name in ("min_length", "min_length_two_factor"):
+            if getattr(self, name) < ABSOLUTE_MIN_LENGTH:
+                errors[name] = f"A password must be at least {ABSOLUTE_MIN_LENGTH} characters."
+        if not 64 <= self.max_length <= LONGEST_ALLOWED:
+            errors["max_length"] = f"Allow at least 64 and at most {LONGEST_ALLOWED} characters."
+        elif self.max_length < max(self.min_length, self.min_length_two_factor):
+            errors["max_length"] = "The longest allowed must not be shorter than the minimum."
+        bounds = {
+            "history": (0, 24),
+            "max_age_days": (0, 3650),
+            "temporary_hours": (1, 24 * 30),
+            "lockout_after": (1, 100),
+            "unlock_after_minutes": (0, 7 * 24 * 60),
+            "idle_minutes": (1, 24 * 60),
+        }
+        for name, (low, high) in bounds.items():
+            if not low <= getattr(self, name) <= high:
+                errors[name] = f"Use a number from {low} to {high}."
+        if errors:
+            raise ValidationError(errors)
+
+
+@dataclass(frozen=True)
+class PasswordOwner:
+    """Whose password it is: what it must not contain, and which minimum applies."""
+
+    user_id: str
+    first_name: str
+    last_name: str
+    company_code: str
+    company_name: str
+    two_factor: bool = False
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords from zxcvbn's lists (MIT), case-folded."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # a large module: loaded when needed
+
+    return frozenset(word.casefold() for word in FREQUENCY_LISTS["passwords"])
+
+
+def _personal_words(owner: PasswordOwner) -> list[str]:
+    # IDs and codes from 3 characters; names from 4, or "Kim" would refuse "skimming".
+    words = [w for w in (owner.user_id, owner.company_code) if len(w) >= 3]
+    words += [w for w in (owner.first_name, owner.last_name) if len(w) >= 4]
+    words += re.findall(r"\w{4,}", owner.company_name)
+    return [w.casefold() for w in words]
+
+
+def password_problems(policy: PasswordPolicy, password: str, owner: PasswordOwner) -> list[str]:
+    """What is wrong with a new password, in plain words; empty when it is acceptable."""
+    text = normalize_password(password)
+    problems: list[str] = []
+    minimum = policy.min_length_two_factor if owner.two_factor else policy.min_length
+    if len(text) < minimum:
+        problems.append(f"Use at least {minimum} characters ({len(text)} so far).")
+    if len(text) > policy.max_length:
+        problems.append(f"Use at most {policy.max_length} characters.")
+    folded = text.casefold()
+    if policy.block_common and (
+        folded in common_passwords() or folded.replace(" ", "") in common_passwords()
+    ):
+        problems.append("This is one of the most commonly used passwords; choose another.")
+    if policy.block_personal:
+        found = next((w for w in _personal_words(owner) if w in folded), None)
+        if found is not None:
+            problems.append(f"Do not use your user ID, your name or the practice's ({found!r}).")
+    if policy.require_alphanumeric and not (
+        any(c.isalpha() for c in text) and any(c.isdigit() for c in text)
+    ):
+        problems.append("Use letters and at least one digit.")
+    return problems
+
+
+def generate_temporary_password(
+    policy: PasswordPolicy, owner: PasswordOwner, rng: random.Random | None = None
+) -> str:
+    """A readable temporary password from a cryptographic source that meets the policy."""
+    rng = rng or secrets.SystemRandom()
+    minimum = max(policy.min_length, policy.min_length_two_factor, 16)
+    groups = -(-minimum // 4)  # groups of four, e.g. "kx7m-rt4p-9wqz-hd3n"
+    separator = "-" if 5 * groups - 1 <= policy.max_length else ""  # dashes only if they fit
+    for _ in range(1000):
+        password = separator.join(
+            "".join(rng.choice(READABLE) for _ in range(4)) for _ in range(groups)
+        )
+        has_both = any(c.isdigit() for c in password) and any(c.isalpha() for c in password)
+        if has_both and not password_problems(policy, password, owner):
+            return password
+    raise ValidationError(  # only a policy no random password can meet gets here
+        {"new_password": "No temporary password meets this policy; type one instead."}
+    )
+
+
+# Stored policies
+
+
+def load_policy(session: Session, company_id: int) -> PasswordPolicy:
+    row = session.get(PasswordPolicyRow, company_id)
+    if row is None:
+        return PasswordPolicy()
+    return PasswordPolicy(**{f.name: getattr(row, f.name) for f in _policy_fields()})
+
+
+def save_policy(
+    session: Session,
+    company_id: int,
+    policy: PasswordPolicy,
+    *,
+    operator: str,
+    clock: Clock,
+    expected_version: int | None = None,
+) -> None:
+    """Store the company's policy (audited); it applies to passwords set from now on.
+
+    ``expected_version`` is policy_version() as read when the form was filled (0: none was
+    stored); a policy saved by someone else since is refused with ConflictError.
+    """
+    policy.check_settings()
+    row = session.get(PasswordPolicyRow, company_id)
+    before = load_policy(session, company_id)
+    stored_version = row.version if row is not None else 0
+    if expected_version is not None and stored_version != expected_version:
+        raise ConflictError(
+            row.updated_by if row else None, row.updated_at if row else None, "The policy"
+        )
+    if row is None:
+        row = PasswordPolicyRow(company_id=company_id)
+        session.add(row)
+    changes: list[dict[str, Any]] = []
+    for field in _policy_fields():
+        old, new = getattr(before, field.name), getattr(policy, field.name)
+        setattr(row, field.name, new)
+        if old != new:
+            changes.append({"field": field.name, "before": old, "after": new})
+    now = clock()
+    row.updated_at, row.updated_by = now, operator
+    try:
+        session.flush()
+    except (StaleDataError, IntegrityError) as exc:  # saved by someone else at the same moment
+        raise ConflictError(None, None, "The policy") from exc
+    audit.record(
+        session,
+        at=now,
+        operator=operator,
+        company_id=company_id,
+        user_pk=None,
+        action="policy.changed",
+        changes=changes,
+    )
+
+
+def policy_version(session: Session, company_id: int) -> int:
+    """The stored policy's version, 0 when the company has the defaults (none stored)."""
+    row = session.get(PasswordPolicyRow, company_id)
+    return row.version if row is not None else 0
+
+
+def _policy_fields() -> Sequence[dataclasses.Field[Any]]:
+    return dataclasses.fields(PasswordPolicy)

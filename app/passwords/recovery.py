@@ -1,0 +1,133 @@
+"""Forgotten passwords, self-service: a 6-digit code by e-mail, then a new password.
+
+Both steps answer the same whether or not the user exists, so the dialog tells a stranger
+nothing. A code is stored only as a hash, works once, for 10 minutes, and allows 5 tries.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Protocol
+
+from argon2 import PasswordHasher
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.clock import Clock
+from app.db.models import CodePurpose, User
+from app.errors import UserSetupError, ValidationError
+from app.outbound.codes import OneTimeCodes
+from app.passwords.credentials import Credentials
+from app.passwords.hashing import owasp_hasher
+from app.practice.company import CompanyInfo
+from app.signin.check import find_account
+
+log = logging.getLogger(__name__)
+CODE_MINUTES = 10
+CODE_TRIES = 5
+CODES_PER_HOUR = 3
+HOUR = timedelta(hours=1)
+SENT = (
+    "If that user has an e-mail address on file, a 6-digit code is on its way to it. "
+    "It works for 10 minutes."
+)
+REFUSED = "That code is not right, or it has expired. Ask for a new code."
+
+
+class Sender(Protocol):
+    def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+class Recovery:
+    """One company's forgotten-password codes, in the caller's session."""
+
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        workstation: str,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.workstation = workstation
+        self.hasher = hasher or owasp_hasher()
+
+    def send_code(self, company_code: str, user_id: str, sender: Sender | None) -> str:
+        """Mail a code if the user can have one; the answer is SENT either way."""
+        company, user = find_account(self.session, company_code, user_id)
+        if company is None or user is None or not user.active or not user.email:
+            return SENT
+        codes = self._codes()
+        if codes.sent_since(user.id, self.clock() - HOUR) >= CODES_PER_HOUR:
+            # each code brings new tries: limit the codes
+            self._record(company.id, user, "recovery.code_refused", "too many codes this hour")
+            return SENT
+        code = codes.issue(user.id, user.email, minutes=CODE_MINUTES, tries=CODE_TRIES)
+        outcome = "code sent"
+        try:
+            if sender is None:
+                raise UserSetupError("no mail server is set up in Company Settings")
+            sender.send(
+                user.email,
+                "Your User Setup code",
+                f"Your code to choose a new User Setup password is {code}.\n"
+                f"It works for {CODE_MINUTES} minutes. If you did not ask for it, ignore this "
+                "message and tell your practice administrator.",
+            )
+        except UserSetupError as exc:  # the person is told SENT; the administrator sees why
+            outcome = f"code not sent: {exc}"
+            log.warning("A recovery code for a user of %s could not be mailed", company.code)
+        self._record(company.id, user, "recovery.code_sent", outcome)
+        return SENT
+
+    def change_password(
+        self, company_code: str, user_id: str, code: str, new_password: str, verify: str
+    ) -> bool:
+        """Check the code and set the new password; False when the code is refused.
+
+        A refusal is an answer, not an error: the used try and its audit event are kept when
+        the caller's transaction commits.
+        """
+        company, user = find_account(self.session, company_code, user_id)
+        if new_password != verify:
+            raise ValidationError({"verify": "The two passwords differ."})
+        codes = self._codes()
+        current = codes.check(user.id if user is not None else None, code)
+        if not (company and user and user.active and current):
+            if company is not None and user is not None:
+                self._record(company.id, user, "recovery.code_refused", "wrong or expired code")
+            return False
+        credentials = Credentials(self.session, CompanyInfo.of(company), self.hasher)
+        owner = credentials.owner(user.user_id, user.first_name, user.last_name)
+        problems = credentials.problems(new_password, owner, user)
+        if problems:
+            raise ValidationError({"new_password": " ".join(problems)})
+        if not codes.use(current):  # the same code used at the same moment elsewhere
+            return False
+        now = self.clock()
+        credentials.set_password(user, new_password, temporary=False, now=now)
+        user.failed_logins = 0
+        if user.login_locked and user.locked_at is not None:  # locked by failed sign-ins only:
+            user.login_locked, user.locked_at = False, None  # an administrator's lock stays
+        user.updated_at, user.updated_by = now, f"{user.user_id} at {self.workstation}"
+        self._record(company.id, user, "recovery.password_changed", "new password by e-mail code")
+        return True
+
+    def _codes(self) -> OneTimeCodes:
+        return OneTimeCodes(self.session, self.clock, self.hasher, CodePurpose.PASSWORD)
+
+    def _record(self, company_id: int, user: User, action: str, detail: str) -> None:
+        audit.record(
+            self.session,
+            at=self.clock(),
+            operator=f"{user.user_id} at {self.workstation}"[:100],
+            company_id=company_id,
+            user_pk=user.id,
+            action=action,
+            changes=[
+                {"field": "workstation", "before": None, "after": self.workstation},
+                {"field": "reason", "before": None, "after": detail},
+            ],
+        )

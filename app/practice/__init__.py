@@ -1,0 +1,1 @@
+"""The practice (company): its record and pick lists, the first start, the demo practice."""

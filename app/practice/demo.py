@@ -1,0 +1,271 @@
+"""The demo practice: company "valley" with realistic users, providers and service locations."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import Clock, utc_now
+from app.db.models import Company, DefaultScreen, Provider, ServiceLocation, SetupRole, UserType
+from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
+from app.login_times.service import LoginTimesService
+from app.passwords.policy import generate_temporary_password
+from app.practice.company import CompanyInfo, create_company
+from app.users.service import UserFields, UserService
+
+DEMO_CODE = "valley"
+DEMO_NAME = "Valley Family Medicine"
+DEMO_TIME_ZONE = "America/New_York"
+ADMIN_USER_ID = "mreyes"
+FRONT_DESK_USER_ID = "lblake"
+
+PROVIDERS = (
+    ("Armstrong", "Stephen", "PT", "1497758544"),
+    ("Hynes", "Patrick", "MD", "1245319599"),
+    ("Lindqvist", "Anna", "MD", "1982736450"),
+    ("Okafor", "Chidi", "DO", "1336179472"),
+    ("Patel", "Priya", "NP", "1669475711"),
+    ("Whitaker", "Joan", "PA-C", "1023011178"),
+)
+LOCATIONS = ("Family First Physicians", "Valley Main Clinic", "Valley North Clinic")
+
+# (last, first, M.I., title, type) of the named staff; the rest are drawn from NAMES below.
+STAFF = (
+    ("Fox", "Kimberly", "A", "Billing Specialist", UserType.STAFF),
+    ("Cassady", "Wes", "", "IT Coordinator", UserType.OTHER),
+    ("Blake", "Lauren", "", "Front Desk", UserType.STAFF),
+    ("Armstrong", "Stephen", "", "Physical Therapist", UserType.PROVIDER),
+    ("Hynes", "Patrick", "J", "Physician", UserType.PROVIDER),
+    ("Lindqvist", "Anna", "", "Physician", UserType.PROVIDER),
+    ("Okafor", "Chidi", "", "Physician", UserType.PROVIDER),
+    ("Patel", "Priya", "R", "Nurse Practitioner", UserType.PROVIDER),
+    ("Whitaker", "Joan", "", "Physician Assistant", UserType.PROVIDER),
+)
+FIRST_NAMES = [
+    "Adrian",
+    "Brooke",
+    "Rachel",
+    "James",
+    "Phil",
+    "Michelle",
+    "Matt",
+    "Emily",
+    "Nichole",
+    "Edwin",
+    "Michael",
+    "Melissa",
+    "Blake",
+    "Immanuel",
+    "Adam",
+    "Brad",
+    "Gaila",
+    "Theresa",
+    "David",
+    "Susan",
+    "Maud",
+    "Elizabeth",
+    "Kandis",
+    "Kyle",
+    "Vinu",
+    "Grace",
+    "Omar",
+    "Lucia",
+    "Tomas",
+    "Hannah",
+    "Devon",
+    "Aisha",
+    "Marcus",
+    "Renee",
+    "Victor",
+    "Yolanda",
+    "Caleb",
+    "Ingrid",
+    "Rosa",
+    "Darnell",
+]
+LAST_NAMES = [
+    "Garcia",
+    "Barnes",
+    "Burgeson",
+    "Dean",
+    "Dinn",
+    "Farias",
+    "Fowler",
+    "Glass",
+    "Goldstein",
+    "Hall",
+    "Hansen",
+    "Head",
+    "Jones",
+    "Kaiser",
+    "Kirschling",
+    "Kraeszig",
+    "Krueger",
+    "Laitala",
+    "Low",
+    "Aleyns",
+    "Anstak",
+    "Baker",
+    "Acker",
+    "Abraham",
+    "Nguyen",
+    "Moreno",
+    "Kowalski",
+    "Brennan",
+    "Sato",
+    "Haddad",
+    "Larsen",
+    "Oduya",
+    "Petrov",
+    "Quinn",
+    "Ramos",
+    "Schultz",
+    "Tran",
+    "Vega",
+]
+# Login hours by title, to show the Login Times section: the desk and clinic staff work
+# weekdays, the night nurse runs past midnight; everyone else may sign in at any time.
+WEEKDAY_TITLES = ("Medical Assistant", "Scheduler", "Medical Records", "Referral Coordinator")
+NIGHT_SHIFT = DayHours.window(19 * 60, 7 * 60 + 30)
+
+STAFF_TITLES = (
+    "Medical Assistant", "Front Desk", "Billing Specialist", "Scheduler", "Nurse",
+    "Referral Coordinator", "Office Manager", "Medical Records",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    company: CompanyInfo
+    admin_user_id: str
+    admin_password: str | None  # None when the practice existed already
+    users: int
+    front_desk_user_id: str = FRONT_DESK_USER_ID
+    front_desk_password: str | None = None
+
+
+def create_demo_practice(
+    session: Session, operator: str, users: int = 40, seed: int = 2026, clock: Clock = utc_now
+) -> DemoResult:
+    """Create the demo practice, or find it if it is there already."""
+    existing = session.scalar(select(Company).where(Company.code == DEMO_CODE))
+    if existing is not None:
+        count = len(UserService(session, CompanyInfo.of(existing), operator).list_rows())
+        return DemoResult(CompanyInfo.of(existing), ADMIN_USER_ID, None, count)
+
+    rng = random.Random(seed)
+    company = create_company(session, DEMO_CODE, DEMO_NAME, DEMO_TIME_ZONE)
+    providers = [
+        Provider(company_id=company.id, last_name=ln, first_name=fn, credentials=cr, npi=npi)
+        for ln, fn, cr, npi in PROVIDERS
+    ]
+    locations = [ServiceLocation(company_id=company.id, name=name) for name in LOCATIONS]
+    session.add_all([*providers, *locations])
+    session.flush()
+    provider_by_name = {(p.last_name, p.first_name): p.id for p in providers}
+
+    service = UserService(session, company, operator, clock)
+    hours = LoginTimesService(session, company, operator, clock)
+    policy = service.credentials.policy
+
+    def password_for(user_id: str, first: str, last: str) -> str:
+        return generate_temporary_password(policy, service.credentials.owner(user_id, first, last))
+
+    admin_password = password_for(ADMIN_USER_ID, "Maria", "Reyes")
+    admin = service.create(
+        UserFields(
+            user_id=ADMIN_USER_ID,
+            first_name="Maria",
+            last_name="Reyes",
+            title="Practice Administrator",
+            work_phone="(614) 555-0100",
+            work_ext="100",
+            email="maria.reyes@valleyfamily.example",
+            default_screen=DefaultScreen.DASHBOARD.value,
+            service_location_id=locations[1].id,
+            user_type=UserType.STAFF.value,
+            new_password=admin_password,
+            retype_password=admin_password,
+            must_change_password=False,  # printed for the demo: ready to use
+        )
+    )
+    service.set_setup_role(admin.pk, SetupRole.ADMINISTRATOR)
+    front_desk_password: str | None = None
+
+    people = [(ln, fn, mi, title, kind) for ln, fn, mi, title, kind in STAFF]
+    taken = {(ln, fn) for ln, fn, *_ in people}
+    while len(people) < users - 1:
+        name = (rng.choice(LAST_NAMES), rng.choice(FIRST_NAMES))
+        if name in taken and len(taken) < len(LAST_NAMES) * len(FIRST_NAMES):
+            continue
+        taken.add(name)
+        people.append((*name, "", rng.choice(STAFF_TITLES), UserType.STAFF))
+
+    user_ids: set[str] = {ADMIN_USER_ID}
+    for index, (last, first, mi, title, kind) in enumerate(people[: users - 1]):
+        user_id = first.lower() if index == 0 else (first[0] + last).lower()
+        base, n = user_id, 1
+        while user_id in user_ids:
+            n += 1
+            user_id = f"{base}{n}"
+        user_ids.add(user_id)
+        front_desk = user_id == FRONT_DESK_USER_ID
+        password = password_for(user_id, first, last)  # forgotten at once, but the front desk's
+        slug = f"{first}.{last}".lower()
+        record = service.create(
+            UserFields(
+                user_id=user_id,
+                first_name=first,
+                middle_initial=mi,
+                last_name=last,
+                title=title,
+                work_phone="(614) 555-0100",
+                work_ext=str(101 + index),
+                email=f"{slug}@valleyfamily.example",
+                email_notify=f"{slug}@valleyfamily.example" if rng.random() < 0.5 else "",
+                send_email_confirmations=rng.random() < 0.3,
+                default_screen=(
+                    DefaultScreen.SCHEDULE.value
+                    if kind is UserType.STAFF
+                    else DefaultScreen.PATIENT_CHART.value
+                ),
+                provider_id=provider_by_name.get((last, first)),
+                service_location_id=rng.choice(locations).id,
+                user_type=kind.value,
+                login_locked=index % 13 == 5 and not front_desk,
+                new_password=password,
+                retype_password=password,
+                must_change_password=not front_desk,
+            )
+        )
+        if front_desk:
+            service.set_setup_role(record.pk, SetupRole.FRONT_DESK)
+            front_desk_password = password
+        times = _demo_login_times(title, index, today_in(ZoneInfo(DEMO_TIME_ZONE), clock()))
+        if times is not None and not front_desk:
+            record = hours.save(record.pk, times, record.version)
+        if index % 9 == 7 and not front_desk:
+            service.set_active(record.pk, False)
+    return DemoResult(
+        company,
+        ADMIN_USER_ID,
+        admin_password,
+        min(users, len(people) + 1),
+        front_desk_password=front_desk_password,
+    )
+
+
+def _demo_login_times(title: str, index: int, today: date) -> LoginTimes | None:
+    if index % 11 == 10:  # a temp whose contract ended last week
+        return LoginTimes(expires_on=today - timedelta(days=7))
+    if title in WEEKDAY_TITLES:
+        return weekdays_filled(LoginTimes(), 7 * 60 + 30, 18 * 60)
+    if title == "Nurse":
+        days = tuple(NIGHT_SHIFT if 1 <= day <= 4 else DayHours() for day in range(7))
+        return replace(LoginTimes(limited=True), days=days)
+    return None

@@ -1,0 +1,1 @@
+"""Two-factor sign-in: company rules, authenticator and recovery codes, the 2FA service."""

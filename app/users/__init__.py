@@ -1,0 +1,1 @@
+"""Users and the User section: fields, the service, Direct Email verification."""

@@ -1,0 +1,583 @@
+"""The User section's service: list, read, check, create, copy, update, (de)activate users."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from argon2 import PasswordHasher
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import audit
+from app.clock import Clock, utc_now
+from app.db.models import DefaultScreen, Provider, ServiceLocation, SetupRole, User, UserType
+from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
+from app.login_times.hours import LoginTimes, today_in
+from app.passwords.credentials import Credentials
+from app.passwords.hashing import owasp_hasher
+from app.passwords.policy import generate_temporary_password
+from app.practice.company import CompanyInfo
+from app.users.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Copy
+from app.validation import (
+    FieldProblem,
+    clean_email,
+    clean_extension,
+    clean_middle_initial,
+    clean_phone,
+    clean_text,
+    clean_user_id,
+    user_id_key,
+)
+
+GENERATED_ONLY = (
+    "This practice gives only generated temporary passwords: leave this blank, save, "
+    "then use Reset Password... (Ctrl+R)."
+)
+PASSWORD_MAX = PASSWORD_FIELDS[0].max_length
+
+# The columns of the user list: id, User ID, last, first, active, locked, expired.
+UserRow = tuple[int, str, str, str, bool, bool, bool]
+
+
+@dataclass
+class UserFields:
+    """The User section's fields: as typed into the form, or as stored (phones in E.164)."""
+
+    user_id: str = ""
+    first_name: str = ""
+    middle_initial: str = ""
+    last_name: str = ""
+    title: str = ""
+    home_phone: str = ""
+    home_ext: str = ""
+    work_phone: str = ""
+    work_ext: str = ""
+    other_phone: str = ""
+    other_ext: str = ""
+    email: str = ""
+    direct_email: str = ""
+    email_notify: str = ""
+    send_email_confirmations: bool = False
+    default_screen: str = DefaultScreen.DASHBOARD.value
+    provider_id: int | None = None
+    service_location_id: int | None = None
+    user_type: str = UserType.STAFF.value
+    outage_email: str = ""
+    outage_mobile: str = ""
+    active: bool = True
+    webservice_only: bool = False
+    login_locked: bool = False
+    # A password an administrator sets is temporary unless they say otherwise.
+    must_change_password: bool = True
+    # Form-only: blank means "leave the password as it is".
+    new_password: str = dataclasses.field(default="", repr=False)
+    retype_password: str = dataclasses.field(default="", repr=False)
+
+    def for_copy(self) -> UserFields:
+        """A new user's fields taken from this one: settings kept, identity and secrets not."""
+        blank = UserFields()
+        values = {
+            field.name: getattr(self if field.copy is Copy.COPIED else blank, field.name)
+            for field in USER_FIELDS
+        }
+        return UserFields(**values)
+
+
+@dataclass(frozen=True)
+class TwoFactorSummary:
+    """A user's two-factor sign-in as stored (never the authenticator's key)."""
+
+    method: str = "none"  # a TwoFactorMethod value
+    destination: str = ""  # where Email and Text tokens go
+    setup: str = ""  # a TwoFactorSetup value, for the authenticator method
+    title: str = ""  # Title for Authenticator
+    has_authenticator: bool = False
+    confirmed_at: datetime | None = None
+    recovery_codes_left: int = 0
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user as read from the database, with the version its save must match."""
+
+    pk: int
+    version: int
+    fields: UserFields
+    updated_by: str
+    updated_at: datetime
+    created_at: datetime
+    setup_role: str | None = None  # what this user may do in User Setup itself
+    two_factor: TwoFactorSummary = TwoFactorSummary()
+    direct_email_verified: bool = False
+    login_times: LoginTimes = dataclasses.field(default_factory=LoginTimes)
+
+    @property
+    def list_name(self) -> str:
+        return f"{self.fields.last_name}, {self.fields.first_name}"
+
+    @property
+    def heading(self) -> str:
+        """How the editor titles this user: "Fox, Kimberly (kimberly)"."""
+        return f"{self.list_name} ({self.fields.user_id})"
+
+
+def _record(user: User) -> UserRecord:
+    values = {field.name: getattr(user, field.name) for field in USER_FIELDS}
+    return UserRecord(
+        pk=user.id,
+        version=user.version,
+        fields=UserFields(**values),
+        updated_by=user.updated_by,
+        updated_at=user.updated_at,
+        created_at=user.created_at,
+        setup_role=user.setup_role,
+        two_factor=TwoFactorSummary(
+            user.two_factor_method,
+            user.two_factor_destination,
+            user.two_factor_setup,
+            user.authenticator_title,
+            user.totp_secret is not None,
+            user.two_factor_confirmed_at,
+            user.recovery_codes_left,
+        ),
+        direct_email_verified=user.direct_email_verified_at is not None and bool(user.direct_email),
+        login_times=user.login_times,
+    )
+
+
+def clean_fields(
+    form: UserFields, company: CompanyInfo, *, is_new: bool, password_required: bool = True
+) -> UserFields:
+    """Every field of the form checked at once; raises ValidationError naming each bad field."""
+    errors: dict[str, str] = {}
+    clean = UserFields()
+
+    def take(name: str, check: Any, *args: Any) -> None:
+        try:
+            setattr(clean, name, check(getattr(form, name), *args))
+        except FieldProblem as problem:
+            errors[name] = str(problem)
+
+    take("user_id", clean_user_id)
+    for name in ("first_name", "last_name", "title"):
+        spec = FIELDS_BY_NAME[name]
+        take(name, clean_text, spec.label, spec.max_length, spec.required)
+    take("middle_initial", clean_middle_initial)
+    for name in ("email", "direct_email", "email_notify", "outage_email"):
+        take(name, clean_email)
+    for name in ("home_ext", "work_ext", "other_ext"):
+        take(name, clean_extension)
+    for phone, ext in (
+        ("home_phone", "home_ext"),
+        ("work_phone", "work_ext"),
+        ("other_phone", "other_ext"),
+        ("outage_mobile", ""),
+    ):
+        try:
+            number, typed_ext = clean_phone(getattr(form, phone), company.phone_region)
+        except FieldProblem as problem:
+            errors[phone] = str(problem)
+            continue
+        setattr(clean, phone, number)
+        if typed_ext and not ext:
+            errors[phone] = "A mobile number has no extension."
+        elif typed_ext and getattr(clean, ext) and getattr(clean, ext) != typed_ext:
+            errors[ext] = "The number typed has a different extension; keep one."
+        elif typed_ext:
+            setattr(clean, ext, typed_ext)
+
+    if form.default_screen not in {s.value for s in DefaultScreen}:
+        errors["default_screen"] = "Pick a Default Screen from the list."
+    clean.default_screen = form.default_screen
+    if form.user_type not in {t.value for t in UserType}:
+        errors["user_type"] = "Type is Provider, Staff or Other."
+    clean.user_type = form.user_type
+    for name in (
+        "send_email_confirmations",
+        "active",
+        "webservice_only",
+        "login_locked",
+        "must_change_password",
+        "provider_id",
+        "service_location_id",
+    ):
+        setattr(clean, name, getattr(form, name))
+
+    if is_new and password_required and not form.new_password:
+        errors["new_password"] = "A new user needs a password."
+    if form.new_password or form.retype_password:
+        if form.new_password != form.retype_password:
+            errors["retype_password"] = "The two passwords differ."
+        elif len(form.new_password) > PASSWORD_MAX:  # the company policy checks the rest
+            errors["new_password"] = f"A password has at most {PASSWORD_MAX} characters."
+    clean.new_password = form.new_password
+    clean.retype_password = form.retype_password
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+class UserService:
+    """Users of one company, in one session: the caller decides where the transaction ends."""
+
+    def __init__(
+        self,
+        session: Session,
+        company: CompanyInfo,
+        operator: str,
+        clock: Clock = utc_now,
+        hasher: PasswordHasher | None = None,
+        operator_role: str | None = None,
+    ) -> None:
+        """``operator_role`` None: the command line's authority over the whole database."""
+        self.session = session
+        self.company = company
+        self.operator = operator
+        self.operator_role = operator_role
+        self.clock = clock
+        self.hasher = hasher or owasp_hasher()
+        self.credentials = Credentials(session, company, self.hasher)
+
+    # Reading
+
+    def list_rows(self, *, active_only: bool = False) -> Sequence[UserRow]:
+        """The user list, in list order: one statement, only the columns the list shows."""
+        today = today_in(ZoneInfo(self.company.time_zone), self.clock())
+        expired = and_(User.account_expires_on.is_not(None), User.account_expires_on < today)
+        query = select(
+            User.id,
+            User.user_id,
+            User.last_name,
+            User.first_name,
+            User.active,
+            User.login_locked,
+            expired.label("expired"),
+        ).where(User.company_id == self.company.id)
+        if active_only:
+            query = query.where(User.active)
+        query = query.order_by(
+            func.lower(User.last_name), func.lower(User.first_name), User.user_id_key
+        )
+        # Result.tuples() is deprecated in SQLAlchemy 2.1: rows are tuples already.
+        return self.session.execute(query).all()
+
+    def get(self, pk: int) -> UserRecord:
+        """One user by row id, in one statement."""
+        return _record(self._load(pk))
+
+    def find(self, user_id: str) -> UserRecord:
+        """One user by User ID, whatever its case."""
+        user = self.session.scalar(
+            select(User).where(
+                User.company_id == self.company.id, User.user_id_key == user_id_key(user_id)
+            )
+        )
+        if user is None:
+            raise NotFoundError(f"There is no user {user_id!r} in {self.company.code}.")
+        return _record(user)
+
+    def _load(self, pk: int) -> User:
+        user = self.session.get(User, pk)
+        if user is None or user.company_id != self.company.id:
+            raise NotFoundError(f"User #{pk} does not exist in {self.company.code}.")
+        return user
+
+    # Checking
+
+    def check(
+        self, form: UserFields, pk: int | None = None, current: UserFields | None = None
+    ) -> UserFields:
+        """Validate the form as a save would, including a User ID taken by someone else.
+
+        With ``current`` (the user as loaded), the database is asked only about values that
+        changed, so checking an unchanged User ID costs no statement.
+        """
+        try:
+            clean = clean_fields(
+                form, self.company, is_new=pk is None, password_required=self._typed_allowed()
+            )
+            errors: dict[str, str] = {}
+        except ValidationError as exc:  # go on: a taken User ID is said along with the rest
+            clean, errors = form, dict(exc.errors)
+        if "user_id" not in errors and (
+            current is None or user_id_key(form.user_id) != user_id_key(current.user_id)
+        ):
+            taken = self.session.scalar(
+                select(User.user_id).where(
+                    User.company_id == self.company.id,
+                    User.user_id_key == user_id_key(form.user_id),
+                    User.id != (pk or 0),
+                )
+            )
+            if taken is not None:
+                errors["user_id"] = f"The User ID {taken!r} is already taken in this company."
+        if form.new_password and not self._typed_allowed():
+            errors["new_password"] = GENERATED_ONLY
+        elif form.new_password and not ({"new_password", "retype_password"} & errors.keys()):
+            owner = self.credentials.owner(form.user_id, form.first_name, form.last_name)
+            user = self.session.get(User, pk) if pk is not None else None
+            problems = self.credentials.problems(form.new_password, owner, user)
+            if problems:
+                errors["new_password"] = " ".join(problems)
+        if current is None or form.provider_id != current.provider_id:
+            self._check_reference(errors, "provider_id", Provider, form.provider_id)
+        if current is None or form.service_location_id != current.service_location_id:
+            self._check_reference(
+                errors, "service_location_id", ServiceLocation, form.service_location_id
+            )
+        if errors:
+            raise ValidationError(errors)
+        return clean
+
+    def _check_reference(
+        self,
+        errors: dict[str, str],
+        name: str,
+        model: type[Provider] | type[ServiceLocation],
+        ref: int | None,
+    ) -> None:
+        if ref is None:
+            return
+        row = self.session.execute(
+            select(model.company_id, model.active).where(model.id == ref)
+        ).first()
+        label = FIELDS_BY_NAME[name].label
+        if row is None or row.company_id != self.company.id:
+            errors[name] = f"That {label} no longer exists; pick another."
+        elif not row.active:  # a link kept from before is fine; a new one to a closed entry not
+            errors[name] = f"That {label} is inactive; pick an active one."
+
+    def _typed_allowed(self) -> bool:
+        """May the window's operator type a password? (The command line always may.)"""
+        return self.operator_role is None or self.credentials.policy.allow_typed_temporary
+
+    # Who may do what
+
+    def _require_editor(self) -> None:
+        if self.operator_role == SetupRole.FRONT_DESK.value:
+            raise NotAllowedError(
+                "The Front Desk role finds users, resets passwords and unlocks; "
+                "ask an Administrator for other changes."
+            )
+
+    def _require_front_desk_target(self, user: User) -> None:
+        """Front Desk helps users, not other User Setup operators (that would be a takeover)."""
+        if self.operator_role == SetupRole.FRONT_DESK.value and user.setup_role is not None:
+            raise NotAllowedError(
+                f"Only an Administrator can reset or unlock a user with the {user.setup_role} role."
+            )
+
+    # Writing
+
+    def create(self, form: UserFields, *, copied_from: int | None = None) -> UserRecord:
+        """Add a user; with ``copied_from``, audited as a copy of that user."""
+        self._require_editor()
+        clean = self.check(form)
+        # Read the source first: a query after add() would autoflush the new row unchecked.
+        source = self._load(copied_from) if copied_from is not None else None
+        now = self.clock()
+        user = User(
+            company_id=self.company.id,
+            user_id_key=user_id_key(clean.user_id),
+            created_at=now,
+            updated_at=now,
+            updated_by=self.operator,
+            direct_email_verified_at=None,  # a new (or copied) user's address is not verified
+        )
+        for field in USER_FIELDS:
+            setattr(user, field.name, getattr(clean, field.name))
+        if not clean.new_password:  # generated-only practice: nobody knows it until a reset
+            owner = self.credentials.owner(clean.user_id, clean.first_name, clean.last_name)
+            clean.new_password = generate_temporary_password(self.credentials.policy, owner)
+            user.must_change_password = clean.must_change_password = True
+        self.credentials.set_password(
+            user, clean.new_password, temporary=clean.must_change_password, now=now
+        )
+        self.session.add(user)
+        changes: list[dict[str, Any]] = []
+        action = "user.created"
+        if source is not None:
+            action = "user.copied"
+            changes.append({"field": "copied_from", "before": None, "after": source.user_id})
+        changes += [
+            {"field": f.name, "before": None, "after": getattr(clean, f.name)}
+            for f in USER_FIELDS
+            if getattr(clean, f.name) not in ("", None)
+        ]
+        changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
+        self._flush(user)
+        self._audit(user, action, changes, now)
+        return _record(user)
+
+    def copy_from(self, source_pk: int) -> UserFields:
+        """The form Copy User starts from: the source user's settings, no identity, no secrets."""
+        return self.get(source_pk).fields.for_copy()
+
+    def update(self, pk: int, form: UserFields, expected_version: int) -> UserRecord:
+        """Save the User section; refuses with ConflictError if someone saved it meanwhile."""
+        self._require_editor()
+        user = self._load(pk)
+        if user.version != expected_version:
+            raise ConflictError(user.updated_by, user.updated_at)
+        clean = self.check(form, pk, current=_record(user).fields)
+        changes = [
+            {"field": f.name, "before": getattr(user, f.name), "after": getattr(clean, f.name)}
+            for f in USER_FIELDS
+            if getattr(user, f.name) != getattr(clean, f.name)
+        ]
+        now = self.clock()
+        if not changes and not clean.new_password:
+            return _record(user)
+        if clean.direct_email != user.direct_email and user.direct_email_verified_at is not None:
+            # A verification proves one address: a new one must be verified anew.
+            user.direct_email_verified_at = None
+            changes.append({"field": "direct_email_verified", "before": True, "after": False})
+        for field in USER_FIELDS:
+            setattr(user, field.name, getattr(clean, field.name))
+        if clean.new_password:
+            self.credentials.set_password(
+                user, clean.new_password, temporary=clean.must_change_password, now=now
+            )
+            changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
+        elif not clean.must_change_password:
+            user.temporary_expires_at = None  # no longer a temporary password to expire
+        if not clean.login_locked:
+            user.failed_logins, user.locked_at = 0, None  # unlocking clears the counter
+        user.user_id_key = user_id_key(clean.user_id)
+        self._touch(user, now)
+        self._flush(user)
+        self._audit(user, "user.updated", changes, now)
+        return _record(user)
+
+    def set_active(self, pk: int, active: bool, expected_version: int | None = None) -> UserRecord:
+        """Activate or deactivate; users are never deleted, so their records stay."""
+        self._require_editor()
+        user = self._load(pk)
+        if expected_version is not None and user.version != expected_version:
+            raise ConflictError(user.updated_by, user.updated_at)
+        if user.active == active:
+            return _record(user)
+        now = self.clock()
+        user.active = active
+        self._touch(user, now)
+        self._flush(user)
+        self._audit(
+            user,
+            "user.activated" if active else "user.deactivated",
+            [{"field": "active", "before": not active, "after": active}],
+            now,
+        )
+        return _record(user)
+
+    def reset_password(
+        self,
+        pk: int,
+        *,
+        password: str | None = None,
+        must_change: bool = True,
+        unlock: bool = False,
+        rng: random.Random | None = None,
+    ) -> str:
+        """The front-desk reset: a new (by default generated, temporary) password; returns it.
+
+        The failure counter is always cleared; the lock only with ``unlock``. Two-factor
+        sign-in is never touched.
+        """
+        user = self._load(pk)
+        self._require_front_desk_target(user)
+        if self.operator_role == SetupRole.FRONT_DESK.value:
+            must_change = True  # the front desk only ever hands out temporary passwords
+        owner = self.credentials.owner(user.user_id, user.first_name, user.last_name)
+        policy = self.credentials.policy
+        if password is None:
+            password = generate_temporary_password(policy, owner, rng)
+        elif not policy.allow_typed_temporary:
+            raise ValidationError(
+                {"new_password": "This practice only uses generated temporary passwords."}
+            )
+        else:
+            problems = self.credentials.problems(password, owner, user)
+            if problems:
+                raise ValidationError({"new_password": " ".join(problems)})
+        now = self.clock()
+        changes: list[dict[str, Any]] = [{"field": "password", "change": audit.PASSWORD_CHANGED}]
+        self.credentials.set_password(user, password, temporary=must_change, now=now)
+        changes.append({"field": "must_change_password", "before": None, "after": must_change})
+        if user.failed_logins:
+            changes.append({"field": "failed_logins", "before": user.failed_logins, "after": 0})
+        user.failed_logins = 0
+        if unlock and user.login_locked:
+            changes.append({"field": "login_locked", "before": True, "after": False})
+            user.login_locked, user.locked_at = False, None
+        self._touch(user, now)
+        self._flush(user)
+        self._audit(user, "password.reset", changes, now)
+        return password
+
+    def set_setup_role(self, pk: int, role: SetupRole | None) -> UserRecord:
+        """What the user may do in User Setup itself (until the Roles section edits rights)."""
+        self._require_editor()
+        user = self._load(pk)
+        value = role.value if role is not None else None
+        if user.setup_role == value:
+            return _record(user)
+        now = self.clock()
+        changes = [{"field": "setup_role", "before": user.setup_role, "after": value}]
+        user.setup_role = value
+        self._touch(user, now)
+        self._flush(user)
+        self._audit(user, "user.role_changed", changes, now)
+        return _record(user)
+
+    def unlock(self, pk: int) -> UserRecord:
+        """Lift a lockout and clear the failure counter."""
+        user = self._load(pk)
+        self._require_front_desk_target(user)
+        if not user.login_locked and not user.failed_logins:
+            return _record(user)
+        now = self.clock()
+        changes = [
+            {"field": "login_locked", "before": user.login_locked, "after": False},
+            {"field": "failed_logins", "before": user.failed_logins, "after": 0},
+        ]
+        user.login_locked, user.locked_at, user.failed_logins = False, None, 0
+        self._touch(user, now)
+        self._flush(user)
+        self._audit(user, "user.unlocked", changes, now)
+        return _record(user)
+
+    def _audit(self, user: User, action: str, changes: list[dict[str, Any]], now: datetime) -> None:
+        """The change's audit event, in the same transaction, by this service's operator."""
+        audit.record(
+            self.session,
+            at=now,
+            operator=self.operator,
+            company_id=self.company.id,
+            user_pk=user.id,
+            action=action,
+            changes=changes,
+        )
+
+    def _touch(self, user: User, now: datetime) -> None:
+        user.updated_at = now
+        user.updated_by = self.operator
+
+    def _flush(self, user: User) -> None:
+        try:
+            self.session.flush()
+        except StaleDataError as exc:
+            raise ConflictError(None, None) from exc
+        except IntegrityError as exc:
+            if "user_id_key" in str(exc.orig):
+                raise ValidationError(
+                    {"user_id": f"The User ID {user.user_id!r} is already taken in this company."}
+                ) from exc
+            raise

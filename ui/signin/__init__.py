@@ -1,0 +1,1 @@
+"""The sign-in dialogs: password, second factor, forced change, first start, forgotten password."""

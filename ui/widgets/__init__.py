@@ -1,0 +1,1 @@
+"""Widgets the pages and dialogs are built from."""

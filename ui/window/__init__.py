@@ -1,0 +1,1 @@
+"""The User Setup window and its user list."""

@@ -1,0 +1,186 @@
+"""The user list: a Qt model over the rows UserService.list_rows gives, with type-ahead."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from app.users.service import UserRow
+from ui.widgets.icons import icon
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+INACTIVE_COLOR = QColor("#8a8a8a")
+PK_ROLE = Qt.ItemDataRole.UserRole + 1
+_SEPARATORS = str.maketrans(",()", "   ")
+
+
+def _sort_key(row: UserRow) -> tuple[str, str, str]:
+    # The same order as list_rows' ORDER BY lower(last), lower(first), user ID key.
+    return row[2].lower(), row[3].lower(), row[1].lower()
+
+
+def search_key(row: UserRow) -> str:
+    """What type-ahead looks in: "last<TAB>first<TAB>user id", lower case."""
+    return f"{row[2]}\t{row[3]}\t{row[1]}".lower()
+
+
+class UserListModel(QAbstractListModel):
+    """Every user of the company, filtered by the Active box and the search text.
+
+    Rows are kept as the query gave them; filtering builds a list of row numbers, so one
+    keystroke over 100,000 users is a pass of substring tests, and prefix matches come first.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[UserRow] = []
+        self._keys: list[str] = []  # "last\tfirst\tuserid", lower case: what search looks in
+        self._visible: list[int] = []
+        self._where: dict[int, int] = {}  # user row id -> index in _rows
+        self._active_only = True
+        self._needle = ""
+        self._matches: list[int] = []  # rows matching the needle, in list order (not ranked)
+        self._inactive_font = QFont()
+        self._inactive_font.setItalic(True)
+
+    # Filling
+
+    def set_rows(self, rows: Sequence[UserRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._keys = [search_key(r) for r in self._rows]
+        self._where = {r[0]: i for i, r in enumerate(self._rows)}
+        self._matches = self._match(self._needle, range(len(self._rows)))
+        self._visible = self._rank(self._needle, self._matches)
+        self.endResetModel()
+
+    def upsert_row(self, row: UserRow) -> None:
+        """Put one saved user in place (new, renamed, (de)activated) without reloading the rest."""
+        old = self._where.get(row[0])
+        if old is not None and tuple(self._rows[old]) == tuple(row):
+            return  # a save that changed nothing the list shows
+        key = _sort_key(row)
+        if old is not None and _sort_key(self._rows[old]) == key:
+            self._rows[old] = row
+            self._keys[old] = search_key(row)
+            self._refilter()
+            return
+        if old is not None:
+            del self._rows[old]
+            del self._keys[old]
+        at = bisect.bisect_right(self._rows, key, key=_sort_key)
+        self._rows.insert(at, row)
+        self._keys.insert(at, search_key(row))
+        self._where = {r[0]: i for i, r in enumerate(self._rows)}
+        self._refilter()
+
+    def _refilter(self) -> None:
+        self.beginResetModel()
+        self._matches = self._match(self._needle, range(len(self._rows)))
+        self._visible = self._rank(self._needle, self._matches)
+        self.endResetModel()
+
+    # Filtering
+
+    @property
+    def active_only(self) -> bool:
+        return self._active_only
+
+    def set_active_only(self, active_only: bool) -> None:
+        if active_only != self._active_only:
+            self.beginResetModel()
+            self._active_only = active_only
+            self._visible = self._rank(self._needle, self._matches)
+            self.endResetModel()
+
+    def set_search(self, text: str) -> None:
+        # "Fox, Kimberly (kimberly)" as the list shows it finds her: punctuation separates words.
+        needle = " ".join(text.lower().translate(_SEPARATORS).split())
+        if needle == self._needle:
+            return
+        # Typing on narrows the last result; anything else searches every row.
+        narrowing = self._needle and needle.startswith(self._needle)
+        base = self._matches if narrowing else range(len(self._rows))
+        self.beginResetModel()
+        self._needle = needle
+        self._matches = self._match(needle, base)
+        self._visible = self._rank(needle, self._matches)
+        self.endResetModel()
+
+    def _match(self, needle: str, base: Sequence[int] | range) -> list[int]:
+        if not needle:
+            return list(base)
+        keys = self._keys
+        words = needle.split()
+        if len(words) == 1:
+            return [i for i in base if needle in keys[i]]
+        return [i for i in base if all(w in keys[i] for w in words)]
+
+    def _rank(self, needle: str, matches: list[int]) -> list[int]:
+        rows = self._rows
+        if self._active_only:
+            matches = [i for i in matches if rows[i][4]]
+        if not needle:
+            return matches
+        # A name or User ID that starts with what was typed ranks above one that contains it.
+        first = needle.split()[0]
+        keys = self._keys
+        tab_first = "\t" + first
+        prefix = [i for i in matches if keys[i].startswith(first) or tab_first in keys[i]]
+        if len(prefix) in (0, len(matches)):
+            return matches
+        prefix_set = set(prefix)
+        return prefix + [i for i in matches if i not in prefix_set]
+
+    # Looking up
+
+    def row_of(self, pk: int) -> int | None:
+        """The visible row of a user, or None when the filter hides them."""
+        index = self._where.get(pk)
+        if index is None:
+            return None
+        if not self._needle:  # unranked: the visible rows are in list order
+            row = bisect.bisect_left(self._visible, index)
+            return row if row < len(self._visible) and self._visible[row] == index else None
+        try:
+            return self._visible.index(index)
+        except ValueError:
+            return None
+
+    def pk_at(self, row: int) -> int:
+        return int(self._rows[self._visible[row]][0])
+
+    def total(self) -> int:
+        return len(self._rows)
+
+    # Qt
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._visible)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._visible):
+            return None
+        pk, user_id, last, first, active, locked, expired = self._rows[self._visible[index.row()]]
+        if role == Qt.ItemDataRole.DisplayRole:
+            marks = ("" if active else "  (inactive)") + ("  (locked)" if locked else "")
+            marks += "  (expired)" if expired else ""
+            return f"{last}, {first}  ({user_id}){marks}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            name = "lock" if locked else "expired" if expired else "blank" if active else "inactive"
+            return icon(name)
+        if role == Qt.ItemDataRole.ForegroundRole and not active:
+            return QBrush(INACTIVE_COLOR)
+        if role == Qt.ItemDataRole.FontRole and not active:
+            return self._inactive_font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            states = ["active" if active else "inactive"] + (["login locked"] if locked else [])
+            states += ["account expired"] if expired else []
+            return f"{last}, {first} — User ID {user_id}, {', '.join(states)}"
+        if role == PK_ROLE:
+            return pk
+        return None
