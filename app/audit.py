@@ -1,27 +1,110 @@
-"""Audit events, written in the same transaction as the change they describe."""
+"""The audit trail: one event per change, written in the same transaction as the change.
+
+Every event names its action from one list (Action) and carries typed changes: a field with
+its value before and after (Change), or a field whose values are secret and only said to have
+changed (Noted: a password, an authenticator key). They are stored as JSON in a canonical
+shape, so that a later hash chain can hash them the same way every time.
+"""
 
 from __future__ import annotations
 
-import getpass
-import socket
+import enum
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from app.db.models import AuditEvent
 
+# What a change's before and after may be: JSON's own values, so they hash canonically.
+JSONScalar = str | int | float | bool | None
+JSONValue = JSONScalar | list[JSONScalar]
+
 PASSWORD_CHANGED = "password changed"
 
 
-def system_operator(via: str) -> str:
-    """The operating-system user and host, for changes made without a UserSetup sign-in."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"{user}@{socket.gethostname()} ({via})"[:100]
+class Action(enum.StrEnum):
+    """Every kind of event the trail holds; the value is what the database stores."""
+
+    USER_CREATED = "user.created"
+    USER_COPIED = "user.copied"
+    USER_UPDATED = "user.updated"
+    USER_ACTIVATED = "user.activated"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_ROLE_CHANGED = "user.role_changed"
+    USER_LOCKED = "user.locked"
+    USER_UNLOCKED = "user.unlocked"
+    PASSWORD_RESET = "password.reset"
+    PASSWORD_CHANGED = "password.changed"
+    LOGIN_TIMES_CHANGED = "login_times.changed"
+    TWO_FACTOR_METHOD_CHANGED = "2fa.method_changed"
+    TWO_FACTOR_ENROLLED = "2fa.enrolled"
+    TWO_FACTOR_CONFIRMED = "2fa.confirmed"
+    TWO_FACTOR_RESET = "2fa.reset"
+    TWO_FACTOR_RECOVERY_CODES_ISSUED = "2fa.recovery_codes_issued"
+    TWO_FACTOR_RECOVERY_CODE_USED = "2fa.recovery_code_used"
+    TWO_FACTOR_TOKEN_SENT = "2fa.token_sent"
+    TWO_FACTOR_SUCCEEDED = "2fa.succeeded"
+    TWO_FACTOR_FAILED = "2fa.failed"
+    TWO_FACTOR_REPLAYED = "2fa.replayed"
+    TWO_FACTOR_POLICY_CHANGED = "2fa.policy_changed"
+    SIGNIN_SUCCEEDED = "signin.succeeded"
+    SIGNIN_FAILED = "signin.failed"
+    SIGNIN_CHANGE_REQUIRED = "signin.change_required"
+    SIGNIN_TWO_FACTOR_REQUIRED = "signin.two_factor_required"
+    RECOVERY_CODE_SENT = "recovery.code_sent"
+    RECOVERY_CODE_REFUSED = "recovery.code_refused"
+    RECOVERY_PASSWORD_CHANGED = "recovery.password_changed"
+    DIRECT_EMAIL_CODE_SENT = "direct_email.code_sent"
+    DIRECT_EMAIL_CODE_REFUSED = "direct_email.code_refused"
+    DIRECT_EMAIL_VERIFIED = "direct_email.verified"
+    POLICY_CHANGED = "policy.changed"
+    MAIL_CHANGED = "mail.changed"
+    SMS_CHANGED = "sms.changed"
+
+
+def _plain(value: object) -> JSONValue:
+    """A value as JSON keeps it: dates as ISO text, tuples as lists."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]  # type: ignore[misc]
+    assert value is None or isinstance(value, str | int | float | bool), value
+    return value
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of an event: its value before and after (None: not there)."""
+
+    field: str
+    before: object = None
+    after: object = None
+
+    def stored(self) -> dict[str, JSONValue]:
+        return {"field": self.field, "before": _plain(self.before), "after": _plain(self.after)}
+
+
+@dataclass(frozen=True)
+class Noted:
+    """A field whose values are never written down, only that it changed and how."""
+
+    field: str
+    note: str
+
+    def stored(self) -> dict[str, JSONValue]:
+        return {"field": self.field, "change": self.note}
+
+
+def said(field: str, value: object) -> Change:
+    """Something the event says (a workstation, a reason) rather than a field it changed."""
+    return Change(field, None, value)
+
+
+def changed(field: str, before: object, after: object) -> list[Change]:
+    """The field's change, or nothing when it did not change."""
+    return [Change(field, before, after)] if before != after else []
 
 
 def record(
@@ -31,16 +114,17 @@ def record(
     operator: str,
     company_id: int,
     user_pk: int | None,
-    action: str,
-    changes: Sequence[dict[str, Any]] = (),
+    action: Action,
+    changes: Sequence[Change | Noted] = (),
 ) -> None:
+    """Add the event to the session: it commits, or rolls back, with the change it tells."""
     session.add(
         AuditEvent(
             occurred_at=at,
-            operator=operator,
+            operator=operator[:100],
             company_id=company_id,
             user_pk=user_pk,
-            action=action,
-            changes=list(changes),
+            action=action.value,
+            changes=[change.stored() for change in changes],
         )
     )

@@ -33,6 +33,8 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.engine import make_url
 
+from app.access import EVERY_RIGHT, Actor
+from app.clock import utc_now
 from app.db.database import Database, make_engine, upgrade
 from app.db.models import AuditEvent, User
 from app.passwords.hashing import hash_password, owasp_hasher
@@ -96,6 +98,7 @@ Yang Young Zhang Zimmerman
 """.split()  # noqa: SIM905
 TITLES = ("Front Desk", "Billing Specialist", "Medical Assistant", "Nurse", "Physician", "")
 OPERATOR = "bench"
+ACTOR = Actor("bench", EVERY_RIGHT, "BENCH-PC")
 BATCH = 5_000
 # Typed into the search box: narrowing, a backspace (a full rescan), clearing, a pasted
 # substring that is no name's prefix, then a second word.
@@ -211,7 +214,7 @@ def bench_list_fill(
 
     def fill() -> None:
         with database.transaction() as session:
-            rows = UserService(session, company, OPERATOR).list_rows()
+            rows = UserService(session, company, ACTOR, utc_now).list_rows()
         UserListModel().set_rows(rows)
 
     log.reset()
@@ -222,7 +225,7 @@ def bench_list_fill(
     ours = timed(fill, reps)
     with database.transaction() as session:
         tracemalloc.start()
-        rows = UserService(session, company, OPERATOR).list_rows()
+        rows = UserService(session, company, ACTOR, utc_now).list_rows()
         fetched, _ = tracemalloc.get_traced_memory()
         model = UserListModel()
         model.set_rows(rows)
@@ -242,7 +245,7 @@ def bench_list_fill(
 def bench_type_ahead(window: UserSetupWindow, reps: int) -> dict[str, Any]:
     model = UserListModel()
     with window.database.transaction() as session:
-        rows = UserService(session, window.context.company, OPERATOR).list_rows()
+        rows = UserService(session, window.context.company, ACTOR, utc_now).list_rows()
     model.set_rows(rows)
     # The strings the model searches in (as UserListModel builds them), for the floor.
     keys = [search_key(r) for r in rows]
@@ -394,7 +397,7 @@ def main() -> None:
             started = time.perf_counter()
             code = build_users(engine, database, args.users)
             build_s = time.perf_counter() - started
-            window = build_window(database, code, operator=OPERATOR)
+            window = build_window(database, code, ACTOR)
             window.show()
             app.processEvents()
             log = StatementLog(engine)

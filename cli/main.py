@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
-from app import audit
+from app.access import Actor
 from app.clock import Clock
 from app.db.database import Database, locate_database, make_engine, open_database, upgrade
 from app.db.models import SetupRole, TwoFactorMethod, TwoFactorSetup, User
@@ -378,7 +378,8 @@ def main(
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     except ValidationError as exc:
-        text = "; ".join(f"{LABELS.get(k, k)}: {v}" for k, v in exc.errors.items())
+        labels = {**LABELS, "setup_role": "Role"}
+        text = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in exc.errors.items())
         return _fail(EXIT_REFUSED, text)
     except (DatabaseUnavailableError, SchemaError) as exc:
         return _fail(EXIT_DATABASE, str(exc))
@@ -432,10 +433,10 @@ def _run_on(
     """Run a command that works on the practice's data, in ``database``."""
     if clock is None:  # hours and expiries by the clock every workstation shares
         clock = server_clock(database)
-    operator = audit.system_operator("command line")
+    actor = Actor.database_administrator()
     if args.command == "demo":
         with database.transaction() as session:
-            result = create_demo_practice(session, operator, users=args.users, clock=clock)
+            result = create_demo_practice(session, actor, clock, users=args.users)
         print_demo_result(result, database.description)
         return EXIT_OK
     if args.command == "login":
@@ -443,21 +444,25 @@ def _run_on(
     with database.transaction() as session:
         company = load_company(session, args.company)
         if args.command == "2fa":
-            service = TwoFactorService(session, company, operator, clock)
-            output = _two_factor_command(args, service)
+            users = UserService(session, company, actor, clock)
+            output = _two_factor_command(
+                args, users, TwoFactorService(session, company, actor, clock)
+            )
         elif args.command == "hours":
-            output = _hours_command(args, LoginTimesService(session, company, operator, clock))
+            users = UserService(session, company, actor, clock)
+            output = _hours_command(args, users, LoginTimesService(session, company, actor, clock))
         else:
-            output = _users_command(args, UserService(session, company, operator, clock), stdin)
+            output = _users_command(args, UserService(session, company, actor, clock), stdin)
     print(output)  # only once committed: a closed pipe must not undo the change
     return EXIT_OK
 
 
 def _open_demo(database: Database) -> str:
     """--demo: the demo practice, made if absent, and its sign-ins printed; its code."""
-    operator = audit.system_operator("User Setup demo")
+    actor = Actor.database_administrator("User Setup demo")
+    clock = server_clock(database)
     with database.transaction() as session:
-        result = create_demo_practice(session, operator, clock=server_clock(database))
+        result = create_demo_practice(session, actor, clock)
     print_demo_result(result, database.description)
     return result.company.code
 
@@ -560,14 +565,7 @@ def _users_command(args: argparse.Namespace, service: UserService, stdin: TextIO
 
 def _login_times_service(users: UserService) -> LoginTimesService:
     """The Login Times service in the same transaction, acting for the same operator."""
-    return LoginTimesService(
-        users.session,
-        users.company,
-        users.operator,
-        users.clock,
-        users.hasher,
-        operator_role=users.operator_role,
-    )
+    return LoginTimesService(users.session, users.company, users.actor, users.clock)
 
 
 def _apply_options(args: argparse.Namespace, form: UserFields, service: UserService) -> None:
@@ -614,10 +612,12 @@ TWO_FACTOR_OPTIONS = {
 }
 
 
-def _two_factor_command(args: argparse.Namespace, service: TwoFactorService) -> str:
+def _two_factor_command(
+    args: argparse.Namespace, users: UserService, service: TwoFactorService
+) -> str:
     """Carry out one 2fa command in the caller's transaction; what to print once committed."""
     command = args.tf_command
-    record = service.users.find(args.user_id)
+    record = users.find(args.user_id)
     try:
         if command == "show":
             return _format_two_factor(service, record, as_json=args.json)
@@ -650,7 +650,7 @@ def _two_factor_command(args: argparse.Namespace, service: TwoFactorService) -> 
             )
         if command == "confirm":
             codes = service.confirm(record.pk, args.token)
-            record = service.users.get(record.pk)
+            record = users.get(record.pk)
             return _format_codes(
                 record, codes, f"{record.heading} now signs in with the authenticator app.", args
             )
@@ -664,7 +664,7 @@ def _two_factor_command(args: argparse.Namespace, service: TwoFactorService) -> 
             )
         # recovery-codes
         codes = service.new_recovery_codes(record.pk)
-        record = service.users.get(record.pk)
+        record = users.get(record.pk)
         return _format_codes(
             record, codes, f"New recovery codes for {record.heading}; the old ones stop.", args
         )
@@ -931,9 +931,9 @@ def _expiry_shown(times: LoginTimes, zone: ZoneInfo, now: datetime) -> str:
 # Login Times (usersetup hours)
 
 
-def _hours_command(args: argparse.Namespace, service: LoginTimesService) -> str:
+def _hours_command(args: argparse.Namespace, users: UserService, service: LoginTimesService) -> str:
     """Carry out one hours command in the caller's transaction; what to print once committed."""
-    record = service.users.find(args.user_id)
+    record = users.find(args.user_id)
     if args.hours_command == "set":
         times = _hours_from_options(args, record.login_times)
         record = service.save(record.pk, times, record.version)

@@ -17,7 +17,7 @@ import pyotp
 from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from app.audit import system_operator
+from app.access import Actor
 from app.clock import utc_now
 from app.db.database import Database, DatabaseLocation, open_database
 from app.db.models import SetupRole
@@ -40,13 +40,14 @@ DOCS = Path(__file__).resolve().parent
 
 
 PASSWORD = "harbor lights at dawn"
+ACTOR = Actor.database_administrator("screenshots")
 
 
 def _two_factor_sign_ins(app: QCoreApplication, database: Database) -> None:
     """The sign-in's token step, and the setup an administrator required at next login."""
     with database.transaction() as session:
         company = load_company(session, "valley")
-        users = UserService(session, company, "screenshots")
+        users = UserService(session, company, ACTOR, utc_now)
         for user_id, first, last in (("jtoken", "Jordan", "Token"), ("asetup", "Avery", "Setup")):
             pk = users.create(
                 UserFields(user_id=user_id, first_name=first, last_name=last,
@@ -54,7 +55,7 @@ def _two_factor_sign_ins(app: QCoreApplication, database: Database) -> None:
                            must_change_password=False)
             ).pk  # fmt: skip
             users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
-            two_factor = TwoFactorService(session, company, "screenshots", utc_now)
+            two_factor = TwoFactorService(session, company, ACTOR, utc_now)
             if user_id == "jtoken":
                 enrolment = two_factor.enrolment(pk)
                 step = pyotp.TOTP(enrolment.secret).now()
@@ -83,8 +84,8 @@ def _login_times(database: Database, user_id: str) -> None:
     """Weekdays 8 to 6 and Saturday morning, as a billing office might work."""
     with database.transaction() as session:
         company = load_company(session, "valley")
-        service = LoginTimesService(session, company, "screenshots", utc_now)
-        record = service.users.find(user_id)
+        service = LoginTimesService(session, company, ACTOR, utc_now)
+        record = UserService(session, company, ACTOR, utc_now).find(user_id)
         times = weekdays_filled(LoginTimes()).with_day(6, DayHours.window(9 * 60, 13 * 60))
         service.save(record.pk, times, record.version)
 
@@ -98,7 +99,7 @@ def main() -> None:
         engine = open_database(location)
         database = Database.for_engine(engine, "SQLite demo.sqlite3")
         with database.transaction() as session:
-            demo = create_demo_practice(session, system_operator("screenshots"))
+            demo = create_demo_practice(session, ACTOR, utc_now)
         _login_times(database, "kimberly")
         # The sign-in dialog, as the practice sees it first.
         sign_in = SignInDialog(SignInFlow(database, utc_now, "OFFICE-PC"), "valley")
@@ -110,7 +111,7 @@ def main() -> None:
         sign_in.ok_button.click()
         assert sign_in.operator is not None
         operator = sign_in.operator
-        window = build_window(database, "valley", operator.name, operator.role, operator.user_id)
+        window = build_window(database, "valley", operator.actor("OFFICE-PC"), operator)
         window.resize(1180, 800)
         window.show()
         with database.transaction() as session:

@@ -19,7 +19,8 @@ from app.db.database import Database, make_engine, upgrade
 from app.db.models import Provider, ServiceLocation
 from app.practice.company import CompanyInfo, create_company
 from app.users.service import UserFields, UserService
-from tests.mail_server import Inbox, smtp_server
+from tests.helpers.actors import dba
+from tests.helpers.mail_server import Inbox, smtp_server
 
 SERVER_URL_VARIABLES = {
     "postgresql": "USERSETUP_TEST_POSTGRESQL_URL",
@@ -152,7 +153,7 @@ def kim(database: Database, company: CompanyInfo, clock: FixedClock) -> int:
     """Kimberly Fox, with an e-mail address and a password of her own (KIM_PASSWORD)."""
     with database.transaction() as session:
         return (
-            UserService(session, company, "mreyes", clock)
+            UserService(session, company, dba("mreyes"), clock)
             .create(
                 UserFields(
                     user_id="kimberly",

@@ -14,9 +14,9 @@ from app.db.models import AuditEvent, User
 from app.practice.company import CompanyInfo
 from app.signin.check import CURRENT_PASSWORD_WRONG, Reason, SignInService
 from tests.conftest import FixedClock
-from tests.qt_helpers import DialogAnswers, by_name
+from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.window import practice_context
 from tests.test_signin_dialogs import PASSWORD, add
-from ui.pages.base import PracticeContext
 from ui.signin.sign_in_dialog import ChangePasswordDialog
 from ui.window.window import UserSetupWindow
 
@@ -140,10 +140,11 @@ def test_the_new_password_signs_in_and_the_old_one_does_not(
 def _window(
     database: Database, company: CompanyInfo, clock: FixedClock, operator_user_id: str
 ) -> UserSetupWindow:
-    context = PracticeContext(
-        company=company,
-        operator="kimberly (Kimberly, Test)",
-        clock=clock,
+    context = practice_context(
+        database,
+        company,
+        clock,
+        name="kimberly (Kimberly, Test)",
         operator_user_id=operator_user_id,
     )
     window = UserSetupWindow(database, context)

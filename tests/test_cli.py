@@ -628,3 +628,23 @@ def test_login_at_another_moment_changes_nothing(usersetup, demo_file):
             "--at", "2099-01-01T09:00", stdin=attempt,
         )  # fmt: skip
     assert usersetup.dump() == before
+
+
+def test_the_only_administrator_cannot_be_deactivated_or_demoted(usersetup):
+    before = usersetup.dump()
+    for argv in (("users", "deactivate", "mreyes"), ("users", "set-role", "mreyes", "none")):
+        code, out, err = usersetup(*argv)
+        assert (code, out) == (EXIT_REFUSED, "")
+        assert err.count("\n") == 1 and "the only active Administrator" in err
+    assert usersetup.dump() == before
+
+
+def test_the_command_line_acts_as_the_database_administrator(usersetup):
+    usersetup("users", "set", "kimberly", "--title", "Office Manager")
+    ((operator,),) = usersetup.stored("SELECT operator FROM audit_events ORDER BY id DESC LIMIT 1")
+    assert (
+        operator
+        == f"{getpass.getuser()}@{socket.gethostname()} (database administrator, command line)"[
+            :100
+        ]
+    )

@@ -25,7 +25,8 @@ from app.outbound.mail import MailSettings, save_mail_settings
 from app.practice.company import load_company
 from app.two_factor.service import UNABLE_TO_SEND, hash_recovery_code
 from cli.main import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
-from tests.mail_server import Inbox, MemoryStore, smtp_server
+from tests.helpers.actors import dba
+from tests.helpers.mail_server import Inbox, MemoryStore, smtp_server
 
 KIM_PASSWORD = "quiet harbor lights at dusk"
 LOGIN_KIM = ("login", "kimberly", "--company", "valley", "--password-stdin")
@@ -511,7 +512,7 @@ def mail_server(usersetup: Usersetup, monkeypatch: pytest.MonkeyPatch) -> Iterat
                 settings = MailSettings("127.0.0.1", port, "none", "office@valleyfamily.example")
                 save_mail_settings(
                     session, company.id, company.code, settings, password=None, store=store,
-                    operator="test", clock=usersetup.clock, expected_version=0,
+                    actor=dba("test"), clock=usersetup.clock, expected_version=0,
                 )  # fmt: skip
         finally:
             engine.dispose()

@@ -17,9 +17,10 @@ from app.db.models import AuditEvent
 from app.passwords.policy import PasswordPolicy, load_policy, policy_version, save_policy
 from app.practice.company import CompanyInfo
 from tests.conftest import FixedClock
-from tests.qt_helpers import DialogAnswers, by_name
+from tests.helpers.actors import dba
+from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.window import practice_context
 from ui.dialogs.company_settings import CompanySettingsDialog
-from ui.pages.base import PracticeContext
 
 OPERATOR = "mreyes (Reyes, Maria)"
 DEFAULTS = PasswordPolicy()
@@ -38,7 +39,7 @@ def dialogs() -> Iterator[DialogAnswers]:
 def open_settings(
     qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock
 ) -> CompanySettingsDialog:
-    context = PracticeContext(company=company, operator=OPERATOR, clock=clock)
+    context = practice_context(database, company, clock, name=OPERATOR)
     dialog = CompanySettingsDialog(None, database, context)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -110,7 +111,7 @@ def store(
             session,
             company.id,
             PasswordPolicy(**rules),
-            operator=operator,
+            actor=dba(operator),
             clock=clock,
             expected_version=version,
         )
@@ -302,10 +303,10 @@ def test_the_mail_server_is_saved_and_its_password_goes_to_the_keyring(
     from PySide6.QtWidgets import QComboBox, QLineEdit
 
     from app.outbound.mail import KEYRING_SERVICE, MailSettings, load_mail_settings
-    from tests.mail_server import MemoryStore
+    from tests.helpers.mail_server import MemoryStore
 
     store = MemoryStore()
-    context = PracticeContext(company=company, operator=OPERATOR, clock=clock)
+    context = practice_context(database, company, clock, name=OPERATOR)
     dialog = CompanySettingsDialog(None, database, context, store=store)
     qtbot.addWidget(dialog)
     dialog.show()

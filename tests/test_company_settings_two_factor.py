@@ -18,11 +18,12 @@ from app.passwords.policy import PasswordPolicy, load_policy, policy_version
 from app.practice.company import CompanyInfo
 from app.two_factor.service import TwoFactorPolicy, load_two_factor_policy, save_two_factor_policy
 from tests.conftest import FixedClock
-from tests.mail_server import MemoryStore
-from tests.qt_helpers import DialogAnswers, by_name
+from tests.helpers.actors import dba
+from tests.helpers.mail_server import MemoryStore
+from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.window import practice_context
 from tests.test_company_settings import MIN_LENGTH, number, press, type_number
 from ui.dialogs.company_settings import CompanySettingsDialog
-from ui.pages.base import PracticeContext
 
 OPERATOR = "mreyes (Reyes, Maria)"
 THEM = "lblake (Blake, Lauren)"
@@ -48,7 +49,7 @@ def store() -> MemoryStore:
 def open_settings(
     qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, store: MemoryStore
 ) -> CompanySettingsDialog:
-    context = PracticeContext(company=company, operator=OPERATOR, clock=clock)
+    context = practice_context(database, company, clock, name=OPERATOR)
     dialog = CompanySettingsDialog(None, database, context, store=store)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -159,12 +160,12 @@ def test_stored_settings_are_shown_as_stored(
     with database.transaction() as session:
         save_two_factor_policy(
             session, company.id, TwoFactorPolicy(1, ("192.168.1.0/24", "10.8.0.0/16")),
-            operator=THEM, clock=clock, expected_version=0,
+            actor=dba(THEM), clock=clock, expected_version=0,
         )  # fmt: skip
         save_sms_settings(
             session, company.id, company.code, "US",
             SmsSettings("AC0123456789", "+14135550142", "https://sms.example.com"),
-            token=None, store=store, operator=THEM, clock=clock, expected_version=0,
+            token=None, store=store, actor=dba(THEM), clock=clock, expected_version=0,
         )  # fmt: skip
     dialog = open_settings(qtbot, database, company, clock, store)
     assert by_name(dialog, QComboBox, DEFAULT_2FA).currentText() == "1 = Required for all users"
@@ -329,14 +330,14 @@ def test_saving_over_someone_elses_change_is_refused_and_nothing_of_mine_is_save
     with database.transaction() as session:
         if group == "two-factor":
             save_two_factor_policy(
-                session, company.id, TwoFactorPolicy(1), operator=THEM, clock=clock,
+                session, company.id, TwoFactorPolicy(1), actor=dba(THEM), clock=clock,
                 expected_version=0,
             )  # fmt: skip
         else:
             save_sms_settings(
                 session, company.id, company.code, "US",
                 SmsSettings("ACtheirs", "+14135550100"),
-                token=None, store=store, operator=THEM, clock=clock, expected_version=0,
+                token=None, store=store, actor=dba(THEM), clock=clock, expected_version=0,
             )  # fmt: skip
     if group == "two-factor":
         by_name(dialog, QComboBox, DEFAULT_2FA).setCurrentIndex(2)
@@ -371,12 +372,12 @@ def test_a_group_i_left_alone_is_not_a_conflict(
     dialog = open_settings(qtbot, database, company, clock, store)
     with database.transaction() as session:
         save_two_factor_policy(
-            session, company.id, TwoFactorPolicy(1), operator=THEM, clock=clock,
+            session, company.id, TwoFactorPolicy(1), actor=dba(THEM), clock=clock,
             expected_version=0,
         )  # fmt: skip
         save_mail_settings(
             session, company.id, company.code, THEIR_MAIL,
-            password=None, store=store, operator=THEM, clock=clock, expected_version=0,
+            password=None, store=store, actor=dba(THEM), clock=clock, expected_version=0,
         )  # fmt: skip
     type_number(qtbot, number(dialog, MIN_LENGTH), 18)
     assert dialog.save()

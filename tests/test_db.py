@@ -17,6 +17,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
 
 from app import audit
+from app.audit import Action
 from app.db.column_types import UTCDateTime
 from app.db.database import (
     DEFAULT_FILE_NAME,
@@ -267,7 +268,7 @@ def test_naive_datetime_is_refused_before_reaching_the_database(database, compan
             operator="mreyes",
             company_id=company.id,
             user_pk=None,
-            action="company.checked",
+            action=Action.POLICY_CHANGED,
         )
         session.flush()
 
@@ -281,7 +282,7 @@ def test_times_come_back_as_the_same_moment_in_aware_utc(database, company):
             operator="mreyes",
             company_id=company.id,
             user_pk=None,
-            action="company.checked",
+            action=Action.POLICY_CHANGED,
         )
 
     with database.transaction() as session:

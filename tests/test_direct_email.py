@@ -30,8 +30,10 @@ from app.users.direct_email import (
 )
 from app.users.service import UserFields, UserRecord, UserService
 from tests.conftest import FixedClock
-from tests.mail_server import Inbox, MemoryStore
-from tests.qt_helpers import DialogAnswers, by_name
+from tests.helpers.actors import dba
+from tests.helpers.mail_server import Inbox, MemoryStore
+from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.window import practice_context
 from ui.dialogs.direct_email_dialog import INTRO, TITLE, DirectEmailDialog
 from ui.pages.base import PracticeContext, Subject
 from ui.pages.user_page import NOT_VERIFIED, SAVE_FIRST, UserPage
@@ -57,7 +59,7 @@ def dialogs() -> Iterator[DialogAnswers]:
 
 
 def users(session: Any, company: CompanyInfo, clock: FixedClock) -> UserService:
-    return UserService(session, company, OPERATOR, clock)
+    return UserService(session, company, dba(OPERATOR), clock)
 
 
 def record(database: Database, company: CompanyInfo, clock: FixedClock, pk: int) -> UserRecord:
@@ -92,7 +94,7 @@ def send(
 ) -> CodeSent:
     with database.transaction() as session:
         return send_activation_code(
-            session, company, pk, sender, clock=clock, operator=OPERATOR, hasher=HASHER
+            session, company, pk, sender, clock=clock, actor=dba(OPERATOR), hasher=HASHER
         )
 
 
@@ -101,7 +103,7 @@ def verify(
 ) -> Verification:
     with database.transaction() as session:
         return verify_activation_code(
-            session, company, pk, code, clock=clock, operator=OPERATOR, hasher=HASHER
+            session, company, pk, code, clock=clock, actor=dba(OPERATOR), hasher=HASHER
         )
 
 
@@ -384,8 +386,8 @@ def test_another_companys_user_is_not_found(
 # The User page's mark and the dialog
 
 
-def _context(company: CompanyInfo, clock: FixedClock) -> PracticeContext:
-    return PracticeContext(company=company, operator=OPERATOR, clock=clock)
+def _context(database: Database, company: CompanyInfo, clock: FixedClock) -> PracticeContext:
+    return practice_context(database, company, clock, name=OPERATOR)
 
 
 def _mail_server(database: Database, company: CompanyInfo, clock: FixedClock, port: int) -> None:
@@ -393,13 +395,15 @@ def _mail_server(database: Database, company: CompanyInfo, clock: FixedClock, po
         save_mail_settings(
             session, company.id, company.code,
             MailSettings("127.0.0.1", port, "none", "office@valleyfamily.example"),
-            password=None, store=MemoryStore(), operator=OPERATOR, clock=clock,
+            password=None, store=MemoryStore(), actor=dba(OPERATOR), clock=clock,
             expected_version=0,
         )  # fmt: skip
 
 
-def _page(qtbot: Any, company: CompanyInfo, clock: FixedClock, shown: UserRecord) -> UserPage:
-    page = UserPage(_context(company, clock))
+def _page(
+    qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, shown: UserRecord
+) -> UserPage:
+    page = UserPage(_context(database, company, clock))
     qtbot.addWidget(page)
     page.load(Subject(shown))
     page.show()
@@ -410,7 +414,12 @@ def _open_dialog(
     qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, shown: UserRecord
 ) -> DirectEmailDialog:
     dialog = DirectEmailDialog(
-        None, database, _context(company, clock), shown, store=MemoryStore(), hasher=HASHER
+        None,
+        database,
+        _context(database, company, clock),
+        shown,
+        store=MemoryStore(),
+        hasher=HASHER,
     )
     qtbot.addWidget(dialog)
     dialog.show()
@@ -426,7 +435,7 @@ def test_the_mark_opens_the_dialog_and_a_verified_address_shows_verified(
     inbox: tuple[Inbox, int],
 ) -> None:
     _mail_server(database, company, clock, inbox[1])
-    page = _page(qtbot, company, clock, record(database, company, clock, kim_direct))
+    page = _page(qtbot, database, company, clock, record(database, company, clock, kim_direct))
     mark = page.direct_email_mark
     assert mark.isVisibleTo(page) and not page.direct_email_ok.isVisibleTo(page)
     assert mark.toolTip() == NOT_VERIFIED
@@ -482,7 +491,7 @@ def test_an_unsaved_address_is_saved_first(
     kim_direct: int,
     dialogs: DialogAnswers,
 ) -> None:
-    page = _page(qtbot, company, clock, record(database, company, clock, kim_direct))
+    page = _page(qtbot, database, company, clock, record(database, company, clock, kim_direct))
     by_name(page, QLineEdit, "Direct Email").setText(NEW_DIRECT)
     assert page.direct_email_mark.isVisibleTo(page)
     assert page.direct_email_mark.toolTip().startswith("Not verified: save first")
@@ -496,9 +505,9 @@ def test_an_unsaved_address_is_saved_first(
 
 
 def test_a_new_user_has_no_verified_mark(
-    qtbot: Any, company: CompanyInfo, clock: FixedClock
+    qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock
 ) -> None:
-    page = UserPage(_context(company, clock))
+    page = UserPage(_context(database, company, clock))
     qtbot.addWidget(page)
     page.load(Subject(None))
     by_name(page, QLineEdit, "Direct Email").setText(DIRECT)

@@ -36,7 +36,9 @@ from app.login_times.service import LoginTimesService
 from app.practice.company import CompanyInfo
 from app.users.service import UserService
 from tests.conftest import FixedClock
-from tests.qt_helpers import DialogAnswers, by_name
+from tests.helpers.actors import dba
+from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.records import version_of
 from tests.test_two_factor_page import PASSWORD, click, events, open_window, pick, stored
 from ui.pages.login_times_page import (
     EXPIRED,
@@ -67,8 +69,8 @@ def give_times(
     database: Database, company: CompanyInfo, clock: FixedClock, pk: int, times: LoginTimes
 ) -> None:
     with database.transaction() as session:
-        service = LoginTimesService(session, company, "setup", clock)
-        service.save(pk, times, service.users.get(pk).version)
+        service = LoginTimesService(session, company, dba("setup"), clock)
+        service.save(pk, times, version_of(session, pk))
 
 
 # Building the window
@@ -714,7 +716,7 @@ def test_copy_user_carries_the_login_times_to_the_new_user(
         window.save_action.trigger()
 
     with database.transaction() as session:
-        copy = UserService(session, company, "test", clock).find("mhall")
+        copy = UserService(session, company, dba("test"), clock).find("mhall")
     assert copy.login_times == times
     assert [e.action for e in hours_events(database, copy.pk)] == ["login_times.changed"]
 
@@ -757,7 +759,7 @@ def test_copy_user_leaves_out_an_expiry_that_has_passed(
         window.save_action.trigger()
 
     with database.transaction() as session:
-        copy = UserService(session, company, "test", clock).find("mhall")
+        copy = UserService(session, company, dba("test"), clock).find("mhall")
     assert copy.login_times == replace(times, expires_on=copy_expires_on)
 
 
@@ -777,7 +779,7 @@ def test_a_new_user_gets_hours_typed_before_the_first_save(
         window.save_action.trigger()
 
     with database.transaction() as session:
-        new = UserService(session, company, "test", clock).find("mhall")
+        new = UserService(session, company, dba("test"), clock).find("mhall")
     assert new.login_times.limited and new.login_times.days[MONDAY] == DayHours.window(480, 1080)
 
 
@@ -792,7 +794,7 @@ def test_a_new_user_left_as_the_section_starts_writes_no_hours(
         window.save_action.trigger()
 
     with database.transaction() as session:
-        new = UserService(session, company, "test", clock).find("mhall")
+        new = UserService(session, company, dba("test"), clock).find("mhall")
     assert new.login_times == LoginTimes() and hours_events(database, new.pk) == []
 
 

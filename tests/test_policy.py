@@ -19,11 +19,13 @@ from app.passwords.policy import (
     generate_temporary_password,
     load_policy,
     password_problems,
+    policy_version,
     save_policy,
 )
 from app.practice.company import CompanyInfo
 from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
+from tests.helpers.actors import dba
 
 KIM = PasswordOwner("kimberly", "Kimberly", "Fox", "valley", "Valley Family Medicine")
 DEFAULTS = PasswordPolicy()
@@ -131,8 +133,9 @@ def test_a_policy_is_stored_audited_and_applies_from_then_on(
             session,
             company.id,
             PasswordPolicy(min_length=12, lockout_after=3),
-            operator="mreyes",
+            actor=dba("mreyes"),
             clock=clock,
+            expected_version=policy_version(session, company.id),
         )
     with database.transaction() as session:
         assert load_policy(session, company.id) == PasswordPolicy(min_length=12, lockout_after=3)
@@ -150,7 +153,7 @@ def test_none_of_the_last_five_passwords_is_taken_again(
 ) -> None:
     passwords = [f"garden path number {n}" for n in range(7)]
     with database.transaction() as session:
-        users = UserService(session, company, "mreyes", clock)
+        users = UserService(session, company, dba("mreyes"), clock)
         form = UserFields(
             user_id="wcassady",
             first_name="Wes",

@@ -17,7 +17,8 @@ from app.practice.company import CompanyInfo
 from app.signin.check import Reason, SignInService
 from app.users.service import UserService
 from tests.conftest import KIM_PASSWORD, FixedClock
-from tests.mail_server import Inbox, MemoryStore, free_port
+from tests.helpers.actors import dba
+from tests.helpers.mail_server import Inbox, MemoryStore, free_port
 
 PASSWORD = KIM_PASSWORD
 NEW_PASSWORD = "a lantern by the north gate"
@@ -123,7 +124,7 @@ def test_the_mail_password_goes_to_the_keyring_not_the_database(database, compan
     with database.transaction() as session:
         save_mail_settings(
             session, company.id, company.code, settings,
-            password="mail server secret", store=store, operator="mreyes", clock=clock,
+            password="mail server secret", store=store, actor=dba("mreyes"), clock=clock,
             expected_version=0,
         )  # fmt: skip
     assert store.passwords == {
@@ -165,7 +166,7 @@ def test_only_three_codes_an_hour_so_tries_cannot_be_renewed_forever(
 def test_a_deactivated_users_code_does_not_work(database, company, clock, kim, mailer, inbox):
     send(database, clock, "kimberly", mailer)
     with database.transaction() as session:
-        UserService(session, company, "mreyes", clock).set_active(kim, False)
+        UserService(session, company, dba("mreyes"), clock).set_active(kim, False)
     assert not change(database, clock, inbox[0].code())
 
 

@@ -9,8 +9,9 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 from app.outbound.mail import MailSettings, save_mail_settings
 from app.passwords.recovery import REFUSED, SENT
 from app.signin.check import Reason, SignInService
-from tests.mail_server import MemoryStore
-from tests.qt_helpers import by_name
+from tests.helpers.actors import dba
+from tests.helpers.mail_server import MemoryStore
+from tests.helpers.qt import by_name
 from tests.test_recovery import NEW_PASSWORD
 from ui.signin.recovery_dialog import ForgotPasswordDialog
 
@@ -27,7 +28,7 @@ def _mail_server(database: Any, company: Any, clock: Any, port: int, store: Memo
         save_mail_settings(
             session, company.id, company.code,
             MailSettings("127.0.0.1", port, "none", "office@valleyfamily.example"),
-            password=None, store=store, operator="mreyes", clock=clock, expected_version=0,
+            password=None, store=store, actor=dba("mreyes"), clock=clock, expected_version=0,
         )  # fmt: skip
 
 
@@ -85,7 +86,7 @@ def test_an_unknown_user_reads_the_same_and_gets_nowhere(
 
 def test_forgot_password_is_reached_from_the_sign_in_dialog(qtbot, database, company, clock):
     from app.signin.check import SignInFlow
-    from tests.qt_helpers import DialogAnswers
+    from tests.helpers.qt import DialogAnswers
     from ui.signin.sign_in_dialog import SignInDialog
 
     sign_in = SignInDialog(SignInFlow(database, clock, "HOME-PC"), "valley")

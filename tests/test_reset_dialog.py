@@ -28,12 +28,14 @@ from sqlalchemy import select
 from app.db.database import Database
 from app.db.models import AuditEvent, User
 from app.errors import ConflictError
-from app.passwords.policy import READABLE, PasswordPolicy, save_policy
-from app.practice.company import CompanyInfo, provider_choices, service_location_choices
+from app.passwords.policy import READABLE, PasswordPolicy, policy_version, save_policy
+from app.practice.company import CompanyInfo
 from app.signin.check import Reason, SignInService
 from app.users.service import UserFields, UserRecord, UserService
 from tests.conftest import FixedClock
-from tests.qt_helpers import DialogAnswers, by_name
+from tests.helpers.actors import dba
+from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.window import practice_context
 from ui.dialogs.reset_dialog import ResetPasswordDialog
 from ui.pages.base import PracticeContext
 
@@ -45,7 +47,7 @@ READABLE_PASSWORD = re.compile(rf"[{READABLE}]{{4}}(-[{READABLE}]{{4}})+")
 @pytest.fixture
 def kimberly(database: Database, company: CompanyInfo, clock: FixedClock) -> UserRecord:
     with database.transaction() as session:
-        return UserService(session, company, "setup", clock).create(
+        return UserService(session, company, dba("setup"), clock).create(
             UserFields(
                 user_id="kimberly",
                 first_name="Kimberly",
@@ -59,14 +61,7 @@ def kimberly(database: Database, company: CompanyInfo, clock: FixedClock) -> Use
 
 @pytest.fixture
 def context(database: Database, company: CompanyInfo, clock: FixedClock) -> PracticeContext:
-    with database.transaction() as session:
-        return PracticeContext(
-            company=company,
-            operator="mreyes (Reyes, Maria)",
-            clock=clock,
-            providers=tuple(provider_choices(session, company)),
-            service_locations=tuple(service_location_choices(session, company)),
-        )
+    return practice_context(database, company, clock, name="mreyes (Reyes, Maria)")
 
 
 @pytest.fixture
@@ -300,8 +295,9 @@ def test_typing_is_not_offered_when_the_practice_allows_only_generated_passwords
             session,
             company.id,
             PasswordPolicy(allow_typed_temporary=False),
-            operator="setup",
+            actor=dba("setup"),
             clock=clock,
+            expected_version=policy_version(session, company.id),
         )
     dialog = open_dialog(qtbot, database, context, kimberly)
     for kind, name in (

@@ -17,11 +17,13 @@ from sqlalchemy.orm import sessionmaker
 from app.db.database import Database
 from app.db.models import AuditEvent, Company, PasswordHistory, SetupRole, User
 from app.errors import ValidationError
-from app.passwords.policy import PasswordPolicy, save_policy
+from app.passwords.policy import PasswordPolicy, policy_version, save_policy
 from app.practice.company import CompanyInfo, create_company
 from app.signin.check import REFUSED, Reason, SignInFlow, SignInRefused, SignInService, Step
 from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
+from tests.helpers.actors import dba, front_desk, signed_in
+from tests.helpers.records import another_administrator
 
 PASSWORD = "quiet harbor lights"
 WORKSTATION = "FRONTDESK-2"
@@ -32,7 +34,7 @@ def add(
 ) -> int:
     role = values.pop("role", SetupRole.ADMINISTRATOR)
     with database.transaction() as session:
-        users = UserService(session, company, "mreyes", clock)
+        users = UserService(session, company, dba("mreyes"), clock)
         form = UserFields(
             user_id=user_id,
             first_name="Test",
@@ -67,7 +69,14 @@ def actions(database: Database, pk: int) -> list[str]:
 
 def set_policy(database: Database, company: CompanyInfo, clock: FixedClock, **rules: Any) -> None:
     with database.transaction() as session:
-        save_policy(session, company.id, PasswordPolicy(**rules), operator="mreyes", clock=clock)
+        save_policy(
+            session,
+            company.id,
+            PasswordPolicy(**rules),
+            actor=dba("mreyes"),
+            clock=clock,
+            expected_version=policy_version(session, company.id),
+        )
 
 
 # The check
@@ -122,7 +131,7 @@ def test_wrong_password_inactive_and_locked_are_told_apart_only_for_support(
     add(database, company, clock, "kimberly")
     inactive = add(database, company, clock, "gold")
     with database.transaction() as session:
-        UserService(session, company, "mreyes", clock).set_active(inactive, False)
+        UserService(session, company, dba("mreyes"), clock).set_active(inactive, False)
     add(database, company, clock, "locked", login_locked=True)
 
     assert check(database, clock, "kimberly", "not it at all").reason is Reason.INVALID
@@ -171,7 +180,7 @@ def test_without_lock_minutes_only_an_administrator_unlocks(database, company, c
     assert check(database, clock, "kimberly").reason is Reason.LOCKED
 
     with database.transaction() as session:
-        UserService(session, company, "mreyes", clock).unlock(pk)
+        UserService(session, company, dba("mreyes"), clock).unlock(pk)
     assert check(database, clock, "kimberly").reason is Reason.SIGNED_IN
 
 
@@ -199,7 +208,9 @@ def test_a_reset_gives_a_temporary_password_that_must_be_changed_and_expires(
     for _ in range(5):
         check(database, clock, "kimberly", "wrong")
     with database.transaction() as session:
-        temporary = UserService(session, company, "lblake", clock).reset_password(pk, unlock=True)
+        temporary = UserService(session, company, dba("lblake"), clock).reset_password(
+            pk, unlock=True
+        )
     stored = user(database, pk)
     assert (stored.failed_logins, stored.login_locked, stored.must_change_password) == (
         0,
@@ -222,7 +233,7 @@ def test_a_reset_without_unlock_clears_the_count_but_leaves_the_lock(database, c
     for _ in range(5):
         check(database, clock, "kimberly", "wrong")
     with database.transaction() as session:
-        UserService(session, company, "lblake", clock).reset_password(pk)
+        UserService(session, company, dba("lblake"), clock).reset_password(pk)
     stored = user(database, pk)
     assert (stored.failed_logins, stored.login_locked) == (0, True)
 
@@ -232,12 +243,12 @@ def test_a_typed_temporary_password_meets_the_policy_and_can_be_switched_off(
 ):
     pk = add(database, company, clock, "kimberly")
     with database.transaction() as session, pytest.raises(ValidationError) as refused:
-        UserService(session, company, "lblake", clock).reset_password(pk, password="short")
+        UserService(session, company, dba("lblake"), clock).reset_password(pk, password="short")
     assert "at least 15" in refused.value.errors["new_password"]
 
     set_policy(database, company, clock, allow_typed_temporary=False)
     with database.transaction() as session, pytest.raises(ValidationError) as refused:
-        UserService(session, company, "lblake", clock).reset_password(
+        UserService(session, company, dba("lblake"), clock).reset_password(
             pk, password="a perfectly fine passphrase"
         )
     assert refused.value.errors["new_password"] == (
@@ -281,8 +292,9 @@ def test_the_flow_forces_a_change_that_passes_the_policy_before_signing_in(
 
 def test_the_flow_lets_in_only_users_with_a_user_setup_role(database, company, clock):
     pk = add(database, company, clock, "kimberly")
+    another_administrator(database, company, clock)
     with database.transaction() as session:
-        UserService(session, company, "mreyes", clock).set_setup_role(pk, None)
+        UserService(session, company, dba("mreyes"), clock).set_setup_role(pk, None)
 
     flow = SignInFlow(database, clock, WORKSTATION)
     with pytest.raises(SignInRefused) as refused:
@@ -340,9 +352,14 @@ def test_failures_from_several_workstations_at_once_all_count(committed_company,
     with database.transaction() as session:
         # The lock comes with the last attempt, so every attempt finds the account unlocked.
         save_policy(
-            session, info.id, PasswordPolicy(lockout_after=8), operator="mreyes", clock=clock
+            session,
+            info.id,
+            PasswordPolicy(lockout_after=8),
+            actor=dba("mreyes"),
+            clock=clock,
+            expected_version=policy_version(session, info.id),
         )
-        users = UserService(session, info, "mreyes", clock)
+        users = UserService(session, info, dba("mreyes"), clock)
         pk = users.create(
             UserFields(
                 user_id="kimberly",
@@ -391,7 +408,7 @@ def test_the_front_desk_cannot_reset_unlock_or_edit_a_user_setup_operator(databa
     admin = add(database, company, clock, "mreyes")
     helped = add(database, company, clock, "kimberly", role=None)
     with database.transaction() as session:
-        desk = UserService(session, company, "lblake", clock, operator_role="Front Desk")
+        desk = UserService(session, company, front_desk("lblake"), clock)
         with pytest.raises(NotAllowedError):
             desk.reset_password(admin)
         with pytest.raises(NotAllowedError):
@@ -440,7 +457,7 @@ def test_a_practice_with_generated_passwords_only_refuses_typed_ones_in_the_wind
 ):
     set_policy(database, company, clock, allow_typed_temporary=False)
     with database.transaction() as session:
-        window = UserService(session, company, "mreyes", clock, operator_role="Administrator")
+        window = UserService(session, company, signed_in("mreyes"), clock)
         with pytest.raises(ValidationError) as refused:
             window.create(
                 UserFields(

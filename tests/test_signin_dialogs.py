@@ -20,12 +20,13 @@ from sqlalchemy import select
 
 from app.db.database import Database
 from app.db.models import Company, SetupRole, User
-from app.practice.company import CompanyInfo, provider_choices, service_location_choices
+from app.practice.company import CompanyInfo
 from app.signin.check import PASSWORD_EXPIRED, REFUSED, Reason, SignInFlow, SignInService, Step
 from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
-from tests.qt_helpers import DialogAnswers, by_name
-from ui.pages.base import PracticeContext
+from tests.helpers.actors import dba
+from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.window import practice_context
 from ui.signin.sign_in_dialog import FirstRunDialog, SignInDialog
 from ui.window.window import UserSetupWindow
 
@@ -37,7 +38,7 @@ def add(
 ) -> int:
     role = values.pop("role", SetupRole.ADMINISTRATOR)
     with database.transaction() as session:
-        users = UserService(session, company, "mreyes", clock)
+        users = UserService(session, company, dba("mreyes"), clock)
         record = users.create(
             UserFields(
                 user_id=user_id,
@@ -170,15 +171,7 @@ def test_an_empty_database_asks_for_the_practice_and_its_first_administrator(
 def _window(
     database: Database, company: CompanyInfo, clock: FixedClock, role: str
 ) -> UserSetupWindow:
-    with database.transaction() as session:
-        context = PracticeContext(
-            company=company,
-            operator="lblake (Blake, Lauren)",
-            clock=clock,
-            providers=tuple(provider_choices(session, company)),
-            service_locations=tuple(service_location_choices(session, company)),
-            role=role,
-        )
+    context = practice_context(database, company, clock, name="lblake (Blake, Lauren)", role=role)
     window = UserSetupWindow(database, context)
     window.show()
     return window
@@ -272,11 +265,13 @@ def test_type_part_of_the_name_enter_ctrl_r_enter_resets_a_password(
 
 def test_the_window_locks_when_idle_and_keeps_unsaved_edits(qtbot, database, company, clock):
     pk = add(database, company, clock, "mreyes")
-    context = PracticeContext(
-        company=company,
-        operator="mreyes (Mreyes, Test)",
-        clock=clock,
+    context = practice_context(
+        database,
+        company,
+        clock,
+        name="mreyes (Mreyes, Test)",
         operator_user_id="mreyes",
+        user_pk=pk,
         idle_minutes=15,
     )
     window = UserSetupWindow(database, context)
@@ -310,8 +305,14 @@ def test_the_idle_lock_closes_open_dialogs_and_sign_out_leaves_without_asking(
     from PySide6.QtWidgets import QDialog
 
     pk = add(database, company, clock, "mreyes")
-    context = PracticeContext(
-        company=company, operator="mreyes", clock=clock, operator_user_id="mreyes", idle_minutes=15
+    context = practice_context(
+        database,
+        company,
+        clock,
+        name="mreyes",
+        operator_user_id="mreyes",
+        user_pk=pk,
+        idle_minutes=15,
     )
     window = UserSetupWindow(database, context)
     window.show()
@@ -336,9 +337,7 @@ def test_the_user_sections_new_password_says_the_failing_rule_while_typing(
     from app.passwords.policy import PasswordPolicy
 
     pk = add(database, company, clock, "kimberly", role=None)
-    context = PracticeContext(
-        company=company, operator="mreyes", clock=clock, policy=PasswordPolicy()
-    )
+    context = practice_context(database, company, clock, name="mreyes", policy=PasswordPolicy())
     window = UserSetupWindow(database, context)
     window.show()
     try:

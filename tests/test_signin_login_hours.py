@@ -31,7 +31,9 @@ from app.signin.check import (
 from app.two_factor.service import TwoFactorForm, TwoFactorService
 from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
-from tests.statements import count_statements
+from tests.helpers.actors import dba, front_desk
+from tests.helpers.records import another_administrator, version_of
+from tests.helpers.statements import count_statements
 
 PASSWORD = "quiet harbor lights"
 WORKSTATION = "FRONTDESK-2"
@@ -55,7 +57,7 @@ def hours(**days: str) -> LoginTimes:
 
 def add(database: Database, company: CompanyInfo, clock: FixedClock, user_id: str = "kim") -> int:
     with database.transaction() as session:
-        users = UserService(session, company, "mreyes", clock)
+        users = UserService(session, company, dba("mreyes"), clock)
         pk = users.create(
             UserFields(
                 user_id=user_id,
@@ -74,8 +76,8 @@ def save(
     database: Database, company: CompanyInfo, clock: FixedClock, pk: int, times: LoginTimes
 ) -> None:
     with database.transaction() as session:
-        service = LoginTimesService(session, company, "mreyes", clock)
-        service.save(pk, times, service.users.get(pk).version)
+        service = LoginTimesService(session, company, dba("mreyes"), clock)
+        service.save(pk, times, version_of(session, pk))
 
 
 def check(database: Database, clock: FixedClock, password: str = PASSWORD, **kw: object):
@@ -133,9 +135,10 @@ def test_a_wrong_password_outside_the_hours_is_only_invalid_and_counts(database,
 
 def test_inactive_and_locked_accounts_say_so_before_the_hours(database, company, clock):
     pk = add(database, company, clock)
+    another_administrator(database, company, clock)
     save(database, company, clock, pk, hours(mon="09:00-18:00"))
     with database.transaction() as session:
-        UserService(session, company, "mreyes", clock).set_active(pk, False)
+        UserService(session, company, dba("mreyes"), clock).set_active(pk, False)
 
     assert check(database, clock).reason is Reason.INACTIVE
 
@@ -212,12 +215,12 @@ def test_a_window_that_closes_during_the_token_step_refuses_the_token(database, 
     clock.now = at("2026-11-23T17:59")
     desk = FixedClock(clock.now - timedelta(minutes=5))  # set up earlier: its token is used up
     with database.transaction() as session:
-        tf = TwoFactorService(session, company, "mreyes", desk)
+        tf = TwoFactorService(session, company, dba("mreyes"), desk)
         verified = tf.verify_new_key(
             tf.enrolment(pk, secret=SECRET), pyotp.TOTP(SECRET).at(desk.now)
         )
         form = TwoFactorForm(method="app", setup=TwoFactorSetup.NOW.value, title="Valley")
-        tf.save(pk, form, tf.users.get(pk).version, verified)
+        tf.save(pk, form, version_of(session, pk), verified)
     save(database, company, clock, pk, hours(mon="09:00-18:00"))
     flow = SignInFlow(database, clock, WORKSTATION, ip="10.0.0.7")
     assert flow.submit_password("valley", "kim", PASSWORD) is Step.TOKEN
@@ -262,21 +265,19 @@ def test_saving_the_same_login_times_writes_nothing(database, company, clock):
 def test_a_save_over_another_workstations_save_is_a_conflict(database, company, clock):
     pk = add(database, company, clock)
     with database.transaction() as session:
-        stale = UserService(session, company, "mreyes", clock).get(pk).version
+        stale = UserService(session, company, dba("mreyes"), clock).get(pk).version
     save(database, company, clock, pk, hours(mon="09:00-18:00"))
 
     with pytest.raises(ConflictError), database.transaction() as session:
-        LoginTimesService(session, company, "mreyes", clock).save(pk, hours(), stale)
+        LoginTimesService(session, company, dba("mreyes"), clock).save(pk, hours(), stale)
 
 
 def test_the_front_desk_cannot_change_login_times(database, company, clock):
     pk = add(database, company, clock)
 
     with pytest.raises(NotAllowedError), database.transaction() as session:
-        service = LoginTimesService(
-            session, company, "desk", clock, operator_role=SetupRole.FRONT_DESK.value
-        )
-        service.save(pk, hours(mon="09:00-18:00"), service.users.get(pk).version)
+        service = LoginTimesService(session, company, front_desk("desk"), clock)
+        service.save(pk, hours(mon="09:00-18:00"), version_of(session, pk))
 
 
 def test_the_user_list_marks_expired_accounts_by_the_companys_date(database, company, clock):
@@ -285,11 +286,11 @@ def test_the_user_list_marks_expired_accounts_by_the_companys_date(database, com
     add(database, company, clock, "other")
 
     with database.transaction() as session:
-        rows = UserService(session, company, "mreyes", clock).list_rows()
+        rows = UserService(session, company, dba("mreyes"), clock).list_rows()
     assert {row[1]: row[6] for row in rows} == {"kim": True, "other": False}
     clock.now = at("2026-11-21T23:59")
     with database.transaction() as session:
-        rows = UserService(session, company, "mreyes", clock).list_rows()
+        rows = UserService(session, company, dba("mreyes"), clock).list_rows()
     assert {row[1]: row[6] for row in rows} == {"kim": False, "other": False}
 
 
@@ -297,15 +298,16 @@ def test_the_operators_access_ends_at_their_window_or_expiry_or_never(database, 
     pk = add(database, company, clock)
     with database.transaction() as session:
         assert (
-            LoginTimesService(session, company, "mreyes", clock).access_end(pk, clock.now) is None
+            LoginTimesService(session, company, dba("mreyes"), clock).access_end(pk, clock.now)
+            is None
         )
     save(database, company, clock, pk, hours(sun="08:00-12:00"))
     with database.transaction() as session:
-        end = LoginTimesService(session, company, "mreyes", clock).access_end(pk, clock.now)
+        end = LoginTimesService(session, company, dba("mreyes"), clock).access_end(pk, clock.now)
     assert end == AccessEnd(at("2026-11-22T12:00"), expiry=False)
     save(database, company, clock, pk, replace(hours(sun="all day"), expires_on=date(2026, 11, 22)))
     with database.transaction() as session:
-        end = LoginTimesService(session, company, "mreyes", clock).access_end(pk, clock.now)
+        end = LoginTimesService(session, company, dba("mreyes"), clock).access_end(pk, clock.now)
     assert end == AccessEnd(at("2026-11-23T00:00"), expiry=True)
 
 
@@ -322,9 +324,10 @@ def test_outside_the_hours_a_user_without_a_user_setup_role_reads_only_invalid(
     database, company, clock
 ):
     pk = add(database, company, clock)
+    another_administrator(database, company, clock)
     save(database, company, clock, pk, hours(mon="09:00-18:00"))
     with database.transaction() as session:
-        UserService(session, company, "mreyes", clock).set_setup_role(pk, None)
+        UserService(session, company, dba("mreyes"), clock).set_setup_role(pk, None)
     flow = SignInFlow(database, clock, WORKSTATION, ip="10.0.0.7")
 
     with pytest.raises(SignInRefused) as refused:  # the right password, on a Sunday
@@ -340,11 +343,11 @@ def test_a_refusal_at_the_token_step_is_audited_and_sends_back_to_the_password(
     clock.now = at("2026-11-23T17:59")
     desk = FixedClock(clock.now - timedelta(minutes=5))
     with database.transaction() as session:
-        tf = TwoFactorService(session, company, "mreyes", desk)
+        tf = TwoFactorService(session, company, dba("mreyes"), desk)
         token = pyotp.TOTP(SECRET).at(desk.now)
         verified = tf.verify_new_key(tf.enrolment(pk, secret=SECRET), token)
         form = TwoFactorForm(method="app", setup=TwoFactorSetup.NOW.value, title="Valley")
-        tf.save(pk, form, tf.users.get(pk).version, verified)
+        tf.save(pk, form, version_of(session, pk), verified)
     save(database, company, clock, pk, hours(mon="09:00-18:00"))
     flow = SignInFlow(database, clock, WORKSTATION, ip="10.0.0.7")
     flow.submit_password("valley", "kim", PASSWORD)
@@ -362,7 +365,7 @@ def test_a_forced_change_after_the_window_closed_is_refused(database, company, c
     pk = add(database, company, clock)
     with database.transaction() as session:
         temporary = "amber window pottery"
-        UserService(session, company, "mreyes", clock).reset_password(pk, password=temporary)
+        UserService(session, company, dba("mreyes"), clock).reset_password(pk, password=temporary)
     save(database, company, clock, pk, hours(mon="09:00-18:00"))
     clock.now = at("2026-11-23T17:59")
     flow = SignInFlow(database, clock, WORKSTATION, ip="10.0.0.7")
@@ -417,7 +420,7 @@ def test_skipping_a_suggested_setup_after_the_hours_is_refused_and_audited(
     pk = add(database, company, clock)
     with database.transaction() as session:
         save_two_factor_policy(
-            session, company.id, TwoFactorPolicy(CompanyDefault.SUGGESTED, ()), operator="mreyes",
+            session, company.id, TwoFactorPolicy(CompanyDefault.SUGGESTED, ()), actor=dba("mreyes"),
             clock=clock, expected_version=0,
         )  # fmt: skip
     save(database, company, clock, pk, hours(mon="09:00-18:00"))

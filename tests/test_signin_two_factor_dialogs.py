@@ -27,8 +27,9 @@ from app.two_factor.service import (
 )
 from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
-from tests.mail_server import MemoryStore
-from tests.qt_helpers import DialogAnswers, by_name
+from tests.helpers.actors import dba
+from tests.helpers.mail_server import MemoryStore
+from tests.helpers.qt import DialogAnswers, by_name
 from ui.signin.sign_in_dialog import TOKEN_EXPIRED, SignInDialog
 from ui.widgets.two_factor_widgets import RecoveryCodesDialog
 
@@ -43,7 +44,7 @@ def add(
     """A User Setup operator with PASSWORD; ``columns`` set on the stored row as they are."""
     must_change = columns.pop("must_change_password", False)
     with database.transaction() as session:
-        users = UserService(session, company, "mreyes", clock)
+        users = UserService(session, company, dba("mreyes"), clock)
         record = users.create(
             UserFields(
                 user_id=user_id,
@@ -74,7 +75,7 @@ def company_rule(database: Database, company: CompanyInfo, clock: FixedClock, **
     with database.transaction() as session:
         save_two_factor_policy(
             session, company.id, TwoFactorPolicy(**rule),
-            operator="mreyes", clock=clock, expected_version=0,
+            actor=dba("mreyes"), clock=clock, expected_version=0,
         )  # fmt: skip
 
 
@@ -85,7 +86,7 @@ def mail_server(
         save_mail_settings(
             session, company.id, company.code,
             MailSettings("127.0.0.1", port, "none", "office@valleyfamily.example"),
-            password=None, store=store, operator="mreyes", clock=clock, expected_version=0,
+            password=None, store=store, actor=dba("mreyes"), clock=clock, expected_version=0,
         )  # fmt: skip
 
 

@@ -17,8 +17,9 @@ from app.outbound.sms import (
     load_sms_settings,
     save_sms_settings,
 )
-from tests.mail_server import MemoryStore, free_port
-from tests.sms_server import OPTED_OUT, SERVER_ERROR, UNAUTHORIZED, Gateway, sms_server
+from tests.helpers.actors import dba
+from tests.helpers.mail_server import MemoryStore, free_port
+from tests.helpers.sms_server import OPTED_OUT, SERVER_ERROR, UNAUTHORIZED, Gateway, sms_server
 
 SID = "AC0123456789abcdef0123456789abcdef"
 AUTH_TOKEN = "gateway auth token"
@@ -118,7 +119,7 @@ def test_the_settings_keep_the_sender_in_e164_and_the_token_in_the_keyring(
         save_sms_settings(
             session, company.id, company.code, company.phone_region,
             SmsSettings(f" {SID} ", "(202) 555-0143", "https://api.twilio.com/"),
-            token=AUTH_TOKEN, store=store, operator="mreyes", clock=clock, expected_version=0,
+            token=AUTH_TOKEN, store=store, actor=dba("mreyes"), clock=clock, expected_version=0,
         )  # fmt: skip
     with database.transaction() as session:
         settings, version = load_sms_settings(session, company.id)
@@ -136,12 +137,12 @@ def test_settings_changed_meanwhile_are_not_overwritten(database, company, clock
     with database.transaction() as session:
         save_sms_settings(
             session, company.id, company.code, "US", settings, token=None, store=MemoryStore(),
-            operator="mreyes", clock=clock, expected_version=0,
+            actor=dba("mreyes"), clock=clock, expected_version=0,
         )  # fmt: skip
     with database.transaction() as session, pytest.raises(ConflictError):
         save_sms_settings(
             session, company.id, company.code, "US", settings, token=None, store=MemoryStore(),
-            operator="lblake", clock=clock, expected_version=0,
+            actor=dba("lblake"), clock=clock, expected_version=0,
         )  # fmt: skip
 
 

@@ -63,6 +63,8 @@ from app.two_factor.service import (
 )
 from app.users.service import UserFields, UserRecord, UserService
 from tests.conftest import KIM_PASSWORD, NOW, FixedClock
+from tests.helpers.actors import dba, front_desk
+from tests.helpers.records import version_of
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits; its codes of nearby steps all differ
 OTHER_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -79,12 +81,12 @@ def phone(secret: str, moment: datetime) -> str:
 
 
 def service(session: Session, company: CompanyInfo, clock: Any, **kw: Any) -> TwoFactorService:
-    return TwoFactorService(session, company, "mreyes", clock, **kw)
+    return TwoFactorService(session, company, dba("mreyes"), clock, **kw)
 
 
 def get(database: Database, company: CompanyInfo, clock: FixedClock, pk: int) -> UserRecord:
     with database.transaction() as session:
-        return UserService(session, company, "mreyes", clock).get(pk)
+        return UserService(session, company, dba("mreyes"), clock).get(pk)
 
 
 def set_up_authenticator(
@@ -95,7 +97,7 @@ def set_up_authenticator(
         tf = service(session, company, clock)
         enrolment = tf.enrolment(pk, secret=secret)
         verified = tf.verify_new_key(enrolment, phone(secret, clock.now))
-        version = tf.users.get(pk).version
+        version = version_of(session, pk)
         _, codes = tf.save(pk, TwoFactorForm("app", setup="now"), version, verified)
     return codes
 
@@ -105,7 +107,7 @@ def save(
 ) -> tuple[UserRecord, list[str]]:
     with database.transaction() as session:
         tf = service(session, company, clock)
-        return tf.save(pk, form, tf.users.get(pk).version)
+        return tf.save(pk, form, version_of(session, pk))
 
 
 def events(database: Database) -> list[AuditEvent]:
@@ -395,12 +397,12 @@ def test_the_rules_are_saved_audited_and_not_overwritten_if_changed_meanwhile(
     rules = TwoFactorPolicy(CompanyDefault.REQUIRED, ("192.168.1.0/24",))
     with database.transaction() as session:
         save_two_factor_policy(
-            session, company.id, rules, operator="mreyes", clock=clock, expected_version=0
+            session, company.id, rules, actor=dba("mreyes"), clock=clock, expected_version=0
         )
     with database.transaction() as session:
         assert load_two_factor_policy(session, company.id) == (rules, 1)
         save_two_factor_policy(  # unchanged: nothing to record
-            session, company.id, rules, operator="mreyes", clock=clock, expected_version=1
+            session, company.id, rules, actor=dba("mreyes"), clock=clock, expected_version=1
         )
     (event,) = events(database)
     assert (event.action, event.operator, event.user_pk) == ("2fa.policy_changed", "mreyes", None)
@@ -410,12 +412,12 @@ def test_the_rules_are_saved_audited_and_not_overwritten_if_changed_meanwhile(
     ]
     with database.transaction() as session, pytest.raises(ConflictError):
         save_two_factor_policy(
-            session, company.id, TwoFactorPolicy(), operator="lblake", clock=clock,
+            session, company.id, TwoFactorPolicy(), actor=dba("lblake"), clock=clock,
             expected_version=0,
         )  # fmt: skip
     with database.transaction() as session, pytest.raises(ValidationError):
         save_two_factor_policy(
-            session, company.id, TwoFactorPolicy(1, ("10.0.0.1/8",)), operator="lblake",
+            session, company.id, TwoFactorPolicy(1, ("10.0.0.1/8",)), actor=dba("lblake"),
             clock=clock, expected_version=1,
         )  # fmt: skip
     with database.transaction() as session:
@@ -498,7 +500,7 @@ def test_the_phones_title_defaults_to_the_company_name_without_colons(database, 
 def test_set_up_now_is_verified_at_the_desk_before_it_is_saved(database, company, clock, kim):
     with database.transaction() as session:
         tf = service(session, company, clock)
-        version = tf.users.get(kim).version
+        version = version_of(session, kim)
         with pytest.raises(ValidationError) as refused:
             tf.save(kim, TwoFactorForm("app", setup="now"), version)
         assert "Scan the code" in refused.value.errors["token"]
@@ -576,13 +578,13 @@ def test_an_unchanged_section_saves_nothing(database, company, clock, kim):
 def test_a_section_changed_meanwhile_or_by_the_front_desk_is_refused(database, company, clock, kim):
     with database.transaction() as session:
         tf = service(session, company, clock)
-        stale = tf.users.get(kim).version
+        stale = version_of(session, kim)
         tf.save(kim, TwoFactorForm("app", setup="require"), stale)
         with pytest.raises(ConflictError):
             tf.save(kim, TwoFactorForm("app", setup="prompt"), stale)
     with database.transaction() as session:
-        desk = service(session, company, clock, operator_role=SetupRole.FRONT_DESK.value)
-        version = desk.users.get(kim).version
+        desk = TwoFactorService(session, company, front_desk("lblake"), clock)
+        version = version_of(session, kim)
         with pytest.raises(NotAllowedError):
             desk.save(kim, TwoFactorForm("none"), version)
         with pytest.raises(NotAllowedError):
@@ -675,7 +677,7 @@ def committed(engine: Engine, clock: FixedClock) -> Iterator[Committed]:
     code = f"tf{uuid.uuid4().hex[:8]}"
     with database.transaction() as session:
         info = create_company(session, code, "Race Clinic", "America/New_York")
-        users = UserService(session, info, "mreyes", clock)
+        users = UserService(session, info, dba("mreyes"), clock)
         pk = users.create(
             UserFields(
                 user_id="kimberly",
@@ -776,7 +778,7 @@ def test_one_emailed_token_used_by_two_workstations_at_once_works_once(committed
     database, pk = committed.database, committed.user_pk
     with database.transaction() as session:
         tf = service(session, committed.company, clock)
-        tf.save(pk, TwoFactorForm("email", "kim@valley.example"), tf.users.get(pk).version)
+        tf.save(pk, TwoFactorForm("email", "kim@valley.example"), version_of(session, pk))
         code = OneTimeCodes(session, clock, owasp_hasher(), CodePurpose.SIGN_IN).issue(
             pk, "kim@valley.example", minutes=3, tries=5
         )

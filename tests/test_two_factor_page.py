@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from app.db.database import Database
 from app.db.models import AuditEvent, SetupRole, TwoFactorMethod, TwoFactorSetup
 from app.errors import ConflictError
-from app.practice.company import CompanyInfo, provider_choices, service_location_choices
+from app.practice.company import CompanyInfo
 from app.two_factor.service import (
     SETUP_LABELS,
     Enrolment,
@@ -37,8 +37,10 @@ from app.two_factor.service import (
 )
 from app.users.service import UserRecord, UserService
 from tests.conftest import FixedClock
-from tests.qt_helpers import DialogAnswers, by_name
-from ui.pages.base import PracticeContext
+from tests.helpers.actors import dba
+from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.records import version_of
+from tests.helpers.window import practice_context
 from ui.pages.two_factor_page import DESTINATION, METHOD, TwoFactorPage
 from ui.widgets.two_factor_widgets import RecoveryCodesDialog
 from ui.window.window import UserSetupWindow
@@ -61,15 +63,7 @@ def open_window(
     clock: FixedClock,
     role: str = SetupRole.ADMINISTRATOR.value,
 ) -> UserSetupWindow:
-    with database.transaction() as session:
-        context = PracticeContext(
-            company=company,
-            operator="mreyes (Reyes, Maria)",
-            clock=clock,
-            providers=tuple(provider_choices(session, company)),
-            service_locations=tuple(service_location_choices(session, company)),
-            role=role,
-        )
+    context = practice_context(database, company, clock, name="mreyes (Reyes, Maria)", role=role)
     window = UserSetupWindow(database, context)
     window.show()
     window.activateWindow()
@@ -132,7 +126,7 @@ def click(qtbot: Any, page: QWidget, kind: type[QAbstractButton], name: str) -> 
 
 def stored(database: Database, company: CompanyInfo, clock: FixedClock, pk: int) -> UserRecord:
     with database.transaction() as session:
-        return UserService(session, company, "test", clock).get(pk)
+        return UserService(session, company, dba("test"), clock).get(pk)
 
 
 def events(database: Database, pk: int, prefix: str = "2fa.") -> list[AuditEvent]:
@@ -151,10 +145,10 @@ def give_authenticator(
 ) -> list[str]:
     """Set up an authenticator as the desk setup would; its recovery codes."""
     with database.transaction() as session:
-        service = TwoFactorService(session, company, "setup", clock)
+        service = TwoFactorService(session, company, dba("setup"), clock)
         enrolment = service.enrolment(pk)
         verified = service.verify_new_key(enrolment, pyotp.TOTP(enrolment.secret).at(clock.now))
-        version = service.users.get(pk).version
+        version = version_of(session, pk)
         form = TwoFactorForm(TwoFactorMethod.APP.value, setup=TwoFactorSetup.NOW.value)
         _, codes = service.save(pk, form, version, verified)
     return codes
@@ -642,7 +636,7 @@ def test_copy_user_carries_the_method_but_not_the_key_or_the_address(
         window.save_action.trigger()
 
     with database.transaction() as session:
-        copy = UserService(session, company, "test", clock).find("mhall")
+        copy = UserService(session, company, dba("test"), clock).find("mhall")
     assert (copy.two_factor.method, copy.two_factor.setup) == ("app", "require")
     assert not copy.two_factor.has_authenticator and copy.two_factor.recovery_codes_left == 0
 
@@ -656,8 +650,8 @@ def test_copy_user_of_an_email_user_asks_for_the_new_users_own_address(
     kim: int,
 ) -> None:
     with database.transaction() as session:
-        service = TwoFactorService(session, company, "setup", clock)
-        version = service.users.get(kim).version
+        service = TwoFactorService(session, company, dba("setup"), clock)
+        version = version_of(session, kim)
         service.save(kim, TwoFactorForm("email", "kim.fox@valley.example"), version)
     assert window.open_user(kim)  # as stored now
     window.copy_action.trigger()

@@ -18,7 +18,7 @@ from app.errors import ValidationError
 from app.outbound.mail import Mailer, MailSettings, save_mail_settings
 from app.outbound.sms import KEYRING_SERVICE as SMS_KEYRING_SERVICE
 from app.outbound.sms import SmsSettings, save_sms_settings
-from app.passwords.policy import PasswordPolicy, save_policy
+from app.passwords.policy import PasswordPolicy, policy_version, save_policy
 from app.passwords.recovery import Recovery
 from app.practice.company import CompanyInfo
 from app.signin.check import (
@@ -45,9 +45,11 @@ from app.two_factor.service import (
 )
 from app.users.service import UserFields, UserService
 from tests.conftest import NOW, FixedClock
-from tests.mail_server import Inbox, MemoryStore, free_port
-from tests.sms_server import OPTED_OUT as GATEWAY_OPTED_OUT
-from tests.sms_server import SERVER_ERROR, UNAUTHORIZED, Gateway, sms_server
+from tests.helpers.actors import dba
+from tests.helpers.mail_server import Inbox, MemoryStore, free_port
+from tests.helpers.records import version_of
+from tests.helpers.sms_server import OPTED_OUT as GATEWAY_OPTED_OUT
+from tests.helpers.sms_server import SERVER_ERROR, UNAUTHORIZED, Gateway, sms_server
 
 PASSWORD = "quiet harbor lights"
 NEW_PASSWORD = "a lantern by the north gate"
@@ -74,7 +76,7 @@ def add(
 ) -> int:
     """A User Setup administrator with PASSWORD."""
     with database.transaction() as session:
-        users = UserService(session, company, "mreyes", clock)
+        users = UserService(session, company, dba("mreyes"), clock)
         pk = users.create(
             UserFields(
                 user_id=user_id,
@@ -94,8 +96,8 @@ def two_factor(
     database: Database, company: CompanyInfo, clock: FixedClock, pk: int, form: TwoFactorForm
 ) -> None:
     with database.transaction() as session:
-        tf = TwoFactorService(session, company, "mreyes", clock)
-        tf.save(pk, form, tf.users.get(pk).version)
+        tf = TwoFactorService(session, company, dba("mreyes"), clock)
+        tf.save(pk, form, version_of(session, pk))
 
 
 def authenticator(
@@ -104,12 +106,10 @@ def authenticator(
     """Set up at the desk five minutes ago, so that the token it took is long used up."""
     desk_clock = FixedClock(clock.now - timedelta(minutes=5))
     with database.transaction() as session:
-        tf = TwoFactorService(session, company, "mreyes", desk_clock)
+        tf = TwoFactorService(session, company, dba("mreyes"), desk_clock)
         enrolment = tf.enrolment(pk, secret=SECRET)
         verified = tf.verify_new_key(enrolment, phone(desk_clock.now))
-        _, codes = tf.save(
-            pk, TwoFactorForm("app", setup="now"), tf.users.get(pk).version, verified
-        )
+        _, codes = tf.save(pk, TwoFactorForm("app", setup="now"), version_of(session, pk), verified)
     return codes
 
 
@@ -161,7 +161,7 @@ def company_rules(
 ) -> None:
     with database.transaction() as session:
         save_two_factor_policy(
-            session, company.id, TwoFactorPolicy(default, networks), operator="mreyes",
+            session, company.id, TwoFactorPolicy(default, networks), actor=dba("mreyes"),
             clock=clock, expected_version=0,
         )  # fmt: skip
 
@@ -169,7 +169,12 @@ def company_rules(
 def lockout_after(database: Database, company: CompanyInfo, clock: FixedClock, tries: int) -> None:
     with database.transaction() as session:
         save_policy(
-            session, company.id, PasswordPolicy(lockout_after=tries), operator="mreyes", clock=clock
+            session,
+            company.id,
+            PasswordPolicy(lockout_after=tries),
+            actor=dba("mreyes"),
+            clock=clock,
+            expected_version=policy_version(session, company.id),
         )
 
 
@@ -396,7 +401,7 @@ def test_a_reset_authenticator_is_set_up_again_at_next_login(database, company, 
     pk = add(database, company, clock)
     codes = authenticator(database, company, clock, pk)
     with database.transaction() as session:
-        TwoFactorService(session, company, "mreyes", clock).reset(pk)
+        TwoFactorService(session, company, dba("mreyes"), clock).reset(pk)
     flow = signed_in_flow(database, clock)
     assert (flow.step, flow.may_skip_setup) == (Step.SETUP, False)
     with pytest.raises(RuntimeError):
@@ -475,7 +480,7 @@ def mail(database, company, clock, inbox) -> Iterator[tuple[Inbox, MemoryStore]]
         save_mail_settings(
             session, company.id, company.code,
             MailSettings("127.0.0.1", inbox[1], "none", "office@valleyfamily.example"),
-            password=None, store=store, operator="mreyes", clock=clock, expected_version=0,
+            password=None, store=store, actor=dba("mreyes"), clock=clock, expected_version=0,
         )  # fmt: skip
     yield inbox[0], store
 
@@ -674,7 +679,7 @@ def gateway(database, company, clock) -> Iterator[tuple[Gateway, MemoryStore]]:
             save_sms_settings(
                 session, company.id, company.code, company.phone_region,
                 SmsSettings(SID, "(202) 555-0143", server.url),
-                token=GATEWAY_TOKEN, store=store, operator="mreyes", clock=clock,
+                token=GATEWAY_TOKEN, store=store, actor=dba("mreyes"), clock=clock,
                 expected_version=0,
             )  # fmt: skip
         yield server, store
@@ -732,7 +737,7 @@ def test_an_unreachable_gateway_is_unable_to_send(database, company, clock, text
         save_sms_settings(
             session, company.id, company.code, company.phone_region,
             SmsSettings(SID, "+12025550143", f"http://127.0.0.1:{free_port()}"),
-            token=None, store=MemoryStore(), operator="mreyes", clock=clock, expected_version=1,
+            token=None, store=MemoryStore(), actor=dba("mreyes"), clock=clock, expected_version=1,
         )  # fmt: skip
     sent = flow.send_token()
     assert (sent.sent, sent.message) == (False, UNABLE_TO_SEND)

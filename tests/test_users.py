@@ -30,7 +30,8 @@ from app.users.fields import USER_FIELDS, Copy
 from app.users.service import UserFields, UserRecord, UserService, clean_fields
 from app.validation import display_phone, normalize_password
 from tests.conftest import FixedClock
-from tests.statements import count_statements
+from tests.helpers.actors import dba
+from tests.helpers.statements import count_statements
 
 ADMIN = "mreyes"
 OTHER_ADMIN = "wcassady"
@@ -65,7 +66,7 @@ def users_of(
 ) -> Iterator[UserService]:
     """A service in one transaction, as one save in the window or one CLI call uses it."""
     with database.transaction() as session:
-        yield UserService(session, company, operator, clock=clock)
+        yield UserService(session, company, dba(operator), clock=clock)
 
 
 def add_user(
@@ -545,10 +546,10 @@ def test_a_change_landing_between_load_and_write_is_caught_by_the_version_counte
     before = stored_counts(database)
 
     with pytest.raises(ConflictError), users_of(database, company, clock) as here:
-        load = here._load
+        load = here.writer.load
 
-        def load_then_other_workstation_saves(pk: int) -> User:
-            user = load(pk)
+        def load_then_other_workstation_saves(pk: int, expected_version: int | None = None) -> User:
+            user = load(pk, expected_version)
             # Straight to the connection: the session's copy of the row stays stale.
             here.session.connection().execute(
                 update(User.__table__)
@@ -557,7 +558,7 @@ def test_a_change_landing_between_load_and_write_is_caught_by_the_version_counte
             )
             return user
 
-        monkeypatch.setattr(here, "_load", load_then_other_workstation_saves)
+        monkeypatch.setattr(here.writer, "load", load_then_other_workstation_saves)
         here.update(record.pk, edited(title="Office Manager"), record.version)
 
     assert stored_user(database, record.pk).title == "Billing Specialist"

@@ -17,9 +17,10 @@ from app.db.models import AuditEvent, Provider, User
 from app.practice.company import CompanyInfo, provider_choices, service_location_choices
 from app.users.service import UserFields, UserRecord, UserService
 from tests.conftest import FixedClock
-from tests.qt_helpers import DialogAnswers, by_name
-from tests.statements import count_statements
-from ui.pages.base import PracticeContext
+from tests.helpers.actors import dba
+from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.statements import count_statements
+from tests.helpers.window import practice_context
 from ui.window.window import UserSetupWindow
 
 PASSWORD = "bright meadow lantern"
@@ -40,7 +41,7 @@ def _add(service: UserService, user_id: str, first: str, last: str, **values: An
 @pytest.fixture
 def people(database: Database, company: CompanyInfo, clock: FixedClock) -> dict[str, UserRecord]:
     with database.transaction() as session:
-        service = UserService(session, company, "setup", clock)
+        service = UserService(session, company, dba("setup"), clock)
         locations = service_location_choices(session, company)
         made = {
             "kimberly": _add(
@@ -59,14 +60,7 @@ def people(database: Database, company: CompanyInfo, clock: FixedClock) -> dict[
 
 
 def _window_for(database: Database, company: CompanyInfo, clock: FixedClock) -> UserSetupWindow:
-    with database.transaction() as session:
-        context = PracticeContext(
-            company=company,
-            operator="mreyes (Reyes, Maria)",
-            clock=clock,
-            providers=tuple(provider_choices(session, company)),
-            service_locations=tuple(service_location_choices(session, company)),
-        )
+    context = practice_context(database, company, clock, name="mreyes (Reyes, Maria)")
     window = UserSetupWindow(database, context)
     window.show()
     window.activateWindow()  # keyboard shortcuts go to the active window
@@ -362,13 +356,19 @@ def test_a_user_id_taken_in_another_case_is_refused_beside_the_field(
 # Deactivate and activate
 
 
-def test_deactivate_hides_the_user_from_the_active_list_and_activate_brings_them_back(
+def test_deactivate_asks_hides_the_user_from_the_active_list_and_activate_brings_them_back(
     qtbot: Any,
     window: UserSetupWindow,
     people: dict[str, UserRecord],
+    dialogs: DialogAnswers,
 ) -> None:
     pick(qtbot, window, people["lblake"].pk)
     assert window.active_action.text() == "Deactivate"
+    dialogs.answer("Cancel")
+    window.active_action.trigger()
+    assert dialogs.seen == ["Deactivate Blake, Lauren (lblake)?"]
+    assert stored(window, "lblake").fields.active
+    dialogs.answer("Deactivate")
     with qtbot.waitSignal(window.saved):
         window.active_action.trigger()
     assert "Blake, Lauren  (lblake)" not in list_texts(window)
@@ -452,7 +452,7 @@ def test_saving_over_someone_elses_change_is_refused_and_keeps_my_edits(
     pick(qtbot, window, people["kimberly"].pk)
     text(window, "Title").setText("Mine")
     with database.transaction() as session:  # the other workstation saves first
-        other = UserService(session, company, "lblake (Blake, Lauren)", clock)
+        other = UserService(session, company, dba("lblake (Blake, Lauren)"), clock)
         theirs = other.get(people["kimberly"].pk).fields
         theirs.title = "Theirs"
         other.update(people["kimberly"].pk, theirs, people["kimberly"].version)
@@ -542,6 +542,7 @@ def test_deactivate_after_clearing_active_in_the_form_and_saving_leaves_the_user
 ) -> None:
     pick(qtbot, window, people["lblake"].pk)
     by_name(window.page("User"), QCheckBox, "Active").setChecked(False)
+    dialogs.answer("Deactivate")
     dialogs.answer("Save")
     window.active_action.trigger()
     assert not stored(window, "lblake").fields.active
@@ -643,7 +644,7 @@ def test_a_user_linked_to_an_inactive_provider_keeps_the_link_on_save(
     with database.transaction() as session:
         armstrong = session.scalar(select(Provider).where(Provider.last_name == "Armstrong"))
         assert armstrong is not None
-        service = UserService(session, company, "setup", clock)
+        service = UserService(session, company, dba("setup"), clock)
         record = _add(service, "sarm", "Stephen", "Armstrong", provider_id=armstrong.id)
         armstrong.active = False  # the provider left the practice
     context_window = _window_for(database, company, clock)
@@ -745,7 +746,7 @@ def test_two_providers_with_the_same_name_keep_the_one_picked(
         )
         session.add(twin)
         session.flush()
-        service = UserService(session, company, "setup", clock)
+        service = UserService(session, company, dba("setup"), clock)
         record = _add(service, "phynes", "Patrick", "Hynes", provider_id=twin.id)
     other = _window_for(database, company, clock)
     try:
@@ -783,7 +784,7 @@ def test_opening_a_user_changed_elsewhere_updates_their_row_in_the_list(
 ) -> None:
     by_name(window.findChild(QWidget, "user_panel"), QCheckBox, "Active").setChecked(False)
     with database.transaction() as session:  # another workstation locks Wes out
-        other = UserService(session, company, "front desk", clock)
+        other = UserService(session, company, dba("front desk"), clock)
         wes = other.get(people["wcassady"].pk)
         wes.fields.login_locked = True
         other.update(wes.pk, wes.fields, wes.version)

@@ -19,8 +19,10 @@ from app.practice.company import CompanyInfo
 from app.signin.check import ACCOUNT_EXPIRED
 from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
-from tests.qt_helpers import by_name
-from ui.pages.base import PracticeContext
+from tests.helpers.actors import dba
+from tests.helpers.qt import by_name
+from tests.helpers.records import version_of
+from tests.helpers.window import practice_context
 from ui.window.window import EXPIRED_OVER, HOURS_OVER, UserSetupWindow
 
 PASSWORD = "quiet harbor lights"
@@ -41,7 +43,7 @@ def us_english() -> object:
 
 def operator(database: Database, company: CompanyInfo, clock: FixedClock, times: LoginTimes) -> int:
     with database.transaction() as session:
-        users = UserService(session, company, "setup", clock)
+        users = UserService(session, company, dba("setup"), clock)
         pk = users.create(
             UserFields(
                 user_id="mreyes",
@@ -53,7 +55,7 @@ def operator(database: Database, company: CompanyInfo, clock: FixedClock, times:
             )
         ).pk
         users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
-        service = LoginTimesService(session, company, "setup", clock)
+        service = LoginTimesService(session, company, dba("setup"), clock)
         service.save(pk, times, users.get(pk).version)
         return pk
 
@@ -61,12 +63,13 @@ def operator(database: Database, company: CompanyInfo, clock: FixedClock, times:
 def open_window(
     database: Database, company: CompanyInfo, clock: FixedClock, pk: int
 ) -> UserSetupWindow:
-    context = PracticeContext(
-        company=company,
-        operator="mreyes (Reyes, Maria)",
-        clock=clock,
+    context = practice_context(
+        database,
+        company,
+        clock,
+        name="mreyes (Reyes, Maria)",
+        user_pk=pk,
         operator_user_id="mreyes",
-        operator_pk=pk,
     )
     window = UserSetupWindow(database, context)
     window.show()
@@ -180,7 +183,7 @@ def test_a_renamed_operator_is_still_held_to_their_hours(qtbot, database, compan
     window = open_window(database, company, clock, pk)
     try:
         with database.transaction() as session:
-            users = UserService(session, company, "setup", clock)
+            users = UserService(session, company, dba("setup"), clock)
             form = users.get(pk).fields
             form.user_id = "maria.reyes"
             users.update(pk, form, users.get(pk).version)
@@ -202,9 +205,9 @@ def test_hours_changed_by_an_administrator_meanwhile_are_read_again(
     try:
         assert window.hours_timer.interval() == 15 * 60_000
         with database.transaction() as session:
-            service = LoginTimesService(session, company, "setup", clock)
+            service = LoginTimesService(session, company, dba("setup"), clock)
             times = weekdays_filled(LoginTimes(), 9 * 60, 18 * 60)
-            service.save(pk, times, service.users.get(pk).version)
+            service.save(pk, times, version_of(session, pk))
 
         window.hours_timer.timeout.emit()  # the quarter-hourly re-read
 
@@ -264,7 +267,7 @@ def test_closing_a_locked_window_drops_the_edits_without_asking(qtbot, database,
     assert window.close()  # the system signing out: no question, and nothing saved
 
     with database.transaction() as session:
-        assert UserService(session, company, "test", clock).get(pk).fields.title == ""
+        assert UserService(session, company, dba("test"), clock).get(pk).fields.title == ""
 
 
 def test_the_forced_change_after_the_hours_goes_back_to_the_password(
@@ -275,7 +278,7 @@ def test_the_forced_change_after_the_hours_goes_back_to_the_password(
 
     pk = operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
     with database.transaction() as session:
-        UserService(session, company, "setup", clock).reset_password(
+        UserService(session, company, dba("setup"), clock).reset_password(
             pk, password="amber window pottery"
         )
     clock.now = at("2026-11-23T17:59")
@@ -295,4 +298,4 @@ def test_the_forced_change_after_the_hours_goes_back_to_the_password(
     assert dialog.findChild(QLabel, "refusal").text() == NOT_PERMITTED
     assert by_name(dialog, QLineEdit, "Password").isVisible()  # asked again, counted as nothing
     with database.transaction() as session:
-        assert UserService(session, company, "test", clock).get(pk).fields.must_change_password
+        assert UserService(session, company, dba("test"), clock).get(pk).fields.must_change_password

@@ -15,6 +15,7 @@ import keyring
 import platformdirs
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.access import Actor
 from app.db.database import APP_NAME, Database, DatabaseLocation, open_database
 from app.db.models import SetupRole
 from app.db.server import server_clock
@@ -62,27 +63,22 @@ def _report_bug(log_path: Path) -> None:
 
 
 def build_window(
-    database: Database,
-    company_code: str | None,
-    operator: str,
-    role: str = SetupRole.ADMINISTRATOR.value,
-    operator_user_id: str = "",
-    operator_pk: int | None = None,
+    database: Database, company_code: str | None, actor: Actor, operator: Operator | None = None
 ) -> UserSetupWindow:
-    """The window on a company for a signed-in operator: pick lists are read once, here."""
+    """The window on a company for an actor: pick lists are read once, here. With the
+    ``operator`` who signed in, the window locks when idle and asks their password again."""
     with database.transaction() as session:
         company = load_company(session, company_code)
         policy = load_policy(session, company.id)
         context = PracticeContext(
             company=company,
-            operator=operator,
+            actor=actor,
             clock=server_clock(database),
             providers=tuple(provider_choices(session, company)),
             service_locations=tuple(service_location_choices(session, company)),
-            role=role,
-            operator_user_id=operator_user_id,
-            operator_pk=operator_pk,
-            idle_minutes=policy.idle_minutes if operator_user_id else 0,
+            role=operator.role if operator is not None else SetupRole.ADMINISTRATOR.value,
+            operator_user_id=operator.user_id if operator is not None else "",
+            idle_minutes=policy.idle_minutes if operator is not None else 0,
             policy=policy,
         )
     return UserSetupWindow(database, context)
@@ -135,10 +131,8 @@ def run_window(
         if operator is None:
             return 0
         # Audited as who and where: "mreyes (Reyes, Maria) at FRONTDESK-2".
-        who = f"{operator.name} at {socket.gethostname()}"[:100]
-        window = build_window(
-            database, operator.company.code, who, operator.role, operator.user_id, operator.user_pk
-        )
+        actor = operator.actor(socket.gethostname())
+        window = build_window(database, operator.company.code, actor, operator)
         window.log_location = str(log_path)
     except UserSetupError as exc:
         QMessageBox.critical(None, "UserSetup cannot start", str(exc))

@@ -13,13 +13,17 @@ from keyring.errors import KeyringError
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.access import Actor, Right
+from app.audit import Action, Noted
 from app.clock import Clock
 from app.db.models import MailSettingsRow
-from app.errors import ConflictError, UserSetupError, ValidationError
+from app.errors import UserSetupError, ValidationError
+from app.practice.settings import save_settings
 from app.validation import FieldProblem, clean_email
 
 KEYRING_SERVICE = "UserSetup SMTP"
 SECURITY = ("starttls", "tls", "none")
+MAIL_FIELDS = ("host", "port", "security", "sender", "username")
 TIMEOUT_SECONDS = 20
 
 
@@ -79,28 +83,15 @@ def save_mail_settings(
     *,
     password: str | None,
     store: SecretStore,
-    operator: str,
+    actor: Actor,
     clock: Clock,
     expected_version: int,
-) -> None:
-    """Store the settings (audited) and, when given, the password in the keyring."""
+) -> int:
+    """Store the settings (audited) and, when given, the password in this computer's keyring;
+    the version now stored."""
+    actor.require(Right.COMPANY_SETTINGS)
     settings.check()
-    row = session.get(MailSettingsRow, company_id)
-    if (row.version if row else 0) != expected_version:
-        raise ConflictError(
-            row.updated_by if row else None, row.updated_at if row else None, "The mail settings"
-        )
-    if row is None:
-        row = MailSettingsRow(company_id=company_id)
-        session.add(row)
-    changes = []
-    for name in ("host", "port", "security", "sender", "username"):
-        before, after = getattr(row, name, None), getattr(settings, name)
-        if before != after:
-            changes.append({"field": name, "before": before, "after": after})
-        setattr(row, name, after)
-    now = clock()
-    row.updated_at, row.updated_by = now, operator
+    noted: list[Noted] = []
     if password:
         try:
             store.set_password(KEYRING_SERVICE, settings.keyring_account(company_code), password)
@@ -108,16 +99,18 @@ def save_mail_settings(
             raise ValidationError(
                 {"password": f"This computer has no keyring to keep the password in ({exc})."}
             ) from exc
-        changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
-    session.flush()
-    audit.record(
+        noted.append(Noted("password", audit.PASSWORD_CHANGED))
+    return save_settings(
         session,
-        at=now,
-        operator=operator,
-        company_id=company_id,
-        user_pk=None,
-        action="mail.changed",
-        changes=changes,
+        MailSettingsRow,
+        company_id,
+        {name: getattr(settings, name) for name in MAIL_FIELDS},
+        actor=actor,
+        clock=clock,
+        expected_version=expected_version,
+        action=Action.MAIL_CHANGED,
+        what="The mail settings",
+        noted=noted,
     )
 
 

@@ -18,11 +18,13 @@ from typing import Any
 from keyring.errors import KeyringError
 from sqlalchemy.orm import Session
 
-from app import audit
+from app.access import Actor, Right
+from app.audit import Action, Noted
 from app.clock import Clock
 from app.db.models import SmsSettingsRow
-from app.errors import ConflictError, UserSetupError, ValidationError
+from app.errors import UserSetupError, ValidationError
 from app.outbound.mail import SecretStore
+from app.practice.settings import save_settings
 from app.validation import FieldProblem, clean_phone
 
 KEYRING_SERVICE = "UserSetup SMS"
@@ -96,28 +98,15 @@ def save_sms_settings(
     *,
     token: str | None,
     store: SecretStore,
-    operator: str,
+    actor: Actor,
     clock: Clock,
     expected_version: int,
-) -> None:
-    """Store the gateway settings (audited) and, when given, the auth token in the keyring."""
+) -> int:
+    """Store the gateway settings (audited) and, when given, the auth token in this computer's
+    keyring; the version now stored."""
+    actor.require(Right.COMPANY_SETTINGS)
     settings = settings.checked(region)
-    row = session.get(SmsSettingsRow, company_id)
-    if (row.version if row else 0) != expected_version:
-        raise ConflictError(
-            row.updated_by if row else None, row.updated_at if row else None, "The text settings"
-        )
-    if row is None:
-        row = SmsSettingsRow(company_id=company_id)
-        session.add(row)
-    changes = []
-    for name in ("api_url", "account", "sender"):
-        before, after = getattr(row, name, None), getattr(settings, name)
-        if before != after:
-            changes.append({"field": name, "before": before, "after": after})
-        setattr(row, name, after)
-    now = clock()
-    row.updated_at, row.updated_by = now, operator
+    noted: list[Noted] = []
     if token:
         try:
             store.set_password(KEYRING_SERVICE, settings.keyring_account(company_code), token)
@@ -125,16 +114,18 @@ def save_sms_settings(
             raise ValidationError(
                 {"token": f"This computer has no keyring to keep the token in ({exc})."}
             ) from exc
-        changes.append({"field": "token", "change": "token changed"})
-    session.flush()
-    audit.record(
+        noted.append(Noted("token", "token changed"))
+    return save_settings(
         session,
-        at=now,
-        operator=operator,
-        company_id=company_id,
-        user_pk=None,
-        action="sms.changed",
-        changes=changes,
+        SmsSettingsRow,
+        company_id,
+        {"api_url": settings.api_url, "account": settings.account, "sender": settings.sender},
+        actor=actor,
+        clock=clock,
+        expected_version=expected_version,
+        action=Action.SMS_CHANGED,
+        what="The text settings",
+        noted=noted,
     )
 
 

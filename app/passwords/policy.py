@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import audit
+from app.access import Actor, Right
+from app.audit import Action
 from app.clock import Clock
 from app.db.models import PasswordPolicyRow
-from app.errors import ConflictError, ValidationError
+from app.errors import ValidationError
+from app.practice.settings import save_settings, stored_version
 from app.validation import normalize_password
 
 ABSOLUTE_MIN_LENGTH = 8  # NIST's floor: no setting goes below it
@@ -159,53 +159,36 @@ def save_policy(
     company_id: int,
     policy: PasswordPolicy,
     *,
-    operator: str,
+    actor: Actor,
     clock: Clock,
-    expected_version: int | None = None,
-) -> None:
+    expected_version: int,
+) -> int:
     """Store the company's policy (audited); it applies to passwords set from now on.
 
     ``expected_version`` is policy_version() as read when the form was filled (0: none was
-    stored); a policy saved by someone else since is refused with ConflictError.
+    stored); a policy saved by someone else since is refused with ConflictError. Returns the
+    version now stored.
     """
+    actor.require(Right.COMPANY_SETTINGS)
     policy.check_settings()
-    row = session.get(PasswordPolicyRow, company_id)
-    before = load_policy(session, company_id)
-    stored_version = row.version if row is not None else 0
-    if expected_version is not None and stored_version != expected_version:
-        raise ConflictError(
-            row.updated_by if row else None, row.updated_at if row else None, "The policy"
-        )
-    if row is None:
-        row = PasswordPolicyRow(company_id=company_id)
-        session.add(row)
-    changes: list[dict[str, Any]] = []
-    for field in _policy_fields():
-        old, new = getattr(before, field.name), getattr(policy, field.name)
-        setattr(row, field.name, new)
-        if old != new:
-            changes.append({"field": field.name, "before": old, "after": new})
-    now = clock()
-    row.updated_at, row.updated_by = now, operator
-    try:
-        session.flush()
-    except (StaleDataError, IntegrityError) as exc:  # saved by someone else at the same moment
-        raise ConflictError(None, None, "The policy") from exc
-    audit.record(
+    defaults = dataclasses.asdict(PasswordPolicy())
+    return save_settings(
         session,
-        at=now,
-        operator=operator,
-        company_id=company_id,
-        user_pk=None,
-        action="policy.changed",
-        changes=changes,
+        PasswordPolicyRow,
+        company_id,
+        dataclasses.asdict(policy),
+        actor=actor,
+        clock=clock,
+        expected_version=expected_version,
+        action=Action.POLICY_CHANGED,
+        what="The policy",
+        defaults=defaults,
     )
 
 
 def policy_version(session: Session, company_id: int) -> int:
     """The stored policy's version, 0 when the company has the defaults (none stored)."""
-    row = session.get(PasswordPolicyRow, company_id)
-    return row.version if row is not None else 0
+    return stored_version(session, PasswordPolicyRow, company_id)
 
 
 def _policy_fields() -> Sequence[dataclasses.Field[Any]]:

@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.audit import Action
 from app.clock import Clock
 from app.db.models import CodePurpose, User
 from app.errors import UserSetupError, ValidationError
@@ -62,7 +63,7 @@ class Recovery:
         codes = self._codes()
         if codes.sent_since(user.id, self.clock() - HOUR) >= CODES_PER_HOUR:
             # each code brings new tries: limit the codes
-            self._record(company.id, user, "recovery.code_refused", "too many codes this hour")
+            self._record(company.id, user, Action.RECOVERY_CODE_REFUSED, "too many codes this hour")
             return SENT
         code = codes.issue(user.id, user.email, minutes=CODE_MINUTES, tries=CODE_TRIES)
         outcome = "code sent"
@@ -79,7 +80,7 @@ class Recovery:
         except UserSetupError as exc:  # the person is told SENT; the administrator sees why
             outcome = f"code not sent: {exc}"
             log.warning("A recovery code for a user of %s could not be mailed", company.code)
-        self._record(company.id, user, "recovery.code_sent", outcome)
+        self._record(company.id, user, Action.RECOVERY_CODE_SENT, outcome)
         return SENT
 
     def change_password(
@@ -97,7 +98,9 @@ class Recovery:
         current = codes.check(user.id if user is not None else None, code)
         if not (company and user and user.active and current):
             if company is not None and user is not None:
-                self._record(company.id, user, "recovery.code_refused", "wrong or expired code")
+                self._record(
+                    company.id, user, Action.RECOVERY_CODE_REFUSED, "wrong or expired code"
+                )
             return False
         credentials = Credentials(self.session, CompanyInfo.of(company), self.hasher)
         owner = credentials.owner(user.user_id, user.first_name, user.last_name)
@@ -112,13 +115,15 @@ class Recovery:
         if user.login_locked and user.locked_at is not None:  # locked by failed sign-ins only:
             user.login_locked, user.locked_at = False, None  # an administrator's lock stays
         user.updated_at, user.updated_by = now, f"{user.user_id} at {self.workstation}"
-        self._record(company.id, user, "recovery.password_changed", "new password by e-mail code")
+        self._record(
+            company.id, user, Action.RECOVERY_PASSWORD_CHANGED, "new password by e-mail code"
+        )
         return True
 
     def _codes(self) -> OneTimeCodes:
         return OneTimeCodes(self.session, self.clock, self.hasher, CodePurpose.PASSWORD)
 
-    def _record(self, company_id: int, user: User, action: str, detail: str) -> None:
+    def _record(self, company_id: int, user: User, action: Action, detail: str) -> None:
         audit.record(
             self.session,
             at=self.clock(),
@@ -127,7 +132,7 @@ class Recovery:
             user_pk=user.id,
             action=action,
             changes=[
-                {"field": "workstation", "before": None, "after": self.workstation},
-                {"field": "reason", "before": None, "after": detail},
+                audit.said("workstation", self.workstation),
+                audit.said("reason", detail),
             ],
         )

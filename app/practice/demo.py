@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import Clock, utc_now
+from app.access import Actor
+from app.clock import Clock
 from app.db.models import Company, DefaultScreen, Provider, ServiceLocation, SetupRole, UserType
 from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
 from app.login_times.service import LoginTimesService
@@ -150,12 +151,12 @@ class DemoResult:
 
 
 def create_demo_practice(
-    session: Session, operator: str, users: int = 40, seed: int = 2026, clock: Clock = utc_now
+    session: Session, actor: Actor, clock: Clock, users: int = 40, seed: int = 2026
 ) -> DemoResult:
     """Create the demo practice, or find it if it is there already."""
     existing = session.scalar(select(Company).where(Company.code == DEMO_CODE))
     if existing is not None:
-        count = len(UserService(session, CompanyInfo.of(existing), operator).list_rows())
+        count = len(UserService(session, CompanyInfo.of(existing), actor, clock).list_rows())
         return DemoResult(CompanyInfo.of(existing), ADMIN_USER_ID, None, count)
 
     rng = random.Random(seed)
@@ -169,8 +170,8 @@ def create_demo_practice(
     session.flush()
     provider_by_name = {(p.last_name, p.first_name): p.id for p in providers}
 
-    service = UserService(session, company, operator, clock)
-    hours = LoginTimesService(session, company, operator, clock)
+    service = UserService(session, company, actor, clock)
+    hours = LoginTimesService(session, company, actor, clock)
     policy = service.credentials.policy
 
     def password_for(user_id: str, first: str, last: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access import Actor
 from app.clock import Clock
 from app.db.models import Company, SetupRole
 from app.errors import UserSetupError, ValidationError
@@ -24,10 +25,13 @@ def create_first_administrator(
     company_name: str,
     time_zone: str,
     user: UserFields,
-    operator: str,
+    actor: Actor,
     clock: Clock,
 ) -> tuple[CompanyInfo, UserRecord]:
-    """The company and its first administrator, whose password is theirs (no change due)."""
+    """The company and its first administrator, whose password is theirs (no change due).
+
+    ``actor`` is whoever holds the new, empty database (see Actor.first_start).
+    """
     if not is_empty(session):
         raise UserSetupError("This database has a company already; sign in instead.")
     errors: dict[str, str] = {}
@@ -37,7 +41,7 @@ def create_first_administrator(
         errors.update(exc.errors)
         company = CompanyInfo(0, company_code, company_name, time_zone, "US")
     user.must_change_password = False
-    users = UserService(session, company, operator, clock)
+    users = UserService(session, company, actor, clock)
     try:
         users.check(user)  # all mistakes at once, the company's and the administrator's
     except ValidationError as exc:

@@ -23,9 +23,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.access import Right, rights_of_role
+from app.audit import Action, Noted
 from app.clock import Clock
 from app.db.database import Database
-from app.db.models import CodePurpose, Company, SetupRole, TwoFactorMethod, TwoFactorSetup, User
+from app.db.models import CodePurpose, Company, TwoFactorMethod, TwoFactorSetup, User
 from app.db.server import observed_address
 from app.errors import NotFoundError, UserSetupError, ValidationError
 from app.login_times.hours import NOT_PERMITTED, access_ends_at, is_expired, within_hours
@@ -34,7 +36,7 @@ from app.outbound.mail import SecretStore
 from app.outbound.sms import SmsError
 from app.passwords.credentials import Credentials, dummy_hash, verify_password
 from app.passwords.hashing import hash_password, owasp_hasher
-from app.passwords.policy import load_policy
+from app.passwords.policy import PasswordOwner, PasswordPolicy, load_policy
 from app.practice.company import CompanyInfo
 from app.two_factor.service import (
     NOT_A_TOKEN,
@@ -46,15 +48,16 @@ from app.two_factor.service import (
     Enrolment,
     Need,
     Senders,
-    TwoFactorService,
     Verified,
     claim_step,
     clock_offset_minutes,
     load_two_factor_policy,
     matching_step,
     need_of,
+    new_enrolment,
     replace_recovery_codes,
     use_recovery_code,
+    verify_new_key,
 )
 from app.validation import user_id_key
 
@@ -90,6 +93,7 @@ class SignInResult:
     user_id: str | None = None
     display_name: str | None = None
     setup_role: str | None = None
+    rights: frozenset[Right] = frozenset()  # what the user may do, through their roles
     detail: str = ""  # why, for the audit trail and support; never shown to the person
     two_factor: Need = Need.NONE  # what the second factor still asks, after the password
     method: str = TwoFactorMethod.NONE.value  # the user's two-factor method
@@ -159,7 +163,7 @@ class SignInService:
                     company.id,
                     None,
                     "(unknown user ID)",
-                    "signin.failed",
+                    Action.SIGNIN_FAILED,
                     now,
                     ip,
                     "unknown user ID",
@@ -204,7 +208,7 @@ class SignInService:
             if need is Need.SETUP_REQUIRED or (need is Need.TOKEN and token is None):
                 self._rehash(user, password)
                 self.record_event(
-                    company.id, user.id, user.user_id, "signin.two_factor_required", now, ip,
+                    company.id, user.id, user.user_id, Action.SIGNIN_TWO_FACTOR_REQUIRED, now, ip,
                     f"{need.value} ({user.two_factor_method})",
                 )  # fmt: skip
                 return _with(result, Reason.TWO_FACTOR_REQUIRED, need.value)
@@ -217,9 +221,9 @@ class SignInService:
         ):
             result = replace(result, reason=Reason.LOCKED, detail="locked meanwhile")
         if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
-            action = "signin.succeeded" if result.allowed else "signin.change_required"
+            action = Action.SIGNIN_SUCCEEDED if result.allowed else Action.SIGNIN_CHANGE_REQUIRED
         else:
-            action = "signin.failed"
+            action = Action.SIGNIN_FAILED
         self.record_event(company.id, user.id, user.user_id, action, now, ip, result.detail)
         return result
 
@@ -231,13 +235,16 @@ class SignInService:
             user_id=user.user_id,
             display_name=f"{user.last_name}, {user.first_name}",
             setup_role=user.setup_role,
+            rights=rights_of_role(user.setup_role),
         )
 
     def _wrong_password(
         self, company: CompanyInfo, user: User, lockout_after: int, now: datetime, ip: str | None
     ) -> SignInResult:
         if user.login_locked:  # "invalid", not "locked": only the right password learns that
-            self.record_event(company.id, user.id, user.user_id, "signin.failed", now, ip, "locked")
+            self.record_event(
+                company.id, user.id, user.user_id, Action.SIGNIN_FAILED, now, ip, "locked"
+            )
             return SignInResult(Reason.INVALID, detail="wrong password on a locked account")
         self._count_failure(company.id, user, lockout_after, now, ip, "wrong password")
         return SignInResult(Reason.INVALID, detail="wrong password")
@@ -250,7 +257,7 @@ class SignInService:
         now: datetime,
         ip: str | None,
         detail: str,
-        action: str = "signin.failed",
+        action: Action = Action.SIGNIN_FAILED,
     ) -> bool:
         """Count one failed attempt and lock at the limit; True if this attempt locked it."""
         # Two statements, each atomic in the database: concurrent failures all count, and
@@ -277,7 +284,7 @@ class SignInService:
                 company_id,
                 user.id,
                 user.user_id,
-                "user.locked",
+                Action.USER_LOCKED,
                 now,
                 ip,
                 f"{lockout_after} failed sign-ins in a row",
@@ -325,7 +332,7 @@ class SignInService:
         )
         self.session.refresh(user)
         self.record_event(
-            user.company_id, user.id, user.user_id, "user.unlocked", now, ip, "lock time over"
+            user.company_id, user.id, user.user_id, Action.USER_UNLOCKED, now, ip, "lock time over"
         )
 
     # The second factor
@@ -351,7 +358,7 @@ class SignInService:
                 accepted = True
             else:  # used before, here or on another workstation: a replay, and said so
                 self.record_event(
-                    user.company_id, user.id, user.user_id, "2fa.replayed", now, ip,
+                    user.company_id, user.id, user.user_id, Action.TWO_FACTOR_REPLAYED, now, ip,
                     "an authenticator token used before",
                 )  # fmt: skip
                 detail, message = "token used before", TOKEN_USED
@@ -367,11 +374,17 @@ class SignInService:
                 message = CODE_REFUSED
         if accepted:
             self.record_event(
-                user.company_id, user.id, user.user_id, "2fa.succeeded", now, ip, method
+                user.company_id, user.id, user.user_id, Action.TWO_FACTOR_SUCCEEDED, now, ip, method
             )
             return Verdict(True)
         locked = self._count_failure(
-            user.company_id, user, lockout_after, now, ip, f"{detail} ({method})", "2fa.failed"
+            user.company_id,
+            user,
+            lockout_after,
+            now,
+            ip,
+            f"{detail} ({method})",
+            Action.TWO_FACTOR_FAILED,
         )
         return Verdict(False, detail, REFUSED if locked else message, locked)
 
@@ -392,12 +405,18 @@ class SignInService:
         if use_recovery_code(self.session, user.id, code, now):
             self.session.refresh(user, ["recovery_codes_left"])
             self.record_event(
-                user.company_id, user.id, user.user_id, "2fa.recovery_code_used", now, ip,
-                f"{user.recovery_codes_left} recovery codes left",
+                user.company_id, user.id, user.user_id, Action.TWO_FACTOR_RECOVERY_CODE_USED,
+                now, ip, f"{user.recovery_codes_left} recovery codes left",
             )  # fmt: skip
             return self._complete(user, ip, "signed in with a recovery code")
         locked = self._count_failure(
-            user.company_id, user, lockout_after, now, ip, "wrong recovery code", "2fa.failed"
+            user.company_id,
+            user,
+            lockout_after,
+            now,
+            ip,
+            "wrong recovery code",
+            Action.TWO_FACTOR_FAILED,
         )
         return Verdict(False, "wrong recovery code", REFUSED if locked else CODE_REFUSED, locked)
 
@@ -417,7 +436,7 @@ class SignInService:
         now = self.clock()
         if completes_sign_in and not self._succeeded(user, None):  # locked from elsewhere
             self.record_event(
-                user.company_id, user.id, user.user_id, "signin.failed", now, ip,
+                user.company_id, user.id, user.user_id, Action.SIGNIN_FAILED, now, ip,
                 "locked meanwhile",
             )  # fmt: skip
             raise SignInRefused(commit=True)  # nothing stored but the event
@@ -432,7 +451,7 @@ class SignInService:
         self.session.flush()
         codes = replace_recovery_codes(self.session, user.id, now)
         self.record_event(
-            user.company_id, user.id, user.user_id, "2fa.confirmed", now, ip,
+            user.company_id, user.id, user.user_id, Action.TWO_FACTOR_CONFIRMED, now, ip,
             "authenticator set up at sign-in",
         )  # fmt: skip
         if completes_sign_in and not self._complete(user, ip, "signed in after 2FA setup").accepted:
@@ -482,7 +501,7 @@ class SignInService:
             if unsent is not None:
                 codes.use(unsent)
         self.record_event(
-            user.company_id, user.id, user.user_id, "2fa.token_sent", now, ip,
+            user.company_id, user.id, user.user_id, Action.TWO_FACTOR_TOKEN_SENT, now, ip,
             f"{outcome} ({method})",
         )  # fmt: skip
         return TokenSent(
@@ -512,7 +531,7 @@ class SignInService:
         ):
             if ended:
                 self.record_event(
-                    company.id, user.id, user.user_id, "signin.failed", now, ip, detail
+                    company.id, user.id, user.user_id, Action.SIGNIN_FAILED, now, ip, detail
                 )
                 raise SignInRefused(message, commit=True)
         return user, load_policy(self.session, user.company_id).lockout_after
@@ -521,12 +540,12 @@ class SignInService:
         now = self.clock()
         if not self._succeeded(user, None):
             self.record_event(
-                user.company_id, user.id, user.user_id, "signin.failed", now, ip,
+                user.company_id, user.id, user.user_id, Action.SIGNIN_FAILED, now, ip,
                 "locked meanwhile",
             )  # fmt: skip
             return Verdict(False, "locked meanwhile", REFUSED, True)
         self.record_event(
-            user.company_id, user.id, user.user_id, "signin.succeeded", now, ip, detail
+            user.company_id, user.id, user.user_id, Action.SIGNIN_SUCCEEDED, now, ip, detail
         )
         return Verdict(True)
 
@@ -538,15 +557,15 @@ class SignInService:
         company_id: int,
         user_pk: int | None,
         user_id: str,
-        action: str,
+        action: Action,
         now: datetime,
         ip: str | None,
         detail: str,
     ) -> None:
-        changes = [{"field": "workstation", "before": None, "after": self.workstation}]
+        changes = [audit.said("workstation", self.workstation)]
         if ip:
-            changes.append({"field": "ip", "before": None, "after": ip})
-        changes.append({"field": "reason", "before": None, "after": detail or action})
+            changes.append(audit.said("ip", ip))
+        changes.append(audit.said("reason", detail or action.value))
         audit.record(
             self.session,
             at=now,
@@ -624,7 +643,6 @@ class TokenRefused(UserSetupError):
     """The token or code was not right; the message says what to do, for the person."""
 
 
-USER_SETUP_ROLES = frozenset(role.value for role in SetupRole)
 # What a person who typed the right password is told when their account is closed to them.
 ACCOUNT_CLOSED = {Reason.OUTSIDE_HOURS: NOT_PERMITTED, Reason.EXPIRED: ACCOUNT_EXPIRED}
 USABLE = (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED, Reason.TWO_FACTOR_REQUIRED)
@@ -695,13 +713,13 @@ class SignInFlow:
                 self.ip = observed_address(session)
             result = service.check(company_code, user_id, password, ip=self.ip)
             usable = result.reason in USABLE
-            if usable and result.setup_role not in USER_SETUP_ROLES:
+            if usable and Right.VIEW_USERS not in result.rights:
                 assert result.company is not None and result.user_pk is not None
                 service.record_event(
                     result.company.id,
                     result.user_pk,
                     result.user_id or user_id,
-                    "signin.failed",
+                    Action.SIGNIN_FAILED,
                     self.clock(),
                     self.ip,
                     "no right to use User Setup",
@@ -711,7 +729,7 @@ class SignInFlow:
             # Outside the hours the right password is told so, but only to someone who may use
             # User Setup: to anyone else it would confirm a guessed password.
             in_hours = result.reason is not Reason.OUTSIDE_HOURS
-            if in_hours or result.setup_role not in USER_SETUP_ROLES:
+            if in_hours or Right.VIEW_USERS not in result.rights:
                 raise SignInRefused()
             raise SignInRefused(NOT_PERMITTED)
         self.result = result
@@ -779,12 +797,9 @@ class SignInFlow:
         user_pk = self._user_pk(Step.SETUP)
         assert self.result is not None and self.result.company is not None
         with self._step_transaction() as session:
-            self._service(session)._still_allowed(user_pk, self.ip)
-            service = TwoFactorService(
-                session, self.result.company, self.operator, self.clock, self.hasher
-            )
+            user, _ = self._service(session)._still_allowed(user_pk, self.ip)
             secret = self.enrolment.secret if self.enrolment is not None else None
-            self.enrolment = service.enrolment(user_pk, title, secret)
+            self.enrolment = new_enrolment(user.user_id, title, self.result.company, secret)
         return self.enrolment
 
     def submit_setup_token(self, token: str) -> Step:
@@ -794,11 +809,8 @@ class SignInFlow:
             raise RuntimeError("begin_setup first")
         assert self.result is not None and self.result.company is not None
         with self._step_transaction() as session:
-            service = TwoFactorService(
-                session, self.result.company, self.operator, self.clock, self.hasher
-            )
             try:
-                verified = service.verify_new_key(self.enrolment, token)
+                verified = verify_new_key(self.enrolment, token, self.clock())
             except ValidationError as exc:
                 raise TokenRefused(exc.errors["token"]) from None
             self.recovery_codes = self._service(session).complete_setup(
@@ -860,6 +872,19 @@ def _keyring() -> SecretStore:
     return keyring
 
 
+def own_password_rules(
+    session: Session, company: CompanyInfo, user_id: str
+) -> tuple[int, PasswordPolicy, PasswordOwner]:
+    """For a user about to choose their own password: their row id, the company's policy and
+    whose password it is (for the strength meter and the rule hints). NotFoundError if gone."""
+    _, user = find_account(session, company.code, user_id)
+    if user is None or user.company_id != company.id:
+        raise NotFoundError("This user no longer exists.")
+    credentials = Credentials(session, company, owasp_hasher())
+    owner = credentials.owner(user.user_id, user.first_name, user.last_name)
+    return user.id, credentials.policy, owner
+
+
 def change_own_password(
     database: Database,
     company: CompanyInfo,
@@ -915,10 +940,10 @@ def change_own_password(
                 operator=operator,
                 company_id=company.id,
                 user_pk=user.id,
-                action="password.changed",
+                action=Action.PASSWORD_CHANGED,
                 changes=[
-                    {"field": "password", "change": audit.PASSWORD_CHANGED},
-                    {"field": "workstation", "before": None, "after": workstation},
+                    Noted("password", audit.PASSWORD_CHANGED),
+                    audit.said("workstation", workstation),
                 ],
             )
     if refused:  # raised after the commit, so the failure stays counted

@@ -18,14 +18,15 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import pyotp
-from argon2 import PasswordHasher
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.access import Actor, Right
+from app.audit import Action, Change, Noted
 from app.clock import Clock
 from app.db.models import (
     TwoFactorMethod,
@@ -34,13 +35,15 @@ from app.db.models import (
     TwoFactorSetup,
     User,
 )
-from app.errors import ConflictError, NotFoundError, ValidationError
+from app.errors import NotFoundError, ValidationError
 from app.outbound.codes import is_code_shaped, typed_code
 from app.outbound.mail import Mailer, SecretStore, load_mail_settings
 from app.outbound.sms import SmsGateway, load_sms_settings
 from app.passwords.policy import READABLE
 from app.practice.company import CompanyInfo
-from app.users.service import UserRecord, UserService
+from app.practice.settings import save_settings
+from app.users.service import UserRecord, record_of
+from app.users.writer import UserWriter
 from app.validation import FieldProblem, clean_email, clean_phone, display_phone
 
 STEP_SECONDS = 30
@@ -155,46 +158,28 @@ def save_two_factor_policy(
     company_id: int,
     policy: TwoFactorPolicy,
     *,
-    operator: str,
+    actor: Actor,
     clock: Clock,
     expected_version: int,
-) -> None:
-    """Store the company's 2FA rules, audited; refuses with ConflictError if changed meanwhile."""
+) -> int:
+    """Store the company's 2FA rules, audited; the version now stored. ConflictError if they
+    were changed after ``expected_version`` was read."""
+    actor.require(Right.COMPANY_SETTINGS)
     policy = policy.checked()
-    row = session.get(TwoFactorPolicyRow, company_id)
-    before, version = load_two_factor_policy(session, company_id)
-    if version != expected_version:
-        raise ConflictError(
-            row.updated_by if row else None,
-            row.updated_at if row else None,
-            "The two-factor settings",
-        )
-    if policy == before and row is not None:
-        return
-    if row is None:
-        row = TwoFactorPolicyRow(company_id=company_id)
-        session.add(row)
-    row.default_for_users = int(policy.default_for_users)
-    row.excluded_networks = list(policy.excluded_networks)
-    now = clock()
-    row.updated_at, row.updated_by = now, operator
-    session.flush()
-    changes = [
-        {"field": name, "before": b, "after": a}
-        for name, b, a in (
-            ("default_for_users", int(before.default_for_users), int(policy.default_for_users)),
-            ("excluded_networks", list(before.excluded_networks), list(policy.excluded_networks)),
-        )
-        if b != a
-    ]
-    audit.record(
+    return save_settings(
         session,
-        at=now,
-        operator=operator,
-        company_id=company_id,
-        user_pk=None,
-        action="2fa.policy_changed",
-        changes=changes,
+        TwoFactorPolicyRow,
+        company_id,
+        {
+            "default_for_users": int(policy.default_for_users),
+            "excluded_networks": list(policy.excluded_networks),
+        },
+        actor=actor,
+        clock=clock,
+        expected_version=expected_version,
+        action=Action.TWO_FACTOR_POLICY_CHANGED,
+        what="The two-factor settings",
+        defaults={"default_for_users": int(CompanyDefault.OFF), "excluded_networks": []},
     )
 
 
@@ -434,45 +419,60 @@ class Verified:
     title: str
 
 
-class TwoFactorService:
-    """Users' two-factor settings in one session; the operator's role as UserService has it."""
+def default_title(company: CompanyInfo) -> str:
+    """Title for Authenticator when none is typed: the practice's name."""
+    return company.name[:TITLE_MAX].replace(":", " ")
 
-    def __init__(
-        self,
-        session: Session,
-        company: CompanyInfo,
-        operator: str,
-        clock: Clock,
-        hasher: PasswordHasher | None = None,
-        operator_role: str | None = None,
-    ) -> None:
+
+def clean_title(title: str, company: CompanyInfo) -> str:
+    """The title as the phone app will show it; ValidationError ("title") if it cannot be."""
+    title = " ".join(title.split()) or default_title(company)
+    if len(title) > TITLE_MAX or ":" in title:
+        raise ValidationError({"title": f"Use at most {TITLE_MAX} characters and no colon (:)."})
+    return title
+
+
+def new_enrolment(
+    account: str, title: str, company: CompanyInfo, secret: str | None = None
+) -> Enrolment:
+    """A new key for ``account`` (or ``secret`` again), with its QR address; nothing stored."""
+    title = clean_title(title, company)
+    secret = secret or new_secret()
+    return Enrolment(secret, provisioning_uri(secret, account, title), title, account)
+
+
+def verify_new_key(enrolment: Enrolment, token: str, now: datetime) -> Verified:
+    """Check the phone's first token against a new key; ValidationError if it is not right."""
+    step = matching_step(enrolment.secret, typed_code(token), now)
+    if step is None:
+        raise ValidationError({"token": wrong_token_message(enrolment.secret, token, now)})
+    return Verified(enrolment.secret, step, enrolment.title)
+
+
+class TwoFactorService:
+    """Users' two-factor settings in one session, for one actor."""
+
+    def __init__(self, session: Session, company: CompanyInfo, actor: Actor, clock: Clock) -> None:
         self.session = session
         self.company = company
-        self.operator = operator
+        self.actor = actor
         self.clock = clock
-        self.users = UserService(session, company, operator, clock, hasher, operator_role)
+        self.writer = UserWriter(session, company, actor)
 
     # Reading
 
     def default_title(self) -> str:
-        return self.company.name[:TITLE_MAX].replace(":", " ")
+        return default_title(self.company)
 
     def enrolment(self, pk: int, title: str = "", secret: str | None = None) -> Enrolment:
         """A new key for this user (or ``secret`` again), with its QR address; nothing stored."""
-        user = self.users._load(pk)
-        title = self.clean_title(title)
-        secret = secret or new_secret()
-        return Enrolment(secret, provisioning_uri(secret, user.user_id, title), title, user.user_id)
+        self.actor.require(Right.EDIT_TWO_FACTOR)
+        return new_enrolment(self.writer.load(pk).user_id, title, self.company, secret)
 
     # Checking
 
     def clean_title(self, title: str) -> str:
-        title = " ".join(title.split()) or self.default_title()
-        if len(title) > TITLE_MAX or ":" in title:
-            raise ValidationError(
-                {"title": f"Use at most {TITLE_MAX} characters and no colon (:)."}
-            )
-        return title
+        return clean_title(title, self.company)
 
     def check(self, form: TwoFactorForm) -> TwoFactorForm:
         """The form as it would be stored; ValidationError naming each bad field."""
@@ -515,11 +515,8 @@ class TwoFactorService:
 
     def verify_new_key(self, enrolment: Enrolment, token: str) -> Verified:
         """Check the phone's first token against a new key; ValidationError if it is not right."""
-        now = self.clock()
-        step = matching_step(enrolment.secret, typed_code(token), now)
-        if step is None:
-            raise ValidationError({"token": wrong_token_message(enrolment.secret, token, now)})
-        return Verified(enrolment.secret, step, enrolment.title)
+        self.actor.require(Right.EDIT_TWO_FACTOR)
+        return verify_new_key(enrolment, token, self.clock())
 
     # Writing
 
@@ -535,10 +532,8 @@ class TwoFactorService:
         Returns the saved user and, when an authenticator was just set up, its ten recovery
         codes, to be shown once.
         """
-        self.users._require_editor()
-        user = self.users._load(pk)
-        if user.version != expected_version:
-            raise ConflictError(user.updated_by, user.updated_at)
+        self.actor.require(Right.EDIT_TWO_FACTOR)
+        user = self.writer.load(pk, expected_version)
         clean = self.check(form)
         method = TwoFactorMethod(clean.method)
         if (
@@ -551,7 +546,7 @@ class TwoFactorService:
                           "up at next login."}
             )  # fmt: skip
         now = self.clock()
-        changes: list[dict[str, Any]] = []
+        changes: list[Change | Noted] = []
         for field, value in (
             ("two_factor_method", clean.method),
             ("two_factor_destination", clean.destination),
@@ -559,7 +554,7 @@ class TwoFactorService:
             ("authenticator_title", clean.title),
         ):
             if getattr(user, field) != value:
-                changes.append({"field": field, "before": getattr(user, field), "after": value})
+                changes.append(Change(field, getattr(user, field), value))
                 setattr(user, field, value)
         codes: list[str] = []
         if method is not TwoFactorMethod.APP and (
@@ -568,20 +563,20 @@ class TwoFactorService:
             or user.recovery_codes_left
         ):  # a key, one waiting for confirmation, or its recovery codes: all stop working
             if user.totp_secret is not None:
-                changes.append({"field": "authenticator", "change": "authenticator removed"})
+                changes.append(Noted("authenticator", "authenticator removed"))
             self._forget_authenticator(user, now)
         if verified is not None and method is TwoFactorMethod.APP:
             codes = self._store_authenticator(user, verified, now)
             user.authenticator_title = verified.title
         if not changes and not codes:
-            return self.users.get(pk), []
-        self.users._touch(user, now)
-        self.users._flush(user)
+            return record_of(user), []
+        self.writer.touch(user, now)
+        self.writer.flush(user)
         if changes:
-            self.users._audit(user, "2fa.method_changed", changes, now)
+            self.writer.audit(user, Action.TWO_FACTOR_METHOD_CHANGED, changes, now)
         if codes:
             self._audit_confirmed(user, verified, now)
-        return self.users.get(pk), codes
+        return record_of(user), codes
 
     def _store_authenticator(self, user: User, verified: Verified, now: datetime) -> list[str]:
         user.totp_secret = verified.secret
@@ -591,7 +586,7 @@ class TwoFactorService:
         user.two_factor_setup = TwoFactorSetup.NOW.value
         user.two_factor_method = TwoFactorMethod.APP.value
         user.two_factor_destination = ""  # tokens come from the app now, not by mail or text
-        self.users._flush(user)
+        self.writer.flush(user)
         return replace_recovery_codes(self.session, user.id, now)
 
     def _forget_authenticator(self, user: User, now: datetime) -> None:
@@ -603,47 +598,43 @@ class TwoFactorService:
 
     def _audit_confirmed(self, user: User, verified: Verified | None, now: datetime) -> None:
         title = verified.title if verified else user.authenticator_title
-        self.users._audit(
+        self.writer.audit(
             user,
-            "2fa.confirmed",
+            Action.TWO_FACTOR_CONFIRMED,
             [
-                {"field": "authenticator", "change": "authenticator set up"},
-                {"field": "authenticator_title", "before": None, "after": title},
-                {"field": "recovery_codes", "before": None, "after": RECOVERY_CODE_COUNT},
+                Noted("authenticator", "authenticator set up"),
+                Change("authenticator_title", None, title),
+                Change("recovery_codes", None, RECOVERY_CODE_COUNT),
             ],
             now,
         )
 
     def enroll(self, pk: int, title: str = "") -> Enrolment:
         """A new key kept as pending until `confirm` (the command line's two steps)."""
-        self.users._require_editor()
         enrolment = self.enrolment(pk, title)
-        user = self.users._load(pk)
-        now = self.clock()
+        user = self.writer.load(pk)
         user.totp_pending_secret = enrolment.secret
         user.authenticator_title = enrolment.title
-        self.users._touch(user, now)
-        self.users._flush(user)
-        self.users._audit(
+        self.writer.save(
             user,
-            "2fa.enrolled",
-            [{"field": "authenticator", "change": "new key made, waiting for a token"}],
-            now,
+            Action.TWO_FACTOR_ENROLLED,
+            [Noted("authenticator", "new key made, waiting for a token")],
+            self.clock(),
         )
         return enrolment
 
     def confirm(self, pk: int, token: str) -> list[str]:
         """Check a token against the pending key; on success it becomes the user's."""
-        self.users._require_editor()
-        user = self.users._load(pk)
+        self.actor.require(Right.EDIT_TWO_FACTOR)
+        user = self.writer.load(pk)
         if user.totp_pending_secret is None:
             raise NotFoundError(f"{user.user_id} has no authenticator waiting: enroll first.")
         enrolment = self.enrolment(pk, user.authenticator_title, user.totp_pending_secret)
         verified = self.verify_new_key(enrolment, token)
         now = self.clock()
         codes = self._store_authenticator(user, verified, now)
-        self.users._touch(user, now)
-        self.users._flush(user)
+        self.writer.touch(user, now)
+        self.writer.flush(user)
         self._audit_confirmed(user, verified, now)
         return codes
 
@@ -653,39 +644,34 @@ class TwoFactorService:
         ``setup`` is "prompt" (may skip) or "require"; "now" is kept as "require" until the
         desk setup is verified, so an unfinished one never leaves the user without 2FA.
         """
-        self.users._require_editor()
-        user = self.users._load(pk)
+        self.actor.require(Right.EDIT_TWO_FACTOR)
+        user = self.writer.load(pk)
         stored = TwoFactorSetup.PROMPT if setup == TwoFactorSetup.PROMPT else TwoFactorSetup.REQUIRE
         now = self.clock()
-        changes: list[dict[str, Any]] = [
-            {"field": "authenticator", "change": "authenticator removed"},
-            {"field": "two_factor_setup", "before": user.two_factor_setup, "after": stored.value},
+        changes: list[Change | Noted] = [
+            Noted("authenticator", "authenticator removed"),
+            Change("two_factor_setup", user.two_factor_setup, stored.value),
+            *audit.changed("two_factor_method", user.two_factor_method, TwoFactorMethod.APP.value),
         ]
-        if user.two_factor_method != TwoFactorMethod.APP:
-            changes.append(
-                {"field": "two_factor_method", "before": user.two_factor_method, "after": "app"}
-            )
         self._forget_authenticator(user, now)
         user.two_factor_method = TwoFactorMethod.APP.value
         user.two_factor_destination = ""  # tokens come from the app now, not by mail or text
         user.two_factor_setup = stored.value
-        self.users._touch(user, now)
-        self.users._flush(user)
-        self.users._audit(user, "2fa.reset", changes, now)
-        return self.users.get(pk)
+        self.writer.save(user, Action.TWO_FACTOR_RESET, changes, now)
+        return record_of(user)
 
     def new_recovery_codes(self, pk: int) -> list[str]:
         """A new set of ten; the earlier codes stop working. Shown once."""
-        self.users._require_editor()
-        user = self.users._load(pk)
+        self.actor.require(Right.EDIT_TWO_FACTOR)
+        user = self.writer.load(pk)
         if user.totp_secret is None and user.two_factor_method == TwoFactorMethod.NONE:
             raise ValidationError({"method": f"{user.user_id} has no two-factor sign-in."})
         now = self.clock()
         codes = replace_recovery_codes(self.session, pk, now)
-        self.users._audit(
+        self.writer.audit(
             user,
-            "2fa.recovery_codes_issued",
-            [{"field": "recovery_codes", "before": None, "after": RECOVERY_CODE_COUNT}],
+            Action.TWO_FACTOR_RECOVERY_CODES_ISSUED,
+            [Change("recovery_codes", None, RECOVERY_CODE_COUNT)],
             now,
         )
         return codes

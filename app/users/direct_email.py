@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.access import Actor, Right
+from app.audit import Action, Change
 from app.clock import Clock
 from app.db.models import CodePurpose, User
 from app.errors import NotFoundError, UserSetupError, ValidationError
@@ -71,7 +73,7 @@ def send_activation_code(
     sender: MailSender | None,
     *,
     clock: Clock,
-    operator: str,
+    actor: Actor,
     hasher: PasswordHasher | None = None,
 ) -> CodeSent:
     """Mail a new activation code to the user's saved Direct Email address.
@@ -80,6 +82,8 @@ def send_activation_code(
     and audited like a refusal by the server. NotFoundError for an unknown user,
     ValidationError ("direct_email") when no address is saved.
     """
+    actor.require(Right.EDIT_USERS)
+    operator = actor.name
     user = _load(session, company, user_pk)
     address = user.direct_email
     if not address:
@@ -119,7 +123,7 @@ def send_activation_code(
         if unsent is not None:
             codes.use(unsent)
         reason = str(exc)
-        _record(session, company, user, operator, now, "direct_email.code_sent", address,
+        _record(session, company, user, operator, now, Action.DIRECT_EMAIL_CODE_SENT, address,
                 f"code not sent: {reason}")  # fmt: skip
         return CodeSent(
             False,
@@ -129,7 +133,9 @@ def send_activation_code(
             None,
             reason,
         )
-    _record(session, company, user, operator, now, "direct_email.code_sent", address, "code sent")
+    _record(
+        session, company, user, operator, now, Action.DIRECT_EMAIL_CODE_SENT, address, "code sent"
+    )
     expires_at = now + timedelta(minutes=CODE_MINUTES)
     return CodeSent(
         True,
@@ -147,7 +153,7 @@ def verify_activation_code(
     code: str,
     *,
     clock: Clock,
-    operator: str,
+    actor: Actor,
     hasher: PasswordHasher | None = None,
 ) -> Verification:
     """Check a typed code against the one sent to the saved address; if right, verify it.
@@ -156,6 +162,8 @@ def verify_activation_code(
     costs no try; a wrong, expired or used-up code is refused by the answer, with its audit
     event and the try taken kept when the caller commits.
     """
+    actor.require(Right.EDIT_USERS)
+    operator = actor.name
     user = _load(session, company, user_pk)
     address = user.direct_email
     if not address:
@@ -216,7 +224,7 @@ def verify_activation_code(
             session, company, user, operator, now, "address changed meanwhile",
             "The Direct Email address was changed meanwhile: send a code to the new one.",
         )  # fmt: skip
-    _record(session, company, user, operator, now, "direct_email.verified", address,
+    _record(session, company, user, operator, now, Action.DIRECT_EMAIL_VERIFIED, address,
             "right activation code", verified=(was_verified, True))  # fmt: skip
     return Verification(True, f"{address} is verified.")
 
@@ -242,7 +250,7 @@ def _refuse(
     message: str,
 ) -> Verification:
     _record(
-        session, company, user, operator, now, "direct_email.code_refused", user.direct_email,
+        session, company, user, operator, now, Action.DIRECT_EMAIL_CODE_REFUSED, user.direct_email,
         reason,
     )  # fmt: skip
     return Verification(False, message, reason)
@@ -254,19 +262,16 @@ def _record(
     user: User,
     operator: str,
     now: datetime,
-    action: str,
+    action: Action,
     address: str,
     reason: str,
     *,
     verified: tuple[bool, bool] | None = None,
 ) -> None:
-    changes: list[dict[str, Any]] = [
-        {"field": "direct_email", "before": None, "after": address},
-        {"field": "reason", "before": None, "after": reason},
-    ]
+    changes = [audit.said("direct_email", address), audit.said("reason", reason)]
     if verified is not None:
         before, after = verified
-        changes.append({"field": "direct_email_verified", "before": before, "after": after})
+        changes.append(Change("direct_email_verified", before, after))
     audit.record(
         session,
         at=now,

@@ -12,20 +12,21 @@ from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from sqlalchemy import and_, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
-from app.clock import Clock, utc_now
+from app.access import Actor, Right, rights_of_role
+from app.audit import Action, Change, Noted
+from app.clock import Clock
 from app.db.models import DefaultScreen, Provider, ServiceLocation, SetupRole, User, UserType
-from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
+from app.errors import NotFoundError, ValidationError
 from app.login_times.hours import LoginTimes, today_in
 from app.passwords.credentials import Credentials
 from app.passwords.hashing import owasp_hasher
 from app.passwords.policy import generate_temporary_password
 from app.practice.company import CompanyInfo
 from app.users.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Copy
+from app.users.writer import UserWriter
 from app.validation import (
     FieldProblem,
     clean_email,
@@ -129,7 +130,8 @@ class UserRecord:
         return f"{self.list_name} ({self.fields.user_id})"
 
 
-def _record(user: User) -> UserRecord:
+def record_of(user: User) -> UserRecord:
+    """The user as the window and the command line show them."""
     values = {field.name: getattr(user, field.name) for field in USER_FIELDS}
     return UserRecord(
         pk=user.id,
@@ -226,30 +228,30 @@ def clean_fields(
 
 
 class UserService:
-    """Users of one company, in one session: the caller decides where the transaction ends."""
+    """Users of one company, in one session, for one actor: the caller decides where the
+    transaction ends. Each action asks the actor's rights first."""
 
     def __init__(
         self,
         session: Session,
         company: CompanyInfo,
-        operator: str,
-        clock: Clock = utc_now,
+        actor: Actor,
+        clock: Clock,
         hasher: PasswordHasher | None = None,
-        operator_role: str | None = None,
     ) -> None:
-        """``operator_role`` None: the command line's authority over the whole database."""
         self.session = session
         self.company = company
-        self.operator = operator
-        self.operator_role = operator_role
+        self.actor = actor
         self.clock = clock
         self.hasher = hasher or owasp_hasher()
         self.credentials = Credentials(session, company, self.hasher)
+        self.writer = UserWriter(session, company, actor)
 
     # Reading
 
     def list_rows(self, *, active_only: bool = False) -> Sequence[UserRow]:
         """The user list, in list order: one statement, only the columns the list shows."""
+        self.actor.require(Right.VIEW_USERS)
         today = today_in(ZoneInfo(self.company.time_zone), self.clock())
         expired = and_(User.account_expires_on.is_not(None), User.account_expires_on < today)
         query = select(
@@ -271,10 +273,12 @@ class UserService:
 
     def get(self, pk: int) -> UserRecord:
         """One user by row id, in one statement."""
-        return _record(self._load(pk))
+        self.actor.require(Right.VIEW_USERS)
+        return record_of(self.writer.load(pk))
 
     def find(self, user_id: str) -> UserRecord:
         """One user by User ID, whatever its case."""
+        self.actor.require(Right.VIEW_USERS)
         user = self.session.scalar(
             select(User).where(
                 User.company_id == self.company.id, User.user_id_key == user_id_key(user_id)
@@ -282,13 +286,7 @@ class UserService:
         )
         if user is None:
             raise NotFoundError(f"There is no user {user_id!r} in {self.company.code}.")
-        return _record(user)
-
-    def _load(self, pk: int) -> User:
-        user = self.session.get(User, pk)
-        if user is None or user.company_id != self.company.id:
-            raise NotFoundError(f"User #{pk} does not exist in {self.company.code}.")
-        return user
+        return record_of(user)
 
     # Checking
 
@@ -356,40 +354,71 @@ class UserService:
             errors[name] = f"That {label} is inactive; pick an active one."
 
     def _typed_allowed(self) -> bool:
-        """May the window's operator type a password? (The command line always may.)"""
-        return self.operator_role is None or self.credentials.policy.allow_typed_temporary
+        """May the actor type a password? The database administrator always may."""
+        return self.actor.is_database_administrator or self.credentials.policy.allow_typed_temporary
 
-    # Who may do what
+    # Who may do what to whom
 
-    def _require_editor(self) -> None:
-        if self.operator_role == SetupRole.FRONT_DESK.value:
-            raise NotAllowedError(
-                "The Front Desk role finds users, resets passwords and unlocks; "
-                "ask an Administrator for other changes."
+    def _guard_access_kept(
+        self, user: User, *, active: bool, locked: bool, role: str | None
+    ) -> None:
+        """Refuse a change that would lock the practice out of User Setup: deactivating or
+        locking oneself, or taking the last active Administrator away."""
+        if user.id == self.actor.user_pk and (
+            (user.active and not active) or (not user.login_locked and locked)
+        ):
+            what = "deactivate" if user.active and not active else "lock"
+            raise ValidationError(
+                {
+                    "active" if what == "deactivate" else "login_locked": (
+                        f"You cannot {what} your own account; ask another Administrator."
+                    )
+                }
+            )
+        administrator = SetupRole.ADMINISTRATOR.value
+        was_in = user.setup_role == administrator and user.active and not user.login_locked
+        stays_in = role == administrator and active and not locked
+        if was_in and not stays_in and not self._other_administrators(user):
+            field = "active" if not active else "login_locked" if locked else "setup_role"
+            raise ValidationError(
+                {
+                    field: f"{user.user_id} is the only active Administrator of this practice; "
+                    "make someone else an Administrator first."
+                }
             )
 
-    def _require_front_desk_target(self, user: User) -> None:
-        """Front Desk helps users, not other User Setup operators (that would be a takeover)."""
-        if self.operator_role == SetupRole.FRONT_DESK.value and user.setup_role is not None:
-            raise NotAllowedError(
-                f"Only an Administrator can reset or unlock a user with the {user.setup_role} role."
+    def _other_administrators(self, user: User) -> int:
+        return (
+            self.session.scalar(
+                select(func.count(User.id)).where(
+                    User.company_id == self.company.id,
+                    User.id != user.id,
+                    User.setup_role == SetupRole.ADMINISTRATOR.value,
+                    User.active,
+                    User.login_locked.is_(False),
+                )
             )
+            or 0
+        )
+
+    def _require_may_manage(self, user: User) -> None:
+        """Resetting or unlocking takes over a sign-in: never of someone who may do more."""
+        self.actor.require(Right.RESET_PASSWORDS)
+        self.actor.require_may_manage(rights_of_role(user.setup_role), user.user_id)
 
     # Writing
 
     def create(self, form: UserFields, *, copied_from: int | None = None) -> UserRecord:
         """Add a user; with ``copied_from``, audited as a copy of that user."""
-        self._require_editor()
+        self.actor.require(Right.EDIT_USERS)
         clean = self.check(form)
         # Read the source first: a query after add() would autoflush the new row unchecked.
-        source = self._load(copied_from) if copied_from is not None else None
+        source = self.writer.load(copied_from) if copied_from is not None else None
         now = self.clock()
         user = User(
             company_id=self.company.id,
             user_id_key=user_id_key(clean.user_id),
             created_at=now,
-            updated_at=now,
-            updated_by=self.operator,
             direct_email_verified_at=None,  # a new (or copied) user's address is not verified
         )
         for field in USER_FIELDS:
@@ -402,20 +431,19 @@ class UserService:
             user, clean.new_password, temporary=clean.must_change_password, now=now
         )
         self.session.add(user)
-        changes: list[dict[str, Any]] = []
-        action = "user.created"
+        changes: list[Change | Noted] = []
+        action = Action.USER_CREATED
         if source is not None:
-            action = "user.copied"
-            changes.append({"field": "copied_from", "before": None, "after": source.user_id})
+            action = Action.USER_COPIED
+            changes.append(Change("copied_from", None, source.user_id))
         changes += [
-            {"field": f.name, "before": None, "after": getattr(clean, f.name)}
+            Change(f.name, None, getattr(clean, f.name))
             for f in USER_FIELDS
             if getattr(clean, f.name) not in ("", None)
         ]
-        changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
-        self._flush(user)
-        self._audit(user, action, changes, now)
-        return _record(user)
+        changes.append(Noted("password", audit.PASSWORD_CHANGED))
+        self.writer.save(user, action, changes, now)
+        return record_of(user)
 
     def copy_from(self, source_pk: int) -> UserFields:
         """The form Copy User starts from: the source user's settings, no identity, no secrets."""
@@ -423,59 +451,54 @@ class UserService:
 
     def update(self, pk: int, form: UserFields, expected_version: int) -> UserRecord:
         """Save the User section; refuses with ConflictError if someone saved it meanwhile."""
-        self._require_editor()
-        user = self._load(pk)
-        if user.version != expected_version:
-            raise ConflictError(user.updated_by, user.updated_at)
-        clean = self.check(form, pk, current=_record(user).fields)
-        changes = [
-            {"field": f.name, "before": getattr(user, f.name), "after": getattr(clean, f.name)}
+        self.actor.require(Right.EDIT_USERS)
+        user = self.writer.load(pk, expected_version)
+        clean = self.check(form, pk, current=record_of(user).fields)
+        changes: list[Change | Noted] = [
+            Change(f.name, getattr(user, f.name), getattr(clean, f.name))
             for f in USER_FIELDS
             if getattr(user, f.name) != getattr(clean, f.name)
         ]
-        now = self.clock()
         if not changes and not clean.new_password:
-            return _record(user)
+            return record_of(user)
+        self._guard_access_kept(
+            user, active=clean.active, locked=clean.login_locked, role=user.setup_role
+        )
+        now = self.clock()
         if clean.direct_email != user.direct_email and user.direct_email_verified_at is not None:
             # A verification proves one address: a new one must be verified anew.
             user.direct_email_verified_at = None
-            changes.append({"field": "direct_email_verified", "before": True, "after": False})
+            changes.append(Change("direct_email_verified", True, False))
         for field in USER_FIELDS:
             setattr(user, field.name, getattr(clean, field.name))
         if clean.new_password:
             self.credentials.set_password(
                 user, clean.new_password, temporary=clean.must_change_password, now=now
             )
-            changes.append({"field": "password", "change": audit.PASSWORD_CHANGED})
+            changes.append(Noted("password", audit.PASSWORD_CHANGED))
         elif not clean.must_change_password:
             user.temporary_expires_at = None  # no longer a temporary password to expire
         if not clean.login_locked:
             user.failed_logins, user.locked_at = 0, None  # unlocking clears the counter
         user.user_id_key = user_id_key(clean.user_id)
-        self._touch(user, now)
-        self._flush(user)
-        self._audit(user, "user.updated", changes, now)
-        return _record(user)
+        self.writer.save(user, Action.USER_UPDATED, changes, now)
+        return record_of(user)
 
     def set_active(self, pk: int, active: bool, expected_version: int | None = None) -> UserRecord:
         """Activate or deactivate; users are never deleted, so their records stay."""
-        self._require_editor()
-        user = self._load(pk)
-        if expected_version is not None and user.version != expected_version:
-            raise ConflictError(user.updated_by, user.updated_at)
+        self.actor.require(Right.EDIT_USERS)
+        user = self.writer.load(pk, expected_version)
         if user.active == active:
-            return _record(user)
-        now = self.clock()
+            return record_of(user)
+        self._guard_access_kept(user, active=active, locked=user.login_locked, role=user.setup_role)
         user.active = active
-        self._touch(user, now)
-        self._flush(user)
-        self._audit(
+        self.writer.save(
             user,
-            "user.activated" if active else "user.deactivated",
-            [{"field": "active", "before": not active, "after": active}],
-            now,
+            Action.USER_ACTIVATED if active else Action.USER_DEACTIVATED,
+            [Change("active", not active, active)],
+            self.clock(),
         )
-        return _record(user)
+        return record_of(user)
 
     def reset_password(
         self,
@@ -489,12 +512,12 @@ class UserService:
         """The front-desk reset: a new (by default generated, temporary) password; returns it.
 
         The failure counter is always cleared; the lock only with ``unlock``. Two-factor
-        sign-in is never touched.
+        sign-in is never touched. Only an actor who may edit users may hand out a password
+        that is not temporary.
         """
-        user = self._load(pk)
-        self._require_front_desk_target(user)
-        if self.operator_role == SetupRole.FRONT_DESK.value:
-            must_change = True  # the front desk only ever hands out temporary passwords
+        user = self.writer.load(pk)
+        self._require_may_manage(user)
+        must_change = must_change or not self.actor.may(Right.EDIT_USERS)
         owner = self.credentials.owner(user.user_id, user.first_name, user.last_name)
         policy = self.credentials.policy
         if password is None:
@@ -508,76 +531,40 @@ class UserService:
             if problems:
                 raise ValidationError({"new_password": " ".join(problems)})
         now = self.clock()
-        changes: list[dict[str, Any]] = [{"field": "password", "change": audit.PASSWORD_CHANGED}]
+        changes: list[Change | Noted] = [Noted("password", audit.PASSWORD_CHANGED)]
         self.credentials.set_password(user, password, temporary=must_change, now=now)
-        changes.append({"field": "must_change_password", "before": None, "after": must_change})
-        if user.failed_logins:
-            changes.append({"field": "failed_logins", "before": user.failed_logins, "after": 0})
+        changes.append(Change("must_change_password", None, must_change))
+        changes += audit.changed("failed_logins", user.failed_logins, 0)
         user.failed_logins = 0
         if unlock and user.login_locked:
-            changes.append({"field": "login_locked", "before": True, "after": False})
+            changes.append(Change("login_locked", True, False))
             user.login_locked, user.locked_at = False, None
-        self._touch(user, now)
-        self._flush(user)
-        self._audit(user, "password.reset", changes, now)
+        self.writer.save(user, Action.PASSWORD_RESET, changes, now)
         return password
 
     def set_setup_role(self, pk: int, role: SetupRole | None) -> UserRecord:
         """What the user may do in User Setup itself (until the Roles section edits rights)."""
-        self._require_editor()
-        user = self._load(pk)
+        self.actor.require(Right.EDIT_ROLES)
+        user = self.writer.load(pk)
         value = role.value if role is not None else None
         if user.setup_role == value:
-            return _record(user)
-        now = self.clock()
-        changes = [{"field": "setup_role", "before": user.setup_role, "after": value}]
+            return record_of(user)
+        self._guard_access_kept(user, active=user.active, locked=user.login_locked, role=value)
+        changes = [Change("setup_role", user.setup_role, value)]
         user.setup_role = value
-        self._touch(user, now)
-        self._flush(user)
-        self._audit(user, "user.role_changed", changes, now)
-        return _record(user)
+        self.writer.save(user, Action.USER_ROLE_CHANGED, changes, self.clock())
+        return record_of(user)
 
     def unlock(self, pk: int) -> UserRecord:
         """Lift a lockout and clear the failure counter."""
-        user = self._load(pk)
-        self._require_front_desk_target(user)
+        user = self.writer.load(pk)
+        self._require_may_manage(user)
         if not user.login_locked and not user.failed_logins:
-            return _record(user)
-        now = self.clock()
+            return record_of(user)
         changes = [
-            {"field": "login_locked", "before": user.login_locked, "after": False},
-            {"field": "failed_logins", "before": user.failed_logins, "after": 0},
+            Change("login_locked", user.login_locked, False),
+            Change("failed_logins", user.failed_logins, 0),
         ]
         user.login_locked, user.locked_at, user.failed_logins = False, None, 0
-        self._touch(user, now)
-        self._flush(user)
-        self._audit(user, "user.unlocked", changes, now)
-        return _record(user)
-
-    def _audit(self, user: User, action: str, changes: list[dict[str, Any]], now: datetime) -> None:
-        """The change's audit event, in the same transaction, by this service's operator."""
-        audit.record(
-            self.session,
-            at=now,
-            operator=self.operator,
-            company_id=self.company.id,
-            user_pk=user.id,
-            action=action,
-            changes=changes,
-        )
-
-    def _touch(self, user: User, now: datetime) -> None:
-        user.updated_at = now
-        user.updated_by = self.operator
-
-    def _flush(self, user: User) -> None:
-        try:
-            self.session.flush()
-        except StaleDataError as exc:
-            raise ConflictError(None, None) from exc
-        except IntegrityError as exc:
-            if "user_id_key" in str(exc.orig):
-                raise ValidationError(
-                    {"user_id": f"The User ID {user.user_id!r} is already taken in this company."}
-                ) from exc
-            raise
+        self.writer.save(user, Action.USER_UNLOCKED, changes, self.clock())
+        return record_of(user)

@@ -404,7 +404,7 @@ class CompanySettingsDialog(QDialog):
 
     def save(self) -> bool:
         """Store the form's settings in one transaction; False, with the reason shown, if not."""
-        company, operator, clock = self.context.company, self.context.operator, self.context.clock
+        company, clock = self.context.company, self.context.clock
         try:
             policy, two_factor, mail, sms = self.checked()
             mail_password = self.mail["password"].text() or None
@@ -414,7 +414,7 @@ class CompanySettingsDialog(QDialog):
                     session,
                     company.id,
                     policy,
-                    operator=operator,
+                    actor=self.context.actor,
                     clock=clock,
                     expected_version=self.loaded_version,
                 )
@@ -424,7 +424,7 @@ class CompanySettingsDialog(QDialog):
                         session,
                         company.id,
                         two_factor,
-                        operator=operator,
+                        actor=self.context.actor,
                         clock=clock,
                         expected_version=self.two_factor_version,
                     )
@@ -437,7 +437,7 @@ class CompanySettingsDialog(QDialog):
                         mail,
                         password=mail_password,
                         store=self.store,
-                        operator=operator,
+                        actor=self.context.actor,
                         clock=clock,
                         expected_version=self.mail_version,
                     )
@@ -452,7 +452,7 @@ class CompanySettingsDialog(QDialog):
                             sms,
                             token=sms_token,
                             store=self.store,
-                            operator=operator,
+                            actor=self.context.actor,
                             clock=clock,
                             expected_version=self.sms_version,
                         )

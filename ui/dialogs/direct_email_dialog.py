@@ -124,7 +124,7 @@ class DirectEmailDialog(QDialog):
                     self.record.pk,
                     mailer,
                     clock=self.context.clock,
-                    operator=self.context.operator,
+                    actor=self.context.actor,
                     hasher=self.hasher,
                 )
         except ValidationError as exc:
@@ -151,7 +151,7 @@ class DirectEmailDialog(QDialog):
                     self.record.pk,
                     self.code.text(),
                     clock=self.context.clock,
-                    operator=self.context.operator,
+                    actor=self.context.actor,
                     hasher=self.hasher,
                 )
         except ValidationError as exc:

@@ -53,3 +53,17 @@ def tell(parent: QWidget, title: str, message: str, *, problem: bool = True) -> 
     box.setWindowTitle(title)
     box.setText(message)
     box.exec()
+
+
+def confirm(parent: QWidget, title: str, question: str, detail: str, action: str) -> bool:
+    """Ask before an action that cannot be taken back here; True only for ``action``."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(title)
+    box.setText(question)
+    box.setInformativeText(detail)
+    go = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.exec()
+    return box.clickedButton() is go

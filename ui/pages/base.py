@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QWidget
 from sqlalchemy.orm import Session
 
+from app.access import Actor, Right
 from app.clock import Clock
 from app.db.models import SetupRole
 from app.login_times.service import LoginTimesService
@@ -34,38 +35,45 @@ class Subject:
 
 @dataclass(frozen=True)
 class PracticeContext:
-    """What every page may need: the company, its pick lists, who is operating, the clock."""
+    """What every page may need: the company, its pick lists, who acts, the clock."""
 
     company: CompanyInfo
-    operator: str
+    actor: Actor  # who operates the window, with their rights
     clock: Clock
     providers: tuple[Choice, ...] = ()
     service_locations: tuple[Choice, ...] = ()
-    role: str = SetupRole.ADMINISTRATOR.value  # what the operator may do here
+    role: str = SetupRole.ADMINISTRATOR.value  # the operator's role, as the status bar says it
     operator_user_id: str = ""  # who must sign in again after the idle lock ("" : no lock)
-    operator_pk: int | None = None  # their row: whose login hours the window keeps to
     idle_minutes: int = 0  # 0: the window never locks itself
     policy: PasswordPolicy | None = None  # for the password fields' hints; checks read it anew
 
     @property
+    def operator(self) -> str:
+        """How the audit trail names the operator."""
+        return self.actor.name
+
+    @property
+    def operator_pk(self) -> int | None:
+        """The signed-in operator's own row, whose login hours the window keeps to; None when
+        no one signed in (the window then keeps to no hours)."""
+        return self.actor.user_pk if self.operator_user_id else None
+
+    @property
     def may_edit(self) -> bool:
-        """Front Desk finds users, resets passwords and unlocks; only an Administrator edits."""
-        return self.role == SetupRole.ADMINISTRATOR.value
+        """Only an actor who may edit users edits; Front Desk finds, resets and unlocks."""
+        return self.actor.may(Right.EDIT_USERS)
+
+    def may(self, right: Right) -> bool:
+        return self.actor.may(right)
 
     def users(self, session: Session) -> UserService:
-        return UserService(
-            session, self.company, self.operator, self.clock, operator_role=self.role
-        )
+        return UserService(session, self.company, self.actor, self.clock)
 
     def two_factor(self, session: Session) -> TwoFactorService:
-        return TwoFactorService(
-            session, self.company, self.operator, self.clock, operator_role=self.role
-        )
+        return TwoFactorService(session, self.company, self.actor, self.clock)
 
     def login_times(self, session: Session) -> LoginTimesService:
-        return LoginTimesService(
-            session, self.company, self.operator, self.clock, operator_role=self.role
-        )
+        return LoginTimesService(session, self.company, self.actor, self.clock)
 
 
 class PageHost(Protocol):

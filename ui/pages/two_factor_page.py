@@ -22,11 +22,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
-    QWidget,
 )
 from sqlalchemy.orm import Session
 
@@ -76,20 +74,6 @@ def _button(text: str) -> QPushButton:
     button.setAccessibleName(text.rstrip("."))
     button.setAutoDefault(False)
     return button
-
-
-def _confirm(parent: QWidget, title: str, question: str, detail: str, action: str) -> bool:
-    """Ask before an immediate action; True only for ``action``."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(title)
-    box.setText(question)
-    box.setInformativeText(detail)
-    go = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.exec()
-    return box.clickedButton() is go
 
 
 class TwoFactorPage(SectionPage):
@@ -422,7 +406,7 @@ class TwoFactorPage(SectionPage):
             TwoFactorSetup.PROMPT.value: "The user is asked to set up a new one at next login.",
             TwoFactorSetup.REQUIRE.value: "The user must set up a new one at next login.",
         }[setup]
-        if not _confirm(
+        if not dialogs.confirm(
             self,
             "Reset Authenticator",
             f"Reset the authenticator of {record.heading}?",
@@ -447,7 +431,7 @@ class TwoFactorPage(SectionPage):
         record, host = self.subject.record, self.host
         if record is None or host is None:
             return
-        if not _confirm(
+        if not dialogs.confirm(
             self,
             "New Recovery Codes",
             f"Make new recovery codes for {record.heading}?",

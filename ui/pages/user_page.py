@@ -267,15 +267,18 @@ class UserPage(SectionPage):
         grid.setColumnStretch(3, 1)
         return group
 
-    def _flags_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        for name in ("active", "webservice_only", "login_locked"):
+    def _flags_row(self) -> QGridLayout:
+        """Active, Webservice Only, Login Locked; a refusal of one shows under it."""
+        grid = QGridLayout()
+        for column, name in enumerate(("active", "webservice_only", "login_locked")):
             box = QCheckBox(LABELS[name])
             box.setAccessibleName(LABELS[name])
             self.flags[name] = box
-            row.addWidget(box)
-        row.addStretch(1)
-        return row
+            grid.addWidget(box, 0, column)
+            if name != "webservice_only":
+                self.errors.add(grid, name, box, 1, column)
+        grid.setColumnStretch(3, 1)
+        return grid
 
     def _password_rules(self) -> None:
         if self.context.policy is None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.access import EVERY_RIGHT, Actor, Right
 from app.clock import Clock
 from app.db.database import Database
 from app.db.models import SetupRole, TwoFactorMethod
@@ -41,9 +42,10 @@ from app.signin.check import (
     SignInRefused,
     Step,
     change_own_password,
+    own_password_rules,
 )
 from app.two_factor.service import PROMPT_TITLES
-from app.users.service import UserFields, UserService
+from app.users.service import UserFields
 from ui.widgets.form import ERROR_STYLE, FieldErrors, caption
 from ui.widgets.password_field import PasswordField
 from ui.widgets.two_factor_widgets import INSTRUCTIONS, AuthenticatorSetup, RecoveryCodesDialog
@@ -60,9 +62,14 @@ class Operator:
 
     company: CompanyInfo
     name: str  # "mreyes (Reyes, Maria)"
-    role: str  # a SetupRole value
+    role: str  # a SetupRole value, as the status bar names it
     user_pk: int
     user_id: str
+    rights: frozenset[Right] = frozenset()
+
+    def actor(self, workstation: str) -> Actor:
+        """The operator acting from this workstation, as every service is given them."""
+        return Actor.user(self.user_pk, self.name, workstation, self.rights)
 
 
 def _heading(text: str) -> QLabel:
@@ -104,11 +111,7 @@ def _own_password_rules(
 ) -> tuple[int, PasswordPolicy, PasswordOwner]:
     """The user's row id, the company's policy and whose password it is, for the hints."""
     with database.transaction() as session:
-        users = UserService(session, company, user_id)
-        record = users.find(user_id)
-        fields = record.fields
-        owner = users.credentials.owner(fields.user_id, fields.first_name, fields.last_name)
-        return record.pk, users.credentials.policy, owner
+        return own_password_rules(session, company, user_id)
 
 
 class SignInDialog(QDialog):
@@ -618,6 +621,7 @@ class SignInDialog(QDialog):
             result.setup_role or "",
             result.user_pk,
             result.user_id or "",
+            result.rights,
         )
         self.accept()
 
@@ -790,7 +794,7 @@ class FirstRunDialog(QDialog):
             new_password=self.password.text(),
             retype_password=self.retype.text(),
         )
-        operator = f"{administrator.user_id} at {self.workstation} (first start)"
+        actor = Actor.first_start(administrator.user_id, self.workstation)
         try:
             with self.database.transaction() as session:
                 company, record = create_first_administrator(
@@ -799,7 +803,7 @@ class FirstRunDialog(QDialog):
                     company_name=self._text("name"),
                     time_zone=self._text("time_zone"),
                     user=administrator,
-                    operator=operator,
+                    actor=actor,
                     clock=self.clock,
                 )
         except ValidationError as exc:
@@ -816,6 +820,7 @@ class FirstRunDialog(QDialog):
             SetupRole.ADMINISTRATOR.value,
             record.pk,
             record.fields.user_id,
+            EVERY_RIGHT,
         )
         self.accept()
 

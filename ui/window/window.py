@@ -59,6 +59,7 @@ from app.login_times.service import AccessEnd, LoginTimesService
 from app.practice.company import provider_choices, service_location_choices
 from app.users.service import UserRecord
 from ui.dialogs import messages as dialogs
+from ui.errors import show_error
 from ui.pages import SECTION_PAGES
 from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.pages.user_page import UserPage
@@ -508,7 +509,8 @@ class UserSetupWindow(QMainWindow):
         edit = self.context.may_edit
         self.new_action.setEnabled(edit)
         self.copy_action.setEnabled(edit and record is not None)
-        self.active_action.setEnabled(edit and record is not None)
+        oneself = record is not None and record.pk == self.context.actor.user_pk
+        self.active_action.setEnabled(edit and record is not None and not oneself)
         self.save_action.setEnabled(edit and self.is_dirty())
         # Front Desk helps users, not other User Setup operators.
         may_help = record is not None and (edit or record.setup_role is None)
@@ -521,7 +523,9 @@ class UserSetupWindow(QMainWindow):
         self.active_action.setText("Deactivate" if active else "Activate")
         self.active_action.setIcon(icon("user-deactivate" if active else "user-activate"))
         self.active_action.setToolTip(
-            "Deactivate the selected user (users are never deleted)"
+            "You cannot deactivate your own account; ask another Administrator"
+            if oneself and active
+            else "Deactivate the selected user (users are never deleted)"
             if active
             else "Activate the selected user again"
         )
@@ -541,7 +545,7 @@ class UserSetupWindow(QMainWindow):
         now = context.clock()
         try:
             with self.database.transaction() as session:
-                hours = LoginTimesService(session, context.company, context.operator, context.clock)
+                hours = LoginTimesService(session, context.company, context.actor, context.clock)
                 self.hours_end = hours.access_end(context.operator_pk, now)
         except NotFoundError:  # the operator's own row is gone: nothing allows them in
             self.hours_end = AccessEnd(now, expiry=False)
@@ -739,6 +743,15 @@ class UserSetupWindow(QMainWindow):
         if self.subject is None or self.subject.record is None:
             return
         active = not self.subject.record.fields.active  # what the button said, before any save
+        if not active and not dialogs.confirm(
+            self,
+            "Deactivate User",
+            f"Deactivate {self.subject.record.heading}?",
+            "They can no longer sign in. Their record, history and settings are kept, and "
+            "Activate brings them back.",
+            "Deactivate",
+        ):
+            return
         if not self._may_leave() or self.subject.record is None:
             return
         record = self.subject.record
@@ -750,7 +763,7 @@ class UserSetupWindow(QMainWindow):
                 self.open_user(record.pk)
             return
         except UserSetupError as exc:
-            dialogs.tell(self, "Not changed", str(exc))
+            show_error(self, "Not changed", exc)
             return
         self._after_save(result)
         state = "active again" if result.fields.active else "deactivated; the record is kept"

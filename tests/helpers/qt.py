@@ -29,6 +29,7 @@ class DialogAnswers:
     def __init__(self) -> None:
         self.pending: list[Callable[[QWidget], None]] = []
         self.seen: list[str] = []  # the text of each message box answered
+        self.failures: list[BaseException] = []  # raised while answering: said by finish()
 
     def answer(self, button_text: str) -> None:
         """Press this button of the next message box."""
@@ -54,8 +55,21 @@ class DialogAnswers:
         if dialog is None:
             QTimer.singleShot(0, self._next)
             return
-        self.pending.pop(0)(dialog)
+        action = self.pending.pop(0)
+        try:
+            action(dialog)
+        except BaseException as exc:
+            # Raised inside the dialog's event loop it would be lost, and the dialog would
+            # wait for an answer for ever: close it, so the test goes on to fail.
+            self.failures.append(exc)
+            self.pending.clear()
+            close = getattr(dialog, "reject", None)
+            if close is not None:
+                close()
 
     def finish(self) -> None:
+        failures, self.failures = self.failures, []
+        if failures:
+            raise failures[0]
         left, self.pending = self.pending, []
         assert not left, f"expected dialogs never opened; {len(left)} answers unused"

@@ -1,0 +1,78 @@
+"""Writing to one user's row, the same way for every section: found in the actor's company,
+held to the version the editor loaded, stamped with who changed it, and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import audit
+from app.access import Actor
+from app.audit import Action, Change, Noted
+from app.db.models import User
+from app.errors import ConflictError, NotFoundError, ValidationError
+from app.practice.company import CompanyInfo
+
+
+class UserWriter:
+    """A user's row in the caller's session and transaction, for ``actor``."""
+
+    def __init__(self, session: Session, company: CompanyInfo, actor: Actor) -> None:
+        self.session = session
+        self.company = company
+        self.actor = actor
+
+    def load(self, pk: int, expected_version: int | None = None) -> User:
+        """The user's row; NotFoundError outside the company, ConflictError when someone saved
+        it after ``expected_version`` was read."""
+        user = self.session.get(User, pk)
+        if user is None or user.company_id != self.company.id:
+            raise NotFoundError(f"User #{pk} does not exist in {self.company.code}.")
+        if expected_version is not None and user.version != expected_version:
+            raise ConflictError(user.updated_by, user.updated_at)
+        return user
+
+    def touch(self, user: User, now: datetime) -> None:
+        """Who changed the row and when; the flush then gives it a new version."""
+        user.updated_at = now
+        user.updated_by = self.actor.name[:100]
+
+    def flush(self, user: User) -> None:
+        """Write the row now: a save from elsewhere in between is a ConflictError, a User ID
+        taken in between a ValidationError beside the field."""
+        try:
+            self.session.flush()
+        except StaleDataError as exc:
+            raise ConflictError(None, None) from exc
+        except IntegrityError as exc:
+            if "user_id_key" in str(exc.orig):
+                raise ValidationError(
+                    {"user_id": f"The User ID {user.user_id!r} is already taken in this company."}
+                ) from exc
+            raise
+
+    def audit(
+        self, user: User, action: Action, changes: Sequence[Change | Noted], now: datetime
+    ) -> None:
+        """The change's audit event, by this actor, in the same transaction."""
+        audit.record(
+            self.session,
+            at=now,
+            operator=self.actor.name,
+            company_id=self.company.id,
+            user_pk=user.id,
+            action=action,
+            changes=changes,
+        )
+
+    def save(
+        self, user: User, action: Action, changes: Sequence[Change | Noted], now: datetime
+    ) -> None:
+        """Touch, flush and audit: what every change to a user's row ends with."""
+        self.touch(user, now)
+        self.flush(user)
+        self.audit(user, action, changes, now)

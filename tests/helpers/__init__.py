@@ -1,0 +1,1 @@
+"""What the tests share: actors, builders and readers of stored rows, servers, Qt helpers."""

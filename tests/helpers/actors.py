@@ -1,0 +1,27 @@
+"""Who acts in a test: the database administrator, or a signed-in user with a role's rights."""
+
+from __future__ import annotations
+
+from app.access import EVERY_RIGHT, Actor, rights_of_role
+from app.db.models import SetupRole
+
+WORKSTATION = "TEST-PC"
+
+
+def dba(name: str = "mreyes") -> Actor:
+    """Every right, as at the command line; ``name`` is what the audit trail shows."""
+    return Actor(name, EVERY_RIGHT, WORKSTATION)
+
+
+def signed_in(
+    name: str = "mreyes (Reyes, Maria)",
+    role: SetupRole | str = SetupRole.ADMINISTRATOR,
+    user_pk: int = -1,
+) -> Actor:
+    """A user signed in to the window with ``role``; ``user_pk`` is their own row (-1: one
+    that is none of the test's users)."""
+    return Actor(name, rights_of_role(str(role)), WORKSTATION, user_pk)
+
+
+def front_desk(name: str = "lblake (Blake, Lauren)", user_pk: int = -1) -> Actor:
+    return signed_in(name, SetupRole.FRONT_DESK, user_pk)

@@ -1,0 +1,84 @@
+"""Reading what a test stored, and building users to test with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.db.database import Database
+from app.db.models import AuditEvent, SetupRole, User
+from app.practice.company import CompanyInfo
+from app.users.service import UserFields, UserService
+from tests.helpers.actors import dba
+
+
+def version_of(session: Session, pk: int) -> int:
+    """The version a save of this user must match now."""
+    user = session.get(User, pk)
+    assert user is not None
+    return user.version
+
+
+def stored_user(database: Database, pk: int) -> User:
+    """The user's row as stored now, detached (read its columns freely)."""
+    with database.transaction() as session:
+        user = session.get(User, pk)
+        assert user is not None
+        session.expunge(user)
+        return user
+
+
+def audit_events(
+    database: Database,
+    *,
+    user_pk: int | None = None,
+    company_id: int | None = None,
+    prefix: str = "",
+) -> list[AuditEvent]:
+    """The audit events, oldest first: of one user or company, of actions that start so."""
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if user_pk is not None:
+        query = query.where(AuditEvent.user_pk == user_pk)
+    if company_id is not None:
+        query = query.where(AuditEvent.company_id == company_id)
+    if prefix:
+        query = query.where(AuditEvent.action.startswith(prefix))
+    with database.transaction() as session:
+        return list(session.scalars(query))
+
+
+def add_user(
+    database: Database,
+    company: CompanyInfo,
+    clock: Clock,
+    user_id: str,
+    *,
+    password: str = "quiet harbor lights",
+    role: SetupRole | None = None,
+    **fields: Any,
+) -> int:
+    """A user with a password of their own (no change due) and, with ``role``, that role."""
+    with database.transaction() as session:
+        users = UserService(session, company, dba("setup"), clock)
+        form = UserFields(
+            user_id=user_id,
+            first_name=fields.pop("first_name", "Test"),
+            last_name=fields.pop("last_name", user_id.title()),
+            new_password=password,
+            retype_password=password,
+            must_change_password=fields.pop("must_change_password", False),
+            **fields,
+        )
+        pk = users.create(form).pk
+        if role is not None:
+            users.set_setup_role(pk, role)
+        return pk
+
+
+def another_administrator(database: Database, company: CompanyInfo, clock: Clock) -> int:
+    """An Administrator who is none of the test's people: the practice keeps one when the test
+    takes its own away (User Setup refuses to remove the last one)."""
+    return add_user(database, company, clock, "practice_admin", role=SetupRole.ADMINISTRATOR)

@@ -1,0 +1,42 @@
+"""The window and its context as a test opens them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.db.database import Database
+from app.db.models import SetupRole
+from app.practice.company import CompanyInfo, provider_choices, service_location_choices
+from app.signin.check import find_account
+from tests.helpers.actors import signed_in
+from ui.pages.base import PracticeContext
+
+
+def practice_context(
+    database: Database,
+    company: CompanyInfo,
+    clock: Any,
+    *,
+    role: SetupRole | str = SetupRole.ADMINISTRATOR,
+    name: str = "mreyes (Reyes, Maria)",
+    user_pk: int | None = None,
+    **options: Any,
+) -> PracticeContext:
+    """What the window is given for an operator signed in with ``role``; ``user_pk`` is their
+    own row (by default the row of ``operator_user_id`` when one is given, else -1: none of
+    the test's users), ``options`` the rest of PracticeContext."""
+    with database.transaction() as session:
+        providers = tuple(provider_choices(session, company))
+        locations = tuple(service_location_choices(session, company))
+        if user_pk is None:
+            _, own = find_account(session, company.code, options.get("operator_user_id", ""))
+            user_pk = own.id if own is not None else -1
+    return PracticeContext(
+        company=company,
+        actor=signed_in(name, role, user_pk),
+        clock=clock,
+        providers=providers,
+        service_locations=locations,
+        role=str(role),
+        **options,
+    )

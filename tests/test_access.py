@@ -1,0 +1,275 @@
+"""Every action is done by a named actor, and app/ refuses what the actor may not do.
+
+Each test here performs what a Front Desk operator (or a careless administrator) could try
+from a modified window or a script, and sees app/ refuse it with nothing written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.access import EVERY_RIGHT, USER_SETUP_RIGHTS, Actor, Right, rights_of_role
+from app.audit import Action
+from app.db.database import Database
+from app.db.models import SetupRole
+from app.errors import NotAllowedError, ValidationError
+from app.login_times.hours import LoginTimes
+from app.login_times.service import LoginTimesService
+from app.outbound.mail import MailSettings, save_mail_settings
+from app.outbound.sms import SmsSettings, save_sms_settings
+from app.passwords.policy import PasswordPolicy, save_policy
+from app.practice.company import CompanyInfo
+from app.two_factor.service import (
+    TwoFactorForm,
+    TwoFactorPolicy,
+    TwoFactorService,
+    save_two_factor_policy,
+)
+from app.users.direct_email import send_activation_code, verify_activation_code
+from app.users.service import UserService
+from tests.conftest import FixedClock
+from tests.helpers.actors import dba, front_desk, signed_in
+from tests.helpers.records import add_user, audit_events, stored_user, version_of
+
+
+class Store:
+    def __init__(self) -> None:
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service_name: str, username: str) -> str | None:
+        return self.secrets.get((service_name, username))
+
+    def set_password(self, service_name: str, username: str, password: str) -> None:
+        self.secrets[(service_name, username)] = password
+
+
+# The catalog
+
+
+def test_an_administrator_holds_every_right_and_the_front_desk_finds_resets_and_unlocks():
+    assert rights_of_role(SetupRole.ADMINISTRATOR) == EVERY_RIGHT
+    assert rights_of_role(SetupRole.FRONT_DESK) == {Right.VIEW_USERS, Right.RESET_PASSWORDS}
+    assert rights_of_role(None) == frozenset()
+    assert rights_of_role("a role another program wrote") == frozenset()
+
+
+def test_the_database_administrator_is_named_with_the_system_user_and_host():
+    actor = Actor.database_administrator()
+    assert actor.rights == EVERY_RIGHT and actor.is_database_administrator
+    assert "database administrator, command line" in actor.name
+
+
+def test_nobody_takes_over_the_sign_in_of_someone_who_may_do_more():
+    desk, admin = front_desk(), signed_in()
+    assert desk.may_manage(frozenset())  # a user without User Setup rights
+    assert not desk.may_manage(rights_of_role(SetupRole.FRONT_DESK))  # a desk: not by a desk
+    assert not desk.may_manage(EVERY_RIGHT)
+    assert admin.may_manage(EVERY_RIGHT) and admin.may_manage(USER_SETUP_RIGHTS)
+
+
+def test_every_action_is_stored_by_a_name_of_its_own():
+    values = [action.value for action in Action]
+    assert len(values) == len(set(values))
+
+
+# What the front desk may not do, refused in app/
+
+
+def _desk_users(session: Any, company: CompanyInfo, clock: FixedClock) -> UserService:
+    return UserService(session, company, front_desk(), clock)
+
+
+def test_the_front_desk_cannot_change_company_settings(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    store = Store()
+    desk = front_desk()
+    attempts = (
+        lambda s: save_policy(
+            s, company.id, PasswordPolicy(min_length=8), actor=desk, clock=clock,
+            expected_version=0,
+        ),
+        lambda s: save_two_factor_policy(
+            s, company.id, TwoFactorPolicy(0, ("0.0.0.0/1",)), actor=desk, clock=clock,
+            expected_version=0,
+        ),
+        lambda s: save_mail_settings(
+            s, company.id, company.code, MailSettings("evil.example", 25, "none", "a@b.example"),
+            password="theirs", store=store, actor=desk, clock=clock, expected_version=0,
+        ),
+        lambda s: save_sms_settings(
+            s, company.id, company.code, "US", SmsSettings("AC1", "(614) 555-0100"),
+            token="theirs", store=store, actor=desk, clock=clock, expected_version=0,
+        ),
+    )  # fmt: skip
+    for attempt in attempts:
+        with pytest.raises(NotAllowedError), database.transaction() as session:
+            attempt(session)
+    assert store.secrets == {}  # not even the keyring was written
+    assert audit_events(database, company_id=company.id) == []
+
+
+def test_the_front_desk_cannot_verify_a_direct_email_address(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    pk = add_user(database, company, clock, "kimberly", direct_email="kim@direct.example")
+    desk = front_desk()
+    with pytest.raises(NotAllowedError), database.transaction() as session:
+        send_activation_code(session, company, pk, None, clock=clock, actor=desk)
+    with pytest.raises(NotAllowedError), database.transaction() as session:
+        verify_activation_code(session, company, pk, "123456", clock=clock, actor=desk)
+    assert audit_events(database, user_pk=pk, prefix="direct_email.") == []
+
+
+def test_the_front_desk_cannot_see_or_make_an_authenticator_key(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    pk = add_user(database, company, clock, "kimberly")
+    with database.transaction() as session:
+        desk = TwoFactorService(session, company, front_desk(), clock)
+        with pytest.raises(NotAllowedError):
+            desk.enrolment(pk)
+        with pytest.raises(NotAllowedError):
+            desk.save(pk, TwoFactorForm("email", "kim@example.com"), version_of(session, pk))
+        with pytest.raises(NotAllowedError):
+            desk.reset(pk)
+        with pytest.raises(NotAllowedError):
+            desk.new_recovery_codes(pk)
+        with pytest.raises(NotAllowedError):
+            LoginTimesService(session, company, front_desk(), clock).save(
+                pk, LoginTimes(limited=True), version_of(session, pk)
+            )
+
+
+def test_the_front_desk_cannot_give_roles_or_add_users(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    pk = add_user(database, company, clock, "kimberly")
+    with database.transaction() as session:
+        desk = _desk_users(session, company, clock)
+        with pytest.raises(NotAllowedError):
+            desk.set_setup_role(pk, SetupRole.ADMINISTRATOR)  # and so make herself one
+        with pytest.raises(NotAllowedError):
+            desk.set_active(pk, False)
+        with pytest.raises(NotAllowedError):
+            desk.create(desk.copy_from(pk))
+    assert stored_user(database, pk).setup_role is None
+
+
+def test_the_front_desk_cannot_reset_another_front_desk(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    other = add_user(database, company, clock, "jdesk", role=SetupRole.FRONT_DESK)
+    helped = add_user(database, company, clock, "kimberly")
+    with database.transaction() as session:
+        desk = _desk_users(session, company, clock)
+        with pytest.raises(NotAllowedError):
+            desk.reset_password(other)
+        with pytest.raises(NotAllowedError):
+            desk.unlock(other)
+        desk.reset_password(helped)
+    with database.transaction() as session:  # an administrator helps any operator
+        UserService(session, company, signed_in(), clock).reset_password(other)
+
+
+def test_an_actor_without_view_rights_sees_no_user(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    pk = add_user(database, company, clock, "kimberly")
+    nobody = Actor("kimberly at HOME-PC", frozenset(), "HOME-PC", pk)
+    with database.transaction() as session:
+        users = UserService(session, company, nobody, clock)
+        for look in (users.list_rows, lambda: users.get(pk), lambda: users.find("kimberly")):
+            with pytest.raises(NotAllowedError):
+                look()
+
+
+# The practice is never locked out of User Setup
+
+
+def _admins(database: Database, company: CompanyInfo, clock: FixedClock) -> tuple[int, int]:
+    maria = add_user(database, company, clock, "mreyes", role=SetupRole.ADMINISTRATOR)
+    kim = add_user(database, company, clock, "kimberly")
+    return maria, kim
+
+
+@pytest.mark.parametrize("change", ["deactivate", "lock"])
+def test_an_operator_cannot_deactivate_or_lock_themselves(
+    database: Database, company: CompanyInfo, clock: FixedClock, change: str
+) -> None:
+    maria, _ = _admins(database, company, clock)
+    add_user(database, company, clock, "wcassady", role=SetupRole.ADMINISTRATOR)
+    herself = signed_in("mreyes (Reyes, Maria)", user_pk=maria)
+    with pytest.raises(ValidationError) as refused, database.transaction() as session:
+        users = UserService(session, company, herself, clock)
+        record = users.get(maria)
+        if change == "deactivate":
+            users.set_active(maria, False, record.version)
+        else:
+            form = record.fields
+            form.login_locked = True
+            users.update(maria, form, record.version)
+    field = "active" if change == "deactivate" else "login_locked"
+    assert list(refused.value.errors) == [field]
+    assert "your own account" in refused.value.errors[field]
+    stored = stored_user(database, maria)
+    assert stored.active and not stored.login_locked
+
+
+@pytest.mark.parametrize("change", ["deactivate", "lock", "demote"])
+def test_the_last_active_administrator_cannot_be_taken_away(
+    database: Database, company: CompanyInfo, clock: FixedClock, change: str
+) -> None:
+    maria, _ = _admins(database, company, clock)
+    with pytest.raises(ValidationError) as refused, database.transaction() as session:
+        users = UserService(session, company, dba(), clock)  # the command line refuses too
+        record = users.get(maria)
+        if change == "deactivate":
+            users.set_active(maria, False)
+        elif change == "lock":
+            form = record.fields
+            form.login_locked = True
+            users.update(maria, form, record.version)
+        else:
+            users.set_setup_role(maria, SetupRole.FRONT_DESK)
+    (message,) = refused.value.errors.values()
+    assert "only active Administrator" in message
+    stored = stored_user(database, maria)
+    assert (stored.active, stored.login_locked, stored.setup_role) == (True, False, "Administrator")
+
+
+def test_with_another_administrator_one_may_go(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    maria, _ = _admins(database, company, clock)
+    wes = add_user(database, company, clock, "wcassady", role=SetupRole.ADMINISTRATOR)
+    with database.transaction() as session:
+        users = UserService(session, company, signed_in(user_pk=wes), clock)
+        users.set_active(maria, False)
+    assert not stored_user(database, maria).active
+
+
+def test_a_locked_or_inactive_administrator_does_not_count_as_the_other_one(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    maria, _ = _admins(database, company, clock)
+    add_user(database, company, clock, "wlocked", role=SetupRole.ADMINISTRATOR, login_locked=True)
+    gone = add_user(database, company, clock, "wgone", role=SetupRole.ADMINISTRATOR)
+    with database.transaction() as session:
+        UserService(session, company, dba(), clock).set_active(gone, False)
+    with pytest.raises(ValidationError), database.transaction() as session:
+        UserService(session, company, dba(), clock).set_active(maria, False)
+
+
+def test_the_audit_trail_names_who_acted(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    pk = add_user(database, company, clock, "kimberly")
+    with database.transaction() as session:
+        desk = UserService(session, company, front_desk("lblake (Blake, Lauren)"), clock)
+        desk.reset_password(pk)
+    (event,) = audit_events(database, user_pk=pk, prefix="password.")
+    assert event.operator == "lblake (Blake, Lauren)"
+    assert stored_user(database, pk).updated_by == "lblake (Blake, Lauren)"
