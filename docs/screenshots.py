@@ -32,7 +32,6 @@ from ui.dialogs.company_settings import CompanySettingsDialog
 from ui.dialogs.reset_dialog import ResetPasswordDialog
 from ui.main import build_window
 from ui.pages import SECTION_PAGES
-from ui.pages.base import Subject
 from ui.pages.two_factor_page import TwoFactorPage
 from ui.signin.sign_in_dialog import SignInDialog
 
@@ -144,7 +143,8 @@ def main() -> None:
         two_factor.method_box.setCurrentIndex(two_factor.method_box.findData("app"))
         app.processEvents()
         window.grab().save(str(DOCS / "section-2fa.png"))
-        two_factor.load(Subject(window.subject.record))  # the key leaves the screen
+        assert window.subject is not None
+        two_factor.load(window.subject)  # the key leaves the screen
         # The Login Times section with hours set: the rows, the week picture, the expiry.
         window.show_section("Login Times")
         app.processEvents()

@@ -17,7 +17,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from app.users.fields import USER_FIELDS, Copy, Kind
-from cli.main import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
+from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from cli.main import main
 
 NEW_PASSWORD = "a long enough password\n"
 SHOW_KEYS = [
@@ -47,11 +48,14 @@ SHOW_KEYS = [
     "webservice_only",
     "login_locked",
     "must_change_password",
+    "direct_email_verified",
     "account_expires_on",
     "version",
     "updated_by",
     "updated_at",
     "created_at",
+    "login_times",
+    "two_factor",
 ]
 
 

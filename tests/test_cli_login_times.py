@@ -18,7 +18,8 @@ from app.db.database import Database
 from app.db.models import AuditEvent, User
 from app.login_times.hours import NEVER_ALLOWED, NOT_PERMITTED
 from app.practice.company import CompanyInfo
-from cli.main import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
+from cli.errors import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from cli.main import main
 from tests.conftest import KIM_PASSWORD, FixedClock
 
 EXIT_OUTSIDE_HOURS, EXIT_EXPIRED = 15, 16

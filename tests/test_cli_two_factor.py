@@ -24,7 +24,8 @@ from app.db.database import Database, make_engine
 from app.outbound.mail import MailSettings, save_mail_settings
 from app.practice.company import load_company
 from app.two_factor.service import UNABLE_TO_SEND, hash_recovery_code
-from cli.main import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
+from cli.errors import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from cli.main import main
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import Inbox, MemoryStore, smtp_server
 
@@ -503,7 +504,7 @@ def test_a_suggested_setup_signs_in_and_says_so(usersetup):
 def mail_server(usersetup: Usersetup, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     """A real SMTP server set as the practice's mail server; the keyring a dictionary."""
     store = MemoryStore()
-    monkeypatch.setattr("cli.main._secret_store", lambda: store)
+    monkeypatch.setattr("cli.login.secret_store", lambda: store)
     with smtp_server() as (inbox, port):
         engine = make_engine(f"sqlite:///{usersetup.path}")
         try:
@@ -611,3 +612,38 @@ def test_send_token_for_an_app_user_sends_nothing_and_says_where_the_token_is(us
     assert code == EXIT_TWO_FACTOR
     assert "authenticator app" in out
     assert usersetup.last_actions(1) == ["signin.two_factor_required"]
+
+
+# Copy User on the command line copies the 2FA section too
+
+
+def test_copy_takes_the_two_factor_method_and_setup_never_the_key(usersetup):
+    usersetup.authenticator()  # kimberly's app is set up at the desk ("now")
+    code, out, err = usersetup(
+        "users", "copy", "kimberly", "kfox2", "--first-name", "Kim", "--last-name", "Foxe",
+        "--password-stdin", stdin="a long passphrase for kim",
+    )  # fmt: skip
+    assert (code, err) == (EXIT_OK, "")
+    assert out.splitlines()[0].startswith("Copied from Fox, Kimberly: ")
+    assert "the 2FA method (Two Factor Application)" in out.splitlines()[0]
+    copied = usersetup.json("2fa", "show", "kfox2")
+    assert (copied["method"], copied["setup"]) == ("app", "require")  # a desk setup: require
+    assert not copied["authenticator"] and copied["recovery_codes_left"] == 0
+    shown = usersetup.json("users", "show", "kfox2")
+    assert shown["two_factor"]["method"] == "app"
+
+
+def test_copy_of_an_email_user_leaves_the_method_for_the_new_users_own_address(usersetup):
+    usersetup("2fa", "set", "kimberly", "--method", "email", "--to", "kim@valley.example")
+    code, out, err = usersetup(
+        "users", "copy", "kimberly", "kfox2", "--first-name", "Kim", "--last-name", "Foxe",
+        "--password-stdin", stdin="a long passphrase for kim",
+    )  # fmt: skip
+    assert (code, err) == (EXIT_OK, "")
+    assert (
+        "Not copied: the 2FA method (Email), which needs their own e-mail address for the 2FA "
+        "tokens; set it with: usersetup 2fa set kfox2 --method email --to ADDRESS"
+    ) in out
+    copied = usersetup.json("2fa", "show", "kfox2")
+    assert (copied["method"], copied["destination"]) == ("none", "")
+    assert "kim@valley.example" not in json.dumps(usersetup.json("users", "show", "kfox2"))

@@ -17,6 +17,7 @@ from app.db.models import AuditEvent, OneTimeCode, User
 from app.errors import ConflictError, ValidationError
 from app.outbound.mail import Mailer, MailSettings, save_mail_settings
 from app.practice.company import CompanyInfo
+from app.sections.user import UserState
 from app.users.direct_email import (
     CODE_TRIES,
     NO_ADDRESS,
@@ -400,12 +401,16 @@ def _mail_server(database: Database, company: CompanyInfo, clock: FixedClock, po
         )  # fmt: skip
 
 
+def subject(shown: UserRecord) -> Subject:
+    return Subject(shown, {"user": UserState(shown.fields, shown.direct_email_verified)})
+
+
 def _page(
     qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, shown: UserRecord
 ) -> UserPage:
     page = UserPage(_context(database, company, clock))
     qtbot.addWidget(page)
-    page.load(Subject(shown))
+    page.load(subject(shown))
     page.show()
     return page
 
@@ -445,7 +450,7 @@ def test_the_mark_opens_the_dialog_and_a_verified_address_shows_verified(
 
     def open_dialog(pk: int) -> None:
         dialog = _open_dialog(qtbot, database, company, clock, record(database, company, clock, pk))
-        dialog.verified.connect(lambda pk: page.load(Subject(record(database, company, clock, pk))))
+        dialog.verified.connect(lambda pk: page.load(subject(record(database, company, clock, pk))))
         opened.append(dialog)
 
     page.verify_direct_email_requested.connect(open_dialog)
@@ -509,7 +514,7 @@ def test_a_new_user_has_no_verified_mark(
 ) -> None:
     page = UserPage(_context(database, company, clock))
     qtbot.addWidget(page)
-    page.load(Subject(None))
+    page.load(Subject(None, {}))
     by_name(page, QLineEdit, "Direct Email").setText(DIRECT)
     assert page.direct_email_mark.isVisibleTo(page)
     assert not page.direct_email_ok.isVisibleTo(page)

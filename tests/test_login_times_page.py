@@ -34,11 +34,10 @@ from app.login_times.hours import (
 )
 from app.login_times.service import LoginTimesService
 from app.practice.company import CompanyInfo
-from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.records import version_of
+from tests.helpers.records import read_user, version_of
 from tests.test_two_factor_page import PASSWORD, click, events, open_window, pick, stored
 from ui.pages.login_times_page import (
     EXPIRED,
@@ -715,8 +714,7 @@ def test_copy_user_carries_the_login_times_to_the_new_user(
     with qtbot.waitSignal(window.saved):
         window.save_action.trigger()
 
-    with database.transaction() as session:
-        copy = UserService(session, company, dba("test"), clock).find("mhall")
+    copy = read_user(database, company, clock, "mhall")
     assert copy.login_times == times
     assert [e.action for e in hours_events(database, copy.pk)] == ["login_times.changed"]
 
@@ -758,8 +756,7 @@ def test_copy_user_leaves_out_an_expiry_that_has_passed(
     with qtbot.waitSignal(window.saved):
         window.save_action.trigger()
 
-    with database.transaction() as session:
-        copy = UserService(session, company, dba("test"), clock).find("mhall")
+    copy = read_user(database, company, clock, "mhall")
     assert copy.login_times == replace(times, expires_on=copy_expires_on)
 
 
@@ -778,8 +775,7 @@ def test_a_new_user_gets_hours_typed_before_the_first_save(
     with qtbot.waitSignal(window.saved):
         window.save_action.trigger()
 
-    with database.transaction() as session:
-        new = UserService(session, company, dba("test"), clock).find("mhall")
+    new = read_user(database, company, clock, "mhall")
     assert new.login_times.limited and new.login_times.days[MONDAY] == DayHours.window(480, 1080)
 
 
@@ -793,8 +789,7 @@ def test_a_new_user_left_as_the_section_starts_writes_no_hours(
     with qtbot.waitSignal(window.saved):
         window.save_action.trigger()
 
-    with database.transaction() as session:
-        new = UserService(session, company, dba("test"), clock).find("mhall")
+    new = read_user(database, company, clock, "mhall")
     assert new.login_times == LoginTimes() and hours_events(database, new.pk) == []
 
 

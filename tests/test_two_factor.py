@@ -61,10 +61,10 @@ from app.two_factor.service import (
     use_recovery_code,
     wrong_token_message,
 )
-from app.users.service import UserFields, UserRecord, UserService
+from app.users.service import UserFields, UserService
 from tests.conftest import KIM_PASSWORD, NOW, FixedClock
 from tests.helpers.actors import dba, front_desk
-from tests.helpers.records import version_of
+from tests.helpers.records import Stored, read_user, version_of
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits; its codes of nearby steps all differ
 OTHER_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -84,9 +84,8 @@ def service(session: Session, company: CompanyInfo, clock: Any, **kw: Any) -> Tw
     return TwoFactorService(session, company, dba("mreyes"), clock, **kw)
 
 
-def get(database: Database, company: CompanyInfo, clock: FixedClock, pk: int) -> UserRecord:
-    with database.transaction() as session:
-        return UserService(session, company, dba("mreyes"), clock).get(pk)
+def get(database: Database, company: CompanyInfo, clock: FixedClock, pk: int) -> Stored:
+    return read_user(database, company, clock, pk)
 
 
 def set_up_authenticator(
@@ -104,10 +103,12 @@ def set_up_authenticator(
 
 def save(
     database: Database, company: CompanyInfo, clock: FixedClock, pk: int, form: TwoFactorForm
-) -> tuple[UserRecord, list[str]]:
+) -> tuple[Stored, list[str]]:
+    """Save the section; the user as stored after the commit, and the codes to show."""
     with database.transaction() as session:
         tf = service(session, company, clock)
-        return tf.save(pk, form, version_of(session, pk))
+        _, codes = tf.save(pk, form, version_of(session, pk))
+    return get(database, company, clock, pk), codes
 
 
 def events(database: Database) -> list[AuditEvent]:
@@ -518,11 +519,11 @@ def test_set_up_now_is_verified_at_the_desk_before_it_is_saved(database, company
         record, codes = tf.save(kim, TwoFactorForm("app", setup="now"), version, verified)
 
     assert len(codes) == 10
-    summary = record.two_factor
+    summary = get(database, company, clock, kim).two_factor
     assert (summary.method, summary.setup, summary.title) == ("app", "now", "Valley Main")
     assert summary.has_authenticator and summary.confirmed_at == clock.now
     assert summary.recovery_codes_left == 10
-    assert get(database, company, clock, kim) == record
+    assert get(database, company, clock, kim).record == record
     with database.transaction() as session:
         stored = session.get(User, kim)
         assert (stored.totp_secret, stored.totp_last_step) == (enrolment.secret, STEP)
@@ -630,9 +631,9 @@ def test_a_reset_throws_the_key_and_the_recovery_codes_away(
 ):
     codes = set_up_authenticator(database, company, clock, kim)
     with database.transaction() as session:
-        record = service(session, company, clock).reset(kim, asked)
+        service(session, company, clock).reset(kim, asked)
 
-    summary = record.two_factor
+    summary = get(database, company, clock, kim).two_factor
     assert (summary.method, summary.setup) == ("app", stored)
     assert not summary.has_authenticator and summary.confirmed_at is None
     assert summary.recovery_codes_left == 0
@@ -651,7 +652,8 @@ def test_a_reset_throws_the_key_and_the_recovery_codes_away(
 def test_a_reset_moves_an_email_user_to_the_authenticator(database, company, clock, kim):
     save(database, company, clock, kim, TwoFactorForm("email", "kim@valley.example"))
     with database.transaction() as session:
-        record = service(session, company, clock).reset(kim)
+        service(session, company, clock).reset(kim)
+    record = get(database, company, clock, kim)
     assert (record.two_factor.method, record.two_factor.setup) == ("app", "require")
     assert record.two_factor.destination == ""  # tokens no longer go to the address
     assert {"field": "two_factor_method", "before": "email", "after": "app"} in events(database)[

@@ -35,11 +35,10 @@ from app.two_factor.service import (
     time_step,
     use_recovery_code,
 )
-from app.users.service import UserRecord, UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.records import version_of
+from tests.helpers.records import Stored, read_user, version_of
 from tests.helpers.window import practice_context
 from ui.pages.two_factor_page import DESTINATION, METHOD, TwoFactorPage
 from ui.widgets.two_factor_widgets import RecoveryCodesDialog
@@ -124,9 +123,8 @@ def click(qtbot: Any, page: QWidget, kind: type[QAbstractButton], name: str) -> 
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def stored(database: Database, company: CompanyInfo, clock: FixedClock, pk: int) -> UserRecord:
-    with database.transaction() as session:
-        return UserService(session, company, dba("test"), clock).get(pk)
+def stored(database: Database, company: CompanyInfo, clock: FixedClock, pk: int) -> Stored:
+    return read_user(database, company, clock, pk)
 
 
 def events(database: Database, pk: int, prefix: str = "2fa.") -> list[AuditEvent]:
@@ -635,8 +633,7 @@ def test_copy_user_carries_the_method_but_not_the_key_or_the_address(
     with qtbot.waitSignal(window.saved):
         window.save_action.trigger()
 
-    with database.transaction() as session:
-        copy = UserService(session, company, dba("test"), clock).find("mhall")
+    copy = read_user(database, company, clock, "mhall")
     assert (copy.two_factor.method, copy.two_factor.setup) == ("app", "require")
     assert not copy.two_factor.has_authenticator and copy.two_factor.recovery_codes_left == 0
 

@@ -311,7 +311,12 @@ def expires_at(expires_on: date | None, zone: ZoneInfo) -> datetime | None:
 
 
 def is_expired(times: LoginTimes, zone: ZoneInfo, moment: datetime) -> bool:
-    end = expires_at(times.expires_on, zone)
+    return has_expired(times.expires_on, zone, moment)
+
+
+def has_expired(expires_on: date | None, zone: ZoneInfo, moment: datetime) -> bool:
+    """Has an account that expires on ``expires_on`` stopped working by ``moment``?"""
+    end = expires_at(expires_on, zone)
     return end is not None and moment >= end
 
 

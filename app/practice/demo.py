@@ -14,9 +14,11 @@ from app.access import Actor
 from app.clock import Clock
 from app.db.models import Company, DefaultScreen, Provider, ServiceLocation, SetupRole, UserType
 from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
-from app.login_times.service import LoginTimesService
 from app.passwords.policy import generate_temporary_password
 from app.practice.company import CompanyInfo, create_company
+from app.sections.base import Target, Work
+from app.sections.editor import UserEditor
+from app.sections.login_times import LoginTimesEdit
 from app.users.service import UserFields, UserService
 
 DEMO_CODE = "valley"
@@ -171,7 +173,7 @@ def create_demo_practice(
     provider_by_name = {(p.last_name, p.first_name): p.id for p in providers}
 
     service = UserService(session, company, actor, clock)
-    hours = LoginTimesService(session, company, actor, clock)
+    editor = UserEditor(Work(session, company, actor, clock))  # every section, as the window
     policy = service.credentials.policy
 
     def password_for(user_id: str, first: str, last: str) -> str:
@@ -218,38 +220,38 @@ def create_demo_practice(
         front_desk = user_id == FRONT_DESK_USER_ID
         password = password_for(user_id, first, last)  # forgotten at once, but the front desk's
         slug = f"{first}.{last}".lower()
-        record = service.create(
-            UserFields(
-                user_id=user_id,
-                first_name=first,
-                middle_initial=mi,
-                last_name=last,
-                title=title,
-                work_phone="(614) 555-0100",
-                work_ext=str(101 + index),
-                email=f"{slug}@valleyfamily.example",
-                email_notify=f"{slug}@valleyfamily.example" if rng.random() < 0.5 else "",
-                send_email_confirmations=rng.random() < 0.3,
-                default_screen=(
-                    DefaultScreen.SCHEDULE.value
-                    if kind is UserType.STAFF
-                    else DefaultScreen.PATIENT_CHART.value
-                ),
-                provider_id=provider_by_name.get((last, first)),
-                service_location_id=rng.choice(locations).id,
-                user_type=kind.value,
-                login_locked=index % 13 == 5 and not front_desk,
-                new_password=password,
-                retype_password=password,
-                must_change_password=not front_desk,
-            )
+        fields = UserFields(
+            user_id=user_id,
+            first_name=first,
+            middle_initial=mi,
+            last_name=last,
+            title=title,
+            work_phone="(614) 555-0100",
+            work_ext=str(101 + index),
+            email=f"{slug}@valleyfamily.example",
+            email_notify=f"{slug}@valleyfamily.example" if rng.random() < 0.5 else "",
+            send_email_confirmations=rng.random() < 0.3,
+            default_screen=(
+                DefaultScreen.SCHEDULE.value
+                if kind is UserType.STAFF
+                else DefaultScreen.PATIENT_CHART.value
+            ),
+            provider_id=provider_by_name.get((last, first)),
+            service_location_id=rng.choice(locations).id,
+            user_type=kind.value,
+            login_locked=index % 13 == 5 and not front_desk,
+            new_password=password,
+            retype_password=password,
+            must_change_password=not front_desk,
         )
+        edits: dict[str, object] = {"user": fields}
+        times = _demo_login_times(title, index, today_in(ZoneInfo(DEMO_TIME_ZONE), clock()))
+        if times is not None and not front_desk:
+            edits["login_times"] = LoginTimesEdit.of(times)
+        record = editor.save(Target(), edits).record
         if front_desk:
             service.set_setup_role(record.pk, SetupRole.FRONT_DESK)
             front_desk_password = password
-        times = _demo_login_times(title, index, today_in(ZoneInfo(DEMO_TIME_ZONE), clock()))
-        if times is not None and not front_desk:
-            record = hours.save(record.pk, times, record.version)
         if index % 9 == 7 and not front_desk:
             service.set_active(record.pk, False)
     return DemoResult(

@@ -387,6 +387,34 @@ class Senders:
 
 
 @dataclass(frozen=True)
+class TwoFactorSummary:
+    """A user's two-factor sign-in as stored (never the authenticator's key)."""
+
+    method: str = TwoFactorMethod.NONE.value
+    destination: str = ""  # where Email and Text tokens go
+    setup: str = ""  # a TwoFactorSetup value, for the authenticator method
+    title: str = ""  # Title for Authenticator
+    has_authenticator: bool = False
+    confirmed_at: datetime | None = None
+    recovery_codes_left: int = 0
+    authenticator_pending: bool = False  # a key from `2fa enroll` waits for `2fa confirm`
+
+
+def summary_of(user: User) -> TwoFactorSummary:
+    """The 2FA section as this row keeps it; read with the row, so no statement of its own."""
+    return TwoFactorSummary(
+        user.two_factor_method,
+        user.two_factor_destination,
+        user.two_factor_setup,
+        user.authenticator_title,
+        user.totp_secret is not None,
+        user.two_factor_confirmed_at,
+        user.recovery_codes_left,
+        user.totp_pending_secret is not None,
+    )
+
+
+@dataclass(frozen=True)
 class TwoFactorForm:
     """What the 2FA section edits."""
 

@@ -6,7 +6,7 @@ import dataclasses
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from app.audit import Action, Change, Noted
 from app.clock import Clock
 from app.db.models import DefaultScreen, Provider, ServiceLocation, SetupRole, User, UserType
 from app.errors import NotFoundError, ValidationError
-from app.login_times.hours import LoginTimes, today_in
+from app.login_times.hours import today_in
 from app.passwords.credentials import Credentials
 from app.passwords.hashing import owasp_hasher
 from app.passwords.policy import generate_temporary_password
@@ -93,19 +93,6 @@ class UserFields:
 
 
 @dataclass(frozen=True)
-class TwoFactorSummary:
-    """A user's two-factor sign-in as stored (never the authenticator's key)."""
-
-    method: str = "none"  # a TwoFactorMethod value
-    destination: str = ""  # where Email and Text tokens go
-    setup: str = ""  # a TwoFactorSetup value, for the authenticator method
-    title: str = ""  # Title for Authenticator
-    has_authenticator: bool = False
-    confirmed_at: datetime | None = None
-    recovery_codes_left: int = 0
-
-
-@dataclass(frozen=True)
 class UserRecord:
     """A user as read from the database, with the version its save must match."""
 
@@ -116,9 +103,8 @@ class UserRecord:
     updated_at: datetime
     created_at: datetime
     setup_role: str | None = None  # what this user may do in User Setup itself
-    two_factor: TwoFactorSummary = TwoFactorSummary()
     direct_email_verified: bool = False
-    login_times: LoginTimes = dataclasses.field(default_factory=LoginTimes)
+    expires_on: date | None = None  # the last day the account works (Login Times)
 
     @property
     def list_name(self) -> str:
@@ -141,17 +127,8 @@ def record_of(user: User) -> UserRecord:
         updated_at=user.updated_at,
         created_at=user.created_at,
         setup_role=user.setup_role,
-        two_factor=TwoFactorSummary(
-            user.two_factor_method,
-            user.two_factor_destination,
-            user.two_factor_setup,
-            user.authenticator_title,
-            user.totp_secret is not None,
-            user.two_factor_confirmed_at,
-            user.recovery_codes_left,
-        ),
         direct_email_verified=user.direct_email_verified_at is not None and bool(user.direct_email),
-        login_times=user.login_times,
+        expires_on=user.account_expires_on,
     )
 
 

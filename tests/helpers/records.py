@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -10,8 +11,13 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.db.database import Database
 from app.db.models import AuditEvent, SetupRole, User
+from app.login_times.hours import LoginTimes
 from app.practice.company import CompanyInfo
-from app.users.service import UserFields, UserService
+from app.sections.base import Work
+from app.sections.editor import UserEditor
+from app.sections.user import UserState
+from app.two_factor.service import TwoFactorSummary
+from app.users.service import UserFields, UserRecord, UserService
 from tests.helpers.actors import dba
 
 
@@ -82,3 +88,36 @@ def another_administrator(database: Database, company: CompanyInfo, clock: Clock
     """An Administrator who is none of the test's people: the practice keeps one when the test
     takes its own away (User Setup refuses to remove the last one)."""
     return add_user(database, company, clock, "practice_admin", role=SetupRole.ADMINISTRATOR)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored user as a test reads them back: the record and each section's state."""
+
+    record: UserRecord
+    user: UserState
+    login_times: LoginTimes
+    two_factor: TwoFactorSummary
+
+    @property
+    def pk(self) -> int:
+        return self.record.pk
+
+    @property
+    def version(self) -> int:
+        return self.record.version
+
+    @property
+    def fields(self) -> UserFields:
+        return self.record.fields
+
+
+def read_user(database: Database, company: CompanyInfo, clock: Clock, pk: int | str) -> Stored:
+    """A user (by row id, or by User ID) with every section, as the window opens them."""
+    with database.transaction() as session:
+        work = Work(session, company, dba("test"), clock)
+        if isinstance(pk, str):
+            pk = UserService(session, company, work.actor, clock).find(pk).pk
+        opened = UserEditor(work).open(pk)
+    states = opened.states
+    return Stored(opened.record, states["user"], states["login_times"], states["two_factor"])

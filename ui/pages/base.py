@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QWidget
@@ -23,9 +23,12 @@ from app.users.service import UserRecord, UserService
 
 @dataclass(frozen=True)
 class Subject:
-    """Whom the pages edit: a saved user, or a new one (optionally copied from another)."""
+    """Whom the pages edit: a saved user, or a new one (optionally copied from another), with
+    each section's state as app.sections gave it (a new user's: blank, or what Copy User
+    carried)."""
 
     record: UserRecord | None
+    states: Mapping[str, Any]
     copied_from: UserRecord | None = None
 
     @property

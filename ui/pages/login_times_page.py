@@ -155,7 +155,7 @@ class LoginTimesPage(SectionPage):
     def __init__(self, context: PracticeContext) -> None:
         super().__init__(context)
         self.errors = FieldErrors()
-        self.subject = Subject(None)
+        self.subject = Subject(None, {})
         self.read_only = False
         self.twelve_hour = twelve_hour_clock()
         self.zone = ZoneInfo(context.company.time_zone)
@@ -471,12 +471,7 @@ class LoginTimesPage(SectionPage):
 
     def load(self, subject: Subject) -> None:
         self.subject = subject
-        if subject.record is not None:
-            times = subject.record.login_times
-        elif subject.copied_from is not None:  # Copy User copies the login times
-            times = subject.copied_from.login_times.for_copy(self.zone, self.context.clock())
-        else:
-            times = LoginTimes()
+        times: LoginTimes = subject.states.get("login_times", LoginTimes())
         self.zone_label.setText(zone_note(self.context.company.time_zone, self.context.clock()))
         self._show_times(times)
         self.errors.clear()

@@ -35,10 +35,11 @@ from app.two_factor.service import (
     RECOVERY_CODE_COUNT,
     SETUP_LABELS,
     TwoFactorForm,
+    TwoFactorSummary,
     Verified,
     describe_destination,
 )
-from app.users.service import TwoFactorSummary, UserRecord
+from app.users.service import UserRecord
 from ui.dialogs import messages as dialogs
 from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.widgets.form import FieldErrors, caption
@@ -82,7 +83,7 @@ class TwoFactorPage(SectionPage):
     def __init__(self, context: PracticeContext) -> None:
         super().__init__(context)
         self.errors = FieldErrors()
-        self.subject = Subject(None)
+        self.subject = Subject(None, {})
         self.read_only = False
         self.verified: Verified | None = None  # a new authenticator, waiting for Save
         self._loaded = TwoFactorForm()
@@ -213,8 +214,10 @@ class TwoFactorPage(SectionPage):
             button.setChecked(True)
 
     def _summary(self) -> TwoFactorSummary:
-        record = self.subject.record
-        return record.two_factor if record is not None else TwoFactorSummary()
+        if self.subject.record is None:  # a copy's method is a choice, not a stored setting
+            return TwoFactorSummary()
+        summary: TwoFactorSummary = self.subject.states.get("two_factor", TwoFactorSummary())
+        return summary
 
     def _setting_up_here(self) -> bool:
         """Is the desk setup (QR code, key, token) what the form asks for now?"""
@@ -398,7 +401,7 @@ class TwoFactorPage(SectionPage):
     def reset_authenticator(self) -> None:
         """Throw the authenticator away now; a new one as the setup choice says."""
         record, host = self.subject.record, self.host
-        if record is None or host is None or not record.two_factor.has_authenticator:
+        if record is None or host is None or not self._summary().has_authenticator:
             return
         setup = self.selected_setup() or TwoFactorSetup.REQUIRE.value
         then = {
@@ -435,7 +438,7 @@ class TwoFactorPage(SectionPage):
             self,
             "New Recovery Codes",
             f"Make new recovery codes for {record.heading}?",
-            f"The {record.two_factor.recovery_codes_left} codes left stop working at once.",
+            f"The {self._summary().recovery_codes_left} codes left stop working at once.",
             "Make New Codes",
         ):
             return
@@ -463,17 +466,9 @@ class TwoFactorPage(SectionPage):
         self.subject = subject
         self._forget_key()
         self.setup_panel.title.clear()
-        if subject.record is not None:
-            summary = subject.record.two_factor
-            method, setup, destination = summary.method, summary.setup, summary.destination
-            self._loaded_title = summary.title
-        elif subject.copied_from is not None:  # the settings, not the person's address or key
-            summary = subject.copied_from.two_factor
-            method, destination = summary.method, ""
-            setup = TwoFactorSetup.REQUIRE.value if summary.setup == NOW else summary.setup
-            self._loaded_title = summary.title if method == APP else ""
-        else:
-            method, setup, destination, self._loaded_title = TwoFactorMethod.NONE.value, "", "", ""
+        summary = subject.states.get("two_factor", TwoFactorSummary())
+        method, setup, destination = summary.method, summary.setup, summary.destination
+        self._loaded_title = summary.title if method == APP else ""
         shown = describe_destination(method, destination, self.context.company.phone_region)
         self._loading = True
         try:

@@ -298,12 +298,8 @@ class UserPage(SectionPage):
     # The page protocol
 
     def load(self, subject: Subject) -> None:
-        if subject.record is not None:
-            fields = subject.record.fields
-        elif subject.copied_from is not None:
-            fields = subject.copied_from.fields.for_copy()
-        else:
-            fields = UserFields()
+        state = subject.states.get("user")
+        fields = state.fields if state is not None else UserFields()
         region = self.context.company.phone_region
         for name, line in self.texts.items():
             value = getattr(fields, name)

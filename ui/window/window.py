@@ -54,9 +54,11 @@ from app.errors import (
     UserSetupError,
     ValidationError,
 )
-from app.login_times.hours import is_expired
+from app.login_times.hours import has_expired
 from app.login_times.service import AccessEnd, LoginTimesService
 from app.practice.company import provider_choices, service_location_choices
+from app.sections.base import Work
+from app.sections.editor import Opened, UserEditor
 from app.users.service import UserRecord
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
@@ -467,17 +469,21 @@ class UserSetupWindow(QMainWindow):
 
     def open_user(self, pk: int) -> bool:
         """Read one user (one statement) and show them in every loaded page; False if unread."""
-        record = self._read(lambda session: self.context.users(session).get(pk))
-        if record is None:
+        opened = self._read(lambda session: self._editor(session).open(pk))
+        if opened is None:
             return False
-        self._show_in_list(record)  # another workstation may have changed what the list shows
-        self._load_subject(Subject(record))
+        self._show_in_list(opened.record)  # another workstation may have changed the list's row
+        self._load_subject(Subject(opened.record, opened.states))
         return True
+
+    def _editor(self, session: Session) -> UserEditor:
+        context = self.context
+        return UserEditor(Work(session, context.company, context.actor, context.clock))
 
     def _show_in_list(self, record: UserRecord) -> None:
         f = record.fields
         zone = ZoneInfo(self.context.company.time_zone)
-        expired = is_expired(record.login_times, zone, self.context.clock())
+        expired = has_expired(record.expires_on, zone, self.context.clock())
         self.model.upsert_row(
             (record.pk, f.user_id, f.last_name, f.first_name, f.active, f.login_locked, expired)
         )
@@ -645,13 +651,18 @@ class UserSetupWindow(QMainWindow):
 
     def new_user(self) -> None:
         if self._may_leave():
-            self._start_new(Subject(None))
+            started = self._read(lambda session: self._editor(session).start())
+            if started is not None:
+                self._start_new(Subject(None, started.states))
 
     def copy_user(self) -> None:
         if self.subject is None or self.subject.record is None or not self._may_leave():
             return
-        if self.subject.record is not None:  # read after a Save, so the copy has what was saved
-            self._start_new(Subject(None, copied_from=self.subject.record))
+        source = self.subject.record  # read after a Save, so the copy has what was saved
+        if source is not None:
+            started = self._read(lambda session: self._editor(session).start(source.pk))
+            if started is not None:
+                self._start_new(Subject(None, started.states, copied_from=source))
 
     def _start_new(self, subject: Subject) -> None:
         self.user_view.selectionModel().clear()
@@ -679,6 +690,7 @@ class UserSetupWindow(QMainWindow):
                 failed = self._check_pages(session, pages, subject)
                 if failed is None:
                     record = self._save_pages(session, pages, subject)
+                    opened = self._editor(session).open(record.pk)  # as now stored
             committed = failed is None
         except ValidationError as exc:
             for page in pages:
@@ -700,7 +712,7 @@ class UserSetupWindow(QMainWindow):
         if failed is not None:
             self._show_failed_page(failed)
             return False
-        self._after_save(record)
+        self._after_save(opened.record, opened)
         self.statusBar().showMessage(f"Saved {record.heading}.", 10000)
         for page in pages:  # shown once: only what the database now holds
             page.after_commit()
@@ -726,7 +738,7 @@ class UserSetupWindow(QMainWindow):
             result = page.save(session, subject)
             if result is not None:
                 saved = result
-                subject = Subject(result)  # later pages save against the user just written
+                subject = Subject(result, subject.states)  # later pages save against it
         assert saved is not None, "the User page always saves a new user"
         return saved
 
@@ -734,9 +746,13 @@ class UserSetupWindow(QMainWindow):
         self.show_section(page.section)
         self.statusBar().showMessage("Nothing was saved: correct the fields marked in red.", 15000)
 
-    def _after_save(self, record: UserRecord) -> None:
-        self._show_in_list(record)
-        self._load_subject(Subject(record))
+    def _after_save(self, record: UserRecord, opened: Opened | None = None) -> None:
+        if opened is None:
+            opened = self._read(lambda session: self._editor(session).open(record.pk))
+        if opened is not None:
+            record = opened.record
+            self._show_in_list(record)
+            self._load_subject(Subject(record, opened.states))
         self.saved.emit(record.pk)
 
     def toggle_active(self) -> None:

@@ -1,0 +1,170 @@
+"""The editor: every section of one user opened, checked and saved together.
+
+The window and the command line both edit users through it. Opening reads the user's row in
+one statement and gives each section asked for its state (each section may add at most one
+statement). Saving checks every section's edit first, and only when all pass saves them all
+in the caller's one transaction, the User section first (it makes a new user's row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.access import Right
+from app.db.models import User
+from app.errors import NotFoundError, ValidationError
+from app.sections.base import Target, Work
+from app.sections.registry import FIRST, SECTIONS, AnySection, section
+from app.users.service import UserRecord, record_of
+
+
+class SectionProblems(ValidationError):
+    """Edits that cannot be saved; ``by_section`` maps each section's key to its problems
+    (field name to message), in the order the section list shows them."""
+
+    def __init__(self, by_section: Mapping[str, Mapping[str, str]]) -> None:
+        self.by_section = {key: dict(problems) for key, problems in by_section.items()}
+        super().__init__(
+            {k: v for problems in self.by_section.values() for k, v in problems.items()}
+        )
+
+    @property
+    def first_section(self) -> str:
+        return next(iter(self.by_section))
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A stored user, and the state of each section asked for, by key."""
+
+    record: UserRecord
+    states: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Started:
+    """A new user's sections before the first save: blank, or what Copy User carried from
+    ``source`` (``carried``: each section's settings taken, in words; ``needs``: what each
+    section still needs of the new user)."""
+
+    states: Mapping[str, Any]
+    source: UserRecord | None = None
+    carried: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    needs: Mapping[str, str] = field(default_factory=dict)
+
+    def copied_line(self) -> str:
+        """ "Copied from Fox, Kimberly: Title, Work; Limited access ..." for the editor."""
+        if self.source is None:
+            return ""
+        taken = [phrase for key in self.carried for phrase in self.carried[key]]
+        what = "; ".join(taken) if taken else "no settings (none were set)"
+        return f"Copied from {self.source.list_name}: {what}."
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A save that will commit with the caller's transaction: the user as now stored, the
+    sections it wrote, and what each may show once the commit is done."""
+
+    record: UserRecord
+    changed: frozenset[str]
+    shown_once: Mapping[str, tuple[str, ...]]
+
+
+class UserEditor:
+    """Opens, starts and saves users through the section registry, in the caller's session."""
+
+    def __init__(self, work: Work) -> None:
+        self.work = work
+
+    def _row(self, pk: int) -> User:
+        self.work.actor.require(Right.VIEW_USERS)
+        user = self.work.session.get(User, pk)
+        if user is None or user.company_id != self.work.company.id:
+            raise NotFoundError(f"User #{pk} does not exist in {self.work.company.code}.")
+        return user
+
+    def open(self, pk: int, keys: Iterable[str] | None = None) -> Opened:
+        """The user's row (one statement) and each section's state; every section when
+        ``keys`` is None."""
+        user = self._row(pk)
+        chosen = SECTIONS if keys is None else [section(key) for key in keys]
+        return Opened(record_of(user), {s.key: s.load(self.work, user) for s in chosen})
+
+    def start(self, copied_from: int | None = None) -> Started:
+        """A new user's sections: blank, or copied from a stored user."""
+        if copied_from is None:
+            return Started({s.key: s.blank(self.work) for s in SECTIONS})
+        source = self._row(copied_from)
+        copies = {s.key: s.copy(self.work, s.load(self.work, source)) for s in SECTIONS}
+        return Started(
+            {key: copy.state for key, copy in copies.items()},
+            record_of(source),
+            {key: copy.carried for key, copy in copies.items() if copy.carried},
+            {key: copy.needs for key, copy in copies.items() if copy.needs},
+        )
+
+    def check(
+        self, target: Target, edits: Mapping[str, Any], current: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Every edit checked; SectionProblems naming every wrong field of every section."""
+        checked: dict[str, Any] = {}
+        problems: dict[str, dict[str, str]] = {}
+        for s in self._ordered(edits):
+            loaded = current.get(s.key) if current is not None else None
+            try:
+                checked[s.key] = s.check(self.work, target, loaded, edits[s.key])
+            except ValidationError as exc:
+                problems[s.key] = dict(exc.errors)
+        if problems:
+            raise SectionProblems(problems)
+        return checked
+
+    def save(
+        self,
+        target: Target,
+        edits: Mapping[str, Any],
+        current: Mapping[str, Any] | None = None,
+        *,
+        leave_out: Iterable[str] = (),
+    ) -> Saved:
+        """Check every edit, then save each in the caller's transaction, the User section
+        first. ``current``: the states as loaded, for checks that look only at what changed.
+
+        A new user needs the User section's edit. A copy (``target.copied_from``) saves every
+        section it was not given an edit for as Copy User carried it (but those in
+        ``leave_out``), so a copy takes every section's settings whether or not its page was
+        opened; a section whose copy needs something of the new user is then refused,
+        saying what.
+        """
+        if target.is_new and FIRST.key not in edits:
+            raise ValueError("a new user is saved with the User section's edit")
+        if target.copied_from is not None:
+            started = self.start(target.copied_from)
+            skipped = set(leave_out)
+            carried = {
+                s.key: s.edit_of(started.states[s.key]) for s in SECTIONS if s.key not in skipped
+            }
+            edits = {**carried, **edits}
+        checked = self.check(target, edits, current)
+        record: UserRecord | None = None
+        shown: dict[str, tuple[str, ...]] = {}
+        for s in self._ordered(checked):
+            saved = s.save(self.work, target, checked[s.key])
+            record = saved.record
+            target = Target(record.pk, record.version, target.copied_from)
+            if saved.shown_once:
+                shown[s.key] = saved.shown_once
+        if record is None:  # nothing to save: the user as stored
+            assert target.pk is not None
+            record = record_of(self._row(target.pk))
+        return Saved(record, frozenset(checked), shown)
+
+    @staticmethod
+    def _ordered(keyed: Mapping[str, Any]) -> list[AnySection]:
+        unknown = set(keyed) - {s.key for s in SECTIONS}
+        if unknown:
+            raise ValueError(f"no such section: {', '.join(sorted(unknown))}")
+        return [s for s in SECTIONS if s.key in keyed]
