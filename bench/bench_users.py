@@ -42,6 +42,7 @@ from app.practice.company import create_company
 from app.signin.check import Reason, SignInService
 from app.users.service import UserService
 from ui.main import build_window
+from ui.operations import InlineRunner
 from ui.pages.user_page import UserPage
 from ui.window.user_list import UserListModel, search_key
 from ui.window.window import UserSetupWindow
@@ -244,7 +245,7 @@ def bench_list_fill(
 
 def bench_type_ahead(window: UserSetupWindow, reps: int) -> dict[str, Any]:
     model = UserListModel()
-    with window.database.transaction() as session:
+    with window.workplace.database.transaction() as session:
         rows = UserService(session, window.context.company, ACTOR, utc_now).list_rows()
     model.set_rows(rows)
     # The strings the model searches in (as UserListModel builds them), for the floor.
@@ -282,7 +283,7 @@ def bench_select_and_save(
     engine: Engine, window: UserSetupWindow, log: StatementLog, reps: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     window.search.setText("")
-    model, page = window.model, window.page("User")
+    model, page = window.model, window.page("user")
     assert isinstance(page, UserPage)
     # Users spread over the list, the last ones being the dearest for a scan by row.
     pks = [model.pk_at(model.rowCount() * (i + 1) // (reps + 1)) for i in range(reps)]
@@ -311,7 +312,8 @@ def bench_select_and_save(
         page.texts["title"].setText(f"Bench title {n}")
         log.reset()
         start = time.perf_counter()
-        assert window.save(), "the save was refused"
+        window.save()
+        assert not window.is_dirty(), "the save was refused"
         save_ms.append(time.perf_counter() - start)
         save_counts.append(len(log.statements))
         transactions.append(log.transactions)
@@ -397,7 +399,7 @@ def main() -> None:
             started = time.perf_counter()
             code = build_users(engine, database, args.users)
             build_s = time.perf_counter() - started
-            window = build_window(database, code, ACTOR)
+            window = build_window(database, code, ACTOR, runner=InlineRunner())
             window.show()
             app.processEvents()
             log = StatementLog(engine)

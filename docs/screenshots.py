@@ -25,13 +25,14 @@ from app.login_times.hours import DayHours, LoginTimes, weekdays_filled
 from app.login_times.service import LoginTimesService
 from app.practice.company import load_company
 from app.practice.demo import create_demo_practice
+from app.sections.registry import SECTIONS
 from app.signin.check import SignInFlow
 from app.two_factor.service import TwoFactorForm, TwoFactorService
 from app.users.service import UserFields, UserService
 from ui.dialogs.company_settings import CompanySettingsDialog
 from ui.dialogs.reset_dialog import ResetPasswordDialog
 from ui.main import build_window
-from ui.pages import SECTION_PAGES
+from ui.operations import InlineRunner
 from ui.pages.two_factor_page import TwoFactorPage
 from ui.signin.sign_in_dialog import SignInDialog
 
@@ -110,11 +111,13 @@ def main() -> None:
         sign_in.ok_button.click()
         assert sign_in.operator is not None
         operator = sign_in.operator
-        window = build_window(database, "valley", operator.actor("OFFICE-PC"), operator)
+        window = build_window(
+            database, "valley", operator.actor("OFFICE-PC"), operator, InlineRunner()
+        )
         window.resize(1180, 800)
         window.show()
         with database.transaction() as session:
-            kimberly = window.context.users(session).find("kimberly")
+            kimberly = UserService(session, window.context.company, ACTOR, utc_now).find("kimberly")
         window.select_user(kimberly.pk)
         app.processEvents()
         window.grab().save(str(DOCS / "window.png"))
@@ -131,14 +134,14 @@ def main() -> None:
         app.processEvents()
         settings.grab().save(str(DOCS / "company-settings.png"))
         settings.close()
-        for page_class in SECTION_PAGES:
-            window.show_section(page_class.section)
+        for s in SECTIONS:
+            window.show_section(s.key)
             app.processEvents()
-            name = page_class.section.lower().replace(" ", "-")
-            window.page(page_class.section).grab().save(str(DOCS / f"section-{name}.png"))
+            name = s.title.lower().replace(" ", "-")
+            window.page(s.key).grab().save(str(DOCS / f"section-{name}.png"))
         # The 2FA section setting up an authenticator at the desk: the QR code and the key.
-        window.show_section("2FA")
-        two_factor = window.page("2FA")
+        window.show_section("two_factor")
+        two_factor = window.page("two_factor")
         assert isinstance(two_factor, TwoFactorPage)
         two_factor.method_box.setCurrentIndex(two_factor.method_box.findData("app"))
         app.processEvents()
@@ -146,13 +149,13 @@ def main() -> None:
         assert window.subject is not None
         two_factor.load(window.subject)  # the key leaves the screen
         # The Login Times section with hours set: the rows, the week picture, the expiry.
-        window.show_section("Login Times")
+        window.show_section("login_times")
         app.processEvents()
         window.grab().save(str(DOCS / "section-login-times.png"))
         _two_factor_sign_ins(app, database)
         # What bad input looks like: the messages sit beside the fields.
         window.new_user()
-        page = window.page("User")
+        page = window.page("user")
         for label, text in (
             ("User ID", "Kimberly"),
             ("First Name", "Dana"),

@@ -17,6 +17,7 @@ from tests.conftest import FixedClock
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.window import practice_context
 from tests.test_signin_dialogs import PASSWORD, add
+from ui.operations import InlineRunner
 from ui.signin.sign_in_dialog import ChangePasswordDialog
 from ui.window.window import UserSetupWindow
 
@@ -147,7 +148,7 @@ def _window(
         name="kimberly (Kimberly, Test)",
         operator_user_id=operator_user_id,
     )
-    window = UserSetupWindow(database, context)
+    window = UserSetupWindow(InlineRunner(), database, context)
     window.show()
     return window
 

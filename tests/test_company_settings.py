@@ -19,7 +19,7 @@ from app.practice.company import CompanyInfo
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.window import practice_context
+from tests.helpers.window import practice_context, saves
 from ui.dialogs.company_settings import CompanySettingsDialog
 
 OPERATOR = "mreyes (Reyes, Maria)"
@@ -316,12 +316,12 @@ def test_the_mail_server_is_saved_and_its_password_goes_to_the_keyring(
     by_name(dialog, QLineEdit, "Mail Password").setText("mail server secret")
     by_name(dialog, QComboBox, "Security").setCurrentText("TLS")
     number(dialog, "Port").setValue(465)
-    assert not dialog.save()
+    assert not saves(dialog)
     assert dialog.errors.message("sender").startswith("Not an e-mail address")
     assert store.passwords == {}
 
     by_name(dialog, QLineEdit, "Sender Address").setText("office@valleyfamily.example")
-    assert dialog.save()
+    assert saves(dialog)
     with database.transaction() as session:
         settings, _version = load_mail_settings(session, company.id)
     assert settings == MailSettings(

@@ -21,7 +21,7 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import MemoryStore
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.window import practice_context
+from tests.helpers.window import practice_context, saves
 from tests.test_company_settings import MIN_LENGTH, number, press, type_number
 from ui.dialogs.company_settings import CompanySettingsDialog
 
@@ -207,14 +207,14 @@ def test_a_subnet_written_with_host_bits_asks_did_you_mean(
     qtbot: Any, dialog: CompanySettingsDialog, database: Database, company: CompanyInfo
 ) -> None:
     type_networks(qtbot, dialog, "192.168.1.10/24")
-    assert not dialog.save()
+    assert not saves(dialog)
     assert dialog.errors.message("excluded_networks") == (
         "'192.168.1.10/24' has host bits set; did you mean 192.168.1.0/24?"
     )
     assert stored_two_factor(database, company)[1] == 0
 
     type_networks(qtbot, dialog, "192.168.1.0/24")
-    assert dialog.save()
+    assert saves(dialog)
     assert dialog.errors.message("excluded_networks") == ""
     assert all(dialog.tabs.tabIcon(i).isNull() for i in range(dialog.tabs.count()))
     assert stored_two_factor(database, company)[0].excluded_networks == ("192.168.1.0/24",)
@@ -227,7 +227,7 @@ def test_the_rules_are_saved_audited_and_shown_in_canonical_form(
     combo.setCurrentIndex(combo.findText("2 = Suggested (prompted at next login)"))
     type_networks(qtbot, dialog, " 10.20.0.0/16 \n\n2001:DB8::/32\n10.20.0.0/16")
     with qtbot.waitSignal(dialog.saved):
-        assert dialog.save()
+        assert saves(dialog)
     assert networks(dialog).toPlainText() == "10.20.0.0/16\n2001:db8::/32"
     policy, version = stored_two_factor(database, company)
     assert policy == TwoFactorPolicy(2, ("10.20.0.0/16", "2001:db8::/32")) and version == 1
@@ -239,7 +239,7 @@ def test_the_rules_are_saved_audited_and_shown_in_canonical_form(
     ]
     # Saved again unchanged: nothing new written, and the version read stays right.
     type_number(qtbot, number(dialog, MIN_LENGTH), 17)
-    assert dialog.save()
+    assert saves(dialog)
     assert stored_two_factor(database, company)[1] == 1
     assert [a for a, _ in actions(database, company)].count("2fa.policy_changed") == 1
 
@@ -270,7 +270,7 @@ def test_the_gateway_is_saved_and_its_token_goes_to_the_keyring(
     # The mail server has a Sender Address too: each message stays beside its own field.
     line(dialog, "Mail Server").setText("smtp.valleyfamily.example")
     line(dialog, "Sender Address").setText("not an address")
-    assert not dialog.save()
+    assert not saves(dialog)
     assert tab_title(dialog) == "Mail and Text"
     assert dialog.errors.message("sms_api_url").startswith("Enter the gateway's https:// address")
     assert dialog.errors.message("sms_account") == "Enter the gateway account (Account SID)."
@@ -283,7 +283,7 @@ def test_the_gateway_is_saved_and_its_token_goes_to_the_keyring(
     line(dialog, "Sender Address").setText("office@valleyfamily.example")
     for name, value in SMS_VALUES.items():
         line(dialog, name).setText(value)
-    assert dialog.save()
+    assert saves(dialog)
     assert stored_sms(database, company) == (
         SmsSettings("AC0123456789", "+14135550142", "https://api.twilio.com"),
         1,
@@ -297,7 +297,7 @@ def test_the_gateway_is_saved_and_its_token_goes_to_the_keyring(
     assert "gateway secret" not in str(changed.changes)
 
     # A blank token leaves the stored one; nothing changed, nothing written.
-    assert dialog.save()
+    assert saves(dialog)
     assert [a for a, _ in actions(database, company)].count("sms.changed") == 1
     assert stored_sms(database, company)[1] == 1
 
@@ -306,7 +306,7 @@ def test_a_token_alone_is_refused_for_want_of_an_account(
     dialog: CompanySettingsDialog, database: Database, company: CompanyInfo, store: MemoryStore
 ) -> None:
     line(dialog, "Auth Token").setText("gateway secret")
-    assert not dialog.save()
+    assert not saves(dialog)
     assert dialog.errors.message("sms_account") == "Enter the gateway account (Account SID)."
     assert dialog.errors.message("sms_sender") == "Enter the number the texts come from."
     assert store.passwords == {}
@@ -380,7 +380,7 @@ def test_a_group_i_left_alone_is_not_a_conflict(
             password=None, store=store, actor=dba(THEM), clock=clock, expected_version=0,
         )  # fmt: skip
     type_number(qtbot, number(dialog, MIN_LENGTH), 18)
-    assert dialog.save()
+    assert saves(dialog)
     assert stored_two_factor(database, company)[0] == TwoFactorPolicy(1)  # theirs stays
     with database.transaction() as session:
         assert load_mail_settings(session, company.id)[0] == THEIR_MAIL

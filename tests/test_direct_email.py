@@ -545,7 +545,7 @@ def test_the_window_opens_the_dialog_from_the_mark(
     window = _window_for(database, company, clock)
     try:
         assert window.select_user(kim_direct)
-        mark = window.page("User").direct_email_mark  # type: ignore[attr-defined]
+        mark = window.page("user").direct_email_mark  # type: ignore[attr-defined]
         answers, titles = DialogAnswers(), []
 
         def look_and_close(dialog: Any) -> None:

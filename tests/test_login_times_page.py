@@ -38,6 +38,7 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import read_user, version_of
+from tests.helpers.window import opens, saves
 from tests.test_two_factor_page import PASSWORD, click, events, open_window, pick, stored
 from ui.pages.login_times_page import (
     EXPIRED,
@@ -116,8 +117,8 @@ def window(
 
 def login_times_page(window: UserSetupWindow) -> LoginTimesPage:
     """Show the Login Times section as the toolbar button does."""
-    window.login_times_action.trigger()
-    page = window.page("Login Times")
+    window.section_actions["login_times"].trigger()
+    page = window.page("login_times")
     assert isinstance(page, LoginTimesPage)
     assert window.stack.currentWidget() is page
     return page
@@ -189,7 +190,7 @@ def hours_events(database: Database, pk: int) -> list[Any]:
 
 def fill_in_new_user(qtbot: Any, window: UserSetupWindow) -> None:
     """The User section of a new user, Michael Hall (mhall), ready to save."""
-    user_page = window.page("User")
+    user_page = window.page("user")
     for label, value in (
         ("User ID", "mhall"),
         ("First Name", "Michael"),
@@ -242,7 +243,7 @@ def test_a_time_typed_short_is_shown_as_understood_and_the_same_time_is_no_edit(
     kim: int,
 ) -> None:
     give_times(database, company, clock, kim, week(OFF, NINE_TO_SIX))
-    assert window.open_user(kim)  # as stored now
+    assert opens(window, kim)  # as stored now
     page = login_times_page(window)
     type_into(qtbot, field(page, MONDAY, "Start"), "9")
     type_into(qtbot, field(page, MONDAY, "End"), "18:00")
@@ -271,7 +272,7 @@ def test_times_are_shown_as_the_locale_writes_them(
     shown: tuple[str, str],
 ) -> None:
     give_times(database, company, clock, kim, week(OFF, NINE_TO_SIX))
-    assert window.open_user(kim)  # as stored now
+    assert opens(window, kim)  # as stored now
     page = login_times_page(window)
     assert rows_say(page, MONDAY) == shown
     click(qtbot, page, QRadioButton, "Tuesday Available")
@@ -321,11 +322,11 @@ def test_bad_hours_are_refused_beside_the_row_and_nothing_is_written(
     page = login_times_page(window)
     turn_limited_on(qtbot, page)
     typing(qtbot, page)
-    window.show_section("User")
+    window.show_section("user")
 
     window.save_action.trigger()
 
-    assert window.current_section() == "Login Times"
+    assert window.current_section() == "login_times"
     assert page.errors.message(where) == message
     assert [name for name in ("mon.start", "mon.end", "limited") if page.errors.message(name)] == [
         where
@@ -348,7 +349,7 @@ def test_limited_access_off_keeps_the_rows_but_greys_them(
     kim: int,
 ) -> None:
     give_times(database, company, clock, kim, week(OFF, NINE_TO_SIX, limited=False))
-    assert window.open_user(kim)  # as stored now
+    assert opens(window, kim)  # as stored now
     page = login_times_page(window)
     state = page.findChild(QLabel, "limited_state")
     assert state is not None and state.text() == LIMITED_OFF
@@ -380,7 +381,7 @@ def test_hours_left_wrong_while_limited_access_is_off_say_how_to_reach_them(
     click(qtbot, page, QRadioButton, "Monday Available")
     click(qtbot, page, QCheckBox, LIMITED)  # off again, with Monday's times still empty
 
-    assert not window.save()
+    assert not saves(window)
 
     assert page.errors.message("limited") == KEPT_HOURS_WRONG
     assert page.errors.message("mon.start") and page.errors.message("mon.end")
@@ -430,7 +431,7 @@ def test_a_click_on_a_filled_cell_trims_the_window(
     kim: int,
 ) -> None:
     give_times(database, company, clock, kim, week(OFF, NINE_TO_SIX))
-    assert window.open_user(kim)  # as stored now
+    assert opens(window, kim)  # as stored now
     page = login_times_page(window)
     week_picture = picture(page)
     last = cell(week_picture, MONDAY, 17 * 60 + 30)
@@ -453,7 +454,7 @@ def test_a_cut_inside_a_window_is_refused_beside_that_day(
     kim: int,
 ) -> None:
     give_times(database, company, clock, kim, week(OFF, NINE_TO_SIX))
-    assert window.open_user(kim)  # as stored now
+    assert opens(window, kim)  # as stored now
     page = login_times_page(window)
     week_picture = picture(page)
     noon = cell(week_picture, MONDAY, 12 * 60)
@@ -565,7 +566,7 @@ def test_the_time_zone_note_names_the_zone_as_it_is_now(
     assert note is not None and note.isVisible()
     assert note.text() == "Note: All times are in Eastern Standard Time (EST, America/New_York)"
     clock.now = datetime(2027, 7, 1, 12, tzinfo=UTC)
-    assert window.open_user(kim)
+    assert opens(window, kim)
     assert note.text() == "Note: All times are in Eastern Daylight Time (EDT, America/New_York)"
 
 
@@ -608,7 +609,7 @@ def test_an_expiry_date_is_saved_and_a_past_one_is_marked_expired(
     [event] = hours_events(database, kim)
     assert event.changes == [{"field": "account_expires_on", "before": None, "after": "2027-06-30"}]
     clock.now = datetime(2027, 7, 1, 4, 30, tzinfo=UTC)  # 00:30 in New York
-    assert window.open_user(kim)
+    assert opens(window, kim)
     assert by_name(page, QRadioButton, "End of").isChecked()
     assert expires_on.date() == QDate(2027, 6, 30) and expired.isVisible()
 
@@ -654,7 +655,7 @@ def test_the_farthest_date_is_saved_and_is_not_expired(
     save_with_ctrl_s(qtbot, window)
 
     assert stored(database, company, clock, kim).login_times.expires_on == date(9999, 12, 31)
-    assert window.open_user(kim)
+    assert opens(window, kim)
     assert expires_on.text() == "12/31/9999" and not expired.isVisible()
 
 
@@ -667,7 +668,7 @@ def test_a_date_long_past_is_shown_as_stored(
     kim: int,
 ) -> None:
     give_times(database, company, clock, kim, week(limited=False, expires_on=date(1700, 1, 1)))
-    assert window.open_user(kim)  # as stored now
+    assert opens(window, kim)  # as stored now
     page = login_times_page(window)
 
     assert by_name(page, QDateEdit, "Account expires on").text() == "1/1/1700"
@@ -685,7 +686,7 @@ def test_the_date_is_shown_in_the_locales_short_format_with_the_whole_year(
     kim: int,
 ) -> None:
     give_times(database, company, clock, kim, week(expires_on=date(2027, 6, 30), limited=False))
-    assert window.open_user(kim)  # as stored now
+    assert opens(window, kim)  # as stored now
     page = login_times_page(window)
     assert by_name(page, QDateEdit, "Account expires on").text() == "6/30/2027"
 
@@ -704,9 +705,9 @@ def test_copy_user_carries_the_login_times_to_the_new_user(
     night = DayHours.window(22 * 60, 6 * 60)
     times = week(OFF, NINE_TO_SIX, night, DayHours(True, True), expires_on=date(2027, 6, 30))
     give_times(database, company, clock, kim, times)
-    assert window.open_user(kim)
+    assert opens(window, kim)
     window.copy_action.trigger()  # the section was never opened: the copy has it anyway
-    page = window.page("Login Times")
+    page = window.page("login_times")
     assert isinstance(page, LoginTimesPage)
     assert rows_say(page, TUESDAY) == ("10:00 pm", "6:00 am")
     fill_in_new_user(qtbot, window)
@@ -739,7 +740,7 @@ def test_copy_user_leaves_out_an_expiry_that_has_passed(
     clock.now = datetime(2027, 3, 10, 15, tzinfo=UTC)  # 10:00 am there; not the real today
     times = week(OFF, NINE_TO_SIX, expires_on=source_expires_on)
     give_times(database, company, clock, kim, times)
-    assert window.open_user(kim)
+    assert opens(window, kim)
     window.copy_action.trigger()
     page = login_times_page(window)
     expired = page.findChild(QLabel, "expired")
@@ -804,7 +805,7 @@ def test_front_desk_sees_the_section_read_only(
     give_times(database, company, clock, kim, week(OFF, NINE_TO_SIX, expires_on=date(2027, 1, 1)))
     window = open_window(qtbot, database, company, clock, role=SetupRole.FRONT_DESK.value)
     try:
-        assert window.open_user(kim)  # as stored now
+        assert opens(window, kim)  # as stored now
         page = login_times_page(window)
         assert rows_say(page, MONDAY) == ("9:00 am", "6:00 pm")
         start = field(page, MONDAY, "Start")
@@ -865,10 +866,10 @@ def test_the_section_fits_the_window_without_scrolling_sideways(
     kim: int,
 ) -> None:
     give_times(database, company, clock, kim, week(OFF, NINE_TO_SIX, expires_on=date(2026, 1, 1)))
-    assert window.open_user(kim)  # as stored now
+    assert opens(window, kim)  # as stored now
     page = login_times_page(window)
     type_into(qtbot, field(page, MONDAY, "End"), "25:00")  # messages beside the rows as well
-    assert not window.save()
+    assert not saves(window)
     scroll = next(w for w in window.findChildren(QScrollArea) if w.widget() is window.stack)
 
     qtbot.waitUntil(lambda: page.width() > 0 and page.errors.message("mon.end") != "")

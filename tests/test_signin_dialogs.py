@@ -27,6 +27,7 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.window import practice_context
+from ui.operations import InlineRunner
 from ui.signin.sign_in_dialog import FirstRunDialog, SignInDialog
 from ui.window.window import UserSetupWindow
 
@@ -172,7 +173,7 @@ def _window(
     database: Database, company: CompanyInfo, clock: FixedClock, role: str
 ) -> UserSetupWindow:
     context = practice_context(database, company, clock, name="lblake (Blake, Lauren)", role=role)
-    window = UserSetupWindow(database, context)
+    window = UserSetupWindow(InlineRunner(), database, context)
     window.show()
     return window
 
@@ -186,7 +187,7 @@ def test_the_front_desk_sees_users_but_can_only_reset_and_unlock(qtbot, database
         assert not window.reset_action.isEnabled() and not window.unlock_action.isEnabled()
         window.select_user(pk)
         assert window.heading.text() == "User - Kimberly, Test (kimberly)"
-        page = window.page("User")
+        page = window.page("user")
         assert by_name(page, QLineEdit, "First Name").isReadOnly()
         assert not by_name(page, QCheckBox, "Login Locked").isEnabled()
         for action in (
@@ -213,8 +214,8 @@ def test_an_administrator_edits_everything(qtbot, database, company, clock):
     window = _window(database, company, clock, SetupRole.ADMINISTRATOR.value)
     try:
         window.select_user(pk)
-        assert not by_name(window.page("User"), QLineEdit, "First Name").isReadOnly()
-        assert by_name(window.page("User"), QLineEdit, "Company").isReadOnly()
+        assert not by_name(window.page("user"), QLineEdit, "First Name").isReadOnly()
+        assert by_name(window.page("user"), QLineEdit, "Company").isReadOnly()
         assert window.new_action.isEnabled() and window.settings_action.isEnabled()
     finally:
         window.close()
@@ -274,14 +275,16 @@ def test_the_window_locks_when_idle_and_keeps_unsaved_edits(qtbot, database, com
         user_pk=pk,
         idle_minutes=15,
     )
-    window = UserSetupWindow(database, context)
+    window = UserSetupWindow(InlineRunner(), database, context)
     window.show()
     try:
         window.select_user(pk)
-        by_name(window.page("User"), QLineEdit, "Title").setText("Typed before lunch")
-        assert window.idle_timer.interval() == 15 * 60_000 and window.idle_timer.isActive()
+        by_name(window.page("user"), QLineEdit, "Title").setText("Typed before lunch")
+        assert (
+            window.guard.idle_timer.interval() == 15 * 60_000 and window.guard.idle_timer.isActive()
+        )
 
-        window.idle_timer.timeout.emit()  # fifteen minutes without a key or a click
+        window.guard.idle_timer.timeout.emit()  # fifteen minutes without a key or a click
         lock = window.lock_dialog
         assert lock is not None and lock.isVisible()
         assert not window.centralWidget().isVisible()  # no patient staff data on screen
@@ -293,9 +296,9 @@ def test_the_window_locks_when_idle_and_keeps_unsaved_edits(qtbot, database, com
         qtbot.keyClick(by_name(lock, QLineEdit, "Password"), Qt.Key.Key_Return)
 
         assert window.lock_dialog is None and window.centralWidget().isVisible()
-        assert by_name(window.page("User"), QLineEdit, "Title").text() == "Typed before lunch"
+        assert by_name(window.page("user"), QLineEdit, "Title").text() == "Typed before lunch"
     finally:
-        window.page("User").load(window.subject)  # nothing left unsaved to ask about
+        window.page("user").load(window.subject)  # nothing left unsaved to ask about
         window.close()
 
 
@@ -314,14 +317,14 @@ def test_the_idle_lock_closes_open_dialogs_and_sign_out_leaves_without_asking(
         user_pk=pk,
         idle_minutes=15,
     )
-    window = UserSetupWindow(database, context)
+    window = UserSetupWindow(InlineRunner(), database, context)
     window.show()
     window.select_user(pk)
-    by_name(window.page("User"), QLineEdit, "Title").setText("Never saved")
+    by_name(window.page("user"), QLineEdit, "Title").setText("Never saved")
     open_dialog = QDialog(window)
     open_dialog.show()  # e.g. a reset's result with a temporary password on it
 
-    window.idle_timer.timeout.emit()
+    window.guard.idle_timer.timeout.emit()
     assert not open_dialog.isVisible()
     lock = window.lock_dialog
     assert lock is not None
@@ -338,16 +341,45 @@ def test_the_user_sections_new_password_says_the_failing_rule_while_typing(
 
     pk = add(database, company, clock, "kimberly", role=None)
     context = practice_context(database, company, clock, name="mreyes", policy=PasswordPolicy())
-    window = UserSetupWindow(database, context)
+    window = UserSetupWindow(InlineRunner(), database, context)
     window.show()
     try:
         window.select_user(pk)
-        field = window.page("User").password_field
-        qtbot.keyClicks(by_name(window.page("User"), QLineEdit, "New Password"), "kimberly2026")
+        field = window.page("user").password_field
+        qtbot.keyClicks(by_name(window.page("user"), QLineEdit, "New Password"), "kimberly2026")
         assert field.hint.isVisible() and "at least 15" in field.hint.text()
         assert field.meter.format() in ("Very weak", "Weak", "Fair")
         field.edit.setText("kimberly's long garden path")
         assert "user ID" in field.hint.text()
     finally:
-        window.page("User").load(window.subject)
+        window.page("user").load(window.subject)
+        window.close()
+
+
+def test_a_new_idle_time_saved_in_company_settings_reaches_the_open_window(
+    qtbot, database, company, clock
+):
+    pk = add(database, company, clock, "mreyes")
+    context = practice_context(
+        database, company, clock, name="mreyes", operator_user_id="mreyes", idle_minutes=15
+    )
+    window = UserSetupWindow(InlineRunner(), database, context)
+    window.show()
+    answers = DialogAnswers()
+    try:
+        window.select_user(pk)
+        assert window.guard.idle_timer.interval() == 15 * 60_000
+
+        def shorter_idle_time(dialog: Any) -> None:
+            spin = dialog.numbers["idle_minutes"]
+            spin.setValue(5)
+            dialog.accept()
+
+        answers.do(shorter_idle_time)
+        window.settings_action.trigger()
+        answers.finish()
+
+        assert window.guard.idle_timer.interval() == 5 * 60_000  # no restart needed
+        assert window.context.policy is not None and window.context.policy.idle_minutes == 5
+    finally:
         window.close()

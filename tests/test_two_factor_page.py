@@ -39,7 +39,8 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import Stored, read_user, version_of
-from tests.helpers.window import practice_context
+from tests.helpers.window import opens, practice_context, saves
+from ui.operations import InlineRunner
 from ui.pages.two_factor_page import DESTINATION, METHOD, TwoFactorPage
 from ui.widgets.two_factor_widgets import RecoveryCodesDialog
 from ui.window.window import UserSetupWindow
@@ -63,7 +64,7 @@ def open_window(
     role: str = SetupRole.ADMINISTRATOR.value,
 ) -> UserSetupWindow:
     context = practice_context(database, company, clock, name="mreyes (Reyes, Maria)", role=role)
-    window = UserSetupWindow(database, context)
+    window = UserSetupWindow(InlineRunner(), database, context)
     window.show()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
@@ -104,8 +105,8 @@ def pick(qtbot: Any, window: UserSetupWindow, pk: int) -> None:
 
 def two_factor_page(window: UserSetupWindow) -> TwoFactorPage:
     """Show the 2FA section as the toolbar button does."""
-    window.two_factor_action.trigger()
-    page = window.page("2FA")
+    window.section_actions["two_factor"].trigger()
+    page = window.page("two_factor")
     assert isinstance(page, TwoFactorPage)
     assert window.stack.currentWidget() is page
     return page
@@ -195,12 +196,12 @@ def test_email_with_a_bad_address_is_refused_beside_the_field_and_nothing_is_wri
     destination = by_name(page, QLineEdit, DESTINATION)
     assert destination.isVisible()
     qtbot.keyClicks(destination, "kim.fox@")
-    window.show_section("User")
+    window.show_section("user")
     assert window.is_dirty() and window.save_action.isEnabled()
 
     window.save_action.trigger()
 
-    assert window.current_section() == "2FA"
+    assert window.current_section() == "two_factor"
     assert page.errors.message("destination")
     assert destination.accessibleDescription() == page.errors.message("destination")
     assert "Nothing was saved" in window.statusBar().currentMessage()
@@ -268,7 +269,7 @@ def test_set_up_now_verifies_a_token_then_saves_with_the_user_section_in_one_tra
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pick(qtbot, window, kim)
-    by_name(window.page("User"), QLineEdit, "Title").setText("Billing Lead")
+    by_name(window.page("user"), QLineEdit, "Title").setText("Billing Lead")
     page = two_factor_page(window)
     choose_method(page, "Two Factor Application")
     assert by_name(page, QRadioButton, NOW_LABEL).isChecked()  # at the desk, by default
@@ -341,11 +342,11 @@ def test_saving_set_up_now_without_a_verified_token_is_refused(
     pick(qtbot, window, kim)
     page = two_factor_page(window)
     choose_method(page, "Two Factor Application")
-    window.show_section("User")
+    window.show_section("user")
 
-    assert not window.save()
+    assert not saves(window)
 
-    assert window.current_section() == "2FA"
+    assert window.current_section() == "two_factor"
     assert "verify a token" in page.setup_panel.errors.message("token")
     assert by_name(page, QLineEdit, TOKEN).hasFocus()
     assert stored(database, company, clock, kim).two_factor.method == TwoFactorMethod.NONE
@@ -450,9 +451,9 @@ def test_codes_of_a_save_that_rolled_back_are_never_shown(
     monkeypatch.setattr(TwoFactorService, "save", then_conflict)
     dialogs.answer("Keep My Edits")
 
-    assert not window.save()
+    assert not saves(window)
 
-    assert shown == [] and page._codes == []
+    assert shown == []
     assert not stored(database, company, clock, kim).two_factor.has_authenticator
     assert page.verified is not None and window.is_dirty()  # the edits stay to save again
 
@@ -533,7 +534,7 @@ def test_reset_authenticator_with_set_up_now_shows_a_new_key_to_verify_at_once(
             dialog.close_button.click()
 
         dialogs.do(keep)
-        assert window.save()
+        assert saves(window)
         summary = stored(database, company, clock, kim).two_factor
         assert (summary.has_authenticator, summary.setup) == (True, "now")
         assert len(codes[0]) == 10
@@ -611,16 +612,16 @@ def test_copy_user_carries_the_method_but_not_the_key_or_the_address(
     kim: int,
 ) -> None:
     give_authenticator(database, company, clock, kim)
-    assert window.open_user(kim)  # as stored now
+    assert opens(window, kim)  # as stored now
     window.copy_action.trigger()  # the 2FA section was never opened: the copy has it anyway
-    page = window.page("2FA")
+    page = window.page("two_factor")
     assert isinstance(page, TwoFactorPage)
     assert by_name(page, QComboBox, METHOD).currentText() == "Two Factor Application"
     assert by_name(page, QRadioButton, REQUIRE_LABEL).isChecked()  # "now" needs the person
     assert not by_name(page, QRadioButton, NOW_LABEL).isEnabled()
     assert page.setup_panel.enrolment is None and not page.reset_button.isVisible()
     assert not page.codes_left.isVisible()
-    user_page = window.page("User")
+    user_page = window.page("user")
     for label, value in (
         ("User ID", "mhall"),
         ("First Name", "Michael"),
@@ -650,12 +651,12 @@ def test_copy_user_of_an_email_user_asks_for_the_new_users_own_address(
         service = TwoFactorService(session, company, dba("setup"), clock)
         version = version_of(session, kim)
         service.save(kim, TwoFactorForm("email", "kim.fox@valley.example"), version)
-    assert window.open_user(kim)  # as stored now
+    assert opens(window, kim)  # as stored now
     window.copy_action.trigger()
-    page = window.page("2FA")
+    page = window.page("two_factor")
     assert by_name(page, QComboBox, METHOD).currentText() == "Email"
     assert by_name(page, QLineEdit, DESTINATION).text() == ""
-    user_page = window.page("User")
+    user_page = window.page("user")
     for label, value in (
         ("User ID", "mhall"),
         ("First Name", "Michael"),
@@ -665,9 +666,9 @@ def test_copy_user_of_an_email_user_asks_for_the_new_users_own_address(
     ):
         by_name(user_page, QLineEdit, label).setText(value)
 
-    assert not window.save()
+    assert not saves(window)
 
-    assert window.current_section() == "2FA"
+    assert window.current_section() == "two_factor"
     assert isinstance(page, TwoFactorPage)
     assert page.errors.message("destination") == "Enter the e-mail address the tokens go to."
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,12 +16,16 @@ from sqlalchemy.orm import sessionmaker
 from app.db.database import Database, make_engine
 from app.db.models import AuditEvent, Provider, User
 from app.practice.company import CompanyInfo, provider_choices, service_location_choices
+from app.sections.registry import SECTIONS
 from app.users.service import UserFields, UserRecord, UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.records import read_user
 from tests.helpers.statements import count_statements
-from tests.helpers.window import practice_context
+from tests.helpers.window import practice_context, saves
+from ui.operations import InlineRunner
+from ui.pages import PAGES
 from ui.window.window import UserSetupWindow
 
 PASSWORD = "bright meadow lantern"
@@ -61,7 +66,7 @@ def people(database: Database, company: CompanyInfo, clock: FixedClock) -> dict[
 
 def _window_for(database: Database, company: CompanyInfo, clock: FixedClock) -> UserSetupWindow:
     context = practice_context(database, company, clock, name="mreyes (Reyes, Maria)")
-    window = UserSetupWindow(database, context)
+    window = UserSetupWindow(InlineRunner(), database, context)
     window.show()
     window.activateWindow()  # keyboard shortcuts go to the active window
     return window
@@ -99,7 +104,7 @@ def list_texts(window: UserSetupWindow) -> list[str]:
 
 
 def text(window: UserSetupWindow, label: str) -> QLineEdit:
-    return by_name(window.page("User"), QLineEdit, label)
+    return by_name(window.page("user"), QLineEdit, label)
 
 
 def pick(qtbot: Any, window: UserSetupWindow, pk: int) -> None:
@@ -112,8 +117,8 @@ def pick(qtbot: Any, window: UserSetupWindow, pk: int) -> None:
 
 def stored(window: UserSetupWindow, user_id: str) -> UserRecord:
     """The user as the database holds them now."""
-    with window.database.transaction() as session:
-        return window.context.users(session).find(user_id)
+    context = window.context
+    return read_user(window.workplace.database, context.company, context.clock, user_id).record
 
 
 # The list
@@ -177,11 +182,11 @@ def test_selecting_a_user_shows_them_in_the_user_section(
     assert window.heading.text() == "User - Fox, Kimberly (kimberly)"
     assert text(window, "First Name").text() == "Kimberly"
     assert text(window, "Work").text() == "(614) 555-0100"  # stored E.164, shown national
-    assert by_name(window.page("User"), QComboBox, "Service Location").currentText() == (
+    assert by_name(window.page("user"), QComboBox, "Service Location").currentText() == (
         "Valley Main Clinic"
     )
     assert text(window, "New Password").text() == ""
-    company = by_name(window.page("User"), QLineEdit, "Company")
+    company = by_name(window.page("user"), QLineEdit, "Company")
     assert company.text() == "valley" and company.isReadOnly()
 
 
@@ -265,9 +270,16 @@ def test_copy_user_takes_settings_but_not_identity(
     database: Database,
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
+    qtbot.keyClicks(window.search, "kim")  # found by searching: the copy must still show
     window.copy_action.trigger()
     assert window.heading.text() == "User - New User (copy of Fox, Kimberly)"
-    page = window.page("User")
+    assert window.copied_note.isVisible()
+    assert window.copied_note.text() == (
+        "Copied from Fox, Kimberly: Title, Work phone, Send Email Confirmations, Default Screen, "
+        "Service Location."
+    )
+    assert window.search.text() == ""  # cleared, so the new user shows once saved
+    page = window.page("user")
     assert text(window, "User ID").text() == ""
     assert text(window, "First Name").text() == ""
     assert text(window, "Email").text() == ""
@@ -296,6 +308,24 @@ def test_copy_user_takes_settings_but_not_identity(
     with database.transaction() as session:
         action = session.scalar(select(AuditEvent.action).where(AuditEvent.user_pk == copy.pk))
     assert action == "user.copied"
+    assert "mhall" in " ".join(list_texts(window)) and not window.copied_note.isVisible()
+
+
+# The sections come from app's registry
+
+
+def test_every_registered_section_is_listed_and_has_a_page_and_its_toolbar_button(
+    qtbot: Any, window: UserSetupWindow
+) -> None:
+    listed = [window.section_list.item(row).text() for row in range(window.section_list.count())]
+    assert listed == [s.title for s in SECTIONS]
+    assert set(PAGES) == {s.key for s in SECTIONS}
+    assert list(window.section_actions) == [s.key for s in SECTIONS if s.icon]
+    for s in SECTIONS:
+        if s.icon:
+            window.section_actions[s.key].trigger()
+            assert window.current_section() == s.key
+            assert window.heading.text().startswith(f"{s.title} - ")
 
 
 # Bad input
@@ -318,7 +348,7 @@ def test_bad_input_is_shown_beside_each_field_and_nothing_is_written(
     for label, value in typed.items():
         text(window, label).setText(value)
     window.save_action.trigger()
-    page = window.page("User")
+    page = window.page("user")
     messages = {name: page.errors.message(name) for name in (
         "user_id", "first_name", "last_name", "middle_initial", "email", "home_phone",
         "retype_password", "title",
@@ -348,8 +378,8 @@ def test_a_user_id_taken_in_another_case_is_refused_beside_the_field(
         ("ReType", PASSWORD),
     ):
         text(window, label).setText(value)
-    assert not window.save()
-    message = window.page("User").errors.message("user_id")
+    assert not saves(window)
+    message = window.page("user").errors.message("user_id")
     assert message == "The User ID 'kimberly' is already taken in this company."
 
 
@@ -457,12 +487,12 @@ def test_saving_over_someone_elses_change_is_refused_and_keeps_my_edits(
         theirs.title = "Theirs"
         other.update(people["kimberly"].pk, theirs, people["kimberly"].version)
     dialogs.answer("Keep My Edits")
-    assert not window.save()
+    assert not saves(window)
     assert "changed by lblake (Blake, Lauren)" in dialogs.seen[0]
     assert text(window, "Title").text() == "Mine"
     assert stored(window, "kimberly").fields.title == "Theirs"
     dialogs.answer("Reload")
-    assert not window.save()
+    assert not saves(window)
     assert text(window, "Title").text() == "Theirs"
 
 
@@ -518,9 +548,11 @@ def test_a_lost_connection_is_said_in_plain_words_and_the_edits_stay(
     text(window, "Title").setText("Typed while the server was down")
     # Nothing listens on port 1: connecting is refused at once, as with a server that is down.
     down = make_engine("postgresql+psycopg://usersetup@127.0.0.1:1/practice")
-    window.database = Database(sessionmaker(down), "postgresql://127.0.0.1:1/practice")
+    window.workplace = replace(
+        window.workplace, database=Database(sessionmaker(down), "postgresql://127.0.0.1:1/practice")
+    )
     dialogs.answer("OK")
-    assert not window.save()
+    assert not saves(window)
     down.dispose()
     assert (
         "connection to the database postgresql://127.0.0.1:1/practice was lost or refused"
@@ -541,7 +573,7 @@ def test_deactivate_after_clearing_active_in_the_form_and_saving_leaves_the_user
     dialogs: DialogAnswers,
 ) -> None:
     pick(qtbot, window, people["lblake"].pk)
-    by_name(window.page("User"), QCheckBox, "Active").setChecked(False)
+    by_name(window.page("user"), QCheckBox, "Active").setChecked(False)
     dialogs.answer("Deactivate")
     dialogs.answer("Save")
     window.active_action.trigger()
@@ -594,8 +626,8 @@ def test_a_taken_user_id_is_reported_together_with_the_other_mistakes(
     window.new_action.trigger()
     text(window, "User ID").setText("Kimberly")
     text(window, "New Password").setText(PASSWORD)
-    assert not window.save()
-    page = window.page("User")
+    assert not saves(window)
+    page = window.page("user")
     assert page.errors.message("user_id") == (
         "The User ID 'kimberly' is already taken in this company."
     )
@@ -611,7 +643,7 @@ def test_typing_a_provider_name_links_the_provider_whatever_the_case(
     company: CompanyInfo,
 ) -> None:
     pick(qtbot, window, people["wcassady"].pk)
-    provider = by_name(window.page("User"), QComboBox, "User is this Provider")
+    provider = by_name(window.page("user"), QComboBox, "User is this Provider")
     provider.lineEdit().clear()
     qtbot.keyClicks(provider.lineEdit(), "hynes md, patrick")
     assert window.save_action.isEnabled()
@@ -626,10 +658,10 @@ def test_a_provider_name_that_matches_no_provider_is_refused_beside_the_box(
     qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
 ) -> None:
     pick(qtbot, window, people["wcassady"].pk)
-    provider = by_name(window.page("User"), QComboBox, "User is this Provider")
+    provider = by_name(window.page("user"), QComboBox, "User is this Provider")
     provider.lineEdit().setText("Dr. Nobody")
-    assert not window.save()
-    assert window.page("User").errors.message("provider_id") == (
+    assert not saves(window)
+    assert window.page("user").errors.message("provider_id") == (
         "No single provider has that name; pick one from the list."
     )
 
@@ -650,10 +682,10 @@ def test_a_user_linked_to_an_inactive_provider_keeps_the_link_on_save(
     context_window = _window_for(database, company, clock)
     try:
         pick(qtbot, context_window, record.pk)
-        provider = by_name(context_window.page("User"), QComboBox, "User is this Provider")
+        provider = by_name(context_window.page("user"), QComboBox, "User is this Provider")
         assert provider.currentText() == "Armstrong PT, Stephen (inactive)"
         text(context_window, "Title").setText("Physical Therapist")
-        assert context_window.save()
+        assert saves(context_window)
         assert stored(context_window, "sarm").fields.provider_id == armstrong.id
     finally:
         context_window.close()
@@ -666,7 +698,7 @@ def test_a_phone_typed_with_its_extension_fills_the_ext_field(
 ) -> None:
     pick(qtbot, window, people["wcassady"].pk)
     text(window, "Work").setText("614-555-0199 x45")
-    assert window.save()
+    assert saves(window)
     assert (
         stored(window, "wcassady").fields.work_phone,
         text(window, "Work Ext").text(),
@@ -695,7 +727,7 @@ def test_refresh_asks_about_unsaved_edits_and_brings_in_a_new_provider(
     dialogs.answer("Discard")
     with qtbot.waitSignal(window.subject_loaded):
         window.refresh_action.trigger()
-    provider = by_name(window.page("User"), QComboBox, "User is this Provider")
+    provider = by_name(window.page("user"), QComboBox, "User is this Provider")
     assert provider.findText("Okafor, Chidi") >= 0
     assert text(window, "Title").text() == "Billing Specialist"
 
@@ -719,7 +751,7 @@ def test_a_section_that_fails_to_load_is_disabled_and_logged(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    page = window.page("User")
+    page = window.page("user")
 
     def broken(subject: Any) -> None:
         raise RuntimeError("a bug in a section")
@@ -752,7 +784,7 @@ def test_two_providers_with_the_same_name_keep_the_one_picked(
     try:
         pick(qtbot, other, record.pk)
         text(other, "Title").setText("Physician")
-        assert other.save()
+        assert saves(other)
         assert stored(other, "phynes").fields.provider_id == twin.id
     finally:
         other.close()
@@ -762,13 +794,15 @@ def test_a_user_that_cannot_be_read_leaves_the_list_on_the_user_in_the_editor(
     qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord], dialogs: DialogAnswers
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
-    good = window.database
+    good = window.workplace
     down = make_engine("postgresql+psycopg://usersetup@127.0.0.1:1/practice")
-    window.database = Database(sessionmaker(down), "postgresql://127.0.0.1:1/practice")
+    window.workplace = replace(
+        good, database=Database(sessionmaker(down), "postgresql://127.0.0.1:1/practice")
+    )
     dialogs.answer("OK")
     window.select_user(people["lblake"].pk)
     down.dispose()
-    window.database = good
+    window.workplace = good
     assert "lost or refused" in dialogs.seen[0]
     assert window.heading.text() == "User - Fox, Kimberly (kimberly)"
     assert window.model.pk_at(window.user_view.currentIndex().row()) == people["kimberly"].pk

@@ -23,7 +23,9 @@ from tests.helpers.actors import dba
 from tests.helpers.qt import by_name
 from tests.helpers.records import version_of
 from tests.helpers.window import practice_context
-from ui.window.window import EXPIRED_OVER, HOURS_OVER, UserSetupWindow
+from ui.operations import InlineRunner
+from ui.window.operator_guard import EXPIRED_OVER, HOURS_OVER
+from ui.window.window import UserSetupWindow
 
 PASSWORD = "quiet harbor lights"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -71,7 +73,7 @@ def open_window(
         user_pk=pk,
         operator_user_id="mreyes",
     )
-    window = UserSetupWindow(database, context)
+    window = UserSetupWindow(InlineRunner(), database, context)
     window.show()
     return window
 
@@ -82,21 +84,24 @@ def test_the_operator_is_warned_then_locked_and_their_edits_wait(qtbot, database
     window = open_window(database, company, clock, pk)
     try:
         window.select_user(pk)
-        title = by_name(window.page("User"), QLineEdit, "Title")
+        title = by_name(window.page("user"), QLineEdit, "Title")
         title.setText("Typed at ten to six")
         warning = window.findChild(QLabel, "hours_warning")
         assert not warning.isVisible()
-        assert window.hours_timer.isActive() and window.hours_timer.interval() == 5 * 60_000
+        assert (
+            window.guard.hours_timer.isActive()
+            and window.guard.hours_timer.interval() == 5 * 60_000
+        )
 
         clock.now = at("2026-11-23T17:55")
-        window.hours_timer.timeout.emit()
+        window.guard.hours_timer.timeout.emit()
         assert warning.isVisible()
         assert warning.text().startswith("Your login hours end at 6:00\u202fPM: save your changes.")
-        assert window.hours_timer.interval() == 5 * 60_000
+        assert window.guard.hours_timer.interval() == 5 * 60_000
         assert window.centralWidget().isVisible()
 
         clock.now = at("2026-11-23T18:00")
-        window.hours_timer.timeout.emit()
+        window.guard.hours_timer.timeout.emit()
         lock = window.lock_dialog
         assert lock is not None and lock.isVisible()
         assert not window.centralWidget().isVisible() and not warning.isVisible()
@@ -113,9 +118,9 @@ def test_the_operator_is_warned_then_locked_and_their_edits_wait(qtbot, database
         qtbot.keyClick(password, Qt.Key.Key_Return)
         assert window.lock_dialog is None and window.centralWidget().isVisible()
         assert title.text() == "Typed at ten to six"
-        assert window.hours_timer.interval() == 15 * 60_000  # re-read at least that often
+        assert window.guard.hours_timer.interval() == 15 * 60_000  # re-read at least that often
     finally:
-        window.page("User").load(window.subject)
+        window.page("user").load(window.subject)
         window.close()
 
 
@@ -123,10 +128,10 @@ def test_an_operator_without_limited_hours_is_never_warned(qtbot, database, comp
     pk = operator(database, company, clock, LoginTimes())
     window = open_window(database, company, clock, pk)
     try:
-        window.hours_timer.timeout.emit()
+        window.guard.hours_timer.timeout.emit()
         assert window.lock_dialog is None
         assert not window.findChild(QLabel, "hours_warning").isVisible()
-        assert window.hours_end is None
+        assert window.guard.hours_end is None
     finally:
         window.close()
 
@@ -137,12 +142,14 @@ def test_the_accounts_expiry_counts_as_the_end_of_the_hours(qtbot, database, com
     clock.now = at("2026-11-22T23:56")
     window = open_window(database, company, clock, pk)
     try:
-        assert window.hours_end is not None and window.hours_end.at == at("2026-11-23T00:00")
+        assert window.guard.hours_end is not None and window.guard.hours_end.at == at(
+            "2026-11-23T00:00"
+        )
         warning = window.findChild(QLabel, "hours_warning")
         assert warning.isVisible() and warning.text().startswith("Your account expires at 12:00")
 
         clock.now = at("2026-11-23T00:00")
-        window.hours_timer.timeout.emit()
+        window.guard.hours_timer.timeout.emit()
         lock = window.lock_dialog
         assert lock is not None
         assert EXPIRED_OVER in " ".join(label.text() for label in lock.findChildren(QLabel))
@@ -169,7 +176,7 @@ def test_the_window_locks_at_the_end_even_when_the_database_is_away(
 
         monkeypatch.setattr(database, "transaction", away)
         clock.now = at("2026-11-23T18:00")
-        window.hours_timer.timeout.emit()
+        window.guard.hours_timer.timeout.emit()
 
         assert window.lock_dialog is not None  # kept to the end it read last
     finally:
@@ -189,7 +196,7 @@ def test_a_renamed_operator_is_still_held_to_their_hours(qtbot, database, compan
             users.update(pk, form, users.get(pk).version)
 
         clock.now = at("2026-11-23T18:00")
-        window.hours_timer.timeout.emit()
+        window.guard.hours_timer.timeout.emit()
 
         assert window.lock_dialog is not None
     finally:
@@ -203,16 +210,16 @@ def test_hours_changed_by_an_administrator_meanwhile_are_read_again(
     clock.now = at("2026-11-23T17:57")
     window = open_window(database, company, clock, pk)
     try:
-        assert window.hours_timer.interval() == 15 * 60_000
+        assert window.guard.hours_timer.interval() == 15 * 60_000
         with database.transaction() as session:
             service = LoginTimesService(session, company, dba("setup"), clock)
             times = weekdays_filled(LoginTimes(), 9 * 60, 18 * 60)
             service.save(pk, times, version_of(session, pk))
 
-        window.hours_timer.timeout.emit()  # the quarter-hourly re-read
+        window.guard.hours_timer.timeout.emit()  # the quarter-hourly re-read
 
         assert window.findChild(QLabel, "hours_warning").isVisible()
-        assert window.hours_timer.interval() == 3 * 60_000
+        assert window.guard.hours_timer.interval() == 3 * 60_000
     finally:
         window.close()
 
@@ -249,7 +256,7 @@ def test_a_window_opened_after_the_hours_locks_with_a_clock_that_moves(
     window = open_window(database, company, moving, pk)
     try:
         assert window.lock_dialog is not None  # not a warning restarted every millisecond
-        assert not window.hours_timer.isActive()
+        assert not window.guard.hours_timer.isActive()
     finally:
         window.close()
 
@@ -259,9 +266,9 @@ def test_closing_a_locked_window_drops_the_edits_without_asking(qtbot, database,
     clock.now = at("2026-11-23T17:59")
     window = open_window(database, company, clock, pk)
     window.select_user(pk)
-    by_name(window.page("User"), QLineEdit, "Title").setText("Typed after hours")
+    by_name(window.page("user"), QLineEdit, "Title").setText("Typed after hours")
     clock.now = at("2026-11-23T18:00")
-    window.hours_timer.timeout.emit()
+    window.guard.hours_timer.timeout.emit()
     assert window.lock_dialog is not None
 
     assert window.close()  # the system signing out: no question, and nothing saved

@@ -20,6 +20,6 @@ def plain_words(error: UserSetupError) -> str:
     return str(error)
 
 
-def show_error(parent: QWidget, title: str, error: UserSetupError) -> None:
+def show_error(parent: QWidget | None, title: str, error: UserSetupError) -> None:
     """Tell the operator what went wrong and what to do, in a message box titled ``title``."""
     messages.tell(parent, title, plain_words(error))

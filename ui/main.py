@@ -29,6 +29,7 @@ from app.practice.company import (
 )
 from app.practice.first_start import is_empty
 from app.signin.check import SignInFlow
+from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
 from ui.signin.sign_in_dialog import FirstRunDialog, Operator, SignInDialog
 from ui.window.window import UserSetupWindow
@@ -63,7 +64,11 @@ def _report_bug(log_path: Path) -> None:
 
 
 def build_window(
-    database: Database, company_code: str | None, actor: Actor, operator: Operator | None = None
+    database: Database,
+    company_code: str | None,
+    actor: Actor,
+    operator: Operator | None = None,
+    runner: OperationRunner | None = None,
 ) -> UserSetupWindow:
     """The window on a company for an actor: pick lists are read once, here. With the
     ``operator`` who signed in, the window locks when idle and asks their password again."""
@@ -81,7 +86,7 @@ def build_window(
             idle_minutes=policy.idle_minutes if operator is not None else 0,
             policy=policy,
         )
-    return UserSetupWindow(database, context)
+    return UserSetupWindow(runner or OperationRunner(), database, context)
 
 
 def sign_in(database: Database, company_code: str | None, ip: str | None = None) -> Operator | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.access import Right
+from app.changes import UserChanged
 from app.db.models import User
 from app.errors import NotFoundError, ValidationError
 from app.sections.base import Target, Work
@@ -58,7 +59,7 @@ class Started:
         """ "Copied from Fox, Kimberly: Title, Work; Limited access ..." for the editor."""
         if self.source is None:
             return ""
-        taken = [phrase for key in self.carried for phrase in self.carried[key]]
+        taken = [", ".join(phrases) for phrases in self.carried.values()]
         what = "; ".join(taken) if taken else "no settings (none were set)"
         return f"Copied from {self.source.list_name}: {what}."
 
@@ -71,6 +72,10 @@ class Saved:
     record: UserRecord
     changed: frozenset[str]
     shown_once: Mapping[str, tuple[str, ...]]
+
+    @property
+    def change(self) -> UserChanged:
+        return UserChanged(self.record, self.changed)
 
 
 class UserEditor:
@@ -152,7 +157,12 @@ class UserEditor:
         record: UserRecord | None = None
         shown: dict[str, tuple[str, ...]] = {}
         for s in self._ordered(checked):
-            saved = s.save(self.work, target, checked[s.key])
+            try:
+                saved = s.save(self.work, target, checked[s.key])
+            except SectionProblems:
+                raise
+            except ValidationError as exc:  # a rule only the stored row can tell, said as such
+                raise SectionProblems({s.key: exc.errors}) from exc
             record = saved.record
             target = Target(record.pk, record.version, target.copied_from)
             if saved.shown_once:

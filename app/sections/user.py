@@ -26,7 +26,7 @@ def _carried(fields: UserFields) -> tuple[str, ...]:
     """The labels of the copied fields that carry something."""
     blank = UserFields()
     return tuple(
-        field.label
+        field.label + (" phone" if field.kind is Kind.PHONE else "")
         for field in USER_FIELDS
         if field.copy is Copy.COPIED
         and getattr(fields, field.name) != getattr(blank, field.name)

@@ -696,7 +696,8 @@ class TwoFactorService:
             raise ValidationError({"method": f"{user.user_id} has no two-factor sign-in."})
         now = self.clock()
         codes = replace_recovery_codes(self.session, pk, now)
-        self.writer.audit(
+        # A new version: a window that shows the old count reads the user again.
+        self.writer.save(
             user,
             Action.TWO_FACTOR_RECOVERY_CODES_ISSUED,
             [Change("recovery_codes", None, RECOVERY_CODE_COUNT)],

@@ -20,7 +20,7 @@ from app.audit import Action, Change, Noted
 from app.clock import Clock
 from app.db.models import DefaultScreen, Provider, ServiceLocation, SetupRole, User, UserType
 from app.errors import NotFoundError, ValidationError
-from app.login_times.hours import today_in
+from app.login_times.hours import has_expired, today_in
 from app.passwords.credentials import Credentials
 from app.passwords.hashing import owasp_hasher
 from app.passwords.policy import generate_temporary_password
@@ -130,6 +130,13 @@ def record_of(user: User) -> UserRecord:
         direct_email_verified=user.direct_email_verified_at is not None and bool(user.direct_email),
         expires_on=user.account_expires_on,
     )
+
+
+def list_row(record: UserRecord, zone: ZoneInfo, now: datetime) -> UserRow:
+    """The user list's row for a user just read or saved (as list_rows gives it)."""
+    f = record.fields
+    expired = has_expired(record.expires_on, zone, now)
+    return (record.pk, f.user_id, f.last_name, f.first_name, f.active, f.login_locked, expired)
 
 
 def clean_fields(

@@ -10,6 +10,7 @@ from app.practice.company import CompanyInfo, provider_choices, service_location
 from app.signin.check import find_account
 from tests.helpers.actors import signed_in
 from ui.pages.base import PracticeContext
+from ui.window.window import UserSetupWindow
 
 
 def practice_context(
@@ -39,4 +40,25 @@ def practice_context(
         service_locations=locations,
         role=str(role),
         **options,
+    )
+
+
+def saves(window: UserSetupWindow) -> bool:
+    """Save as the toolbar does; True if the save was made (the runner runs inline)."""
+    made: list[int] = []
+    window.saved.connect(made.append)
+    try:
+        window.save()
+    finally:
+        window.saved.disconnect(made.append)
+    return bool(made)
+
+
+def opens(window: UserSetupWindow, pk: int) -> bool:
+    """Open a user as stored now; True if the editor shows them."""
+    window.open_user(pk)
+    return (
+        window.subject is not None
+        and window.subject.record is not None
+        and (window.subject.record.pk == pk)
     )

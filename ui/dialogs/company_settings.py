@@ -137,7 +137,7 @@ class CompanySettingsDialog(QDialog):
     raises UserSetupError there, for the caller to show.
     """
 
-    saved = Signal()
+    saved = Signal(object)  # the password policy now stored, once the save committed
 
     def __init__(
         self,
@@ -481,7 +481,7 @@ class CompanySettingsDialog(QDialog):
             self._fill_sms(sms)
         self.errors.clear()
         self._mark_tabs(())
-        self.saved.emit()
+        self.saved.emit(policy)
         return True
 
     def checked(

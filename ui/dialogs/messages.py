@@ -47,7 +47,7 @@ def ask_reload_after_conflict(parent: QWidget, message: str) -> bool:
     return box.clickedButton() is reload_button
 
 
-def tell(parent: QWidget, title: str, message: str, *, problem: bool = True) -> None:
+def tell(parent: QWidget | None, title: str, message: str, *, problem: bool = True) -> None:
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning if problem else QMessageBox.Icon.Information)
     box.setWindowTitle(title)

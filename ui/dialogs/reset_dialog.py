@@ -26,7 +26,7 @@ from app.db.database import Database
 from app.errors import ConflictError, DatabaseUnavailableError, UserSetupError, ValidationError
 from app.passwords.policy import PasswordOwner, PasswordPolicy, load_policy
 from app.users.fields import LABELS
-from app.users.service import PASSWORD_MAX, UserRecord
+from app.users.service import PASSWORD_MAX, UserRecord, UserService
 from ui.dialogs import messages as dialogs
 from ui.pages.base import PracticeContext
 from ui.widgets.form import FieldErrors, caption
@@ -195,7 +195,9 @@ class ResetPasswordDialog(QDialog):
         try:
             password = self._typed_password()
             with self.database.transaction() as session:
-                service = self.context.users(session)
+                service = UserService(
+                    session, self.context.company, self.context.actor, self.context.clock
+                )
                 password = service.reset_password(
                     record.pk,
                     password=password,

@@ -1,9 +1,11 @@
-"""The sections of the User Setup window. Each page has load, check and save."""
+"""The pages of the User Setup window: one for each section of app.sections.registry."""
 
 from ui.pages.base import SectionPage
 from ui.pages.login_times_page import LoginTimesPage
 from ui.pages.two_factor_page import TwoFactorPage
 from ui.pages.user_page import UserPage
 
-# The Section list, in order. Later sections are added here as they are built.
-SECTION_PAGES: tuple[type[SectionPage], ...] = (UserPage, LoginTimesPage, TwoFactorPage)
+# The page that shows each section, by the section's key (the registry decides the order).
+PAGES: dict[str, type[SectionPage]] = {
+    page.section.key: page for page in (UserPage, LoginTimesPage, TwoFactorPage)
+}

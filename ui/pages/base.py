@@ -1,35 +1,47 @@
-"""The page protocol: the window loads pages lazily, checks them all, then saves all at once."""
+"""The page protocol: a page shows one section of app/ and turns its widgets into a typed edit.
+
+The window builds a page when its section is first shown, loads it with the section's state,
+and on Save hands every page's edit to app.sections.editor, which checks them all and saves
+them in one transaction. A page never sees the database: what it does at once (Reset
+Authenticator, say) goes through the window (PageHost), which runs it off the window's
+thread and publishes what it changed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QWidget
-from sqlalchemy.orm import Session
 
 from app.access import Actor, Right
+from app.changes import Change
 from app.clock import Clock
 from app.db.models import SetupRole
-from app.login_times.service import LoginTimesService
+from app.errors import UserSetupError
 from app.passwords.policy import PasswordPolicy
 from app.practice.company import Choice, CompanyInfo
-from app.two_factor.service import TwoFactorService
-from app.users.service import UserRecord, UserService
+from app.sections.base import Work
+from app.sections.registry import AnySection
+from app.users.service import UserRecord
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Subject:
     """Whom the pages edit: a saved user, or a new one (optionally copied from another), with
     each section's state as app.sections gave it (a new user's: blank, or what Copy User
-    carried)."""
+    carried), and for a copy the line that says what it took from whom."""
 
     record: UserRecord | None
     states: Mapping[str, Any]
     copied_from: UserRecord | None = None
+    copied_note: str = ""
+    needs: Mapping[str, str] = field(default_factory=dict)  # what each copied section lacks
 
     @property
     def is_new(self) -> bool:
@@ -69,45 +81,42 @@ class PracticeContext:
     def may(self, right: Right) -> bool:
         return self.actor.may(right)
 
-    def users(self, session: Session) -> UserService:
-        return UserService(session, self.company, self.actor, self.clock)
-
-    def two_factor(self, session: Session) -> TwoFactorService:
-        return TwoFactorService(session, self.company, self.actor, self.clock)
-
-    def login_times(self, session: Session) -> LoginTimesService:
-        return LoginTimesService(session, self.company, self.actor, self.clock)
-
 
 class PageHost(Protocol):
-    """What a page may ask of the window it is in, for its immediate actions (such as Reset
-    authenticator), which commit in their own transaction as Reset Password does."""
+    """What a page may ask of the window it is in, for what it does at once (Reset
+    Authenticator, New Recovery Codes), which commits in a transaction of its own."""
 
-    def transaction(self) -> AbstractContextManager[Session]:
-        """A session in one transaction of the window's database."""
+    def run(
+        self,
+        job: Callable[[Work], T],
+        done: Callable[[T], None],
+        *,
+        failed: Callable[[UserSetupError], None] | None = None,
+        busy: tuple[QWidget | QAction, ...] = (),
+    ) -> None:
+        """Run ``job`` off the window's thread in one transaction; ``done`` with its result."""
         ...
 
-    def may_act(self, ignoring: SectionPage | None = None) -> bool:
-        """True when no section (but ``ignoring``) has unsaved edits; else asks Save /
-        Discard / Cancel, and True unless the answer was Cancel or the Save failed."""
+    def when_may_act(self, then: Callable[[], None], ignoring: SectionPage | None = None) -> None:
+        """``then()`` once no section (but ``ignoring``) has unsaved edits: at once, or after
+        the operator chose Save (and it saved) or Discard; never after Cancel."""
         ...
 
-    def user_changed(self, pk: int, message: str) -> None:
-        """An immediate action changed this user: show them again as now stored."""
+    def publish(self, *changes: Change) -> None:
+        """Tell the window and every page what an immediate action changed."""
+        ...
+
+    def show_message(self, message: str) -> None:
+        """A line in the status bar."""
         ...
 
 
 class SectionPage(QWidget):
-    """One section of the editor.
+    """One section of the editor: load() fills it from the subject; edit() is what it would
+    save (None when nothing changed); show_errors() shows app's problems beside the fields;
+    after_commit() shows what may be shown only once the save committed (recovery codes)."""
 
-    load() fills the page from the subject; check() validates without writing, shows its
-    messages beside the fields and raises ValidationError; save() writes in the caller's
-    transaction and returns the saved user, if it saved one. What must be shown only once the
-    transaction has committed (recovery codes) waits for after_commit(); after_rollback()
-    drops it.
-    """
-
-    section: ClassVar[str]
+    section: ClassVar[AnySection]
     edited = Signal()
 
     def __init__(self, context: PracticeContext) -> None:
@@ -115,28 +124,33 @@ class SectionPage(QWidget):
         self.context = context
         self.host: PageHost | None = None  # set by the window that shows the page
 
+    @property
+    def key(self) -> str:
+        return self.section.key
+
     def load(self, subject: Subject) -> None:
         raise NotImplementedError
 
     def is_dirty(self) -> bool:
         raise NotImplementedError
 
-    def check(self, session: Session, subject: Subject) -> None:
+    def edit(self, subject: Subject) -> object | None:
+        """The typed edit Save hands to app/, or None when there is nothing of this page's to
+        save (a new user's section left as it started, say)."""
         raise NotImplementedError
 
-    def save(self, session: Session, subject: Subject) -> UserRecord | None:
-        raise NotImplementedError
+    def problems(self) -> dict[str, str]:
+        """What the page itself can tell is wrong before app/ is asked (typed text that names
+        no entry of a list, say); shown with app's problems."""
+        return {}
 
     def show_errors(self, errors: Mapping[str, str]) -> bool:
         """Show the messages that belong here; True if any did."""
         raise NotImplementedError
 
-    def after_commit(self) -> None:
-        """The save's transaction has committed (and the page is loaded again): show what
-        could only be shown now."""
-
-    def after_rollback(self) -> None:
-        """The save's transaction was rolled back or never began: forget what save() kept."""
+    def after_commit(self, shown_once: tuple[str, ...]) -> None:
+        """The save committed (and the page is loaded again): show what could only be shown
+        now."""
 
     def set_read_only(self, read_only: bool) -> None:
         """Show without allowing edits: text stays readable and selectable."""

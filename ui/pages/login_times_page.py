@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from app.errors import ValidationError
 from app.login_times.hours import (
@@ -49,7 +48,8 @@ from app.login_times.hours import (
     today_in,
     weekdays_filled,
 )
-from app.users.service import UserRecord
+from app.sections.login_times import LoginTimesEdit
+from app.sections.registry import AnySection, section
 from app.validation import FieldProblem
 from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.widgets.form import FieldErrors
@@ -150,7 +150,7 @@ def _button(text: str, tip: str) -> QPushButton:
 
 
 class LoginTimesPage(SectionPage):
-    section: ClassVar[str] = "Login Times"
+    section: ClassVar[AnySection] = section("login_times")
 
     def __init__(self, context: PracticeContext) -> None:
         super().__init__(context)
@@ -463,8 +463,6 @@ class LoginTimesPage(SectionPage):
 
     def _refuse(self, errors: Mapping[str, str]) -> None:
         """Show what is wrong with the rows; while they are greyed, say how to reach them."""
-        if not self.limited.isChecked():
-            errors = {**errors, "limited": KEPT_HOURS_WRONG}
         self.show_errors(errors)
 
     # The page protocol
@@ -480,33 +478,22 @@ class LoginTimesPage(SectionPage):
     def is_dirty(self) -> bool:
         return self._state() != self._loaded
 
-    def _to_save(self, subject: Subject) -> bool:
+    def edit(self, subject: Subject) -> LoginTimesEdit | None:
+        """The rows as typed, for app/ to check; None when there is nothing to save (a new
+        user's section as it started, or a stored user's unchanged)."""
         if self.read_only:
-            return False
-        if subject.record is None or self.subject.record is None:  # a new user
-            return self._state() != UNCHANGED
-        return self.is_dirty()
-
-    def check(self, session: Session, subject: Subject) -> None:
-        """Every row checked as a save would; the messages are shown beside the rows."""
-        if not self._to_save(subject):
-            self.errors.clear()
-            return
-        try:
-            self.collect()
-        except ValidationError as exc:
-            self._refuse(exc.errors)
-            raise
-        self.errors.clear()
-
-    def save(self, session: Session, subject: Subject) -> UserRecord | None:
-        if not self._to_save(subject):
             return None
-        record = subject.record
-        assert record is not None, "the User page saves a new user first"
-        return self.context.login_times(session).save(record.pk, self.collect(), record.version)
+        if subject.is_new and subject.copied_from is None and self._state() == UNCHANGED:
+            return None
+        if not subject.is_new and not self.is_dirty():
+            return None
+        return LoginTimesEdit(
+            self.limited.isChecked(), tuple(row.form() for row in self.rows), self._expiry()
+        )
 
     def show_errors(self, errors: Mapping[str, str]) -> bool:
+        if errors and "limited" not in errors and not self.limited.isChecked():
+            errors = {**errors, "limited": KEPT_HOURS_WRONG}  # the rows are greyed: say how
         mine = {name: message for name, message in errors.items() if self.errors.owns(name)}
         first = self.errors.show(mine)
         if isinstance(first, (QLineEdit, QAbstractButton)):  # not a day's name: nothing to type

@@ -8,7 +8,7 @@ with their own transaction, as Reset Password is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,21 +26,28 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QVBoxLayout,
 )
-from sqlalchemy.orm import Session
 
+from app.changes import UserChanged
 from app.db.models import TwoFactorMethod, TwoFactorSetup
 from app.errors import UserSetupError, ValidationError
+from app.sections.base import Work
+from app.sections.editor import UserEditor
+from app.sections.registry import AnySection, section
+from app.sections.two_factor import TwoFactorEdit
 from app.two_factor.service import (
     METHOD_LABELS,
     RECOVERY_CODE_COUNT,
     SETUP_LABELS,
+    Enrolment,
     TwoFactorForm,
+    TwoFactorService,
     TwoFactorSummary,
     Verified,
     describe_destination,
 )
 from app.users.service import UserRecord
 from ui.dialogs import messages as dialogs
+from ui.errors import show_error
 from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.widgets.form import FieldErrors, caption
 from ui.widgets.two_factor_widgets import (
@@ -70,6 +77,10 @@ NEW_USER_SETUP = (
 )
 
 
+def _service(work: Work) -> TwoFactorService:
+    return TwoFactorService(work.session, work.company, work.actor, work.clock)
+
+
 def _button(text: str) -> QPushButton:
     button = QPushButton(text)
     button.setAccessibleName(text.rstrip("."))
@@ -78,7 +89,7 @@ def _button(text: str) -> QPushButton:
 
 
 class TwoFactorPage(SectionPage):
-    section: ClassVar[str] = "2FA"
+    section: ClassVar[AnySection] = section("two_factor")
 
     def __init__(self, context: PracticeContext) -> None:
         super().__init__(context)
@@ -91,8 +102,6 @@ class TwoFactorPage(SectionPage):
         self._shown_method = TwoFactorMethod.NONE.value
         self._destinations: dict[str, str] = {}  # typed per method, so switching keeps them
         self._loading = False
-        self._codes: list[str] = []  # from save(), shown once the transaction has committed
-        self._codes_for = ""
 
         outer = QVBoxLayout(self)
         outer.addLayout(self._method_grid())
@@ -292,19 +301,20 @@ class TwoFactorPage(SectionPage):
             return
         record = self.subject.record
         assert record is not None
-        try:
-            with self.host.transaction() as session:
-                enrolment = self.context.two_factor(session).enrolment(
-                    record.pk, self.setup_panel.title.text()
-                )
-        except ValidationError as exc:
-            self.setup_panel.errors.show(exc.errors)
-            return
-        except UserSetupError as exc:
-            dialogs.tell(self, "Cannot set up the authenticator", str(exc))
-            return
-        self.setup_panel.show_enrolment(enrolment)
-        self._update_views()
+        title = self.setup_panel.title.text()
+
+        def shown(enrolment: Enrolment) -> None:
+            if self.subject.record is None or self.subject.record.pk != record.pk:
+                return  # another user is shown by now
+            if self._setting_up_here() and self.verified is None:
+                self.setup_panel.show_enrolment(enrolment)
+                self._update_views()
+
+        self.host.run(
+            lambda work: _service(work).enrolment(record.pk, title),
+            shown,
+            failed=self._setup_failed("Cannot set up the authenticator"),
+        )
 
     # Reacting to the operator
 
@@ -345,38 +355,53 @@ class TwoFactorPage(SectionPage):
         enrolment = self.setup_panel.enrolment
         if enrolment is None or self.host is None or self.subject.record is None:
             return
-        try:
-            with self.host.transaction() as session:
-                again = self.context.two_factor(session).enrolment(
-                    self.subject.record.pk, title, enrolment.secret
-                )
-        except ValidationError as exc:
-            self.setup_panel.errors.show(exc.errors)
-            return
-        except UserSetupError as exc:
-            dialogs.tell(self, "Cannot set up the authenticator", str(exc))
-            return
-        if again != enrolment:
-            self.setup_panel.show_enrolment(again)  # the title is in the QR code
-        else:
-            self.setup_panel.errors.clear()
+        pk = self.subject.record.pk
+
+        def shown(again: Enrolment) -> None:
+            if (
+                self.setup_panel.enrolment is None
+                or self.setup_panel.enrolment.secret != again.secret
+            ):
+                return  # the key left the screen meanwhile
+            if again != self.setup_panel.enrolment:
+                self.setup_panel.show_enrolment(again)  # the title is in the QR code
+            else:
+                self.setup_panel.errors.clear()
+
+        self.host.run(
+            lambda work: _service(work).enrolment(pk, title, enrolment.secret),
+            shown,
+            failed=self._setup_failed("Cannot set up the authenticator"),
+        )
 
     def verify(self, token: str) -> None:
         """Check the phone's token against the new key; right, and Save stores it."""
         enrolment = self.setup_panel.enrolment
         if enrolment is None or self.host is None:
             return
-        try:
-            with self.host.transaction() as session:
-                verified = self.context.two_factor(session).verify_new_key(enrolment, token)
-        except ValidationError as exc:
-            first = self.setup_panel.errors.show(exc.errors)
-            if first is not None:
-                first.setFocus(Qt.FocusReason.OtherFocusReason)
-            return
-        except UserSetupError as exc:
-            dialogs.tell(self, "Cannot verify the token", str(exc))
-            return
+        self.host.run(
+            lambda work: _service(work).verify_new_key(enrolment, token),
+            lambda verified: self._verified(enrolment, verified),
+            failed=self._setup_failed("Cannot verify the token"),
+            busy=(self.setup_panel.verify_button,),
+        )
+
+    def _setup_failed(self, title: str) -> Callable[[UserSetupError], None]:
+        """Problems beside the setup's fields; anything else in plain words."""
+
+        def show(error: UserSetupError) -> None:
+            if isinstance(error, ValidationError):
+                first = self.setup_panel.errors.show(error.errors)
+                if first is not None:
+                    first.setFocus(Qt.FocusReason.OtherFocusReason)
+            else:
+                show_error(self, title, error)
+
+        return show
+
+    def _verified(self, enrolment: Enrolment, verified: Verified) -> None:
+        if self.setup_panel.enrolment != enrolment:
+            return  # the key left the screen while the token was checked
         self.verified = verified
         self.setup_panel.clear()  # the phone has the key now: it leaves the screen
         self.verified_label.setText(
@@ -417,17 +442,22 @@ class TwoFactorPage(SectionPage):
             "Reset Authenticator",
         ):
             return
-        if not host.may_act(ignoring=self):  # the setup choice is this action's to use
-            return
-        try:
-            with host.transaction() as session:
-                saved = self.context.two_factor(session).reset(record.pk, setup)
-        except UserSetupError as exc:
-            dialogs.tell(self, "Authenticator not reset", str(exc))
-            return
-        host.user_changed(saved.pk, f"The authenticator of {saved.heading} was reset.")
-        if setup == NOW and self.subject.record is not None:
-            self._select_setup(NOW)  # stored as "require" until a new one is verified here
+
+        def reset() -> None:
+            host.run(
+                lambda work: _service(work).reset(record.pk, setup),
+                reset_done,
+                failed=lambda error: show_error(self, "Authenticator not reset", error),
+                busy=(self.reset_button,),
+            )
+
+        def reset_done(saved: UserRecord) -> None:
+            host.publish(UserChanged(saved, frozenset({self.key})))
+            host.show_message(f"The authenticator of {saved.heading} was reset.")
+            if setup == NOW and self.subject.record is not None:
+                self._select_setup(NOW)  # stored as "require" until a new one is verified here
+
+        host.when_may_act(reset, ignoring=self)  # the setup choice is this action's to use
 
     def new_recovery_codes(self) -> None:
         """Ten new codes, shown once; the earlier ones stop working."""
@@ -442,16 +472,25 @@ class TwoFactorPage(SectionPage):
             "Make New Codes",
         ):
             return
-        if not host.may_act():
-            return
-        try:
-            with host.transaction() as session:
-                codes = self.context.two_factor(session).new_recovery_codes(record.pk)
-        except UserSetupError as exc:
-            dialogs.tell(self, "No new recovery codes", str(exc))
-            return
-        host.user_changed(record.pk, f"{record.heading} has new recovery codes.")
-        self._show_codes(codes, record.heading)
+
+        def issue() -> None:
+            host.run(
+                lambda work: (
+                    _service(work).new_recovery_codes(record.pk),
+                    UserEditor(work).open(record.pk, [self.key]).record,
+                ),
+                issued,
+                failed=lambda error: show_error(self, "No new recovery codes", error),
+                busy=(self.new_codes_button,),
+            )
+
+        def issued(result: tuple[list[str], UserRecord]) -> None:
+            codes, saved = result
+            host.publish(UserChanged(saved, frozenset({self.key})))
+            host.show_message(f"{saved.heading} has new recovery codes.")
+            self._show_codes(codes, saved.heading)
+
+        host.when_may_act(issue)
 
     def _show_codes(self, codes: list[str], person: str) -> None:
         RecoveryCodesDialog(self, codes, person, self.context.company.name).exec()
@@ -502,57 +541,20 @@ class TwoFactorPage(SectionPage):
     def is_dirty(self) -> bool:
         return self.collect() != self._loaded or self.verified is not None
 
-    def _to_save(self, subject: Subject) -> bool:
+    def edit(self, subject: Subject) -> TwoFactorEdit | None:
+        """The method chosen (and a new authenticator verified here); None when there is
+        nothing to save: a new user's section as it started, or a stored user's unchanged."""
         if self.read_only:
-            return False
-        if subject.record is None or self.subject.record is None:  # a new user
-            return self.collect() != TwoFactorForm()
-        return self.is_dirty()
-
-    def check(self, session: Session, subject: Subject) -> None:
-        """The method and where tokens go, checked as a save would; messages beside them."""
-        self._codes = []
-        if not self._to_save(subject):
-            return
-        form = self.collect()
-        errors: dict[str, str] = {}
-        try:
-            self.context.two_factor(session).check(form)
-        except ValidationError as exc:
-            errors.update(exc.errors)
-        if (
-            form.method == APP
-            and form.setup == NOW
-            and self.verified is None
-            and not self._summary().has_authenticator
-        ):
-            errors["token"] = (
-                "Scan the QR code with the phone and verify a token, or choose to set up "
-                "at next login."
-            )
-        self.show_errors(errors)
-        if errors:
-            raise ValidationError(errors)
-
-    def save(self, session: Session, subject: Subject) -> UserRecord | None:
-        self._codes = []
-        if not self._to_save(subject):
             return None
-        record = subject.record
-        assert record is not None, "the User page saves a new user first"
-        saved, codes = self.context.two_factor(session).save(
-            record.pk, self.collect(), record.version, self.verified
-        )
-        self._codes, self._codes_for = codes, saved.heading
-        return saved
+        if subject.is_new and subject.copied_from is None and self.collect() == TwoFactorForm():
+            return None
+        if not subject.is_new and not self.is_dirty():
+            return None
+        return TwoFactorEdit(self.collect(), self.verified)
 
-    def after_commit(self) -> None:
-        codes, self._codes = self._codes, []
-        if codes:
-            self._show_codes(codes, self._codes_for)
-
-    def after_rollback(self) -> None:
-        self._codes = []
+    def after_commit(self, shown_once: tuple[str, ...]) -> None:
+        if shown_once and self.subject.record is not None:
+            self._show_codes(list(shown_once), self.subject.record.heading)
 
     def show_errors(self, errors: Mapping[str, str]) -> bool:
         mine = {name: message for name, message in errors.items() if self.errors.owns(name)}

@@ -20,12 +20,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from app.db.models import DefaultScreen, UserType
-from app.errors import ValidationError
 from app.passwords.policy import PasswordOwner
 from app.practice.company import Choice, match_choice
+from app.sections.registry import AnySection, section
 from app.users.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
 from app.users.service import UserFields, UserRecord
 from app.validation import display_phone
@@ -76,7 +75,7 @@ def _chosen(box: QComboBox, choices: tuple[Choice, ...]) -> int | str | None:
 
 
 class UserPage(SectionPage):
-    section: ClassVar[str] = "User"
+    section: ClassVar[AnySection] = section("user")
     # The saved user's row id: the window opens the Direct Email Authentication dialog.
     verify_direct_email_requested = Signal(int)
 
@@ -357,31 +356,19 @@ class UserPage(SectionPage):
             return
         self.verify_direct_email_requested.emit(self._record.pk)
 
-    def check(self, session: Session, subject: Subject) -> None:
-        """Every field checked as a save would; the messages are shown beside the fields."""
+    def edit(self, subject: Subject) -> UserFields | None:
+        """The form as typed; a new user's always (the User section makes their row)."""
+        if not subject.is_new and not self.is_dirty():
+            return None
         form = self.collect()
-        errors: dict[str, str] = {}
-        if form.provider_id == UNMATCHED:
-            errors["provider_id"] = "No single provider has that name; pick one from the list."
+        if form.provider_id == UNMATCHED:  # said by problems(); app/ is asked about the rest
             form.provider_id = None
-        record = subject.record
-        try:
-            self.context.users(session).check(
-                form, record.pk if record else None, record.fields if record else None
-            )
-        except ValidationError as exc:
-            errors = {**exc.errors, **errors}
-        self.show_errors(errors)
-        if errors:
-            raise ValidationError(errors)
+        return form
 
-    def save(self, session: Session, subject: Subject) -> UserRecord | None:
-        users = self.context.users(session)
-        form = self.collect()
-        if subject.record is None:
-            copied = subject.copied_from.pk if subject.copied_from else None
-            return users.create(form, copied_from=copied)
-        return users.update(subject.record.pk, form, subject.record.version)
+    def problems(self) -> dict[str, str]:
+        if self.collect().provider_id == UNMATCHED:
+            return {"provider_id": "No single provider has that name; pick one from the list."}
+        return {}
 
     def show_errors(self, errors: Mapping[str, str]) -> bool:
         mine = {name: message for name, message in errors.items() if self.errors.owns(name)}

@@ -1,90 +1,62 @@
-"""The User Setup window: users on the left, the editor in the middle, sections on the right."""
+"""The User Setup window: users on the left, the editor in the middle, sections on the right.
+
+The window never waits on the database: every read and write is a job of app/ handed to the
+operations runner, whose result comes back here. What a write changed is published on the
+change bus, which the list, the pages and the window's own settings listen to.
+"""
 
 from __future__ import annotations
 
 import logging
 import socket
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import replace
-from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import (
-    QEvent,
-    QItemSelectionModel,
-    QLocale,
-    QModelIndex,
-    QObject,
-    QSize,
-    Qt,
-    QTime,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
-    QCheckBox,
     QDialog,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QMainWindow,
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QTableView,
-    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
+from app.access import Right
+from app.changes import Change, CompanySettingsChanged, UserChanged
 from app.db.database import Database
-from app.errors import (
-    ConflictError,
-    DatabaseUnavailableError,
-    NotFoundError,
-    UserSetupError,
-    ValidationError,
-)
-from app.login_times.hours import has_expired
-from app.login_times.service import AccessEnd, LoginTimesService
+from app.errors import ConflictError, UserSetupError
 from app.practice.company import provider_choices, service_location_choices
-from app.sections.base import Work
-from app.sections.editor import Opened, UserEditor
-from app.users.service import UserRecord
+from app.sections.base import Target, Work, Workplace
+from app.sections.editor import Opened, Saved, SectionProblems, Started, UserEditor
+from app.sections.registry import FIRST, SECTIONS, section
+from app.users.service import UserRecord, UserService, list_row
+from ui.changes import ChangeBus
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
-from ui.pages import SECTION_PAGES
+from ui.operations import Busy, OperationRunner
+from ui.pages import PAGES
 from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.pages.user_page import UserPage
-from ui.widgets.form import caption
 from ui.widgets.icons import icon
-from ui.window.user_list import UserListModel
+from ui.widgets.labels import heading_label
+from ui.window.actions import build_actions, make_action
+from ui.window.input_hold import InputHold
+from ui.window.operator_guard import OperatorGuard
+from ui.window.user_panel import UserPanel
 
 log = logging.getLogger(__name__)
-HOURS_WARNING = timedelta(minutes=5)  # how long before the operator's hours end they are told
-HOURS_RECHECK = timedelta(minutes=15)  # an administrator may change those hours meanwhile
-HOURS_OVER = "Your login hours have ended, so User Setup is locked."
-EXPIRED_OVER = "Your account has expired, so User Setup is locked."
-_USE_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
 T = TypeVar("T")
-
-
-def _heading_label(text: str) -> QLabel:
-    label = QLabel(text)
-    font = label.font()
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * 1.15)
-    label.setFont(font)
-    return label
+Then = Callable[[], None]
+NOTHING_SAVED = "Nothing was saved: correct the fields marked in red."
+COPIED_STYLE = "color: #1a5276;"
 
 
 class UserSetupWindow(QMainWindow):
@@ -93,130 +65,55 @@ class UserSetupWindow(QMainWindow):
     saved = Signal(int)  # the user's row id, after a save has been committed
     subject_loaded = Signal()
 
-    def __init__(self, database: Database, context: PracticeContext) -> None:
+    def __init__(
+        self, runner: OperationRunner, database: Database, context: PracticeContext
+    ) -> None:
         super().__init__()
-        self.database = database
+        self.runner = runner
         self.context = context
+        self.workplace = Workplace(database, context.company, context.actor, context.clock)
+        self.bus = ChangeBus(self)
+        self.bus.changed.connect(self._on_change)
         self.subject: Subject | None = None
         self.pages: dict[str, SectionPage] = {}
+        self._broken_pages: set[str] = set()  # pages that failed to load (a bug, logged)
+        self._opening = 0  # the newest open; an older one's answer is not shown
+        self._closing = False
         self.log_location = "the program's log file"  # the path, once logging is set up
         self.setWindowTitle(f"User Setup - {context.company.name} ({context.company.code})")
         self.setWindowIcon(icon("app"))
         self.resize(1180, 760)
 
-        self.model = UserListModel(self)
-        self.lock_dialog: QDialog | None = None
-        self.idle_timer = QTimer(self)  # before any widget: the event filter reads it
-        self.idle_timer.setSingleShot(True)
-        self.idle_timer.timeout.connect(self.lock)
-        # The operator's own login hours (or account expiry): warned, then locked, at their end.
-        self.hours_timer = QTimer(self)
-        self.hours_timer.setSingleShot(True)
-        self.hours_timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one may fire late
-        self.hours_timer.timeout.connect(self.check_login_hours)
-        self.hours_end: AccessEnd | None = None
-        self._build_actions()
+        shown = context.may(Right.COMPANY_SETTINGS)
+        actions = build_actions(self, self, settings_shown=shown)
+        self.section_actions = actions.sections  # a toolbar button for each section with an icon
+        self.save_action, self.new_action, self.copy_action = (
+            actions.save,
+            actions.new,
+            actions.copy,
+        )
+        self.active_action, self.reset_action = actions.active, actions.reset
+        self.unlock_action, self.settings_action = actions.unlock, actions.settings
+        self.refresh_action = actions.refresh
         self._build_body()
         self._build_status_bar()
+        self.guard = OperatorGuard(self, self, context, runner, self.workplace, self.hours_warning)
+        self.runner.busy_changed.connect(self.busy_label.setVisible)
         self.load_users()
-        if context.operator_pk is not None:
-            self.check_login_hours()
-        if context.idle_minutes and context.operator_user_id:
-            self.idle_timer.setInterval(context.idle_minutes * 60_000)
-            self.idle_timer.start()
-            app = QApplication.instance()
-            if app is not None:
-                app.installEventFilter(self)  # any key or click in the program counts as use
+        self.guard.start()
 
     # Building
 
-    def _action(
-        self,
-        text: str,
-        icon_name: str,
-        tip: str,
-        slot: Callable[[], object],
-        keys: QKeySequence | None,
-    ) -> QAction:
-        action = QAction(icon(icon_name), text, self)
-        action.setToolTip(
-            f"{tip} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})" if keys else tip
-        )
-        if keys is not None:
-            action.setShortcut(keys)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        toolbar = QToolBar("Actions")
-        toolbar.setObjectName("actions")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-        self.addToolBar(toolbar)
-        self.new_action = self._action(
-            "New User", "user-new", "Add a user with an empty form", self.new_user,
-            QKeySequence(QKeySequence.StandardKey.New),
-        )  # fmt: skip
-        self.copy_action = self._action(
-            "Copy User", "user-copy",
-            "Add a user with the settings of the selected user (recommended)", self.copy_user, None,
-        )  # fmt: skip
-        self.save_action = self._action(
-            "Save", "save", "Save all changes to this user", self.save,
-            QKeySequence(QKeySequence.StandardKey.Save),
-        )  # fmt: skip
-        self.active_action = self._action(
-            "Deactivate", "user-deactivate",
-            "Deactivate the selected user (users are never deleted)", self.toggle_active, None,
-        )  # fmt: skip
-        self.reset_action = self._action(
-            "Reset Password...", "key",
-            "Give the selected user a temporary password, and unlock them if locked",
-            self.reset_password, QKeySequence("Ctrl+R"),
-        )  # fmt: skip
-        self.unlock_action = self._action(
-            "Unlock", "unlock", "Unlock the selected user after too many failed sign-ins",
-            self.unlock_user, None,
-        )  # fmt: skip
-        self.settings_action = self._action(
-            "Company Settings...", "settings",
-            "Password rules, temporary passwords, lockout and idle time for the practice",
-            self.company_settings, None,
-        )  # fmt: skip
-        self.login_times_action = self._action(
-            "Login Times", "clock", "When the selected user may sign in, and when their account "
-            "expires", lambda: self.show_section("Login Times"), None,
-        )  # fmt: skip
-        self.two_factor_action = self._action(
-            "2FA", "keys", "Two-factor sign-in of the selected user: method, authenticator, "
-            "recovery codes", lambda: self.show_section("2FA"), None,
-        )  # fmt: skip
-        self.refresh_action = self._action(
-            "Refresh", "refresh", "Reload the user list and this user from the database",
-            self.refresh, QKeySequence(QKeySequence.StandardKey.Refresh),
-        )  # fmt: skip
-        for action in (self.new_action, self.copy_action, self.save_action):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.reset_action)
-        toolbar.addAction(self.unlock_action)
-        toolbar.addAction(self.active_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.login_times_action)
-        toolbar.addAction(self.two_factor_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.refresh_action)
-        if self.context.may_edit:
-            toolbar.addAction(self.settings_action)
-        find = QAction("Find User", self)
-        find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
-        find.triggered.connect(self.focus_search)
-        self.addAction(find)
-
     def _build_body(self) -> None:
+        self.panel = UserPanel(
+            (self.reset_action, self.unlock_action, self.copy_action, self.active_action)
+        )
+        self.panel.chosen.connect(self._on_chosen)
+        self.model, self.search = self.panel.model, self.panel.search
+        self.user_view, self.active_only = self.panel.user_view, self.panel.active_only
+        self.count_label = self.panel.count_label
         splitter = QSplitter()
-        splitter.addWidget(self._build_user_panel())
+        splitter.addWidget(self.panel)
         splitter.addWidget(self._build_editor())
         splitter.addWidget(self._build_section_panel())
         splitter.setStretchFactor(0, 0)
@@ -226,79 +123,36 @@ class UserSetupWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
 
-    def _build_user_panel(self) -> QWidget:
-        panel = QWidget()
-        panel.setObjectName("user_panel")
-        layout = QVBoxLayout(panel)
-        layout.addWidget(_heading_label("Users"))
-        top = QHBoxLayout()
-        self.active_only = QCheckBox("Active")
-        self.active_only.setAccessibleName("Active")
-        self.active_only.setToolTip("Show only active users")
-        self.active_only.setChecked(True)
-        self.active_only.toggled.connect(self._on_active_only)
-        top.addWidget(self.active_only)
-        top.addStretch(1)
-        self.count_label = QLabel()
-        top.addWidget(self.count_label)
-        layout.addLayout(top)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Name or User ID")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._on_search)
-        self.search.returnPressed.connect(self._on_search_enter)
-        self.search.installEventFilter(self)
-        search_row = QHBoxLayout()
-        search_row.addWidget(caption("Search", self.search))
-        search_row.addWidget(self.search, 1)
-        layout.addLayout(search_row)
-        # A one-column table, not a QListView: with fixed row heights it never lays out
-        # 100,000 rows to scroll to one, which a list view does after every filter.
-        self.user_view = QTableView()
-        self.user_view.setAccessibleName("Users")
-        self.user_view.setModel(self.model)
-        self.user_view.setIconSize(QSize(16, 16))
-        self.user_view.horizontalHeader().hide()
-        self.user_view.horizontalHeader().setStretchLastSection(True)
-        rows = self.user_view.verticalHeader()
-        rows.hide()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.user_view.fontMetrics().height() + 8)
-        self.user_view.setShowGrid(False)
-        self.user_view.setWordWrap(False)
-        self.user_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.user_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.user_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.user_view.setTabKeyNavigation(False)
-        self.user_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        self.user_view.selectionModel().currentRowChanged.connect(self._on_current_row)
-        for action in (self.reset_action, self.unlock_action, self.copy_action, self.active_action):
-            self.user_view.addAction(action)
-        layout.addWidget(self.user_view, 1)
-        return panel
-
     def _build_editor(self) -> QWidget:
         editor = QWidget()
         layout = QVBoxLayout(editor)
-        self.heading = _heading_label("")
+        self.heading = heading_label("")
         self.heading.setObjectName("heading")
         layout.addWidget(self.heading)
+        self.copied_note = QLabel()
+        self.copied_note.setObjectName("copied_note")
+        self.copied_note.setWordWrap(True)
+        self.copied_note.setStyleSheet(COPIED_STYLE)
+        self.copied_note.hide()
+        layout.addWidget(self.copied_note)
         self.stack = QStackedWidget()
+        self._hold = InputHold(self.stack)  # what is typed during a save would be lost
         scroll = QScrollArea()
         scroll.setWidget(self.stack)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no stop of its own between list and form
         layout.addWidget(scroll, 1)
         return editor
 
     def _build_section_panel(self) -> QWidget:
         panel = QWidget()
         layout = QVBoxLayout(panel)
-        layout.addWidget(_heading_label("Section"))
+        layout.addWidget(heading_label("Section"))
         self.section_list = QListWidget()
         self.section_list.setAccessibleName("Section")
-        for page_class in SECTION_PAGES:
-            self.section_list.addItem(page_class.section)
+        for s in SECTIONS:
+            self.section_list.addItem(s.title)
         self.section_list.setCurrentRow(0)
         self.section_list.currentRowChanged.connect(self._on_section)
         layout.addWidget(self.section_list, 1)
@@ -309,8 +163,11 @@ class UserSetupWindow(QMainWindow):
             f"Current User - {self.context.operator} - {self.context.role}"
         )
         self.operator_label.setObjectName("operator")
-        self.database_label = QLabel(f"Database: {self.database.description}")
+        self.database_label = QLabel(f"Database: {self.workplace.database.description}")
         self.database_label.setObjectName("database")
+        self.busy_label = QLabel("Working…")
+        self.busy_label.setObjectName("busy")
+        self.busy_label.hide()
         self.hours_warning = QLabel()
         self.hours_warning.setObjectName("hours_warning")
         self.hours_warning.setStyleSheet(
@@ -319,15 +176,9 @@ class UserSetupWindow(QMainWindow):
         )
         self.hours_warning.hide()
         self.statusBar().addWidget(self.operator_label)
-        self.statusBar().addPermanentWidget(self.hours_warning)
-        self.statusBar().addPermanentWidget(self.database_label)
-        self._build_own_password_action()
-
-    def _build_own_password_action(self) -> None:
-        """Any signed-in operator changes their own password: a button beside their name."""
-        self.own_password_action = self._action(
-            "Change My Password...", "key", "Change your own password", self.change_own_password,
-            None,
+        self.own_password_action = make_action(
+            self, "Change My Password...", "key", "Change your own password",
+            self.change_own_password,
         )  # fmt: skip
         self.own_password_action.setEnabled(bool(self.context.operator_user_id))
         button = QToolButton()
@@ -336,170 +187,181 @@ class UserSetupWindow(QMainWindow):
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setAutoRaise(True)
         self.statusBar().addWidget(button)
+        self.statusBar().addPermanentWidget(self.busy_label)
+        self.statusBar().addPermanentWidget(self.hours_warning)
+        self.statusBar().addPermanentWidget(self.database_label)
+
+    # What pages ask of the window (ui.pages.base.PageHost)
+
+    def run(
+        self,
+        job: Callable[[Work], T],
+        done: Callable[[T], None],
+        *,
+        failed: Callable[[UserSetupError], None] | None = None,
+        busy: Busy = (),
+    ) -> None:
+        self.runner.run(self.workplace, job, done, failed=failed, busy=busy, parent=self)
+
+    def when_may_act(self, then: Then, ignoring: SectionPage | None = None) -> None:
+        dirty = [p for p in self._live_pages() if p is not ignoring and p.is_dirty()]
+        if self.subject is None or not dirty:
+            then()
+        else:
+            self.when_may_leave(then)
+
+    def publish(self, *changes: Change) -> None:
+        self.bus.publish(*changes)
+
+    def show_message(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
 
     # Pages
 
-    def page(self, section: str) -> SectionPage:
+    def page(self, key: str) -> SectionPage:
         """The page of a section, built the first time it is needed."""
-        if section not in self.pages:
-            page_class = next(p for p in SECTION_PAGES if p.section == section)
-            page = page_class(self.context)
+        if key not in self.pages:
+            page = PAGES[key](self.context)
             page.edited.connect(self._update_actions)
             page.host = self
             if isinstance(page, UserPage):
                 page.verify_direct_email_requested.connect(self.verify_direct_email)
-            page.set_read_only(not self.context.may_edit)
-            self.pages[section] = page
+            page.set_read_only(not self.context.may(page.section.edit_right))
+            self.pages[key] = page
             self.stack.addWidget(page)
             if self.subject is not None:
                 self._load_page(page, self.subject)
-        return self.pages[section]
+        return self.pages[key]
+
+    def _live_pages(self) -> list[SectionPage]:
+        """The pages built and loaded, in the section list's order."""
+        return [
+            self.pages[s.key]
+            for s in SECTIONS
+            if s.key in self.pages and self.pages[s.key].isEnabled()
+        ]
 
     def _load_page(self, page: SectionPage, subject: Subject) -> None:
-        """Load one page; one that fails is a bug: logged, and the page is disabled, not fatal."""
+        """Load one page; one that fails is a bug: logged, and the page is disabled, not fatal.
+        A page built after its user was opened is given its state first."""
+        if page.key not in subject.states and subject.record is not None:
+            self._read_state(subject.record, page)
+            return
         try:
             page.load(subject)
         except Exception:
-            log.exception("The %s section could not be loaded", page.section)
+            log.exception("The %s section could not be loaded", page.section.title)
             page.setEnabled(False)
+            self._broken_pages.add(page.key)
             self.statusBar().showMessage(
-                f"The {page.section} section could not be shown; "
+                f"The {page.section.title} section could not be shown; "
                 f"the details are in {self.log_location}."
             )
         else:
             page.setEnabled(True)
+            self._broken_pages.discard(page.key)
+
+    def _read_state(self, record: UserRecord, page: SectionPage) -> None:
+        """The state of one section of the open user, for a page built just now."""
+        page.setEnabled(False)
+
+        def read(opened: Opened) -> None:
+            subject = self.subject
+            if subject is None or subject.record is None or subject.record.pk != record.pk:
+                return
+            if opened.record.version != subject.record.version:  # changed meanwhile: all again
+                self.open_user(record.pk)
+                return
+            self.subject = replace(subject, states={**subject.states, **opened.states})
+            self._load_page(page, self.subject)
+
+        self.run(lambda work: UserEditor(work).open(record.pk, [page.key]), read)
 
     def current_section(self) -> str:
-        return SECTION_PAGES[max(self.section_list.currentRow(), 0)].section
+        return SECTIONS[max(self.section_list.currentRow(), 0)].key
 
     def _on_section(self, row: int) -> None:
         if row >= 0:
-            self.stack.setCurrentWidget(self.page(SECTION_PAGES[row].section))
+            self.stack.setCurrentWidget(self.page(SECTIONS[row].key))
             self._update_heading()
 
-    def show_section(self, section: str) -> None:
-        self.section_list.setCurrentRow([p.section for p in SECTION_PAGES].index(section))
+    def show_section(self, key: str) -> None:
+        self.section_list.setCurrentRow([s.key for s in SECTIONS].index(key))
 
     def is_dirty(self) -> bool:
-        return self.subject is not None and any(
-            page.is_dirty() for page in self.pages.values() if page.isEnabled()
-        )
-
-    # What pages ask of the window (ui.pages.base.PageHost)
-
-    def transaction(self) -> AbstractContextManager[Session]:
-        return self.database.transaction()
-
-    def may_act(self, ignoring: SectionPage | None = None) -> bool:
-        if self.subject is None or not any(
-            page.is_dirty()
-            for page in self.pages.values()
-            if page.isEnabled() and page is not ignoring
-        ):
-            return True
-        return self._may_leave()
-
-    def user_changed(self, pk: int, message: str) -> None:
-        if self.open_user(pk):
-            self.statusBar().showMessage(message, 10000)
+        return self.subject is not None and any(p.is_dirty() for p in self._live_pages())
 
     # The user list
 
     def load_users(self) -> None:
-        rows = self._read(lambda session: self.context.users(session).list_rows())
-        if rows is None:
-            return
-        self.model.set_rows(rows)
-        self._after_filter()
+        self.run(
+            lambda work: UserService(work.session, work.company, work.actor, work.clock)
+            .list_rows(),
+            self._users_read,
+        )  # fmt: skip
 
-    def _on_active_only(self, checked: bool) -> None:
-        self.model.set_active_only(checked)
-        self._after_filter()
-
-    def _on_search(self, text: str) -> None:
-        self.model.set_search(text)
-        self._after_filter()
-
-    def _on_search_enter(self) -> None:
-        if self.model.rowCount() > 0:
-            self._select_row(0)
-            self.user_view.setFocus()
-
-    def _after_filter(self) -> None:
-        """Keep the edited user selected when the filter still shows them."""
-        shown, total = self.model.rowCount(), self.model.total()
-        self.count_label.setText(
-            f"{shown} shown of {total}" if shown != total else f"{total} users"
-        )
-        pk = self.subject.record.pk if self.subject and self.subject.record else None
-        row = self.model.row_of(pk) if pk is not None else None
-        selection = self.user_view.selectionModel()
-        selection.blockSignals(True)
-        if row is None:
-            selection.clear()
-        else:
-            index = self.model.index(row)
-            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-            self.user_view.scrollTo(index)
-        selection.blockSignals(False)
-        if self.subject is None and self.model.rowCount() > 0:
-            self._select_row(0)
-
-    def _select_row(self, row: int) -> None:
-        self.user_view.selectionModel().setCurrentIndex(
-            self.model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
-        )
+    def _users_read(self, rows: Any) -> None:
+        self.panel.set_rows(list(rows))
+        if self.subject is None:
+            first = self.panel.first_pk()
+            if first is not None:
+                self.open_user(first)
 
     def select_user(self, pk: int) -> bool:
         """Select a user in the list (as a click would); False if the filter hides them."""
-        row = self.model.row_of(pk)
-        if row is None:
-            return False
-        self._select_row(row)
-        return True
+        return self.panel.select_user(pk)
 
-    def _on_current_row(self, current: QModelIndex, previous: QModelIndex) -> None:
-        if not current.isValid():
+    def _on_chosen(self, pk: int) -> None:
+        shown = self.subject.record.pk if self.subject and self.subject.record else None
+        if pk == shown:
             return
-        pk = self.model.pk_at(current.row())
-        if self.subject and self.subject.record and self.subject.record.pk == pk:
-            return
-        if not self._may_leave() or not self.open_user(pk):
-            self._after_filter()  # put the selection back on the user being edited
-
-    def open_user(self, pk: int) -> bool:
-        """Read one user (one statement) and show them in every loaded page; False if unread."""
-        opened = self._read(lambda session: self._editor(session).open(pk))
-        if opened is None:
-            return False
-        self._show_in_list(opened.record)  # another workstation may have changed the list's row
-        self._load_subject(Subject(opened.record, opened.states))
-        return True
-
-    def _editor(self, session: Session) -> UserEditor:
-        context = self.context
-        return UserEditor(Work(session, context.company, context.actor, context.clock))
+        self.when_may_leave(lambda: self.open_user(pk), lambda: self.panel.show_selected(shown))
 
     def _show_in_list(self, record: UserRecord) -> None:
-        f = record.fields
         zone = ZoneInfo(self.context.company.time_zone)
-        expired = has_expired(record.expires_on, zone, self.context.clock())
-        self.model.upsert_row(
-            (record.pk, f.user_id, f.last_name, f.first_name, f.active, f.login_locked, expired)
-        )
+        self.panel.upsert_row(list_row(record, zone, self.context.clock()))
+
+    # Opening a user
+
+    def _open_keys(self) -> list[str]:
+        """The sections whose pages are built (and the one shown): what opening reads."""
+        return [s.key for s in SECTIONS if s.key in self.pages or s.key == self.current_section()]
+
+    def open_user(self, pk: int) -> None:
+        """Read one user (one statement, and one for each built page that needs its own) and
+        show them in every built page."""
+        self._opening += 1
+        token, keys = self._opening, self._open_keys()
+        shown = self.subject.record.pk if self.subject and self.subject.record else None
+
+        def opened(result: Opened) -> None:
+            if token == self._opening:  # a newer open has the last word
+                self._show_opened(result)
+
+        def failed(error: UserSetupError) -> None:
+            show_error(self, "Cannot show this user", error)
+            self.panel.show_selected(shown)
+
+        self.run(lambda work: UserEditor(work).open(pk, keys), opened, failed=failed)
+
+    def _show_opened(self, opened: Opened) -> None:
+        self._show_in_list(opened.record)  # another workstation may have changed the list's row
+        self._load_subject(Subject(opened.record, opened.states))
 
     def _load_subject(self, subject: Subject) -> None:
         self.subject = subject
         self.page(self.current_section())
-        for page in self.pages.values():
+        for page in list(self.pages.values()):
             self._load_page(page, subject)
-        self._after_filter()
+        self.panel.show_selected(subject.record.pk if subject.record else None)
+        self.copied_note.setText(subject.copied_note)
+        self.copied_note.setVisible(bool(subject.copied_note))
         self._update_heading()
         self._update_actions()
         self.subject_loaded.emit()
 
     def _update_heading(self) -> None:
-        section, subject = self.current_section(), self.subject
+        title, subject = section(self.current_section()).title, self.subject
         if subject is None:
             who = "no user selected"
         elif subject.record is not None:
@@ -508,23 +370,26 @@ class UserSetupWindow(QMainWindow):
             who = f"New User (copy of {subject.copied_from.list_name})"
         else:
             who = "New User"
-        self.heading.setText(f"{section} - {who}")
+        self.heading.setText(f"{title} - {who}")
 
     def _update_actions(self) -> None:
         record = self.subject.record if self.subject else None
-        edit = self.context.may_edit
+        context = self.context
+        edit = context.may_edit
         self.new_action.setEnabled(edit)
         self.copy_action.setEnabled(edit and record is not None)
-        oneself = record is not None and record.pk == self.context.actor.user_pk
+        oneself = record is not None and record.pk == context.actor.user_pk
         self.active_action.setEnabled(edit and record is not None and not oneself)
         self.save_action.setEnabled(edit and self.is_dirty())
-        # Front Desk helps users, not other User Setup operators.
-        may_help = record is not None and (edit or record.setup_role is None)
+        # Resetting or unlocking takes over a sign-in: the same rule app/ applies.
+        may_help = record is not None and context.may(Right.RESET_PASSWORDS)
+        if record is not None and record.setup_role is not None:
+            may_help = may_help and context.may(Right.EDIT_ROLES)
         self.reset_action.setEnabled(may_help)
         self.unlock_action.setEnabled(
             may_help and record is not None and record.fields.login_locked
         )
-        self.settings_action.setEnabled(edit)
+        self.settings_action.setEnabled(context.may(Right.COMPANY_SETTINGS))
         active = record is None or record.fields.active
         self.active_action.setText("Deactivate" if active else "Activate")
         self.active_action.setIcon(icon("user-deactivate" if active else "user-activate"))
@@ -536,295 +401,267 @@ class UserSetupWindow(QMainWindow):
             else "Activate the selected user again"
         )
 
-    # Keyboard
+    # Leaving the user shown
 
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
-    def check_login_hours(self) -> None:
-        """Warn five minutes before the operator's login hours or account run out, and lock
-        the window when they have (edits kept). Runs again when due and every 15 minutes, as an
-        administrator may change those hours meanwhile."""
-        context = self.context
-        assert context.operator_pk is not None
-        now = context.clock()
-        try:
-            with self.database.transaction() as session:
-                hours = LoginTimesService(session, context.company, context.actor, context.clock)
-                self.hours_end = hours.access_end(context.operator_pk, now)
-        except NotFoundError:  # the operator's own row is gone: nothing allows them in
-            self.hours_end = AccessEnd(now, expiry=False)
-        except UserSetupError as exc:  # the database is away: keep to what was last read
-            log.info("login hours not read again: %s", exc)
-        end = self.hours_end
-        if end is None:
-            self.hours_warning.hide()
-            self._check_hours_in(HOURS_RECHECK)
+    def when_may_leave(self, then: Then, otherwise: Then | None = None) -> None:
+        """Ask Save / Discard / Cancel when there are unsaved edits; ``then()`` once the edits
+        are saved or dropped (at once when there are none), ``otherwise()`` if they stay."""
+        if not self.is_dirty():
+            then()
             return
-        if now >= end.at:
-            self.hours_warning.hide()
-            self.hours_timer.stop()  # the unlock checks again
-            self.lock(EXPIRED_OVER if end.expiry else HOURS_OVER)
-            return
-        if now >= end.at - HOURS_WARNING:
-            local = end.at.astimezone(ZoneInfo(context.company.time_zone))
-            when = QLocale().toString(
-                QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat
-            )
-            what = "Your account expires" if end.expiry else "Your login hours end"
-            self.hours_warning.setText(
-                f"{what} at {when}: save your changes. User Setup then locks, keeping what is "
-                "not saved."
-            )
-            self.hours_warning.show()
-            self._check_hours_in(end.at - now)
-        else:
-            self.hours_warning.hide()
-            self._check_hours_in(end.at - HOURS_WARNING - now)
+        assert self.subject is not None
+        who = self.subject.record.heading if self.subject.record else "the new user"
+        answer = dialogs.ask_unsaved(self, who)
+        if answer is dialogs.Unsaved.SAVE:
+            self.save(then=then, otherwise=otherwise)
+        elif answer is dialogs.Unsaved.DISCARD:
+            self.drop_edits()
+            then()
+        elif otherwise is not None:
+            otherwise()
 
-    def _check_hours_in(self, wait: timedelta) -> None:
-        wait = min(wait, HOURS_RECHECK)
-        self.hours_timer.start(max(int(wait.total_seconds() * 1000), 1))
-
-    def lock(self, why: str = "") -> None:
-        """Hide the practice's data and ask the operator's password; edits stay as they are."""
-        if self.lock_dialog is not None:
-            return
-        from ui.signin.sign_in_dialog import IdleLockDialog
-
-        central = self.centralWidget()
-        assert central is not None
-        central.hide()
-        for other in self.findChildren(QDialog):  # a reset's password must not stay on screen
-            if other.isVisible():
-                other.reject()
-        dialog = IdleLockDialog(
-            self,
-            self.database,
-            self.context.clock,
-            self.context.company,
-            self.context.operator_user_id,
-            socket.gethostname(),
-            why,
-        )
-        dialog.accepted.connect(self._unlocked)
-        dialog.sign_out.connect(self._sign_out)
-        self.lock_dialog = dialog
-        dialog.open()
-
-    def _sign_out(self) -> None:
-        """Leave from the lock without the password: unsaved edits are dropped, not saved."""
+    def drop_edits(self) -> None:
+        """The pages as loaded again: nothing left unsaved."""
         if self.subject is not None:
-            self._load_subject(self.subject)  # the form as loaded: nothing to ask about
-        if self.lock_dialog is not None:
-            self.lock_dialog.hide()
-            self.lock_dialog = None
-        self.close()
+            self._load_subject(self.subject)
 
-    def _unlocked(self) -> None:
-        if self.lock_dialog is not None:
-            self.lock_dialog.deleteLater()
-        self.lock_dialog = None
-        central = self.centralWidget()
-        assert central is not None
-        central.show()
-        if self.context.idle_minutes:
-            self.idle_timer.start()
-        if self.context.operator_pk is not None:
-            self.check_login_hours()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self.idle_timer.isActive() and event.type() in _USE_EVENTS:
-            self.idle_timer.start()  # used: the idle time starts over
-        # Up and Down in the search box move through the list, as in a type-ahead picker.
-        if watched is self.search and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.model.rowCount():
-                row = self.user_view.currentIndex().row()
-                step = 1 if event.key() == Qt.Key.Key_Down else -1
-                self._select_row(min(max(row + step, 0), self.model.rowCount() - 1))
-                return True
-        return False  # not consumed (QObject.eventFilter, which this overrides, does nothing)
-
-    # Actions
+    # New and Copy
 
     def new_user(self) -> None:
-        if self._may_leave():
-            started = self._read(lambda session: self._editor(session).start())
-            if started is not None:
-                self._start_new(Subject(None, started.states))
+        self.when_may_leave(lambda: self._start(None))
 
     def copy_user(self) -> None:
-        if self.subject is None or self.subject.record is None or not self._may_leave():
+        if self.subject is None or self.subject.record is None:
             return
-        source = self.subject.record  # read after a Save, so the copy has what was saved
-        if source is not None:
-            started = self._read(lambda session: self._editor(session).start(source.pk))
-            if started is not None:
-                self._start_new(Subject(None, started.states, copied_from=source))
+        # What the copy takes is read after a Save, so the copy has what was saved.
+        self.when_may_leave(lambda: self._start(self.subject.record if self.subject else None))
 
-    def _start_new(self, subject: Subject) -> None:
-        self.user_view.selectionModel().clear()
-        self._load_subject(subject)
-        if subject.copied_from is not None:  # a copy takes every section's settings, seen or not
-            for page_class in SECTION_PAGES:
-                self.page(page_class.section)
-        self.show_section(SECTION_PAGES[0].section)
-        user_page = self.page(SECTION_PAGES[0].section)
-        user_page.focus_first_field()
-        self.statusBar().showMessage(
-            "Enter the User ID, First and Last Name and a password, then Save.", 10000
-        )
+    def _start(self, source: UserRecord | None) -> None:
+        pk = source.pk if source is not None else None
 
-    def save(self) -> bool:
-        """Check every loaded page, then save them all in one transaction. True if saved."""
+        def started(result: Started) -> None:
+            if source is not None:
+                self.panel.clear_search()  # the new user shows in the list once saved
+            note = result.copied_line()
+            self._load_subject(Subject(None, result.states, source, note, result.needs))
+            self.show_section(FIRST.key)
+            self.page(FIRST.key).focus_first_field()
+            self.statusBar().showMessage(
+                "Enter the User ID, First and Last Name and a password, then Save.", 10000
+            )
+
+        self.run(lambda work: UserEditor(work).start(pk), started, busy=(self.copy_action,))
+
+    # Saving
+
+    def save(self, then: Then | None = None, otherwise: Then | None = None) -> None:
+        """Check every loaded page, then save them all in one transaction; ``then()`` once
+        saved (or when there was nothing to save), ``otherwise()`` if not saved."""
         subject = self.subject
         if subject is None:
-            return True
-        pages = [self.pages[p.section] for p in SECTION_PAGES if p.section in self.pages]
-        failed: SectionPage | None = None
-        committed = False
-        try:
-            with self.database.transaction() as session:
-                failed = self._check_pages(session, pages, subject)
-                if failed is None:
-                    record = self._save_pages(session, pages, subject)
-                    opened = self._editor(session).open(record.pk)  # as now stored
-            committed = failed is None
-        except ValidationError as exc:
-            for page in pages:
-                if page.show_errors(exc.errors):
-                    self._show_failed_page(page)
-                    break
-            return False
-        except ConflictError as exc:
-            if dialogs.ask_reload_after_conflict(self, str(exc)) and subject.record is not None:
-                self.open_user(subject.record.pk)
-            return False
-        except UserSetupError as exc:
-            dialogs.tell(self, "Not saved", str(exc))
-            return False
-        finally:
-            if not committed:  # what a page kept from its save() was never stored
-                for page in pages:
-                    page.after_rollback()
-        if failed is not None:
-            self._show_failed_page(failed)
-            return False
-        self._after_save(opened.record, opened)
-        self.statusBar().showMessage(f"Saved {record.heading}.", 10000)
-        for page in pages:  # shown once: only what the database now holds
-            page.after_commit()
-        return True
+            if then is not None:
+                then()
+            return
+        pages = self._live_pages()
+        edits = {p.key: e for p in pages if (e := p.edit(subject)) is not None}
+        local = {p.key: problems for p in pages if (problems := p.problems())}
+        if not edits and not local and not subject.is_new:
+            if then is not None:
+                then()
+            return
+        record = subject.record
+        if record is not None:
+            target = Target(record.pk, record.version)
+        else:
+            target = Target(copied_from=subject.copied_from.pk if subject.copied_from else None)
+        current = subject.states if record is not None else None
+        keys = self._open_keys()
 
-    def _check_pages(
-        self, session: Session, pages: list[SectionPage], subject: Subject
-    ) -> SectionPage | None:
-        """Check every page (each shows its own messages); the first that failed, if any."""
-        failed: SectionPage | None = None
-        for page in pages:
-            try:
-                page.check(session, subject)
-            except ValidationError:
-                failed = failed or page
-        return failed
+        def job(work: Work) -> tuple[Saved, Opened]:
+            editor = UserEditor(work)
+            if local:  # every problem at once: the page's own and app's
+                try:
+                    editor.check(target, edits, current)
+                except SectionProblems as problems:
+                    raise SectionProblems({**problems.by_section, **local}) from None
+                raise SectionProblems(local)
+            saved = editor.save(target, edits, current)
+            return saved, editor.open(saved.record.pk, keys)
 
-    def _save_pages(
-        self, session: Session, pages: list[SectionPage], subject: Subject
-    ) -> UserRecord:
-        saved = subject.record
-        for page in pages:
-            result = page.save(session, subject)
-            if result is not None:
-                saved = result
-                subject = Subject(result, subject.states)  # later pages save against it
-        assert saved is not None, "the User page always saves a new user"
-        return saved
+        def done(result: tuple[Saved, Opened]) -> None:
+            saved, opened = result
+            self._show_opened(opened)
+            for page in self._live_pages():  # shown once: only what the database now holds
+                page.after_commit(saved.shown_once.get(page.key, ()))
+            self.statusBar().showMessage(f"Saved {opened.record.heading}.", 10000)
+            self.saved.emit(opened.record.pk)
+            self.publish(saved.change)
+            if then is not None:
+                then()
 
-    def _show_failed_page(self, page: SectionPage) -> None:
-        self.show_section(page.section)
-        self.statusBar().showMessage("Nothing was saved: correct the fields marked in red.", 15000)
+        def failed(error: UserSetupError) -> None:
+            if isinstance(error, SectionProblems):
+                self._show_problems(error)
+            elif isinstance(error, ConflictError):
+                if dialogs.ask_reload_after_conflict(self, str(error)) and record is not None:
+                    self.open_user(record.pk)
+            else:
+                show_error(self, "Not saved", error)
+            if otherwise is not None:
+                otherwise()
 
-    def _after_save(self, record: UserRecord, opened: Opened | None = None) -> None:
-        if opened is None:
-            opened = self._read(lambda session: self._editor(session).open(record.pk))
-        if opened is not None:
-            record = opened.record
-            self._show_in_list(record)
-            self._load_subject(Subject(record, opened.states))
-        self.saved.emit(record.pk)
+        self._hold.start()
+
+        def finished(then_do: Callable[[Any], None]) -> Callable[[Any], None]:
+            def call(value: Any) -> None:
+                self._hold.stop()
+                then_do(value)
+
+            return call
+
+        self.run(job, finished(done), failed=finished(failed), busy=(self.save_action,))
+
+    def _show_problems(self, problems: SectionProblems) -> None:
+        """Each section's messages beside its fields, and the first failing section shown."""
+        for key, errors in problems.by_section.items():
+            self.page(key).show_errors(errors)
+        self.show_section(problems.first_section)
+        self.statusBar().showMessage(NOTHING_SAVED, 15000)
+
+    # What a change means here
+
+    def _on_change(self, change: Change) -> None:
+        if isinstance(change, UserChanged):
+            self._show_in_list(change.record)
+            subject = self.subject
+            if subject is None or subject.record is None or subject.record.pk != change.record.pk:
+                return
+            if change.record.version != subject.record.version:  # shown here as it now is
+                self.open_user(change.record.pk)
+        elif isinstance(change, CompanySettingsChanged):
+            policy = change.policy
+            self.context = replace(
+                self.context,
+                policy=policy,
+                idle_minutes=policy.idle_minutes if self.context.operator_user_id else 0,
+            )
+            self.guard.context = self.context
+            self.guard.set_idle_minutes(self.context.idle_minutes)
+            if not self.is_dirty():
+                self._rebuild_pages()  # the password fields follow the new policy
+
+    def _rebuild_pages(self) -> None:
+        """Pages hold the context they were built with: build them again, lazily."""
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        self._broken_pages.clear()
+        self.stack.setCurrentWidget(self.page(self.current_section()))
+
+    # Actions on the user shown
 
     def toggle_active(self) -> None:
         if self.subject is None or self.subject.record is None:
             return
-        active = not self.subject.record.fields.active  # what the button said, before any save
+        shown = self.subject.record
+        active = not shown.fields.active  # what the button said, before any save
         if not active and not dialogs.confirm(
             self,
             "Deactivate User",
-            f"Deactivate {self.subject.record.heading}?",
+            f"Deactivate {shown.heading}?",
             "They can no longer sign in. Their record, history and settings are kept, and "
             "Activate brings them back.",
             "Deactivate",
         ):
             return
-        if not self._may_leave() or self.subject.record is None:
+
+        def change() -> None:
+            record = self.subject.record if self.subject else None
+            if record is None:
+                return
+            self._user_action(
+                lambda users: users.set_active(record.pk, active, record.version),
+                "active again" if active else "deactivated; the record is kept",
+                "Not changed",
+            )
+
+        self.when_may_leave(change)
+
+    def unlock_user(self) -> None:
+        if self.subject is None or self.subject.record is None:
             return
-        record = self.subject.record
-        try:
-            with self.database.transaction() as session:
-                result = self.context.users(session).set_active(record.pk, active, record.version)
-        except ConflictError as exc:
-            if dialogs.ask_reload_after_conflict(self, str(exc)):
-                self.open_user(record.pk)
-            return
-        except UserSetupError as exc:
-            show_error(self, "Not changed", exc)
-            return
-        self._after_save(result)
-        state = "active again" if result.fields.active else "deactivated; the record is kept"
-        self.statusBar().showMessage(f"{result.heading} is {state}.", 10000)
+
+        def unlock() -> None:
+            record = self.subject.record if self.subject else None  # read after a possible save
+            if record is not None:
+                self._user_action(lambda users: users.unlock(record.pk), "unlocked", "Not unlocked")
+
+        self.when_may_leave(unlock)
+
+    def _user_action(
+        self, act: Callable[[UserService], UserRecord], state: str, refused: str
+    ) -> None:
+        """Change the user shown at once, in a transaction of its own, and show the result."""
+
+        def job(work: Work) -> UserRecord:
+            return act(UserService(work.session, work.company, work.actor, work.clock))
+
+        def done(result: UserRecord) -> None:
+            self.publish(UserChanged(result))
+            self.saved.emit(result.pk)
+            self.statusBar().showMessage(f"{result.heading} is {state}.", 10000)
+
+        def failed(error: UserSetupError) -> None:
+            shown = self.subject.record if self.subject else None
+            if isinstance(error, ConflictError):
+                if dialogs.ask_reload_after_conflict(self, str(error)) and shown is not None:
+                    self.open_user(shown.pk)
+            else:
+                show_error(self, refused, error)
+
+        self.run(job, done, failed=failed, busy=(self.active_action, self.unlock_action))
 
     def reset_password(self) -> None:
         """The front-desk reset: a temporary password shown once, and unlock."""
-        if self.subject is None or self.subject.record is None or not self._may_leave():
+        if self.subject is None or self.subject.record is None:
             return
-        from ui.dialogs.reset_dialog import ResetPasswordDialog
 
-        dialog = ResetPasswordDialog(self, self.database, self.context, self.subject.record)
-        dialog.reset_done.connect(self.open_user)
-        dialog.exec()
+        def reset() -> None:
+            record = self.subject.record if self.subject else None
+            if record is None:
+                return
+            from ui.dialogs.reset_dialog import ResetPasswordDialog
+
+            dialog = ResetPasswordDialog(self, self.workplace.database, self.context, record)
+            dialog.reset_done.connect(self.open_user)
+            dialog.exec()
+
+        self.when_may_leave(reset)
 
     def verify_direct_email(self, pk: int) -> None:
         """The Direct Email's alert mark: send an activation code to the saved address."""
-        record = self.subject.record if self.subject is not None else None
-        if record is None or record.pk != pk or not self._may_leave():
-            return
-        from ui.dialogs.direct_email_dialog import DirectEmailDialog
 
-        dialog = DirectEmailDialog(self, self.database, self.context, record)
-        dialog.verified.connect(self.open_user)
-        dialog.exec()
+        def verify() -> None:
+            record = self.subject.record if self.subject is not None else None
+            if record is None or record.pk != pk:
+                return
+            from ui.dialogs.direct_email_dialog import DirectEmailDialog
 
-    def unlock_user(self) -> None:
-        if self.subject is None or self.subject.record is None or not self._may_leave():
-            return
-        record = self.subject.record  # read after a possible save
-        try:
-            with self.database.transaction() as session:
-                result = self.context.users(session).unlock(record.pk)
-        except UserSetupError as exc:
-            dialogs.tell(self, "Not unlocked", str(exc))
-            return
-        self._after_save(result)
-        self.statusBar().showMessage(f"{result.heading} is unlocked.", 10000)
+            dialog = DirectEmailDialog(self, self.workplace.database, self.context, record)
+            dialog.verified.connect(self.open_user)
+            dialog.exec()
+
+        self.when_may_leave(verify)
 
     def company_settings(self) -> None:
-        if not self.context.may_edit:
+        if not self.context.may(Right.COMPANY_SETTINGS):
             return
         from ui.dialogs.company_settings import CompanySettingsDialog
 
-        CompanySettingsDialog(self, self.database, self.context).exec()
+        dialog = CompanySettingsDialog(self, self.workplace.database, self.context)
+        dialog.saved.connect(lambda policy: self.publish(CompanySettingsChanged(policy)))
+        dialog.exec()
 
     def change_own_password(self) -> None:
         """The operator's own password, with the dialog of the forced change."""
@@ -835,7 +672,7 @@ class UserSetupWindow(QMainWindow):
         try:
             dialog = ChangePasswordDialog(
                 self,
-                self.database,
+                self.workplace.database,
                 self.context.clock,
                 self.context.company,
                 self.context.operator_user_id,
@@ -843,81 +680,86 @@ class UserSetupWindow(QMainWindow):
                 self.context.operator,
             )
         except UserSetupError as exc:
-            dialogs.tell(self, "Cannot change the password", str(exc))
+            show_error(self, "Cannot change the password", exc)
             return
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.statusBar().showMessage("Your password was changed.", 10000)
 
     def refresh(self) -> None:
         """Read the user list, the pick lists and the user being edited again."""
-        if not self._may_leave():
-            return
-        choices = self._read(
-            lambda session: (
-                tuple(provider_choices(session, self.context.company)),
-                tuple(service_location_choices(session, self.context.company)),
+        self.when_may_leave(self._refresh)
+
+    def _refresh(self) -> None:
+        pk = self.subject.record.pk if self.subject and self.subject.record else None
+        keys = self._open_keys()
+
+        def read(work: Work) -> tuple[Any, Any, Any, Opened | None]:
+            users = UserService(work.session, work.company, work.actor, work.clock)
+            return (
+                tuple(provider_choices(work.session, work.company)),
+                tuple(service_location_choices(work.session, work.company)),
+                users.list_rows(),
+                UserEditor(work).open(pk, keys) if pk is not None else None,
             )
-        )
-        if choices is not None and choices != (
-            self.context.providers,
-            self.context.service_locations,
-        ):
-            providers, locations = choices
-            self.context = replace(self.context, providers=providers, service_locations=locations)
-            self._rebuild_pages()
-        self.load_users()
-        if self.subject is not None and self.subject.record is not None:
-            self.open_user(self.subject.record.pk)
 
-    def _rebuild_pages(self) -> None:
-        """Pages hold the pick lists they were built with: build them again, lazily."""
-        for page in self.pages.values():
-            self.stack.removeWidget(page)
-            page.deleteLater()
-        self.pages.clear()
-        self.stack.setCurrentWidget(self.page(self.current_section()))
+        def done(result: tuple[Any, Any, Any, Opened | None]) -> None:
+            providers, locations, rows, opened = result
+            if (providers, locations) != (self.context.providers, self.context.service_locations):
+                self.context = replace(
+                    self.context, providers=providers, service_locations=locations
+                )
+                self._rebuild_pages()
+            self.panel.set_rows(list(rows))
+            if opened is not None:
+                self._show_opened(opened)
 
-    def _may_leave(self) -> bool:
-        """Ask Save / Discard / Cancel when there are unsaved edits; True to go on."""
-        if not self.is_dirty():
-            return True
+        self.run(read, done, busy=(self.refresh_action,))
+
+    # Keyboard
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    # The operator guard's window (ui.window.operator_guard.Guarded)
+
+    def hide_contents(self, hidden: bool) -> None:
+        central = self.centralWidget()
+        assert central is not None
+        central.setVisible(not hidden)
+
+    @property
+    def lock_dialog(self) -> QDialog | None:
+        return self.guard.lock_dialog
+
+    def lock(self, why: str = "") -> None:
+        self.guard.lock(why)
+
+    # Closing
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.guard.lock_dialog is not None:
+            # Closed while locked (the system signing out): leave as Sign Out does, without
+            # the password, so unsaved edits are dropped, never saved.
+            self.drop_edits()
+        if self._closing or not self.is_dirty():
+            self._closed(event)
+            return
         assert self.subject is not None
         who = self.subject.record.heading if self.subject.record else "the new user"
         answer = dialogs.ask_unsaved(self, who)
-        if answer is dialogs.Unsaved.SAVE:
-            return self.save()
         if answer is dialogs.Unsaved.DISCARD:
-            self._load_subject(self.subject)  # the form as it was loaded: nothing left to ask
-            return True
-        return False
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.lock_dialog is not None and self.subject is not None:
-            # Closed while locked (the system signing out): leave as Sign Out does, without
-            # the password, so unsaved edits are dropped, never saved.
-            self._load_subject(self.subject)
-        if not self._may_leave():
-            event.ignore()
+            self.drop_edits()
+            self._closed(event)
             return
+        event.ignore()
+        if answer is dialogs.Unsaved.SAVE:
+            self.save(then=self._close_after_save)
+
+    def _close_after_save(self) -> None:
+        self._closing = True
+        self.close()
+
+    def _closed(self, event: QCloseEvent) -> None:
         event.accept()
-        self.idle_timer.stop()
-        self.hours_timer.stop()
-        if self.lock_dialog is not None:  # the lock goes with the window it was guarding
-            self.lock_dialog.hide()
-            self.lock_dialog.deleteLater()
-            self.lock_dialog = None
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)  # a closed window no longer watches for use
-
-    # Reading with plain-words errors
-
-    def _read(self, work: Callable[[Session], T]) -> T | None:
-        try:
-            with self.database.transaction() as session:
-                return work(session)
-        except DatabaseUnavailableError as exc:
-            dialogs.tell(self, "Database unavailable", str(exc))
-        except UserSetupError as exc:
-            dialogs.tell(self, "Cannot show this", str(exc))
-        return None
+        self.guard.stop()

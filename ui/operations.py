@@ -1,0 +1,167 @@
+"""The operations runner: the window's database work, off the window's thread.
+
+A job is a Qt-free function of app/ (one that opens its own transactions, or one given a
+Work in a transaction of its own by ``run``). It runs on one worker thread, one job after
+another, so a save is always read back after it is made. Its result, or the typed error it
+raised, comes back on the window's thread to the callbacks given with it. While it runs the
+widgets it names are disabled, and after a short delay the runner says it is busy.
+
+An error the operator can act on (app.errors.UserSetupError) goes to ``failed`` or, without
+one, is shown in plain words. Anything else is a bug: logged with its traceback and reported
+as such, never shown as a traceback. Tests use InlineRunner, which runs each job at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
+
+from app.errors import UserSetupError
+from app.sections.base import Work, Workplace
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Failed = Callable[[UserSetupError], None]
+Busy = Sequence[QWidget | QAction]
+BUSY_DELAY_MS = 400  # a quick job shows no busy sign at all
+BUG = (
+    "UserSetup met an error it did not expect; nothing more was saved. The details are in the "
+    "program's log file; please send it to support."
+)
+
+
+class Bug(UserSetupError):
+    """What a failed job says when the failure was not one the operator can act on."""
+
+
+class OperationRunner(QObject):
+    """Runs jobs off the window's thread and hands their outcome back on it."""
+
+    busy_changed = Signal(bool)  # True once a job has run longer than BUSY_DELAY_MS
+    _outcome = Signal(object)  # from the worker: a callable to run on the window's thread
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor: ThreadPoolExecutor | None = None
+        self._running = 0
+        self._disabled: dict[int, tuple[QWidget | QAction, int]] = {}
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(lambda: self.busy_changed.emit(True))
+        self._outcome.connect(self._deliver)  # queued: emitted from the worker thread
+
+    # What callers use
+
+    def call(
+        self,
+        job: Callable[[], T],
+        done: Callable[[T], None],
+        *,
+        failed: Failed | None = None,
+        busy: Busy = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        """Run ``job``; then ``done(result)``, or ``failed(error)`` for a typed error (shown
+        in plain words over ``parent`` when no ``failed`` is given)."""
+        self._begin(busy)
+
+        def finish(outcome: tuple[bool, Any]) -> None:
+            self._end(busy)
+            ok, value = outcome
+            if ok:
+                done(value)
+            elif failed is not None:
+                failed(value)
+            else:
+                from ui.errors import show_error  # the one place errors are shown
+
+                show_error(parent, "Not done", value)
+
+        self._start(job, finish)
+
+    def run(
+        self,
+        workplace: Workplace,
+        job: Callable[[Work], T],
+        done: Callable[[T], None],
+        *,
+        failed: Failed | None = None,
+        busy: Busy = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        """Run ``job`` in one transaction of ``workplace``, committed before ``done``."""
+        self.call(lambda: workplace.within(job), done, failed=failed, busy=busy, parent=parent)
+
+    @property
+    def is_busy(self) -> bool:
+        return self._running > 0
+
+    def shut_down(self) -> None:
+        """Wait for the job under way, if any, and stop the worker (the window closes)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    # How a job runs
+
+    def _start(self, job: Callable[[], Any], finish: Callable[[tuple[bool, Any]], None]) -> None:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usersetup-db")
+
+        def work() -> None:
+            outcome = _outcome_of(job)
+            self._outcome.emit(lambda: finish(outcome))
+
+        self._executor.submit(work)
+
+    def _deliver(self, then: Callable[[], None]) -> None:
+        then()
+
+    def _begin(self, busy: Busy) -> None:
+        self._running += 1
+        for item in busy:  # counted, so that two jobs naming one button both hold it off
+            held, count = self._disabled.get(id(item), (item, 0))
+            if count == 0:
+                held.setEnabled(False)
+            self._disabled[id(item)] = (held, count + 1)
+        if self._running == 1:
+            self._busy_timer.start()
+
+    def _end(self, busy: Busy) -> None:
+        self._running -= 1
+        for item in busy:
+            held, count = self._disabled[id(item)]
+            if count == 1:
+                del self._disabled[id(item)]
+                held.setEnabled(True)
+            else:
+                self._disabled[id(item)] = (held, count - 1)
+        if self._running == 0:
+            self._busy_timer.stop()
+            self.busy_changed.emit(False)
+
+
+def _outcome_of(job: Callable[[], Any]) -> tuple[bool, Any]:
+    """What the job gave: (True, its result), (False, its typed error), or for a bug, logged
+    with its traceback, (False, Bug)."""
+    try:
+        return True, job()
+    except UserSetupError as error:
+        return False, error
+    except Exception:
+        log.exception("A database job failed")
+        return False, Bug(BUG)
+
+
+class InlineRunner(OperationRunner):
+    """Runs each job at once, on the calling thread: for tests, which then need no waiting."""
+
+    def _start(self, job: Callable[[], Any], finish: Callable[[tuple[bool, Any]], None]) -> None:
+        finish(_outcome_of(job))

@@ -1,0 +1,135 @@
+"""The window's actions: the toolbar, the keyboard shortcuts, the list's context menu.
+
+The section buttons come from app.sections.registry: a section with an icon gets one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QToolBar
+
+from app.sections.registry import SECTIONS
+from ui.widgets.icons import icon
+
+
+def make_action(
+    window: QMainWindow,
+    text: str,
+    icon_name: str,
+    tip: str,
+    slot: Callable[[], object],
+    keys: QKeySequence | None = None,
+) -> QAction:
+    action = QAction(icon(icon_name), text, window)
+    action.setToolTip(
+        f"{tip} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})" if keys else tip
+    )
+    if keys is not None:
+        action.setShortcut(keys)
+    action.triggered.connect(lambda: slot())  # not slot(checked): the slot's own defaults
+    window.addAction(action)
+    return action
+
+
+class Slots(Protocol):
+    """What the actions do: the window's methods of these names."""
+
+    def new_user(self) -> None: ...
+    def copy_user(self) -> None: ...
+    def save(self) -> None: ...
+    def toggle_active(self) -> None: ...
+    def reset_password(self) -> None: ...
+    def unlock_user(self) -> None: ...
+    def company_settings(self) -> None: ...
+    def refresh(self) -> None: ...
+    def focus_search(self) -> None: ...
+    def show_section(self, key: str) -> None: ...
+
+
+@dataclass
+class WindowActions:
+    new: QAction
+    copy: QAction
+    save: QAction
+    active: QAction
+    reset: QAction
+    unlock: QAction
+    settings: QAction
+    refresh: QAction
+    sections: dict[str, QAction]  # a button for each section with an icon, by its key
+
+
+def build_actions(window: QMainWindow, slots: Slots, *, settings_shown: bool) -> WindowActions:
+    """The toolbar of the window, in the classic order, with its shortcuts."""
+    toolbar = QToolBar("Actions")
+    toolbar.setObjectName("actions")
+    toolbar.setMovable(False)
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+    window.addToolBar(toolbar)
+    standard = QKeySequence.StandardKey
+    actions = WindowActions(
+        new=make_action(
+            window, "New User", "user-new", "Add a user with an empty form", slots.new_user,
+            QKeySequence(standard.New),
+        ),
+        copy=make_action(
+            window, "Copy User", "user-copy",
+            "Add a user with the settings of the selected user (recommended)", slots.copy_user,
+        ),
+        save=make_action(
+            window, "Save", "save", "Save all changes to this user", slots.save,
+            QKeySequence(standard.Save),
+        ),
+        active=make_action(
+            window, "Deactivate", "user-deactivate",
+            "Deactivate the selected user (users are never deleted)", slots.toggle_active,
+        ),
+        reset=make_action(
+            window, "Reset Password...", "key",
+            "Give the selected user a temporary password, and unlock them if locked",
+            slots.reset_password, QKeySequence("Ctrl+R"),
+        ),
+        unlock=make_action(
+            window, "Unlock", "unlock", "Unlock the selected user after too many failed sign-ins",
+            slots.unlock_user,
+        ),
+        settings=make_action(
+            window, "Company Settings...", "settings",
+            "Password rules, temporary passwords, lockout and idle time for the practice",
+            slots.company_settings,
+        ),
+        refresh=make_action(
+            window, "Refresh", "refresh", "Reload the user list and this user from the database",
+            slots.refresh, QKeySequence(standard.Refresh),
+        ),
+        sections={
+            s.key: make_action(
+                window, s.title, s.icon, s.tooltip, partial(slots.show_section, s.key)
+            )
+            for s in SECTIONS
+            if s.icon
+        },
+    )  # fmt: skip
+    for action in (actions.new, actions.copy, actions.save):
+        toolbar.addAction(action)
+    toolbar.addSeparator()
+    for action in (actions.reset, actions.unlock, actions.active):
+        toolbar.addAction(action)
+    toolbar.addSeparator()
+    for action in actions.sections.values():
+        toolbar.addAction(action)
+    toolbar.addSeparator()
+    toolbar.addAction(actions.refresh)
+    if settings_shown:
+        toolbar.addAction(actions.settings)
+    find = QAction("Find User", window)
+    find.setShortcut(QKeySequence(standard.Find))
+    find.triggered.connect(slots.focus_search)
+    window.addAction(find)
+    return actions
