@@ -19,11 +19,11 @@ from app.login_times.hours import (
     clean_login_times,
 )
 from app.login_times.service import LoginTimesService
-from app.sections.base import Work
 from app.sections.editor import Opened, UserEditor
 from app.sections.registry import section
 from app.users.service import UserService
 from app.validation import FieldProblem
+from app.workplace import Work
 from cli.errors import UsageError
 from cli.users import expiry_shown
 

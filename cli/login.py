@@ -18,15 +18,21 @@ from app.errors import (
 from app.login_times.hours import (
     NOT_PERMITTED,
 )
+from app.outbound.delivery import CompanySenders
 from app.practice.company import (
     load_company,
 )
 from app.sections.two_factor import TOKEN_METHODS
-from app.signin.check import REFUSED, Reason, SignInResult, SignInService, TokenSent
+from app.signin.check import (
+    REFUSED,
+    Reason,
+    SignInResult,
+    SignInService,
+)
+from app.signin.second_factor import SecondFactor, TokenSent, send_token
 from app.two_factor.service import (
     METHOD_LABELS,
     Need,
-    Senders,
 )
 from cli.errors import EXIT_OK, UsageError
 from cli.passwords import read_password
@@ -59,16 +65,23 @@ def login(args: argparse.Namespace, database: Database, stdin: TextIO, clock: Cl
         result = service.check(args.company, args.user_id, password, ip=args.ip, token=args.token)
         if args.at:  # a question about another moment: answered, nothing recorded or changed
             session.rollback()
-        elif (
-            args.send_token
-            and result.reason is Reason.TWO_FACTOR_REQUIRED
-            and result.two_factor is Need.TOKEN
-            and result.method in TOKEN_METHODS
-            and result.company is not None
-            and result.user_pk is not None
-        ):
-            senders = Senders.load(session, result.company, secret_store())
-            sent = service.send_token(result.user_pk, senders, args.ip)
+    if (
+        args.send_token
+        and not args.at
+        and result.reason is Reason.TWO_FACTOR_REQUIRED
+        and result.two_factor is Need.TOKEN
+        and result.method in TOKEN_METHODS
+        and result.company is not None
+        and result.user_pk is not None
+    ):  # after the check has committed: nothing is sent while a transaction is open
+        sent = send_token(
+            database,
+            lambda s: SecondFactor(s, lambda: at, socket.gethostname()),
+            result.company,
+            result.user_pk,
+            args.ip,
+            CompanySenders(secret_store()),
+        )
     if args.json:
         print(json.dumps(_login_as_json(result, sent), indent=2))
     elif result.reason is Reason.TWO_FACTOR_REQUIRED:

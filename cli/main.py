@@ -32,8 +32,8 @@ from app.practice.company import (
     load_company,
 )
 from app.practice.demo import create_demo_practice
-from app.sections.base import Work
 from app.users.fields import LABELS
+from app.workplace import Work
 from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
 from cli.hours import hours_command
 from cli.login import login

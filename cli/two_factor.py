@@ -11,7 +11,6 @@ from app.errors import (
     UserSetupError,
     ValidationError,
 )
-from app.sections.base import Work
 from app.sections.editor import Opened, UserEditor
 from app.sections.registry import section
 from app.sections.two_factor import TOKEN_METHODS
@@ -24,6 +23,7 @@ from app.two_factor.service import (
     describe_destination,
 )
 from app.users.service import UserRecord, UserService
+from app.workplace import Work
 from cli.errors import UsageError
 
 TWO_FACTOR_OPTIONS = {

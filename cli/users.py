@@ -12,13 +12,14 @@ from app.errors import ValidationError
 from app.login_times.hours import has_expired
 from app.login_times.service import LoginTimesService
 from app.practice.company import match_choice, provider_choices, service_location_choices
-from app.sections.base import Target, Work
+from app.sections.base import Target
 from app.sections.editor import Opened, Started, UserEditor
 from app.sections.login_times import LoginTimesEdit
 from app.sections.registry import FIRST, SECTIONS, section
 from app.users.fields import FIELDS_BY_NAME, USER_FIELDS, Kind
 from app.users.service import UserFields, UserService
 from app.validation import display_phone
+from app.workplace import Work
 from cli.errors import UsageError
 from cli.parser import ROLE_NAMES
 from cli.passwords import read_password

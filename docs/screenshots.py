@@ -26,7 +26,7 @@ from app.login_times.service import LoginTimesService
 from app.practice.company import load_company
 from app.practice.demo import create_demo_practice
 from app.sections.registry import SECTIONS
-from app.signin.check import SignInFlow
+from app.signin.flow import SignInFlow
 from app.two_factor.service import TwoFactorForm, TwoFactorService
 from app.users.service import UserFields, UserService
 from ui.dialogs.company_settings import CompanySettingsDialog
@@ -66,7 +66,7 @@ def _two_factor_sign_ins(app: QCoreApplication, database: Database) -> None:
                 form = TwoFactorForm("app", setup="require")
                 two_factor.save(pk, form, users.get(pk).version)
     for user_id, name in (("jtoken", "sign-in-token.png"), ("asetup", "sign-in-setup.png")):
-        dialog = SignInDialog(SignInFlow(database, utc_now, "OFFICE-PC"), "valley")
+        dialog = SignInDialog(InlineRunner(), SignInFlow(database, utc_now, "OFFICE-PC"), "valley")
         dialog.user_id.setText(user_id)
         dialog.password.setText(PASSWORD)
         dialog.show()
@@ -102,7 +102,7 @@ def main() -> None:
             demo = create_demo_practice(session, ACTOR, utc_now)
         _login_times(database, "kimberly")
         # The sign-in dialog, as the practice sees it first.
-        sign_in = SignInDialog(SignInFlow(database, utc_now, "OFFICE-PC"), "valley")
+        sign_in = SignInDialog(InlineRunner(), SignInFlow(database, utc_now, "OFFICE-PC"), "valley")
         sign_in.user_id.setText(demo.admin_user_id)
         sign_in.show()
         app.processEvents()
@@ -123,13 +123,15 @@ def main() -> None:
         window.grab().save(str(DOCS / "window.png"))
         # The front-desk reset: the temporary password, shown once.
         assert window.subject is not None and window.subject.record is not None
-        reset = ResetPasswordDialog(window, database, window.context, window.subject.record)
+        reset = ResetPasswordDialog(
+            window, window.runner, window.workplace, window.context, window.subject.record
+        )
         reset.show()
         reset.ok_button.click()
         app.processEvents()
         reset.grab().save(str(DOCS / "reset-password.png"))
         reset.close()
-        settings = CompanySettingsDialog(window, database, window.context)
+        settings = CompanySettingsDialog(window, window.runner, window.workplace, window.context)
         settings.show()
         app.processEvents()
         settings.grab().save(str(DOCS / "company-settings.png"))

@@ -17,6 +17,7 @@ from app.db.models import SetupRole
 from app.errors import NotAllowedError, ValidationError
 from app.login_times.hours import LoginTimes
 from app.login_times.service import LoginTimesService
+from app.outbound.delivery import GivenSenders, Senders
 from app.outbound.mail import MailSettings, save_mail_settings
 from app.outbound.sms import SmsSettings, save_sms_settings
 from app.passwords.policy import PasswordPolicy, save_policy
@@ -29,6 +30,7 @@ from app.two_factor.service import (
 )
 from app.users.direct_email import send_activation_code, verify_activation_code
 from app.users.service import UserService
+from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
 from tests.helpers.records import add_user, audit_events, stored_user, version_of
@@ -116,10 +118,10 @@ def test_the_front_desk_cannot_verify_a_direct_email_address(
 ) -> None:
     pk = add_user(database, company, clock, "kimberly", direct_email="kim@direct.example")
     desk = front_desk()
+    with pytest.raises(NotAllowedError):
+        send_activation_code(Workplace(database, company, desk, clock), pk, GivenSenders(Senders()))
     with pytest.raises(NotAllowedError), database.transaction() as session:
-        send_activation_code(session, company, pk, None, clock=clock, actor=desk)
-    with pytest.raises(NotAllowedError), database.transaction() as session:
-        verify_activation_code(session, company, pk, "123456", clock=clock, actor=desk)
+        verify_activation_code(Work(session, company, desk, clock), pk, "123456")
     assert audit_events(database, user_pk=pk, prefix="direct_email.") == []
 
 

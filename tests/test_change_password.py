@@ -18,7 +18,7 @@ from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.window import practice_context
 from tests.test_signin_dialogs import PASSWORD, add
 from ui.operations import InlineRunner
-from ui.signin.sign_in_dialog import ChangePasswordDialog
+from ui.signin.password_dialog import ChangePasswordDialog
 from ui.window.window import UserSetupWindow
 
 NEW_PASSWORD = "a lantern by the north gate"
@@ -35,8 +35,9 @@ def dialog(
     qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, kimberly: int
 ) -> Iterator[ChangePasswordDialog]:
     shown = ChangePasswordDialog(
-        None, database, clock, company, "kimberly", WORKSTATION, "kimberly (Kimberly, Test)"
-    )
+        None, InlineRunner(), database, clock, company, "kimberly", WORKSTATION,
+        "kimberly (Kimberly, Test)",
+    )  # fmt: skip
     qtbot.addWidget(shown)
     shown.show()
     yield shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,8 +20,9 @@ from app.practice.company import CompanyInfo
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.window import practice_context, saves
+from tests.helpers.window import practice_context, saves, workplace_of
 from ui.dialogs.company_settings import CompanySettingsDialog
+from ui.operations import InlineRunner
 
 OPERATOR = "mreyes (Reyes, Maria)"
 DEFAULTS = PasswordPolicy()
@@ -40,7 +42,7 @@ def open_settings(
     qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock
 ) -> CompanySettingsDialog:
     context = practice_context(database, company, clock, name=OPERATOR)
-    dialog = CompanySettingsDialog(None, database, context)
+    dialog = CompanySettingsDialog(None, InlineRunner(), workplace_of(database, context), context)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -285,7 +287,9 @@ def test_a_lost_connection_is_said_in_plain_words_and_the_edits_stay(
     type_number(qtbot, number(dialog, MIN_LENGTH), 20)
     # Nothing listens on port 1: connecting is refused at once, as with a server that is down.
     down = make_engine("postgresql+psycopg://usersetup@127.0.0.1:1/practice")
-    dialog.database = Database(sessionmaker(down), "postgresql://127.0.0.1:1/practice")
+    dialog.workplace = replace(
+        dialog.workplace, database=Database(sessionmaker(down), "postgresql://127.0.0.1:1/practice")
+    )
     dialogs.answer("OK")
     with qtbot.assertNotEmitted(dialog.saved):
         press(qtbot, dialog, QDialogButtonBox.StandardButton.Ok)
@@ -307,7 +311,9 @@ def test_the_mail_server_is_saved_and_its_password_goes_to_the_keyring(
 
     store = MemoryStore()
     context = practice_context(database, company, clock, name=OPERATOR)
-    dialog = CompanySettingsDialog(None, database, context, store=store)
+    dialog = CompanySettingsDialog(
+        None, InlineRunner(), workplace_of(database, context), context, store=store
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     by_name(dialog, QLineEdit, "Mail Server").setText("smtp.valleyfamily.example")

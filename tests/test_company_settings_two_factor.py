@@ -21,9 +21,10 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import MemoryStore
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.window import practice_context, saves
+from tests.helpers.window import practice_context, saves, workplace_of
 from tests.test_company_settings import MIN_LENGTH, number, press, type_number
 from ui.dialogs.company_settings import CompanySettingsDialog
+from ui.operations import InlineRunner
 
 OPERATOR = "mreyes (Reyes, Maria)"
 THEM = "lblake (Blake, Lauren)"
@@ -50,7 +51,9 @@ def open_settings(
     qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, store: MemoryStore
 ) -> CompanySettingsDialog:
     context = practice_context(database, company, clock, name=OPERATOR)
-    dialog = CompanySettingsDialog(None, database, context, store=store)
+    dialog = CompanySettingsDialog(
+        None, InlineRunner(), workplace_of(database, context), context, store=store
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)

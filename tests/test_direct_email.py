@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.db.database import Database
 from app.db.models import AuditEvent, OneTimeCode, User
 from app.errors import ConflictError, ValidationError
+from app.outbound.delivery import GivenSenders, MailSender, Senders
 from app.outbound.mail import Mailer, MailSettings, save_mail_settings
 from app.practice.company import CompanyInfo
 from app.sections.user import UserState
@@ -24,18 +25,19 @@ from app.users.direct_email import (
     NOT_A_CODE,
     SUBJECT,
     CodeSent,
-    MailSender,
     Verification,
     send_activation_code,
     verify_activation_code,
 )
 from app.users.service import UserFields, UserRecord, UserService
+from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import Inbox, MemoryStore
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.window import practice_context
+from tests.helpers.window import practice_context, workplace_of
 from ui.dialogs.direct_email_dialog import INTRO, TITLE, DirectEmailDialog
+from ui.operations import InlineRunner
 from ui.pages.base import PracticeContext, Subject
 from ui.pages.user_page import NOT_VERIFIED, SAVE_FIRST, UserPage
 
@@ -93,19 +95,16 @@ def send(
     pk: int,
     sender: MailSender | None,
 ) -> CodeSent:
-    with database.transaction() as session:
-        return send_activation_code(
-            session, company, pk, sender, clock=clock, actor=dba(OPERATOR), hasher=HASHER
-        )
+    workplace = Workplace(database, company, dba(OPERATOR), clock)
+    return send_activation_code(workplace, pk, GivenSenders(Senders(mail=sender)), hasher=HASHER)
 
 
 def verify(
     database: Database, company: CompanyInfo, clock: FixedClock, pk: int, code: str
 ) -> Verification:
     with database.transaction() as session:
-        return verify_activation_code(
-            session, company, pk, code, clock=clock, actor=dba(OPERATOR), hasher=HASHER
-        )
+        work = Work(session, company, dba(OPERATOR), clock)
+        return verify_activation_code(work, pk, code, hasher=HASHER)
 
 
 def events(database: Database, pk: int, prefix: str = "direct_email.") -> list[AuditEvent]:
@@ -420,8 +419,8 @@ def _open_dialog(
 ) -> DirectEmailDialog:
     dialog = DirectEmailDialog(
         None,
-        database,
-        _context(database, company, clock),
+        InlineRunner(),
+        workplace_of(database, _context(database, company, clock)),
         shown,
         store=MemoryStore(),
         hasher=HASHER,

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from app.db.database import Database
 from app.db.models import AuditEvent, OneTimeCode
 from app.errors import ValidationError
+from app.outbound.delivery import GivenSenders, Senders
 from app.outbound.mail import KEYRING_SERVICE, Mailer, MailError, MailSettings, save_mail_settings
-from app.passwords.recovery import SENT, Recovery
+from app.passwords.recovery import SENT, Recovery, send_recovery_code
 from app.practice.company import CompanyInfo
 from app.signin.check import Reason, SignInService
 from app.users.service import UserService
@@ -31,8 +32,9 @@ def mailer(inbox: tuple[Inbox, int], company: CompanyInfo) -> Mailer:
 
 
 def send(database: Database, clock: FixedClock, user_id: str, sender: Any) -> str:
-    with database.transaction() as session:
-        return Recovery(session, clock, "HOME-PC").send_code("valley", user_id, sender)
+    return send_recovery_code(
+        database, clock, "HOME-PC", "valley", user_id, GivenSenders(Senders(mail=sender))
+    )
 
 
 def change(database: Database, clock: FixedClock, code: str, password: str = NEW_PASSWORD) -> bool:

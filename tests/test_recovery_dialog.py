@@ -13,11 +13,12 @@ from tests.helpers.actors import dba
 from tests.helpers.mail_server import MemoryStore
 from tests.helpers.qt import by_name
 from tests.test_recovery import NEW_PASSWORD
+from ui.operations import InlineRunner
 from ui.signin.recovery_dialog import ForgotPasswordDialog
 
 
 def _dialog(qtbot: Any, database: Any, clock: Any, store: MemoryStore) -> ForgotPasswordDialog:
-    dialog = ForgotPasswordDialog(database, clock, "HOME-PC", "valley", store=store)
+    dialog = ForgotPasswordDialog(InlineRunner(), database, clock, "HOME-PC", "valley", store=store)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -85,11 +86,11 @@ def test_an_unknown_user_reads_the_same_and_gets_nowhere(
 
 
 def test_forgot_password_is_reached_from_the_sign_in_dialog(qtbot, database, company, clock):
-    from app.signin.check import SignInFlow
+    from app.signin.flow import SignInFlow
     from tests.helpers.qt import DialogAnswers
     from ui.signin.sign_in_dialog import SignInDialog
 
-    sign_in = SignInDialog(SignInFlow(database, clock, "HOME-PC"), "valley")
+    sign_in = SignInDialog(InlineRunner(), SignInFlow(database, clock, "HOME-PC"), "valley")
     qtbot.addWidget(sign_in)
     sign_in.show()
     by_name(sign_in, QLineEdit, "User ID").setText("kimberly")

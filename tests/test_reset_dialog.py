@@ -35,8 +35,9 @@ from app.users.service import UserFields, UserRecord, UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.window import practice_context
+from tests.helpers.window import practice_context, workplace_of
 from ui.dialogs.reset_dialog import ResetPasswordDialog
+from ui.operations import InlineRunner
 from ui.pages.base import PracticeContext
 
 PASSWORD = "bright meadow lantern"
@@ -74,7 +75,9 @@ def dialogs() -> Iterator[DialogAnswers]:
 def open_dialog(
     qtbot: Any, database: Database, context: PracticeContext, record: UserRecord
 ) -> ResetPasswordDialog:
-    dialog = ResetPasswordDialog(None, database, context, record)
+    dialog = ResetPasswordDialog(
+        None, InlineRunner(), workplace_of(database, context), context, record
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.activateWindow()
@@ -169,7 +172,7 @@ def test_enter_resets_with_a_readable_temporary_password_that_must_be_changed(
 
     with qtbot.waitSignal(dialog.reset_done) as done:
         press_enter(qtbot, dialog)
-    assert done.args == [kimberly.pk]
+    assert [record.pk for record in done.args] == [kimberly.pk]
 
     password = shown_password(dialog)
     assert READABLE_PASSWORD.fullmatch(password), password

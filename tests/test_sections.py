@@ -11,13 +11,14 @@ from app.db.models import SetupRole
 from app.errors import ConflictError, NotAllowedError
 from app.login_times.hours import DayForm, LoginTimes, weekdays_filled
 from app.practice.company import CompanyInfo
-from app.sections.base import Target, Work
+from app.sections.base import Target
 from app.sections.editor import SectionProblems, UserEditor
 from app.sections.login_times import LoginTimesEdit
 from app.sections.registry import FIRST, SECTIONS, section
 from app.sections.two_factor import TwoFactorEdit
 from app.two_factor.service import TwoFactorForm
 from app.users.service import UserFields
+from app.workplace import Work
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk
 from tests.helpers.records import add_user, audit_events, read_user

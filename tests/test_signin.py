@@ -19,7 +19,8 @@ from app.db.models import AuditEvent, Company, PasswordHistory, SetupRole, User
 from app.errors import ValidationError
 from app.passwords.policy import PasswordPolicy, policy_version, save_policy
 from app.practice.company import CompanyInfo, create_company
-from app.signin.check import REFUSED, Reason, SignInFlow, SignInRefused, SignInService, Step
+from app.signin.check import REFUSED, Reason, SignInRefused, SignInService
+from app.signin.flow import SignInFlow, Step
 from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
@@ -442,7 +443,7 @@ def test_a_lock_taken_by_another_workstation_during_the_check_wins(database, com
         session.execute(
             update(User).where(User.id == pk).values(login_locked=True)
         )  # the other workstation's fifth failure lands now
-        assert not SignInService(session, clock, WORKSTATION)._succeeded(stale, PASSWORD)
+        assert not SignInService(session, clock, WORKSTATION).clear_failures(stale, PASSWORD)
 
 
 def test_an_unknown_user_id_is_not_kept_in_the_audit_trail(database, company, clock):

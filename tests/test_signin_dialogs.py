@@ -21,14 +21,16 @@ from sqlalchemy import select
 from app.db.database import Database
 from app.db.models import Company, SetupRole, User
 from app.practice.company import CompanyInfo
-from app.signin.check import PASSWORD_EXPIRED, REFUSED, Reason, SignInFlow, SignInService, Step
+from app.signin.check import PASSWORD_EXPIRED, REFUSED, Reason, SignInService
+from app.signin.flow import SignInFlow, Step
 from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.window import practice_context
 from ui.operations import InlineRunner
-from ui.signin.sign_in_dialog import FirstRunDialog, SignInDialog
+from ui.signin.first_start_dialog import FirstRunDialog
+from ui.signin.sign_in_dialog import SignInDialog
 from ui.window.window import UserSetupWindow
 
 PASSWORD = "quiet harbor lights"
@@ -62,7 +64,7 @@ def fill(dialog: QWidget, **fields: str) -> None:
 
 @pytest.fixture
 def sign_in(qtbot: Any, database: Database, clock: FixedClock) -> Iterator[SignInDialog]:
-    dialog = SignInDialog(SignInFlow(database, clock, "FRONTDESK-2"), "valley")
+    dialog = SignInDialog(InlineRunner(), SignInFlow(database, clock, "FRONTDESK-2"), "valley")
     qtbot.addWidget(dialog)
     dialog.show()
     yield dialog
@@ -145,7 +147,7 @@ def test_a_user_without_a_user_setup_role_is_refused(qtbot, sign_in, database, c
 def test_an_empty_database_asks_for_the_practice_and_its_first_administrator(
     qtbot, database, clock
 ):
-    dialog = FirstRunDialog(database, clock, "OFFICE-PC")
+    dialog = FirstRunDialog(InlineRunner(), database, clock, "OFFICE-PC")
     qtbot.addWidget(dialog)
     dialog.show()
     fill(dialog, **{"Company Code": "hill", "Company Name": "Hillside Pediatrics"})

@@ -19,15 +19,9 @@ from app.errors import ConflictError, NotAllowedError, ValidationError
 from app.login_times.hours import NOT_PERMITTED, DayHours, LoginTimes
 from app.login_times.service import AccessEnd, LoginTimesService
 from app.practice.company import CompanyInfo
-from app.signin.check import (
-    REFUSED,
-    Reason,
-    SignInFlow,
-    SignInRefused,
-    SignInService,
-    Step,
-    change_own_password,
-)
+from app.signin.check import REFUSED, Reason, SignInRefused, SignInService
+from app.signin.flow import SignInFlow, Step
+from app.signin.own_password import change_own_password
 from app.two_factor.service import TwoFactorForm, TwoFactorService
 from app.users.service import UserFields, UserService
 from tests.conftest import FixedClock

@@ -16,7 +16,8 @@ from app.db.database import Database
 from app.db.models import SetupRole, TwoFactorMethod, TwoFactorSetup, User
 from app.outbound.mail import MailSettings, save_mail_settings
 from app.practice.company import CompanyInfo
-from app.signin.check import CODE_REFUSED, REFUSED, TOKEN_REFUSED, SignInFlow, Step
+from app.signin.check import CODE_REFUSED, REFUSED, TOKEN_REFUSED
+from app.signin.flow import SignInFlow, Step
 from app.two_factor.service import (
     UNABLE_TO_SEND,
     CompanyDefault,
@@ -30,6 +31,7 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import MemoryStore
 from tests.helpers.qt import DialogAnswers, by_name
+from ui.operations import InlineRunner
 from ui.signin.sign_in_dialog import TOKEN_EXPIRED, SignInDialog
 from ui.widgets.two_factor_widgets import RecoveryCodesDialog
 
@@ -93,7 +95,9 @@ def mail_server(
 @pytest.fixture
 def open_dialog(qtbot: Any, database: Database, clock: FixedClock) -> Callable[..., SignInDialog]:
     def open_(**flow: Any) -> SignInDialog:
-        dialog = SignInDialog(SignInFlow(database, clock, "FRONTDESK-2", **flow), "valley")
+        dialog = SignInDialog(
+            InlineRunner(), SignInFlow(database, clock, "FRONTDESK-2", **flow), "valley"
+        )
         qtbot.addWidget(dialog)
         dialog.show()
         return dialog
@@ -478,6 +482,6 @@ def test_the_window_signs_in_with_this_workstations_address_and_the_keyring(
         return 0  # cancelled
 
     monkeypatch.setattr(main.SignInDialog, "exec", exec_)
-    assert main.sign_in(database, None, "192.168.10.23") is None
+    assert main.sign_in(InlineRunner(), database, clock, None, "192.168.10.23") is None
     (flow,) = flows
     assert (flow.ip, flow.store) == ("192.168.10.23", keyring)

@@ -37,7 +37,8 @@ from app.outbound.codes import OneTimeCodes
 from app.passwords.hashing import owasp_hasher
 from app.passwords.policy import READABLE
 from app.practice.company import CompanyInfo, create_company
-from app.signin.check import TOKEN_USED, SignInService
+from app.signin.check import TOKEN_USED
+from app.signin.second_factor import SecondFactor
 from app.two_factor.service import (
     RECOVERY_CODE_COUNT,
     CompanyDefault,
@@ -753,7 +754,7 @@ def test_two_workstations_signing_in_with_one_token_at_once_let_exactly_one_in(c
 
     def sign_in(i: int) -> Any:
         with database.transaction() as session:
-            return SignInService(session, clock, f"FRONTDESK-{i}").complete_second_factor(pk, token)
+            return SecondFactor(session, clock, f"FRONTDESK-{i}").complete_second_factor(pk, token)
 
     verdicts = at_once(2, sign_in)
     assert sorted(v.accepted for v in verdicts) == [False, True]
@@ -787,7 +788,7 @@ def test_one_emailed_token_used_by_two_workstations_at_once_works_once(committed
 
     def sign_in(i: int) -> Any:
         with database.transaction() as session:
-            return SignInService(session, clock, f"FRONTDESK-{i}").complete_second_factor(pk, code)
+            return SecondFactor(session, clock, f"FRONTDESK-{i}").complete_second_factor(pk, code)
 
     assert sorted(v.accepted for v in at_once(2, sign_in)) == [False, True]
 

@@ -15,24 +15,24 @@ from sqlalchemy import select
 from app.db.database import Database
 from app.db.models import AuditEvent, OneTimeCode, SetupRole, User
 from app.errors import ValidationError
+from app.outbound.delivery import GivenSenders, Senders
 from app.outbound.mail import Mailer, MailSettings, save_mail_settings
 from app.outbound.sms import KEYRING_SERVICE as SMS_KEYRING_SERVICE
 from app.outbound.sms import SmsSettings, save_sms_settings
 from app.passwords.policy import PasswordPolicy, policy_version, save_policy
-from app.passwords.recovery import Recovery
+from app.passwords.recovery import Recovery, send_recovery_code
 from app.practice.company import CompanyInfo
 from app.signin.check import (
     CODE_REFUSED,
     TOKEN_REFUSED,
     TOKEN_USED,
     Reason,
-    SignInFlow,
     SignInRefused,
     SignInResult,
     SignInService,
-    Step,
     TokenRefused,
 )
+from app.signin.flow import SignInFlow, Step
 from app.two_factor.service import (
     OPTED_OUT,
     UNABLE_TO_SEND,
@@ -535,8 +535,9 @@ def test_a_password_code_is_no_sign_in_token_nor_the_other_way_round(
         company.code,
         MemoryStore(),
     )
-    with database.transaction() as session:
-        Recovery(session, clock, "HOME-PC").send_code("valley", "kimberly", mailer)
+    send_recovery_code(
+        database, clock, "HOME-PC", "valley", "kimberly", GivenSenders(Senders(mail=mailer))
+    )
     password_code = mailbox.code()
     flow.send_token()  # a code for the other purpose leaves the first one as it was
     token = mailbox.code()

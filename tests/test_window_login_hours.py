@@ -225,11 +225,13 @@ def test_hours_changed_by_an_administrator_meanwhile_are_read_again(
 
 
 def test_the_sign_in_dialog_says_login_is_not_permitted_now(qtbot, database, company, clock):
-    from app.signin.check import SignInFlow
+    from app.signin.flow import SignInFlow
     from ui.signin.sign_in_dialog import SignInDialog
 
     operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
-    dialog = SignInDialog(SignInFlow(database, clock, "FRONTDESK-2", ip="10.0.0.7"), "valley")
+    dialog = SignInDialog(
+        InlineRunner(), SignInFlow(database, clock, "FRONTDESK-2", ip="10.0.0.7"), "valley"
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     by_name(dialog, QLineEdit, "User ID").setText("mreyes")
@@ -280,7 +282,7 @@ def test_closing_a_locked_window_drops_the_edits_without_asking(qtbot, database,
 def test_the_forced_change_after_the_hours_goes_back_to_the_password(
     qtbot, database, company, clock
 ):
-    from app.signin.check import SignInFlow
+    from app.signin.flow import SignInFlow
     from ui.signin.sign_in_dialog import SignInDialog
 
     pk = operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
@@ -289,7 +291,9 @@ def test_the_forced_change_after_the_hours_goes_back_to_the_password(
             pk, password="amber window pottery"
         )
     clock.now = at("2026-11-23T17:59")
-    dialog = SignInDialog(SignInFlow(database, clock, "FRONTDESK-2", ip="10.0.0.7"), "valley")
+    dialog = SignInDialog(
+        InlineRunner(), SignInFlow(database, clock, "FRONTDESK-2", ip="10.0.0.7"), "valley"
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     by_name(dialog, QLineEdit, "User ID").setText("mreyes")

@@ -16,22 +16,18 @@ import platformdirs
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.access import Actor
+from app.clock import Clock
 from app.db.database import APP_NAME, Database, DatabaseLocation, open_database
 from app.db.models import SetupRole
 from app.db.server import server_clock
 from app.errors import UserSetupError
-from app.passwords.policy import load_policy
-from app.practice.company import (
-    list_companies,
-    load_company,
-    provider_choices,
-    service_location_choices,
-)
-from app.practice.first_start import is_empty
-from app.signin.check import SignInFlow
+from app.practice.first_start import opening, what_to_open
+from app.signin.flow import SignInFlow
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
-from ui.signin.sign_in_dialog import FirstRunDialog, Operator, SignInDialog
+from ui.signin.common import Operator
+from ui.signin.first_start_dialog import FirstRunDialog
+from ui.signin.sign_in_dialog import SignInDialog
 from ui.window.window import UserSetupWindow
 
 log = logging.getLogger("usersetup")
@@ -69,45 +65,46 @@ def build_window(
     actor: Actor,
     operator: Operator | None = None,
     runner: OperationRunner | None = None,
+    clock: Clock | None = None,
 ) -> UserSetupWindow:
-    """The window on a company for an actor: pick lists are read once, here. With the
+    """The window on a company for an actor: the pick lists are read once, here. With the
     ``operator`` who signed in, the window locks when idle and asks their password again."""
-    with database.transaction() as session:
-        company = load_company(session, company_code)
-        policy = load_policy(session, company.id)
-        context = PracticeContext(
-            company=company,
-            actor=actor,
-            clock=server_clock(database),
-            providers=tuple(provider_choices(session, company)),
-            service_locations=tuple(service_location_choices(session, company)),
-            role=operator.role if operator is not None else SetupRole.ADMINISTRATOR.value,
-            operator_user_id=operator.user_id if operator is not None else "",
-            idle_minutes=policy.idle_minutes if operator is not None else 0,
-            policy=policy,
-        )
+    opened = opening(database, company_code)
+    context = PracticeContext(
+        company=opened.company,
+        actor=actor,
+        clock=clock or server_clock(database),
+        providers=opened.providers,
+        service_locations=opened.service_locations,
+        role=operator.role if operator is not None else SetupRole.ADMINISTRATOR.value,
+        operator_user_id=operator.user_id if operator is not None else "",
+        idle_minutes=opened.policy.idle_minutes if operator is not None else 0,
+        policy=opened.policy,
+    )
     return UserSetupWindow(runner or OperationRunner(), database, context)
 
 
-def sign_in(database: Database, company_code: str | None, ip: str | None = None) -> Operator | None:
+def sign_in(
+    runner: OperationRunner,
+    database: Database,
+    clock: Clock,
+    company_code: str | None,
+    ip: str | None = None,
+) -> Operator | None:
     """The first-run questions on an empty database, else the sign-in; None if cancelled.
 
     ``ip``: where the sign-in comes from, for the company's "no second factor from these
     subnets" and the audit trail; None: the address the database server sees.
     """
     workstation = socket.gethostname()
-    with database.transaction() as session:
-        empty = is_empty(session)
-        companies = [] if empty else list_companies(session)
-    if empty:
-        dialog: FirstRunDialog | SignInDialog = FirstRunDialog(
-            database, server_clock(database), workstation
-        )
+    companies = what_to_open(database)
+    if companies is None:
+        dialog: FirstRunDialog | SignInDialog = FirstRunDialog(runner, database, clock, workstation)
     else:
         if company_code is None and len(companies) == 1:
             company_code = companies[0].code
-        flow = SignInFlow(database, server_clock(database), workstation, ip=ip, store=keyring)
-        dialog = SignInDialog(flow, company_code or "")
+        flow = SignInFlow(database, clock, workstation, ip=ip, store=keyring)
+        dialog = SignInDialog(runner, flow, company_code or "")
     return dialog.operator if dialog.exec() else None
 
 
@@ -132,12 +129,14 @@ def run_window(
         database = Database.for_engine(engine, location.describe())
         if prepare is not None:
             company_code = company_code or prepare(database)
-        operator = sign_in(database, company_code)
+        runner = OperationRunner()  # one worker for the sign-in and the window
+        clock = server_clock(database)
+        operator = sign_in(runner, database, clock, company_code)
         if operator is None:
             return 0
         # Audited as who and where: "mreyes (Reyes, Maria) at FRONTDESK-2".
         actor = operator.actor(socket.gethostname())
-        window = build_window(database, operator.company.code, actor, operator)
+        window = build_window(database, operator.company.code, actor, operator, runner, clock)
         window.log_location = str(log_path)
     except UserSetupError as exc:
         QMessageBox.critical(None, "UserSetup cannot start", str(exc))

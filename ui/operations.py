@@ -23,11 +23,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 from app.errors import UserSetupError
-from app.sections.base import Work, Workplace
+from app.workplace import Work, Workplace
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Failed = Callable[[UserSetupError], None]
+Failed = Callable[[UserSetupError], object]
 Busy = Sequence[QWidget | QAction]
 BUSY_DELAY_MS = 400  # a quick job shows no busy sign at all
 BUG = (
@@ -62,7 +62,7 @@ class OperationRunner(QObject):
     def call(
         self,
         job: Callable[[], T],
-        done: Callable[[T], None],
+        done: Callable[[T], object],
         *,
         failed: Failed | None = None,
         busy: Busy = (),
@@ -90,7 +90,7 @@ class OperationRunner(QObject):
         self,
         workplace: Workplace,
         job: Callable[[Work], T],
-        done: Callable[[T], None],
+        done: Callable[[T], object],
         *,
         failed: Failed | None = None,
         busy: Busy = (),

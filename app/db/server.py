@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -62,20 +62,44 @@ def server_time(session: Session) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class ServerClock:
+    """The database server's clock, kept by this computer's: the offset between the two is
+    read from the server (``measure``, one short query), and reading the time does no I/O.
+
+    The window measures again in the background every minute, so a computer whose clock is
+    set back meanwhile is put right within the minute; a server that cannot be reached
+    leaves the offset as it was last read.
+    """
+
+    def __init__(self, database: Database, local: Clock = utc_now) -> None:
+        self.database = database
+        self.local = local
+        self.offset = timedelta(0)
+
+    def measure(self) -> None:
+        """Read the server's clock once and keep its offset from this computer's."""
+        try:
+            with self.database.transaction() as session:
+                before = self.local()
+                server = server_time(session)
+                after = self.local()
+        except (DatabaseUnavailableError, PoolTimeoutError) as exc:
+            log.warning("server clock not read (%s): keeping the offset read before", exc)
+            return
+        if server is not None:  # the query's moment: halfway through the round trip
+            self.offset = server - (before + (after - before) / 2)
+
+    def __call__(self) -> datetime:
+        return self.local() + self.offset
+
+
 def server_clock(database: Database, fallback: Clock = utc_now) -> Clock:
-    """A clock that asks the database server each time (one short query); ``fallback`` for
-    an embedded SQLite file, and while the server cannot be reached (the work that asked
-    for the time then fails on its own, in plain words)."""
+    """The clock hours, expiries and audit times follow: the database server's (measured
+    once here, see ServerClock); ``fallback`` for an embedded SQLite file, which has no
+    server, and when the server cannot be reached at all."""
     with database.transaction() as session:
         if server_time(session) is None:
             return fallback
-
-    def now() -> datetime:
-        try:
-            with database.transaction() as session:
-                return server_time(session) or fallback()
-        except (DatabaseUnavailableError, PoolTimeoutError) as exc:
-            log.warning("server clock not read (%s): using this computer's", exc)
-            return fallback()
-
-    return now
+    clock = ServerClock(database, fallback)
+    clock.measure()
+    return clock

@@ -128,6 +128,15 @@ class OneTimeCodes:
         )
         return current if (taken and matches and is_code_shaped(code)) else None
 
+    def void(self, code_id: int) -> None:
+        """A code that never reached anyone stops working (and holds back no new one)."""
+        self.session.execute(
+            update(OneTimeCode)
+            .where(OneTimeCode.id == code_id, OneTimeCode.used_at.is_(None))
+            .values(used_at=self.clock())
+            .execution_options(synchronize_session=False)
+        )
+
     def use(self, code: OneTimeCode) -> bool:
         """Mark a matched code used; False if another workstation used it first."""
         result = self.session.execute(

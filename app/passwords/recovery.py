@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Protocol
 
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
@@ -16,12 +15,15 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.audit import Action
 from app.clock import Clock
+from app.db.database import Database
 from app.db.models import CodePurpose, User
-from app.errors import UserSetupError, ValidationError
+from app.errors import NotFoundError, ValidationError
 from app.outbound.codes import OneTimeCodes
+from app.outbound.delivery import Channel, Delivery, Outgoing, SenderSource, deliver
 from app.passwords.credentials import Credentials
 from app.passwords.hashing import owasp_hasher
-from app.practice.company import CompanyInfo
+from app.passwords.policy import PasswordOwner, PasswordPolicy, load_policy
+from app.practice.company import CompanyInfo, load_company
 from app.signin.check import find_account
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,6 @@ SENT = (
     "It works for 10 minutes."
 )
 REFUSED = "That code is not right, or it has expired. Ask for a new code."
-
-
-class Sender(Protocol):
-    def send(self, to: str, subject: str, body: str) -> None: ...
 
 
 class Recovery:
@@ -55,33 +53,37 @@ class Recovery:
         self.workstation = workstation
         self.hasher = hasher or owasp_hasher()
 
-    def send_code(self, company_code: str, user_id: str, sender: Sender | None) -> str:
-        """Mail a code if the user can have one; the answer is SENT either way."""
+    def issue_code(
+        self, company_code: str, user_id: str
+    ) -> tuple[CompanyInfo, int, Outgoing] | None:
+        """Issue a code if the user can have one: the company, the user's row id and the
+        message to send once this transaction has committed; None otherwise (the answer is
+        SENT either way)."""
         company, user = find_account(self.session, company_code, user_id)
         if company is None or user is None or not user.active or not user.email:
-            return SENT
+            return None
         codes = self._codes()
         if codes.sent_since(user.id, self.clock() - HOUR) >= CODES_PER_HOUR:
             # each code brings new tries: limit the codes
             self._record(company.id, user, Action.RECOVERY_CODE_REFUSED, "too many codes this hour")
-            return SENT
+            return None
         code = codes.issue(user.id, user.email, minutes=CODE_MINUTES, tries=CODE_TRIES)
-        outcome = "code sent"
-        try:
-            if sender is None:
-                raise UserSetupError("no mail server is set up in Company Settings")
-            sender.send(
-                user.email,
-                "Your User Setup code",
-                f"Your code to choose a new User Setup password is {code}.\n"
-                f"It works for {CODE_MINUTES} minutes. If you did not ask for it, ignore this "
-                "message and tell your practice administrator.",
-            )
-        except UserSetupError as exc:  # the person is told SENT; the administrator sees why
-            outcome = f"code not sent: {exc}"
+        body = (
+            f"Your code to choose a new User Setup password is {code}.\n"
+            f"It works for {CODE_MINUTES} minutes. If you did not ask for it, ignore this "
+            "message and tell your practice administrator."
+        )
+        outgoing = Outgoing(Channel.MAIL, user.email, "Your User Setup code", body)
+        return CompanyInfo.of(company), user.id, outgoing
+
+    def record_sent(self, company: CompanyInfo, user_pk: int, delivery: Delivery) -> None:
+        """What became of the code's mail: audited, for the administrator."""
+        user = self.session.get(User, user_pk)
+        assert user is not None
+        outcome = "code sent" if delivery.sent else f"code not sent: {delivery.reason}"
+        if not delivery.sent:  # the person is told SENT; the administrator sees why
             log.warning("A recovery code for a user of %s could not be mailed", company.code)
         self._record(company.id, user, Action.RECOVERY_CODE_SENT, outcome)
-        return SENT
 
     def change_password(
         self, company_code: str, user_id: str, code: str, new_password: str, verify: str
@@ -135,4 +137,61 @@ class Recovery:
                 audit.said("workstation", self.workstation),
                 audit.said("reason", detail),
             ],
+        )
+
+
+def send_recovery_code(
+    database: Database,
+    clock: Clock,
+    workstation: str,
+    company_code: str,
+    user_id: str,
+    source: SenderSource,
+    hasher: PasswordHasher | None = None,
+) -> str:
+    """Forgot password: mail a code if the user can have one, after the transaction that
+    issued it has committed; the answer is SENT either way."""
+    with database.transaction() as session:
+        recovery = Recovery(session, clock, workstation, hasher)
+        issued = recovery.issue_code(company_code, user_id)
+        if issued is None:
+            return SENT
+        company, user_pk, outgoing = issued
+        senders = source.senders(session, company)
+    delivery = deliver(outgoing, senders)
+    with database.transaction() as session:
+        Recovery(session, clock, workstation, hasher).record_sent(company, user_pk, delivery)
+    return SENT
+
+
+def password_rules(
+    database: Database, company_code: str, user_id: str
+) -> tuple[PasswordPolicy, PasswordOwner] | None:
+    """The company's policy and whose password it would be, for the new password's hints;
+    the same for a user who exists and one who does not (None: no such company)."""
+    with database.transaction() as session:
+        try:
+            company = load_company(session, company_code)
+        except NotFoundError:
+            return None
+        owner = PasswordOwner(user_id, "", "", company.code, company.name)
+        return load_policy(session, company.id), owner
+
+
+def change_password_with_code(
+    database: Database,
+    clock: Clock,
+    workstation: str,
+    company_code: str,
+    user_id: str,
+    code: str,
+    new_password: str,
+    verify: str,
+    hasher: PasswordHasher | None = None,
+) -> bool:
+    """The second step of Forgot password, in one transaction: False when the code is refused
+    (the try taken and its audit event are kept), ValidationError for the new password."""
+    with database.transaction() as session:
+        return Recovery(session, clock, workstation, hasher).change_password(
+            company_code, user_id, code, new_password, verify
         )

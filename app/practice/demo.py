@@ -16,10 +16,11 @@ from app.db.models import Company, DefaultScreen, Provider, ServiceLocation, Set
 from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
 from app.passwords.policy import generate_temporary_password
 from app.practice.company import CompanyInfo, create_company
-from app.sections.base import Target, Work
+from app.sections.base import Target
 from app.sections.editor import UserEditor
 from app.sections.login_times import LoginTimesEdit
 from app.users.service import UserFields, UserService
+from app.workplace import Work
 
 DEMO_CODE = "valley"
 DEMO_NAME = "Valley Family Medicine"

@@ -1,15 +1,28 @@
-"""The first start: an empty database gets its company and first administrator."""
+"""Starting: an empty database gets its company and first administrator; otherwise, the
+companies to sign in to and what the window opens with."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import Actor
 from app.clock import Clock
+from app.db.database import Database
 from app.db.models import Company, SetupRole
 from app.errors import UserSetupError, ValidationError
-from app.practice.company import CompanyInfo, create_company
+from app.passwords.policy import PasswordPolicy, load_policy
+from app.practice.company import (
+    Choice,
+    CompanyInfo,
+    create_company,
+    list_companies,
+    load_company,
+    provider_choices,
+    service_location_choices,
+)
 from app.users.service import UserFields, UserRecord, UserService
 
 
@@ -50,3 +63,55 @@ def create_first_administrator(
         raise ValidationError(errors)
     record = users.create(user)
     return company, users.set_setup_role(record.pk, SetupRole.ADMINISTRATOR)
+
+
+def start_practice(
+    database: Database,
+    *,
+    company_code: str,
+    company_name: str,
+    time_zone: str,
+    user: UserFields,
+    actor: Actor,
+    clock: Clock,
+) -> tuple[CompanyInfo, UserRecord]:
+    """The first start, in one transaction: nothing is kept if anything is wrong."""
+    with database.transaction() as session:
+        return create_first_administrator(
+            session,
+            company_code=company_code,
+            company_name=company_name,
+            time_zone=time_zone,
+            user=user,
+            actor=actor,
+            clock=clock,
+        )
+
+
+def what_to_open(database: Database) -> list[CompanyInfo] | None:
+    """At start: the companies to sign in to, or None when the database is empty and the
+    first-start questions are due."""
+    with database.transaction() as session:
+        return None if is_empty(session) else list_companies(session)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What the window opens with: the company, its password policy and its pick lists."""
+
+    company: CompanyInfo
+    policy: PasswordPolicy
+    providers: tuple[Choice, ...]
+    service_locations: tuple[Choice, ...]
+
+
+def opening(database: Database, company_code: str | None) -> Opening:
+    """Read once as the window opens (Refresh reads the pick lists again)."""
+    with database.transaction() as session:
+        company = load_company(session, company_code)
+        return Opening(
+            company,
+            load_policy(session, company.id),
+            tuple(provider_choices(session, company)),
+            tuple(service_location_choices(session, company)),
+        )

@@ -10,50 +10,17 @@ the registry (app.sections.registry), so a new section appears everywhere by bei
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy.orm import Session
-
-from app.access import Actor, Right
-from app.clock import Clock
-from app.db.database import Database
+from app.access import Right
 from app.db.models import User
-from app.practice.company import CompanyInfo
 from app.users.service import UserRecord
+from app.workplace import Work
 
 S = TypeVar("S")  # what a section shows: its state for one user
 E = TypeVar("E")  # what a page hands in: a typed edit of that state, as typed
 C = TypeVar("C")  # what a save stores: the edit as checked
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Work:
-    """What every section works with: the caller's session (and so its transaction), the
-    company, who acts, and the clock."""
-
-    session: Session
-    company: CompanyInfo
-    actor: Actor
-    clock: Clock
-
-
-@dataclass(frozen=True)
-class Workplace:
-    """Where and as whom the window works: the database, the company, the actor, the clock.
-    Each job it runs gets a Work in one transaction of its own."""
-
-    database: Database
-    company: CompanyInfo
-    actor: Actor
-    clock: Clock
-
-    def within(self, job: Callable[[Work], T]) -> T:
-        """Run ``job`` in one transaction: committed when it returns, rolled back if it raises."""
-        with self.database.transaction() as session:
-            return job(Work(session, self.company, self.actor, self.clock))
 
 
 @dataclass(frozen=True)

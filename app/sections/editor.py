@@ -16,9 +16,10 @@ from app.access import Right
 from app.changes import UserChanged
 from app.db.models import User
 from app.errors import NotFoundError, ValidationError
-from app.sections.base import Target, Work
+from app.sections.base import Target
 from app.sections.registry import FIRST, SECTIONS, AnySection, section
 from app.users.service import UserRecord, record_of
+from app.workplace import Work
 
 
 class SectionProblems(ValidationError):

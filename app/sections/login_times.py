@@ -11,7 +11,8 @@ from app.access import Right
 from app.db.models import User
 from app.login_times.hours import DayForm, LoginTimes, clean_login_times, is_expired, within_hours
 from app.login_times.service import LoginTimesService
-from app.sections.base import Copied, Section, SectionSaved, Target, Work
+from app.sections.base import Copied, Section, SectionSaved, Target
+from app.workplace import Work
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from app.access import Right
 from app.db.models import TwoFactorMethod, TwoFactorSetup, User
 from app.errors import ValidationError
-from app.sections.base import Copied, Section, SectionSaved, Target, Work
+from app.sections.base import Copied, Section, SectionSaved, Target
 from app.two_factor.service import (
     METHOD_LABELS,
     TwoFactorForm,
@@ -17,6 +17,7 @@ from app.two_factor.service import (
     Verified,
     summary_of,
 )
+from app.workplace import Work
 
 TOKEN_METHODS = (TwoFactorMethod.EMAIL.value, TwoFactorMethod.TEXT.value)
 SCAN_FIRST = (

@@ -8,9 +8,10 @@ from typing import Any, ClassVar
 from app.access import Right
 from app.db.models import User
 from app.practice.company import provider_choices, service_location_choices
-from app.sections.base import Copied, Section, SectionSaved, Target, Work
+from app.sections.base import Copied, Section, SectionSaved, Target
 from app.users.fields import USER_FIELDS, Copy, Kind
 from app.users.service import UserFields, UserService, record_of
+from app.workplace import Work
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ without widgets.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,40 +22,24 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.access import Right, rights_of_role
-from app.audit import Action, Noted
+from app.audit import Action
 from app.clock import Clock
-from app.db.database import Database
-from app.db.models import CodePurpose, Company, TwoFactorMethod, TwoFactorSetup, User
-from app.db.server import observed_address
-from app.errors import NotFoundError, UserSetupError, ValidationError
+from app.db.models import CodePurpose, Company, TwoFactorMethod, User
+from app.errors import UserSetupError
 from app.login_times.hours import NOT_PERMITTED, access_ends_at, is_expired, within_hours
 from app.outbound.codes import OneTimeCodes, is_code_shaped, typed_code
-from app.outbound.mail import SecretStore
-from app.outbound.sms import SmsError
-from app.passwords.credentials import Credentials, dummy_hash, verify_password
+from app.passwords.credentials import dummy_hash, verify_password
 from app.passwords.hashing import hash_password, owasp_hasher
-from app.passwords.policy import PasswordOwner, PasswordPolicy, load_policy
+from app.passwords.policy import load_policy
 from app.practice.company import CompanyInfo
 from app.two_factor.service import (
     NOT_A_TOKEN,
-    OPTED_OUT,
-    RESEND_SECONDS,
-    TOKEN_MINUTES,
-    TOKEN_TRIES,
-    UNABLE_TO_SEND,
-    Enrolment,
     Need,
-    Senders,
-    Verified,
     claim_step,
     clock_offset_minutes,
     load_two_factor_policy,
     matching_step,
     need_of,
-    new_enrolment,
-    replace_recovery_codes,
-    use_recovery_code,
-    verify_new_key,
 )
 from app.validation import user_id_key
 
@@ -83,6 +65,10 @@ class Reason(enum.StrEnum):
     TWO_FACTOR_REQUIRED = "two-factor required"  # the password was right; a token is due
     OUTSIDE_HOURS = "outside login hours"  # the password was right; not at this time of day
     EXPIRED = "account expired"  # past the end of the date the account expires on
+
+
+# What a person who typed the right password is told when their account is closed to them.
+ACCOUNT_CLOSED = {Reason.OUTSIDE_HOURS: NOT_PERMITTED, Reason.EXPIRED: ACCOUNT_EXPIRED}
 
 
 @dataclass(frozen=True)
@@ -217,7 +203,7 @@ class SignInService:
                 if not verdict.accepted:
                     return SignInResult(Reason.INVALID, detail=verdict.detail)
         if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED) and not (
-            self._succeeded(user, password)
+            self.clear_failures(user, password)
         ):
             result = replace(result, reason=Reason.LOCKED, detail="locked meanwhile")
         if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
@@ -246,10 +232,10 @@ class SignInService:
                 company.id, user.id, user.user_id, Action.SIGNIN_FAILED, now, ip, "locked"
             )
             return SignInResult(Reason.INVALID, detail="wrong password on a locked account")
-        self._count_failure(company.id, user, lockout_after, now, ip, "wrong password")
+        self.count_failure(company.id, user, lockout_after, now, ip, "wrong password")
         return SignInResult(Reason.INVALID, detail="wrong password")
 
-    def _count_failure(
+    def count_failure(
         self,
         company_id: int,
         user: User,
@@ -292,7 +278,7 @@ class SignInService:
             return True
         return False
 
-    def _succeeded(self, user: User, password: str | None) -> bool:
+    def clear_failures(self, user: User, password: str | None) -> bool:
         """Clear the failure count (and upgrade an old hash) unless the account was locked
         meanwhile by attempts from another workstation; False if it was."""
         values: dict[str, Any] = {"failed_logins": 0}
@@ -377,7 +363,7 @@ class SignInService:
                 user.company_id, user.id, user.user_id, Action.TWO_FACTOR_SUCCEEDED, now, ip, method
             )
             return Verdict(True)
-        locked = self._count_failure(
+        locked = self.count_failure(
             user.company_id,
             user,
             lockout_after,
@@ -388,131 +374,7 @@ class SignInService:
         )
         return Verdict(False, detail, REFUSED if locked else message, locked)
 
-    def complete_second_factor(self, user_pk: int, token: str, ip: str | None = None) -> Verdict:
-        """The token step of a sign-in whose password check() answered TWO_FACTOR_REQUIRED."""
-        user, lockout_after = self._still_allowed(user_pk, ip)
-        verdict = self.check_second_factor(user, token, lockout_after, ip)
-        if verdict.accepted:
-            return self._complete(user, ip, "signed in with a token")
-        return verdict
-
-    def complete_with_recovery_code(
-        self, user_pk: int, code: str, ip: str | None = None
-    ) -> Verdict:
-        """The token step done with one of the user's recovery codes instead."""
-        user, lockout_after = self._still_allowed(user_pk, ip)
-        now = self.clock()
-        if use_recovery_code(self.session, user.id, code, now):
-            self.session.refresh(user, ["recovery_codes_left"])
-            self.record_event(
-                user.company_id, user.id, user.user_id, Action.TWO_FACTOR_RECOVERY_CODE_USED,
-                now, ip, f"{user.recovery_codes_left} recovery codes left",
-            )  # fmt: skip
-            return self._complete(user, ip, "signed in with a recovery code")
-        locked = self._count_failure(
-            user.company_id,
-            user,
-            lockout_after,
-            now,
-            ip,
-            "wrong recovery code",
-            Action.TWO_FACTOR_FAILED,
-        )
-        return Verdict(False, "wrong recovery code", REFUSED if locked else CODE_REFUSED, locked)
-
-    def complete_setup(
-        self,
-        user_pk: int,
-        verified: Verified,
-        ip: str | None = None,
-        *,
-        completes_sign_in: bool = True,
-    ) -> list[str]:
-        """The authenticator set up at sign-in and verified: stored, and (when it was required)
-        the user is in. Returns the ten recovery codes, to be shown once."""
-        user, _ = self._still_allowed(user_pk, ip)
-        if user.totp_secret is not None:  # set up at the desk meanwhile: not replaced from here
-            raise SignInRefused()
-        now = self.clock()
-        if completes_sign_in and not self._succeeded(user, None):  # locked from elsewhere
-            self.record_event(
-                user.company_id, user.id, user.user_id, Action.SIGNIN_FAILED, now, ip,
-                "locked meanwhile",
-            )  # fmt: skip
-            raise SignInRefused(commit=True)  # nothing stored but the event
-        user.two_factor_method = TwoFactorMethod.APP.value
-        user.two_factor_destination = ""
-        user.totp_secret, user.totp_pending_secret = verified.secret, None
-        user.totp_last_step = verified.step
-        user.two_factor_confirmed_at = now
-        user.two_factor_setup = TwoFactorSetup.NOW.value
-        user.authenticator_title = verified.title
-        user.updated_at, user.updated_by = now, f"{user.user_id} at {self.workstation}"[:100]
-        self.session.flush()
-        codes = replace_recovery_codes(self.session, user.id, now)
-        self.record_event(
-            user.company_id, user.id, user.user_id, Action.TWO_FACTOR_CONFIRMED, now, ip,
-            "authenticator set up at sign-in",
-        )  # fmt: skip
-        if completes_sign_in and not self._complete(user, ip, "signed in after 2FA setup").accepted:
-            raise SignInRefused()
-        return codes
-
-    def send_token(self, user_pk: int, senders: Senders, ip: str | None = None) -> TokenSent:
-        """Send a sign-in token by the user's Email or Text method (at most once a minute)."""
-        user, _ = self._still_allowed(user_pk, ip)
-        now = self.clock()
-        method = user.two_factor_method
-        codes = OneTimeCodes(self.session, self.clock, self.hasher, CodePurpose.SIGN_IN)
-        current = codes.current(user.id)
-        if current is not None and now < current.created_at + timedelta(seconds=RESEND_SECONDS):
-            return TokenSent(
-                False,
-                "A token was sent less than a minute ago; wait for it, or send another in "
-                f"{_plural(_seconds_until(now, current.created_at, RESEND_SECONDS), 'second')}.",
-                current.expires_at,
-                current.created_at + timedelta(seconds=RESEND_SECONDS),
-            )
-        if method not in (TwoFactorMethod.EMAIL, TwoFactorMethod.TEXT):
-            raise ValidationError({"token": "This user's tokens come from an authenticator app."})
-        destination = user.two_factor_destination
-        code = codes.issue(user.id, destination, minutes=TOKEN_MINUTES, tries=TOKEN_TRIES)
-        message = (
-            f"Your User Setup sign-in token is {code}. It works for {TOKEN_MINUTES} minutes. "
-            "If you did not try to sign in, tell your practice administrator."
-        )
-        outcome, shown = "token sent", ""
-        try:
-            if method == TwoFactorMethod.EMAIL:
-                if senders.mail is None:
-                    raise UserSetupError("no mail server is set up in Company Settings")
-                senders.mail.send(destination, "Your User Setup sign-in token", message)
-            else:
-                if senders.text is None:
-                    raise UserSetupError("no text gateway is set up in Company Settings")
-                senders.text.send(destination, message)
-        except SmsError as exc:
-            outcome = f"token not sent: {exc.reason}"
-            shown = OPTED_OUT if exc.opted_out else UNABLE_TO_SEND
-        except UserSetupError as exc:
-            outcome, shown = f"token not sent: {exc}", UNABLE_TO_SEND
-        if shown:  # never delivered: it must not hold back the next Send Token
-            unsent = codes.current(user.id)
-            if unsent is not None:
-                codes.use(unsent)
-        self.record_event(
-            user.company_id, user.id, user.user_id, Action.TWO_FACTOR_TOKEN_SENT, now, ip,
-            f"{outcome} ({method})",
-        )  # fmt: skip
-        return TokenSent(
-            not shown,
-            shown or f"A token was sent to {_masked(method, destination)}.",
-            now + timedelta(minutes=TOKEN_MINUTES),
-            now + timedelta(seconds=RESEND_SECONDS),
-            outcome,
-        )
-
-    def _still_allowed(self, user_pk: int, ip: str | None = None) -> tuple[User, int]:
+    def still_allowed(self, user_pk: int, ip: str | None = None) -> tuple[User, int]:
         """The user of a sign-in in progress, if still active, unlocked, unexpired and within
         their login hours; else refused (expiry and hours audited: see SignInRefused.commit)."""
         user = self.session.get(User, user_pk)
@@ -536,9 +398,9 @@ class SignInService:
                 raise SignInRefused(message, commit=True)
         return user, load_policy(self.session, user.company_id).lockout_after
 
-    def _complete(self, user: User, ip: str | None, detail: str) -> Verdict:
+    def complete(self, user: User, ip: str | None, detail: str) -> Verdict:
         now = self.clock()
-        if not self._succeeded(user, None):
+        if not self.clear_failures(user, None):
             self.record_event(
                 user.company_id, user.id, user.user_id, Action.SIGNIN_FAILED, now, ip,
                 "locked meanwhile",
@@ -587,43 +449,8 @@ class Verdict:
     locked: bool = False
 
 
-@dataclass(frozen=True)
-class TokenSent:
-    """What became of a "Send Token": the words for the person and the times that matter."""
-
-    sent: bool
-    message: str
-    expires_at: datetime
-    next_send_at: datetime
-    outcome: str = ""  # for the administrator: the gateway's or mail server's own reason
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def _seconds_until(now: datetime, start: datetime, seconds: int) -> int:
-    return max(1, int((start + timedelta(seconds=seconds) - now).total_seconds() + 0.999))
-
-
-def _masked(method: str, destination: str) -> str:
-    """Enough of the address or number to recognise it, not enough to learn it."""
-    if method == TwoFactorMethod.TEXT:
-        return f"the mobile number ending in {destination[-4:]}"
-    name, _, domain = destination.partition("@")
-    return f"{name[:1]}***@{domain}"
-
-
 def _with(result: SignInResult, reason: Reason, detail: str) -> SignInResult:
     return replace(result, reason=reason, detail=detail)
-
-
-class Step(enum.StrEnum):
-    CREDENTIALS = "credentials"
-    TOKEN = "token"  # the second factor: an authenticator token, or a code sent to the user
-    SETUP = "set up authenticator"  # at next login: title, QR code, then a token
-    CHANGE_PASSWORD = "change password"
-    SIGNED_IN = "signed in"
 
 
 class SignInRefused(UserSetupError):
@@ -641,310 +468,3 @@ class SignInRefused(UserSetupError):
 
 class TokenRefused(UserSetupError):
     """The token or code was not right; the message says what to do, for the person."""
-
-
-# What a person who typed the right password is told when their account is closed to them.
-ACCOUNT_CLOSED = {Reason.OUTSIDE_HOURS: NOT_PERMITTED, Reason.EXPIRED: ACCOUNT_EXPIRED}
-USABLE = (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED, Reason.TWO_FACTOR_REQUIRED)
-
-
-class SignInFlow:
-    """Signing in to User Setup, step by step: the password; then the second factor (a token,
-    or setting up an authenticator when it is required or suggested); then a forced password
-    change when one is due.
-
-    Each step is one transaction. Only users with a User Setup role get past the password.
-    The dialogs show the steps; the tests walk them without a widget.
-    """
-
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        workstation: str,
-        hasher: PasswordHasher | None = None,
-        *,
-        ip: str | None = None,
-        store: SecretStore | None = None,
-    ) -> None:
-        self.database = database
-        self.clock = clock
-        self.workstation = workstation
-        self.hasher = hasher or owasp_hasher()
-        # Where the sign-in comes from (Company Settings' subnets may skip 2FA); by default
-        # the address the database server sees, asked at the password step.
-        self.ip = ip
-        self.store = store  # where the mail and text passwords are kept (the OS keyring)
-        self.step = Step.CREDENTIALS
-        self.result: SignInResult | None = None
-        self.may_skip_setup = False
-        self.enrolment: Enrolment | None = None
-        self.recovery_codes: list[str] = []  # set up just now: shown once, then forgotten
-
-    def _service(self, session: Session) -> SignInService:
-        return SignInService(session, self.clock, self.workstation, self.hasher)
-
-    @contextmanager
-    def _step_transaction(self) -> Iterator[Session]:
-        """A step after the password, in one transaction. A refusal audited in it (the account
-        expired or out of its hours meanwhile) commits with its event; any refusal sends the
-        flow back to the password."""
-        try:
-            audited: SignInRefused | None = None
-            with self.database.transaction() as session:
-                try:
-                    yield session
-                except SignInRefused as exc:
-                    if not exc.commit:
-                        raise  # rolled back
-                    audited = exc  # committed with its event, then raised
-            if audited is not None:
-                raise audited
-        except SignInRefused:
-            self.step, self.result, self.enrolment = Step.CREDENTIALS, None, None
-            raise
-
-    def submit_password(self, company_code: str, user_id: str, password: str) -> Step:
-        if self.step is not Step.CREDENTIALS:
-            raise RuntimeError(f"the password was already accepted (step: {self.step})")
-        with self.database.transaction() as session:
-            service = self._service(session)
-            if self.ip is None:  # asked of the server: not something this computer can choose
-                self.ip = observed_address(session)
-            result = service.check(company_code, user_id, password, ip=self.ip)
-            usable = result.reason in USABLE
-            if usable and Right.VIEW_USERS not in result.rights:
-                assert result.company is not None and result.user_pk is not None
-                service.record_event(
-                    result.company.id,
-                    result.user_pk,
-                    result.user_id or user_id,
-                    Action.SIGNIN_FAILED,
-                    self.clock(),
-                    self.ip,
-                    "no right to use User Setup",
-                )
-                usable = False
-        if not usable:
-            # Outside the hours the right password is told so, but only to someone who may use
-            # User Setup: to anyone else it would confirm a guessed password.
-            in_hours = result.reason is not Reason.OUTSIDE_HOURS
-            if in_hours or Right.VIEW_USERS not in result.rights:
-                raise SignInRefused()
-            raise SignInRefused(NOT_PERMITTED)
-        self.result = result
-        if result.two_factor is Need.TOKEN:
-            self.step = Step.TOKEN
-        elif result.two_factor in (Need.SETUP_REQUIRED, Need.SETUP_SUGGESTED):
-            self.may_skip_setup = result.two_factor is Need.SETUP_SUGGESTED
-            self.step = Step.SETUP
-        else:
-            self._after_second_factor()
-        return self.step
-
-    def _after_second_factor(self) -> None:
-        assert self.result is not None
-        self.step = Step.CHANGE_PASSWORD if self.result.change_due else Step.SIGNED_IN
-        if self.result.reason is Reason.TWO_FACTOR_REQUIRED:  # the result says so too now
-            due = self.result.change_due
-            reason = Reason.PASSWORD_CHANGE_REQUIRED if due else Reason.SIGNED_IN
-            self.result = _with(self.result, reason, "")
-
-    def _user_pk(self, *steps: Step) -> int:
-        if self.step not in steps or self.result is None or self.result.user_pk is None:
-            raise RuntimeError(f"not at this step (step: {self.step})")
-        return self.result.user_pk
-
-    @property
-    def method(self) -> str:
-        return self.result.method if self.result is not None else TwoFactorMethod.NONE.value
-
-    def send_token(self) -> TokenSent:
-        """Send (or resend) the token of the Email and Text methods."""
-        user_pk = self._user_pk(Step.TOKEN)
-        with self._step_transaction() as session:
-            company = self.result.company if self.result else None
-            assert company is not None
-            store = self.store if self.store is not None else _keyring()
-            senders = Senders.load(session, company, store)
-            return self._service(session).send_token(user_pk, senders, self.ip)
-
-    def submit_token(self, token: str) -> Step:
-        """The token: right, and the sign-in goes on; wrong, TokenRefused (it counts)."""
-        user_pk = self._user_pk(Step.TOKEN)
-        with self._step_transaction() as session:
-            verdict = self._service(session).complete_second_factor(user_pk, token, self.ip)
-        return self._after(verdict)
-
-    def submit_recovery_code(self, code: str) -> Step:
-        """A recovery code in place of the token (a lost or new phone)."""
-        user_pk = self._user_pk(Step.TOKEN)
-        with self._step_transaction() as session:
-            verdict = self._service(session).complete_with_recovery_code(user_pk, code, self.ip)
-        return self._after(verdict)
-
-    def _after(self, verdict: Verdict) -> Step:
-        if verdict.locked:
-            self.step, self.result = Step.CREDENTIALS, None
-            raise SignInRefused()
-        if not verdict.accepted:
-            raise TokenRefused(verdict.message)
-        self._after_second_factor()
-        return self.step
-
-    def begin_setup(self, title: str = "") -> Enrolment:
-        """A new key for the phone (kept in memory only until a token verifies it)."""
-        user_pk = self._user_pk(Step.SETUP)
-        assert self.result is not None and self.result.company is not None
-        with self._step_transaction() as session:
-            user, _ = self._service(session)._still_allowed(user_pk, self.ip)
-            secret = self.enrolment.secret if self.enrolment is not None else None
-            self.enrolment = new_enrolment(user.user_id, title, self.result.company, secret)
-        return self.enrolment
-
-    def submit_setup_token(self, token: str) -> Step:
-        """The phone's first token: right, and the authenticator is the user's from now on."""
-        user_pk = self._user_pk(Step.SETUP)
-        if self.enrolment is None:
-            raise RuntimeError("begin_setup first")
-        assert self.result is not None and self.result.company is not None
-        with self._step_transaction() as session:
-            try:
-                verified = verify_new_key(self.enrolment, token, self.clock())
-            except ValidationError as exc:
-                raise TokenRefused(exc.errors["token"]) from None
-            self.recovery_codes = self._service(session).complete_setup(
-                user_pk,
-                verified,
-                self.ip,
-                completes_sign_in=self.result.reason is Reason.TWO_FACTOR_REQUIRED,
-            )
-        self.enrolment = None
-        self._after_second_factor()
-        return self.step
-
-    def skip_setup(self) -> Step:
-        """Not now: only when the setup is suggested, not required."""
-        user_pk = self._user_pk(Step.SETUP)  # at the setup step, or a RuntimeError
-        if not self.may_skip_setup:
-            raise RuntimeError("this setup is required")
-        with self._step_transaction() as session:  # still within the hours, not expired
-            self._service(session)._still_allowed(user_pk, self.ip)
-        # A suggested setup: check() has signed the user in already; nothing to record.
-        self.enrolment = None
-        self._after_second_factor()
-        return self.step
-
-    def submit_new_password(self, new_password: str, verify: str) -> Step:
-        """The forced change: the new password must pass the policy before anything else."""
-        if self.step is not Step.CHANGE_PASSWORD or self.result is None:
-            raise RuntimeError(f"no password change is due (step: {self.step})")
-        result = self.result
-        assert result.company is not None and result.user_pk is not None
-        with self._step_transaction() as session:  # still within the hours, not expired
-            self._service(session)._still_allowed(result.user_pk, self.ip)
-        change_own_password(
-            self.database,
-            result.company,
-            result.user_pk,
-            new_password,
-            verify,
-            clock=self.clock,
-            workstation=self.workstation,
-            operator=self.operator,
-            hasher=self.hasher,
-        )
-        self.step = Step.SIGNED_IN
-        self.result = _with(result, Reason.SIGNED_IN, "")
-        return self.step
-
-    @property
-    def operator(self) -> str:
-        """Who is signed in, as the status bar and the audit trail name them."""
-        if self.result is None or self.result.user_id is None:
-            return ""
-        return f"{self.result.user_id} ({self.result.display_name})"[:100]
-
-
-def _keyring() -> SecretStore:
-    import keyring
-
-    return keyring
-
-
-def own_password_rules(
-    session: Session, company: CompanyInfo, user_id: str
-) -> tuple[int, PasswordPolicy, PasswordOwner]:
-    """For a user about to choose their own password: their row id, the company's policy and
-    whose password it is (for the strength meter and the rule hints). NotFoundError if gone."""
-    _, user = find_account(session, company.code, user_id)
-    if user is None or user.company_id != company.id:
-        raise NotFoundError("This user no longer exists.")
-    credentials = Credentials(session, company, owasp_hasher())
-    owner = credentials.owner(user.user_id, user.first_name, user.last_name)
-    return user.id, credentials.policy, owner
-
-
-def change_own_password(
-    database: Database,
-    company: CompanyInfo,
-    user_pk: int,
-    new_password: str,
-    verify: str,
-    *,
-    clock: Clock,
-    workstation: str,
-    operator: str,
-    hasher: PasswordHasher | None = None,
-    current_password: str | None = None,
-) -> None:
-    """A user sets their own password, in one transaction: the forced change, or by choice.
-
-    With ``current_password`` that password is checked first, as a sign-in is. Raises
-    ValidationError keyed "current_password", "verify" or "new_password"; on any of them the
-    password is unchanged, and only a wrong current password leaves a trace (it is counted).
-    """
-    if new_password != verify:
-        raise ValidationError({"verify": "The two passwords differ."})
-    hasher = hasher or owasp_hasher()
-    refused = ""
-    with database.transaction() as session:
-        user = session.get(User, user_pk)
-        if user is None:
-            raise NotFoundError("This user no longer exists.")
-        if current_password is not None:
-            # A wrong current password counts toward the lockout, as a wrong sign-in does:
-            # otherwise an unattended, signed-in window would let anyone guess without limit.
-            checked = SignInService(session, clock, workstation, hasher).check(
-                company.code, user.user_id, current_password, second_factor_done=True
-            )
-            if checked.user_pk != user_pk or checked.reason not in (
-                Reason.SIGNED_IN,
-                Reason.PASSWORD_CHANGE_REQUIRED,
-            ):
-                refused = CURRENT_PASSWORD_WRONG
-            if checked.user_pk == user_pk and checked.reason in ACCOUNT_CLOSED:
-                refused = ACCOUNT_CLOSED[checked.reason]  # the password was right: say why
-        if not refused:
-            credentials = Credentials(session, company, hasher)
-            owner = credentials.owner(user.user_id, user.first_name, user.last_name)
-            problems = credentials.problems(new_password, owner, user)
-            if problems:  # raised inside: the current password's check is rolled back too
-                raise ValidationError({"new_password": " ".join(problems)})
-            now = clock()
-            credentials.set_password(user, new_password, temporary=False, now=now)
-            user.updated_at, user.updated_by = now, operator
-            audit.record(
-                session,
-                at=now,
-                operator=operator,
-                company_id=company.id,
-                user_pk=user.id,
-                action=Action.PASSWORD_CHANGED,
-                changes=[
-                    Noted("password", audit.PASSWORD_CHANGED),
-                    audit.said("workstation", workstation),
-                ],
-            )
-    if refused:  # raised after the commit, so the failure stays counted
-        raise ValidationError({"current_password": refused})

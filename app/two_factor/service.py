@@ -18,7 +18,6 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
 
 import pyotp
 from sqlalchemy import update
@@ -37,8 +36,6 @@ from app.db.models import (
 )
 from app.errors import NotFoundError, ValidationError
 from app.outbound.codes import is_code_shaped, typed_code
-from app.outbound.mail import Mailer, SecretStore, load_mail_settings
-from app.outbound.sms import SmsGateway, load_sms_settings
 from app.passwords.policy import READABLE
 from app.practice.company import CompanyInfo
 from app.practice.settings import save_settings
@@ -353,34 +350,6 @@ def use_recovery_code(session: Session, user_pk: int, text: str, now: datetime) 
     if used:
         _recount_codes(session, user_pk)
     return used
-
-
-# Sending tokens
-
-
-class TextSender(Protocol):
-    def send(self, to: str, body: str) -> None: ...
-
-
-class MailSender(Protocol):
-    def send(self, to: str, subject: str, body: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class Senders:
-    """How tokens leave: the company's mail server and text gateway, where set up."""
-
-    mail: MailSender | None = None
-    text: TextSender | None = None
-
-    @classmethod
-    def load(cls, session: Session, company: CompanyInfo, store: SecretStore) -> Senders:
-        mail, _ = load_mail_settings(session, company.id)
-        sms, _ = load_sms_settings(session, company.id)
-        return cls(
-            Mailer(mail, company.code, store) if mail is not None else None,
-            SmsGateway(sms, company.code, store) if sms is not None else None,
-        )
 
 
 # The 2FA section

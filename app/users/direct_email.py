@@ -14,21 +14,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from argon2 import PasswordHasher
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.access import Actor, Right
+from app.access import Right
 from app.audit import Action, Change
 from app.clock import Clock
 from app.db.models import CodePurpose, User
-from app.errors import NotFoundError, UserSetupError, ValidationError
+from app.errors import NotFoundError, ValidationError
 from app.outbound.codes import OneTimeCodes, is_code_shaped, typed_code
+from app.outbound.delivery import (
+    Channel,
+    Delivery,
+    Outgoing,
+    Senders,
+    SenderSource,
+    deliver,
+)
 from app.passwords.hashing import owasp_hasher
 from app.practice.company import CompanyInfo
+from app.workplace import Work, Workplace
 
 CODE_MINUTES = 30
 CODE_TRIES = 5
@@ -37,12 +45,6 @@ SUBJECT = "Your Direct Email activation code"
 NO_ADDRESS = "Save a Direct Email address for this user first."
 NOT_A_CODE = "An activation code is the 6 digits in the message."
 NO_MAIL_SERVER = "no mail server is set up in Company Settings"
-
-
-class MailSender(Protocol):
-    """What sends the code: app.mail.Mailer, or a stand-in in tests."""
-
-    def send(self, to: str, subject: str, body: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -67,29 +69,37 @@ class Verification:
 
 
 def send_activation_code(
-    session: Session,
-    company: CompanyInfo,
+    workplace: Workplace,
     user_pk: int,
-    sender: MailSender | None,
+    source: SenderSource,
     *,
-    clock: Clock,
-    actor: Actor,
     hasher: PasswordHasher | None = None,
 ) -> CodeSent:
-    """Mail a new activation code to the user's saved Direct Email address.
+    """Mail a new activation code to the user's saved Direct Email address: issued in one
+    transaction, sent once it has committed, what became of it recorded in a second.
 
-    ``sender`` None means no mail server is set up: nothing can be sent, and that is said
-    and audited like a refusal by the server. NotFoundError for an unknown user,
-    ValidationError ("direct_email") when no address is saved.
+    No mail server set up means nothing can be sent; that is said and audited like a refusal
+    by the server. NotFoundError for an unknown user, ValidationError ("direct_email") when
+    no address is saved.
     """
-    actor.require(Right.EDIT_USERS)
-    operator = actor.name
-    user = _load(session, company, user_pk)
+    prepared = workplace.within(lambda work: _issue(work, user_pk, source, hasher))
+    if isinstance(prepared, CodeSent):  # too soon: nothing was issued
+        return prepared
+    code_id, outgoing, senders = prepared
+    delivery = deliver(outgoing, senders)
+    return workplace.within(lambda work: _sent(work, user_pk, code_id, outgoing, delivery, hasher))
+
+
+def _issue(
+    work: Work, user_pk: int, source: SenderSource, hasher: PasswordHasher | None
+) -> CodeSent | tuple[int, Outgoing, Senders]:
+    work.actor.require(Right.EDIT_USERS)
+    user = _load(work.session, work.company, user_pk)
     address = user.direct_email
     if not address:
         raise ValidationError({"direct_email": NO_ADDRESS})
-    codes = _codes(session, clock, hasher)
-    now = clock()
+    codes = _codes(work.session, work.clock, hasher)
+    now = work.clock()
     current = codes.current(user.id)
     if (
         current is not None
@@ -107,24 +117,34 @@ def send_activation_code(
             current.expires_at,
         )
     code = codes.issue(user.id, address, minutes=CODE_MINUTES, tries=CODE_TRIES)
-    try:
-        if sender is None:
-            raise UserSetupError(NO_MAIL_SERVER)
-        sender.send(
-            address,
-            SUBJECT,
-            f"Your activation code for this Direct Email address is {code}.\n"
-            f"Enter it in User Setup within {CODE_MINUTES} minutes. If you did not expect "
-            "it, tell your practice administrator.",
-        )
-    except UserSetupError as exc:
-        # Never reached anyone: void it, so that sending again does not wait a minute.
-        unsent = codes.current(user.id)
-        if unsent is not None:
-            codes.use(unsent)
-        reason = str(exc)
-        _record(session, company, user, operator, now, Action.DIRECT_EMAIL_CODE_SENT, address,
-                f"code not sent: {reason}")  # fmt: skip
+    issued = codes.current(user.id)
+    assert issued is not None
+    body = (
+        f"Your activation code for this Direct Email address is {code}.\n"
+        f"Enter it in User Setup within {CODE_MINUTES} minutes. If you did not expect it, "
+        "tell your practice administrator."
+    )
+    senders = source.senders(work.session, work.company)
+    return issued.id, Outgoing(Channel.MAIL, address, SUBJECT, body), senders
+
+
+def _sent(
+    work: Work,
+    user_pk: int,
+    code_id: int,
+    outgoing: Outgoing,
+    delivery: Delivery,
+    hasher: PasswordHasher | None,
+) -> CodeSent:
+    """Record what became of the code; one that reached no one stops working at once, so
+    that sending again need not wait a minute."""
+    user = _load(work.session, work.company, user_pk)
+    now, address, operator = work.clock(), outgoing.to, work.actor.name
+    if not delivery.sent:
+        _codes(work.session, work.clock, hasher).void(code_id)
+        reason = delivery.reason
+        _record(work.session, work.company, user, operator, now, Action.DIRECT_EMAIL_CODE_SENT,
+                address, f"code not sent: {reason}")  # fmt: skip
         return CodeSent(
             False,
             f"The activation code could not be sent to {address}: {reason}",
@@ -134,26 +154,23 @@ def send_activation_code(
             reason,
         )
     _record(
-        session, company, user, operator, now, Action.DIRECT_EMAIL_CODE_SENT, address, "code sent"
-    )
-    expires_at = now + timedelta(minutes=CODE_MINUTES)
+        work.session, work.company, user, operator, now, Action.DIRECT_EMAIL_CODE_SENT,
+        address, "code sent",
+    )  # fmt: skip
     return CodeSent(
         True,
         f"An activation code was sent to {address}. It works for {CODE_MINUTES} minutes.",
         address,
         now + timedelta(seconds=RESEND_SECONDS),
-        expires_at,
+        now + timedelta(minutes=CODE_MINUTES),
     )
 
 
 def verify_activation_code(
-    session: Session,
-    company: CompanyInfo,
+    work: Work,
     user_pk: int,
     code: str,
     *,
-    clock: Clock,
-    actor: Actor,
     hasher: PasswordHasher | None = None,
 ) -> Verification:
     """Check a typed code against the one sent to the saved address; if right, verify it.
@@ -162,8 +179,8 @@ def verify_activation_code(
     costs no try; a wrong, expired or used-up code is refused by the answer, with its audit
     event and the try taken kept when the caller commits.
     """
-    actor.require(Right.EDIT_USERS)
-    operator = actor.name
+    work.actor.require(Right.EDIT_USERS)
+    session, company, clock, operator = work.session, work.company, work.clock, work.actor.name
     user = _load(session, company, user_pk)
     address = user.direct_email
     if not address:

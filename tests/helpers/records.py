@@ -13,11 +13,11 @@ from app.db.database import Database
 from app.db.models import AuditEvent, SetupRole, User
 from app.login_times.hours import LoginTimes
 from app.practice.company import CompanyInfo
-from app.sections.base import Work
 from app.sections.editor import UserEditor
 from app.sections.user import UserState
 from app.two_factor.service import TwoFactorSummary
 from app.users.service import UserFields, UserRecord, UserService
+from app.workplace import Work
 from tests.helpers.actors import dba
 
 

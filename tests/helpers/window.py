@@ -6,8 +6,10 @@ from typing import Any
 
 from app.db.database import Database
 from app.db.models import SetupRole
+from app.passwords.policy import load_policy
 from app.practice.company import CompanyInfo, provider_choices, service_location_choices
 from app.signin.check import find_account
+from app.workplace import Workplace
 from tests.helpers.actors import signed_in
 from ui.pages.base import PracticeContext
 from ui.window.window import UserSetupWindow
@@ -32,6 +34,7 @@ def practice_context(
         if user_pk is None:
             _, own = find_account(session, company.code, options.get("operator_user_id", ""))
             user_pk = own.id if own is not None else -1
+        options.setdefault("policy", load_policy(session, company.id))  # as the window reads it
     return PracticeContext(
         company=company,
         actor=signed_in(name, role, user_pk),
@@ -62,3 +65,8 @@ def opens(window: UserSetupWindow, pk: int) -> bool:
         and window.subject.record is not None
         and (window.subject.record.pk == pk)
     )
+
+
+def workplace_of(database: Database, context: PracticeContext) -> Workplace:
+    """Where a dialog opened from the window with ``context`` does its work."""
+    return Workplace(database, context.company, context.actor, context.clock)

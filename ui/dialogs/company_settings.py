@@ -33,19 +33,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.db.database import Database
-from app.errors import ConflictError, UserSetupError, ValidationError
-from app.outbound.mail import MailSettings, SecretStore, load_mail_settings, save_mail_settings
-from app.outbound.sms import DEFAULT_API_URL, SmsSettings, load_sms_settings, save_sms_settings
-from app.passwords.policy import PasswordPolicy, load_policy, policy_version, save_policy
+from app.errors import ConflictError, UserSetupError
+from app.outbound.mail import MailSettings, SecretStore
+from app.outbound.sms import DEFAULT_API_URL, SmsSettings
+from app.passwords.policy import PasswordPolicy
+from app.practice.company_settings import CompanySettingsEditor, MailEdit, Stored, TextEdit
+from app.sections.editor import SectionProblems
 from app.two_factor.service import (
     CompanyDefault,
     TwoFactorPolicy,
-    load_two_factor_policy,
-    save_two_factor_policy,
 )
 from app.validation import display_phone
+from app.workplace import Workplace
 from ui.dialogs import messages as dialogs
+from ui.errors import show_error
+from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
 from ui.widgets.form import FieldErrors, caption
 
@@ -142,12 +144,14 @@ class CompanySettingsDialog(QDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        database: Database,
+        runner: OperationRunner,
+        workplace: Workplace,
         context: PracticeContext,
         store: SecretStore = keyring,
     ) -> None:
         super().__init__(parent)
-        self.database = database
+        self.runner = runner
+        self.workplace = workplace
         self.context = context
         self.store = store
         company = context.company
@@ -190,16 +194,28 @@ class CompanySettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-        with database.transaction() as session:
-            policy = load_policy(session, company.id)
-            self.loaded_version = policy_version(session, company.id)
-            mail, self.mail_version = load_mail_settings(session, company.id)
-            two_factor, self.two_factor_version = load_two_factor_policy(session, company.id)
-            sms, self.sms_version = load_sms_settings(session, company.id)
-        self.fill(policy)
-        self._fill_mail(mail)
-        self._fill_two_factor(two_factor)
-        self._fill_sms(sms)
+        self.stored: dict[str, Stored[Any]] = {}
+        self._accept_when_saved = False
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.runner.run(
+            workplace,
+            lambda work: CompanySettingsEditor(work).open(),
+            self._opened,
+            failed=self._not_opened,
+            busy=(self.ok_button,),
+            parent=self,
+        )
+
+    def _opened(self, stored: dict[str, Stored[Any]]) -> None:
+        self.stored = stored
+        self.fill(stored["policy"].state)
+        self._fill_mail(stored["mail"].state)
+        self._fill_two_factor(stored["two_factor"].state)
+        self._fill_sms(stored["text"].state)
+
+    def _not_opened(self, error: UserSetupError) -> None:
+        show_error(self, "Cannot show the company settings", error)
+        self.ok_button.setEnabled(False)  # nothing read: nothing to save over
 
     def _error_place(
         self, grid: QGridLayout, name: str, widget: QWidget, row: int, column: int, span: int = 1
@@ -399,121 +415,65 @@ class CompanySettingsDialog(QDialog):
         self.fill(PasswordPolicy())
 
     def accept(self) -> None:
-        if self.save():
-            super().accept()
+        self.save(then_close=True)
 
-    def save(self) -> bool:
-        """Store the form's settings in one transaction; False, with the reason shown, if not."""
-        company, clock = self.context.company, self.context.clock
-        try:
-            policy, two_factor, mail, sms = self.checked()
-            mail_password = self.mail["password"].text() or None
-            sms_token = self.sms["token"].text().strip() or None
-            with self.database.transaction() as session:
-                save_policy(
-                    session,
-                    company.id,
-                    policy,
-                    actor=self.context.actor,
-                    clock=clock,
-                    expected_version=self.loaded_version,
-                )
-                versions = {"policy": policy_version(session, company.id)}
-                if two_factor != self.two_factor_loaded:
-                    save_two_factor_policy(
-                        session,
-                        company.id,
-                        two_factor,
-                        actor=self.context.actor,
-                        clock=clock,
-                        expected_version=self.two_factor_version,
-                    )
-                    versions["two_factor"] = load_two_factor_policy(session, company.id)[1]
-                if mail is not None and (mail != self.mail_loaded or mail_password):
-                    save_mail_settings(
-                        session,
-                        company.id,
-                        company.code,
-                        mail,
-                        password=mail_password,
-                        store=self.store,
-                        actor=self.context.actor,
-                        clock=clock,
-                        expected_version=self.mail_version,
-                    )
-                    versions["mail"] = load_mail_settings(session, company.id)[1]
-                if sms is not None and (sms != self.sms_loaded or sms_token):
-                    try:
-                        save_sms_settings(
-                            session,
-                            company.id,
-                            company.code,
-                            company.phone_region,
-                            sms,
-                            token=sms_token,
-                            store=self.store,
-                            actor=self.context.actor,
-                            clock=clock,
-                            expected_version=self.sms_version,
-                        )
-                    except ValidationError as exc:  # e.g. no keyring for the token
-                        raise ValidationError(_sms_keys(exc.errors)) from exc
-                    versions["sms"] = load_sms_settings(session, company.id)[1]
-        except ValidationError as exc:
-            self._show_errors(exc.errors)
-            return False
-        except ConflictError as exc:
-            dialogs.tell(self, "Changed by someone else", _conflict_message(exc))
-            return False
-        except UserSetupError as exc:
-            dialogs.tell(self, "Not saved", str(exc))
-            return False
-        # Committed: what is stored now is what the form was read from.
-        self.loaded_version = versions["policy"]
-        self.two_factor_version = versions.get("two_factor", self.two_factor_version)
-        self.mail_version = versions.get("mail", self.mail_version)
-        self.sms_version = versions.get("sms", self.sms_version)
-        if mail is not None:
-            self.mail_loaded = mail
-        self.mail["password"].clear()
-        self._fill_two_factor(two_factor)  # the subnets as stored: canonical, one a line
-        if sms is not None:
-            self._fill_sms(sms)
-        self.errors.clear()
-        self._mark_tabs(())
-        self.saved.emit(policy)
-        return True
+    def edits(self) -> dict[str, Any]:
+        """Each group the form changed, as a typed edit; the groups left as read are not."""
+        edits: dict[str, Any] = {}
+        policy, two_factor = self.policy(), self.two_factor_policy()
+        mail, sms = self.mail_settings(), self.sms_settings()
+        mail_password = self.mail["password"].text() or None
+        sms_token = self.sms["token"].text().strip() or None
+        if policy != self.stored["policy"].state or not self.stored["policy"].version:
+            edits["policy"] = policy
+        if two_factor != self.stored["two_factor"].state:
+            edits["two_factor"] = two_factor
+        if mail is not None and (mail != self.mail_loaded or mail_password):
+            edits["mail"] = MailEdit(mail, mail_password, self.store)
+        if sms is not None and (sms != self.sms_loaded or sms_token):
+            edits["text"] = TextEdit(sms, sms_token, self.store)
+        return edits
 
-    def checked(
-        self,
-    ) -> tuple[PasswordPolicy, TwoFactorPolicy, MailSettings | None, SmsSettings | None]:
-        """Every group as it would be stored; one ValidationError naming every wrong field."""
-        errors: dict[str, str] = {}
-        policy = self.policy()
-        two_factor = self.two_factor_policy()
-        mail = self.mail_settings()
-        sms = self.sms_settings()
-        try:
-            policy.check_settings()
-        except ValidationError as exc:
-            errors.update(exc.errors)
-        try:
-            two_factor = two_factor.checked()
-        except ValidationError as exc:
-            errors.update(exc.errors)
-        if mail is not None:
-            try:
-                mail.check()
-            except ValidationError as exc:
-                errors.update(exc.errors)
-        if sms is not None:
-            try:
-                sms = sms.checked(self.context.company.phone_region)
-            except ValidationError as exc:
-                errors.update(_sms_keys(exc.errors))
-        if errors:
-            raise ValidationError(errors)
-        return policy, two_factor, mail, sms
+    def save(self, *, then_close: bool = False) -> None:
+        """Check every group, then store them all in one transaction; the reason is shown
+        beside the fields (and the tab marked) when not."""
+        if not self.stored:  # never read: nothing to save over
+            return
+        edits = self.edits()
+        if not edits:
+            if then_close:
+                super().accept()
+            return
+        versions = {key: stored.version for key, stored in self.stored.items()}
+
+        def saved(stored: dict[str, Stored[Any]]) -> None:
+            self.stored = stored
+            self.mail_loaded = stored["mail"].state
+            self.mail["password"].clear()
+            self._fill_two_factor(stored["two_factor"].state)  # canonical, one a line
+            self._fill_sms(stored["text"].state)
+            self.errors.clear()
+            self._mark_tabs(())
+            self.saved.emit(stored["policy"].state)
+            if then_close:
+                super(CompanySettingsDialog, self).accept()
+
+        def failed(error: UserSetupError) -> None:
+            if isinstance(error, SectionProblems):
+                self._show_errors(dict(error.errors))
+            elif isinstance(error, ConflictError):
+                dialogs.tell(self, "Changed by someone else", _conflict_message(error))
+            else:
+                show_error(self, "Not saved", error)
+
+        self.runner.run(
+            self.workplace,
+            lambda work: CompanySettingsEditor(work).save(edits, versions),
+            saved,
+            failed=failed,
+            busy=(self.ok_button,),
+            parent=self,
+        )
 
     def _show_errors(self, errors: Mapping[str, str]) -> None:
         """Each message beside its field; the first wrong field's tab shown, with the cursor."""
@@ -543,11 +503,6 @@ class CompanySettingsDialog(QDialog):
             self.tabs.setTabToolTip(
                 index, f"{title}: correct the fields marked in red" if index in tabs else ""
             )
-
-
-def _sms_keys(errors: Mapping[str, str]) -> dict[str, str]:
-    """app.sms's messages under this form's names for the gateway's fields."""
-    return {(SMS + name if name in SMS_FIELDS else name): m for name, m in errors.items()}
 
 
 def _conflict_message(exc: ConflictError) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import keyring
 from argon2 import PasswordHasher
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,13 +16,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.db.database import Database
 from app.errors import UserSetupError, ValidationError
 from app.outbound.codes import CODE_DIGITS
-from app.outbound.mail import Mailer, SecretStore, load_mail_settings
-from app.users.direct_email import send_activation_code, verify_activation_code
+from app.outbound.delivery import CompanySenders
+from app.outbound.mail import SecretStore
+from app.users.direct_email import (
+    CodeSent,
+    Verification,
+    send_activation_code,
+    verify_activation_code,
+)
 from app.users.service import UserRecord
-from ui.pages.base import PracticeContext
+from app.workplace import Workplace
+from ui.errors import plain_words
+from ui.operations import OperationRunner
 from ui.widgets.form import ERROR_STYLE, FieldErrors, caption
 
 TITLE = "Direct Email Authentication"
@@ -48,15 +54,15 @@ class DirectEmailDialog(QDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        database: Database,
-        context: PracticeContext,
+        runner: OperationRunner,
+        workplace: Workplace,
         record: UserRecord,
         store: SecretStore = keyring,
         hasher: PasswordHasher | None = None,
     ) -> None:
         super().__init__(parent)
-        self.database = database
-        self.context = context
+        self.runner = runner
+        self.workplace = workplace
         self.record = record
         self.store = store
         self.hasher = hasher
@@ -112,58 +118,49 @@ class DirectEmailDialog(QDialog):
 
     def send(self) -> None:
         """Mail a new code to the saved address; the outcome is said under the button."""
-        company = self.context.company
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the mail server may be slow
-        try:
-            with self.database.transaction() as session:
-                settings, _version = load_mail_settings(session, company.id)
-                mailer = Mailer(settings, company.code, self.store) if settings else None
-                result = send_activation_code(
-                    session,
-                    company,
-                    self.record.pk,
-                    mailer,
-                    clock=self.context.clock,
-                    actor=self.context.actor,
-                    hasher=self.hasher,
-                )
-        except ValidationError as exc:
-            self._say(" ".join(exc.errors.values()), problem=True)
-            return
-        except UserSetupError as exc:
-            self._say(str(exc), problem=True)
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        pk, source, hasher = self.record.pk, CompanySenders(self.store), self.hasher
+        self._say("Sending…")
+        self.runner.call(
+            lambda: send_activation_code(self.workplace, pk, source, hasher=hasher),
+            self._sent,
+            failed=self._refused,
+            busy=(self.send_button,),
+            parent=self,
+        )
+
+    def _sent(self, result: CodeSent) -> None:
         self._say(result.message, problem=not result.sent)
         if result.sent:
             self.errors.clear()
             self.code.clear()
             self.code.setFocus()
 
+    def _refused(self, error: UserSetupError) -> None:
+        self._say(plain_words(error), problem=True)
+
     def accept(self) -> None:
         """Check the typed code; the dialog closes once the address is verified."""
-        try:
-            with self.database.transaction() as session:
-                result = verify_activation_code(
-                    session,
-                    self.context.company,
-                    self.record.pk,
-                    self.code.text(),
-                    clock=self.context.clock,
-                    actor=self.context.actor,
-                    hasher=self.hasher,
-                )
-        except ValidationError as exc:
-            self.errors.show(exc.errors)
-            others = [m for n, m in exc.errors.items() if not self.errors.owns(n)]
+        pk, code, hasher = self.record.pk, self.code.text(), self.hasher
+        self.runner.run(
+            self.workplace,
+            lambda work: verify_activation_code(work, pk, code, hasher=hasher),
+            self._answered,
+            failed=self._not_checked,
+            busy=(self.ok_button,),
+            parent=self,
+        )
+
+    def _not_checked(self, error: UserSetupError) -> None:
+        if isinstance(error, ValidationError):
+            self.errors.show(error.errors)
+            others = [m for n, m in error.errors.items() if not self.errors.owns(n)]
             if others:  # e.g. the address was removed meanwhile
                 self._say(" ".join(others), problem=True)
             self.code.setFocus()
-            return
-        except UserSetupError as exc:
-            self._say(str(exc), problem=True)
-            return
+        else:
+            self._say(plain_words(error), problem=True)
+
+    def _answered(self, result: Verification) -> None:
         if not result.verified:
             self.errors.show({"activation_code": result.message})
             self.code.selectAll()

@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.db.database import Database
-from app.errors import ConflictError, DatabaseUnavailableError, UserSetupError, ValidationError
+from app.errors import DatabaseUnavailableError, UserSetupError, ValidationError
 from app.passwords.policy import PasswordOwner, PasswordPolicy, load_policy
 from app.users.fields import LABELS
 from app.users.service import PASSWORD_MAX, UserRecord, UserService
+from app.workplace import Work, Workplace
 from ui.dialogs import messages as dialogs
+from ui.errors import show_error
+from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
 from ui.widgets.form import FieldErrors, caption
 from ui.widgets.password_field import PasswordField
@@ -57,23 +59,26 @@ class ResetPasswordDialog(QDialog):
     kept anywhere else, and the audit trail records only that it changed.
     """
 
-    reset_done = Signal(int)  # the user's row id, after the reset has been committed
+    reset_done = Signal(object)  # the user as stored after the reset (a UserRecord)
 
     def __init__(
         self,
         parent: QWidget | None,
-        database: Database,
+        runner: OperationRunner,
+        workplace: Workplace,
         context: PracticeContext,
         record: UserRecord,
     ) -> None:
         super().__init__(parent)
-        self.database = database
+        self.runner = runner
+        self.workplace = workplace
         self.context = context
         self.record = record
         self.errors = FieldErrors()
         self._must_change_done = True  # what the committed reset asked for: the slip says it
         self.setWindowTitle(f"Reset Password - {record.heading}")
-        policy = self._read_policy()
+        # The policy as the window holds it (saved changes reach it); the reset checks anew.
+        policy = context.policy
         self.policy = policy
         # Unless the practice allows typed temporary passwords, typing is not offered.
         self.typing_allowed = policy is not None and policy.allow_typed_temporary
@@ -86,14 +91,29 @@ class ResetPasswordDialog(QDialog):
         self._typing_toggled(False)
         self.ok_button.setDefault(True)  # Enter resets: "Ctrl+R, Enter" is the whole job
         self.generate.setFocus()
+        # The policy as stored now: another workstation may have changed it since the window
+        # read it. Until it is read, the window's copy decides what is offered.
+        runner.run(
+            workplace,
+            lambda work: load_policy(work.session, work.company.id),
+            self._policy_read,
+            failed=lambda _error: None,  # the reset itself reads it again, and says why
+        )
 
-    def _read_policy(self) -> PasswordPolicy | None:
-        """The company's policy; None when it cannot be read now (OK will then say why)."""
-        try:
-            with self.database.transaction() as session:
-                return load_policy(session, self.context.company.id)
-        except UserSetupError:
-            return None
+    def _policy_read(self, policy: PasswordPolicy) -> None:
+        self.policy = policy
+        self.typing_allowed = policy.allow_typed_temporary
+        self._offer_typing(self.typing_allowed)
+        if not self.typing_allowed:
+            self.generate.setChecked(True)
+
+    def _offer_typing(self, offered: bool) -> None:
+        """Unless the practice allows typed temporary passwords, typing is not offered."""
+        for widget in self.typing_widgets:
+            widget.setVisible(offered)
+            widget.setEnabled(offered)
+        if offered:
+            self._typing_toggled(self.type_own.isChecked())
 
     # Page 1: how to reset
 
@@ -137,9 +157,8 @@ class ResetPasswordDialog(QDialog):
             grid.addWidget(widget, row, 1)
             self.errors.add(grid, name, line, row + 1, 1)
             typing_widgets += [label, widget, line]
-        for widget in typing_widgets:
-            widget.setVisible(self.typing_allowed)
-            widget.setEnabled(self.typing_allowed)
+        self.typing_widgets = typing_widgets
+        self._offer_typing(self.typing_allowed)
 
         self.must_change = QCheckBox(MUST_CHANGE)
         self.must_change.setAccessibleName(MUST_CHANGE)
@@ -190,35 +209,35 @@ class ResetPasswordDialog(QDialog):
 
     def reset(self) -> None:
         """OK: reset in one transaction; on success show the password, else say what is wrong."""
-        record = self.record
-        must_change = self.must_change.isChecked()
+        pk = self.record.pk
+        must_change, unlock = self.must_change.isChecked(), self.unlock.isChecked()
         try:
-            password = self._typed_password()
-            with self.database.transaction() as session:
-                service = UserService(
-                    session, self.context.company, self.context.actor, self.context.clock
-                )
-                password = service.reset_password(
-                    record.pk,
-                    password=password,
-                    must_change=must_change,
-                    unlock=self.unlock.isChecked(),
-                )
-                hours = service.credentials.policy.temporary_hours
+            typed = self._typed_password()
         except ValidationError as exc:
             self._show_errors(exc.errors)
             return
-        except ConflictError as exc:
-            dialogs.tell(self, "Password not reset", str(exc))
-            return
-        except DatabaseUnavailableError as exc:
-            dialogs.tell(self, "Database unavailable", f"The password was not reset. {exc}")
-            return
-        except UserSetupError as exc:
-            dialogs.tell(self, "Password not reset", str(exc))
-            return
-        self._show_result(password, must_change, hours)
-        self.reset_done.emit(record.pk)
+
+        def job(work: Work) -> tuple[str, int, UserRecord]:
+            users = UserService(work.session, work.company, work.actor, work.clock)
+            password = users.reset_password(
+                pk, password=typed, must_change=must_change, unlock=unlock
+            )
+            return password, users.credentials.policy.temporary_hours, users.get(pk)
+
+        def done(result: tuple[str, int, UserRecord]) -> None:
+            password, hours, record = result
+            self._show_result(password, must_change or not self.context.may_edit, hours)
+            self.reset_done.emit(record)
+
+        def failed(error: UserSetupError) -> None:
+            if isinstance(error, ValidationError):
+                self._show_errors(error.errors)
+            elif isinstance(error, DatabaseUnavailableError):
+                dialogs.tell(self, "Database unavailable", f"The password was not reset. {error}")
+            else:
+                show_error(self, "Password not reset", error)
+
+        self.runner.run(self.workplace, job, done, failed=failed, busy=(self.ok_button,))
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         """Messages beside the fields they are about; any other (say, a policy changed

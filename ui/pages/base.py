@@ -24,9 +24,9 @@ from app.db.models import SetupRole
 from app.errors import UserSetupError
 from app.passwords.policy import PasswordPolicy
 from app.practice.company import Choice, CompanyInfo
-from app.sections.base import Work
 from app.sections.registry import AnySection
 from app.users.service import UserRecord
+from app.workplace import Work
 
 T = TypeVar("T")
 

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 from app.changes import UserChanged
 from app.db.models import TwoFactorMethod, TwoFactorSetup
 from app.errors import UserSetupError, ValidationError
-from app.sections.base import Work
 from app.sections.editor import UserEditor
 from app.sections.registry import AnySection, section
 from app.sections.two_factor import TwoFactorEdit
@@ -46,6 +45,7 @@ from app.two_factor.service import (
     describe_destination,
 )
 from app.users.service import UserRecord
+from app.workplace import Work
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
 from ui.pages.base import PracticeContext, SectionPage, Subject

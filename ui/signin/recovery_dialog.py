@@ -17,11 +17,19 @@ from PySide6.QtWidgets import (
 
 from app.clock import Clock
 from app.db.database import Database
-from app.errors import NotFoundError, UserSetupError, ValidationError
-from app.outbound.mail import Mailer, SecretStore, load_mail_settings
-from app.passwords.policy import PasswordOwner, load_policy
-from app.passwords.recovery import REFUSED, SENT, Recovery
-from app.practice.company import load_company
+from app.errors import UserSetupError, ValidationError
+from app.outbound.delivery import CompanySenders
+from app.outbound.mail import SecretStore
+from app.passwords.policy import PasswordOwner, PasswordPolicy
+from app.passwords.recovery import (
+    REFUSED,
+    SENT,
+    change_password_with_code,
+    password_rules,
+    send_recovery_code,
+)
+from ui.errors import plain_words
+from ui.operations import OperationRunner
 from ui.widgets.form import FieldErrors, caption
 from ui.widgets.password_field import PasswordField
 
@@ -33,6 +41,7 @@ class ForgotPasswordDialog(QDialog):
 
     def __init__(
         self,
+        runner: OperationRunner,
         database: Database,
         clock: Clock,
         workstation: str,
@@ -41,6 +50,7 @@ class ForgotPasswordDialog(QDialog):
         store: SecretStore = keyring,
     ) -> None:
         super().__init__()
+        self.runner = runner
         self.database = database
         self.clock = clock
         self.workstation = workstation
@@ -108,48 +118,56 @@ class ForgotPasswordDialog(QDialog):
 
     def _send(self) -> None:
         company_code, user_id = self.company.text(), self.user_id.text()
-        try:
-            with self.database.transaction() as session:
-                mailer = None
-                try:
-                    company = load_company(session, company_code)
-                except NotFoundError:
-                    company = None
-                if company is not None:
-                    settings, _version = load_mail_settings(session, company.id)
-                    if settings is not None:
-                        mailer = Mailer(settings, company.code, self.store)
-                    self.new_password.set_rules(
-                        load_policy(session, company.id),
-                        PasswordOwner(user_id, "", "", company.code, company.name),
-                    )
-                Recovery(session, self.clock, self.workstation).send_code(
-                    company_code, user_id, mailer
-                )
-        except UserSetupError as problem:
-            self.sent.setText(str(problem))
+        database, clock, workstation = self.database, self.clock, self.workstation
+        source = CompanySenders(self.store)
+
+        def job() -> tuple[str, tuple[PasswordPolicy, PasswordOwner] | None]:
+            answer = send_recovery_code(database, clock, workstation, company_code, user_id, source)
+            return answer, password_rules(database, company_code, user_id)
+
+        self.runner.call(job, self._sent, failed=self._not_sent, busy=(self.ok_button,))
+
+    def _sent(self, result: tuple[str, tuple[PasswordPolicy, PasswordOwner] | None]) -> None:
+        answer, rules = result
+        if rules is not None:
+            self.new_password.set_rules(*rules)
+        self.sent.setText(answer)
+        self._to_code_page()
+
+    def _not_sent(self, error: UserSetupError) -> None:
+        self.sent.setText(plain_words(error))  # the database, in plain words
+        self._to_code_page()
+
+    def _to_code_page(self) -> None:
         self.stack.setCurrentIndex(1)
         self.ok_button.setText("Change Password")
         self.code.setFocus()
 
     def _change(self) -> None:
-        try:
-            with self.database.transaction() as session:
-                changed = Recovery(session, self.clock, self.workstation).change_password(
-                    self.company.text(),
-                    self.user_id.text(),
-                    self.code.text(),
-                    self.new_password.text(),
-                    self.verify.text(),
-                )
-        except ValidationError as exc:
-            first = self.errors.show(exc.errors)
+        database, clock, workstation = self.database, self.clock, self.workstation
+        typed = (
+            self.company.text(),
+            self.user_id.text(),
+            self.code.text(),
+            self.new_password.text(),
+            self.verify.text(),
+        )
+        self.runner.call(
+            lambda: change_password_with_code(database, clock, workstation, *typed),
+            self._changed,
+            failed=self._refused,
+            busy=(self.ok_button,),
+        )
+
+    def _refused(self, error: UserSetupError) -> None:
+        if isinstance(error, ValidationError):
+            first = self.errors.show(error.errors)
             if first is not None:
                 first.setFocus()
-            return
-        except UserSetupError as problem:
-            self.errors.show({"code": str(problem)})
-            return
+        else:
+            self.errors.show({"code": plain_words(error)})
+
+    def _changed(self, changed: bool) -> None:
         if not changed:
             self.errors.show({"code": REFUSED})
             self.code.selectAll()

@@ -1,19 +1,19 @@
-"""The sign-in dialog, the forced and the chosen password change, and the first-run questions.
+"""The sign-in dialog: User ID, Password and Company; then the second factor (a token, or
+setting up an authenticator); then, when due, "Your password has expired".
 
-The dialogs collect input and show the steps of app.signin.SignInFlow; the flow decides.
+The dialog collects input and shows the steps of app.signin.flow.SignInFlow; the flow
+decides. Each step runs off the window's thread (the password's check is an argon2 hash).
 """
 
 from __future__ import annotations
 
 import math
-import zoneinfo
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QApplication,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
@@ -27,99 +27,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.access import EVERY_RIGHT, Actor, Right
-from app.clock import Clock
-from app.db.database import Database
-from app.db.models import SetupRole, TwoFactorMethod
+from app.db.models import TwoFactorMethod
 from app.errors import UserSetupError, ValidationError
-from app.passwords.policy import PasswordOwner, PasswordPolicy
-from app.practice.company import CompanyInfo
-from app.practice.first_start import create_first_administrator
-from app.signin.check import (
-    PASSWORD_EXPIRED,
-    REFUSED,
-    SignInFlow,
-    SignInRefused,
-    Step,
-    change_own_password,
-    own_password_rules,
-)
-from app.two_factor.service import PROMPT_TITLES
-from app.users.service import UserFields
+from app.signin.check import PASSWORD_EXPIRED, SignInRefused
+from app.signin.flow import SignInFlow, Step
+from app.signin.own_password import own_password_rules
+from app.signin.second_factor import TokenSent
+from app.two_factor.service import PROMPT_TITLES, Enrolment
+from ui.errors import plain_words
+from ui.operations import OperationRunner
+from ui.signin.common import Operator, heading, link_button, new_password_rows
 from ui.widgets.form import ERROR_STYLE, FieldErrors, caption
-from ui.widgets.password_field import PasswordField
 from ui.widgets.two_factor_widgets import INSTRUCTIONS, AuthenticatorSetup, RecoveryCodesDialog
 
-DEFAULT_TIME_ZONE = "America/New_York"
+T = TypeVar("T")
 USE_RECOVERY_CODE = "Use a recovery code"
 USE_TOKEN = "Use a token instead"
 TOKEN_EXPIRED = "The token has expired; choose Send Token for a new one."
-
-
-@dataclass(frozen=True)
-class Operator:
-    """Who signed in to User Setup: what the window shows, audits and allows."""
-
-    company: CompanyInfo
-    name: str  # "mreyes (Reyes, Maria)"
-    role: str  # a SetupRole value, as the status bar names it
-    user_pk: int
-    user_id: str
-    rights: frozenset[Right] = frozenset()
-
-    def actor(self, workstation: str) -> Actor:
-        """The operator acting from this workstation, as every service is given them."""
-        return Actor.user(self.user_pk, self.name, workstation, self.rights)
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    label.setWordWrap(True)
-    return label
-
-
-def _link_button(text: str) -> QPushButton:
-    """A flat button that reads as a link, e.g. "Forgot password?"."""
-    button = QPushButton(text)
-    button.setFlat(True)
-    button.setAutoDefault(False)
-    button.setCursor(Qt.CursorShape.PointingHandCursor)
-    button.setStyleSheet("color: palette(link); text-decoration: underline;")
-    return button
-
-
-def _new_password_rows(
-    grid: QGridLayout, row: int, errors: FieldErrors
-) -> tuple[PasswordField, PasswordField]:
-    """New Password (strength meter, rule hints) and Verify from ``row``, each error beneath."""
-    new_password, verify = PasswordField(), PasswordField(meter=False)
-    for offset, (name, label, field) in enumerate(
-        (("new_password", "New Password", new_password), ("verify", "Verify", verify))
-    ):
-        at = row + 2 * offset
-        grid.addWidget(caption(label, field.edit), at, 0, Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(field, at, 1)
-        errors.add(grid, name, field.edit, at + 1, 1)
-    return new_password, verify
-
-
-def _own_password_rules(
-    database: Database, company: CompanyInfo, user_id: str
-) -> tuple[int, PasswordPolicy, PasswordOwner]:
-    """The user's row id, the company's policy and whose password it is, for the hints."""
-    with database.transaction() as session:
-        return own_password_rules(session, company, user_id)
 
 
 class SignInDialog(QDialog):
     """User ID, Password and Company; then the second factor (a token, or setting up an
     authenticator); then, when due, "Your password has expired"."""
 
-    def __init__(self, flow: SignInFlow, company_code: str = "") -> None:
+    def __init__(self, runner: OperationRunner, flow: SignInFlow, company_code: str = "") -> None:
         super().__init__()
+        self.runner = runner
         self.flow = flow
         self.operator: Operator | None = None
         self.expires_at: datetime | None = None  # when the token sent by mail or text expires
@@ -161,7 +94,7 @@ class SignInDialog(QDialog):
     def _credentials_page(self, company_code: str) -> QWidget:
         page = QWidget()
         grid = QGridLayout(page)
-        grid.addWidget(_heading("Sign in to User Setup"), 0, 0, 1, 2)
+        grid.addWidget(heading("Sign in to User Setup"), 0, 0, 1, 2)
         self.user_id = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -177,7 +110,7 @@ class SignInDialog(QDialog):
         self.refusal.setStyleSheet(ERROR_STYLE)
         self.refusal.setWordWrap(True)
         grid.addWidget(self.refusal, 4, 1)
-        self.forgot_button = _link_button("Forgot password?")
+        self.forgot_button = link_button("Forgot password?")
         self.forgot_button.clicked.connect(self.forgot_password)
         grid.addWidget(self.forgot_button, 5, 1, Qt.AlignmentFlag.AlignLeft)
         return page
@@ -187,6 +120,7 @@ class SignInDialog(QDialog):
         from ui.signin.recovery_dialog import DONE, ForgotPasswordDialog
 
         dialog = ForgotPasswordDialog(
+            self.runner,
             self.flow.database,
             self.flow.clock,
             self.flow.workstation,
@@ -201,7 +135,7 @@ class SignInDialog(QDialog):
     def _token_page(self) -> QWidget:
         page = QWidget()
         grid = QGridLayout(page)
-        self.token_heading = _heading("")
+        self.token_heading = heading("")
         self.token_heading.setObjectName("token_heading")
         grid.addWidget(self.token_heading, 0, 0, 1, 2)
         self.token_sent = QLabel()
@@ -223,7 +157,7 @@ class SignInDialog(QDialog):
         self.time_left = QLabel()
         self.time_left.setObjectName("time_left")
         grid.addWidget(self.time_left, 4, 1)
-        self.recovery_button = _link_button(USE_RECOVERY_CODE)
+        self.recovery_button = link_button(USE_RECOVERY_CODE)
         self.recovery_button.clicked.connect(
             lambda: self._use_recovery_code(not self.recovery_mode)
         )
@@ -235,7 +169,7 @@ class SignInDialog(QDialog):
     def _setup_page(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        self.setup_heading = _heading("")
+        self.setup_heading = heading("")
         self.setup_heading.setObjectName("setup_heading")
         layout.addWidget(self.setup_heading)
         self.setup_hint = QLabel()
@@ -251,9 +185,13 @@ class SignInDialog(QDialog):
     def _change_page(self) -> QWidget:
         page = QWidget()
         grid = QGridLayout(page)
-        grid.addWidget(_heading(PASSWORD_EXPIRED), 0, 0, 1, 2)
+        grid.addWidget(heading(PASSWORD_EXPIRED), 0, 0, 1, 2)
+        self.change_whose = QLabel()
+        self.change_whose.setObjectName("change_whose")
+        grid.addWidget(self.change_whose, 1, 0, 1, 2)
         self.change_errors = FieldErrors()
-        self.new_password, self.verify = _new_password_rows(grid, 1, self.change_errors)
+        self.new_password, self.verify = new_password_rows(grid, 2, self.change_errors)
+        self.verify.edit.returnPressed.connect(self._next)  # Enter in the last field goes on
         return page
 
     # Moving through the steps
@@ -315,24 +253,37 @@ class SignInDialog(QDialog):
         self.password.clear()
         self.password.setFocus()
 
+    def _run(
+        self,
+        step: Callable[[], T],
+        done: Callable[[T], object],
+        refused: Callable[[UserSetupError], object],
+    ) -> None:
+        """A step of the flow, off the window's thread. A refusal of the whole sign-in (wrong
+        password, locked meanwhile, out of hours) goes back to the password; any other
+        problem to ``refused``."""
+
+        def failed(error: UserSetupError) -> None:
+            if isinstance(error, SignInRefused):
+                self._back_to_credentials(str(error))
+            else:
+                refused(error)
+
+        busy = (self.ok_button, self.skip_button, self.send_button, self.setup_panel.verify_button)
+        self.runner.call(step, done, failed=failed, busy=busy, parent=self)
+
     def _submit_password(self) -> None:
-        try:
-            self.flow.submit_password(
-                self.company.text(), self.user_id.text(), self.password.text()
-            )
-        except SignInRefused as refused:
-            self.refusal.setText(str(refused))
-            self.password.clear()
-            self.password.setFocus()
-            return
-        except UserSetupError as problem:  # the database, in plain words
-            self.refusal.setText(str(problem))
-            return
+        company, user_id, password = self.company.text(), self.user_id.text(), self.password.text()
+        self._run(
+            lambda: self.flow.submit_password(company, user_id, password),
+            lambda _: self._password_accepted(),
+            lambda problem: self.refusal.setText(plain_words(problem)),  # the database
+        )
+
+    def _password_accepted(self) -> None:
         self.password.clear()
         self.refusal.clear()
         self._show_step()
-
-    # The token
 
     def _show_token_page(self) -> None:
         try:
@@ -379,17 +330,14 @@ class SignInDialog(QDialog):
 
     def send_token(self) -> None:
         """Send (or resend) a token by mail or text; the flow says when it is too soon."""
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            sent = self.flow.send_token()
-        except SignInRefused as refused:
-            self._back_to_credentials(str(refused))
-            return
-        except UserSetupError as problem:
-            self._say_sent(str(problem), failed=True)
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
+        self._say_sent("Sending the token…", failed=False)
+        self._run(
+            self.flow.send_token,
+            self._token_sent,
+            lambda problem: self._say_sent(plain_words(problem), failed=True),
+        )
+
+    def _token_sent(self, sent: TokenSent) -> None:
         if sent.sent:
             self._send_failed = False
         elif sent.outcome:  # not sent: the mail server or the gateway failed
@@ -435,24 +383,19 @@ class SignInDialog(QDialog):
             )
             self.token.setFocus()
             return
-        try:
-            if self.recovery_mode:
-                self.flow.submit_recovery_code(text)
-            else:
-                self.flow.submit_token(text)
-        except SignInRefused as refused:  # locked: too many wrong tokens
-            self._back_to_credentials(str(refused))
-            return
-        except UserSetupError as problem:  # TokenRefused: what to do, for the person
-            self.token_errors.show({"token": str(problem)})
-            self.token.selectAll()
-            self.token.setFocus()
-            return
+        submit = self.flow.submit_recovery_code if self.recovery_mode else self.flow.submit_token
+        self._run(lambda: submit(text), lambda _: self._token_accepted(), self._token_refused)
+
+    def _token_accepted(self) -> None:
         self.token.clear()
         self.token_errors.clear()
         self._show_step()
 
-    # Setting up an authenticator
+    def _token_refused(self, problem: UserSetupError) -> None:
+        """TokenRefused: what to do, for the person; or the database, in plain words."""
+        self.token_errors.show({"token": plain_words(problem)})
+        self.token.selectAll()
+        self.token.setFocus()
 
     def _show_setup_page(self) -> None:
         suggested = self.flow.may_skip_setup
@@ -465,15 +408,6 @@ class SignInDialog(QDialog):
         )
         panel = self.setup_panel
         panel.clear()
-        try:
-            enrolment = self.flow.begin_setup("")  # the company's name, as the app shows it
-        except SignInRefused as refused:  # the hours ended, or the account expired, meanwhile
-            self._back_to_credentials(str(refused))
-            return
-        except UserSetupError as problem:
-            panel.errors.show({"title": str(problem)})
-        else:
-            panel.title.setText(enrolment.title)
         self.setup_hint.setText(
             "Enter the title your authenticator app will show beside the tokens, then choose Next."
         )
@@ -481,7 +415,16 @@ class SignInDialog(QDialog):
         self.ok_button.setText("Next")
         self._show_page(self.setup_page)
         panel.title.setFocus()
-        panel.title.selectAll()
+
+        def titled(enrolment: Enrolment) -> None:
+            panel.title.setText(enrolment.title)  # the company's name, as the app shows it
+            panel.title.selectAll()
+
+        self._run(
+            lambda: self.flow.begin_setup(""),
+            titled,
+            lambda problem: panel.errors.show({"title": plain_words(problem)}),
+        )
 
     def _show_setup_fields(self, shown: bool) -> None:
         """The title alone first; then the QR code, the Manual Entry Key and the token."""
@@ -505,19 +448,11 @@ class SignInDialog(QDialog):
         if self.setup_shows_code:
             self._submit_setup_token(self.setup_panel.token.text())
             return
+        title = self.setup_panel.title.text()
+        self._run(lambda: self.flow.begin_setup(title), self._show_code, self._setup_refused)
+
+    def _show_code(self, enrolment: Enrolment) -> None:
         panel = self.setup_panel
-        try:
-            enrolment = self.flow.begin_setup(panel.title.text())
-        except ValidationError as exc:
-            first = panel.errors.show(exc.errors)
-            (first or panel.title).setFocus()
-            return
-        except SignInRefused as refused:
-            self._back_to_credentials(str(refused))
-            return
-        except UserSetupError as problem:
-            panel.errors.show({"title": str(problem)})
-            return
         self._show_setup_fields(True)
         panel.show_enrolment(enrolment)
         self.setup_hint.setText("\n".join(f"{n}. {s}" for n, s in enumerate(INSTRUCTIONS, 1)))
@@ -526,6 +461,14 @@ class SignInDialog(QDialog):
         self.ok_button.hide()
         panel.token.setFocus()
 
+    def _setup_refused(self, problem: UserSetupError) -> None:
+        panel = self.setup_panel
+        if isinstance(problem, ValidationError):
+            first = panel.errors.show(problem.errors)
+            (first or panel.title).setFocus()
+        else:
+            panel.errors.show({"title": plain_words(problem)})
+
     def _retitle(self, title: str) -> None:
         """A new title once the code is shown: the QR code carries it, so it is made again."""
         panel = self.setup_panel
@@ -533,16 +476,7 @@ class SignInDialog(QDialog):
             return
         if title == panel.enrolment.title:
             return
-        try:
-            enrolment = self.flow.begin_setup(title)
-        except SignInRefused as refused:
-            self._back_to_credentials(str(refused))
-            return
-        except UserSetupError as problem:
-            errors = problem.errors if isinstance(problem, ValidationError) else {}
-            panel.errors.show(errors or {"title": str(problem)})
-            return
-        panel.show_enrolment(enrolment)
+        self._run(lambda: self.flow.begin_setup(title), panel.show_enrolment, self._setup_refused)
 
     def _submit_setup_token(self, token: str) -> None:
         panel = self.setup_panel
@@ -552,19 +486,23 @@ class SignInDialog(QDialog):
             panel.errors.show({"token": "Enter the 6-digit token the app shows."})
             panel.token.setFocus()
             return
-        try:
-            self.flow.submit_setup_token(token)
-        except SignInRefused as refused:
-            self._back_to_credentials(str(refused))
-            return
-        except UserSetupError as problem:  # TokenRefused: what to do, for the person
-            panel.errors.show({"token": str(problem)})
-            panel.token.selectAll()
-            panel.token.setFocus()
-            return
-        panel.clear()
+        self._run(
+            lambda: self.flow.submit_setup_token(token),
+            lambda _: self._set_up(),
+            self._setup_token_refused,
+        )
+
+    def _set_up(self) -> None:
+        self.setup_panel.clear()
         self._show_recovery_codes()
         self._show_step()
+
+    def _setup_token_refused(self, problem: UserSetupError) -> None:
+        """TokenRefused: what to do, for the person."""
+        panel = self.setup_panel
+        panel.errors.show({"token": plain_words(problem)})
+        panel.token.selectAll()
+        panel.token.setFocus()
 
     def _show_recovery_codes(self) -> None:
         """The ten recovery codes of the new authenticator, shown once, then forgotten."""
@@ -577,40 +515,46 @@ class SignInDialog(QDialog):
     def _skip_setup(self) -> None:
         if self.flow.step is not Step.SETUP or not self.flow.may_skip_setup:
             return
-        try:
-            self.flow.skip_setup()
-        except SignInRefused as refused:  # the hours ended, or the account expired, meanwhile
-            self._back_to_credentials(str(refused))
-            return
+        self._run(
+            self.flow.skip_setup,
+            lambda _: self._skipped(),
+            lambda problem: self.setup_panel.errors.show({"title": plain_words(problem)}),
+        )
+
+    def _skipped(self) -> None:
         self.setup_panel.clear()
         self._show_step()
-
-    # The forced password change, and in
 
     def _show_change_page(self) -> None:
         result = self.flow.result
         assert result is not None and result.company is not None and result.user_id is not None
-        _, policy, owner = _own_password_rules(self.flow.database, result.company, result.user_id)
-        self.new_password.set_rules(policy, owner)
+        database, company, user_id = self.flow.database, result.company, result.user_id
+        # As the classic dialog does: whose password this is.
+        self.change_whose.setText(f"User ID: {user_id}    Name: {result.display_name or ''}")
         self.ok_button.setText("Change Password")
         self._show_page(self.change_page)
         self.new_password.edit.setFocus()
+        self._run(
+            lambda: own_password_rules(database, company, user_id),
+            lambda rules: self.new_password.set_rules(rules[1], rules[2]),
+            lambda problem: self.change_errors.show({"new_password": plain_words(problem)}),
+        )
 
     def _submit_new_password(self) -> None:
-        try:
-            self.flow.submit_new_password(self.new_password.text(), self.verify.text())
-        except ValidationError as exc:
-            first = self.change_errors.show(exc.errors)
+        new, verify = self.new_password.text(), self.verify.text()
+        self._run(
+            lambda: self.flow.submit_new_password(new, verify),
+            lambda _: self._show_step(),
+            self._new_password_refused,
+        )
+
+    def _new_password_refused(self, problem: UserSetupError) -> None:
+        if isinstance(problem, ValidationError):
+            first = self.change_errors.show(problem.errors)
             if first is not None:
                 first.setFocus()
-            return
-        except SignInRefused as refused:  # the hours ended, or the account expired, meanwhile
-            self._back_to_credentials(str(refused))
-            return
-        except UserSetupError as problem:
-            self.change_errors.show({"new_password": str(problem)})
-            return
-        self._show_step()
+        else:
+            self.change_errors.show({"new_password": plain_words(problem)})
 
     def _signed_in(self) -> None:
         result = self.flow.result
@@ -629,263 +573,3 @@ class SignInDialog(QDialog):
         self.countdown.stop()
         self.setup_panel.clear()  # no key left on screen
         super().done(result)
-
-
-class ChangePasswordDialog(QDialog):
-    """Any signed-in operator changes their own password: the current one, then the new one.
-
-    Nothing changes on any error; a wrong current password counts as a failed sign-in.
-    """
-
-    def __init__(self, parent: QWidget | None, database: Database, clock: Clock,
-                 company: CompanyInfo, user_id: str, workstation: str,
-                 operator: str) -> None:  # fmt: skip
-        super().__init__(parent)
-        self.database = database
-        self.clock = clock
-        self.company = company
-        self.workstation = workstation
-        self.operator_name = operator  # as the audit trail names them
-        self.user_pk, policy, owner = _own_password_rules(database, company, user_id)
-        self.setWindowTitle("Change My Password")
-        layout = QVBoxLayout(self)
-        layout.addWidget(_heading(f"Change the password of {user_id} in {company.code}"))
-        grid = QGridLayout()
-        layout.addLayout(grid)
-        self.errors = FieldErrors()
-        self.current = QLineEdit()
-        self.current.setEchoMode(QLineEdit.EchoMode.Password)
-        grid.addWidget(caption("Current Password", self.current), 0, 0, Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(self.current, 0, 1)
-        self.errors.add(grid, "current_password", self.current, 1, 1)
-        self.new_password, self.verify = _new_password_rows(grid, 2, self.errors)
-        self.new_password.set_rules(policy, owner)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Change Password")
-        self.ok_button.setDefault(True)
-        buttons.accepted.connect(self._change)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.current.setFocus()
-
-    def _change(self) -> None:
-        try:
-            change_own_password(
-                self.database,
-                self.company,
-                self.user_pk,
-                self.new_password.text(),
-                self.verify.text(),
-                clock=self.clock,
-                workstation=self.workstation,
-                operator=self.operator_name,
-                current_password=self.current.text(),
-            )
-        except ValidationError as exc:
-            if "current_password" in exc.errors:
-                self.current.clear()
-            first = self.errors.show(exc.errors)
-            if first is not None:
-                first.setFocus()
-            return
-        except UserSetupError as problem:  # the database, in plain words
-            self.errors.show({"new_password": str(problem)})
-            return
-        self.accept()
-
-
-def _time_zones() -> list[str]:
-    return sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc"))
-
-
-class FirstRunDialog(QDialog):
-    """An empty database: the practice and its first administrator, who is then signed in."""
-
-    FIELDS = (
-        ("code", "Company Code"),
-        ("name", "Company Name"),
-        ("time_zone", "Time Zone"),
-        ("user_id", "User ID"),
-        ("first_name", "First Name"),
-        ("last_name", "Last Name"),
-    )
-
-    def __init__(self, database: Database, clock: Clock, workstation: str) -> None:
-        super().__init__()
-        self.database = database
-        self.clock = clock
-        self.workstation = workstation
-        self.operator: Operator | None = None
-        self.setWindowTitle("User Setup - First Start")
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            _heading(
-                "This database is empty. Enter your practice and its first administrator; "
-                "they will sign in with this password from now on."
-            )
-        )
-        grid = QGridLayout()
-        layout.addLayout(grid)
-        self.errors = FieldErrors()
-        self.inputs: dict[str, QLineEdit | QComboBox] = {}
-        for row, (name, label) in enumerate(self.FIELDS):
-            widget: QLineEdit | QComboBox
-            if name == "time_zone":
-                widget = QComboBox()
-                widget.addItems(_time_zones())
-                widget.setCurrentText(DEFAULT_TIME_ZONE)
-            else:
-                widget = QLineEdit()
-            self.inputs[name] = widget
-            grid.addWidget(caption(label, widget), 2 * row, 0, Qt.AlignmentFlag.AlignRight)
-            grid.addWidget(widget, 2 * row, 1)
-            self.errors.add(grid, name, widget, 2 * row + 1, 1)
-        self.password = PasswordField()
-        self.retype = PasswordField(meter=False)
-        self.password.set_rules(PasswordPolicy(), self._owner())
-        for name in ("user_id", "first_name", "last_name", "code", "name"):
-            widget = self.inputs[name]
-            assert isinstance(widget, QLineEdit)
-            widget.textChanged.connect(
-                lambda _text: self.password.set_rules(PasswordPolicy(), self._owner())
-            )
-        row = len(self.FIELDS)
-        for offset, (name, label, field) in enumerate(
-            (
-                ("new_password", "Password", self.password),
-                ("retype_password", "ReType", self.retype),
-            )
-        ):
-            grid.addWidget(
-                caption(label, field.edit), 2 * (row + offset), 0, Qt.AlignmentFlag.AlignRight
-            )
-            grid.addWidget(field, 2 * (row + offset), 1)
-            self.errors.add(grid, name, field.edit, 2 * (row + offset) + 1, 1)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create and Sign In")
-        buttons.accepted.connect(self._create)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def _text(self, name: str) -> str:
-        widget = self.inputs[name]
-        return widget.currentText() if isinstance(widget, QComboBox) else widget.text()
-
-    def _owner(self) -> PasswordOwner:
-        return PasswordOwner(
-            self._text("user_id"),
-            self._text("first_name"),
-            self._text("last_name"),
-            self._text("code"),
-            self._text("name"),
-        )
-
-    def _create(self) -> None:
-        administrator = UserFields(
-            user_id=self._text("user_id"),
-            first_name=self._text("first_name"),
-            last_name=self._text("last_name"),
-            title="Practice Administrator",
-            new_password=self.password.text(),
-            retype_password=self.retype.text(),
-        )
-        actor = Actor.first_start(administrator.user_id, self.workstation)
-        try:
-            with self.database.transaction() as session:
-                company, record = create_first_administrator(
-                    session,
-                    company_code=self._text("code"),
-                    company_name=self._text("name"),
-                    time_zone=self._text("time_zone"),
-                    user=administrator,
-                    actor=actor,
-                    clock=self.clock,
-                )
-        except ValidationError as exc:
-            first = self.errors.show(exc.errors)
-            if first is not None:
-                first.setFocus()
-            return
-        except UserSetupError as problem:
-            self.errors.show({"code": str(problem)})
-            return
-        self.operator = Operator(
-            company,
-            f"{record.fields.user_id} ({record.list_name})",
-            SetupRole.ADMINISTRATOR.value,
-            record.pk,
-            record.fields.user_id,
-            EVERY_RIGHT,
-        )
-        self.accept()
-
-
-class IdleLockDialog(QDialog):
-    """The window locked after the idle time: the operator's password opens it again.
-
-    Shown window-modal with open(), so the window and its unsaved edits stay as they are.
-    """
-
-    sign_out = Signal()
-
-    def __init__(self, parent: QWidget, database: Database, clock: Clock, company: CompanyInfo,
-                 user_id: str, workstation: str, why: str = "") -> None:  # fmt: skip
-        super().__init__(parent)
-        self.database = database
-        self.clock = clock
-        self.company = company
-        self.user_id = user_id
-        self.workstation = workstation
-        self.setWindowTitle("User Setup - Locked")
-        self.setWindowModality(Qt.WindowModality.WindowModal)
-        layout = QVBoxLayout(self)
-        why = why or "User Setup was locked because it was not used for a while."
-        layout.addWidget(
-            _heading(f"{why} {user_id}, enter your password to go on; unsaved changes are kept.")
-        )
-        grid = QGridLayout()
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        grid.addWidget(caption("Password", self.password), 0, 0)
-        grid.addWidget(self.password, 0, 1)
-        self.refusal = QLabel()
-        self.refusal.setObjectName("refusal")
-        self.refusal.setStyleSheet(ERROR_STYLE)
-        grid.addWidget(self.refusal, 1, 1)
-        layout.addLayout(grid)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
-        buttons.accepted.connect(self._check)
-        # A way out that needs no password: unsaved changes are lost, nothing is saved.
-        self.sign_out_button = buttons.addButton(
-            "Sign Out", QDialogButtonBox.ButtonRole.DestructiveRole
-        )
-        self.sign_out_button.clicked.connect(self.sign_out.emit)
-        layout.addWidget(buttons)
-
-    def _check(self) -> None:
-        from app.signin.check import ACCOUNT_CLOSED, Reason, SignInService
-
-        try:
-            with self.database.transaction() as session:
-                result = SignInService(session, self.clock, self.workstation).check(
-                    self.company.code, self.user_id, self.password.text(), second_factor_done=True
-                )
-        except UserSetupError as problem:
-            self.refusal.setText(str(problem))
-            return
-        self.password.clear()
-        if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
-            self.accept()
-        elif result.reason in ACCOUNT_CLOSED:  # the password was right: say why
-            self.refusal.setText(ACCOUNT_CLOSED[result.reason])
-        else:
-            self.refusal.setText(REFUSED)
-
-    def reject(self) -> None:  # Escape does not get past the lock
-        pass

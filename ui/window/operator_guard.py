@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 
 from app.errors import NotFoundError, UserSetupError
 from app.login_times.service import AccessEnd, LoginTimesService
-from app.sections.base import Work, Workplace
+from app.workplace import Work, Workplace
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
 
@@ -170,7 +170,7 @@ class OperatorGuard(QObject):
         """Hide the practice's data and ask the operator's password; edits stay as they are."""
         if self.lock_dialog is not None:
             return
-        from ui.signin.sign_in_dialog import IdleLockDialog
+        from ui.signin.lock_dialog import IdleLockDialog
 
         self.guarded.hide_contents(True)
         for other in self.window.findChildren(QDialog):  # a reset's password must not stay
@@ -179,6 +179,7 @@ class OperatorGuard(QObject):
         context = self.context
         dialog = IdleLockDialog(
             self.window,
+            self.runner,
             self.workplace.database,
             context.clock,
             context.company,

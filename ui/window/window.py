@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -32,12 +32,14 @@ from PySide6.QtWidgets import (
 from app.access import Right
 from app.changes import Change, CompanySettingsChanged, UserChanged
 from app.db.database import Database
+from app.db.server import ServerClock
 from app.errors import ConflictError, UserSetupError
 from app.practice.company import provider_choices, service_location_choices
-from app.sections.base import Target, Work, Workplace
+from app.sections.base import Target
 from app.sections.editor import Opened, Saved, SectionProblems, Started, UserEditor
 from app.sections.registry import FIRST, SECTIONS, section
 from app.users.service import UserRecord, UserService, list_row
+from app.workplace import Work, Workplace
 from ui.changes import ChangeBus
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
@@ -57,6 +59,7 @@ T = TypeVar("T")
 Then = Callable[[], None]
 NOTHING_SAVED = "Nothing was saved: correct the fields marked in red."
 COPIED_STYLE = "color: #1a5276;"
+SERVER_TIME_EVERY_MS = 60_000
 
 
 class UserSetupWindow(QMainWindow):
@@ -99,10 +102,23 @@ class UserSetupWindow(QMainWindow):
         self._build_status_bar()
         self.guard = OperatorGuard(self, self, context, runner, self.workplace, self.hours_warning)
         self.runner.busy_changed.connect(self.busy_label.setVisible)
+        self._keep_server_time(context.clock)
         self.load_users()
         self.guard.start()
 
     # Building
+
+    def _keep_server_time(self, clock: object) -> None:
+        """Read the database server's clock again every minute, in the background, so the
+        hours follow it even when this computer's clock is set differently meanwhile."""
+        if not isinstance(clock, ServerClock):
+            return
+        timer = QTimer(self)
+        timer.setInterval(SERVER_TIME_EVERY_MS)
+        timer.timeout.connect(
+            lambda: self.runner.call(clock.measure, lambda _: None, failed=lambda _: None)
+        )
+        timer.start()
 
     def _build_body(self) -> None:
         self.panel = UserPanel(
@@ -633,8 +649,8 @@ class UserSetupWindow(QMainWindow):
                 return
             from ui.dialogs.reset_dialog import ResetPasswordDialog
 
-            dialog = ResetPasswordDialog(self, self.workplace.database, self.context, record)
-            dialog.reset_done.connect(self.open_user)
+            dialog = ResetPasswordDialog(self, self.runner, self.workplace, self.context, record)
+            dialog.reset_done.connect(lambda done: self.publish(UserChanged(done)))
             dialog.exec()
 
         self.when_may_leave(reset)
@@ -648,8 +664,8 @@ class UserSetupWindow(QMainWindow):
                 return
             from ui.dialogs.direct_email_dialog import DirectEmailDialog
 
-            dialog = DirectEmailDialog(self, self.workplace.database, self.context, record)
-            dialog.verified.connect(self.open_user)
+            dialog = DirectEmailDialog(self, self.runner, self.workplace, record)
+            dialog.verified.connect(self.open_user)  # the mark shows the address verified
             dialog.exec()
 
         self.when_may_leave(verify)
@@ -659,7 +675,7 @@ class UserSetupWindow(QMainWindow):
             return
         from ui.dialogs.company_settings import CompanySettingsDialog
 
-        dialog = CompanySettingsDialog(self, self.workplace.database, self.context)
+        dialog = CompanySettingsDialog(self, self.runner, self.workplace, self.context)
         dialog.saved.connect(lambda policy: self.publish(CompanySettingsChanged(policy)))
         dialog.exec()
 
@@ -667,21 +683,18 @@ class UserSetupWindow(QMainWindow):
         """The operator's own password, with the dialog of the forced change."""
         if not self.context.operator_user_id:
             return
-        from ui.signin.sign_in_dialog import ChangePasswordDialog
+        from ui.signin.password_dialog import ChangePasswordDialog
 
-        try:
-            dialog = ChangePasswordDialog(
-                self,
-                self.workplace.database,
-                self.context.clock,
-                self.context.company,
-                self.context.operator_user_id,
-                socket.gethostname(),
-                self.context.operator,
-            )
-        except UserSetupError as exc:
-            show_error(self, "Cannot change the password", exc)
-            return
+        dialog = ChangePasswordDialog(
+            self,
+            self.runner,
+            self.workplace.database,
+            self.context.clock,
+            self.context.company,
+            self.context.operator_user_id,
+            socket.gethostname(),
+            self.context.operator,
+        )
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.statusBar().showMessage("Your password was changed.", 10000)
 

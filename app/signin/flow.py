@@ -1,0 +1,287 @@
+"""Signing in to User Setup, step by step, with no Qt: the password, then the second factor
+(a token, or setting up an authenticator), then a forced password change when one is due.
+The dialogs show its steps; the tests walk them without a widget.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from argon2 import PasswordHasher
+from sqlalchemy.orm import Session
+
+from app.access import Right
+from app.audit import Action
+from app.clock import Clock
+from app.db.database import Database
+from app.db.models import TwoFactorMethod
+from app.db.server import observed_address
+from app.errors import ValidationError
+from app.login_times.hours import NOT_PERMITTED
+from app.outbound.delivery import (
+    CompanySenders,
+)
+from app.outbound.mail import SecretStore
+from app.passwords.hashing import owasp_hasher
+from app.signin.check import (
+    Reason,
+    SignInRefused,
+    SignInResult,
+    SignInService,
+    TokenRefused,
+    Verdict,
+    _with,
+)
+from app.signin.own_password import change_own_password
+from app.signin.second_factor import SecondFactor, TokenSent, send_token
+from app.two_factor.service import (
+    Enrolment,
+    Need,
+    new_enrolment,
+    verify_new_key,
+)
+
+
+class Step(enum.StrEnum):
+    CREDENTIALS = "credentials"
+    TOKEN = "token"  # the second factor: an authenticator token, or a code sent to the user
+    SETUP = "set up authenticator"  # at next login: title, QR code, then a token
+    CHANGE_PASSWORD = "change password"
+    SIGNED_IN = "signed in"
+
+
+USABLE = (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED, Reason.TWO_FACTOR_REQUIRED)
+
+
+class SignInFlow:
+    """Signing in to User Setup, step by step: the password; then the second factor (a token,
+    or setting up an authenticator when it is required or suggested); then a forced password
+    change when one is due.
+
+    Each step is one transaction. Only users with a User Setup role get past the password.
+    The dialogs show the steps; the tests walk them without a widget.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        workstation: str,
+        hasher: PasswordHasher | None = None,
+        *,
+        ip: str | None = None,
+        store: SecretStore | None = None,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.workstation = workstation
+        self.hasher = hasher or owasp_hasher()
+        # Where the sign-in comes from (Company Settings' subnets may skip 2FA); by default
+        # the address the database server sees, asked at the password step.
+        self.ip = ip
+        self.store = store  # where the mail and text passwords are kept (the OS keyring)
+        self.step = Step.CREDENTIALS
+        self.result: SignInResult | None = None
+        self.may_skip_setup = False
+        self.enrolment: Enrolment | None = None
+        self.recovery_codes: list[str] = []  # set up just now: shown once, then forgotten
+
+    def _service(self, session: Session) -> SignInService:
+        return SignInService(session, self.clock, self.workstation, self.hasher)
+
+    def _second(self, session: Session) -> SecondFactor:
+        return SecondFactor(session, self.clock, self.workstation, self.hasher)
+
+    @contextmanager
+    def _step_transaction(self) -> Iterator[Session]:
+        """A step after the password, in one transaction. A refusal audited in it (the account
+        expired or out of its hours meanwhile) commits with its event; any refusal sends the
+        flow back to the password."""
+        try:
+            audited: SignInRefused | None = None
+            with self.database.transaction() as session:
+                try:
+                    yield session
+                except SignInRefused as exc:
+                    if not exc.commit:
+                        raise  # rolled back
+                    audited = exc  # committed with its event, then raised
+            if audited is not None:
+                raise audited
+        except SignInRefused:
+            self.step, self.result, self.enrolment = Step.CREDENTIALS, None, None
+            raise
+
+    def submit_password(self, company_code: str, user_id: str, password: str) -> Step:
+        if self.step is not Step.CREDENTIALS:
+            raise RuntimeError(f"the password was already accepted (step: {self.step})")
+        with self.database.transaction() as session:
+            service = self._service(session)
+            if self.ip is None:  # asked of the server: not something this computer can choose
+                self.ip = observed_address(session)
+            result = service.check(company_code, user_id, password, ip=self.ip)
+            usable = result.reason in USABLE
+            if usable and Right.VIEW_USERS not in result.rights:
+                assert result.company is not None and result.user_pk is not None
+                service.record_event(
+                    result.company.id,
+                    result.user_pk,
+                    result.user_id or user_id,
+                    Action.SIGNIN_FAILED,
+                    self.clock(),
+                    self.ip,
+                    "no right to use User Setup",
+                )
+                usable = False
+        if not usable:
+            # Outside the hours the right password is told so, but only to someone who may use
+            # User Setup: to anyone else it would confirm a guessed password.
+            in_hours = result.reason is not Reason.OUTSIDE_HOURS
+            if in_hours or Right.VIEW_USERS not in result.rights:
+                raise SignInRefused()
+            raise SignInRefused(NOT_PERMITTED)
+        self.result = result
+        if result.two_factor is Need.TOKEN:
+            self.step = Step.TOKEN
+        elif result.two_factor in (Need.SETUP_REQUIRED, Need.SETUP_SUGGESTED):
+            self.may_skip_setup = result.two_factor is Need.SETUP_SUGGESTED
+            self.step = Step.SETUP
+        else:
+            self._after_second_factor()
+        return self.step
+
+    def _after_second_factor(self) -> None:
+        assert self.result is not None
+        self.step = Step.CHANGE_PASSWORD if self.result.change_due else Step.SIGNED_IN
+        if self.result.reason is Reason.TWO_FACTOR_REQUIRED:  # the result says so too now
+            due = self.result.change_due
+            reason = Reason.PASSWORD_CHANGE_REQUIRED if due else Reason.SIGNED_IN
+            self.result = _with(self.result, reason, "")
+
+    def _user_pk(self, *steps: Step) -> int:
+        if self.step not in steps or self.result is None or self.result.user_pk is None:
+            raise RuntimeError(f"not at this step (step: {self.step})")
+        return self.result.user_pk
+
+    @property
+    def method(self) -> str:
+        return self.result.method if self.result is not None else TwoFactorMethod.NONE.value
+
+    def send_token(self) -> TokenSent:
+        """Send (or resend) the token of the Email and Text methods."""
+        user_pk = self._user_pk(Step.TOKEN)
+        company = self.result.company if self.result else None
+        assert company is not None
+        return send_token(
+            self.database,
+            self._second,
+            company,
+            user_pk,
+            self.ip,
+            CompanySenders(self.store if self.store is not None else _keyring()),
+            first=self._step_transaction,
+        )
+
+    def submit_token(self, token: str) -> Step:
+        """The token: right, and the sign-in goes on; wrong, TokenRefused (it counts)."""
+        user_pk = self._user_pk(Step.TOKEN)
+        with self._step_transaction() as session:
+            verdict = self._second(session).complete_second_factor(user_pk, token, self.ip)
+        return self._after(verdict)
+
+    def submit_recovery_code(self, code: str) -> Step:
+        """A recovery code in place of the token (a lost or new phone)."""
+        user_pk = self._user_pk(Step.TOKEN)
+        with self._step_transaction() as session:
+            verdict = self._second(session).complete_with_recovery_code(user_pk, code, self.ip)
+        return self._after(verdict)
+
+    def _after(self, verdict: Verdict) -> Step:
+        if verdict.locked:
+            self.step, self.result = Step.CREDENTIALS, None
+            raise SignInRefused()
+        if not verdict.accepted:
+            raise TokenRefused(verdict.message)
+        self._after_second_factor()
+        return self.step
+
+    def begin_setup(self, title: str = "") -> Enrolment:
+        """A new key for the phone (kept in memory only until a token verifies it)."""
+        user_pk = self._user_pk(Step.SETUP)
+        assert self.result is not None and self.result.company is not None
+        with self._step_transaction() as session:
+            user, _ = self._service(session).still_allowed(user_pk, self.ip)
+            secret = self.enrolment.secret if self.enrolment is not None else None
+            self.enrolment = new_enrolment(user.user_id, title, self.result.company, secret)
+        return self.enrolment
+
+    def submit_setup_token(self, token: str) -> Step:
+        """The phone's first token: right, and the authenticator is the user's from now on."""
+        user_pk = self._user_pk(Step.SETUP)
+        if self.enrolment is None:
+            raise RuntimeError("begin_setup first")
+        assert self.result is not None and self.result.company is not None
+        with self._step_transaction() as session:
+            try:
+                verified = verify_new_key(self.enrolment, token, self.clock())
+            except ValidationError as exc:
+                raise TokenRefused(exc.errors["token"]) from None
+            self.recovery_codes = self._second(session).complete_setup(
+                user_pk,
+                verified,
+                self.ip,
+                completes_sign_in=self.result.reason is Reason.TWO_FACTOR_REQUIRED,
+            )
+        self.enrolment = None
+        self._after_second_factor()
+        return self.step
+
+    def skip_setup(self) -> Step:
+        """Not now: only when the setup is suggested, not required."""
+        user_pk = self._user_pk(Step.SETUP)  # at the setup step, or a RuntimeError
+        if not self.may_skip_setup:
+            raise RuntimeError("this setup is required")
+        with self._step_transaction() as session:  # still within the hours, not expired
+            self._service(session).still_allowed(user_pk, self.ip)
+        # A suggested setup: check() has signed the user in already; nothing to record.
+        self.enrolment = None
+        self._after_second_factor()
+        return self.step
+
+    def submit_new_password(self, new_password: str, verify: str) -> Step:
+        """The forced change: the new password must pass the policy before anything else."""
+        if self.step is not Step.CHANGE_PASSWORD or self.result is None:
+            raise RuntimeError(f"no password change is due (step: {self.step})")
+        result = self.result
+        assert result.company is not None and result.user_pk is not None
+        with self._step_transaction() as session:  # still within the hours, not expired
+            self._service(session).still_allowed(result.user_pk, self.ip)
+        change_own_password(
+            self.database,
+            result.company,
+            result.user_pk,
+            new_password,
+            verify,
+            clock=self.clock,
+            workstation=self.workstation,
+            operator=self.operator,
+            hasher=self.hasher,
+        )
+        self.step = Step.SIGNED_IN
+        self.result = _with(result, Reason.SIGNED_IN, "")
+        return self.step
+
+    @property
+    def operator(self) -> str:
+        """Who is signed in, as the status bar and the audit trail name them."""
+        if self.result is None or self.result.user_id is None:
+            return ""
+        return f"{self.result.user_id} ({self.result.display_name})"[:100]
+
+
+def _keyring() -> SecretStore:
+    import keyring
+
+    return keyring

@@ -1,0 +1,63 @@
+"""What the sign-in dialogs share: who signed in, and their headings, links and password rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton
+
+from app.access import Actor, Right
+from app.practice.company import CompanyInfo
+from ui.widgets.form import FieldErrors, caption
+from ui.widgets.password_field import PasswordField
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who signed in to User Setup: what the window shows, audits and allows."""
+
+    company: CompanyInfo
+    name: str  # "mreyes (Reyes, Maria)"
+    role: str  # a SetupRole value, as the status bar names it
+    user_pk: int
+    user_id: str
+    rights: frozenset[Right] = frozenset()
+
+    def actor(self, workstation: str) -> Actor:
+        """The operator acting from this workstation, as every service is given them."""
+        return Actor.user(self.user_pk, self.name, workstation, self.rights)
+
+
+def heading(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    label.setWordWrap(True)
+    return label
+
+
+def link_button(text: str) -> QPushButton:
+    """A flat button that reads as a link, e.g. "Forgot password?"."""
+    button = QPushButton(text)
+    button.setFlat(True)
+    button.setAutoDefault(False)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    button.setStyleSheet("color: palette(link); text-decoration: underline;")
+    return button
+
+
+def new_password_rows(
+    grid: QGridLayout, row: int, errors: FieldErrors
+) -> tuple[PasswordField, PasswordField]:
+    """New Password (strength meter, rule hints) and Verify from ``row``, each error beneath."""
+    new_password, verify = PasswordField(), PasswordField(meter=False)
+    for offset, (name, label, field) in enumerate(
+        (("new_password", "New Password", new_password), ("verify", "Verify", verify))
+    ):
+        at = row + 2 * offset
+        grid.addWidget(caption(label, field.edit), at, 0, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(field, at, 1)
+        errors.add(grid, name, field.edit, at + 1, 1)
+    return new_password, verify
