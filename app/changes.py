@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.passwords.policy import PasswordPolicy
-from app.users.service import UserRecord
+from app.users.records import UserRecord
 
 
 @dataclass(frozen=True)

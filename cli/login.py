@@ -30,10 +30,8 @@ from app.signin.check import (
     SignInService,
 )
 from app.signin.second_factor import SecondFactor, TokenSent, send_token
-from app.two_factor.service import (
-    METHOD_LABELS,
-    Need,
-)
+from app.two_factor.policy import Need
+from app.two_factor.service import METHOD_LABELS
 from cli.errors import EXIT_OK, UsageError
 from cli.passwords import read_password
 

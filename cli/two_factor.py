@@ -22,7 +22,8 @@ from app.two_factor.service import (
     TwoFactorSummary,
     describe_destination,
 )
-from app.users.service import UserRecord, UserService
+from app.users.records import UserRecord
+from app.users.service import UserService
 from app.workplace import Work
 from cli.errors import UsageError
 

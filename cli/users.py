@@ -17,7 +17,8 @@ from app.sections.editor import Opened, Started, UserEditor
 from app.sections.login_times import LoginTimesEdit
 from app.sections.registry import FIRST, SECTIONS, section
 from app.users.fields import FIELDS_BY_NAME, USER_FIELDS, Kind
-from app.users.service import UserFields, UserService
+from app.users.records import UserFields
+from app.users.service import UserService
 from app.validation import display_phone
 from app.workplace import Work
 from cli.errors import UsageError

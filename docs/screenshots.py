@@ -28,7 +28,8 @@ from app.practice.demo import create_demo_practice
 from app.sections.registry import SECTIONS
 from app.signin.flow import SignInFlow
 from app.two_factor.service import TwoFactorForm, TwoFactorService
-from app.users.service import UserFields, UserService
+from app.users.records import UserFields
+from app.users.service import UserService
 from ui.dialogs.company_settings import CompanySettingsDialog
 from ui.dialogs.reset_dialog import ResetPasswordDialog
 from ui.main import build_window

@@ -18,7 +18,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from app.db.database import Database, make_engine, upgrade
 from app.db.models import Provider, ServiceLocation
 from app.practice.company import CompanyInfo, create_company
-from app.users.service import UserFields, UserService
+from app.users.records import UserFields
+from app.users.service import UserService
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import Inbox, smtp_server
 

@@ -22,12 +22,8 @@ from app.outbound.mail import MailSettings, save_mail_settings
 from app.outbound.sms import SmsSettings, save_sms_settings
 from app.passwords.policy import PasswordPolicy, save_policy
 from app.practice.company import CompanyInfo
-from app.two_factor.service import (
-    TwoFactorForm,
-    TwoFactorPolicy,
-    TwoFactorService,
-    save_two_factor_policy,
-)
+from app.two_factor.policy import TwoFactorPolicy, save_two_factor_policy
+from app.two_factor.service import TwoFactorForm, TwoFactorService
 from app.users.direct_email import send_activation_code, verify_activation_code
 from app.users.service import UserService
 from app.workplace import Work, Workplace

@@ -23,7 +23,8 @@ import pytest
 from app.db.database import Database, make_engine
 from app.outbound.mail import MailSettings, save_mail_settings
 from app.practice.company import load_company
-from app.two_factor.service import UNABLE_TO_SEND, hash_recovery_code
+from app.two_factor.authenticator import hash_recovery_code
+from app.two_factor.service import UNABLE_TO_SEND
 from cli.errors import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from cli.main import main
 from tests.helpers.actors import dba

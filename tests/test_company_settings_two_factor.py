@@ -16,7 +16,7 @@ from app.outbound.mail import MailSettings, load_mail_settings, save_mail_settin
 from app.outbound.sms import KEYRING_SERVICE, SmsSettings, load_sms_settings, save_sms_settings
 from app.passwords.policy import PasswordPolicy, load_policy, policy_version
 from app.practice.company import CompanyInfo
-from app.two_factor.service import TwoFactorPolicy, load_two_factor_policy, save_two_factor_policy
+from app.two_factor.policy import TwoFactorPolicy, load_two_factor_policy, save_two_factor_policy
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import MemoryStore

@@ -29,7 +29,8 @@ from app.users.direct_email import (
     send_activation_code,
     verify_activation_code,
 )
-from app.users.service import UserFields, UserRecord, UserService
+from app.users.records import UserFields, UserRecord
+from app.users.service import UserService
 from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba

@@ -23,7 +23,8 @@ from app.passwords.policy import (
     save_policy,
 )
 from app.practice.company import CompanyInfo
-from app.users.service import UserFields, UserService
+from app.users.records import UserFields
+from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 

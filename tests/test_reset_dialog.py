@@ -31,7 +31,8 @@ from app.errors import ConflictError
 from app.passwords.policy import READABLE, PasswordPolicy, policy_version, save_policy
 from app.practice.company import CompanyInfo
 from app.signin.check import Reason, SignInService
-from app.users.service import UserFields, UserRecord, UserService
+from app.users.records import UserFields, UserRecord
+from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name

@@ -17,7 +17,7 @@ from app.sections.login_times import LoginTimesEdit
 from app.sections.registry import FIRST, SECTIONS, section
 from app.sections.two_factor import TwoFactorEdit
 from app.two_factor.service import TwoFactorForm
-from app.users.service import UserFields
+from app.users.records import UserFields
 from app.workplace import Work
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk

@@ -21,7 +21,8 @@ from app.passwords.policy import PasswordPolicy, policy_version, save_policy
 from app.practice.company import CompanyInfo, create_company
 from app.signin.check import REFUSED, Reason, SignInRefused, SignInService
 from app.signin.flow import SignInFlow, Step
-from app.users.service import UserFields, UserService
+from app.users.records import UserFields
+from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
 from tests.helpers.records import another_administrator

@@ -23,7 +23,8 @@ from app.db.models import Company, SetupRole, User
 from app.practice.company import CompanyInfo
 from app.signin.check import PASSWORD_EXPIRED, REFUSED, Reason, SignInService
 from app.signin.flow import SignInFlow, Step
-from app.users.service import UserFields, UserService
+from app.users.records import UserFields
+from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name

@@ -23,7 +23,8 @@ from app.signin.check import REFUSED, Reason, SignInRefused, SignInService
 from app.signin.flow import SignInFlow, Step
 from app.signin.own_password import change_own_password
 from app.two_factor.service import TwoFactorForm, TwoFactorService
-from app.users.service import UserFields, UserService
+from app.users.records import UserFields
+from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk
 from tests.helpers.records import another_administrator, version_of
@@ -409,7 +410,7 @@ def test_hours_another_program_wrote_unreadably_refuse_rather_than_allow(databas
 def test_skipping_a_suggested_setup_after_the_hours_is_refused_and_audited(
     database, company, clock
 ):
-    from app.two_factor.service import CompanyDefault, TwoFactorPolicy, save_two_factor_policy
+    from app.two_factor.policy import CompanyDefault, TwoFactorPolicy, save_two_factor_policy
 
     pk = add(database, company, clock)
     with database.transaction() as session:

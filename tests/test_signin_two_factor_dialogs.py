@@ -18,15 +18,11 @@ from app.outbound.mail import MailSettings, save_mail_settings
 from app.practice.company import CompanyInfo
 from app.signin.check import CODE_REFUSED, REFUSED, TOKEN_REFUSED
 from app.signin.flow import SignInFlow, Step
-from app.two_factor.service import (
-    UNABLE_TO_SEND,
-    CompanyDefault,
-    TwoFactorPolicy,
-    new_secret,
-    replace_recovery_codes,
-    save_two_factor_policy,
-)
-from app.users.service import UserFields, UserService
+from app.two_factor.authenticator import new_secret, replace_recovery_codes
+from app.two_factor.policy import CompanyDefault, TwoFactorPolicy, save_two_factor_policy
+from app.two_factor.service import UNABLE_TO_SEND
+from app.users.records import UserFields
+from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import MemoryStore

@@ -39,30 +39,35 @@ from app.passwords.policy import READABLE
 from app.practice.company import CompanyInfo, create_company
 from app.signin.check import TOKEN_USED
 from app.signin.second_factor import SecondFactor
-from app.two_factor.service import (
+from app.two_factor.authenticator import (
     RECOVERY_CODE_COUNT,
-    CompanyDefault,
-    Need,
-    TwoFactorForm,
-    TwoFactorPolicy,
-    TwoFactorService,
     claim_step,
     clock_offset_minutes,
-    describe_destination,
     grouped_key,
     hash_recovery_code,
-    load_two_factor_policy,
     matching_step,
-    need_of,
     new_recovery_code,
     new_secret,
     provisioning_uri,
-    save_two_factor_policy,
     time_step,
     use_recovery_code,
+)
+from app.two_factor.policy import (
+    CompanyDefault,
+    Need,
+    TwoFactorPolicy,
+    load_two_factor_policy,
+    need_of,
+    save_two_factor_policy,
+)
+from app.two_factor.service import (
+    TwoFactorForm,
+    TwoFactorService,
+    describe_destination,
     wrong_token_message,
 )
-from app.users.service import UserFields, UserService
+from app.users.records import UserFields
+from app.users.service import UserService
 from tests.conftest import KIM_PASSWORD, NOW, FixedClock
 from tests.helpers.actors import dba, front_desk
 from tests.helpers.records import Stored, read_user, version_of
@@ -173,16 +178,16 @@ def test_a_token_works_from_one_step_before_its_own_to_one_step_after(seconds, a
 
 
 def test_every_step_of_the_window_is_compared_in_constant_time(monkeypatch):
-    import app.two_factor.service
+    import app.two_factor.authenticator
 
     compared: list[tuple[bytes, bytes]] = []
-    real = app.two_factor.service.hmac.compare_digest
+    real = app.two_factor.authenticator.hmac.compare_digest
 
     def spy(a: bytes, b: bytes) -> bool:
         compared.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(app.two_factor.service.hmac, "compare_digest", spy)
+    monkeypatch.setattr(app.two_factor.authenticator.hmac, "compare_digest", spy)
     for token in (phone(SECRET, NOW - timedelta(seconds=30)), phone(OTHER_SECRET, NOW)):
         compared.clear()
         matching_step(SECRET, token, NOW)

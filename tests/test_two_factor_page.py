@@ -26,15 +26,8 @@ from app.db.database import Database
 from app.db.models import AuditEvent, SetupRole, TwoFactorMethod, TwoFactorSetup
 from app.errors import ConflictError
 from app.practice.company import CompanyInfo
-from app.two_factor.service import (
-    SETUP_LABELS,
-    Enrolment,
-    TwoFactorForm,
-    TwoFactorService,
-    grouped_key,
-    time_step,
-    use_recovery_code,
-)
+from app.two_factor.authenticator import grouped_key, time_step, use_recovery_code
+from app.two_factor.service import SETUP_LABELS, Enrolment, TwoFactorForm, TwoFactorService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name

@@ -33,17 +33,10 @@ from app.signin.check import (
     TokenRefused,
 )
 from app.signin.flow import SignInFlow, Step
-from app.two_factor.service import (
-    OPTED_OUT,
-    UNABLE_TO_SEND,
-    CompanyDefault,
-    Need,
-    TwoFactorForm,
-    TwoFactorPolicy,
-    TwoFactorService,
-    save_two_factor_policy,
-)
-from app.users.service import UserFields, UserService
+from app.two_factor.policy import CompanyDefault, Need, TwoFactorPolicy, save_two_factor_policy
+from app.two_factor.service import OPTED_OUT, UNABLE_TO_SEND, TwoFactorForm, TwoFactorService
+from app.users.records import UserFields
+from app.users.service import UserService
 from tests.conftest import NOW, FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import Inbox, MemoryStore, free_port

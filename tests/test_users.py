@@ -27,7 +27,8 @@ from app.practice.company import (
     service_location_choices,
 )
 from app.users.fields import USER_FIELDS, Copy
-from app.users.service import UserFields, UserRecord, UserService, clean_fields
+from app.users.records import UserFields, UserRecord, clean_fields
+from app.users.service import UserService
 from app.validation import display_phone, normalize_password
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba

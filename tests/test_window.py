@@ -17,7 +17,8 @@ from app.db.database import Database, make_engine
 from app.db.models import AuditEvent, Provider, User
 from app.practice.company import CompanyInfo, provider_choices, service_location_choices
 from app.sections.registry import SECTIONS
-from app.users.service import UserFields, UserRecord, UserService
+from app.users.records import UserFields, UserRecord
+from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name

@@ -17,7 +17,8 @@ from app.login_times.hours import NOT_PERMITTED, DayHours, LoginTimes, weekdays_
 from app.login_times.service import LoginTimesService
 from app.practice.company import CompanyInfo
 from app.signin.check import ACCOUNT_EXPIRED
-from app.users.service import UserFields, UserService
+from app.users.records import UserFields
+from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import by_name

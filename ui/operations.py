@@ -99,6 +99,14 @@ class OperationRunner(QObject):
         """Run ``job`` in one transaction of ``workplace``, committed before ``done``."""
         self.call(lambda: workplace.within(job), done, failed=failed, busy=busy, parent=parent)
 
+    def every(self, interval_ms: int, job: Callable[[], object], parent: QObject) -> None:
+        """Run ``job`` in the background every ``interval_ms`` while ``parent`` lives; its
+        failures are its own to log (reading the server's clock again, say)."""
+        timer = QTimer(parent)
+        timer.setInterval(interval_ms)
+        timer.timeout.connect(lambda: self.call(job, lambda _: None, failed=lambda _: None))
+        timer.start()
+
     @property
     def is_busy(self) -> bool:
         return self._running > 0

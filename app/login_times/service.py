@@ -26,7 +26,7 @@ from app.login_times.hours import (
     expires_at,
 )
 from app.practice.company import CompanyInfo
-from app.users.service import UserRecord, record_of
+from app.users.records import UserRecord, record_of
 from app.users.writer import UserWriter
 
 

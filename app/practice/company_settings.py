@@ -15,7 +15,7 @@ from app.outbound.mail import MailSettings, SecretStore, load_mail_settings, sav
 from app.outbound.sms import SmsSettings, load_sms_settings, save_sms_settings
 from app.passwords.policy import PasswordPolicy, load_policy, policy_version, save_policy
 from app.sections.editor import SectionProblems
-from app.two_factor.service import TwoFactorPolicy, load_two_factor_policy, save_two_factor_policy
+from app.two_factor.policy import TwoFactorPolicy, load_two_factor_policy, save_two_factor_policy
 from app.workplace import Work
 
 S = TypeVar("S")  # a section's state, as stored

@@ -19,7 +19,8 @@ from app.practice.company import CompanyInfo, create_company
 from app.sections.base import Target
 from app.sections.editor import UserEditor
 from app.sections.login_times import LoginTimesEdit
-from app.users.service import UserFields, UserService
+from app.users.records import UserFields
+from app.users.service import UserService
 from app.workplace import Work
 
 DEMO_CODE = "valley"

@@ -23,7 +23,8 @@ from app.practice.company import (
     provider_choices,
     service_location_choices,
 )
-from app.users.service import UserFields, UserRecord, UserService
+from app.users.records import UserFields, UserRecord
+from app.users.service import UserService
 
 
 def is_empty(session: Session) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from app.access import Right
 from app.db.models import User
-from app.users.service import UserRecord
+from app.users.records import UserRecord
 from app.workplace import Work
 
 S = TypeVar("S")  # what a section shows: its state for one user

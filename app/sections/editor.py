@@ -18,7 +18,7 @@ from app.db.models import User
 from app.errors import NotFoundError, ValidationError
 from app.sections.base import Target
 from app.sections.registry import FIRST, SECTIONS, AnySection, section
-from app.users.service import UserRecord, record_of
+from app.users.records import UserRecord, record_of
 from app.workplace import Work
 
 

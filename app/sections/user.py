@@ -10,7 +10,8 @@ from app.db.models import User
 from app.practice.company import provider_choices, service_location_choices
 from app.sections.base import Copied, Section, SectionSaved, Target
 from app.users.fields import USER_FIELDS, Copy, Kind
-from app.users.service import UserFields, UserService, record_of
+from app.users.records import UserFields, record_of
+from app.users.service import UserService
 from app.workplace import Work
 
 

@@ -32,15 +32,9 @@ from app.passwords.credentials import dummy_hash, verify_password
 from app.passwords.hashing import hash_password, owasp_hasher
 from app.passwords.policy import load_policy
 from app.practice.company import CompanyInfo
-from app.two_factor.service import (
-    NOT_A_TOKEN,
-    Need,
-    claim_step,
-    clock_offset_minutes,
-    load_two_factor_policy,
-    matching_step,
-    need_of,
-)
+from app.two_factor.authenticator import claim_step, clock_offset_minutes, matching_step
+from app.two_factor.policy import Need, load_two_factor_policy, need_of
+from app.two_factor.service import NOT_A_TOKEN
 from app.validation import user_id_key
 
 # What a person is told for every refusal: which part was wrong, or that the account is

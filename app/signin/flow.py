@@ -36,12 +36,8 @@ from app.signin.check import (
 )
 from app.signin.own_password import change_own_password
 from app.signin.second_factor import SecondFactor, TokenSent, send_token
-from app.two_factor.service import (
-    Enrolment,
-    Need,
-    new_enrolment,
-    verify_new_key,
-)
+from app.two_factor.policy import Need
+from app.two_factor.service import Enrolment, new_enrolment, verify_new_key
 
 
 class Step(enum.StrEnum):

@@ -31,6 +31,7 @@ from app.outbound.delivery import (
 from app.passwords.hashing import owasp_hasher
 from app.practice.company import CompanyInfo
 from app.signin.check import CODE_REFUSED, REFUSED, SignInRefused, SignInService, Verdict
+from app.two_factor.authenticator import replace_recovery_codes, use_recovery_code
 from app.two_factor.service import (
     OPTED_OUT,
     RESEND_SECONDS,
@@ -38,8 +39,6 @@ from app.two_factor.service import (
     TOKEN_TRIES,
     UNABLE_TO_SEND,
     Verified,
-    replace_recovery_codes,
-    use_recovery_code,
 )
 
 

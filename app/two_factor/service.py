@@ -1,26 +1,16 @@
-"""Two-factor sign-in: the company's rules, authenticator codes, recovery codes, and the
-2FA section's service.
+"""The 2FA section's service: a user's method, setting up an authenticator at the desk or
+from the command line, resetting it, and new recovery codes.
 
-Authenticator codes follow RFC 6238 as every phone app does (SHA-1, 6 digits, 30-second
-steps); the current step and one either side are accepted, compared in constant time, and a
-step once used is claimed by one conditional UPDATE so that it never works twice, even from
-two workstations at the same moment. The sign-in side (asking for, sending and checking the
-second factor) is in app.signin, which calls what is here.
+The company's rules are in app.two_factor.policy, the codes themselves in
+app.two_factor.authenticator; the sign-in side (asking for, sending and checking the second
+factor) is in app.signin, which calls what is here.
 """
 
 from __future__ import annotations
 
-import enum
-import hashlib
-import hmac
-import ipaddress
-import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
-import pyotp
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -29,27 +19,29 @@ from app.audit import Action, Change, Noted
 from app.clock import Clock
 from app.db.models import (
     TwoFactorMethod,
-    TwoFactorPolicyRow,
-    TwoFactorRecoveryCode,
     TwoFactorSetup,
     User,
 )
 from app.errors import NotFoundError, ValidationError
 from app.outbound.codes import is_code_shaped, typed_code
-from app.passwords.policy import READABLE
 from app.practice.company import CompanyInfo
-from app.practice.settings import save_settings
-from app.users.service import UserRecord, record_of
+from app.two_factor.authenticator import (
+    RECOVERY_CODE_COUNT,
+    clock_offset_minutes,
+    grouped_key,
+    matching_step,
+    new_secret,
+    provisioning_uri,
+    replace_recovery_codes,
+    void_recovery_codes,
+)
+from app.users.records import UserRecord, record_of
 from app.users.writer import UserWriter
 from app.validation import FieldProblem, clean_email, clean_phone, display_phone
 
-STEP_SECONDS = 30
-ACCEPTED_STEPS = (-1, 0, 1)  # the current 30-second step and one either side
-SKEW_STEPS = 10  # how far to look to tell a phone whose clock is off from a wrong code
 TOKEN_MINUTES = 3  # an Email or Text token works this long
 TOKEN_TRIES = 5
 RESEND_SECONDS = 60  # "Send Token" at most once a minute
-RECOVERY_CODE_COUNT = 10
 TITLE_MAX = 64
 
 METHOD_LABELS = {
@@ -76,280 +68,16 @@ OPTED_OUT = (
     "to turn them on again; no practice can override that."
 )
 
-
 # The company's rules
-
-
-class CompanyDefault(enum.IntEnum):
-    """Company Settings: what users without a method of their own get."""
-
-    OFF = 0
-    REQUIRED = 1  # every user sets up an authenticator at next login, with no way past it
-    SUGGESTED = 2  # users are prompted at next login and may skip
-
-
-@dataclass(frozen=True)
-class TwoFactorPolicy:
-    default_for_users: int = CompanyDefault.OFF
-    # LAN subnets (CIDR) from which in-office sign-ins skip the second factor.
-    excluded_networks: tuple[str, ...] = ()
-
-    def checked(self) -> TwoFactorPolicy:
-        """These rules with the subnets written canonically; ValidationError if any is bad."""
-        errors: dict[str, str] = {}
-        if self.default_for_users not in {d.value for d in CompanyDefault}:
-            errors["default_for_users"] = "Choose 0 (off), 1 (required) or 2 (suggested)."
-        networks: list[str] = []
-        for text in self.excluded_networks:
-            text = text.strip()
-            if not text:
-                continue
-            try:
-                network = ipaddress.ip_network(text, strict=True)
-            except ValueError:
-                try:
-                    meant = ipaddress.ip_network(text, strict=False)
-                except ValueError:
-                    errors["excluded_networks"] = (
-                        f"{text!r} is not a subnet; write it as an address and a prefix "
-                        "length, e.g. 192.168.1.0/24."
-                    )
-                    break
-                errors["excluded_networks"] = f"{text!r} has host bits set; did you mean {meant}?"
-                break
-            if (network.num_addresses > 2**24 and network.version == 4) or network.prefixlen == 0:
-                errors["excluded_networks"] = (
-                    f"{network} would let half the internet skip the token; list only the "
-                    "office's own subnets."
-                )
-                break
-            if str(network) not in networks:
-                networks.append(str(network))
-        if errors:
-            raise ValidationError(errors)
-        return replace(self, excluded_networks=tuple(networks))
-
-    def excludes(self, ip: str | None) -> bool:
-        """Does a sign-in from this address skip the second factor?"""
-        if not ip or not self.excluded_networks:
-            return False
-        try:
-            address = ipaddress.ip_address(ip.strip())
-        except ValueError:
-            return False
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped  # ::ffff:192.168.1.5 is 192.168.1.5
-        return any(address in ipaddress.ip_network(n) for n in self.excluded_networks)
-
-
-def load_two_factor_policy(session: Session, company_id: int) -> tuple[TwoFactorPolicy, int]:
-    """The company's 2FA rules and their version (0: none stored, 2FA off)."""
-    row = session.get(TwoFactorPolicyRow, company_id)
-    if row is None:
-        return TwoFactorPolicy(), 0
-    return TwoFactorPolicy(row.default_for_users, tuple(row.excluded_networks)), row.version
-
-
-def save_two_factor_policy(
-    session: Session,
-    company_id: int,
-    policy: TwoFactorPolicy,
-    *,
-    actor: Actor,
-    clock: Clock,
-    expected_version: int,
-) -> int:
-    """Store the company's 2FA rules, audited; the version now stored. ConflictError if they
-    were changed after ``expected_version`` was read."""
-    actor.require(Right.COMPANY_SETTINGS)
-    policy = policy.checked()
-    return save_settings(
-        session,
-        TwoFactorPolicyRow,
-        company_id,
-        {
-            "default_for_users": int(policy.default_for_users),
-            "excluded_networks": list(policy.excluded_networks),
-        },
-        actor=actor,
-        clock=clock,
-        expected_version=expected_version,
-        action=Action.TWO_FACTOR_POLICY_CHANGED,
-        what="The two-factor settings",
-        defaults={"default_for_users": int(CompanyDefault.OFF), "excluded_networks": []},
-    )
 
 
 # What a sign-in needs
 
 
-class Need(enum.StrEnum):
-    """What a sign-in with the right password still needs."""
-
-    NONE = "none"
-    TOKEN = "token"  # a code from the app, or one sent by mail or text
-    SETUP_REQUIRED = "setup required"  # set up an authenticator before getting in
-    SETUP_SUGGESTED = "setup suggested"  # offered; the user may skip
-
-
-def need_of(user: User, policy: TwoFactorPolicy, ip: str | None) -> Need:
-    """The second factor this user needs for a sign-in from ``ip``."""
-    # An EPCS role that needs 2FA whatever the address comes with the Roles section.
-    if policy.excludes(ip):
-        return Need.NONE
-    method = user.two_factor_method
-    if method in (TwoFactorMethod.EMAIL, TwoFactorMethod.TEXT):
-        return Need.TOKEN
-    if method == TwoFactorMethod.APP:
-        if user.totp_secret:
-            return Need.TOKEN
-        if (
-            user.two_factor_setup == TwoFactorSetup.PROMPT
-            and policy.default_for_users != CompanyDefault.REQUIRED
-        ):
-            return Need.SETUP_SUGGESTED
-        return Need.SETUP_REQUIRED  # "require", or a desk setup that was never finished
-    if policy.default_for_users == CompanyDefault.REQUIRED:
-        return Need.SETUP_REQUIRED
-    if policy.default_for_users == CompanyDefault.SUGGESTED:
-        return Need.SETUP_SUGGESTED
-    return Need.NONE
-
-
 # Authenticator codes
 
 
-def new_secret() -> str:
-    """A new authenticator key: 32 base32 characters, 160 random bits."""
-    return pyotp.random_base32()
-
-
-def grouped_key(secret: str) -> str:
-    """The Manual Entry Key as a person types it: groups of four."""
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-def provisioning_uri(secret: str, account: str, issuer: str) -> str:
-    """The otpauth:// address the QR code carries (issuer and account name filled in)."""
-    return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=issuer)
-
-
-def time_step(moment: datetime) -> int:
-    """The RFC 6238 time step of an aware moment."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime given; use an aware UTC datetime")
-    return int(moment.timestamp()) // STEP_SECONDS
-
-
-def matching_step(
-    secret: str, token: str, now: datetime, offsets: Sequence[int] = ACCEPTED_STEPS
-) -> int | None:
-    """The time step whose code the token is, among ``offsets`` from now; None if none.
-
-    Every candidate is compared, in constant time, so the answer takes as long either way.
-    """
-    if not is_code_shaped(token):
-        return None
-    totp = pyotp.TOTP(secret)
-    base = time_step(now)
-    found: int | None = None
-    for offset in offsets:
-        step = base + offset
-        if hmac.compare_digest(totp.generate_otp(step).encode(), token.encode()):
-            found = step if found is None else max(found, step)
-    return found
-
-
-def clock_offset_minutes(secret: str, token: str, now: datetime) -> int | None:
-    """A token from a phone whose clock is off: by about how many minutes; None otherwise."""
-    offsets = [o for o in range(-SKEW_STEPS, SKEW_STEPS + 1) if o not in ACCEPTED_STEPS]
-    step = matching_step(secret, token, now, offsets)
-    if step is None:
-        return None
-    minutes = round((step - time_step(now)) * STEP_SECONDS / 60)
-    return minutes or (1 if step > time_step(now) else -1)
-
-
-def claim_step(session: Session, user_pk: int, secret: str, step: int) -> bool:
-    """Record ``step`` as used; False when it (or a later one) was used already: a replay."""
-    result = session.execute(
-        update(User)
-        .where(
-            User.id == user_pk,
-            User.totp_secret == secret,
-            (User.totp_last_step.is_(None)) | (User.totp_last_step < step),
-        )
-        .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 # Recovery codes
-
-
-def _normalized_code(text: str) -> str:
-    return "".join(c for c in text.lower() if c.isascii() and c.isalnum())
-
-
-def hash_recovery_code(text: str) -> str:
-    return hashlib.sha256(_normalized_code(text).encode()).hexdigest()
-
-
-def new_recovery_code() -> str:
-    """12 readable characters in groups of four (about 59 bits), e.g. "kx7m-rt4p-9wqz"."""
-    return "-".join("".join(secrets.choice(READABLE) for _ in range(4)) for _ in range(3))
-
-
-def replace_recovery_codes(session: Session, user_pk: int, now: datetime) -> list[str]:
-    """Ten new codes; every earlier unused one stops working. Returned once, never stored."""
-    void_recovery_codes(session, user_pk, now)
-    codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
-    session.add_all(
-        TwoFactorRecoveryCode(user_pk=user_pk, code_hash=hash_recovery_code(c), created_at=now)
-        for c in codes
-    )
-    session.flush()
-    _recount_codes(session, user_pk)
-    return codes
-
-
-def void_recovery_codes(session: Session, user_pk: int, now: datetime) -> None:
-    """Every unused recovery code of the user stops working."""
-    session.execute(
-        update(TwoFactorRecoveryCode)
-        .where(TwoFactorRecoveryCode.user_pk == user_pk, TwoFactorRecoveryCode.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    _recount_codes(session, user_pk)
-
-
-def _recount_codes(session: Session, user_pk: int) -> None:
-    """The user's code count is read with the user: read it again after codes changed."""
-    user = session.get(User, user_pk)
-    if user is not None:
-        session.expire(user, ["recovery_codes_left"])
-
-
-def use_recovery_code(session: Session, user_pk: int, text: str, now: datetime) -> bool:
-    """Use one recovery code: one conditional UPDATE, so a code works once even in a race."""
-    if len(_normalized_code(text)) != 12:
-        return False
-    result = session.execute(
-        update(TwoFactorRecoveryCode)
-        .where(
-            TwoFactorRecoveryCode.user_pk == user_pk,
-            TwoFactorRecoveryCode.code_hash == hash_recovery_code(text),
-            TwoFactorRecoveryCode.used_at.is_(None),
-        )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    used = bool(result.rowcount)  # type: ignore[attr-defined]
-    if used:
-        _recount_codes(session, user_pk)
-    return used
 
 
 # The 2FA section

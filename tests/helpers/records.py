@@ -16,7 +16,8 @@ from app.practice.company import CompanyInfo
 from app.sections.editor import UserEditor
 from app.sections.user import UserState
 from app.two_factor.service import TwoFactorSummary
-from app.users.service import UserFields, UserRecord, UserService
+from app.users.records import UserFields, UserRecord
+from app.users.service import UserService
 from app.workplace import Work
 from tests.helpers.actors import dba
 

@@ -39,10 +39,7 @@ from app.outbound.sms import DEFAULT_API_URL, SmsSettings
 from app.passwords.policy import PasswordPolicy
 from app.practice.company_settings import CompanySettingsEditor, MailEdit, Stored, TextEdit
 from app.sections.editor import SectionProblems
-from app.two_factor.service import (
-    CompanyDefault,
-    TwoFactorPolicy,
-)
+from app.two_factor.policy import CompanyDefault, TwoFactorPolicy
 from app.validation import display_phone
 from app.workplace import Workplace
 from ui.dialogs import messages as dialogs

@@ -26,7 +26,7 @@ from app.users.direct_email import (
     send_activation_code,
     verify_activation_code,
 )
-from app.users.service import UserRecord
+from app.users.records import UserRecord
 from app.workplace import Workplace
 from ui.errors import plain_words
 from ui.operations import OperationRunner

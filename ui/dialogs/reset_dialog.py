@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 from app.errors import DatabaseUnavailableError, UserSetupError, ValidationError
 from app.passwords.policy import PasswordOwner, PasswordPolicy, load_policy
 from app.users.fields import LABELS
-from app.users.service import PASSWORD_MAX, UserRecord, UserService
+from app.users.records import PASSWORD_MAX, UserRecord
+from app.users.service import UserService
 from app.workplace import Work, Workplace
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error

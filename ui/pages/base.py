@@ -25,7 +25,7 @@ from app.errors import UserSetupError
 from app.passwords.policy import PasswordPolicy
 from app.practice.company import Choice, CompanyInfo
 from app.sections.registry import AnySection
-from app.users.service import UserRecord
+from app.users.records import UserRecord
 from app.workplace import Work
 
 T = TypeVar("T")

@@ -33,9 +33,9 @@ from app.errors import UserSetupError, ValidationError
 from app.sections.editor import UserEditor
 from app.sections.registry import AnySection, section
 from app.sections.two_factor import TwoFactorEdit
+from app.two_factor.authenticator import RECOVERY_CODE_COUNT
 from app.two_factor.service import (
     METHOD_LABELS,
-    RECOVERY_CODE_COUNT,
     SETUP_LABELS,
     Enrolment,
     TwoFactorForm,
@@ -44,7 +44,7 @@ from app.two_factor.service import (
     Verified,
     describe_destination,
 )
-from app.users.service import UserRecord
+from app.users.records import UserRecord
 from app.workplace import Work
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error

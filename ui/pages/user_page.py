@@ -26,7 +26,7 @@ from app.passwords.policy import PasswordOwner
 from app.practice.company import Choice, match_choice
 from app.sections.registry import AnySection, section
 from app.users.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
-from app.users.service import UserFields, UserRecord
+from app.users.records import UserFields, UserRecord
 from app.validation import display_phone
 from ui.dialogs import messages as dialogs
 from ui.pages.base import PracticeContext, SectionPage, Subject

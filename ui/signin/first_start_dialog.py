@@ -22,7 +22,7 @@ from app.errors import UserSetupError, ValidationError
 from app.passwords.policy import PasswordOwner, PasswordPolicy
 from app.practice.company import CompanyInfo
 from app.practice.first_start import start_practice
-from app.users.service import UserFields, UserRecord
+from app.users.records import UserFields, UserRecord
 from ui.errors import plain_words
 from ui.operations import OperationRunner
 from ui.signin.common import Operator, heading

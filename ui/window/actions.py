@@ -14,7 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QToolBar
 
+from app.access import Actor, Right, rights_of_role
 from app.sections.registry import SECTIONS
+from app.users.records import UserRecord
 from ui.widgets.icons import icon
 
 
@@ -63,6 +65,34 @@ class WindowActions:
     settings: QAction
     refresh: QAction
     sections: dict[str, QAction]  # a button for each section with an icon, by its key
+
+    def update(self, record: UserRecord | None, actor: Actor, *, dirty: bool) -> None:
+        """What may be done now to the user shown: the rules of app.access, mirrored."""
+        edit = actor.may(Right.EDIT_USERS)
+        self.new.setEnabled(edit)
+        self.copy.setEnabled(edit and record is not None)
+        oneself = record is not None and record.pk == actor.user_pk
+        self.active.setEnabled(edit and record is not None and not oneself)
+        self.save.setEnabled(edit and dirty)
+        # Resetting or unlocking takes over a sign-in: never of someone who may do more.
+        may_help = (
+            record is not None
+            and actor.may(Right.RESET_PASSWORDS)
+            and actor.may_manage(rights_of_role(record.setup_role))
+        )
+        self.reset.setEnabled(may_help)
+        self.unlock.setEnabled(may_help and record is not None and record.fields.login_locked)
+        self.settings.setEnabled(actor.may(Right.COMPANY_SETTINGS))
+        active = record is None or record.fields.active
+        self.active.setText("Deactivate" if active else "Activate")
+        self.active.setIcon(icon("user-deactivate" if active else "user-activate"))
+        self.active.setToolTip(
+            "You cannot deactivate your own account; ask another Administrator"
+            if oneself and active
+            else "Deactivate the selected user (users are never deleted)"
+            if active
+            else "Activate the selected user again"
+        )
 
 
 def build_actions(window: QMainWindow, slots: Slots, *, settings_shown: bool) -> WindowActions:

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.users.service import UserRow
+from app.users.records import UserRow
 from ui.widgets.icons import icon
 
 ModelIndex = QModelIndex | QPersistentModelIndex

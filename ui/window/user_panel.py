@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.users.service import UserRow
+from app.users.records import UserRow
 from ui.widgets.form import caption
 from ui.widgets.labels import heading_label
 from ui.window.user_list import UserListModel

@@ -8,25 +8,17 @@ change bus, which the list, the pages and the window's own settings listen to.
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QLabel,
-    QListWidget,
     QMainWindow,
-    QScrollArea,
     QSplitter,
-    QStackedWidget,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
 )
 
 from app.access import Right
@@ -34,11 +26,11 @@ from app.changes import Change, CompanySettingsChanged, UserChanged
 from app.db.database import Database
 from app.db.server import ServerClock
 from app.errors import ConflictError, UserSetupError
-from app.practice.company import provider_choices, service_location_choices
 from app.sections.base import Target
 from app.sections.editor import Opened, Saved, SectionProblems, Started, UserEditor
 from app.sections.registry import FIRST, SECTIONS, section
-from app.users.service import UserRecord, UserService, list_row
+from app.users.records import UserRecord, list_row
+from app.users.service import UserService
 from app.workplace import Work, Workplace
 from ui.changes import ChangeBus
 from ui.dialogs import messages as dialogs
@@ -48,17 +40,17 @@ from ui.pages import PAGES
 from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.pages.user_page import UserPage
 from ui.widgets.icons import icon
-from ui.widgets.labels import heading_label
-from ui.window.actions import build_actions, make_action
+from ui.window.actions import build_actions
 from ui.window.input_hold import InputHold
+from ui.window.layout import EditorArea, SectionPanel, build_status_bar
 from ui.window.operator_guard import OperatorGuard
+from ui.window.user_actions import UserActions
 from ui.window.user_panel import UserPanel
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Then = Callable[[], None]
 NOTHING_SAVED = "Nothing was saved: correct the fields marked in red."
-COPIED_STYLE = "color: #1a5276;"
 SERVER_TIME_EVERY_MS = 60_000
 
 
@@ -89,6 +81,7 @@ class UserSetupWindow(QMainWindow):
 
         shown = context.may(Right.COMPANY_SETTINGS)
         actions = build_actions(self, self, settings_shown=shown)
+        self.toolbar_actions = actions
         self.section_actions = actions.sections  # a toolbar button for each section with an icon
         self.save_action, self.new_action, self.copy_action = (
             actions.save,
@@ -100,25 +93,15 @@ class UserSetupWindow(QMainWindow):
         self.refresh_action = actions.refresh
         self._build_body()
         self._build_status_bar()
+        self.user_actions = UserActions(self)
         self.guard = OperatorGuard(self, self, context, runner, self.workplace, self.hours_warning)
         self.runner.busy_changed.connect(self.busy_label.setVisible)
-        self._keep_server_time(context.clock)
+        if isinstance(context.clock, ServerClock):  # follow the server even if this PC's is reset
+            runner.every(SERVER_TIME_EVERY_MS, context.clock.measure, self)
         self.load_users()
         self.guard.start()
 
     # Building
-
-    def _keep_server_time(self, clock: object) -> None:
-        """Read the database server's clock again every minute, in the background, so the
-        hours follow it even when this computer's clock is set differently meanwhile."""
-        if not isinstance(clock, ServerClock):
-            return
-        timer = QTimer(self)
-        timer.setInterval(SERVER_TIME_EVERY_MS)
-        timer.timeout.connect(
-            lambda: self.runner.call(clock.measure, lambda _: None, failed=lambda _: None)
-        )
-        timer.start()
 
     def _build_body(self) -> None:
         self.panel = UserPanel(
@@ -128,84 +111,36 @@ class UserSetupWindow(QMainWindow):
         self.model, self.search = self.panel.model, self.panel.search
         self.user_view, self.active_only = self.panel.user_view, self.panel.active_only
         self.count_label = self.panel.count_label
+        self.editor = EditorArea()
+        self.heading, self.copied_note = self.editor.heading, self.editor.copied_note
+        self.stack = self.editor.stack
+        self._hold = InputHold(self.stack)  # what is typed during a save would be lost
+        sections = SectionPanel(self._on_section)
+        self.section_list = sections.section_list
         splitter = QSplitter()
         splitter.addWidget(self.panel)
-        splitter.addWidget(self._build_editor())
-        splitter.addWidget(self._build_section_panel())
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
+        splitter.addWidget(self.editor)
+        splitter.addWidget(sections)
+        # The form keeps its width; a larger window gives the room to the list.
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
         splitter.setStretchFactor(2, 0)
         splitter.setSizes([290, 700, 170])
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
 
-    def _build_editor(self) -> QWidget:
-        editor = QWidget()
-        layout = QVBoxLayout(editor)
-        self.heading = heading_label("")
-        self.heading.setObjectName("heading")
-        layout.addWidget(self.heading)
-        self.copied_note = QLabel()
-        self.copied_note.setObjectName("copied_note")
-        self.copied_note.setWordWrap(True)
-        self.copied_note.setStyleSheet(COPIED_STYLE)
-        self.copied_note.hide()
-        layout.addWidget(self.copied_note)
-        self.stack = QStackedWidget()
-        self._hold = InputHold(self.stack)  # what is typed during a save would be lost
-        scroll = QScrollArea()
-        scroll.setWidget(self.stack)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no stop of its own between list and form
-        layout.addWidget(scroll, 1)
-        return editor
-
-    def _build_section_panel(self) -> QWidget:
-        panel = QWidget()
-        layout = QVBoxLayout(panel)
-        layout.addWidget(heading_label("Section"))
-        self.section_list = QListWidget()
-        self.section_list.setAccessibleName("Section")
-        for s in SECTIONS:
-            self.section_list.addItem(s.title)
-        self.section_list.setCurrentRow(0)
-        self.section_list.currentRowChanged.connect(self._on_section)
-        layout.addWidget(self.section_list, 1)
-        return panel
-
     def _build_status_bar(self) -> None:
-        self.operator_label = QLabel(
-            f"Current User - {self.context.operator} - {self.context.role}"
-        )
-        self.operator_label.setObjectName("operator")
-        self.database_label = QLabel(f"Database: {self.workplace.database.description}")
-        self.database_label.setObjectName("database")
-        self.busy_label = QLabel("Working…")
-        self.busy_label.setObjectName("busy")
-        self.busy_label.hide()
-        self.hours_warning = QLabel()
-        self.hours_warning.setObjectName("hours_warning")
-        self.hours_warning.setStyleSheet(
-            "QLabel { background: #fcf3cf; color: #7d6608; border: 1px solid #d4ac0d;"
-            " border-radius: 3px; padding: 1px 6px; font-weight: bold; }"
-        )
-        self.hours_warning.hide()
-        self.statusBar().addWidget(self.operator_label)
-        self.own_password_action = make_action(
-            self, "Change My Password...", "key", "Change your own password",
+        context = self.context
+        status = build_status_bar(
+            self,
+            f"{context.operator} - {context.role}",
+            self.workplace.database.description,
             self.change_own_password,
-        )  # fmt: skip
-        self.own_password_action.setEnabled(bool(self.context.operator_user_id))
-        button = QToolButton()
-        button.setObjectName("change_own_password")
-        button.setDefaultAction(self.own_password_action)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setAutoRaise(True)
-        self.statusBar().addWidget(button)
-        self.statusBar().addPermanentWidget(self.busy_label)
-        self.statusBar().addPermanentWidget(self.hours_warning)
-        self.statusBar().addPermanentWidget(self.database_label)
+            bool(context.operator_user_id),
+        )
+        self.operator_label, self.database_label = status.operator_label, status.database_label
+        self.busy_label, self.hours_warning = status.busy_label, status.hours_warning
+        self.own_password_action = status.own_password_action
 
     # What pages ask of the window (ui.pages.base.PageHost)
 
@@ -390,32 +325,7 @@ class UserSetupWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         record = self.subject.record if self.subject else None
-        context = self.context
-        edit = context.may_edit
-        self.new_action.setEnabled(edit)
-        self.copy_action.setEnabled(edit and record is not None)
-        oneself = record is not None and record.pk == context.actor.user_pk
-        self.active_action.setEnabled(edit and record is not None and not oneself)
-        self.save_action.setEnabled(edit and self.is_dirty())
-        # Resetting or unlocking takes over a sign-in: the same rule app/ applies.
-        may_help = record is not None and context.may(Right.RESET_PASSWORDS)
-        if record is not None and record.setup_role is not None:
-            may_help = may_help and context.may(Right.EDIT_ROLES)
-        self.reset_action.setEnabled(may_help)
-        self.unlock_action.setEnabled(
-            may_help and record is not None and record.fields.login_locked
-        )
-        self.settings_action.setEnabled(context.may(Right.COMPANY_SETTINGS))
-        active = record is None or record.fields.active
-        self.active_action.setText("Deactivate" if active else "Activate")
-        self.active_action.setIcon(icon("user-deactivate" if active else "user-activate"))
-        self.active_action.setToolTip(
-            "You cannot deactivate your own account; ask another Administrator"
-            if oneself and active
-            else "Deactivate the selected user (users are never deleted)"
-            if active
-            else "Activate the selected user again"
-        )
+        self.toolbar_actions.update(record, self.context.actor, dirty=self.is_dirty())
 
     # Leaving the user shown
 
@@ -575,158 +485,28 @@ class UserSetupWindow(QMainWindow):
         self._broken_pages.clear()
         self.stack.setCurrentWidget(self.page(self.current_section()))
 
-    # Actions on the user shown
+    # Actions on the user shown (ui.window.user_actions)
 
     def toggle_active(self) -> None:
-        if self.subject is None or self.subject.record is None:
-            return
-        shown = self.subject.record
-        active = not shown.fields.active  # what the button said, before any save
-        if not active and not dialogs.confirm(
-            self,
-            "Deactivate User",
-            f"Deactivate {shown.heading}?",
-            "They can no longer sign in. Their record, history and settings are kept, and "
-            "Activate brings them back.",
-            "Deactivate",
-        ):
-            return
-
-        def change() -> None:
-            record = self.subject.record if self.subject else None
-            if record is None:
-                return
-            self._user_action(
-                lambda users: users.set_active(record.pk, active, record.version),
-                "active again" if active else "deactivated; the record is kept",
-                "Not changed",
-            )
-
-        self.when_may_leave(change)
+        self.user_actions.toggle_active()
 
     def unlock_user(self) -> None:
-        if self.subject is None or self.subject.record is None:
-            return
-
-        def unlock() -> None:
-            record = self.subject.record if self.subject else None  # read after a possible save
-            if record is not None:
-                self._user_action(lambda users: users.unlock(record.pk), "unlocked", "Not unlocked")
-
-        self.when_may_leave(unlock)
-
-    def _user_action(
-        self, act: Callable[[UserService], UserRecord], state: str, refused: str
-    ) -> None:
-        """Change the user shown at once, in a transaction of its own, and show the result."""
-
-        def job(work: Work) -> UserRecord:
-            return act(UserService(work.session, work.company, work.actor, work.clock))
-
-        def done(result: UserRecord) -> None:
-            self.publish(UserChanged(result))
-            self.saved.emit(result.pk)
-            self.statusBar().showMessage(f"{result.heading} is {state}.", 10000)
-
-        def failed(error: UserSetupError) -> None:
-            shown = self.subject.record if self.subject else None
-            if isinstance(error, ConflictError):
-                if dialogs.ask_reload_after_conflict(self, str(error)) and shown is not None:
-                    self.open_user(shown.pk)
-            else:
-                show_error(self, refused, error)
-
-        self.run(job, done, failed=failed, busy=(self.active_action, self.unlock_action))
+        self.user_actions.unlock()
 
     def reset_password(self) -> None:
-        """The front-desk reset: a temporary password shown once, and unlock."""
-        if self.subject is None or self.subject.record is None:
-            return
-
-        def reset() -> None:
-            record = self.subject.record if self.subject else None
-            if record is None:
-                return
-            from ui.dialogs.reset_dialog import ResetPasswordDialog
-
-            dialog = ResetPasswordDialog(self, self.runner, self.workplace, self.context, record)
-            dialog.reset_done.connect(lambda done: self.publish(UserChanged(done)))
-            dialog.exec()
-
-        self.when_may_leave(reset)
+        self.user_actions.reset_password()
 
     def verify_direct_email(self, pk: int) -> None:
-        """The Direct Email's alert mark: send an activation code to the saved address."""
-
-        def verify() -> None:
-            record = self.subject.record if self.subject is not None else None
-            if record is None or record.pk != pk:
-                return
-            from ui.dialogs.direct_email_dialog import DirectEmailDialog
-
-            dialog = DirectEmailDialog(self, self.runner, self.workplace, record)
-            dialog.verified.connect(self.open_user)  # the mark shows the address verified
-            dialog.exec()
-
-        self.when_may_leave(verify)
+        self.user_actions.verify_direct_email(pk)
 
     def company_settings(self) -> None:
-        if not self.context.may(Right.COMPANY_SETTINGS):
-            return
-        from ui.dialogs.company_settings import CompanySettingsDialog
-
-        dialog = CompanySettingsDialog(self, self.runner, self.workplace, self.context)
-        dialog.saved.connect(lambda policy: self.publish(CompanySettingsChanged(policy)))
-        dialog.exec()
+        self.user_actions.company_settings()
 
     def change_own_password(self) -> None:
-        """The operator's own password, with the dialog of the forced change."""
-        if not self.context.operator_user_id:
-            return
-        from ui.signin.password_dialog import ChangePasswordDialog
-
-        dialog = ChangePasswordDialog(
-            self,
-            self.runner,
-            self.workplace.database,
-            self.context.clock,
-            self.context.company,
-            self.context.operator_user_id,
-            socket.gethostname(),
-            self.context.operator,
-        )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.statusBar().showMessage("Your password was changed.", 10000)
+        self.user_actions.change_own_password()
 
     def refresh(self) -> None:
-        """Read the user list, the pick lists and the user being edited again."""
-        self.when_may_leave(self._refresh)
-
-    def _refresh(self) -> None:
-        pk = self.subject.record.pk if self.subject and self.subject.record else None
-        keys = self._open_keys()
-
-        def read(work: Work) -> tuple[Any, Any, Any, Opened | None]:
-            users = UserService(work.session, work.company, work.actor, work.clock)
-            return (
-                tuple(provider_choices(work.session, work.company)),
-                tuple(service_location_choices(work.session, work.company)),
-                users.list_rows(),
-                UserEditor(work).open(pk, keys) if pk is not None else None,
-            )
-
-        def done(result: tuple[Any, Any, Any, Opened | None]) -> None:
-            providers, locations, rows, opened = result
-            if (providers, locations) != (self.context.providers, self.context.service_locations):
-                self.context = replace(
-                    self.context, providers=providers, service_locations=locations
-                )
-                self._rebuild_pages()
-            self.panel.set_rows(list(rows))
-            if opened is not None:
-                self._show_opened(opened)
-
-        self.run(read, done, busy=(self.refresh_action,))
+        self.user_actions.refresh()
 
     # Keyboard
 

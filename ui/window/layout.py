@@ -1,0 +1,120 @@
+"""The parts of the window around the pages: the editor's heading and stack, the section
+list, the status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QScrollArea,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.sections.registry import SECTIONS
+from ui.widgets.labels import heading_label
+from ui.window.actions import make_action
+
+COPIED_STYLE = "color: #1a5276;"
+WARNING_STYLE = (
+    "QLabel { background: #fcf3cf; color: #7d6608; border: 1px solid #d4ac0d;"
+    " border-radius: 3px; padding: 1px 6px; font-weight: bold; }"
+)
+# Past this the form's fields would only stretch across the screen; the list takes the room.
+EDITOR_MAX_WIDTH = 980
+
+
+class EditorArea(QWidget):
+    """The heading ("User - Fox, Kimberly (kimberly)"), the line that says what a copy took,
+    and the pages, one shown at a time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setMaximumWidth(EDITOR_MAX_WIDTH)
+        layout = QVBoxLayout(self)
+        self.heading = heading_label("")
+        self.heading.setObjectName("heading")
+        layout.addWidget(self.heading)
+        self.copied_note = QLabel()
+        self.copied_note.setObjectName("copied_note")
+        self.copied_note.setWordWrap(True)
+        self.copied_note.setStyleSheet(COPIED_STYLE)
+        self.copied_note.hide()
+        layout.addWidget(self.copied_note)
+        self.stack = QStackedWidget()
+        scroll = QScrollArea()
+        scroll.setWidget(self.stack)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no stop of its own between list and form
+        layout.addWidget(scroll, 1)
+
+
+class SectionPanel(QWidget):
+    """The section list, from app's registry."""
+
+    def __init__(self, chosen: Callable[[int], None]) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading_label("Section"))
+        self.section_list = QListWidget()
+        self.section_list.setAccessibleName("Section")
+        for s in SECTIONS:
+            self.section_list.addItem(s.title)
+        self.section_list.setCurrentRow(0)
+        self.section_list.currentRowChanged.connect(chosen)
+        layout.addWidget(self.section_list, 1)
+
+
+@dataclass
+class StatusWidgets:
+    operator_label: QLabel
+    database_label: QLabel
+    busy_label: QLabel
+    hours_warning: QLabel
+    own_password_action: QAction
+
+
+def build_status_bar(
+    window: QMainWindow,
+    operator: str,
+    database: str,
+    change_own_password: Callable[[], None],
+    signed_in: bool,
+) -> StatusWidgets:
+    """Who is signed in (and Change My Password), a busy sign, the hours warning, the database."""
+    operator_label = QLabel(f"Current User - {operator}")
+    operator_label.setObjectName("operator")
+    database_label = QLabel(f"Database: {database}")
+    database_label.setObjectName("database")
+    busy_label = QLabel("Working…")
+    busy_label.setObjectName("busy")
+    busy_label.hide()
+    hours_warning = QLabel()
+    hours_warning.setObjectName("hours_warning")
+    hours_warning.setStyleSheet(WARNING_STYLE)
+    hours_warning.hide()
+    bar = window.statusBar()
+    bar.addWidget(operator_label)
+    own_password = make_action(
+        window, "Change My Password...", "key", "Change your own password", change_own_password
+    )
+    own_password.setEnabled(signed_in)
+    button = QToolButton()
+    button.setObjectName("change_own_password")
+    button.setDefaultAction(own_password)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setAutoRaise(True)
+    bar.addWidget(button)
+    bar.addPermanentWidget(busy_label)
+    bar.addPermanentWidget(hours_warning)
+    bar.addPermanentWidget(database_label)
+    return StatusWidgets(operator_label, database_label, busy_label, hours_warning, own_password)
