@@ -22,12 +22,14 @@ from app.users.records import UserFields
 from app.users.service import UserService
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import Inbox, smtp_server
+from tests.helpers.qt import DialogAnswers
 
 SERVER_URL_VARIABLES = {
     "postgresql": "USERSETUP_TEST_POSTGRESQL_URL",
     "mariadb": "USERSETUP_TEST_MARIADB_URL",
 }
 KIM_PASSWORD = "quiet harbor lights"
+WIDGETS_LEFT = pytest.StashKey[int]()
 NOW = datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
 
 
@@ -170,6 +172,14 @@ def kim(database: Database, company: CompanyInfo, clock: FixedClock) -> int:
         )
 
 
+@pytest.fixture
+def dialogs() -> Iterator[DialogAnswers]:
+    """The answers a test gives to the modal dialogs it expects; one never shown fails it."""
+    answers = DialogAnswers()
+    yield answers
+    answers.finish()
+
+
 @pytest.fixture(autouse=True)
 def fail_on_logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """A warning or error logged during a test fails it unless the test cleared it."""
@@ -180,8 +190,30 @@ def fail_on_logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
         pytest.fail("unexpected log records: " + "; ".join(r.getMessage() for r in unexpected))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Widget tests (those that drive Qt with qtbot) run on SQLite only: what the window
+    does does not depend on the server, and the servers' own behaviour is tested below it."""
+    kept: list[pytest.Item] = []
+    left: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database_url") if callspec is not None else None
+        widget = "qtbot" in getattr(item, "fixturenames", ())
+        (left if widget and backend not in (None, "sqlite") else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+        config.stash[WIDGETS_LEFT] = len(left)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say once per server, not once per test, when its data tests were skipped and why."""
+    left = terminalreporter.config.stash.get(WIDGETS_LEFT, 0)
+    if left:
+        terminalreporter.write_line(
+            f"{left} runs of widget tests on PostgreSQL and MariaDB left out: the window's "
+            "behaviour does not depend on the server (its data tests run on all three)"
+        )
     for backend, variable in SERVER_URL_VARIABLES.items():
         if not os.environ.get(variable):
             terminalreporter.write_line(

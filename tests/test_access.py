@@ -6,9 +6,11 @@ from a modified window or a script, and sees app/ refuse it with nothing written
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from app.access import EVERY_RIGHT, USER_SETUP_RIGHTS, Actor, Right, rights_of_role
 from app.audit import Action
@@ -84,7 +86,7 @@ def test_the_front_desk_cannot_change_company_settings(
 ) -> None:
     store = Store()
     desk = front_desk()
-    attempts = (
+    attempts: tuple[Callable[[Session], object], ...] = (
         lambda s: save_policy(
             s, company.id, PasswordPolicy(min_length=8), actor=desk, clock=clock,
             expected_version=0,

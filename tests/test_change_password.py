@@ -15,7 +15,7 @@ from app.practice.company import CompanyInfo
 from app.signin.check import CURRENT_PASSWORD_WRONG, Reason, SignInService
 from tests.conftest import FixedClock
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.window import practice_context
+from tests.helpers.window import open_window as shown_window
 from tests.test_signin_dialogs import PASSWORD, add
 from ui.operations import InlineRunner
 from ui.signin.password_dialog import ChangePasswordDialog
@@ -142,16 +142,10 @@ def test_the_new_password_signs_in_and_the_old_one_does_not(
 def _window(
     database: Database, company: CompanyInfo, clock: FixedClock, operator_user_id: str
 ) -> UserSetupWindow:
-    context = practice_context(
-        database,
-        company,
-        clock,
-        name="kimberly (Kimberly, Test)",
+    return shown_window(
+        database, company, clock, name="kimberly (Kimberly, Test)",
         operator_user_id=operator_user_id,
-    )
-    window = UserSetupWindow(InlineRunner(), database, context)
-    window.show()
-    return window
+    )  # fmt: skip
 
 
 def test_the_window_opens_the_dialog_for_the_operator(qtbot, database, company, clock, kimberly):

@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from app.users.fields import USER_FIELDS, Copy, Kind
 from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from cli.main import main
+from tests.helpers.cli import CommandLine
 
 NEW_PASSWORD = "a long enough password\n"
 SHOW_KEYS = [
@@ -77,46 +78,17 @@ def practice(demo_file: tuple[Path, str], tmp_path: Path) -> Path:
     return path
 
 
-class Usersetup:
+class Usersetup(CommandLine):
     """Runs ``usersetup --db <practice> ...`` and captures what it prints."""
-
-    def __init__(self, path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.path = path
-        self.capsys = capsys
-
-    def __call__(self, *argv: str, stdin: str = "") -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        code = main(["--db", f"sqlite:///{self.path}", *argv], stdin=io.StringIO(stdin))
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, *argv: str) -> Any:
-        code, out, err = self(*argv, "--json")
-        assert (code, err) == (EXIT_OK, "")
-        return json.loads(out)
 
     def everyone(self) -> list[dict[str, Any]]:
         listing: list[dict[str, Any]] = self.json("users", "list", "--all")
         return listing
 
-    def stored(self, sql: str) -> list[tuple[Any, ...]]:
-        connection = sqlite3.connect(self.path)
-        try:
-            return connection.execute(sql).fetchall()
-        finally:
-            connection.close()
-
-    def dump(self) -> list[str]:
-        connection = sqlite3.connect(self.path)
-        try:
-            return list(connection.iterdump())
-        finally:
-            connection.close()
-
 
 @pytest.fixture
 def usersetup(practice: Path, capsys: pytest.CaptureFixture[str]) -> Usersetup:
-    return Usersetup(practice, capsys)
+    return Usersetup(capsys, path=practice)
 
 
 # The demo practice
@@ -160,7 +132,7 @@ def test_demo_a_second_time_says_it_exists_and_changes_nothing(usersetup):
 
 
 def test_demo_with_a_chosen_number_of_users(tmp_path, capsys):
-    usersetup = Usersetup(tmp_path / "small.sqlite3", capsys)
+    usersetup = Usersetup(capsys, path=tmp_path / "small.sqlite3")
 
     code, out, _ = usersetup("demo", "--users", "5")
 
@@ -536,11 +508,11 @@ def test_a_password_set_from_the_command_line_is_temporary_unless_said_otherwise
 # Sign-in from the command line
 
 
-def _sign_ins(printed: str) -> dict[str, str]:
+def _sign_ins(printed: str) -> dict[str, tuple[str, str]]:
     found = re.findall(
         r"(\w[\w ]*) sign-in: User ID (\w+), company valley, password (\S+)", printed
     )
-    return {role: (user_id, password) for role, user_id, password in found}  # type: ignore[misc]
+    return {role: (user_id, password) for role, user_id, password in found}
 
 
 def test_demo_prints_an_administrator_and_a_front_desk_sign_in_that_work(usersetup, demo_file):

@@ -6,7 +6,6 @@ NOW is Sunday 2026-11-22 9:30 am EST at the practice (America/New_York).
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -19,8 +18,8 @@ from app.db.models import AuditEvent, User
 from app.login_times.hours import NEVER_ALLOWED, NOT_PERMITTED
 from app.practice.company import CompanyInfo
 from cli.errors import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
-from cli.main import main
 from tests.conftest import KIM_PASSWORD, FixedClock
+from tests.helpers.cli import CommandLine
 
 EXIT_OUTSIDE_HOURS, EXIT_EXPIRED = 15, 16
 HOURS_KEYS = [
@@ -36,26 +35,10 @@ ALL_OFF = {key: "off" for key in ("sun", "mon", "tue", "wed", "thu", "fri", "sat
 NEW_PASSWORD = "a long enough password for the new hire\n"
 
 
-class Usersetup:
+class Usersetup(CommandLine):
     """Runs ``usersetup ...`` on the test's database at the test's clock, capturing output."""
 
-    def __init__(
-        self, database: Database, clock: FixedClock, capsys: pytest.CaptureFixture[str]
-    ) -> None:
-        self.database = database
-        self.clock = clock
-        self.capsys = capsys
-
-    def __call__(self, *argv: str, stdin: str = "") -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        code = main(list(argv), io.StringIO(stdin), clock=self.clock, database=self.database)
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, *argv: str, stdin: str = "") -> Any:
-        code, out, err = self(*argv, "--json", stdin=stdin)
-        assert (code, err) == (EXIT_OK, ""), err
-        return json.loads(out)
+    database: Database
 
     def login(self, *extra: str) -> tuple[int, str]:
         code, out, err = self(
@@ -91,7 +74,7 @@ def usersetup(
     clock: FixedClock,
     capsys: pytest.CaptureFixture[str],
 ) -> Usersetup:
-    return Usersetup(database, clock, capsys)
+    return Usersetup(capsys, database=database, clock=clock)
 
 
 def moment(text: str) -> datetime:
@@ -463,7 +446,8 @@ def test_copying_a_user_without_login_times_writes_no_login_times_event(usersetu
 
 def test_demo_dates_its_expired_temp_by_the_commands_clock(database, clock, capsys):
     clock.now = moment("2027-03-10T15:00:00+00:00")  # not today, wherever the tests run
-    usersetup = Usersetup(database, clock, capsys)  # an empty database: no practice yet
+    # an empty database: no practice yet
+    usersetup = Usersetup(capsys, database=database, clock=clock)
 
     code, _, err = usersetup("demo", "--users", "12")
     listing = usersetup.json("--company", "valley", "users", "list", "--all")

@@ -10,7 +10,6 @@ import io
 import json
 import re
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from contextlib import redirect_stdout
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from app.two_factor.service import UNABLE_TO_SEND
 from cli.errors import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from cli.main import main
 from tests.helpers.actors import dba
+from tests.helpers.cli import CommandLine
 from tests.helpers.mail_server import Inbox, MemoryStore, smtp_server
 
 KIM_PASSWORD = "quiet harbor lights at dusk"
@@ -79,45 +79,15 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-class Usersetup:
+class Usersetup(CommandLine):
     """Runs ``usersetup --db <practice> ...`` at the clock's moment, capturing what it prints."""
 
-    def __init__(self, path: Path, capsys: pytest.CaptureFixture[str], clock: Clock) -> None:
-        self.path = path
-        self.capsys = capsys
-        self.clock = clock
-
-    def __call__(self, *argv: str, stdin: str = "") -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        code = main(
-            ["--db", f"sqlite:///{self.path}", *argv], stdin=io.StringIO(stdin), clock=self.clock
-        )
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, *argv: str, stdin: str = "") -> Any:
-        code, out, err = self(*argv, "--json", stdin=stdin)
-        assert (code, err) == (EXIT_OK, ""), err
-        return json.loads(out)
+    clock: Clock
 
     def login(self, *extra: str, password: str = KIM_PASSWORD) -> tuple[int, Any]:
         code, out, err = self(*LOGIN_KIM, *extra, "--json", stdin=password)
         assert err == ""
         return code, json.loads(out)
-
-    def stored(self, sql: str) -> list[tuple[Any, ...]]:
-        connection = sqlite3.connect(self.path)
-        try:
-            return connection.execute(sql).fetchall()
-        finally:
-            connection.close()
-
-    def dump(self) -> list[str]:
-        connection = sqlite3.connect(self.path)
-        try:
-            return list(connection.iterdump())
-        finally:
-            connection.close()
 
     def last_actions(self, n: int) -> list[str]:
         rows = self.stored(f"SELECT action FROM audit_events ORDER BY id DESC LIMIT {n}")
@@ -134,7 +104,7 @@ class Usersetup:
 def usersetup(demo_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Usersetup:
     path = tmp_path / "practice.sqlite3"
     shutil.copyfile(demo_file, path)
-    return Usersetup(path, capsys, Clock())
+    return Usersetup(capsys, path=path, clock=Clock())
 
 
 # 2fa show

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -29,13 +28,6 @@ DEFAULTS = PasswordPolicy()
 MIN_LENGTH = "Minimum length for users who sign in with a password alone"
 COMMON = "Refuse commonly used passwords"
 LOCKOUT = "Lock the account after this many failed sign-ins"
-
-
-@pytest.fixture
-def dialogs() -> Iterator[DialogAnswers]:
-    answers = DialogAnswers()
-    yield answers
-    answers.finish()
 
 
 def open_settings(

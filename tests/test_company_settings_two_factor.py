@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,13 +32,6 @@ EXCLUDED = "Exclude 2FA by IP range"
 OK = QDialogButtonBox.StandardButton.Ok
 THEIR_MAIL = MailSettings("smtp.example.com", sender="office@valleyfamily.example")
 SMS_VALUES = {"Account SID": "AC0123456789", "Sending Number": "413-555-0142"}
-
-
-@pytest.fixture
-def dialogs() -> Iterator[DialogAnswers]:
-    answers = DialogAnswers()
-    yield answers
-    answers.finish()
 
 
 @pytest.fixture

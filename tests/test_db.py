@@ -160,7 +160,7 @@ def sqlite_dump(path: Path) -> list[str]:
 
 
 @pytest.fixture
-def newer_sqlite_file(tmp_path) -> Path:
+def newer_sqlite_file(tmp_path: Path) -> Path:
     """A database that a later UserSetup has upgraded past this program's migrations."""
     path = tmp_path / "newer.sqlite3"
     engine = make_engine(f"sqlite:///{path}")

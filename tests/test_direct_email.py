@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -53,13 +52,6 @@ HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 def mailer(inbox: tuple[Inbox, int], company: CompanyInfo) -> Mailer:
     settings = MailSettings("127.0.0.1", inbox[1], "none", "office@valleyfamily.example")
     return Mailer(settings, company.code, MemoryStore())
-
-
-@pytest.fixture
-def dialogs() -> Iterator[DialogAnswers]:
-    answers = DialogAnswers()
-    yield answers
-    answers.finish()
 
 
 def users(session: Any, company: CompanyInfo, clock: FixedClock) -> UserService:
@@ -161,7 +153,7 @@ def test_a_code_mailed_to_the_saved_address_verifies_it(
     # A change to the user: a form loaded before it is refused, not saved over it.
     assert after.version == before.version + 1 and after.updated_by == OPERATOR
     with database.transaction() as session:
-        assert session.get(User, kim_direct).direct_email_verified_at == clock.now  # type: ignore[union-attr]
+        assert session.get(User, kim_direct).direct_email_verified_at == clock.now
     assert reasons(database, kim_direct) == [
         ("direct_email.code_sent", "code sent"),
         ("direct_email.verified", "right activation code"),
@@ -458,7 +450,7 @@ def test_the_mark_opens_the_dialog_and_a_verified_address_shows_verified(
         qtbot.mouseClick(mark, Qt.MouseButton.LeftButton)
     (dialog,) = opened
     assert dialog.windowTitle() == f"{TITLE} - Fox, Kimberly (kimberly)"
-    assert dialog.findChild(QLabel, "intro").text() == INTRO  # type: ignore[union-attr]
+    assert dialog.findChild(QLabel, "intro").text() == INTRO
 
     qtbot.mouseClick(
         by_name(dialog, QPushButton, "Send Activation Code"), Qt.MouseButton.LeftButton

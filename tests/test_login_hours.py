@@ -959,7 +959,7 @@ def test_a_stored_rule_that_cannot_be_read_is_not_available() -> None:
     assert LoginTimes.from_stored(True, ["mon"], None) == LoginTimes(True)  # type: ignore[arg-type]
     stored = {"mon": "nine to five", "tue": 42, "wed": "09:00-17:00"}
 
-    times = LoginTimes.from_stored(True, stored, None)  # type: ignore[dict-item]
+    times = LoginTimes.from_stored(True, stored, None)  # type: ignore[arg-type]
 
     assert times.days[1] == DayHours() and times.days[2] == DayHours()
     assert times.days[3] == window("09:00-17:00")

@@ -304,6 +304,7 @@ def test_an_account_expires_at_the_end_of_its_date_and_stays_expired(
     end = expires_at(times.expires_on, zone)
     first, second = sorted([data.draw(moments(zone)), data.draw(moments(zone))])
 
+    assert times.expires_on is not None
     assert end == reference_instant(zone, datetime.combine(times.expires_on, time()) + DAY * MINUTE)
     assert not is_expired(times, zone, end - SECOND)
     assert is_expired(times, zone, end)

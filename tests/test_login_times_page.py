@@ -38,7 +38,7 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import read_user, version_of
-from tests.helpers.window import opens, saves
+from tests.helpers.window import close_window, opens, saves
 from tests.test_two_factor_page import PASSWORD, click, events, open_window, pick, stored
 from ui.pages.login_times_page import (
     EXPIRED,
@@ -91,13 +91,6 @@ def locale(locale_name: str) -> Iterator[None]:
 
 
 @pytest.fixture
-def dialogs() -> Iterator[DialogAnswers]:
-    answers = DialogAnswers()
-    yield answers
-    answers.finish()
-
-
-@pytest.fixture
 def window(
     qtbot: Any,
     locale: None,
@@ -109,10 +102,7 @@ def window(
 ) -> Iterator[UserSetupWindow]:
     window = open_window(qtbot, database, company, clock)
     yield window
-    if window.is_dirty():
-        dialogs.answer("Discard")
-    assert window.close()
-    window.deleteLater()
+    close_window(window, dialogs)
 
 
 def login_times_page(window: UserSetupWindow) -> LoginTimesPage:

@@ -11,10 +11,17 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QComboBox
 
 CALLS = 2000
+# From Python 3.12 None, True and False are immortal: their counts no longer move, so the
+# loss this guards against could not be seen (nor crash the program).
+pytestmark = pytest.mark.skipif(
+    sys.version_info >= (3, 12),
+    reason="None, True and False are immortal from Python 3.12: a lost reference is harmless",
+)
 
 
 class _Model(QAbstractListModel):

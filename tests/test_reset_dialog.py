@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +63,6 @@ def kimberly(database: Database, company: CompanyInfo, clock: FixedClock) -> Use
 @pytest.fixture
 def context(database: Database, company: CompanyInfo, clock: FixedClock) -> PracticeContext:
     return practice_context(database, company, clock, name="mreyes (Reyes, Maria)")
-
-
-@pytest.fixture
-def dialogs() -> Iterator[DialogAnswers]:
-    answers = DialogAnswers()
-    yield answers
-    answers.finish()
 
 
 def open_dialog(

@@ -25,7 +25,7 @@ from app.users.records import UserFields
 from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
-from tests.helpers.records import another_administrator
+from tests.helpers.records import add_user, another_administrator
 
 PASSWORD = "quiet harbor lights"
 WORKSTATION = "FRONTDESK-2"
@@ -35,20 +35,9 @@ def add(
     database: Database, company: CompanyInfo, clock: FixedClock, user_id: str, **values: Any
 ) -> int:
     role = values.pop("role", SetupRole.ADMINISTRATOR)
-    with database.transaction() as session:
-        users = UserService(session, company, dba("mreyes"), clock)
-        form = UserFields(
-            user_id=user_id,
-            first_name="Test",
-            last_name=user_id.title(),
-            new_password=PASSWORD,
-            retype_password=PASSWORD,
-            must_change_password=values.pop("must_change_password", False),
-            **values,
-        )
-        record = users.create(form)
-        users.set_setup_role(record.pk, role)
-        return record.pk
+    return add_user(
+        database, company, clock, user_id, password=PASSWORD, role=role, by="mreyes", **values
+    )
 
 
 def check(database: Database, clock: FixedClock, user_id: str, password: str = PASSWORD, **kw: Any):
@@ -108,7 +97,7 @@ class CountingHasher(PasswordHasher):
         super().__init__(time_cost=2, memory_cost=19 * 1024, parallelism=1)
         self.verified = 0
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # type: ignore[override]
         self.verified += 1
         return super().verify(hash, password)
 

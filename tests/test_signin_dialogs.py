@@ -23,14 +23,14 @@ from app.db.models import Company, SetupRole, User
 from app.practice.company import CompanyInfo
 from app.signin.check import PASSWORD_EXPIRED, REFUSED, Reason, SignInService
 from app.signin.flow import SignInFlow, Step
-from app.users.records import UserFields
-from app.users.service import UserService
 from tests.conftest import FixedClock
-from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.window import practice_context
+from tests.helpers.records import add_user
+from tests.helpers.window import open_window as shown_window
+from tests.helpers.window import practice_context, user_page
 from ui.operations import InlineRunner
 from ui.signin.first_start_dialog import FirstRunDialog
+from ui.signin.lock_dialog import IdleLockDialog
 from ui.signin.sign_in_dialog import SignInDialog
 from ui.window.window import UserSetupWindow
 
@@ -41,21 +41,9 @@ def add(
     database: Database, company: CompanyInfo, clock: FixedClock, user_id: str, **values: Any
 ) -> int:
     role = values.pop("role", SetupRole.ADMINISTRATOR)
-    with database.transaction() as session:
-        users = UserService(session, company, dba("mreyes"), clock)
-        record = users.create(
-            UserFields(
-                user_id=user_id,
-                first_name="Test",
-                last_name=user_id.title(),
-                new_password=PASSWORD,
-                retype_password=PASSWORD,
-                must_change_password=values.pop("must_change_password", False),
-                **values,
-            )
-        )
-        users.set_setup_role(record.pk, role)
-        return record.pk
+    return add_user(
+        database, company, clock, user_id, password=PASSWORD, role=role, by="mreyes", **values
+    )
 
 
 def fill(dialog: QWidget, **fields: str) -> None:
@@ -175,10 +163,7 @@ def test_an_empty_database_asks_for_the_practice_and_its_first_administrator(
 def _window(
     database: Database, company: CompanyInfo, clock: FixedClock, role: str
 ) -> UserSetupWindow:
-    context = practice_context(database, company, clock, name="lblake (Blake, Lauren)", role=role)
-    window = UserSetupWindow(InlineRunner(), database, context)
-    window.show()
-    return window
+    return shown_window(database, company, clock, name="lblake (Blake, Lauren)", role=role)
 
 
 def test_the_front_desk_sees_users_but_can_only_reset_and_unlock(qtbot, database, company, clock):
@@ -301,7 +286,7 @@ def test_the_window_locks_when_idle_and_keeps_unsaved_edits(qtbot, database, com
         assert window.lock_dialog is None and window.centralWidget().isVisible()
         assert by_name(window.page("user"), QLineEdit, "Title").text() == "Typed before lunch"
     finally:
-        window.page("user").load(window.subject)  # nothing left unsaved to ask about
+        window.drop_edits()  # nothing left unsaved to ask about
         window.close()
 
 
@@ -330,7 +315,7 @@ def test_the_idle_lock_closes_open_dialogs_and_sign_out_leaves_without_asking(
     window.guard.idle_timer.timeout.emit()
     assert not open_dialog.isVisible()
     lock = window.lock_dialog
-    assert lock is not None
+    assert isinstance(lock, IdleLockDialog)
     lock.sign_out_button.click()  # no password, no question: the edits are dropped
     assert not window.isVisible()
     with database.transaction() as session:
@@ -348,14 +333,14 @@ def test_the_user_sections_new_password_says_the_failing_rule_while_typing(
     window.show()
     try:
         window.select_user(pk)
-        field = window.page("user").password_field
+        field = user_page(window).password_field
         qtbot.keyClicks(by_name(window.page("user"), QLineEdit, "New Password"), "kimberly2026")
         assert field.hint.isVisible() and "at least 15" in field.hint.text()
         assert field.meter.format() in ("Very weak", "Weak", "Fair")
         field.edit.setText("kimberly's long garden path")
         assert "user ID" in field.hint.text()
     finally:
-        window.page("user").load(window.subject)
+        window.drop_edits()
         window.close()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyotp
@@ -23,11 +24,10 @@ from app.signin.check import REFUSED, Reason, SignInRefused, SignInService
 from app.signin.flow import SignInFlow, Step
 from app.signin.own_password import change_own_password
 from app.two_factor.service import TwoFactorForm, TwoFactorService
-from app.users.records import UserFields
 from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk
-from tests.helpers.records import another_administrator, version_of
+from tests.helpers.records import add_user, another_administrator, version_of
 from tests.helpers.statements import count_statements
 
 PASSWORD = "quiet harbor lights"
@@ -51,20 +51,10 @@ def hours(**days: str) -> LoginTimes:
 
 
 def add(database: Database, company: CompanyInfo, clock: FixedClock, user_id: str = "kim") -> int:
-    with database.transaction() as session:
-        users = UserService(session, company, dba("mreyes"), clock)
-        pk = users.create(
-            UserFields(
-                user_id=user_id,
-                first_name="Kimberly",
-                last_name="Fox",
-                new_password=PASSWORD,
-                retype_password=PASSWORD,
-                must_change_password=False,
-            )
-        ).pk
-        users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
-        return pk
+    return add_user(
+        database, company, clock, user_id, first_name="Kimberly", last_name="Fox",
+        password=PASSWORD, role=SetupRole.ADMINISTRATOR, by="mreyes",
+    )  # fmt: skip
 
 
 def save(
@@ -75,7 +65,7 @@ def save(
         service.save(pk, times, version_of(session, pk))
 
 
-def check(database: Database, clock: FixedClock, password: str = PASSWORD, **kw: object):
+def check(database: Database, clock: FixedClock, password: str = PASSWORD, **kw: Any):
     with database.transaction() as session:
         return SignInService(session, clock, WORKSTATION).check("valley", "kim", password, **kw)
 

@@ -21,12 +21,11 @@ from app.signin.flow import SignInFlow, Step
 from app.two_factor.authenticator import new_secret, replace_recovery_codes
 from app.two_factor.policy import CompanyDefault, TwoFactorPolicy, save_two_factor_policy
 from app.two_factor.service import UNABLE_TO_SEND
-from app.users.records import UserFields
-from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import MemoryStore
 from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.records import add_user, stored_user
 from ui.operations import InlineRunner
 from ui.signin.sign_in_dialog import TOKEN_EXPIRED, SignInDialog
 from ui.widgets.two_factor_widgets import RecoveryCodesDialog
@@ -41,32 +40,21 @@ def add(
 ) -> int:
     """A User Setup operator with PASSWORD; ``columns`` set on the stored row as they are."""
     must_change = columns.pop("must_change_password", False)
-    with database.transaction() as session:
-        users = UserService(session, company, dba("mreyes"), clock)
-        record = users.create(
-            UserFields(
-                user_id=user_id,
-                first_name="Kimberly",
-                last_name="Fox",
-                new_password=PASSWORD,
-                retype_password=PASSWORD,
-                must_change_password=must_change,
-            )
-        )
-        users.set_setup_role(record.pk, SetupRole.ADMINISTRATOR)
-        user = session.get(User, record.pk)
-        assert user is not None
-        for name, value in columns.items():
-            setattr(user, name, value)
-        return record.pk
-
-
-def stored(database: Database, pk: int) -> User:
+    pk = add_user(
+        database, company, clock, user_id, first_name="Kimberly", last_name="Fox",
+        password=PASSWORD, role=SetupRole.ADMINISTRATOR, by="mreyes",
+        must_change_password=must_change,
+    )  # fmt: skip
     with database.transaction() as session:
         user = session.get(User, pk)
         assert user is not None
-        session.expunge(user)
-        return user
+        for name, value in columns.items():
+            setattr(user, name, value)
+    return pk
+
+
+def stored(database: Database, pk: int) -> User:
+    return stored_user(database, pk)
 
 
 def company_rule(database: Database, company: CompanyInfo, clock: FixedClock, **rule: Any) -> None:
@@ -477,7 +465,7 @@ def test_the_window_signs_in_with_this_workstations_address_and_the_keyring(
         flows.append(dialog.flow)
         return 0  # cancelled
 
-    monkeypatch.setattr(main.SignInDialog, "exec", exec_)
+    monkeypatch.setattr(SignInDialog, "exec", exec_)
     assert main.sign_in(InlineRunner(), database, clock, None, "192.168.10.23") is None
     (flow,) = flows
     assert (flow.ip, flow.store) == ("192.168.10.23", keyring)

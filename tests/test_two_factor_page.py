@@ -32,8 +32,8 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import Stored, read_user, version_of
-from tests.helpers.window import opens, practice_context, saves
-from ui.operations import InlineRunner
+from tests.helpers.window import close_window, opens, saves
+from tests.helpers.window import open_window as shown_window
 from ui.pages.two_factor_page import DESTINATION, METHOD, TwoFactorPage
 from ui.widgets.two_factor_widgets import RecoveryCodesDialog
 from ui.window.window import UserSetupWindow
@@ -56,20 +56,7 @@ def open_window(
     clock: FixedClock,
     role: str = SetupRole.ADMINISTRATOR.value,
 ) -> UserSetupWindow:
-    context = practice_context(database, company, clock, name="mreyes (Reyes, Maria)", role=role)
-    window = UserSetupWindow(InlineRunner(), database, context)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    qtbot.waitExposed(window)
-    return window
-
-
-@pytest.fixture
-def dialogs() -> Iterator[DialogAnswers]:
-    answers = DialogAnswers()
-    yield answers
-    answers.finish()
+    return shown_window(database, company, clock, qtbot, name="mreyes (Reyes, Maria)", role=role)
 
 
 @pytest.fixture
@@ -83,10 +70,7 @@ def window(
 ) -> Iterator[UserSetupWindow]:
     window = open_window(qtbot, database, company, clock)
     yield window
-    if window.is_dirty():
-        dialogs.answer("Discard")
-    assert window.close()
-    window.deleteLater()
+    close_window(window, dialogs)
 
 
 def pick(qtbot: Any, window: UserSetupWindow, pk: int) -> None:

@@ -35,12 +35,10 @@ from app.signin.check import (
 from app.signin.flow import SignInFlow, Step
 from app.two_factor.policy import CompanyDefault, Need, TwoFactorPolicy, save_two_factor_policy
 from app.two_factor.service import OPTED_OUT, UNABLE_TO_SEND, TwoFactorForm, TwoFactorService
-from app.users.records import UserFields
-from app.users.service import UserService
 from tests.conftest import NOW, FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import Inbox, MemoryStore, free_port
-from tests.helpers.records import version_of
+from tests.helpers.records import add_user, version_of
 from tests.helpers.sms_server import OPTED_OUT as GATEWAY_OPTED_OUT
 from tests.helpers.sms_server import SERVER_ERROR, UNAUTHORIZED, Gateway, sms_server
 
@@ -68,21 +66,11 @@ def add(
     **kw: Any,
 ) -> int:
     """A User Setup administrator with PASSWORD."""
-    with database.transaction() as session:
-        users = UserService(session, company, dba("mreyes"), clock)
-        pk = users.create(
-            UserFields(
-                user_id=user_id,
-                first_name="Kimberly",
-                last_name="Fox",
-                email=ADDRESS,
-                new_password=PASSWORD,
-                retype_password=PASSWORD,
-                must_change_password=kw.pop("must_change_password", False),
-            )
-        ).pk
-        users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
-        return pk
+    return add_user(
+        database, company, clock, user_id, first_name="Kimberly", last_name="Fox",
+        email=ADDRESS, password=PASSWORD, role=SetupRole.ADMINISTRATOR, by="mreyes",
+        must_change_password=kw.pop("must_change_password", False),
+    )  # fmt: skip
 
 
 def two_factor(

@@ -22,10 +22,10 @@ from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.records import read_user
+from tests.helpers.records import add_user, read_user
 from tests.helpers.statements import count_statements
-from tests.helpers.window import practice_context, saves
-from ui.operations import InlineRunner
+from tests.helpers.window import close_window, saves, user_page
+from tests.helpers.window import open_window as shown_window
 from ui.pages import PAGES
 from ui.window.window import UserSetupWindow
 
@@ -66,18 +66,7 @@ def people(database: Database, company: CompanyInfo, clock: FixedClock) -> dict[
 
 
 def _window_for(database: Database, company: CompanyInfo, clock: FixedClock) -> UserSetupWindow:
-    context = practice_context(database, company, clock, name="mreyes (Reyes, Maria)")
-    window = UserSetupWindow(InlineRunner(), database, context)
-    window.show()
-    window.activateWindow()  # keyboard shortcuts go to the active window
-    return window
-
-
-@pytest.fixture
-def dialogs() -> Iterator[DialogAnswers]:
-    answers = DialogAnswers()
-    yield answers
-    answers.finish()
+    return shown_window(database, company, clock, name="mreyes (Reyes, Maria)")
 
 
 @pytest.fixture
@@ -89,14 +78,10 @@ def window(
     people: Any,
     dialogs: DialogAnswers,
 ) -> Iterator[UserSetupWindow]:
-    window = _window_for(database, company, clock)  # closed here, not by qtbot: it may ask
-    qtbot.waitUntil(window.isActiveWindow)
-    qtbot.waitExposed(window)
+    # Closed here, not by qtbot: it may ask about unsaved edits.
+    window = shown_window(database, company, clock, qtbot, name="mreyes (Reyes, Maria)")
     yield window
-    if window.is_dirty():
-        dialogs.answer("Discard")
-    assert window.close()
-    window.deleteLater()
+    close_window(window, dialogs)
 
 
 def list_texts(window: UserSetupWindow) -> list[str]:
@@ -138,7 +123,7 @@ def test_list_shows_active_users_last_first_with_user_id(window: UserSetupWindow
 def test_unchecking_active_shows_inactive_users_greyed_and_marked(
     qtbot: Any, window: UserSetupWindow
 ) -> None:
-    active = by_name(window.findChild(QWidget, "user_panel"), QCheckBox, "Active")
+    active = by_name(window.panel, QCheckBox, "Active")
     qtbot.mouseClick(active, Qt.MouseButton.LeftButton)
     texts = list_texts(window)
     assert "Oldham, Gary  (gold)  (inactive)" in texts
@@ -149,13 +134,19 @@ def test_unchecking_active_shows_inactive_users_greyed_and_marked(
 
 
 def test_typing_in_search_filters_by_name_or_user_id_prefix_first(
-    qtbot: Any, window: UserSetupWindow
+    qtbot: Any, window: UserSetupWindow, database: Database, company: CompanyInfo, clock: FixedClock
 ) -> None:
+    add_user(database, company, clock, "ohakim", first_name="Omar", last_name="Hakim")
+    window.load_users()
     search = by_name(window, QLineEdit, "Search")
     qtbot.keyClicks(search, "kim")
     # Alan Kimball's last name starts with "kim" as Kimberly's first name does; both rank
-    # ahead of a mere contains match, and everyone else is filtered out.
-    assert list_texts(window) == ["Fox, Kimberly  (kimberly)", "Kimball, Alan  (akim)"]
+    # ahead of Omar Hakim, whose name only contains it, though the list puts him between.
+    assert list_texts(window) == [
+        "Fox, Kimberly  (kimberly)",
+        "Kimball, Alan  (akim)",
+        "Hakim, Omar  (ohakim)",
+    ]
     search.clear()
     qtbot.keyClicks(search, "CASS")
     assert list_texts(window) == ["Cassady, Wes  (wcassady)"]
@@ -232,8 +223,8 @@ def test_new_password_is_hashed_and_only_said_to_have_changed(
         window.save_action.trigger()
     with database.transaction() as session:
         user = session.get(User, people["lblake"].pk)
-        events = session.scalars(select(AuditEvent).where(AuditEvent.user_pk == user.id)).all()
         assert user is not None and user.password_hash.startswith("$argon2id$")
+        events = session.scalars(select(AuditEvent).where(AuditEvent.user_pk == user.id)).all()
         trail = json.dumps([e.changes for e in events])
     assert "a new long passphrase" not in trail and "password changed" in trail
     assert text(window, "New Password").text() == ""
@@ -349,7 +340,7 @@ def test_bad_input_is_shown_beside_each_field_and_nothing_is_written(
     for label, value in typed.items():
         text(window, label).setText(value)
     window.save_action.trigger()
-    page = window.page("user")
+    page = user_page(window)
     messages = {name: page.errors.message(name) for name in (
         "user_id", "first_name", "last_name", "middle_initial", "email", "home_phone",
         "retype_password", "title",
@@ -380,7 +371,7 @@ def test_a_user_id_taken_in_another_case_is_refused_beside_the_field(
     ):
         text(window, label).setText(value)
     assert not saves(window)
-    message = window.page("user").errors.message("user_id")
+    message = user_page(window).errors.message("user_id")
     assert message == "The User ID 'kimberly' is already taken in this company."
 
 
@@ -628,7 +619,7 @@ def test_a_taken_user_id_is_reported_together_with_the_other_mistakes(
     text(window, "User ID").setText("Kimberly")
     text(window, "New Password").setText(PASSWORD)
     assert not saves(window)
-    page = window.page("user")
+    page = user_page(window)
     assert page.errors.message("user_id") == (
         "The User ID 'kimberly' is already taken in this company."
     )
@@ -662,7 +653,7 @@ def test_a_provider_name_that_matches_no_provider_is_refused_beside_the_box(
     provider = by_name(window.page("user"), QComboBox, "User is this Provider")
     provider.lineEdit().setText("Dr. Nobody")
     assert not saves(window)
-    assert window.page("user").errors.message("provider_id") == (
+    assert user_page(window).errors.message("provider_id") == (
         "No single provider has that name; pick one from the list."
     )
 
@@ -817,7 +808,7 @@ def test_opening_a_user_changed_elsewhere_updates_their_row_in_the_list(
     company: CompanyInfo,
     clock: FixedClock,
 ) -> None:
-    by_name(window.findChild(QWidget, "user_panel"), QCheckBox, "Active").setChecked(False)
+    by_name(window.panel, QCheckBox, "Active").setChecked(False)
     with database.transaction() as session:  # another workstation locks Wes out
         other = UserService(session, company, dba("front desk"), clock)
         wes = other.get(people["wcassady"].pk)

@@ -23,7 +23,7 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import by_name
 from tests.helpers.records import version_of
-from tests.helpers.window import practice_context
+from tests.helpers.window import open_window as shown_window
 from ui.operations import InlineRunner
 from ui.window.operator_guard import EXPIRED_OVER, HOURS_OVER
 from ui.window.window import UserSetupWindow
@@ -66,17 +66,10 @@ def operator(database: Database, company: CompanyInfo, clock: FixedClock, times:
 def open_window(
     database: Database, company: CompanyInfo, clock: FixedClock, pk: int
 ) -> UserSetupWindow:
-    context = practice_context(
-        database,
-        company,
-        clock,
-        name="mreyes (Reyes, Maria)",
-        user_pk=pk,
+    return shown_window(
+        database, company, clock, name="mreyes (Reyes, Maria)", user_pk=pk,
         operator_user_id="mreyes",
-    )
-    window = UserSetupWindow(InlineRunner(), database, context)
-    window.show()
-    return window
+    )  # fmt: skip
 
 
 def test_the_operator_is_warned_then_locked_and_their_edits_wait(qtbot, database, company, clock):
@@ -121,7 +114,8 @@ def test_the_operator_is_warned_then_locked_and_their_edits_wait(qtbot, database
         assert title.text() == "Typed at ten to six"
         assert window.guard.hours_timer.interval() == 15 * 60_000  # re-read at least that often
     finally:
-        window.page("user").load(window.subject)
+        if window.subject is not None:
+            window.page("user").load(window.subject)
         window.close()
 
 
@@ -187,7 +181,7 @@ def test_the_window_locks_at_the_end_even_when_the_database_is_away(
 
 def test_a_renamed_operator_is_still_held_to_their_hours(qtbot, database, company, clock):
     pk = operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
-    clock.now = at("2026-11-23T17:50")
+    clock.now = at("2026-11-23T11:50")
     window = open_window(database, company, clock, pk)
     try:
         with database.transaction() as session:
@@ -196,9 +190,15 @@ def test_a_renamed_operator_is_still_held_to_their_hours(qtbot, database, compan
             form.user_id = "maria.reyes"
             users.update(pk, form, users.get(pk).version)
 
+        clock.now = at("2026-11-23T12:00")
+        window.guard.hours_timer.timeout.emit()  # read again: by row id, so found
+        # Found by the old User ID it would be gone, and a gone operator is locked out.
+        assert window.lock_dialog is None
+        assert window.guard.hours_end is not None
+        assert window.guard.hours_end.at == at("2026-11-23T18:00")
+
         clock.now = at("2026-11-23T18:00")
         window.guard.hours_timer.timeout.emit()
-
         assert window.lock_dialog is not None
     finally:
         window.close()

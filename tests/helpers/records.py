@@ -65,11 +65,13 @@ def add_user(
     *,
     password: str = "quiet harbor lights",
     role: SetupRole | None = None,
+    by: str = "setup",
     **fields: Any,
 ) -> int:
-    """A user with a password of their own (no change due) and, with ``role``, that role."""
+    """A user with a password of their own (no change due) and, with ``role``, that role;
+    added by the database administrator named ``by``."""
     with database.transaction() as session:
-        users = UserService(session, company, dba("setup"), clock)
+        users = UserService(session, company, dba(by), clock)
         form = UserFields(
             user_id=user_id,
             first_name=fields.pop("first_name", "Test"),

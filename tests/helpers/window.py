@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
+
+from PySide6.QtCore import SignalInstance
 
 from app.db.database import Database
 from app.db.models import SetupRole
@@ -11,7 +13,10 @@ from app.practice.company import CompanyInfo, provider_choices, service_location
 from app.signin.check import find_account
 from app.workplace import Workplace
 from tests.helpers.actors import signed_in
+from tests.helpers.qt import DialogAnswers
+from ui.operations import InlineRunner
 from ui.pages.base import PracticeContext
+from ui.pages.user_page import UserPage
 from ui.window.window import UserSetupWindow
 
 
@@ -46,7 +51,15 @@ def practice_context(
     )
 
 
-def saves(window: UserSetupWindow) -> bool:
+class Saving(Protocol):
+    """A window or a dialog that saves, and says so once it has."""
+
+    saved: SignalInstance
+
+    def save(self) -> None: ...
+
+
+def saves(window: Saving) -> bool:
     """Save as the toolbar does; True if the save was made (the runner runs inline)."""
     made: list[int] = []
     window.saved.connect(made.append)
@@ -70,3 +83,38 @@ def opens(window: UserSetupWindow, pk: int) -> bool:
 def workplace_of(database: Database, context: PracticeContext) -> Workplace:
     """Where a dialog opened from the window with ``context`` does its work."""
     return Workplace(database, context.company, context.actor, context.clock)
+
+
+def user_page(window: UserSetupWindow) -> UserPage:
+    """The User section's page of the window, built if it was not yet."""
+    page = window.page("user")
+    assert isinstance(page, UserPage)
+    return page
+
+
+def open_window(
+    database: Database,
+    company: CompanyInfo,
+    clock: Any,
+    qtbot: Any = None,
+    **context: Any,
+) -> UserSetupWindow:
+    """The window for an operator (see practice_context), shown; with ``qtbot``, active and
+    exposed, so that keyboard shortcuts reach it. Its jobs run inline."""
+    window = UserSetupWindow(
+        InlineRunner(), database, practice_context(database, company, clock, **context)
+    )
+    window.show()
+    if qtbot is not None:
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+        qtbot.waitExposed(window)
+    return window
+
+
+def close_window(window: UserSetupWindow, dialogs: DialogAnswers) -> None:
+    """Close as a person would: discarding what a test left unsaved."""
+    if window.is_dirty():
+        dialogs.answer("Discard")
+    assert window.close()
+    window.deleteLater()
