@@ -14,9 +14,12 @@ import argparse
 import contextlib
 import io
 import os
+import shlex
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TextIO
+
+from sqlalchemy.engine import make_url
 
 from app.access import Actor
 from app.clock import Clock
@@ -31,7 +34,7 @@ from app.errors import (
 from app.practice.company import (
     load_company,
 )
-from app.practice.demo import create_demo_practice
+from app.practice.demo import DemoResult, create_demo_practice
 from app.users.fields import LABELS
 from app.workplace import Work
 from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
@@ -90,7 +93,10 @@ def _run(args: argparse.Namespace, stdin: TextIO, clock: Clock | None) -> int:
     if args.command is None:
         from ui.main import run_window  # Qt is loaded only for the window
 
-        code = run_window(location, args.company, _open_demo if args.demo else None)
+        def open_demo(database: Database) -> str:
+            return _open_demo(database, database_option(args.db))
+
+        code = run_window(location, args.company, open_demo if args.demo else None)
         return EXIT_DATABASE if code is None else code
     if args.command == "db":
         engine = make_engine(location.url)
@@ -120,7 +126,7 @@ def _run_on(
     if args.command == "demo":
         with database.transaction() as session:
             result = create_demo_practice(session, actor, clock, users=args.users)
-        print_demo_result(result, database.description)
+        print_demo_result(result, database.description, database_option(args.db))
         return EXIT_OK
     if args.command == "login":
         return login(args, database, stdin, clock)
@@ -136,22 +142,37 @@ def _run_on(
     return EXIT_OK
 
 
-def _open_demo(database: Database) -> str:
+def database_option(url: str | None) -> str:
+    """How a printed command names the database the user named: ``--db URL`` (any password
+    in it masked, to be typed again), or nothing when the database was found by itself."""
+    if not url:
+        return ""
+    return f"--db {shlex.quote(make_url(url).render_as_string(hide_password=True))} "
+
+
+def _open_demo(database: Database, db_option: str) -> str:
     """--demo: the demo practice, made if absent, and its sign-ins printed; its code."""
     actor = Actor.database_administrator("User Setup demo")
     clock = server_clock(database)
     with database.transaction() as session:
         result = create_demo_practice(session, actor, clock)
-    print_demo_result(result, database.description)
+    print_demo_result(result, database.description, db_option)
     return result.company.code
 
 
-def print_demo_result(result: Any, where: str) -> None:
+def print_demo_result(result: DemoResult, where: str, db_option: str) -> None:
+    code = result.company.code
     if result.admin_password is None:
         print(
-            f"The demo practice {result.company.code!r} is already in {where}, "
+            f"The demo practice {code!r} is already in {where}, "
             f"with {result.users} users; nothing was changed."
         )
+        print(
+            f"Its sign-in passwords were printed when it was made. To sign in as its "
+            f"administrator, give {result.admin_user_id} a new temporary password:"
+        )
+        command = f"usersetup {db_option}--company {code} users reset-password"
+        print(f"  {command} {result.admin_user_id}")
         return
     print(
         f"Created the demo practice {result.company.code!r} with {result.users} users in {where}."

@@ -6,6 +6,7 @@ import getpass
 import io
 import json
 import re
+import shlex
 import shutil
 import socket
 import sqlite3
@@ -18,7 +19,7 @@ from argon2 import PasswordHasher
 
 from app.users.fields import USER_FIELDS, Copy, Kind
 from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
-from cli.main import main
+from cli.main import database_option, main
 from tests.helpers.cli import CommandLine
 
 NEW_PASSWORD = "a long enough password\n"
@@ -120,15 +121,34 @@ def test_demo_practice_has_about_forty_users_some_inactive_a_few_locked(usersetu
     assert {"kimberly", "mreyes"} <= {user["user_id"] for user in everyone}
 
 
-def test_demo_a_second_time_says_it_exists_and_changes_nothing(usersetup):
+def test_demo_a_second_time_changes_nothing_and_says_how_to_get_a_sign_in(usersetup):
     before = usersetup.dump()
 
     code, out, err = usersetup("demo")
 
     assert (code, err) == (EXIT_OK, "")
     assert "already" in out
-    assert "password" not in out
     assert usersetup.dump() == before
+    # The command it prints, typed as printed, gives the administrator a password that works.
+    command = re.search(r"^  usersetup (.*)$", out, re.MULTILINE)
+    assert command is not None, out
+    argv = shlex.split(command.group(1))
+    assert argv[:2] == ["--db", f"sqlite:///{usersetup.path}"]
+    code, reset, _ = usersetup(*argv[2:], "--json")
+    assert code == EXIT_OK
+    code, out, _ = usersetup(
+        "login", "mreyes", "--company", "valley", "--password-stdin", "--json",
+        stdin=json.loads(reset)["temporary_password"],
+    )  # fmt: skip
+    assert (code, json.loads(out)["reason"]) == (13, "password change required")
+
+
+def test_demo_hint_masks_a_password_in_the_database_url():
+    option = database_option("postgresql+psycopg://clinic:s3cret@db.example/practice")
+
+    assert "s3cret" not in option
+    assert option == "--db 'postgresql+psycopg://clinic:***@db.example/practice' "
+    assert database_option(None) == ""
 
 
 def test_demo_with_a_chosen_number_of_users(tmp_path, capsys):
