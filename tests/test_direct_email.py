@@ -34,7 +34,7 @@ from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import Inbox, MemoryStore
-from tests.helpers.qt import DialogAnswers, by_name
+from tests.helpers.qt import DialogAnswers, assert_every_line_shows, by_name
 from tests.helpers.window import practice_context, workplace_of
 from ui.dialogs.direct_email_dialog import INTRO, TITLE, DirectEmailDialog
 from ui.operations import InlineRunner
@@ -527,6 +527,7 @@ def test_the_dialog_says_when_the_code_could_not_be_sent(
     dialog.ok_button.click()  # nothing typed
     assert dialog.errors.message("activation_code") == NOT_A_CODE
     assert dialog.isVisible()
+    assert_every_line_shows(dialog)
 
 
 def test_the_window_opens_the_dialog_from_the_mark(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontMetrics, QGuiApplication
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -384,6 +384,17 @@ def test_a_refused_reset_is_said_in_plain_words_and_the_dialog_stays(
     assert dialog.isVisible() and dialog.stack.currentIndex() == 0
 
 
+def test_the_title_that_names_the_user_fits_the_dialog(
+    qtbot: Any, database: Database, context: PracticeContext, kimberly: UserRecord
+) -> None:
+    dialog = open_dialog(qtbot, database, context, kimberly)
+    bold = dialog.font()
+    bold.setBold(True)
+
+    assert dialog.windowTitle() == "Reset Password - Fox, Kimberly (kimberly)"
+    assert dialog.width() > QFontMetrics(bold).horizontalAdvance(dialog.windowTitle())
+
+
 @pytest.mark.skipif(
     sys.platform != "linux", reason="Windows and macOS print dialogs are native: no test can press"
 )
@@ -407,3 +418,9 @@ def test_print_asks_for_a_printer_and_cancelling_prints_nothing(
     qtbot.mouseClick(by_name(dialog, QPushButton, "Print"), Qt.MouseButton.LeftButton)
     assert asked == ["Print the password slip"]
     assert dialog.isVisible()
+    # Back from printing, Enter closes the dialog; it does not print again.
+    QTimer.singleShot(0, cancel_print_dialog)
+    assert dialog.focusWidget() is by_name(dialog, QPushButton, "Close")
+    with qtbot.waitSignal(dialog.accepted):
+        press_enter(qtbot, dialog)
+    assert asked == ["Print the password slip"]

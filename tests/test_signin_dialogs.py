@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -113,6 +114,27 @@ def test_a_temporary_password_leads_to_the_forced_change(qtbot, sign_in, databas
         assert not session.get(User, pk).must_change_password
 
 
+def test_the_forced_change_says_whose_password_and_enter_in_verify_changes_it(
+    qtbot, sign_in, database, company, clock
+):
+    pk = add(database, company, clock, "kimberly", must_change_password=True)
+    fill(sign_in, **{"User ID": "kimberly", "Password": PASSWORD})
+    qtbot.keyClick(by_name(sign_in, QLineEdit, "Password"), Qt.Key.Key_Return)
+    assert sign_in.flow.step is Step.CHANGE_PASSWORD
+    assert sign_in.change_whose.isVisible()
+    assert sign_in.change_whose.text() == "User ID: kimberly    Name: Kimberly, Test"
+
+    fill(sign_in, **{"New Password": "a lantern by the north gate"})
+    verify = by_name(sign_in, QLineEdit, "Verify")
+    verify.setFocus()
+    qtbot.keyClicks(verify, "a lantern by the north gate")
+    with qtbot.waitSignal(sign_in.accepted):
+        qtbot.keyClick(verify, Qt.Key.Key_Return)
+
+    with database.transaction() as session:
+        assert not session.get(User, pk).must_change_password
+
+
 def test_the_show_password_toggle_shows_the_text(qtbot, sign_in, database, company, clock):
     add(database, company, clock, "kimberly", must_change_password=True)
     fill(sign_in, **{"User ID": "kimberly", "Password": PASSWORD})
@@ -176,7 +198,12 @@ def test_the_front_desk_sees_users_but_can_only_reset_and_unlock(qtbot, database
         window.select_user(pk)
         assert window.heading.text() == "User - Kimberly, Test (kimberly)"
         page = window.page("user")
-        assert by_name(page, QLineEdit, "First Name").isReadOnly()
+        first_name = by_name(page, QLineEdit, "First Name")
+        assert first_name.isReadOnly()
+        assert looks_read_only(first_name), "a white box invites typing"
+        new_password = by_name(page, QLineEdit, "New Password")
+        assert new_password.isReadOnly() and looks_read_only(new_password)
+        assert new_password.placeholderText() == ""  # not "Leave blank to keep the password"
         assert not by_name(page, QCheckBox, "Login Locked").isEnabled()
         for action in (
             window.new_action,
@@ -197,13 +224,20 @@ def test_the_front_desk_sees_users_but_can_only_reset_and_unlock(qtbot, database
         window.close()
 
 
+def looks_read_only(edit: QLineEdit) -> bool:
+    palette = edit.palette()
+    return palette.color(QPalette.ColorRole.Base) == palette.color(QPalette.ColorRole.Window)
+
+
 def test_an_administrator_edits_everything(qtbot, database, company, clock):
     pk = add(database, company, clock, "kimberly")
     window = _window(database, company, clock, SetupRole.ADMINISTRATOR.value)
     try:
         window.select_user(pk)
-        assert not by_name(window.page("user"), QLineEdit, "First Name").isReadOnly()
-        assert by_name(window.page("user"), QLineEdit, "Company").isReadOnly()
+        first_name = by_name(window.page("user"), QLineEdit, "First Name")
+        assert not first_name.isReadOnly() and not looks_read_only(first_name)
+        company_box = by_name(window.page("user"), QLineEdit, "Company")
+        assert company_box.isReadOnly() and looks_read_only(company_box)
         assert window.new_action.isEnabled() and window.settings_action.isEnabled()
     finally:
         window.close()

@@ -8,8 +8,17 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QStyleOptionViewItem,
+    QWidget,
+)
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import sessionmaker
 
@@ -27,6 +36,8 @@ from tests.helpers.statements import count_statements
 from tests.helpers.window import close_window, saves, user_page
 from tests.helpers.window import open_window as shown_window
 from ui.pages import PAGES
+from ui.window.layout import EDITOR_MAX_WIDTH, LIST_MIN_WIDTH
+from ui.window.user_list import MarksStayDelegate
 from ui.window.window import UserSetupWindow
 
 PASSWORD = "bright meadow lantern"
@@ -131,6 +142,57 @@ def test_unchecking_active_shows_inactive_users_greyed_and_marked(
     index = window.model.index(row)
     assert window.model.data(index, Qt.ItemDataRole.ForegroundRole) is not None
     assert window.model.data(index, Qt.ItemDataRole.FontRole).italic()
+
+
+def test_a_name_too_long_for_the_list_is_shortened_and_its_marks_stay_whole(
+    qtbot: Any, window: UserSetupWindow
+) -> None:
+    qtbot.mouseClick(by_name(window.panel, QCheckBox, "Active"), Qt.MouseButton.LeftButton)
+    view = window.panel.user_view
+    row = list_texts(window).index("Oldham, Gary  (gold)  (inactive)")
+    index = window.model.index(row)
+    option = QStyleOptionViewItem()
+    option.initFrom(view)
+    option.rect = QRect(0, 0, view.fontMetrics().horizontalAdvance("Oldham, Gary  (inac"), 20)
+    option.widget = view
+
+    delegate = view.itemDelegate()
+    assert isinstance(delegate, MarksStayDelegate)
+    delegate.initStyleOption(option, index)
+
+    assert option.text.endswith("…  (inactive)"), option.text
+    assert option.text.startswith("Old")
+    wide = QStyleOptionViewItem()
+    wide.initFrom(view)
+    wide.rect = QRect(0, 0, 2000, 20)
+    wide.widget = view
+    delegate.initStyleOption(wide, index)
+    assert wide.text == "Oldham, Gary  (gold)  (inactive)"
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1600, 1000)])
+def test_the_list_gets_its_room_and_the_whole_form_shows_without_scrolling(
+    qtbot: Any,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    people: dict[str, UserRecord],
+    dialogs: DialogAnswers,
+    size: tuple[int, int],
+) -> None:
+    window = shown_window(database, company, clock, qtbot, size=size, name="mreyes (Reyes, M)")
+    try:
+        pick(qtbot, window, people["kimberly"].pk)
+        list_width, editor_width, section_width = window.splitter.sizes()
+
+        assert list_width >= LIST_MIN_WIDTH
+        assert editor_width <= EDITOR_MAX_WIDTH
+        assert section_width < list_width
+        for label in ("Active", "Webservice Only", "Login Locked"):
+            box = by_name(window.page("user"), QCheckBox, label)
+            assert box.visibleRegion().boundingRect() == box.rect(), f"{label} is cut off"
+    finally:
+        close_window(window, dialogs)
 
 
 def test_typing_in_search_filters_by_name_or_user_id_prefix_first(
@@ -489,6 +551,30 @@ def test_saving_over_someone_elses_change_is_refused_and_keeps_my_edits(
 
 
 # Keyboard and accessibility
+
+
+def test_tab_from_the_search_goes_to_the_list_then_the_form_then_the_sections(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    window.show_section("login_times")  # a second page built: its fields come in its turn
+    window.show_section("user")
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    stops = []
+    for _ in range(40):
+        widget = QApplication.focusWidget()
+        assert widget is not None
+        stops.append(widget.accessibleName() or widget.objectName())
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    # From the search box once round, to the search box again.
+    stops = stops[: stops.index("Search", 1)]
+
+    assert stops[:4] == ["Search", "Users", "User ID", "First Name"]
+    # The form's last, the sections, then round to the list's Active filter (Change My
+    # Password, disabled in a window opened without signing in, is passed over).
+    assert stops[-3:] == ["Login Locked", "Section", "Active"]
+    assert "Account expires on" not in stops  # the page not shown is passed over
 
 
 def test_ctrl_f_then_arrows_and_enter_pick_a_user_without_the_mouse(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 W = TypeVar("W", bound=QWidget)
 
@@ -73,3 +73,17 @@ class DialogAnswers:
             raise failures[0]
         left, self.pending = self.pending, []
         assert not left, f"expected dialogs never opened; {len(left)} answers unused"
+
+
+def assert_every_line_shows(window: QWidget) -> None:
+    """No visible label of ``window`` is cut off: each is as tall as its text needs at its
+    width (a wrapped message that appeared after the window was shown often is not)."""
+    window.layout().activate()
+    for label in window.findChildren(QLabel):
+        if label.isVisibleTo(window) and label.text():
+            needed = (
+                label.heightForWidth(label.width())
+                if label.wordWrap()
+                else label.sizeHint().height()
+            )
+            assert label.height() >= needed, f"{label.text()!r} is cut off"

@@ -97,13 +97,17 @@ def open_window(
     company: CompanyInfo,
     clock: Any,
     qtbot: Any = None,
+    size: tuple[int, int] | None = None,
     **context: Any,
 ) -> UserSetupWindow:
-    """The window for an operator (see practice_context), shown; with ``qtbot``, active and
-    exposed, so that keyboard shortcuts reach it. Its jobs run inline."""
+    """The window for an operator (see practice_context), shown (at ``size``, when given);
+    with ``qtbot``, active and exposed, so that keyboard shortcuts reach it. Its jobs run
+    inline."""
     window = UserSetupWindow(
         InlineRunner(), database, practice_context(database, company, clock, **context)
     )
+    if size is not None:
+        window.resize(*size)
     window.show()
     if qtbot is not None:
         window.activateWindow()

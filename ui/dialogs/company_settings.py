@@ -46,7 +46,7 @@ from ui.dialogs import messages as dialogs
 from ui.errors import show_error
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
-from ui.widgets.form import FieldErrors, caption
+from ui.widgets.form import FieldErrors, caption, fit_title
 
 NIST_NOTE = "NIST advises against this rule"
 NOTE_STYLE = "color: #5f6368;"  # grey, yet dark enough to read
@@ -153,6 +153,7 @@ class CompanySettingsDialog(QDialog):
         self.store = store
         company = context.company
         self.setWindowTitle(f"Company Settings - {company.name} ({company.code})")
+        fit_title(self)
         self.errors = FieldErrors()
         self.inputs: dict[str, QWidget] = {}  # each field's input, by the name of its messages
         self.numbers: dict[str, QSpinBox] = {}

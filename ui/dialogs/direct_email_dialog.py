@@ -30,7 +30,7 @@ from app.users.records import UserRecord
 from app.workplace import Workplace
 from ui.errors import plain_words
 from ui.operations import OperationRunner
-from ui.widgets.form import ERROR_STYLE, FieldErrors, caption
+from ui.widgets.form import ERROR_STYLE, FieldErrors, caption, fit_title, grow_to_fit
 
 TITLE = "Direct Email Authentication"
 INTRO = (
@@ -68,6 +68,7 @@ class DirectEmailDialog(QDialog):
         self.hasher = hasher
         self.errors = FieldErrors()
         self.setWindowTitle(f"{TITLE} - {record.heading}")
+        fit_title(self)
 
         intro = QLabel(INTRO)
         intro.setObjectName("intro")
@@ -108,6 +109,7 @@ class DirectEmailDialog(QDialog):
         layout.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.status)
         layout.addLayout(grid)
+        layout.addStretch(1)  # room the dialog grows by goes below the fields
         layout.addWidget(buttons)
         self.send_button.setFocus()
 
@@ -115,6 +117,7 @@ class DirectEmailDialog(QDialog):
         self.status.setText(message)
         self.status.setStyleSheet(ERROR_STYLE if problem else "")
         self.status.setVisible(bool(message))
+        grow_to_fit(self)
 
     def send(self) -> None:
         """Mail a new code to the saved address; the outcome is said under the button."""

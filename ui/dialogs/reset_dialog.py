@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +31,8 @@ from ui.dialogs import messages as dialogs
 from ui.errors import show_error
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
-from ui.widgets.form import FieldErrors, caption
+from ui.widgets.fitting_stack import FittingStack
+from ui.widgets.form import FieldErrors, caption, fit_title
 from ui.widgets.password_field import PasswordField
 
 GENERATE = "Generate a readable temporary password"
@@ -78,15 +78,15 @@ class ResetPasswordDialog(QDialog):
         self.errors = FieldErrors()
         self._must_change_done = True  # what the committed reset asked for: the slip says it
         self.setWindowTitle(f"Reset Password - {record.heading}")
+        fit_title(self)
         # The policy as the window holds it (saved changes reach it); the reset checks anew.
         policy = context.policy
         self.policy = policy
         # Unless the practice allows typed temporary passwords, typing is not offered.
         self.typing_allowed = policy is not None and policy.allow_typed_temporary
 
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self._choice_page())
-        self.stack.addWidget(self._result_page())
+        self.result_page = self._result_page()
+        self.stack = FittingStack(self._choice_page(), self.result_page)
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
         self._typing_toggled(False)
@@ -284,6 +284,8 @@ class ResetPasswordDialog(QDialog):
         buttons.addStretch(1)
         for button in (self.copy_button, self.print_button, self.close_button):
             buttons.addWidget(button)
+        for button in (self.copy_button, self.print_button):
+            button.setAutoDefault(False)  # focused, they still leave Enter to Close
         self.copy_button.clicked.connect(self.copy_password)
         self.print_button.clicked.connect(self.print_with_dialog)
         self.close_button.clicked.connect(self.accept)
@@ -300,7 +302,7 @@ class ResetPasswordDialog(QDialog):
                 f" and it stops working after {_hours(hours)}."
             )
         self.result_note.setText(note)
-        self.stack.setCurrentIndex(1)
+        self.stack.show_page(self.result_page)
         self.close_button.setDefault(True)  # the OK button is hidden now; Enter closes
         self.password_view.setFocus()
         self.password_view.selectAll()
@@ -350,3 +352,4 @@ class ResetPasswordDialog(QDialog):
         chooser.setWindowTitle("Print the password slip")
         if chooser.exec() == QDialog.DialogCode.Accepted:
             self.print_slip(printer)
+        self.close_button.setFocus()  # printed or not, Enter now closes: it never prints twice

@@ -27,6 +27,7 @@ from app.practice.company import Choice, CompanyInfo
 from app.sections.registry import AnySection
 from app.users.records import UserRecord
 from app.workplace import Work
+from ui.widgets.form import show_read_only
 
 T = TypeVar("T")
 
@@ -156,7 +157,7 @@ class SectionPage(QWidget):
         """Show without allowing edits: text stays readable and selectable."""
         for edit in self.findChildren(QLineEdit):
             if not edit.property("always_read_only"):
-                edit.setReadOnly(read_only)
+                show_read_only(edit, read_only)
         for widget in self.findChildren(QComboBox) + self.findChildren(QAbstractButton):
             widget.setEnabled(not read_only)
 

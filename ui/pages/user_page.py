@@ -30,7 +30,7 @@ from app.users.records import UserFields, UserRecord
 from app.validation import display_phone
 from ui.dialogs import messages as dialogs
 from ui.pages.base import PracticeContext, SectionPage, Subject
-from ui.widgets.form import FieldErrors, caption
+from ui.widgets.form import FieldErrors, caption, show_read_only
 from ui.widgets.password_field import PasswordField
 
 NO_CHOICE = "(none)"
@@ -43,6 +43,9 @@ SAVE_FIRST = (
     "mark to send it."
 )
 VERIFIED_STYLE = "color: #1e7d32;"  # green, dark enough to read
+GROUP_MARGIN = 8  # inside a titled box of fields
+GROUP_SPACING = 4  # between the boxes and grids of the form
+ROW_SPACING = 4  # between rows of fields
 
 
 def _choice_box(choices: tuple[Choice, ...], *, searchable: bool) -> QComboBox:
@@ -87,8 +90,10 @@ class UserPage(SectionPage):
         self.choices: dict[str, QComboBox] = {}
         self._loaded = UserFields()
         self._record: UserRecord | None = None
+        self._is_new = False
 
         outer = QVBoxLayout(self)
+        outer.setSpacing(GROUP_SPACING)
         outer.addLayout(self._identity_grid())
         outer.addWidget(self._contact_group())
         outer.addWidget(self._communication_group())
@@ -132,10 +137,9 @@ class UserPage(SectionPage):
         grid = QGridLayout()
         self._place(grid, "user_id", self._line("user_id"), 0, 0)
         company = QLineEdit(self.context.company.code)
-        company.setReadOnly(True)
+        show_read_only(company)
         company.setProperty("always_read_only", True)
         company.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        company.setStyleSheet("background: palette(window);")  # looks as read-only as it is
         grid.addWidget(caption("Company", company), 0, 2, Qt.AlignmentFlag.AlignRight)
         grid.addWidget(company, 0, 3)
         self.company_box = company
@@ -159,7 +163,7 @@ class UserPage(SectionPage):
             self.texts[name].textChanged.connect(self._password_rules)
         if self.context.policy is not None and not self.context.policy.allow_typed_temporary:
             for name in ("new_password", "retype_password"):  # passwords come from a reset
-                self.texts[name].setReadOnly(True)
+                show_read_only(self.texts[name])
                 self.texts[name].setProperty("always_read_only", True)
                 self.texts[name].setPlaceholderText("Generated: use Reset Password... (Ctrl+R)")
         must_change = QCheckBox(LABELS["must_change_password"])
@@ -178,9 +182,7 @@ class UserPage(SectionPage):
         return grid
 
     def _contact_group(self) -> QGroupBox:
-        group = QGroupBox("Contact Information")
-        group.setAccessibleName("Contact Information")
-        grid = QGridLayout(group)
+        group, grid = _group("Contact Information")
         for row, (phone, ext) in enumerate(
             (("home_phone", "home_ext"), ("work_phone", "work_ext"), ("other_phone", "other_ext"))
         ):
@@ -220,9 +222,7 @@ class UserPage(SectionPage):
         self.direct_email_ok.hide()
 
     def _communication_group(self) -> QGroupBox:
-        group = QGroupBox("Communication")
-        group.setAccessibleName("Communication")
-        grid = QGridLayout(group)
+        group, grid = _group("Communication")
         self._place(grid, "email_notify", self._line("email_notify"), 0, 0)
         confirm = QCheckBox(LABELS["send_email_confirmations"])
         confirm.setAccessibleName(LABELS["send_email_confirmations"])
@@ -256,10 +256,7 @@ class UserPage(SectionPage):
         return grid
 
     def _outage_group(self) -> QGroupBox:
-        title = "Contact info for updates, maintenance and/or system outages"
-        group = QGroupBox(title)
-        group.setAccessibleName(title)
-        grid = QGridLayout(group)
+        group, grid = _group("Contact info for updates, maintenance and/or system outages")
         self._place(grid, "outage_email", self._line("outage_email"), 0, 0)
         self._place(grid, "outage_mobile", self._line("outage_mobile"), 0, 2)
         grid.setColumnStretch(1, 2)
@@ -308,9 +305,8 @@ class UserPage(SectionPage):
         for name, combo in self.choices.items():
             index = combo.findData(getattr(fields, name))
             combo.setCurrentIndex(max(index, 0))
-        if not self.texts["new_password"].property("always_read_only"):
-            placeholder = "Required" if subject.is_new else "Leave blank to keep the password"
-            self.texts["new_password"].setPlaceholderText(placeholder)
+        self._is_new = subject.is_new
+        self._password_placeholder(subject.is_new)
         self.errors.clear()
         self._loaded = self.collect()
         self._record = subject.record
@@ -379,3 +375,30 @@ class UserPage(SectionPage):
 
     def focus_first_field(self) -> None:
         self.texts["user_id"].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def set_read_only(self, read_only: bool) -> None:
+        super().set_read_only(read_only)
+        self.password_field.meter.setVisible(not read_only)  # nothing will be typed to rate
+        self.password_field.show_action.setEnabled(not read_only)
+        self._password_placeholder(self._is_new)
+
+    def _password_placeholder(self, is_new: bool) -> None:
+        """What New Password invites: nothing when it cannot be typed in."""
+        edit = self.texts["new_password"]
+        if edit.property("always_read_only"):
+            return
+        if edit.isReadOnly():
+            edit.setPlaceholderText("")
+        else:
+            edit.setPlaceholderText("Required" if is_new else "Leave blank to keep the password")
+
+
+def _group(title: str) -> tuple[QGroupBox, QGridLayout]:
+    """A titled box of fields, with tighter margins than the style's: the whole form, down to
+    Active / Webservice Only / Login Locked, fits a 1024 x 700 window without scrolling."""
+    group = QGroupBox(title)
+    group.setAccessibleName(title)
+    grid = QGridLayout(group)
+    grid.setContentsMargins(GROUP_MARGIN, GROUP_MARGIN // 2, GROUP_MARGIN, GROUP_MARGIN // 2)
+    grid.setVerticalSpacing(ROW_SPACING)
+    return group, grid

@@ -26,7 +26,7 @@ from app.users.records import UserFields, UserRecord
 from ui.errors import plain_words
 from ui.operations import OperationRunner
 from ui.signin.common import Operator, heading
-from ui.widgets.form import FieldErrors, caption
+from ui.widgets.form import FieldErrors, caption, fit_title
 from ui.widgets.password_field import PasswordField
 
 DEFAULT_TIME_ZONE = "America/New_York"
@@ -58,6 +58,7 @@ class FirstRunDialog(QDialog):
         self.workstation = workstation
         self.operator: Operator | None = None
         self.setWindowTitle("User Setup - First Start")
+        fit_title(self)
         layout = QVBoxLayout(self)
         layout.addWidget(
             heading(

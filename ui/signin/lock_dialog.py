@@ -22,7 +22,7 @@ from app.signin.own_password import check_presence
 from ui.errors import plain_words
 from ui.operations import OperationRunner
 from ui.signin.common import heading
-from ui.widgets.form import ERROR_STYLE, caption
+from ui.widgets.form import ERROR_STYLE, caption, fit_title
 
 
 class IdleLockDialog(QDialog):
@@ -41,6 +41,7 @@ class IdleLockDialog(QDialog):
         self.user_id = user_id
         self.workstation = workstation
         self.setWindowTitle("User Setup - Locked")
+        fit_title(self)
         self.setWindowModality(Qt.WindowModality.WindowModal)
         layout = QVBoxLayout(self)
         why = why or "User Setup was locked because it was not used for a while."

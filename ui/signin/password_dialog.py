@@ -21,7 +21,7 @@ from app.signin.own_password import change_own_password, own_password_rules
 from ui.errors import plain_words
 from ui.operations import OperationRunner
 from ui.signin.common import heading, new_password_rows
-from ui.widgets.form import FieldErrors, caption
+from ui.widgets.form import FieldErrors, caption, fit_title
 
 
 class ChangePasswordDialog(QDialog):
@@ -40,6 +40,7 @@ class ChangePasswordDialog(QDialog):
         self.operator_name = operator  # as the audit trail names them
         self.user_pk: int | None = None  # known once the rules are read
         self.setWindowTitle("Change My Password")
+        fit_title(self)
         layout = QVBoxLayout(self)
         layout.addWidget(heading(f"Change the password of {user_id} in {company.code}"))
         grid = QGridLayout()

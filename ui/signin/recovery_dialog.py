@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +29,8 @@ from app.passwords.recovery import (
 )
 from ui.errors import plain_words
 from ui.operations import OperationRunner
-from ui.widgets.form import FieldErrors, caption
+from ui.widgets.fitting_stack import FittingStack
+from ui.widgets.form import FieldErrors, caption, fit_title
 from ui.widgets.password_field import PasswordField
 
 DONE = "Your password is changed. Sign in with it now."
@@ -56,10 +56,10 @@ class ForgotPasswordDialog(QDialog):
         self.workstation = workstation
         self.store = store
         self.setWindowTitle("User Setup - Forgot Password")
+        fit_title(self)
         self.errors = FieldErrors()
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self._ask_page(company_code, user_id))
-        self.stack.addWidget(self._code_page())
+        self.code_page = self._code_page()
+        self.stack = FittingStack(self._ask_page(company_code, user_id), self.code_page)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -139,7 +139,7 @@ class ForgotPasswordDialog(QDialog):
         self._to_code_page()
 
     def _to_code_page(self) -> None:
-        self.stack.setCurrentIndex(1)
+        self.stack.show_page(self.code_page)
         self.ok_button.setText("Change Password")
         self.code.setFocus()
 

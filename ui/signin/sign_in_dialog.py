@@ -21,8 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +35,8 @@ from app.two_factor.service import PROMPT_TITLES, Enrolment
 from ui.errors import plain_words
 from ui.operations import OperationRunner
 from ui.signin.common import Operator, heading, link_button, new_password_rows
-from ui.widgets.form import ERROR_STYLE, FieldErrors, caption
+from ui.widgets.fitting_stack import FittingStack
+from ui.widgets.form import ERROR_STYLE, FieldErrors, caption, fit_title
 from ui.widgets.two_factor_widgets import INSTRUCTIONS, AuthenticatorSetup, RecoveryCodesDialog
 
 T = TypeVar("T")
@@ -60,13 +59,14 @@ class SignInDialog(QDialog):
         self._send_failed = False
         self._token_label = "Token"
         self.setWindowTitle("User Setup - Sign In")
-        self.stack = QStackedWidget()
+        fit_title(self)
         self.credentials_page = self._credentials_page(company_code)
         self.token_page = self._token_page()
         self.setup_page = self._setup_page()
         self.change_page = self._change_page()
-        for page in (self.credentials_page, self.token_page, self.setup_page, self.change_page):
-            self.stack.addWidget(page)
+        self.stack = FittingStack(
+            self.credentials_page, self.token_page, self.setup_page, self.change_page
+        )
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -196,17 +196,6 @@ class SignInDialog(QDialog):
 
     # Moving through the steps
 
-    def _show_page(self, page: QWidget) -> None:
-        """Show one step, with the dialog sized to it rather than to its largest step."""
-        for other in self.stack.findChildren(
-            QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
-        ):
-            policy = QSizePolicy.Policy.Preferred if other is page else QSizePolicy.Policy.Ignored
-            other.setSizePolicy(policy, policy)
-        self.stack.setCurrentWidget(page)
-        self.stack.adjustSize()
-        self.adjustSize()
-
     def _next(self) -> None:
         step = self.flow.step
         if step is Step.CREDENTIALS:
@@ -249,7 +238,7 @@ class SignInDialog(QDialog):
         self.ok_button.show()
         self.ok_button.setText("Sign In")
         self.refusal.setText(message)
-        self._show_page(self.credentials_page)
+        self.stack.show_page(self.credentials_page)
         self.password.clear()
         self.password.setFocus()
 
@@ -296,7 +285,7 @@ class SignInDialog(QDialog):
         self.token_sent.clear()
         self._use_recovery_code(False)
         self.ok_button.setText("Verify")
-        self._show_page(self.token_page)
+        self.stack.show_page(self.token_page)
         if self._token_is_sent:
             self.send_token()  # the first one goes when the step opens
         else:
@@ -413,7 +402,7 @@ class SignInDialog(QDialog):
         )
         self._show_setup_fields(False)
         self.ok_button.setText("Next")
-        self._show_page(self.setup_page)
+        self.stack.show_page(self.setup_page)
         panel.title.setFocus()
 
         def titled(enrolment: Enrolment) -> None:
@@ -456,7 +445,7 @@ class SignInDialog(QDialog):
         self._show_setup_fields(True)
         panel.show_enrolment(enrolment)
         self.setup_hint.setText("\n".join(f"{n}. {s}" for n, s in enumerate(INSTRUCTIONS, 1)))
-        self._show_page(self.setup_page)  # grown to the QR code and the key
+        self.stack.show_page(self.setup_page)  # grown to the QR code and the key
         # The panel's own Verify (and Enter in its token field) goes on from here.
         self.ok_button.hide()
         panel.token.setFocus()
@@ -532,7 +521,7 @@ class SignInDialog(QDialog):
         # As the classic dialog does: whose password this is.
         self.change_whose.setText(f"User ID: {user_id}    Name: {result.display_name or ''}")
         self.ok_button.setText("Change Password")
-        self._show_page(self.change_page)
+        self.stack.show_page(self.change_page)
         self.new_password.edit.setFocus()
         self._run(
             lambda: own_password_rules(database, company, user_id),

@@ -3,7 +3,8 @@ list, the status bar."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QScrollArea,
+    QSplitter,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -30,6 +32,8 @@ WARNING_STYLE = (
 )
 # Past this the form's fields would only stretch across the screen; the list takes the room.
 EDITOR_MAX_WIDTH = 980
+LIST_SHARE = 0.25  # of the window's width, for the user list at the start
+LIST_MIN_WIDTH = 240  # "Kirschling, Rosa  (rkirschling)" whole at 1024 pixels
 
 
 class EditorArea(QWidget):
@@ -64,6 +68,7 @@ class SectionPanel(QWidget):
     def __init__(self, chosen: Callable[[int], None]) -> None:
         super().__init__()
         layout = QVBoxLayout(self)
+        self.layout_margins = layout.contentsMargins()
         layout.addWidget(heading_label("Section"))
         self.section_list = QListWidget()
         self.section_list.setAccessibleName("Section")
@@ -73,6 +78,23 @@ class SectionPanel(QWidget):
         self.section_list.currentRowChanged.connect(chosen)
         layout.addWidget(self.section_list, 1)
 
+    def natural_width(self) -> int:
+        """As wide as the longest section title needs, not the list's default 256 pixels."""
+        titles = self.section_list.sizeHintForColumn(0) + 2 * self.section_list.frameWidth()
+        margins = self.contentsMargins() + self.layout_margins
+        return max(titles + 24, self.minimumSizeHint().width()) + margins.left() + margins.right()
+
+
+def share_width(splitter: QSplitter, sections: SectionPanel) -> None:
+    """The window's width at the start: the section list as wide as its titles, the form as
+    wide as it is useful (up to EDITOR_MAX_WIDTH), the user list the rest, at least a quarter.
+    Left to the splitter, a narrow window would take the room from the list first."""
+    room = splitter.width() - splitter.handleWidth() * (splitter.count() - 1)
+    section_width = sections.natural_width()
+    list_width = max(LIST_MIN_WIDTH, int(room * LIST_SHARE))
+    editor_width = min(EDITOR_MAX_WIDTH, room - list_width - section_width)
+    splitter.setSizes([room - editor_width - section_width, editor_width, section_width])
+
 
 @dataclass
 class StatusWidgets:
@@ -81,6 +103,7 @@ class StatusWidgets:
     busy_label: QLabel
     hours_warning: QLabel
     own_password_action: QAction
+    own_password_button: QToolButton
 
 
 def build_status_bar(
@@ -117,4 +140,24 @@ def build_status_bar(
     bar.addPermanentWidget(busy_label)
     bar.addPermanentWidget(hours_warning)
     bar.addPermanentWidget(database_label)
-    return StatusWidgets(operator_label, database_label, busy_label, hours_warning, own_password)
+    return StatusWidgets(
+        operator_label, database_label, busy_label, hours_warning, own_password, button
+    )
+
+
+def tab_stops(page: QWidget) -> list[QWidget]:
+    """The widgets of ``page`` that Tab stops at, in the order the page made them."""
+    stops: list[QWidget] = []
+    widget = page.nextInFocusChain()
+    while widget is not None and widget is not page:
+        if page.isAncestorOf(widget) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            stops.append(widget)
+        widget = widget.nextInFocusChain()
+    return stops
+
+
+def chain_tabs(widgets: Sequence[QWidget]) -> None:
+    """Tab goes through ``widgets`` in this order (hidden ones, such as the pages not shown,
+    are passed over by Qt)."""
+    for before, after in itertools.pairwise(widgets):
+        QWidget.setTabOrder(before, after)

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.users.records import UserRow
 from ui.widgets.icons import icon
@@ -15,6 +16,7 @@ from ui.widgets.icons import icon
 ModelIndex = QModelIndex | QPersistentModelIndex
 INACTIVE_COLOR = QColor("#8a8a8a")
 PK_ROLE = Qt.ItemDataRole.UserRole + 1
+MARKS_ROLE = Qt.ItemDataRole.UserRole + 2  # "  (inactive)  (locked)": the end of the text
 _SEPARATORS = str.maketrans(",()", "   ")
 
 
@@ -166,10 +168,10 @@ class UserListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._visible):
             return None
         pk, user_id, last, first, active, locked, expired = self._rows[self._visible[index.row()]]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, MARKS_ROLE):
             marks = ("" if active else "  (inactive)") + ("  (locked)" if locked else "")
             marks += "  (expired)" if expired else ""
-            return f"{last}, {first}  ({user_id}){marks}"
+            return marks if role == MARKS_ROLE else f"{last}, {first}  ({user_id}){marks}"
         if role == Qt.ItemDataRole.DecorationRole:
             name = "lock" if locked else "expired" if expired else "blank" if active else "inactive"
             return icon(name)
@@ -184,3 +186,25 @@ class UserListModel(QAbstractListModel):
         if role == PK_ROLE:
             return pk
         return None
+
+
+class MarksStayDelegate(QStyledItemDelegate):
+    """Draws a row too long for the list with its name shortened and its marks whole:
+    "Kirschling, Ro…  (expired)", never "Kirschling, Rosa (rkirschling) (expi…"."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        super().initStyleOption(option, index)
+        marks = index.data(MARKS_ROLE)
+        if not marks:
+            return
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, widget)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+        metrics = option.fontMetrics
+        text = option.text
+        if metrics.horizontalAdvance(text) <= text_rect.width() - 2 * margin:
+            return
+        room = text_rect.width() - 2 * margin - metrics.horizontalAdvance(marks)
+        name = text[: -len(marks)]
+        option.text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(room, 0)) + marks

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from app.users.records import UserRow
 from ui.widgets.form import caption
 from ui.widgets.labels import heading_label
-from ui.window.user_list import UserListModel
+from ui.window.user_list import MarksStayDelegate, UserListModel
 
 
 class UserPanel(QWidget):
@@ -79,7 +79,7 @@ class UserPanel(QWidget):
         rows.setDefaultSectionSize(view.fontMetrics().height() + 8)
         view.setShowGrid(False)
         view.setWordWrap(False)
-        view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # "(expired)" stays in view
+        view.setItemDelegate(MarksStayDelegate(view))  # "(expired)" stays in view
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

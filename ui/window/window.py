@@ -14,11 +14,12 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QMainWindow,
     QSplitter,
+    QWidget,
 )
 
 from app.access import Right
@@ -42,7 +43,14 @@ from ui.pages.user_page import UserPage
 from ui.widgets.icons import icon
 from ui.window.actions import build_actions
 from ui.window.input_hold import InputHold
-from ui.window.layout import EditorArea, SectionPanel, build_status_bar
+from ui.window.layout import (
+    EditorArea,
+    SectionPanel,
+    build_status_bar,
+    chain_tabs,
+    share_width,
+    tab_stops,
+)
 from ui.window.operator_guard import OperatorGuard
 from ui.window.user_actions import UserActions
 from ui.window.user_panel import UserPanel
@@ -71,6 +79,7 @@ class UserSetupWindow(QMainWindow):
         self.bus.changed.connect(self._on_change)
         self.subject: Subject | None = None
         self.pages: dict[str, SectionPage] = {}
+        self._tab_stops: dict[str, list[QWidget]] = {}  # each page's, as it made them
         self._broken_pages: set[str] = set()  # pages that failed to load (a bug, logged)
         self._opening = 0  # the newest open; an older one's answer is not shown
         self._closing = False
@@ -117,6 +126,7 @@ class UserSetupWindow(QMainWindow):
         self._hold = InputHold(self.stack)  # what is typed during a save would be lost
         sections = SectionPanel(self._on_section)
         self.section_list = sections.section_list
+        self.sections = sections
         splitter = QSplitter()
         splitter.addWidget(self.panel)
         splitter.addWidget(self.editor)
@@ -125,8 +135,9 @@ class UserSetupWindow(QMainWindow):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 0)
         splitter.setStretchFactor(2, 0)
-        splitter.setSizes([290, 700, 170])
         splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
+        self._width_shared = False  # on the first show, once the window has its size
         self.setCentralWidget(splitter)
 
     def _build_status_bar(self) -> None:
@@ -141,6 +152,7 @@ class UserSetupWindow(QMainWindow):
         self.operator_label, self.database_label = status.operator_label, status.database_label
         self.busy_label, self.hours_warning = status.busy_label, status.hours_warning
         self.own_password_action = status.own_password_action
+        self.own_password_button = status.own_password_button
 
     # What pages ask of the window (ui.pages.base.PageHost)
 
@@ -180,9 +192,27 @@ class UserSetupWindow(QMainWindow):
             page.set_read_only(not self.context.may(page.section.edit_right))
             self.pages[key] = page
             self.stack.addWidget(page)
+            self._tab_stops[key] = tab_stops(page)
+            self._order_tabs()
             if self.subject is not None:
                 self._load_page(page, self.subject)
         return self.pages[key]
+
+    def _order_tabs(self) -> None:
+        """Tab from the search box: the list, the form, the sections, then the status bar."""
+        form = [
+            stop for s in SECTIONS if s.key in self._tab_stops for stop in self._tab_stops[s.key]
+        ]
+        chain_tabs(
+            [
+                self.active_only,
+                self.search,
+                self.user_view,
+                *form,
+                self.section_list,
+                self.own_password_button,
+            ]
+        )
 
     def _live_pages(self) -> list[SectionPage]:
         """The pages built and loaded, in the section list's order."""
@@ -527,6 +557,12 @@ class UserSetupWindow(QMainWindow):
 
     def lock(self, why: str = "") -> None:
         self.guard.lock(why)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._width_shared:
+            self._width_shared = True
+            share_width(self.splitter, self.sections)
 
     # Closing
 
