@@ -28,6 +28,7 @@ from ui.pages.base import PracticeContext
 from ui.signin.common import Operator
 from ui.signin.first_start_dialog import FirstRunDialog
 from ui.signin.sign_in_dialog import SignInDialog
+from ui.widgets.practice_locale import use_practice_conventions
 from ui.window.window import UserSetupWindow
 
 log = logging.getLogger("usersetup")
@@ -98,6 +99,11 @@ def sign_in(
     """
     workstation = socket.gethostname()
     companies = what_to_open(database)
+    # The practice's dates and paper if this computer names no locale: the company's region
+    # when it is known, the US before the first start.
+    regions = {company.code: company.phone_region for company in companies or ()}
+    first = companies[0].phone_region if companies else "US"
+    use_practice_conventions(regions.get(company_code or "", first))
     if companies is None:
         dialog: FirstRunDialog | SignInDialog = FirstRunDialog(runner, database, clock, workstation)
     else:
@@ -134,6 +140,7 @@ def run_window(
         operator = sign_in(runner, database, clock, company_code)
         if operator is None:
             return 0
+        use_practice_conventions(operator.company.phone_region)
         # Audited as who and where: "mreyes (Reyes, Maria) at FRONTDESK-2".
         actor = operator.actor(socket.gethostname())
         window = build_window(database, operator.company.code, actor, operator, runner, clock)

@@ -34,6 +34,7 @@ from ui.pages.base import PracticeContext
 from ui.widgets.fitting_stack import FittingStack
 from ui.widgets.form import FieldErrors, caption, fit_title
 from ui.widgets.password_field import PasswordField
+from ui.widgets.practice_locale import new_printer
 
 GENERATE = "Generate a readable temporary password"
 TYPE = "Type a password"
@@ -347,7 +348,7 @@ class ResetPasswordDialog(QDialog):
         document.print_(printer)
 
     def print_with_dialog(self) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer = new_printer()
         chooser = QPrintDialog(printer, self)
         chooser.setWindowTitle("Print the password slip")
         if chooser.exec() == QDialog.DialogCode.Accepted:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.two_factor.service import Enrolment
 from ui.widgets.form import FieldErrors, caption
+from ui.widgets.practice_locale import new_printer
 
 QR_PIXELS = 220
 INSTRUCTIONS = (
@@ -159,7 +160,7 @@ def setup_sheet_html(enrolment: Enrolment, practice: str, person: str) -> str:
 
 def print_html(parent: QWidget, markup: str, title: str) -> bool:
     """Print (or save as PDF) through the system's print dialog; True if printed."""
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer = new_printer()
     chooser = QPrintDialog(printer, parent)
     chooser.setWindowTitle(title)
     if chooser.exec() != QDialog.DialogCode.Accepted:
