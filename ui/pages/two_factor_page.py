@@ -3,12 +3,13 @@
 Email and Text send tokens to an address or mobile number; Two Factor Application uses an
 authenticator on the phone, set up here at the desk (verified before anything is stored) or
 at the user's next sign-in. Reset authenticator and New recovery codes are immediate actions
-with their own transaction, as Reset Password is.
+with their own transaction, as Reset Password is; what runs through the window is in
+ui.pages.two_factor_actions, and this page keeps the form and what it shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,28 +28,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.changes import UserChanged
 from app.db.models import TwoFactorMethod, TwoFactorSetup
-from app.errors import UserSetupError, ValidationError
-from app.sections.editor import UserEditor
 from app.sections.registry import AnySection, section
 from app.sections.two_factor import TwoFactorEdit
 from app.two_factor.authenticator import RECOVERY_CODE_COUNT
 from app.two_factor.service import (
     METHOD_LABELS,
     SETUP_LABELS,
-    Enrolment,
     TwoFactorForm,
-    TwoFactorService,
     TwoFactorSummary,
     Verified,
     describe_destination,
 )
-from app.users.records import UserRecord
-from app.workplace import Work
-from ui.dialogs import messages as dialogs
-from ui.errors import show_error
 from ui.pages.base import PracticeContext, SectionPage, Subject
+from ui.pages.two_factor_actions import TwoFactorActions
 from ui.widgets.form import FieldErrors, caption
 from ui.widgets.two_factor_widgets import (
     AuthenticatorSetup,
@@ -77,10 +70,6 @@ NEW_USER_SETUP = (
 )
 
 
-def _service(work: Work) -> TwoFactorService:
-    return TwoFactorService(work.session, work.company, work.actor, work.clock)
-
-
 def _button(text: str) -> QPushButton:
     button = QPushButton(text)
     button.setAccessibleName(text.rstrip("."))
@@ -102,6 +91,7 @@ class TwoFactorPage(SectionPage):
         self._shown_method = TwoFactorMethod.NONE.value
         self._destinations: dict[str, str] = {}  # typed per method, so switching keeps them
         self._loading = False
+        self.two_factor_actions = TwoFactorActions(self)  # what runs through the window
 
         outer = QVBoxLayout(self)
         outer.addLayout(self._method_grid())
@@ -173,7 +163,7 @@ class TwoFactorPage(SectionPage):
         status_row.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(status_row)
         self.setup_panel = AuthenticatorSetup()
-        self.setup_panel.title_changed.connect(self._title_changed)
+        self.setup_panel.title_changed.connect(self.two_factor_actions.title_changed)
         self.setup_panel.verify_requested.connect(self.verify)
         self.setup_panel.verify_button.setAccessibleName("Verify")
         layout.addWidget(self.setup_panel)
@@ -293,29 +283,6 @@ class TwoFactorPage(SectionPage):
         self.setup_panel.clear()
         self.verified = None
 
-    def _start_enrolment(self) -> None:
-        """A new key for the desk setup, shown as QR code and Manual Entry Key."""
-        if not self._setting_up_here() or self.verified is not None:
-            return
-        if self.setup_panel.enrolment is not None or self.host is None:
-            return
-        record = self.subject.record
-        assert record is not None
-        title = self.setup_panel.title.text()
-
-        def shown(enrolment: Enrolment) -> None:
-            if self.subject.record is None or self.subject.record.pk != record.pk:
-                return  # another user is shown by now
-            if self._setting_up_here() and self.verified is None:
-                self.setup_panel.show_enrolment(enrolment)
-                self._update_views()
-
-        self.host.run(
-            lambda work: _service(work).enrolment(record.pk, title),
-            shown,
-            failed=self._setup_failed("Cannot set up the authenticator"),
-        )
-
     # Reacting to the operator
 
     def _changed(self) -> None:
@@ -338,7 +305,7 @@ class TwoFactorPage(SectionPage):
         elif not self.selected_setup():
             self._select_setup(self._default_setup())
         self._update_views()
-        self._start_enrolment()
+        self.two_factor_actions.start_enrolment()
         self.edited.emit()
 
     def _setup_toggled(self, checked: bool) -> None:
@@ -348,67 +315,7 @@ class TwoFactorPage(SectionPage):
             self._forget_key()
         self.setup_panel.errors.clear()
         self._update_views()
-        self._start_enrolment()
-        self.edited.emit()
-
-    def _title_changed(self, title: str) -> None:
-        enrolment = self.setup_panel.enrolment
-        if enrolment is None or self.host is None or self.subject.record is None:
-            return
-        pk = self.subject.record.pk
-
-        def shown(again: Enrolment) -> None:
-            if (
-                self.setup_panel.enrolment is None
-                or self.setup_panel.enrolment.secret != again.secret
-            ):
-                return  # the key left the screen meanwhile
-            if again != self.setup_panel.enrolment:
-                self.setup_panel.show_enrolment(again)  # the title is in the QR code
-            else:
-                self.setup_panel.errors.clear()
-
-        self.host.run(
-            lambda work: _service(work).enrolment(pk, title, enrolment.secret),
-            shown,
-            failed=self._setup_failed("Cannot set up the authenticator"),
-        )
-
-    def verify(self, token: str) -> None:
-        """Check the phone's token against the new key; right, and Save stores it."""
-        enrolment = self.setup_panel.enrolment
-        if enrolment is None or self.host is None:
-            return
-        self.host.run(
-            lambda work: _service(work).verify_new_key(enrolment, token),
-            lambda verified: self._verified(enrolment, verified),
-            failed=self._setup_failed("Cannot verify the token"),
-            busy=(self.setup_panel.verify_button,),
-        )
-
-    def _setup_failed(self, title: str) -> Callable[[UserSetupError], None]:
-        """Problems beside the setup's fields; anything else in plain words."""
-
-        def show(error: UserSetupError) -> None:
-            if isinstance(error, ValidationError):
-                first = self.setup_panel.errors.show(error.errors)
-                if first is not None:
-                    first.setFocus(Qt.FocusReason.OtherFocusReason)
-            else:
-                show_error(self, title, error)
-
-        return show
-
-    def _verified(self, enrolment: Enrolment, verified: Verified) -> None:
-        if self.setup_panel.enrolment != enrolment:
-            return  # the key left the screen while the token was checked
-        self.verified = verified
-        self.setup_panel.clear()  # the phone has the key now: it leaves the screen
-        self.verified_label.setText(
-            f"Verified: the phone makes the right tokens for \u201c{verified.title}\u201d. "
-            "Save to store the authenticator; the recovery codes are shown after saving."
-        )
-        self._update_views()
+        self.two_factor_actions.start_enrolment()
         self.edited.emit()
 
     def print_setup_sheet(self) -> None:
@@ -421,78 +328,19 @@ class TwoFactorPage(SectionPage):
         markup = setup_sheet_html(enrolment, self.context.company.name, person)
         print_html(self, markup, "Print the authenticator setup sheet")
 
-    # Immediate actions
+    # Through the window (ui.pages.two_factor_actions)
+
+    def verify(self, token: str) -> None:
+        self.two_factor_actions.verify(token)
 
     def reset_authenticator(self) -> None:
-        """Throw the authenticator away now; a new one as the setup choice says."""
-        record, host = self.subject.record, self.host
-        if record is None or host is None or not self._summary().has_authenticator:
-            return
-        setup = self.selected_setup() or TwoFactorSetup.REQUIRE.value
-        then = {
-            TwoFactorSetup.NOW.value: "You set up the new one here, right after.",
-            TwoFactorSetup.PROMPT.value: "The user is asked to set up a new one at next login.",
-            TwoFactorSetup.REQUIRE.value: "The user must set up a new one at next login.",
-        }[setup]
-        if not dialogs.confirm(
-            self,
-            "Reset Authenticator",
-            f"Reset the authenticator of {record.heading}?",
-            "The tokens of the phone and the recovery codes stop working at once. " + then,
-            "Reset Authenticator",
-        ):
-            return
-
-        def reset() -> None:
-            host.run(
-                lambda work: _service(work).reset(record.pk, setup),
-                reset_done,
-                failed=lambda error: show_error(self, "Authenticator not reset", error),
-                busy=(self.reset_button,),
-            )
-
-        def reset_done(saved: UserRecord) -> None:
-            host.publish(UserChanged(saved, frozenset({self.key})))
-            host.show_message(f"The authenticator of {saved.heading} was reset.")
-            if setup == NOW and self.subject.record is not None:
-                self._select_setup(NOW)  # stored as "require" until a new one is verified here
-
-        host.when_may_act(reset, ignoring=self)  # the setup choice is this action's to use
+        self.two_factor_actions.reset_authenticator()
 
     def new_recovery_codes(self) -> None:
-        """Ten new codes, shown once; the earlier ones stop working."""
-        record, host = self.subject.record, self.host
-        if record is None or host is None:
-            return
-        if not dialogs.confirm(
-            self,
-            "New Recovery Codes",
-            f"Make new recovery codes for {record.heading}?",
-            f"The {self._summary().recovery_codes_left} codes left stop working at once.",
-            "Make New Codes",
-        ):
-            return
-
-        def issue() -> None:
-            host.run(
-                lambda work: (
-                    _service(work).new_recovery_codes(record.pk),
-                    UserEditor(work).open(record.pk, [self.key]).record,
-                ),
-                issued,
-                failed=lambda error: show_error(self, "No new recovery codes", error),
-                busy=(self.new_codes_button,),
-            )
-
-        def issued(result: tuple[list[str], UserRecord]) -> None:
-            codes, saved = result
-            host.publish(UserChanged(saved, frozenset({self.key})))
-            host.show_message(f"{saved.heading} has new recovery codes.")
-            self._show_codes(codes, saved.heading)
-
-        host.when_may_act(issue)
+        self.two_factor_actions.new_recovery_codes()
 
     def _show_codes(self, codes: list[str], person: str) -> None:
+        """The one way codes are shown: after the save that made them, or New Recovery Codes."""
         RecoveryCodesDialog(self, codes, person, self.context.company.name).exec()
 
     # The page protocol
@@ -526,7 +374,7 @@ class TwoFactorPage(SectionPage):
         self.errors.clear()
         self._loaded = self.collect()
         self._update_views()
-        self._start_enrolment()
+        self.two_factor_actions.start_enrolment()
 
     def collect(self) -> TwoFactorForm:
         """The form as chosen."""
