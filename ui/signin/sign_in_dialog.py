@@ -3,6 +3,8 @@ setting up an authenticator); then, when due, "Your password has expired".
 
 The dialog collects input and shows the steps of app.signin.flow.SignInFlow; the flow
 decides. Each step runs off the window's thread (the password's check is an argon2 hash).
+Setting up an authenticator is a page of its own, ui.signin.setup_step, which the dialog
+owns; it goes through the dialog's run_step and show_step like the other steps.
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ from app.signin.check import PASSWORD_EXPIRED, SignInRefused
 from app.signin.flow import SignInFlow, Step
 from app.signin.own_password import own_password_rules
 from app.signin.second_factor import TokenSent
-from app.two_factor.service import PROMPT_TITLES, Enrolment
+from app.two_factor.service import PROMPT_TITLES
 from ui.errors import plain_words
 from ui.operations import OperationRunner
 from ui.signin.common import Operator, heading, link_button, new_password_rows
+from ui.signin.setup_step import SetupStep
 from ui.widgets.fitting_stack import FittingStack
 from ui.widgets.form import ERROR_STYLE, FieldErrors, caption, fit_title
-from ui.widgets.two_factor_widgets import INSTRUCTIONS, AuthenticatorSetup, RecoveryCodesDialog
+from ui.widgets.two_factor_widgets import AuthenticatorSetup
 
 T = TypeVar("T")
 USE_RECOVERY_CODE = "Use a recovery code"
@@ -62,7 +65,7 @@ class SignInDialog(QDialog):
         fit_title(self)
         self.credentials_page = self._credentials_page(company_code)
         self.token_page = self._token_page()
-        self.setup_page = self._setup_page()
+        self.setup_page = SetupStep(self)
         self.change_page = self._change_page()
         self.stack = FittingStack(
             self.credentials_page, self.token_page, self.setup_page, self.change_page
@@ -75,7 +78,7 @@ class SignInDialog(QDialog):
         self.ok_button.setDefault(True)
         self.skip_button = buttons.addButton("Skip for now", QDialogButtonBox.ButtonRole.ActionRole)
         self.skip_button.setAutoDefault(False)
-        self.skip_button.clicked.connect(self._skip_setup)
+        self.skip_button.clicked.connect(self.setup_page.skip)
         self.skip_button.hide()
         buttons.accepted.connect(self._next)
         buttons.rejected.connect(self.reject)
@@ -166,21 +169,15 @@ class SignInDialog(QDialog):
         grid.setRowStretch(6, 1)  # the fields stay together at the top
         return page
 
-    def _setup_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        self.setup_heading = heading("")
-        self.setup_heading.setObjectName("setup_heading")
-        layout.addWidget(self.setup_heading)
-        self.setup_hint = QLabel()
-        self.setup_hint.setObjectName("setup_hint")
-        self.setup_hint.setWordWrap(True)
-        layout.addWidget(self.setup_hint)
-        self.setup_panel = AuthenticatorSetup()
-        self.setup_panel.title_changed.connect(self._retitle)
-        self.setup_panel.verify_requested.connect(self._submit_setup_token)
-        layout.addWidget(self.setup_panel)
-        return page
+    @property
+    def setup_panel(self) -> AuthenticatorSetup:
+        """The set-up step's title, QR code, key and token."""
+        return self.setup_page.panel
+
+    @property
+    def setup_shows_code(self) -> bool:
+        """Past the set-up's title: the QR code and the token are on screen."""
+        return self.setup_page.shows_code
 
     def _change_page(self) -> QWidget:
         page = QWidget()
@@ -203,11 +200,11 @@ class SignInDialog(QDialog):
         elif step is Step.TOKEN:
             self._submit_token()
         elif step is Step.SETUP:
-            self._setup_next()
+            self.setup_page.next()
         elif step is Step.CHANGE_PASSWORD:
             self._submit_new_password()
 
-    def _show_step(self) -> None:
+    def show_step(self) -> None:
         """The page of the flow's step, or signed in."""
         step = self.flow.step
         self.ok_button.show()
@@ -217,7 +214,7 @@ class SignInDialog(QDialog):
         if step is Step.TOKEN:
             self._show_token_page()
         elif step is Step.SETUP:
-            self._show_setup_page()
+            self.setup_page.open()
         elif step is Step.CHANGE_PASSWORD:
             self._show_change_page()
         elif step is Step.SIGNED_IN:
@@ -242,7 +239,7 @@ class SignInDialog(QDialog):
         self.password.clear()
         self.password.setFocus()
 
-    def _run(
+    def run_step(
         self,
         step: Callable[[], T],
         done: Callable[[T], object],
@@ -263,7 +260,7 @@ class SignInDialog(QDialog):
 
     def _submit_password(self) -> None:
         company, user_id, password = self.company.text(), self.user_id.text(), self.password.text()
-        self._run(
+        self.run_step(
             lambda: self.flow.submit_password(company, user_id, password),
             lambda _: self._password_accepted(),
             lambda problem: self.refusal.setText(plain_words(problem)),  # the database
@@ -272,7 +269,7 @@ class SignInDialog(QDialog):
     def _password_accepted(self) -> None:
         self.password.clear()
         self.refusal.clear()
-        self._show_step()
+        self.show_step()
 
     def _show_token_page(self) -> None:
         try:
@@ -320,7 +317,7 @@ class SignInDialog(QDialog):
     def send_token(self) -> None:
         """Send (or resend) a token by mail or text; the flow says when it is too soon."""
         self._say_sent("Sending the token…", failed=False)
-        self._run(
+        self.run_step(
             self.flow.send_token,
             self._token_sent,
             lambda problem: self._say_sent(plain_words(problem), failed=True),
@@ -373,146 +370,18 @@ class SignInDialog(QDialog):
             self.token.setFocus()
             return
         submit = self.flow.submit_recovery_code if self.recovery_mode else self.flow.submit_token
-        self._run(lambda: submit(text), lambda _: self._token_accepted(), self._token_refused)
+        self.run_step(lambda: submit(text), lambda _: self._token_accepted(), self._token_refused)
 
     def _token_accepted(self) -> None:
         self.token.clear()
         self.token_errors.clear()
-        self._show_step()
+        self.show_step()
 
     def _token_refused(self, problem: UserSetupError) -> None:
         """TokenRefused: what to do, for the person; or the database, in plain words."""
         self.token_errors.show({"token": plain_words(problem)})
         self.token.selectAll()
         self.token.setFocus()
-
-    def _show_setup_page(self) -> None:
-        suggested = self.flow.may_skip_setup
-        self.setup_heading.setText(
-            "Your practice suggests signing in with an authenticator app on your phone; "
-            "set it up now, or skip it for now."
-            if suggested
-            else "Your practice requires an authenticator app on your phone for signing in: "
-            "set it up to go on."
-        )
-        panel = self.setup_panel
-        panel.clear()
-        self.setup_hint.setText(
-            "Enter the title your authenticator app will show beside the tokens, then choose Next."
-        )
-        self._show_setup_fields(False)
-        self.ok_button.setText("Next")
-        self.stack.show_page(self.setup_page)
-        panel.title.setFocus()
-
-        def titled(enrolment: Enrolment) -> None:
-            panel.title.setText(enrolment.title)  # the company's name, as the app shows it
-            panel.title.selectAll()
-
-        self._run(
-            lambda: self.flow.begin_setup(""),
-            titled,
-            lambda problem: panel.errors.show({"title": plain_words(problem)}),
-        )
-
-    def _show_setup_fields(self, shown: bool) -> None:
-        """The title alone first; then the QR code, the Manual Entry Key and the token."""
-        panel = self.setup_panel
-        for widget in panel.findChildren(QWidget):
-            if (
-                widget is panel.title
-                or (isinstance(widget, QLabel) and widget.buddy() is panel.title)
-                or widget.objectName().endswith("_error")  # shown with their message
-            ):
-                continue
-            widget.setVisible(shown)
-
-    @property
-    def setup_shows_code(self) -> bool:
-        """Past the title: the QR code and the token are on screen."""
-        return self.setup_panel.enrolment is not None
-
-    def _setup_next(self) -> None:
-        """Next, after the title: the QR code for that title, and the token to verify it."""
-        if self.setup_shows_code:
-            self._submit_setup_token(self.setup_panel.token.text())
-            return
-        title = self.setup_panel.title.text()
-        self._run(lambda: self.flow.begin_setup(title), self._show_code, self._setup_refused)
-
-    def _show_code(self, enrolment: Enrolment) -> None:
-        panel = self.setup_panel
-        self._show_setup_fields(True)
-        panel.show_enrolment(enrolment)
-        self.setup_hint.setText("\n".join(f"{n}. {s}" for n, s in enumerate(INSTRUCTIONS, 1)))
-        self.stack.show_page(self.setup_page)  # grown to the QR code and the key
-        # The panel's own Verify (and Enter in its token field) goes on from here.
-        self.ok_button.hide()
-        panel.token.setFocus()
-
-    def _setup_refused(self, problem: UserSetupError) -> None:
-        panel = self.setup_panel
-        if isinstance(problem, ValidationError):
-            first = panel.errors.show(problem.errors)
-            (first or panel.title).setFocus()
-        else:
-            panel.errors.show({"title": plain_words(problem)})
-
-    def _retitle(self, title: str) -> None:
-        """A new title once the code is shown: the QR code carries it, so it is made again."""
-        panel = self.setup_panel
-        if self.flow.step is not Step.SETUP or panel.enrolment is None:
-            return
-        if title == panel.enrolment.title:
-            return
-        self._run(lambda: self.flow.begin_setup(title), panel.show_enrolment, self._setup_refused)
-
-    def _submit_setup_token(self, token: str) -> None:
-        panel = self.setup_panel
-        if self.flow.step is not Step.SETUP or panel.enrolment is None:
-            return
-        if not token.strip():
-            panel.errors.show({"token": "Enter the 6-digit token the app shows."})
-            panel.token.setFocus()
-            return
-        self._run(
-            lambda: self.flow.submit_setup_token(token),
-            lambda _: self._set_up(),
-            self._setup_token_refused,
-        )
-
-    def _set_up(self) -> None:
-        self.setup_panel.clear()
-        self._show_recovery_codes()
-        self._show_step()
-
-    def _setup_token_refused(self, problem: UserSetupError) -> None:
-        """TokenRefused: what to do, for the person."""
-        panel = self.setup_panel
-        panel.errors.show({"token": plain_words(problem)})
-        panel.token.selectAll()
-        panel.token.setFocus()
-
-    def _show_recovery_codes(self) -> None:
-        """The ten recovery codes of the new authenticator, shown once, then forgotten."""
-        codes, self.flow.recovery_codes = self.flow.recovery_codes, []
-        result = self.flow.result
-        if not codes or result is None or result.company is None:
-            return
-        RecoveryCodesDialog(self, codes, self.flow.operator, result.company.name).exec()
-
-    def _skip_setup(self) -> None:
-        if self.flow.step is not Step.SETUP or not self.flow.may_skip_setup:
-            return
-        self._run(
-            self.flow.skip_setup,
-            lambda _: self._skipped(),
-            lambda problem: self.setup_panel.errors.show({"title": plain_words(problem)}),
-        )
-
-    def _skipped(self) -> None:
-        self.setup_panel.clear()
-        self._show_step()
 
     def _show_change_page(self) -> None:
         result = self.flow.result
@@ -523,7 +392,7 @@ class SignInDialog(QDialog):
         self.ok_button.setText("Change Password")
         self.stack.show_page(self.change_page)
         self.new_password.edit.setFocus()
-        self._run(
+        self.run_step(
             lambda: own_password_rules(database, company, user_id),
             lambda rules: self.new_password.set_rules(rules[1], rules[2]),
             lambda problem: self.change_errors.show({"new_password": plain_words(problem)}),
@@ -531,9 +400,9 @@ class SignInDialog(QDialog):
 
     def _submit_new_password(self) -> None:
         new, verify = self.new_password.text(), self.verify.text()
-        self._run(
+        self.run_step(
             lambda: self.flow.submit_new_password(new, verify),
-            lambda _: self._show_step(),
+            lambda _: self.show_step(),
             self._new_password_refused,
         )
 
