@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import sessionmaker
 
+from app.changes import CompanySettingsChanged
 from app.db.database import Database, make_engine
 from app.db.models import AuditEvent, Provider, User
 from app.practice.company import CompanyInfo, provider_choices, service_location_choices
@@ -559,22 +560,46 @@ def test_tab_from_the_search_goes_to_the_list_then_the_form_then_the_sections(
     pick(qtbot, window, people["kimberly"].pk)
     window.show_section("login_times")  # a second page built: its fields come in its turn
     window.show_section("user")
-    window.activateWindow()
-    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    stops = []
-    for _ in range(40):
-        widget = QApplication.focusWidget()
-        assert widget is not None
-        stops.append(widget.accessibleName() or widget.objectName())
-        qtbot.keyClick(widget, Qt.Key.Key_Tab)
-    # From the search box once round, to the search box again.
-    stops = stops[: stops.index("Search", 1)]
+    stops = tab_round(qtbot, window)
 
     assert stops[:4] == ["Search", "Users", "User ID", "First Name"]
     # The form's last, the sections, then round to the list's Active filter (Change My
     # Password, disabled in a window opened without signing in, is passed over).
     assert stops[-3:] == ["Login Locked", "Section", "Active"]
     assert "Account expires on" not in stops  # the page not shown is passed over
+
+
+def test_pages_built_again_for_new_settings_keep_the_tab_order(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    for s in SECTIONS:
+        window.show_section(s.key)
+    window.show_section("user")
+    before = tab_round(qtbot, window)
+    assert window.context.policy is not None
+    old = window.page("two_factor")
+    with qtbot.waitSignal(old.destroyed):  # the pages are built anew, the old ones deleted
+        window.publish(CompanySettingsChanged(window.context.policy))
+    for s in SECTIONS:  # each built again, and tabbed into, without the old pages' widgets
+        window.show_section(s.key)
+        assert window.page(s.key).isEnabled()
+    window.show_section("user")
+    assert tab_round(qtbot, window) == before
+
+
+def tab_round(qtbot: Any, window: UserSetupWindow) -> list[str]:
+    """What Tab visits from the search box, once round, by accessible name."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    stops: list[str] = []
+    for _ in range(40):
+        widget = QApplication.focusWidget()
+        assert widget is not None, stops
+        stops.append(widget.accessibleName() or widget.objectName())
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    return stops[: stops.index("Search", 1)]
 
 
 def test_ctrl_f_then_arrows_and_enter_pick_a_user_without_the_mouse(

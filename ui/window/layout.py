@@ -146,11 +146,21 @@ def build_status_bar(
 
 
 def tab_stops(page: QWidget) -> list[QWidget]:
-    """The widgets of ``page`` that Tab stops at, in the order the page made them."""
+    """The widgets of ``page`` that Tab stops at, in the order the page made them.
+
+    A widget's own inner editor (an editable combo box's or a date field's line edit) is left
+    out: Qt tabs into it through its owner, and holding it here would outlive it.
+    """
+
+    def takes_tab(widget: QWidget) -> bool:
+        return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
+
     stops: list[QWidget] = []
     widget = page.nextInFocusChain()
     while widget is not None and widget is not page:
-        if page.isAncestorOf(widget) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        owner = widget.parentWidget()
+        inner = owner is not None and owner is not page and takes_tab(owner)
+        if page.isAncestorOf(widget) and takes_tab(widget) and not inner:
             stops.append(widget)
         widget = widget.nextInFocusChain()
     return stops

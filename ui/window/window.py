@@ -7,7 +7,6 @@ change bus, which the list, the pages and the window's own settings listen to.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -15,20 +14,14 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
-from PySide6.QtWidgets import (
-    QDialog,
-    QMainWindow,
-    QSplitter,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QMainWindow, QSplitter
 
 from app.access import Right
 from app.changes import Change, CompanySettingsChanged, UserChanged
 from app.db.database import Database
 from app.db.server import ServerClock
-from app.errors import ConflictError, UserSetupError
-from app.sections.base import Target
-from app.sections.editor import Opened, Saved, SectionProblems, Started, UserEditor
+from app.errors import UserSetupError
+from app.sections.editor import Opened, Started, UserEditor
 from app.sections.registry import FIRST, SECTIONS, section
 from app.users.records import UserRecord, list_row
 from app.users.service import UserService
@@ -37,28 +30,18 @@ from ui.changes import ChangeBus
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
 from ui.operations import Busy, OperationRunner
-from ui.pages import PAGES
 from ui.pages.base import PracticeContext, SectionPage, Subject
-from ui.pages.user_page import UserPage
 from ui.widgets.icons import icon
 from ui.window.actions import build_actions
-from ui.window.input_hold import InputHold
-from ui.window.layout import (
-    EditorArea,
-    SectionPanel,
-    build_status_bar,
-    chain_tabs,
-    share_width,
-    tab_stops,
-)
+from ui.window.layout import EditorArea, SectionPanel, build_status_bar, share_width
 from ui.window.operator_guard import OperatorGuard
+from ui.window.saving import Saving
+from ui.window.section_pages import SectionPages
 from ui.window.user_actions import UserActions
 from ui.window.user_panel import UserPanel
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 Then = Callable[[], None]
-NOTHING_SAVED = "Nothing was saved: correct the fields marked in red."
 SERVER_TIME_EVERY_MS = 60_000
 
 
@@ -78,9 +61,6 @@ class UserSetupWindow(QMainWindow):
         self.bus = ChangeBus(self)
         self.bus.changed.connect(self._on_change)
         self.subject: Subject | None = None
-        self.pages: dict[str, SectionPage] = {}
-        self._tab_stops: dict[str, list[QWidget]] = {}  # each page's, as it made them
-        self._broken_pages: set[str] = set()  # pages that failed to load (a bug, logged)
         self._opening = 0  # the newest open; an older one's answer is not shown
         self._closing = False
         self.log_location = "the program's log file"  # the path, once logging is set up
@@ -102,6 +82,8 @@ class UserSetupWindow(QMainWindow):
         self.refresh_action = actions.refresh
         self._build_body()
         self._build_status_bar()
+        self.section_pages = SectionPages(self)
+        self.saving = Saving(self)
         self.user_actions = UserActions(self)
         self.guard = OperatorGuard(self, self, context, runner, self.workplace, self.hours_warning)
         self.runner.busy_changed.connect(self.busy_label.setVisible)
@@ -123,7 +105,6 @@ class UserSetupWindow(QMainWindow):
         self.editor = EditorArea()
         self.heading, self.copied_note = self.editor.heading, self.editor.copied_note
         self.stack = self.editor.stack
-        self._hold = InputHold(self.stack)  # what is typed during a save would be lost
         sections = SectionPanel(self._on_section)
         self.section_list = sections.section_list
         self.sections = sections
@@ -167,7 +148,7 @@ class UserSetupWindow(QMainWindow):
         self.runner.run(self.workplace, job, done, failed=failed, busy=busy, parent=self)
 
     def when_may_act(self, then: Then, ignoring: SectionPage | None = None) -> None:
-        dirty = [p for p in self._live_pages() if p is not ignoring and p.is_dirty()]
+        dirty = [p for p in self.section_pages.live() if p is not ignoring and p.is_dirty()]
         if self.subject is None or not dirty:
             then()
         else:
@@ -179,84 +160,16 @@ class UserSetupWindow(QMainWindow):
     def show_message(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
 
-    # Pages
+    # Pages (ui.window.section_pages)
+
+    @property
+    def pages(self) -> dict[str, SectionPage]:
+        """The pages built so far, by section key."""
+        return self.section_pages.built
 
     def page(self, key: str) -> SectionPage:
         """The page of a section, built the first time it is needed."""
-        if key not in self.pages:
-            page = PAGES[key](self.context)
-            page.edited.connect(self._update_actions)
-            page.host = self
-            if isinstance(page, UserPage):
-                page.verify_direct_email_requested.connect(self.verify_direct_email)
-            page.set_read_only(not self.context.may(page.section.edit_right))
-            self.pages[key] = page
-            self.stack.addWidget(page)
-            self._tab_stops[key] = tab_stops(page)
-            self._order_tabs()
-            if self.subject is not None:
-                self._load_page(page, self.subject)
-        return self.pages[key]
-
-    def _order_tabs(self) -> None:
-        """Tab from the search box: the list, the form, the sections, then the status bar."""
-        form = [
-            stop for s in SECTIONS if s.key in self._tab_stops for stop in self._tab_stops[s.key]
-        ]
-        chain_tabs(
-            [
-                self.active_only,
-                self.search,
-                self.user_view,
-                *form,
-                self.section_list,
-                self.own_password_button,
-            ]
-        )
-
-    def _live_pages(self) -> list[SectionPage]:
-        """The pages built and loaded, in the section list's order."""
-        return [
-            self.pages[s.key]
-            for s in SECTIONS
-            if s.key in self.pages and self.pages[s.key].isEnabled()
-        ]
-
-    def _load_page(self, page: SectionPage, subject: Subject) -> None:
-        """Load one page; one that fails is a bug: logged, and the page is disabled, not fatal.
-        A page built after its user was opened is given its state first."""
-        if page.key not in subject.states and subject.record is not None:
-            self._read_state(subject.record, page)
-            return
-        try:
-            page.load(subject)
-        except Exception:
-            log.exception("The %s section could not be loaded", page.section.title)
-            page.setEnabled(False)
-            self._broken_pages.add(page.key)
-            self.statusBar().showMessage(
-                f"The {page.section.title} section could not be shown; "
-                f"the details are in {self.log_location}."
-            )
-        else:
-            page.setEnabled(True)
-            self._broken_pages.discard(page.key)
-
-    def _read_state(self, record: UserRecord, page: SectionPage) -> None:
-        """The state of one section of the open user, for a page built just now."""
-        page.setEnabled(False)
-
-        def read(opened: Opened) -> None:
-            subject = self.subject
-            if subject is None or subject.record is None or subject.record.pk != record.pk:
-                return
-            if opened.record.version != subject.record.version:  # changed meanwhile: all again
-                self.open_user(record.pk)
-                return
-            self.subject = replace(subject, states={**subject.states, **opened.states})
-            self._load_page(page, self.subject)
-
-        self.run(lambda work: UserEditor(work).open(record.pk, [page.key]), read)
+        return self.section_pages.page(key)
 
     def current_section(self) -> str:
         return SECTIONS[max(self.section_list.currentRow(), 0)].key
@@ -270,7 +183,7 @@ class UserSetupWindow(QMainWindow):
         self.section_list.setCurrentRow([s.key for s in SECTIONS].index(key))
 
     def is_dirty(self) -> bool:
-        return self.subject is not None and any(p.is_dirty() for p in self._live_pages())
+        return self.subject is not None and any(p.is_dirty() for p in self.section_pages.live())
 
     # The user list
 
@@ -332,8 +245,7 @@ class UserSetupWindow(QMainWindow):
     def _load_subject(self, subject: Subject) -> None:
         self.subject = subject
         self.page(self.current_section())
-        for page in list(self.pages.values()):
-            self._load_page(page, subject)
+        self.section_pages.load_all(subject)
         self.panel.show_selected(subject.record.pk if subject.record else None)
         self.copied_note.setText(subject.copied_note)
         self.copied_note.setVisible(bool(subject.copied_note))
@@ -408,81 +320,12 @@ class UserSetupWindow(QMainWindow):
 
         self.run(lambda work: UserEditor(work).start(pk), started, busy=(self.copy_action,))
 
-    # Saving
+    # Saving (ui.window.saving)
 
     def save(self, then: Then | None = None, otherwise: Then | None = None) -> None:
         """Check every loaded page, then save them all in one transaction; ``then()`` once
         saved (or when there was nothing to save), ``otherwise()`` if not saved."""
-        subject = self.subject
-        if subject is None:
-            if then is not None:
-                then()
-            return
-        pages = self._live_pages()
-        edits = {p.key: e for p in pages if (e := p.edit(subject)) is not None}
-        local = {p.key: problems for p in pages if (problems := p.problems())}
-        if not edits and not local and not subject.is_new:
-            if then is not None:
-                then()
-            return
-        record = subject.record
-        if record is not None:
-            target = Target(record.pk, record.version)
-        else:
-            target = Target(copied_from=subject.copied_from.pk if subject.copied_from else None)
-        current = subject.states if record is not None else None
-        keys = self._open_keys()
-
-        def job(work: Work) -> tuple[Saved, Opened]:
-            editor = UserEditor(work)
-            if local:  # every problem at once: the page's own and app's
-                try:
-                    editor.check(target, edits, current)
-                except SectionProblems as problems:
-                    raise SectionProblems({**problems.by_section, **local}) from None
-                raise SectionProblems(local)
-            saved = editor.save(target, edits, current)
-            return saved, editor.open(saved.record.pk, keys)
-
-        def done(result: tuple[Saved, Opened]) -> None:
-            saved, opened = result
-            self._show_opened(opened)
-            for page in self._live_pages():  # shown once: only what the database now holds
-                page.after_commit(saved.shown_once.get(page.key, ()))
-            self.statusBar().showMessage(f"Saved {opened.record.heading}.", 10000)
-            self.saved.emit(opened.record.pk)
-            self.publish(saved.change)
-            if then is not None:
-                then()
-
-        def failed(error: UserSetupError) -> None:
-            if isinstance(error, SectionProblems):
-                self._show_problems(error)
-            elif isinstance(error, ConflictError):
-                if dialogs.ask_reload_after_conflict(self, str(error)) and record is not None:
-                    self.open_user(record.pk)
-            else:
-                show_error(self, "Not saved", error)
-            if otherwise is not None:
-                otherwise()
-
-        self._hold.start()
-
-        def finished(then_do: Callable[[Any], None]) -> Callable[[Any], None]:
-            def call(value: Any) -> None:
-                self._hold.stop()
-                then_do(value)
-
-            return call
-
-        self.run(job, finished(done), failed=finished(failed), busy=(self.save_action,))
-
-    def _show_problems(self, problems: SectionProblems) -> None:
-        """Each section's messages beside its fields, and the first failing section shown."""
-        for key, errors in problems.by_section.items():
-            self.page(key).show_errors(errors)
-        self.show_section(problems.first_section)
-        self.statusBar().showMessage(NOTHING_SAVED, 15000)
+        self.saving.save(then, otherwise)
 
     # What a change means here
 
@@ -508,12 +351,7 @@ class UserSetupWindow(QMainWindow):
 
     def _rebuild_pages(self) -> None:
         """Pages hold the context they were built with: build them again, lazily."""
-        for page in self.pages.values():
-            self.stack.removeWidget(page)
-            page.deleteLater()
-        self.pages.clear()
-        self._broken_pages.clear()
-        self.stack.setCurrentWidget(self.page(self.current_section()))
+        self.section_pages.rebuild(self.current_section())
 
     # Actions on the user shown (ui.window.user_actions)
 
