@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -31,6 +32,7 @@ from app.two_factor.service import TwoFactorForm, TwoFactorService
 from app.users.records import UserFields
 from app.users.service import UserService
 from ui.dialogs.company_settings import CompanySettingsDialog
+from ui.dialogs.direct_email_dialog import DirectEmailDialog
 from ui.dialogs.reset_dialog import ResetPasswordDialog
 from ui.main import build_window
 from ui.operations import InlineRunner
@@ -41,6 +43,7 @@ DOCS = Path(__file__).resolve().parent
 
 
 PASSWORD = "harbor lights at dawn"
+DIRECT_EMAIL = "kfox@direct.valleyfamilymed.example"  # the picture only: nothing is sent
 ACTOR = Actor.database_administrator("screenshots")
 
 
@@ -155,6 +158,23 @@ def main() -> None:
         window.show_section("login_times")
         app.processEvents()
         window.grab().save(str(DOCS / "section-login-times.png"))
+        # Copy User: the new user's form, and the line that says what came from whom.
+        window.show_section("user")
+        window.copy_user()
+        app.processEvents()
+        window.grab().save(str(DOCS / "copy-user.png"))
+        window.drop_edits()
+        window.select_user(kimberly.pk)
+        app.processEvents()
+        # Direct Email verification, as the alert mark beside a saved address opens it.
+        record = window.subject.record if window.subject is not None else None
+        assert record is not None
+        addressed = replace(record, fields=replace(record.fields, direct_email=DIRECT_EMAIL))
+        direct = DirectEmailDialog(window, window.runner, window.workplace, addressed)
+        direct.show()
+        app.processEvents()
+        direct.grab().save(str(DOCS / "direct-email.png"))
+        direct.close()
         _two_factor_sign_ins(app, database)
         # What bad input looks like: the messages sit beside the fields.
         window.new_user()
