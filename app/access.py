@@ -12,7 +12,8 @@ from __future__ import annotations
 import enum
 import getpass
 import socket
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from app.db.models import SetupRole
 from app.errors import NotAllowedError
@@ -77,6 +78,9 @@ class Actor:
     rights: frozenset[Right]
     workstation: str
     user_pk: int | None = None  # their own user row; None for the database administrator
+    # Asks the database, in the transaction at hand, whether a signed-in user still holds a
+    # right (see app.users.access_kept.StillAllowed); None: the rights above are the answer.
+    confirm: Callable[[Right], None] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def database_administrator(cls, via: str = "command line") -> Actor:
@@ -103,9 +107,18 @@ class Actor:
         return right in self.rights
 
     def require(self, right: Right) -> None:
-        """Go on only with this right; NotAllowedError otherwise."""
+        """Go on only with this right; NotAllowedError otherwise. A change also asks
+        ``confirm``: rights taken away after the sign-in are gone at once, not at the next
+        sign-in (only seeing the list goes by what the sign-in gave, so opening a user costs
+        no extra statement)."""
         if right not in self.rights:
             raise NotAllowedError(REFUSALS[right])
+        if self.confirm is not None and right is not Right.VIEW_USERS:
+            self.confirm(right)
+
+    def confirmed_by(self, confirm: Callable[[Right], None]) -> Actor:
+        """This actor, whose changes ``confirm`` checks against the database first."""
+        return replace(self, confirm=confirm)
 
     def may_manage(self, target_rights: frozenset[Right]) -> bool:
         """May this actor take over the sign-in of someone holding ``target_rights`` (reset

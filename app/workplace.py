@@ -17,6 +17,7 @@ from app.access import Actor
 from app.clock import Clock
 from app.db.database import Database
 from app.practice.company import CompanyInfo
+from app.users.access_kept import StillAllowed
 
 T = TypeVar("T")
 
@@ -45,4 +46,9 @@ class Workplace:
     def within(self, job: Callable[[Work], T]) -> T:
         """Run ``job`` in one transaction: committed when it returns, rolled back if it raises."""
         with self.database.transaction() as session:
-            return job(Work(session, self.company, self.actor, self.clock))
+            actor = self.actor
+            if actor.user_pk is not None:  # a signed-in user: their rights as they are now
+                actor = actor.confirmed_by(
+                    StillAllowed(session, self.company, actor.user_pk, self.clock)
+                )
+            return job(Work(session, self.company, actor, self.clock))

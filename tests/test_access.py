@@ -7,6 +7,7 @@ from a modified window or a script, and sees app/ refuse it with nothing written
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,21 +17,26 @@ from app.access import EVERY_RIGHT, USER_SETUP_RIGHTS, Actor, Right, rights_of_r
 from app.audit import Action
 from app.db.database import Database
 from app.db.models import SetupRole
-from app.errors import NotAllowedError, ValidationError
+from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from app.login_times.hours import LoginTimes
 from app.login_times.service import LoginTimesService
 from app.outbound.delivery import GivenSenders, Senders
-from app.outbound.mail import MailSettings, save_mail_settings
+from app.outbound.mail import KEYRING_SERVICE, MailSettings, save_mail_settings
 from app.outbound.sms import SmsSettings, save_sms_settings
 from app.passwords.policy import PasswordPolicy, save_policy
-from app.practice.company import CompanyInfo
+from app.practice.company import CompanyInfo, create_company
+from app.practice.company_settings import CompanySettingsEditor, MailEdit
+from app.sections.base import Target
+from app.sections.editor import SectionProblems, UserEditor
 from app.two_factor.policy import TwoFactorPolicy, save_two_factor_policy
 from app.two_factor.service import TwoFactorForm, TwoFactorService
 from app.users.direct_email import send_activation_code, verify_activation_code
+from app.users.records import UserFields
 from app.users.service import UserService
 from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
+from tests.helpers.mail_server import MemoryStore
 from tests.helpers.records import add_user, audit_events, stored_user, version_of
 
 
@@ -273,3 +279,140 @@ def test_the_audit_trail_names_who_acted(
     (event,) = audit_events(database, user_pk=pk, prefix="password.")
     assert event.operator == "lblake (Blake, Lauren)"
     assert stored_user(database, pk).updated_by == "lblake (Blake, Lauren)"
+
+
+# Found by an attacker's review: each test performs the attack and sees it refused.
+
+
+def _guessed(
+    database: Database, company: CompanyInfo, actor: Actor, clock: FixedClock, pk: int, guess: str
+) -> bool:
+    """Does checking a form with ``guess`` as a new password say it is one the user had?"""
+    form = UserFields(user_id="zzqx", first_name="Qqqq", last_name="Wwww",
+                      new_password=guess, retype_password=guess)  # fmt: skip
+    try:
+        with database.transaction() as session:
+            UserEditor(Work(session, company, actor, clock)).check(Target(pk, 0), {"user": form})
+    except SectionProblems as problems:
+        return "recently" in problems.errors.get("new_password", "")
+    except (NotAllowedError, NotFoundError):
+        return False
+    return False
+
+
+def test_checking_a_form_tells_no_one_else_s_password(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    admin = add_user(database, company, clock, "mreyes", role=SetupRole.ADMINISTRATOR)
+    with database.transaction() as session:
+        other = create_company(session, "hill", "Hill Clinic", "America/Chicago")
+    theirs = add_user(database, other, clock, "hadmin", password="granite river morning")
+    # Front Desk may not check a form at all, and an Administrator of one practice cannot
+    # reach a user of another; so neither learns a password by guessing it.
+    with pytest.raises(NotAllowedError), database.transaction() as session:
+        UserService(session, company, front_desk(), clock).check(UserFields(), admin)
+    assert not _guessed(database, company, front_desk(), clock, admin, "quiet harbor lights")
+    assert not _guessed(database, company, dba(), clock, theirs, "granite river morning")
+    with pytest.raises(NotFoundError), database.transaction() as session:
+        form = UserFields(user_id="zzqx", first_name="Q", last_name="W",
+                          new_password="granite river morning",
+                          retype_password="granite river morning")  # fmt: skip
+        UserService(session, company, dba(), clock).check(form, theirs)
+
+
+def test_an_operator_removed_meanwhile_changes_nothing_from_the_window_still_open(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    mallory = add_user(database, company, clock, "mallory", role=SetupRole.ADMINISTRATOR)
+    add_user(database, company, clock, "mreyes", role=SetupRole.ADMINISTRATOR)
+    # Her window: the rights she signed in with, each job in a transaction of its own.
+    window = Workplace(database, company, signed_in("mallory", user_pk=mallory), clock)
+    with database.transaction() as session:  # meanwhile, at the command line
+        users = UserService(session, company, dba("root"), clock)
+        users.set_setup_role(mallory, None)
+        users.set_active(mallory, False)
+
+    def undo(work: Work) -> None:
+        users = UserService(work.session, work.company, work.actor, work.clock)
+        users.set_active(mallory, True)
+
+    def promote(work: Work) -> None:
+        users = UserService(work.session, work.company, work.actor, work.clock)
+        users.set_setup_role(mallory, SetupRole.ADMINISTRATOR)
+
+    for job in (undo, promote):
+        with pytest.raises(NotAllowedError, match="no longer allows"):
+            window.within(job)
+    stored = stored_user(database, mallory)
+    assert (stored.active, stored.setup_role) == (False, None)
+
+
+def test_a_demoted_operator_keeps_only_the_rights_of_their_new_role(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    maria = add_user(database, company, clock, "mreyes", role=SetupRole.ADMINISTRATOR)
+    add_user(database, company, clock, "wcassady", role=SetupRole.ADMINISTRATOR)
+    kim = add_user(database, company, clock, "kimberly")
+    window = Workplace(database, company, signed_in(user_pk=maria), clock)
+    with database.transaction() as session:
+        UserService(session, company, dba(), clock).set_setup_role(maria, SetupRole.FRONT_DESK)
+    with pytest.raises(NotAllowedError):
+        window.within(lambda work: LoginTimesService(
+            work.session, work.company, work.actor, work.clock
+        ).set_expiry(kim, None))  # fmt: skip
+    # What Front Desk may do, she still may.
+    window.within(
+        lambda work: UserService(work.session, work.company, work.actor, work.clock)
+        .reset_password(kim)
+    )  # fmt: skip
+
+
+def test_an_administrator_cannot_end_their_own_account_through_login_times(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    maria = add_user(database, company, clock, "mreyes", role=SetupRole.ADMINISTRATOR)
+    add_user(database, company, clock, "wcassady", role=SetupRole.ADMINISTRATOR)
+    yesterday = date(2026, 11, 21)
+    with pytest.raises(ValidationError) as refused, database.transaction() as session:
+        hours = LoginTimesService(session, company, signed_in(user_pk=maria), clock)
+        hours.set_expiry(maria, yesterday)
+    assert "your own account" in refused.value.errors["expires_on"]
+    with database.transaction() as session:  # an expiry still to come is hers to set
+        hours = LoginTimesService(session, company, signed_in(user_pk=maria), clock)
+        hours.set_expiry(maria, date(2027, 6, 30))
+    assert stored_user(database, maria).account_expires_on == date(2027, 6, 30)
+
+
+def test_the_last_administrator_who_can_sign_in_is_kept_whatever_ends_the_others(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    maria = add_user(database, company, clock, "mreyes", role=SetupRole.ADMINISTRATOR)
+    gone = add_user(database, company, clock, "wgone", role=SetupRole.ADMINISTRATOR)
+    with database.transaction() as session:  # the other one's account ended in January
+        LoginTimesService(session, company, dba(), clock).set_expiry(gone, date(2026, 1, 31))
+    with pytest.raises(ValidationError) as refused, database.transaction() as session:
+        UserService(session, company, dba(), clock).set_active(maria, False)
+    assert "only active Administrator" in refused.value.errors["active"]
+    with pytest.raises(ValidationError) as refused, database.transaction() as session:
+        LoginTimesService(session, company, dba(), clock).set_expiry(maria, date(2026, 11, 1))
+    assert "only active Administrator" in refused.value.errors["expires_on"]
+    assert stored_user(database, maria).active
+
+
+def test_a_refused_mail_save_leaves_the_keyring_as_it_was(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    store = MemoryStore()
+    settings = MailSettings("smtp.example.org", 587, "starttls", "office@valley.example", "office")
+    with database.transaction() as session:
+        CompanySettingsEditor(Work(session, company, dba(), clock)).save(
+            {"mail": MailEdit(settings, "the right one", store)}, {"mail": 0}
+        )
+    account = (KEYRING_SERVICE, settings.keyring_account(company.code))
+    assert store.passwords[account] == "the right one"
+    with pytest.raises(ConflictError), database.transaction() as session:  # read at version 0
+        CompanySettingsEditor(Work(session, company, dba(), clock)).save(
+            {"mail": MailEdit(settings, "slipped in", store)}, {"mail": 0}
+        )
+    assert store.passwords[account] == "the right one"
+    assert len(audit_events(database, prefix="mail.")) == 1

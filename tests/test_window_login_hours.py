@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QLocale, Qt
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtCore import QDate, QLocale, Qt
+from PySide6.QtWidgets import QDateEdit, QLabel, QLineEdit, QRadioButton
 
 from app.db.database import Database
 from app.db.models import SetupRole
@@ -22,7 +22,8 @@ from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import by_name
-from tests.helpers.records import version_of
+from tests.helpers.records import stored_user, version_of
+from tests.helpers.window import close_window
 from tests.helpers.window import open_window as shown_window
 from ui.operations import InlineRunner
 from ui.window.operator_guard import EXPIRED_OVER, HOURS_OVER
@@ -311,3 +312,22 @@ def test_the_forced_change_after_the_hours_goes_back_to_the_password(
     assert by_name(dialog, QLineEdit, "Password").isVisible()  # asked again, counted as nothing
     with database.transaction() as session:
         assert UserService(session, company, dba("test"), clock).get(pk).fields.must_change_password
+
+
+def test_an_operator_who_ends_their_own_account_is_told_beside_the_date(
+    qtbot, database, company, clock, dialogs
+):
+    pk = operator(database, company, clock, LoginTimes())
+    window = open_window(database, company, clock, pk)
+    try:
+        window.select_user(pk)
+        window.show_section("login_times")
+        page = window.page("login_times")
+        qtbot.mouseClick(by_name(page, QRadioButton, "End of"), Qt.MouseButton.LeftButton)
+        by_name(page, QDateEdit, "Account expires on").setDate(QDate(2026, 11, 21))  # yesterday
+        window.save_action.trigger()
+        error = page.findChild(QLabel, "expires_on_error")
+        assert error.isVisible() and "your own account" in error.text()
+        assert stored_user(database, pk).account_expires_on is None
+    finally:
+        close_window(window, dialogs)

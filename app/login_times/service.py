@@ -26,6 +26,7 @@ from app.login_times.hours import (
     expires_at,
 )
 from app.practice.company import CompanyInfo
+from app.users.access_kept import guard_access_kept
 from app.users.records import UserRecord, record_of
 from app.users.writer import UserWriter
 
@@ -77,6 +78,10 @@ class LoginTimesService:
         ]
         if not changes:
             return record_of(user)
+        guard_access_kept(
+            self.session, self.company, self.actor, user, self.clock(),
+            active=user.active, locked=user.login_locked, role=user.setup_role, times=times,
+        )  # fmt: skip
         user.limited_access = times.limited
         user.login_hours = times.stored_hours()
         user.account_expires_on = times.expires_on

@@ -10,6 +10,7 @@ from typing import Protocol
 
 import keyring
 from keyring.errors import KeyringError
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -33,6 +34,37 @@ class SecretStore(Protocol):
     def get_password(self, service_name: str, username: str) -> str | None: ...
 
     def set_password(self, service_name: str, username: str, password: str) -> None: ...
+
+
+def keep_after_commit(
+    session: Session,
+    store: SecretStore,
+    service: str,
+    account: str,
+    secret: str,
+    *,
+    field: str,
+    what: str,
+) -> None:
+    """Put ``secret`` in this computer's keyring once the caller's transaction commits, so a
+    save that is refused (a conflict, another section's problem) changes nothing. Whether the
+    keyring can keep it is asked now, while the save can still be refused beside ``field``."""
+    try:
+        store.get_password(service, account)
+    except KeyringError as exc:
+        raise ValidationError(
+            {field: f"This computer has no keyring to keep the {what} in ({exc})."}
+        ) from exc
+
+    def keep(_session: Session) -> None:
+        event.remove(session, "after_rollback", forget)
+        store.set_password(service, account, secret)
+
+    def forget(_session: Session) -> None:
+        event.remove(session, "after_commit", keep)
+
+    event.listen(session, "after_commit", keep, once=True)
+    event.listen(session, "after_rollback", forget, once=True)
 
 
 class MailError(UserSetupError):
@@ -93,12 +125,10 @@ def save_mail_settings(
     settings.check()
     noted: list[Noted] = []
     if password:
-        try:
-            store.set_password(KEYRING_SERVICE, settings.keyring_account(company_code), password)
-        except KeyringError as exc:
-            raise ValidationError(
-                {"password": f"This computer has no keyring to keep the password in ({exc})."}
-            ) from exc
+        keep_after_commit(
+            session, store, KEYRING_SERVICE, settings.keyring_account(company_code), password,
+            field="password", what="password",
+        )  # fmt: skip
         noted.append(Noted("password", audit.PASSWORD_CHANGED))
     return save_settings(
         session,

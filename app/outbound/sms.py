@@ -23,7 +23,7 @@ from app.audit import Action, Noted
 from app.clock import Clock
 from app.db.models import SmsSettingsRow
 from app.errors import UserSetupError, ValidationError
-from app.outbound.mail import SecretStore
+from app.outbound.mail import SecretStore, keep_after_commit
 from app.practice.settings import save_settings
 from app.validation import FieldProblem, clean_phone
 
@@ -108,12 +108,10 @@ def save_sms_settings(
     settings = settings.checked(region)
     noted: list[Noted] = []
     if token:
-        try:
-            store.set_password(KEYRING_SERVICE, settings.keyring_account(company_code), token)
-        except KeyringError as exc:
-            raise ValidationError(
-                {"token": f"This computer has no keyring to keep the token in ({exc})."}
-            ) from exc
+        keep_after_commit(
+            session, store, KEYRING_SERVICE, settings.keyring_account(company_code), token,
+            field="token", what="token",
+        )  # fmt: skip
         noted.append(Noted("token", "token changed"))
     return save_settings(
         session,

@@ -21,6 +21,7 @@ from app.passwords.credentials import Credentials
 from app.passwords.hashing import owasp_hasher
 from app.passwords.policy import generate_temporary_password
 from app.practice.company import CompanyInfo
+from app.users.access_kept import guard_access_kept
 from app.users.fields import FIELDS_BY_NAME, USER_FIELDS
 from app.users.records import (
     GENERATED_ONLY,
@@ -105,8 +106,10 @@ class UserService:
         """Validate the form as a save would, including a User ID taken by someone else.
 
         With ``current`` (the user as loaded), the database is asked only about values that
-        changed, so checking an unchanged User ID costs no statement.
+        changed, so checking an unchanged User ID costs no statement. Only an actor who may
+        edit users checks a form: it tells whether a password is one the user had before.
         """
+        self.actor.require(Right.EDIT_USERS)
         try:
             clean = clean_fields(
                 form, self.company, is_new=pk is None, password_required=self._typed_allowed()
@@ -130,7 +133,7 @@ class UserService:
             errors["new_password"] = GENERATED_ONLY
         elif form.new_password and not ({"new_password", "retype_password"} & errors.keys()):
             owner = self.credentials.owner(form.user_id, form.first_name, form.last_name)
-            user = self.session.get(User, pk) if pk is not None else None
+            user = self.writer.load(pk) if pk is not None else None  # in this company only
             problems = self.credentials.problems(form.new_password, owner, user)
             if problems:
                 errors["new_password"] = " ".join(problems)
@@ -171,44 +174,10 @@ class UserService:
     def _guard_access_kept(
         self, user: User, *, active: bool, locked: bool, role: str | None
     ) -> None:
-        """Refuse a change that would lock the practice out of User Setup: deactivating or
-        locking oneself, or taking the last active Administrator away."""
-        if user.id == self.actor.user_pk and (
-            (user.active and not active) or (not user.login_locked and locked)
-        ):
-            what = "deactivate" if user.active and not active else "lock"
-            raise ValidationError(
-                {
-                    "active" if what == "deactivate" else "login_locked": (
-                        f"You cannot {what} your own account; ask another Administrator."
-                    )
-                }
-            )
-        administrator = SetupRole.ADMINISTRATOR.value
-        was_in = user.setup_role == administrator and user.active and not user.login_locked
-        stays_in = role == administrator and active and not locked
-        if was_in and not stays_in and not self._other_administrators(user):
-            field = "active" if not active else "login_locked" if locked else "setup_role"
-            raise ValidationError(
-                {
-                    field: f"{user.user_id} is the only active Administrator of this practice; "
-                    "make someone else an Administrator first."
-                }
-            )
-
-    def _other_administrators(self, user: User) -> int:
-        return (
-            self.session.scalar(
-                select(func.count(User.id)).where(
-                    User.company_id == self.company.id,
-                    User.id != user.id,
-                    User.setup_role == SetupRole.ADMINISTRATOR.value,
-                    User.active,
-                    User.login_locked.is_(False),
-                )
-            )
-            or 0
-        )
+        guard_access_kept(
+            self.session, self.company, self.actor, user, self.clock(),
+            active=active, locked=locked, role=role,
+        )  # fmt: skip
 
     def _require_may_manage(self, user: User) -> None:
         """Resetting or unlocking takes over a sign-in: never of someone who may do more."""

@@ -319,6 +319,8 @@ class LoginTimesPage(SectionPage):
         warning.addWidget(self.expired_mark)
         warning.addWidget(self.expired_label, 1)
         grid.addLayout(warning, 2, 3, 1, 2)
+        # app/ refuses an expiry that ends one's own account or the last Administrator's.
+        self.errors.add(grid, "expires_on", self.expires_on, 3, 3, span=2)
         grid.setColumnStretch(4, 1)
         return grid
 
