@@ -128,7 +128,7 @@ def _add(args: argparse.Namespace, work: Work, users: UserService, stdin: TextIO
 
 def _copied_lines(started: Started, user_id: str) -> str:
     """What the copy took, and what it left for the new user to be given."""
-    lines = [started.copied_line()]
+    lines = [started.copied_line(leaving_out=started.needs)]  # saved without those
     for key, needs in started.needs.items():
         carried = "; ".join(started.carried.get(key, ())) or section(key).title
         how = _how_to_set(key, started, user_id)

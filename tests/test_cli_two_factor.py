@@ -615,6 +615,7 @@ def test_copy_of_an_email_user_leaves_the_method_for_the_new_users_own_address(u
         "Not copied: the 2FA method (Email), which needs their own e-mail address for the 2FA "
         "tokens; set it with: usersetup 2fa set kfox2 --method email --to ADDRESS"
     ) in out
+    assert "2FA" not in out.splitlines()[0]  # the "Copied from" line names only what it took
     copied = usersetup.json("2fa", "show", "kfox2")
     assert (copied["method"], copied["destination"]) == ("none", "")
     assert "kim@valley.example" not in json.dumps(usersetup.json("users", "show", "kfox2"))

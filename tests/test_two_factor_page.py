@@ -418,7 +418,7 @@ def test_codes_of_a_save_that_rolled_back_are_never_shown(
     assert enrolment is not None
     page.verify(pyotp.TOTP(enrolment.secret).at(clock.now))
     shown: list[list[str]] = []
-    monkeypatch.setattr(page, "_show_codes", lambda codes, person: shown.append(codes))
+    monkeypatch.setattr(page, "show_codes", lambda codes, person: shown.append(codes))
     original = TwoFactorService.save
 
     def then_conflict(self: TwoFactorService, *args: Any, **kwargs: Any) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -33,8 +34,9 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import add_user, read_user
+from tests.helpers.runner import HeldRunner
 from tests.helpers.statements import count_statements
-from tests.helpers.window import close_window, saves, user_page
+from tests.helpers.window import close_window, practice_context, saves, user_page
 from tests.helpers.window import open_window as shown_window
 from ui.pages import PAGES
 from ui.window.layout import EDITOR_MAX_WIDTH, LIST_MIN_WIDTH
@@ -602,6 +604,18 @@ def tab_round(qtbot: Any, window: UserSetupWindow) -> list[str]:
     return stops[: stops.index("Search", 1)]
 
 
+def test_every_shortcut_belongs_to_one_action(window: UserSetupWindow) -> None:
+    bound: dict[str, str] = {}
+    for action in window.findChildren(QAction):
+        for key in action.shortcuts():
+            shortcut = key.toString()
+            assert shortcut not in bound, f"{shortcut}: {bound.get(shortcut)} and {action.text()}"
+            bound[shortcut] = action.text()
+    assert window.reset_action.shortcut().toString() == "Ctrl+R"
+    # Not the platform's Refresh key, which is Ctrl+R on GNOME and Cmd+R on macOS.
+    assert [k.toString() for k in window.refresh_action.shortcuts()] == ["F5"]
+
+
 def test_ctrl_f_then_arrows_and_enter_pick_a_user_without_the_mouse(
     qtbot: Any, window: UserSetupWindow
 ) -> None:
@@ -833,6 +847,31 @@ def test_refresh_asks_about_unsaved_edits_and_brings_in_a_new_provider(
     provider = by_name(window.page("user"), QComboBox, "User is this Provider")
     assert provider.findText("Okafor, Chidi") >= 0
     assert text(window, "Title").text() == "Billing Specialist"
+
+
+def test_a_refresh_that_answers_late_never_undoes_a_newer_pick_or_its_edits(
+    qtbot: Any,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    people: dict[str, UserRecord],
+    dialogs: DialogAnswers,
+) -> None:
+    runner = HeldRunner()
+    window = UserSetupWindow(runner, database, practice_context(database, company, clock))
+    window.show()
+    pick(qtbot, window, people["kimberly"].pk)
+    runner.hold = True  # from here each answer comes when the test says
+    assert window.select_user(people["wcassady"].pk)  # the operator clicks Cassady...
+    window.refresh_action.trigger()  # ...and presses F5 while Kimberly is still shown
+    runner.answer_next()  # Cassady's open answers
+    assert window.heading.text() == "User - Cassady, Wes (wcassady)"
+    text(window, "Title").setText("Typed for Cassady")
+    runner.answer_next()  # then the Refresh, asked for Kimberly
+    assert window.heading.text() == "User - Cassady, Wes (wcassady)"
+    assert text(window, "Title").text() == "Typed for Cassady"
+    runner.hold = False
+    close_window(window, dialogs)
 
 
 def test_searching_past_the_user_being_edited_keeps_them_in_the_editor(

@@ -56,11 +56,13 @@ class Started:
     carried: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     needs: Mapping[str, str] = field(default_factory=dict)
 
-    def copied_line(self) -> str:
-        """ "Copied from Fox, Kimberly: Title, Work; Limited access ..." for the editor."""
+    def copied_line(self, leaving_out: Iterable[str] = ()) -> str:
+        """ "Copied from Fox, Kimberly: Title, Work; Limited access ..." for the editor;
+        without the sections ``leaving_out`` (those a copy saved at once does not take)."""
         if self.source is None:
             return ""
-        taken = [", ".join(phrases) for phrases in self.carried.values()]
+        left = set(leaving_out)
+        taken = [", ".join(phrases) for key, phrases in self.carried.items() if key not in left]
         what = "; ".join(taken) if taken else "no settings (none were set)"
         return f"Copied from {self.source.list_name}: {what}."
 

@@ -160,21 +160,23 @@ class SignInService:
         result = self._result(info, user)
         times, zone = user.login_times, ZoneInfo(company.time_zone)
         if not user.active:
-            result = _with(result, Reason.INACTIVE, "inactive account")
+            result = with_reason(result, Reason.INACTIVE, "inactive account")
         elif user.login_locked:
-            result = _with(result, Reason.LOCKED, "account locked")
+            result = with_reason(result, Reason.LOCKED, "account locked")
         elif is_expired(times, zone, now):
-            result = _with(result, Reason.EXPIRED, "account expired")
+            result = with_reason(result, Reason.EXPIRED, "account expired")
         elif not within_hours(times, zone, now):
-            result = _with(result, Reason.OUTSIDE_HOURS, "outside login hours")
+            result = with_reason(result, Reason.OUTSIDE_HOURS, "outside login hours")
         elif user.temporary_expires_at is not None and now >= user.temporary_expires_at:
-            result = _with(result, Reason.INVALID, "temporary password expired")
+            result = with_reason(result, Reason.INVALID, "temporary password expired")
         elif user.must_change_password:
-            result = _with(result, Reason.PASSWORD_CHANGE_REQUIRED, "temporary password")
+            result = with_reason(result, Reason.PASSWORD_CHANGE_REQUIRED, "temporary password")
         elif policy.max_age_days and now >= user.password_changed_at + timedelta(
             days=policy.max_age_days
         ):
-            result = _with(result, Reason.PASSWORD_CHANGE_REQUIRED, "password older than allowed")
+            result = with_reason(
+                result, Reason.PASSWORD_CHANGE_REQUIRED, "password older than allowed"
+            )
         if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
             result = replace(result, access_ends_at=access_ends_at(times, zone, now))
             tf_policy, _ = load_two_factor_policy(self.session, company.id)
@@ -191,7 +193,7 @@ class SignInService:
                     company.id, user.id, user.user_id, Action.SIGNIN_TWO_FACTOR_REQUIRED, now, ip,
                     f"{need.value} ({user.two_factor_method})",
                 )  # fmt: skip
-                return _with(result, Reason.TWO_FACTOR_REQUIRED, need.value)
+                return with_reason(result, Reason.TWO_FACTOR_REQUIRED, need.value)
             if need is Need.TOKEN and token is not None:
                 verdict = self.check_second_factor(user, token, policy.lockout_after, ip)
                 if not verdict.accepted:
@@ -443,7 +445,8 @@ class Verdict:
     locked: bool = False
 
 
-def _with(result: SignInResult, reason: Reason, detail: str) -> SignInResult:
+def with_reason(result: SignInResult, reason: Reason, detail: str) -> SignInResult:
+    """The result, refused (or let in) for ``reason``; ``detail`` goes to the audit trail."""
     return replace(result, reason=reason, detail=detail)
 
 

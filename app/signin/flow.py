@@ -32,7 +32,7 @@ from app.signin.check import (
     SignInService,
     TokenRefused,
     Verdict,
-    _with,
+    with_reason,
 )
 from app.signin.own_password import change_own_password
 from app.signin.second_factor import SecondFactor, TokenSent, send_token
@@ -154,7 +154,7 @@ class SignInFlow:
         if self.result.reason is Reason.TWO_FACTOR_REQUIRED:  # the result says so too now
             due = self.result.change_due
             reason = Reason.PASSWORD_CHANGE_REQUIRED if due else Reason.SIGNED_IN
-            self.result = _with(self.result, reason, "")
+            self.result = with_reason(self.result, reason, "")
 
     def _user_pk(self, *steps: Step) -> int:
         if self.step not in steps or self.result is None or self.result.user_pk is None:
@@ -266,7 +266,7 @@ class SignInFlow:
             hasher=self.hasher,
         )
         self.step = Step.SIGNED_IN
-        self.result = _with(result, Reason.SIGNED_IN, "")
+        self.result = with_reason(result, Reason.SIGNED_IN, "")
         return self.step
 
     @property

@@ -46,7 +46,7 @@ class TwoFactorActions:
     def start_enrolment(self) -> None:
         """A new key for the desk setup, shown as QR code and Manual Entry Key."""
         page = self.page
-        if not page._setting_up_here() or page.verified is not None:
+        if not page.setting_up_here() or page.verified is not None:
             return
         if page.setup_panel.enrolment is not None or page.host is None:
             return
@@ -57,9 +57,9 @@ class TwoFactorActions:
         def shown(enrolment: Enrolment) -> None:
             if page.subject.record is None or page.subject.record.pk != record.pk:
                 return  # another user is shown by now
-            if page._setting_up_here() and page.verified is None:
+            if page.setting_up_here() and page.verified is None:
                 page.setup_panel.show_enrolment(enrolment)
-                page._update_views()
+                page.update_views()
 
         page.host.run(
             lambda work: _service(work).enrolment(record.pk, title),
@@ -128,7 +128,7 @@ class TwoFactorActions:
             f"Verified: the phone makes the right tokens for \u201c{verified.title}\u201d. "
             "Save to store the authenticator; the recovery codes are shown after saving."
         )
-        page._update_views()
+        page.update_views()
         page.edited.emit()
 
     # Immediate actions
@@ -137,7 +137,7 @@ class TwoFactorActions:
         """Throw the authenticator away now; a new one as the setup choice says."""
         page = self.page
         record, host = page.subject.record, page.host
-        if record is None or host is None or not page._summary().has_authenticator:
+        if record is None or host is None or not page.summary().has_authenticator:
             return
         setup = page.selected_setup() or TwoFactorSetup.REQUIRE.value
         then = {
@@ -166,7 +166,7 @@ class TwoFactorActions:
             host.publish(UserChanged(saved, frozenset({page.key})))
             host.show_message(f"The authenticator of {saved.heading} was reset.")
             if setup == NOW and page.subject.record is not None:
-                page._select_setup(NOW)  # stored as "require" until a new one is verified here
+                page.select_setup(NOW)  # stored as "require" until a new one is verified here
 
         host.when_may_act(reset, ignoring=page)  # the setup choice is this action's to use
 
@@ -180,7 +180,7 @@ class TwoFactorActions:
             page,
             "New Recovery Codes",
             f"Make new recovery codes for {record.heading}?",
-            f"The {page._summary().recovery_codes_left} codes left stop working at once.",
+            f"The {page.summary().recovery_codes_left} codes left stop working at once.",
             "Make New Codes",
         ):
             return
@@ -200,6 +200,6 @@ class TwoFactorActions:
             codes, saved = result
             host.publish(UserChanged(saved, frozenset({page.key})))
             host.show_message(f"{saved.heading} has new recovery codes.")
-            page._show_codes(codes, saved.heading)  # the page's, as after a save
+            page.show_codes(codes, saved.heading)  # the page's, as after a save
 
         host.when_may_act(issue)

@@ -99,7 +99,7 @@ class TwoFactorPage(SectionPage):
         outer.addWidget(self._authenticator_group())
         outer.addLayout(self._recovery_row())
         outer.addStretch(1)
-        self._update_views()
+        self.update_views()
 
     # Building
 
@@ -207,38 +207,38 @@ class TwoFactorPage(SectionPage):
                 return setup
         return ""
 
-    def _select_setup(self, setup: str) -> None:
+    def select_setup(self, setup: str) -> None:
         button = self.setup_buttons.get(setup)
         if button is not None:
             button.setChecked(True)
 
-    def _summary(self) -> TwoFactorSummary:
+    def summary(self) -> TwoFactorSummary:
         if self.subject.record is None:  # a copy's method is a choice, not a stored setting
             return TwoFactorSummary()
         summary: TwoFactorSummary = self.subject.states.get("two_factor", TwoFactorSummary())
         return summary
 
-    def _setting_up_here(self) -> bool:
+    def setting_up_here(self) -> bool:
         """Is the desk setup (QR code, key, token) what the form asks for now?"""
         return (
             self.method() == APP
             and self.selected_setup() == NOW
-            and not self._summary().has_authenticator
+            and not self.summary().has_authenticator
             and self.subject.record is not None
             and not self.read_only
         )
 
     def _when(self) -> str:
-        moment = self._summary().confirmed_at
+        moment = self.summary().confirmed_at
         if moment is None:
             return ""
         with suppress(ZoneInfoNotFoundError, ValueError):  # else said in UTC
             moment = moment.astimezone(ZoneInfo(self.context.company.time_zone))
         return f" on {moment:%b %d, %Y at %I:%M %p}"
 
-    def _update_views(self) -> None:
-        method, summary = self.method(), self._summary()
-        app, here = method == APP, self._setting_up_here()
+    def update_views(self) -> None:
+        method, summary = self.method(), self.summary()
+        app, here = method == APP, self.setting_up_here()
         sent = method in SENT
         self.destination.setVisible(sent)
         self.destination_label.setVisible(sent)
@@ -303,8 +303,8 @@ class TwoFactorPage(SectionPage):
         if method != APP:
             self._forget_key()
         elif not self.selected_setup():
-            self._select_setup(self._default_setup())
-        self._update_views()
+            self.select_setup(self._default_setup())
+        self.update_views()
         self.two_factor_actions.start_enrolment()
         self.edited.emit()
 
@@ -314,7 +314,7 @@ class TwoFactorPage(SectionPage):
         if self.selected_setup() != NOW:
             self._forget_key()
         self.setup_panel.errors.clear()
-        self._update_views()
+        self.update_views()
         self.two_factor_actions.start_enrolment()
         self.edited.emit()
 
@@ -339,7 +339,7 @@ class TwoFactorPage(SectionPage):
     def new_recovery_codes(self) -> None:
         self.two_factor_actions.new_recovery_codes()
 
-    def _show_codes(self, codes: list[str], person: str) -> None:
+    def show_codes(self, codes: list[str], person: str) -> None:
         """The one way codes are shown: after the save that made them, or New Recovery Codes."""
         RecoveryCodesDialog(self, codes, person, self.context.company.name).exec()
 
@@ -367,13 +367,13 @@ class TwoFactorPage(SectionPage):
                 button.setChecked(False)
             self.setup_group.setExclusive(True)
             if method == APP:
-                self._select_setup(setup or self._default_setup())
+                self.select_setup(setup or self._default_setup())
         finally:
             self._loading = False
         self._shown_method = self.method()
         self.errors.clear()
         self._loaded = self.collect()
-        self._update_views()
+        self.update_views()
         self.two_factor_actions.start_enrolment()
 
     def collect(self) -> TwoFactorForm:
@@ -402,7 +402,7 @@ class TwoFactorPage(SectionPage):
 
     def after_commit(self, shown_once: tuple[str, ...]) -> None:
         if shown_once and self.subject.record is not None:
-            self._show_codes(list(shown_once), self.subject.record.heading)
+            self.show_codes(list(shown_once), self.subject.record.heading)
 
     def show_errors(self, errors: Mapping[str, str]) -> bool:
         mine = {name: message for name, message in errors.items() if self.errors.owns(name)}
@@ -421,7 +421,7 @@ class TwoFactorPage(SectionPage):
     def set_read_only(self, read_only: bool) -> None:
         self.read_only = read_only
         super().set_read_only(read_only)
-        self._update_views()
+        self.update_views()
 
     def focus_first_field(self) -> None:
         self.method_box.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -136,7 +136,9 @@ def build_actions(window: QMainWindow, slots: Slots, *, settings_shown: bool) ->
         ),
         refresh=make_action(
             window, "Refresh", "refresh", "Reload the user list and this user from the database",
-            slots.refresh, QKeySequence(standard.Refresh),
+            # F5 itself: the standard Refresh is also Ctrl+R on GNOME and Cmd+R on macOS,
+            # which is Reset Password's, and a shortcut two actions share does nothing.
+            slots.refresh, QKeySequence("F5"),
         ),
         sections={
             s.key: make_action(

@@ -54,7 +54,7 @@ class Saving:
         else:
             target = Target(copied_from=subject.copied_from.pk if subject.copied_from else None)
         current = subject.states if record is not None else None
-        keys = window._open_keys()
+        keys = window.open_keys()
 
         def job(work: Work) -> tuple[Saved, Opened]:
             editor = UserEditor(work)
@@ -69,7 +69,7 @@ class Saving:
 
         def done(result: tuple[Saved, Opened]) -> None:
             saved, opened = result
-            window._show_opened(opened)
+            window.show_opened(opened)
             for page in window.section_pages.live():  # shown once: only what the database now holds
                 page.after_commit(saved.shown_once.get(page.key, ()))
             window.statusBar().showMessage(f"Saved {opened.record.heading}.", 10000)

@@ -41,7 +41,7 @@ class SectionPages:
         window = self.window
         if key not in self.built:
             page = PAGES[key](window.context)  # the context as it is now (see rebuild)
-            page.edited.connect(window._update_actions)
+            page.edited.connect(window.update_actions)
             page.host = window
             if isinstance(page, UserPage):
                 page.verify_direct_email_requested.connect(window.verify_direct_email)

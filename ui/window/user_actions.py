@@ -175,7 +175,8 @@ class UserActions:
             if self.window.subject and self.window.subject.record
             else None
         )
-        keys = self.window._open_keys()
+        keys = self.window.open_keys()
+        asked_at = self.window.opens_started()
 
         def read(work: Work) -> tuple[Any, Any, Any, Opened | None]:
             users = UserService(work.session, work.company, work.actor, work.clock)
@@ -188,16 +189,15 @@ class UserActions:
 
         def done(result: tuple[Any, Any, Any, Opened | None]) -> None:
             providers, locations, rows, opened = result
-            if (providers, locations) != (
-                self.window.context.providers,
-                self.window.context.service_locations,
-            ):
+            lists = (self.window.context.providers, self.window.context.service_locations)
+            # New pick lists mean new pages; with edits typed meanwhile, the next Refresh.
+            if (providers, locations) != lists and not self.window.is_dirty():
                 self.window.context = replace(
                     self.window.context, providers=providers, service_locations=locations
                 )
-                self.window._rebuild_pages()
+                self.window.rebuild_pages()
             self.window.panel.set_rows(list(rows))
             if opened is not None:
-                self.window._show_opened(opened)
+                self.window.show_refreshed(opened, asked_at)
 
         self.window.run(read, done, busy=(self.window.refresh_action,))

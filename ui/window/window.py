@@ -217,7 +217,7 @@ class UserSetupWindow(QMainWindow):
 
     # Opening a user
 
-    def _open_keys(self) -> list[str]:
+    def open_keys(self) -> list[str]:
         """The sections whose pages are built (and the one shown): what opening reads."""
         return [s.key for s in SECTIONS if s.key in self.pages or s.key == self.current_section()]
 
@@ -225,12 +225,12 @@ class UserSetupWindow(QMainWindow):
         """Read one user (one statement, and one for each built page that needs its own) and
         show them in every built page."""
         self._opening += 1
-        token, keys = self._opening, self._open_keys()
+        token, keys = self._opening, self.open_keys()
         shown = self.subject.record.pk if self.subject and self.subject.record else None
 
         def opened(result: Opened) -> None:
             if token == self._opening:  # a newer open has the last word
-                self._show_opened(result)
+                self.show_opened(result)
 
         def failed(error: UserSetupError) -> None:
             show_error(self, "Cannot show this user", error)
@@ -238,7 +238,19 @@ class UserSetupWindow(QMainWindow):
 
         self.run(lambda work: UserEditor(work).open(pk, keys), opened, failed=failed)
 
-    def _show_opened(self, opened: Opened) -> None:
+    def opens_started(self) -> int:
+        """How many opens of a user this window has started: an answer asked for before the
+        latest one is out of date."""
+        return self._opening
+
+    def show_refreshed(self, opened: Opened, asked_at: int) -> None:
+        """Show a user read again (Refresh), unless the operator has since picked another
+        user or typed in this one: their choice and their edits win over an old answer."""
+        shown = self.subject.record.pk if self.subject and self.subject.record else None
+        if asked_at == self._opening and shown == opened.record.pk and not self.is_dirty():
+            self.show_opened(opened)
+
+    def show_opened(self, opened: Opened) -> None:
         self._show_in_list(opened.record)  # another workstation may have changed the list's row
         self._load_subject(Subject(opened.record, opened.states))
 
@@ -250,7 +262,7 @@ class UserSetupWindow(QMainWindow):
         self.copied_note.setText(subject.copied_note)
         self.copied_note.setVisible(bool(subject.copied_note))
         self._update_heading()
-        self._update_actions()
+        self.update_actions()
         self.subject_loaded.emit()
 
     def _update_heading(self) -> None:
@@ -265,7 +277,7 @@ class UserSetupWindow(QMainWindow):
             who = "New User"
         self.heading.setText(f"{title} - {who}")
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
         record = self.subject.record if self.subject else None
         self.toolbar_actions.update(record, self.context.actor, dirty=self.is_dirty())
 
@@ -347,9 +359,9 @@ class UserSetupWindow(QMainWindow):
             self.guard.context = self.context
             self.guard.set_idle_minutes(self.context.idle_minutes)
             if not self.is_dirty():
-                self._rebuild_pages()  # the password fields follow the new policy
+                self.rebuild_pages()  # the password fields follow the new policy
 
-    def _rebuild_pages(self) -> None:
+    def rebuild_pages(self) -> None:
         """Pages hold the context they were built with: build them again, lazily."""
         self.section_pages.rebuild(self.current_section())
 
