@@ -22,11 +22,11 @@ from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import by_name
-from tests.helpers.records import stored_user, version_of
+from tests.helpers.records import add_user, stored_user, version_of
 from tests.helpers.window import close_window
 from tests.helpers.window import open_window as shown_window
 from ui.operations import InlineRunner
-from ui.window.operator_guard import EXPIRED_OVER, HOURS_OVER
+from ui.window.operator_guard import ACCESS_CHANGED, EXPIRED_OVER, HOURS_OVER
 from ui.window.window import UserSetupWindow
 
 PASSWORD = "quiet harbor lights"
@@ -329,5 +329,27 @@ def test_an_operator_who_ends_their_own_account_is_told_beside_the_date(
         error = page.findChild(QLabel, "expires_on_error")
         assert error.isVisible() and "your own account" in error.text()
         assert stored_user(database, pk).account_expires_on is None
+    finally:
+        close_window(window, dialogs)
+
+
+def test_an_operator_removed_elsewhere_finds_the_window_locked_at_its_next_check(
+    qtbot, database, company, clock, dialogs
+):
+    pk = operator(database, company, clock, LoginTimes())
+    add_user(database, company, clock, "wcassady", role=SetupRole.ADMINISTRATOR)
+    window = open_window(database, company, clock, pk)
+    try:
+        assert window.lock_dialog is None
+        with database.transaction() as session:  # another Administrator deactivates her
+            UserService(session, company, dba("wcassady"), clock).set_active(pk, False)
+        window.guard.hours_timer.timeout.emit()  # the guard's next look at her account
+        lock = window.lock_dialog
+        assert lock is not None and not window.centralWidget().isVisible()
+        assert ACCESS_CHANGED in " ".join(label.text() for label in lock.findChildren(QLabel))
+        password = by_name(lock, QLineEdit, "Password")
+        password.setText(PASSWORD)
+        qtbot.keyClick(password, Qt.Key.Key_Return)
+        assert window.lock_dialog is lock  # her password no longer opens it
     finally:
         close_window(window, dialogs)

@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 
-from app.errors import NotFoundError, UserSetupError
+from app.access import Right
+from app.errors import NotAllowedError, NotFoundError, UserSetupError
 from app.login_times.service import AccessEnd, LoginTimesService
+from app.users.access_kept import StillAllowed
 from app.workplace import Work, Workplace
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
@@ -27,6 +29,7 @@ HOURS_WARNING = timedelta(minutes=5)  # how long before the operator's hours end
 HOURS_RECHECK = timedelta(minutes=15)  # an administrator may change those hours meanwhile
 HOURS_OVER = "Your login hours have ended, so User Setup is locked."
 EXPIRED_OVER = "Your account has expired, so User Setup is locked."
+ACCESS_CHANGED = "Your account was changed and no longer allows User Setup, so it is locked."
 _USE_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
 
 
@@ -114,18 +117,26 @@ class OperatorGuard(QObject):
 
     def check_login_hours(self) -> None:
         """Warn five minutes before the operator's login hours or account run out, and lock
-        the window when they have (edits kept). Runs again when due and every 15 minutes, as
-        an administrator may change those hours meanwhile."""
+        the window when they have (edits kept), or when their account no longer allows User
+        Setup (deactivated, locked, its role taken). Runs again when due and every 15 minutes,
+        as an administrator may change those meanwhile."""
         pk = self.context.operator_pk
         assert pk is not None
         now = self.context.clock()
 
         def read(work: Work) -> AccessEnd | None:
             hours = LoginTimesService(work.session, work.company, work.actor, work.clock)
-            return hours.access_end(pk, now)
+            end = hours.access_end(pk, now)
+            if end is None or now < end.at:  # in their hours: is the account still theirs?
+                StillAllowed(work.session, work.company, pk, work.clock)(Right.VIEW_USERS)
+            return end
 
         def failed(error: UserSetupError) -> None:
-            if isinstance(error, NotFoundError):  # their own row is gone: nothing lets them in
+            if isinstance(error, NotAllowedError):
+                self.warning.hide()
+                self.hours_timer.stop()  # the unlock checks again
+                self.lock(ACCESS_CHANGED)
+            elif isinstance(error, NotFoundError):  # their own row is gone: nothing lets them in
                 self._keep_to(AccessEnd(now, expiry=False), now)
             else:  # the database is away: keep to what was read last
                 log.info("login hours not read again: %s", error)
