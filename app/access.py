@@ -54,6 +54,12 @@ REFUSALS: dict[Right, str] = {
 }
 
 
+NO_LONGER_ALLOWED = (
+    "Your account was changed since you signed in and no longer allows this; sign in again, "
+    "or ask an Administrator."
+)
+
+
 def rights_of_role(setup_role: str | None) -> frozenset[Right]:
     """The rights a user holds through their User Setup role (none without one)."""
     return ROLE_RIGHTS.get(setup_role or "", frozenset())
@@ -78,9 +84,12 @@ class Actor:
     rights: frozenset[Right]
     workstation: str
     user_pk: int | None = None  # their own user row; None for the database administrator
-    # Asks the database, in the transaction at hand, whether a signed-in user still holds a
-    # right (see app.users.access_kept.StillAllowed); None: the rights above are the answer.
-    confirm: Callable[[Right], None] | None = field(default=None, compare=False, repr=False)
+    # Reads, in the transaction at hand, the rights a signed-in user holds now (see
+    # app.users.access_kept.StillAllowed; None from it: no row to read them from). None: the
+    # rights above are the answer.
+    confirm: Callable[[], frozenset[Right] | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @classmethod
     def database_administrator(cls, via: str = "command line") -> Actor:
@@ -103,28 +112,36 @@ class Actor:
     def is_database_administrator(self) -> bool:
         return self.user_pk is None
 
+    def rights_now(self) -> frozenset[Right]:
+        """The rights from the sign-in that the actor still holds: with ``confirm``, as the
+        database has them now (rights taken away since are gone at once; rights given since
+        come with the next sign-in)."""
+        current = self.confirm() if self.confirm is not None else None
+        return self.rights if current is None else self.rights & current
+
     def may(self, right: Right) -> bool:
-        return right in self.rights
+        """Only seeing the list goes by what the sign-in gave, so that opening a user costs no
+        extra statement; every other right is asked of the database when it can be."""
+        if right not in self.rights:
+            return False
+        return right is Right.VIEW_USERS or right in self.rights_now()
 
     def require(self, right: Right) -> None:
-        """Go on only with this right; NotAllowedError otherwise. A change also asks
-        ``confirm``: rights taken away after the sign-in are gone at once, not at the next
-        sign-in (only seeing the list goes by what the sign-in gave, so opening a user costs
-        no extra statement)."""
+        """Go on only with this right; NotAllowedError otherwise."""
         if right not in self.rights:
             raise NotAllowedError(REFUSALS[right])
-        if self.confirm is not None and right is not Right.VIEW_USERS:
-            self.confirm(right)
+        if not self.may(right):
+            raise NotAllowedError(NO_LONGER_ALLOWED)
 
-    def confirmed_by(self, confirm: Callable[[Right], None]) -> Actor:
-        """This actor, whose changes ``confirm`` checks against the database first."""
+    def confirmed_by(self, confirm: Callable[[], frozenset[Right] | None]) -> Actor:
+        """This actor, whose rights ``confirm`` reads from the database."""
         return replace(self, confirm=confirm)
 
     def may_manage(self, target_rights: frozenset[Right]) -> bool:
         """May this actor take over the sign-in of someone holding ``target_rights`` (reset
         their password, unlock them)? Never of someone who may do more than they may, and of
         a User Setup operator only when they may edit roles: a desk cannot take over a desk."""
-        if not target_rights <= self.rights:
+        if not target_rights <= self.rights_now():
             return False
         return not (target_rights & USER_SETUP_RIGHTS) or self.may(Right.EDIT_ROLES)
 

@@ -6,17 +6,21 @@ from a modified window or a script, and sees app/ refuse it with nothing written
 
 from __future__ import annotations
 
+import threading
+import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from keyring.errors import KeyringError
+from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
 from app.access import EVERY_RIGHT, USER_SETUP_RIGHTS, Actor, Right, rights_of_role
 from app.audit import Action
 from app.db.database import Database
-from app.db.models import SetupRole
+from app.db.models import Base, SetupRole
 from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from app.login_times.hours import LoginTimes
 from app.login_times.service import LoginTimesService
@@ -416,3 +420,155 @@ def test_a_refused_mail_save_leaves_the_keyring_as_it_was(
         )
     assert store.passwords[account] == "the right one"
     assert len(audit_events(database, prefix="mail.")) == 1
+
+
+def _waiting_on_a_lock(engine: Engine) -> bool:
+    """Is a statement of this server waiting for a row lock another transaction holds?"""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        if engine.dialect.name == "postgresql"
+        else "SELECT count(*) FROM information_schema.processlist WHERE info LIKE '%FOR UPDATE'"
+    )
+    with engine.connect() as conn:
+        return bool(conn.execute(text(query)).scalar())
+
+
+def test_two_administrators_taking_each_other_away_at_once_leave_one(
+    engine: Engine, database_url: str, clock: FixedClock
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite lets one writer in at a time: the two saves cannot overlap there")
+    database = Database.for_engine(engine, "race")
+    code = f"race{uuid.uuid4().hex[:6]}"
+    with database.transaction() as session:  # committed for real: two connections must see it
+        company = create_company(session, code, "Race Clinic", "America/New_York")
+    try:
+        alice = add_user(database, company, clock, "alice", role=SetupRole.ADMINISTRATOR)
+        bob = add_user(database, company, clock, "bob", role=SetupRole.ADMINISTRATOR)
+
+        def desk_of(actor_pk: int, name: str) -> Workplace:
+            return Workplace(database, company, signed_in(name, user_pk=actor_pk), clock)
+
+        def deactivate(work: Work, target: int) -> None:
+            UserService(work.session, work.company, work.actor, work.clock).set_active(
+                target, False
+            )
+
+        outcomes: list[BaseException | None] = []
+        with database.transaction() as session:  # alice deactivates bob and has not committed
+            actor = signed_in("alice", user_pk=alice)
+            deactivate(Work(session, company, actor, clock), bob)
+            session.flush()
+
+            def second() -> None:  # meanwhile bob, at his desk, deactivates alice
+                try:
+                    desk_of(bob, "bob").within(lambda work: deactivate(work, alice))
+                    outcomes.append(None)
+                except (ValidationError, NotAllowedError) as refused:
+                    outcomes.append(refused)
+
+            other = threading.Thread(target=second)
+            sent, answered = threading.Event(), threading.Event()
+
+            def seen(*args: Any) -> None:  # bob's transaction asking who the Administrators are
+                if threading.current_thread() is other and "users.setup_role = " in args[2]:
+                    (answered if sent.is_set() else sent).set()
+
+            event.listen(engine, "before_cursor_execute", seen)
+            event.listen(engine, "after_cursor_execute", seen)
+            other.start()
+            # Alice commits once bob's save has read the Administrators (no lock kept it
+            # from seeing them before her change) or waits for the rows she holds.
+            while other.is_alive() and not answered.is_set():
+                if sent.is_set() and _waiting_on_a_lock(engine):
+                    break
+                other.join(0.01)
+        event.remove(engine, "before_cursor_execute", seen)
+        event.remove(engine, "after_cursor_execute", seen)
+        other.join()
+        (outcome,) = outcomes
+        assert isinstance(outcome, ValidationError | NotAllowedError)  # bob's save was refused
+        assert stored_user(database, alice).active
+    finally:
+        _remove_company(engine, company.id)
+
+
+def _remove_company(engine: Engine, company_id: int) -> None:
+    """A company committed for real, and every row of it, gone again."""
+    users = Base.metadata.tables["users"]
+    theirs = select(users.c.id).where(users.c.company_id == company_id).scalar_subquery()
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name == "companies":
+                conn.execute(table.delete().where(table.c.id == company_id))
+            elif "company_id" in table.c:
+                conn.execute(table.delete().where(table.c.company_id == company_id))
+            else:
+                for column in table.c:
+                    if any(fk.column is users.c.id for fk in column.foreign_keys):
+                        conn.execute(table.delete().where(column.in_(theirs)))
+
+
+class _FullKeyring(MemoryStore):
+    """A keyring that reads but cannot keep what it is given (a locked or full vault)."""
+
+    def set_password(self, service_name: str, username: str, password: str) -> None:
+        raise KeyringError("the vault refused it")
+
+
+def test_a_keyring_that_cannot_keep_the_password_leaves_the_settings_unsaved(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    settings = MailSettings("smtp.example.org", 587, "starttls", "office@valley.example", "office")
+    with pytest.raises(ValidationError) as refused, database.transaction() as session:
+        CompanySettingsEditor(Work(session, company, dba(), clock)).save(
+            {"mail": MailEdit(settings, "never kept", _FullKeyring())}, {"mail": 0}
+        )
+    assert "nothing was saved" in refused.value.errors["password"]
+    with database.transaction() as session:
+        assert (
+            CompanySettingsEditor(Work(session, company, dba(), clock)).open()["mail"].version == 0
+        )
+    assert audit_events(database, prefix="mail.") == []
+
+
+def test_an_administrator_demoted_to_the_desk_cannot_take_over_an_administrator(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    mallory = add_user(database, company, clock, "mallory", role=SetupRole.ADMINISTRATOR)
+    boss = add_user(database, company, clock, "mreyes", role=SetupRole.ADMINISTRATOR)
+    window = Workplace(database, company, signed_in("mallory", user_pk=mallory), clock)
+    with database.transaction() as session:
+        UserService(session, company, dba(), clock).set_setup_role(mallory, SetupRole.FRONT_DESK)
+
+    def take_over(work: Work) -> None:
+        users = UserService(work.session, work.company, work.actor, work.clock)
+        users.reset_password(boss, must_change=False)
+
+    with pytest.raises(NotAllowedError):
+        window.within(take_over)
+    assert stored_user(database, boss).temporary_expires_at is None  # her password untouched
+
+
+def test_the_last_administrator_s_account_is_given_no_end_date_at_all(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    maria = add_user(database, company, clock, "mreyes", role=SetupRole.ADMINISTRATOR)
+    for day in (date(2026, 11, 22), date(2027, 6, 30)):  # today (it ends tonight), or later
+        with pytest.raises(ValidationError) as refused, database.transaction() as session:
+            LoginTimesService(session, company, dba(), clock).set_expiry(maria, day)
+        assert "only active Administrator" in refused.value.errors["expires_on"]
+    assert stored_user(database, maria).account_expires_on is None
+
+
+def test_an_administrator_whose_temporary_password_ran_out_is_not_the_other_one(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    maria = add_user(database, company, clock, "mreyes", role=SetupRole.ADMINISTRATOR)
+    tadmin = add_user(database, company, clock, "tadmin", role=SetupRole.ADMINISTRATOR)
+    with database.transaction() as session:
+        UserService(session, company, dba(), clock).reset_password(tadmin)
+    clock.now += timedelta(days=30)  # long past the temporary password's hours
+    with pytest.raises(ValidationError), database.transaction() as session:
+        UserService(session, company, dba(), clock).set_active(maria, False)
+    assert stored_user(database, maria).active

@@ -20,7 +20,7 @@ from app.errors import ConflictError, NotAllowedError, ValidationError
 from app.login_times.hours import NOT_PERMITTED, DayHours, LoginTimes
 from app.login_times.service import AccessEnd, LoginTimesService
 from app.practice.company import CompanyInfo
-from app.signin.check import REFUSED, Reason, SignInRefused, SignInService
+from app.signin.check import REFUSED, Reason, SignInRefused, SignInService, find_account
 from app.signin.flow import SignInFlow, Step
 from app.signin.own_password import change_own_password
 from app.two_factor.service import TwoFactorForm, TwoFactorService
@@ -60,6 +60,13 @@ def add(database: Database, company: CompanyInfo, clock: FixedClock, user_id: st
 def save(
     database: Database, company: CompanyInfo, clock: FixedClock, pk: int, times: LoginTimes
 ) -> None:
+    """Store ``times``; an account that is to end has another Administrator beside it (the
+    last Administrator's account is given no end date)."""
+    if times.expires_on is not None:
+        with database.transaction() as session:
+            backup = find_account(session, company.code, "backup")[1]
+        if backup is None:
+            add(database, company, clock, "backup")
     with database.transaction() as session:
         service = LoginTimesService(session, company, dba("mreyes"), clock)
         service.save(pk, times, version_of(session, pk))
@@ -267,16 +274,16 @@ def test_the_front_desk_cannot_change_login_times(database, company, clock):
 
 def test_the_user_list_marks_expired_accounts_by_the_companys_date(database, company, clock):
     pk = add(database, company, clock)
-    add(database, company, clock, "other")  # first: the last Administrator's account never ends
+    add(database, company, clock, "other")
     save(database, company, clock, pk, LoginTimes(expires_on=date(2026, 11, 21)))
 
     with database.transaction() as session:
         rows = UserService(session, company, dba("mreyes"), clock).list_rows()
-    assert {row[1]: row[6] for row in rows} == {"kim": True, "other": False}
+    assert {row[1]: row[6] for row in rows} == {"kim": True, "other": False, "backup": False}
     clock.now = at("2026-11-21T23:59")
     with database.transaction() as session:
         rows = UserService(session, company, dba("mreyes"), clock).list_rows()
-    assert {row[1]: row[6] for row in rows} == {"kim": False, "other": False}
+    assert {row[1]: row[6] for row in rows} == {"kim": False, "other": False, "backup": False}
 
 
 def test_the_operators_access_ends_at_their_window_or_expiry_or_never(database, company, clock):

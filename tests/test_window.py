@@ -874,6 +874,62 @@ def test_a_refresh_that_answers_late_never_undoes_a_newer_pick_or_its_edits(
     close_window(window, dialogs)
 
 
+def test_typing_while_an_unlock_runs_is_held_off_not_lost_on_the_reload(
+    qtbot: Any,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    people: dict[str, UserRecord],
+    dialogs: DialogAnswers,
+) -> None:
+    pk = people["kimberly"].pk
+    with database.transaction() as session:
+        users = UserService(session, company, dba(), clock)
+        fields = users.get(pk).fields
+        fields.login_locked = True
+        users.update(pk, fields, users.get(pk).version)
+    runner = HeldRunner()
+    window = UserSetupWindow(runner, database, practice_context(database, company, clock))
+    window.show()
+    pick(qtbot, window, pk)
+    runner.hold = True
+    window.unlock_action.trigger()
+    title = text(window, "Title")
+    qtbot.keyClicks(title, " typed meanwhile")  # held off while the unlock runs
+    runner.answer_next()  # unlocked: Kimberly is read again
+    assert title.text() == "Billing Specialist" and not window.is_dirty()
+    assert not stored(window, "kimberly").fields.login_locked
+    qtbot.keyClicks(text(window, "Title"), " now")  # the form takes input again
+    assert text(window, "Title").text() == "Billing Specialist now"
+    runner.hold = False
+    close_window(window, dialogs)
+
+
+def test_a_page_opened_after_someone_else_saved_keeps_the_edits_of_the_others(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    dialogs: DialogAnswers,
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    text(window, "Title").setText("Mine")
+    with database.transaction() as session:  # another workstation saves Kimberly
+        other = UserService(session, company, dba("lblake (Blake, Lauren)"), clock)
+        theirs = other.get(people["kimberly"].pk).fields
+        theirs.title = "Theirs"
+        other.update(people["kimberly"].pk, theirs, people["kimberly"].version)
+    window.show_section("login_times")  # built now: its section is read, a newer version
+    assert window.page("login_times").isEnabled()
+    window.show_section("user")
+    assert text(window, "Title").text() == "Mine"  # not dropped unasked
+    dialogs.answer("Keep My Edits")  # Save says who changed her, and asks
+    assert not saves(window)
+    assert "changed by lblake (Blake, Lauren)" in dialogs.seen[0]
+
+
 def test_searching_past_the_user_being_edited_keeps_them_in_the_editor(
     qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
 ) -> None:

@@ -59,6 +59,13 @@ def operator(database: Database, company: CompanyInfo, clock: FixedClock, times:
             )
         ).pk
         users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
+        if times.expires_on is not None:  # the last Administrator's account is given no end
+            backup = users.create(
+                UserFields(user_id="backup", first_name="Bea", last_name="Backup",
+                           new_password=PASSWORD, retype_password=PASSWORD,
+                           must_change_password=False)
+            ).pk  # fmt: skip
+            users.set_setup_role(backup, SetupRole.ADMINISTRATOR)
         service = LoginTimesService(session, company, dba("setup"), clock)
         service.save(pk, times, users.get(pk).version)
         return pk

@@ -36,7 +36,7 @@ class SecretStore(Protocol):
     def set_password(self, service_name: str, username: str, password: str) -> None: ...
 
 
-def keep_after_commit(
+def keep_at_commit(
     session: Session,
     store: SecretStore,
     service: str,
@@ -46,24 +46,31 @@ def keep_after_commit(
     field: str,
     what: str,
 ) -> None:
-    """Put ``secret`` in this computer's keyring once the caller's transaction commits, so a
-    save that is refused (a conflict, another section's problem) changes nothing. Whether the
-    keyring can keep it is asked now, while the save can still be refused beside ``field``."""
+    """Put ``secret`` in this computer's keyring as the caller's transaction commits: after
+    every section of the save has been written (a conflict or another section's problem
+    refuses it first, and then nothing is kept), and before the commit itself, so that a
+    keyring that cannot keep it refuses the whole save beside ``field``."""
+
+    def refused(exc: Exception) -> ValidationError:
+        why = f"This computer's keyring could not keep the {what} ({exc}); nothing was saved."
+        return ValidationError({field: why})
+
     try:
         store.get_password(service, account)
     except KeyringError as exc:
-        raise ValidationError(
-            {field: f"This computer has no keyring to keep the {what} in ({exc})."}
-        ) from exc
+        raise refused(exc) from exc
 
     def keep(_session: Session) -> None:
         event.remove(session, "after_rollback", forget)
-        store.set_password(service, account, secret)
+        try:
+            store.set_password(service, account, secret)
+        except KeyringError as exc:
+            raise refused(exc) from exc
 
     def forget(_session: Session) -> None:
-        event.remove(session, "after_commit", keep)
+        event.remove(session, "before_commit", keep)
 
-    event.listen(session, "after_commit", keep, once=True)
+    event.listen(session, "before_commit", keep, once=True)
     event.listen(session, "after_rollback", forget, once=True)
 
 
@@ -125,7 +132,7 @@ def save_mail_settings(
     settings.check()
     noted: list[Noted] = []
     if password:
-        keep_after_commit(
+        keep_at_commit(
             session, store, KEYRING_SERVICE, settings.keyring_account(company_code), password,
             field="password", what="password",
         )  # fmt: skip

@@ -23,7 +23,7 @@ from app.audit import Action, Noted
 from app.clock import Clock
 from app.db.models import SmsSettingsRow
 from app.errors import UserSetupError, ValidationError
-from app.outbound.mail import SecretStore, keep_after_commit
+from app.outbound.mail import SecretStore, keep_at_commit
 from app.practice.settings import save_settings
 from app.validation import FieldProblem, clean_phone
 
@@ -108,7 +108,7 @@ def save_sms_settings(
     settings = settings.checked(region)
     noted: list[Noted] = []
     if token:
-        keep_after_commit(
+        keep_at_commit(
             session, store, KEYRING_SERVICE, settings.keyring_account(company_code), token,
             field="token", what="token",
         )  # fmt: skip

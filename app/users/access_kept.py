@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.access import Actor, Right, rights_of_role
+from app.access import NO_LONGER_ALLOWED, Actor, Right, rights_of_role
 from app.clock import Clock
 from app.db.models import SetupRole, User
 from app.errors import NotAllowedError, ValidationError
@@ -34,28 +34,39 @@ def can_administer(
     user: User, zone: ZoneInfo, now: datetime, times: LoginTimes | None = None
 ) -> bool:
     """Could this user sign in and run User Setup as an Administrator now (with ``times``
-    in place of their stored login times)?"""
+    in place of their stored login times)? Not with a temporary password that has run out:
+    only another Administrator could give them a new one."""
+    temporary_over = user.temporary_expires_at is not None and user.temporary_expires_at <= now
     return (
         user.setup_role == ADMINISTRATOR
         and user.active
         and not user.login_locked
+        and not temporary_over
         and not is_expired(times or user.login_times, zone, now)
     )
 
 
 def other_administrators(session: Session, company: CompanyInfo, user: User, now: datetime) -> int:
-    """How many of the company's other users could sign in as an Administrator now."""
+    """How many of the company's other users could sign in as an Administrator now.
+
+    The company's Administrators' rows (``user``'s among them) are locked until the caller's
+    transaction ends, always in the same order: two workstations taking away one Administrator
+    each at the same moment then go one after the other, and the second sees the first's
+    change (PostgreSQL and MariaDB; SQLite lets one writer in at a time anyway).
+    """
     zone = ZoneInfo(company.time_zone)
-    others = session.scalars(
-        select(User).where(
+    administrators = session.scalars(
+        select(User)
+        .where(
             User.company_id == company.id,
-            User.id != user.id,
             User.setup_role == ADMINISTRATOR,
             User.active,
             User.login_locked.is_(False),
         )
+        .order_by(User.id)
+        .with_for_update()
     )
-    return sum(1 for other in others if can_administer(other, zone, now))
+    return sum(1 for a in administrators if a.id != user.id and can_administer(a, zone, now))
 
 
 def guard_access_kept(
@@ -74,8 +85,11 @@ def guard_access_kept(
     takes away the last Administrator who can sign in. ``times``: the login times the save
     stores (None: unchanged)."""
     zone = ZoneInfo(company.time_zone)
-    times = times or user.login_times
-    ends = is_expired(times, zone, now) and not is_expired(user.login_times, zone, now)
+    current = user.login_times
+    times = times or current
+    ends = is_expired(times, zone, now) and not is_expired(current, zone, now)
+    # A new end date: the last Administrator's account must not end, today or later.
+    dated = times.expires_on is not None and times.expires_on != current.expires_on
     if user.id == actor.user_pk:
         if user.active and not active:
             raise ValidationError(
@@ -90,7 +104,13 @@ def guard_access_kept(
                 {"expires_on": "You cannot end your own account; ask another Administrator."}
             )
     was_in = can_administer(user, zone, now)
-    stays_in = role == ADMINISTRATOR and active and not locked and not is_expired(times, zone, now)
+    stays_in = (
+        role == ADMINISTRATOR
+        and active
+        and not locked
+        and not dated
+        and not is_expired(times, zone, now)
+    )
     if was_in and not stays_in and not other_administrators(session, company, user, now):
         if not active:
             field = "active"
@@ -108,15 +128,9 @@ def guard_access_kept(
         )
 
 
-NO_LONGER_ALLOWED = (
-    "Your account was changed since you signed in and no longer allows this; sign in again, "
-    "or ask an Administrator."
-)
-
-
 class StillAllowed:
-    """Does the signed-in user ``pk`` still hold a right? Read once per transaction, from
-    their own row: active, not locked, not expired, and the rights of their role now."""
+    """The rights the signed-in user ``pk`` holds now, read once per transaction from their
+    own row: none unless active, not locked and not expired; else their role's."""
 
     def __init__(self, session: Session, company: CompanyInfo, pk: int, clock: Clock) -> None:
         self.session = session
@@ -126,10 +140,15 @@ class StillAllowed:
         self._read_yet = False
         self._rights: frozenset[Right] | None = None
 
-    def __call__(self, right: Right) -> None:
+    def __call__(self) -> frozenset[Right] | None:
         if not self._read_yet:
             self._rights, self._read_yet = self._read(), True
-        if self._rights is not None and right not in self._rights:
+        return self._rights
+
+    def require(self, right: Right) -> None:
+        """NotAllowedError unless they hold ``right`` now (seeing the list included)."""
+        rights = self()
+        if rights is not None and right not in rights:
             raise NotAllowedError(NO_LONGER_ALLOWED)
 
     def _read(self) -> frozenset[Right] | None:

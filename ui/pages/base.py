@@ -94,8 +94,10 @@ class PageHost(Protocol):
         *,
         failed: Callable[[UserSetupError], None] | None = None,
         busy: tuple[QWidget | QAction, ...] = (),
+        hold: bool = False,
     ) -> None:
-        """Run ``job`` off the window's thread in one transaction; ``done`` with its result."""
+        """Run ``job`` off the window's thread in one transaction; ``done`` with its result.
+        ``hold``: the job changes the user shown, so the form takes no input until then."""
         ...
 
     def when_may_act(self, then: Callable[[], None], ignoring: SectionPage | None = None) -> None:

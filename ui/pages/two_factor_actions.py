@@ -160,6 +160,7 @@ class TwoFactorActions:
                 reset_done,
                 failed=lambda error: show_error(page, "Authenticator not reset", error),
                 busy=(page.reset_button,),
+                hold=True,
             )
 
         def reset_done(saved: UserRecord) -> None:
@@ -194,6 +195,7 @@ class TwoFactorActions:
                 issued,
                 failed=lambda error: show_error(page, "No new recovery codes", error),
                 busy=(page.new_codes_button,),
+                hold=True,
             )
 
         def issued(result: tuple[list[str], UserRecord]) -> None:

@@ -25,19 +25,27 @@ class InputHold(QObject):
     def __init__(self, widget: QWidget) -> None:
         super().__init__(widget)
         self.widget = widget
-        self.held = False
+        self._holders = 0  # a save and an immediate action may overlap: held until both end
+
+    @property
+    def held(self) -> bool:
+        return self._holders > 0
 
     def start(self) -> None:
         app = QApplication.instance()
-        if app is not None and not self.held:
+        if app is None:
+            return
+        if self._holders == 0:
             app.installEventFilter(self)
-            self.held = True
+        self._holders += 1
 
     def stop(self) -> None:
         app = QApplication.instance()
-        if app is not None and self.held:
+        if app is None or self._holders == 0:
+            return
+        self._holders -= 1
+        if self._holders == 0:
             app.removeEventFilter(self)
-            self.held = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _INPUT and isinstance(watched, QWidget):

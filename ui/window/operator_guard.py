@@ -128,7 +128,7 @@ class OperatorGuard(QObject):
             hours = LoginTimesService(work.session, work.company, work.actor, work.clock)
             end = hours.access_end(pk, now)
             if end is None or now < end.at:  # in their hours: is the account still theirs?
-                StillAllowed(work.session, work.company, pk, work.clock)(Right.VIEW_USERS)
+                StillAllowed(work.session, work.company, pk, work.clock).require(Right.VIEW_USERS)
             return end
 
         def failed(error: UserSetupError) -> None:

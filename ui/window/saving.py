@@ -16,7 +16,6 @@ from app.sections.editor import Opened, Saved, SectionProblems, UserEditor
 from app.workplace import Work
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
-from ui.window.input_hold import InputHold
 
 if TYPE_CHECKING:
     from ui.window.window import UserSetupWindow
@@ -30,7 +29,7 @@ class Saving:
 
     def __init__(self, window: UserSetupWindow) -> None:
         self.window = window
-        self._hold = InputHold(window.stack)  # what is typed during a save would be lost
+        self._hold = window.input_hold  # what is typed during a save would be lost
 
     def save(self, then: Then | None = None, otherwise: Then | None = None) -> None:
         """Check every loaded page, then save them all in one transaction; ``then()`` once

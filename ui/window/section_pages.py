@@ -122,9 +122,11 @@ class SectionPages:
             subject = window.subject
             if subject is None or subject.record is None or subject.record.pk != record.pk:
                 return
-            if opened.record.version != subject.record.version:  # changed meanwhile: all again
-                window.open_user(record.pk)
+            if opened.record.version != subject.record.version and not window.is_dirty():
+                window.open_user(record.pk)  # changed meanwhile, nothing typed: all again
                 return
+            # Changed meanwhile with edits typed in other pages: they stay, and Save then says
+            # who changed the user and offers to reload, rather than dropping them unasked.
             window.subject = replace(subject, states={**subject.states, **opened.states})
             self.load(page, window.subject)
 

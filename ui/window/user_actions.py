@@ -96,7 +96,11 @@ class UserActions:
                 show_error(self.window, refused, error)
 
         self.window.run(
-            job, done, failed=failed, busy=(self.window.active_action, self.window.unlock_action)
+            job,
+            done,
+            failed=failed,
+            busy=(self.window.active_action, self.window.unlock_action),
+            hold=True,
         )
 
     def reset_password(self) -> None:
