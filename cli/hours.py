@@ -7,19 +7,11 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.errors import (
-    UserSetupError,
-    ValidationError,
-)
-from app.login_times.hours import (
-    WEEKDAY_NAMES,
-    DayForm,
-    DayHours,
-    LoginTimes,
-    clean_login_times,
-)
-from app.login_times.service import LoginTimesService
-from app.sections.editor import Opened, UserEditor
+from app.errors import UserSetupError
+from app.login_times.hours import WEEKDAY_NAMES, DayForm, DayHours, LoginTimes
+from app.sections.base import Target
+from app.sections.editor import Opened, SectionProblems, UserEditor
+from app.sections.login_times import LoginTimesEdit
 from app.sections.registry import section
 from app.users.service import UserService
 from app.validation import FieldProblem
@@ -34,15 +26,19 @@ def hours_command(args: argparse.Namespace, work: Work) -> str:
     editor = UserEditor(work)
     opened = editor.open(users.find(args.user_id).pk, ["login_times"])
     if args.hours_command == "set":
-        times = _hours_from_options(args, opened.states["login_times"])
-        service = LoginTimesService(work.session, work.company, work.actor, work.clock)
-        service.save(opened.record.pk, times, opened.record.version)
+        # The section's own check and save, as the window's Save makes them.
+        changed = _hours_from_options(args, opened.states["login_times"])
+        target = Target(opened.record.pk, opened.record.version)
+        try:
+            editor.save(target, {"login_times": changed}, opened.states)
+        except SectionProblems as exc:
+            raise UserSetupError(" ".join(exc.errors.values())) from exc
         opened = editor.open(opened.record.pk, ["login_times"])
     return _format_login_times(work, opened, as_json=args.json)
 
 
-def _hours_from_options(args: argparse.Namespace, current: LoginTimes) -> LoginTimes:
-    """The user's login times with `hours set`'s changes, checked as the section checks them."""
+def _hours_from_options(args: argparse.Namespace, current: LoginTimes) -> LoginTimesEdit:
+    """The user's login times with `hours set`'s changes, as the section's edit."""
     times, given, problems = current, set[int](), list[str]()
     for index, typed in args.day:
         name = WEEKDAY_NAMES[index]
@@ -58,11 +54,7 @@ def _hours_from_options(args: argparse.Namespace, current: LoginTimes) -> LoginT
     if problems:
         raise UserSetupError(" ".join(problems))
     limited = times.limited if args.limited is None else args.limited
-    try:
-        # The window's own check: it refuses Limited access with no day Available.
-        return clean_login_times(limited, [DayForm.of(day) for day in times.days], times.expires_on)
-    except ValidationError as exc:
-        raise UserSetupError(" ".join(exc.errors.values())) from exc
+    return LoginTimesEdit(limited, tuple(DayForm.of(day) for day in times.days), times.expires_on)
 
 
 def login_times_as_json(work: Work, opened: Opened) -> dict[str, Any]:
