@@ -20,7 +20,7 @@ from app.two_factor.service import TwoFactorForm
 from app.users.records import UserFields
 from app.workplace import Work
 from tests.conftest import FixedClock
-from tests.helpers.actors import dba, front_desk
+from tests.helpers.actors import dba, front_desk, signed_in
 from tests.helpers.records import add_user, audit_events, read_user
 from tests.helpers.statements import count_statements
 
@@ -121,6 +121,23 @@ def test_a_new_user_is_saved_with_every_section_in_one_transaction(
     assert (stored.two_factor.method, stored.two_factor.setup) == ("app", "require")
     actions = [e.action for e in audit_events(database, user_pk=saved.record.pk)]
     assert actions == ["user.created", "login_times.changed", "2fa.method_changed"]
+
+
+def test_saving_one_field_reads_the_user_once_and_the_policy_at_most_once(
+    database: Database, connection, company: CompanyInfo, clock: FixedClock
+) -> None:
+    pk = add_user(database, company, clock, "kimberly")
+    with database.transaction() as session:
+        opened = editor(session, company, clock).open(pk)
+    fields = replace(opened.record.fields, title="Billing Lead")
+    administrator = signed_in()  # whose typed passwords the policy allows or not
+    with database.transaction() as session, count_statements(connection) as statements:
+        editor(session, company, clock, administrator).save(
+            Target(pk, opened.record.version), {"user": fields}, opened.states
+        )
+    policy_reads = [s for s in statements if "password_policies" in s]
+    assert len(policy_reads) <= 1, statements  # checked and saved with one read of it
+    assert [s.split()[0] for s in statements if not s.startswith("SAVEPOINT")].count("UPDATE") == 1
 
 
 def test_a_save_over_someone_elses_is_a_conflict_and_nothing_is_written(

@@ -148,8 +148,15 @@ def generate_temporary_password(
 
 
 def load_policy(session: Session, company_id: int) -> PasswordPolicy:
+    """The company's policy, the defaults when none is stored. A stored row is read once per
+    session (its identity map keeps it); that there is none is kept for the transaction at
+    hand, so that checking a save and making it do not ask the server twice."""
+    none_stored = ("no password policy", company_id)
+    if session.info.get(none_stored) is session.get_transaction():
+        return PasswordPolicy()
     row = session.get(PasswordPolicyRow, company_id)
     if row is None:
+        session.info[none_stored] = session.get_transaction()
         return PasswordPolicy()
     return PasswordPolicy(**{f.name: getattr(row, f.name) for f in _policy_fields()})
 
@@ -171,6 +178,7 @@ def save_policy(
     """
     actor.require(Right.COMPANY_SETTINGS)
     policy.check_settings()
+    session.info.pop(("no password policy", company_id), None)  # one may be stored now
     defaults = dataclasses.asdict(PasswordPolicy())
     return save_settings(
         session,
