@@ -527,6 +527,17 @@ def test_closing_with_unsaved_edits_asks_and_cancel_keeps_the_window_open(
 # Two workstations
 
 
+def title_saved_elsewhere(
+    database: Database, company: CompanyInfo, clock: FixedClock, record: UserRecord
+) -> None:
+    """Lauren, at another workstation, saves the user with the title "Theirs"."""
+    with database.transaction() as session:
+        other = UserService(session, company, dba("lblake (Blake, Lauren)"), clock)
+        theirs = other.get(record.pk).fields
+        theirs.title = "Theirs"
+        other.update(record.pk, theirs, record.version)
+
+
 def test_saving_over_someone_elses_change_is_refused_and_keeps_my_edits(
     qtbot: Any,
     window: UserSetupWindow,
@@ -538,11 +549,7 @@ def test_saving_over_someone_elses_change_is_refused_and_keeps_my_edits(
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
     text(window, "Title").setText("Mine")
-    with database.transaction() as session:  # the other workstation saves first
-        other = UserService(session, company, dba("lblake (Blake, Lauren)"), clock)
-        theirs = other.get(people["kimberly"].pk).fields
-        theirs.title = "Theirs"
-        other.update(people["kimberly"].pk, theirs, people["kimberly"].version)
+    title_saved_elsewhere(database, company, clock, people["kimberly"])  # another desk, first
     dialogs.answer("Keep My Edits")
     assert not saves(window)
     assert "changed by lblake (Blake, Lauren)" in dialogs.seen[0]
@@ -916,11 +923,7 @@ def test_a_page_opened_after_someone_else_saved_keeps_the_edits_of_the_others(
 ) -> None:
     pick(qtbot, window, people["kimberly"].pk)
     text(window, "Title").setText("Mine")
-    with database.transaction() as session:  # another workstation saves Kimberly
-        other = UserService(session, company, dba("lblake (Blake, Lauren)"), clock)
-        theirs = other.get(people["kimberly"].pk).fields
-        theirs.title = "Theirs"
-        other.update(people["kimberly"].pk, theirs, people["kimberly"].version)
+    title_saved_elsewhere(database, company, clock, people["kimberly"])  # another desk, first
     window.show_section("login_times")  # built now: its section is read, a newer version
     assert window.page("login_times").isEnabled()
     window.show_section("user")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.errors import UserSetupError
 from app.workplace import Work, Workplace
+from ui.widgets.input_hold import InputHold
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,13 +68,19 @@ class OperationRunner(QObject):
         failed: Failed | None = None,
         busy: Busy = (),
         parent: QWidget | None = None,
+        hold: InputHold | None = None,
     ) -> None:
         """Run ``job``; then ``done(result)``, or ``failed(error)`` for a typed error (shown
-        in plain words over ``parent`` when no ``failed`` is given)."""
+        in plain words over ``parent`` when no ``failed`` is given). ``hold``: input it holds
+        off until the answer is in (a form the answer loads again)."""
         self._begin(busy)
+        if hold is not None:
+            hold.start()
 
         def finish(outcome: tuple[bool, Any]) -> None:
             self._end(busy)
+            if hold is not None:
+                hold.stop()
             ok, value = outcome
             if ok:
                 done(value)
@@ -95,9 +102,12 @@ class OperationRunner(QObject):
         failed: Failed | None = None,
         busy: Busy = (),
         parent: QWidget | None = None,
+        hold: InputHold | None = None,
     ) -> None:
         """Run ``job`` in one transaction of ``workplace``, committed before ``done``."""
-        self.call(lambda: workplace.within(job), done, failed=failed, busy=busy, parent=parent)
+        self.call(
+            lambda: workplace.within(job), done, failed=failed, busy=busy, parent=parent, hold=hold
+        )
 
     def every(self, interval_ms: int, job: Callable[[], object], parent: QObject) -> None:
         """Run ``job`` in the background every ``interval_ms`` while ``parent`` lives; its

@@ -30,20 +30,16 @@ from app.practice.company import CompanyInfo
 ADMINISTRATOR = SetupRole.ADMINISTRATOR.value
 
 
-def can_administer(
-    user: User, zone: ZoneInfo, now: datetime, times: LoginTimes | None = None
-) -> bool:
-    """Could this user sign in and run User Setup as an Administrator now (with ``times``
-    in place of their stored login times)? Not with a temporary password that has run out:
-    only another Administrator could give them a new one."""
+def is_usable(user: User, zone: ZoneInfo, now: datetime) -> bool:
+    """Is the account open now: active, not locked, not expired?"""
+    return user.active and not user.login_locked and not is_expired(user.login_times, zone, now)
+
+
+def can_administer(user: User, zone: ZoneInfo, now: datetime) -> bool:
+    """Could this user sign in and run User Setup as an Administrator now? Not with a
+    temporary password that has run out: only another Administrator could give a new one."""
     temporary_over = user.temporary_expires_at is not None and user.temporary_expires_at <= now
-    return (
-        user.setup_role == ADMINISTRATOR
-        and user.active
-        and not user.login_locked
-        and not temporary_over
-        and not is_expired(times or user.login_times, zone, now)
-    )
+    return user.setup_role == ADMINISTRATOR and is_usable(user, zone, now) and not temporary_over
 
 
 def other_administrators(session: Session, company: CompanyInfo, user: User, now: datetime) -> int:
@@ -160,10 +156,5 @@ class StillAllowed:
             return None
         if user.company_id != self.company.id:
             return frozenset()
-        zone = ZoneInfo(self.company.time_zone)
-        usable = (
-            user.active
-            and not user.login_locked
-            and not is_expired(user.login_times, zone, self.clock())
-        )
+        usable = is_usable(user, ZoneInfo(self.company.time_zone), self.clock())
         return rights_of_role(user.setup_role) if usable else frozenset()

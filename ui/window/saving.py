@@ -8,7 +8,7 @@ would be lost when the pages are loaded again with what the database now holds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.errors import ConflictError, UserSetupError
 from app.sections.base import Target
@@ -29,7 +29,6 @@ class Saving:
 
     def __init__(self, window: UserSetupWindow) -> None:
         self.window = window
-        self._hold = window.input_hold  # what is typed during a save would be lost
 
     def save(self, then: Then | None = None, otherwise: Then | None = None) -> None:
         """Check every loaded page, then save them all in one transaction; ``then()`` once
@@ -88,16 +87,7 @@ class Saving:
             if otherwise is not None:
                 otherwise()
 
-        self._hold.start()
-
-        def finished(then_do: Callable[[Any], None]) -> Callable[[Any], None]:
-            def call(value: Any) -> None:
-                self._hold.stop()
-                then_do(value)
-
-            return call
-
-        window.run(job, finished(done), failed=finished(failed), busy=(window.save_action,))
+        window.run(job, done, failed=failed, busy=(window.save_action,), hold=True)
 
     def _show_problems(self, problems: SectionProblems) -> None:
         """Each section's messages beside its fields, and the first failing section shown."""

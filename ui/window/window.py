@@ -32,8 +32,8 @@ from ui.errors import show_error
 from ui.operations import Busy, OperationRunner
 from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.widgets.icons import icon
+from ui.widgets.input_hold import InputHold
 from ui.window.actions import build_actions
-from ui.window.input_hold import InputHold
 from ui.window.layout import EditorArea, SectionPanel, build_status_bar, share_width
 from ui.window.operator_guard import OperatorGuard
 from ui.window.saving import Saving
@@ -148,26 +148,12 @@ class UserSetupWindow(QMainWindow):
         busy: Busy = (),
         hold: bool = False,
     ) -> None:
-        if not hold:
-            self.runner.run(self.workplace, job, done, failed=failed, busy=busy, parent=self)
-            return
-        # The job changes the user shown, who is then read again: what is typed meanwhile
-        # would be lost, so the form takes no input until the answer is in.
-        self.input_hold.start()
-
-        def answered(then: Callable[[Any], None] | None) -> Callable[[Any], None]:
-            def call(value: Any) -> None:
-                self.input_hold.stop()
-                if then is not None:
-                    then(value)
-                elif isinstance(value, UserSetupError):
-                    show_error(self, "Not done", value)
-
-            return call
-
+        # ``hold``: the job changes the user shown, who is then read again; what is typed
+        # meanwhile would be lost, so the form takes no input until the answer is in.
         self.runner.run(
-            self.workplace, job, answered(done), failed=answered(failed), busy=busy, parent=self
-        )
+            self.workplace, job, done, failed=failed, busy=busy, parent=self,
+            hold=self.input_hold if hold else None,
+        )  # fmt: skip
 
     def when_may_act(self, then: Then, ignoring: SectionPage | None = None) -> None:
         dirty = [p for p in self.section_pages.live() if p is not ignoring and p.is_dirty()]
