@@ -44,11 +44,15 @@ class Workplace:
     clock: Clock
 
     def within(self, job: Callable[[Work], T]) -> T:
-        """Run ``job`` in one transaction: committed when it returns, rolled back if it raises."""
-        with self.database.transaction() as session:
+        """Run ``job`` in one transaction: committed when it returns, rolled back if it raises
+        (and tried once more if its connection was found dropped before it wrote)."""
+
+        def in_session(session: Session) -> T:
             actor = self.actor
             if actor.user_pk is not None:  # a signed-in user: their rights as they are now
                 actor = actor.confirmed_by(
                     StillAllowed(session, self.company, actor.user_pk, self.clock)
                 )
             return job(Work(session, self.company, actor, self.clock))
+
+        return self.database.run(in_session)

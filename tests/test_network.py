@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from app.clock import utc_now
-from app.db.database import Database
+from app.db.database import Database, make_engine
 from app.db.server import ServerClock, observed_address, server_clock
 from app.errors import DatabaseUnavailableError
 from tests.conftest import FixedClock
@@ -77,3 +81,68 @@ def test_a_server_that_cannot_be_reached_keeps_the_offset_read_before(
     assert clock() == before  # the offset read before, not the computer's set-back clock
     assert [r.getMessage()[:18] for r in caplog.records] == ["server clock not r"]
     caplog.clear()  # said, as it should be
+
+
+# A connection dropped while it lay in the pool (no pre-ping finds it first)
+
+
+def _backend_id(session: Session) -> int:
+    dialect = session.get_bind().dialect.name
+    query = "SELECT pg_backend_pid()" if dialect == "postgresql" else "SELECT CONNECTION_ID()"
+    return int(session.execute(text(query)).scalar_one())
+
+
+def _drop(engine: Engine, backend_id: int) -> None:
+    """End one connection from the server's side, as a restart or a VPN drop would."""
+    with engine.connect() as other:
+        if engine.dialect.name == "postgresql":
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_id})
+        else:
+            other.exec_driver_sql(f"KILL {backend_id}")
+
+
+@pytest.fixture
+def server_database(database_url: str) -> Iterator[tuple[Database, Engine]]:
+    """The test server's database through an engine of its own, and a second for killing."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no connection to drop")
+    engine, killer = make_engine(database_url, pool_size=1), make_engine(database_url)
+    yield Database.for_engine(engine, "test server"), killer
+    engine.dispose()
+    killer.dispose()
+
+
+def test_a_pooled_connection_dropped_meanwhile_is_found_by_the_read_and_the_job_run_again(
+    server_database: tuple[Database, Engine], caplog: pytest.LogCaptureFixture
+) -> None:
+    database, killer = server_database
+    first = database.run(_backend_id)
+    _drop(killer, first)
+    tries: list[int] = []
+
+    def job(session: Session) -> int:
+        tries.append(1)
+        return _backend_id(session)
+
+    with caplog.at_level(logging.INFO, logger="app.db.database"):
+        second = database.run(job)
+    assert len(tries) == 2 and second != first  # once on the dead one, once on a new one
+    assert "dropped; trying once more" in caplog.text
+
+
+def test_a_job_that_wrote_before_its_connection_dropped_is_not_run_again(
+    server_database: tuple[Database, Engine],
+) -> None:
+    database, killer = server_database
+    tries: list[int] = []
+
+    def job(session: Session) -> None:
+        tries.append(1)
+        session.execute(text("UPDATE companies SET name = name WHERE id = -1"))
+        _drop(killer, _backend_id(session))
+        session.execute(text("SELECT 1"))  # the dropped connection fails here
+
+    with pytest.raises(DatabaseUnavailableError, match="nothing was saved"):
+        database.run(job)
+    assert len(tries) == 1
+    assert database.run(_backend_id) > 0  # the next job gets a connection that works

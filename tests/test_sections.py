@@ -12,13 +12,13 @@ from app.errors import ConflictError, NotAllowedError
 from app.login_times.hours import DayForm, LoginTimes, weekdays_filled
 from app.practice.company import CompanyInfo
 from app.sections.base import Target
-from app.sections.editor import SectionProblems, UserEditor
+from app.sections.editor import Opened, SectionProblems, UserEditor
 from app.sections.login_times import LoginTimesEdit
 from app.sections.registry import FIRST, SECTIONS, section
 from app.sections.two_factor import TwoFactorEdit
 from app.two_factor.service import TwoFactorForm
 from app.users.records import UserFields
-from app.workplace import Work
+from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
 from tests.helpers.records import add_user, audit_events, read_user
@@ -138,6 +138,46 @@ def test_saving_one_field_reads_the_user_once_and_the_policy_at_most_once(
     policy_reads = [s for s in statements if "password_policies" in s]
     assert len(policy_reads) <= 1, statements  # checked and saved with one read of it
     assert [s.split()[0] for s in statements if not s.startswith("SAVEPOINT")].count("UPDATE") == 1
+
+
+def _window_of(database: Database, company: CompanyInfo, clock: FixedClock) -> Workplace:
+    """Where the window works, as an Administrator signed in with a row of her own."""
+    maria = add_user(database, company, clock, "mreyes", role=SetupRole.ADMINISTRATOR)
+    return Workplace(database, company, signed_in(user_pk=maria), clock)
+
+
+def test_the_windows_click_on_a_user_with_every_section_open_is_one_statement(
+    database: Database, connection, company: CompanyInfo, clock: FixedClock
+) -> None:
+    pk = add_user(database, company, clock, "kimberly")
+    window = _window_of(database, company, clock)
+    with count_statements(connection) as statements:
+        opened = window.within(lambda work: UserEditor(work).open(pk))
+    assert set(opened.states) == {s.key for s in SECTIONS}
+    assert len(statements) == 1, statements  # the row; no clock read, no rights read
+
+
+def test_the_windows_save_of_one_field_with_every_section_open_is_four_statements(
+    database: Database, connection, company: CompanyInfo, clock: FixedClock
+) -> None:
+    """The operator's rights now, the user's row, the UPDATE and its audit event; the form
+    shown again after the save costs nothing more (and no clock or policy read)."""
+    pk = add_user(database, company, clock, "kimberly")
+    window = _window_of(database, company, clock)
+    opened = window.within(lambda work: UserEditor(work).open(pk))
+    fields = replace(opened.record.fields, title="Billing Lead")
+
+    def save(work: Work) -> Opened:  # as the window's Save: unchanged sections send no edit
+        editor = UserEditor(work)
+        saved = editor.save(Target(pk, opened.record.version), {"user": fields}, opened.states)
+        return editor.open(saved.record.pk)
+
+    with count_statements(connection) as statements:
+        shown = window.within(save)
+    verbs = [s.split()[0] for s in statements]
+    assert verbs == ["SELECT", "SELECT", "UPDATE", "INSERT"], statements
+    assert shown.record.fields.title == "Billing Lead"
+    assert shown.states["two_factor"].recovery_codes_left == 0
 
 
 def test_a_save_over_someone_elses_is_a_conflict_and_nothing_is_written(

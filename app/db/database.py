@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,7 +28,12 @@ ENV_DATABASE_URL = "USERSETUP_DATABASE_URL"
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_FILE_NAME = "usersetup.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+POOL_RECYCLE_S = 1800  # a pooled server connection idle this long is opened anew
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# What a transaction may send and still be tried again once its connection is found dropped.
+READS = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "SET ", "SHOW")
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if backend in ("mysql", "mariadb"):
         kwargs.setdefault("connect_args", {}).setdefault("charset", "utf8mb4")
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    # No pre-ping: over a practice's VPN it is one more round trip before every transaction.
+    # A connection dropped while it lay in the pool fails its first statement instead, and
+    # Database.run tries such a job once more (SQLAlchemy then renews the whole pool).
+    # Recycling before MariaDB's and most firewalls' idle limits makes that rare.
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_S)
+    return create_engine(parsed, **kwargs)
 
 
 def _alembic_config(connection: Any = None) -> Config:
@@ -186,6 +197,12 @@ class Database:
         self.sessions = sessions
         self.description = description
 
+    @property
+    def backend(self) -> str:
+        """The dialect's name: "sqlite", "postgresql", "mysql" (MariaDB says so too)."""
+        bind = self.sessions.kw["bind"]
+        return str(bind.dialect.name)
+
     @classmethod
     def for_engine(cls, engine: Engine, description: str) -> Database:
         return cls(sessionmaker(engine, expire_on_commit=False), description)
@@ -195,6 +212,46 @@ class Database:
         """A session in one transaction: committed at the end, rolled back on any error."""
         with translate_connection_errors(self.description), self.sessions.begin() as session:
             yield session
+
+    def run(self, job: Callable[[Session], T]) -> T:
+        """``job`` in one transaction, as ``transaction``; tried once more, on a new
+        connection, when its connection turns out to have been dropped (a server restarted, a
+        VPN that reconnected) before the job sent anything that writes.
+
+        A dropped connection can only show itself on the statement sent over it, as there is
+        no pre-ping. A transaction that wrote nothing has changed nothing when it is lost, so
+        it is safe to do again; one that wrote is not tried again (the person is told, as for
+        any lost connection, that nothing was saved: the server rolled it back).
+        """
+        for attempt in (1, 2):
+            writes: list[str] = []
+            try:
+                with self.transaction() as session, _watching_writes(session.connection(), writes):
+                    return job(session)
+            except DatabaseUnavailableError as exc:
+                dropped = isinstance(exc.__cause__, DBAPIError) and (
+                    exc.__cause__.connection_invalidated
+                )
+                if attempt == 2 or writes or not dropped:
+                    raise
+                log.info("the database connection was dropped; trying once more")
+        raise AssertionError("unreachable")
+
+
+@contextmanager
+def _watching_writes(connection: Connection, writes: list[str]) -> Iterator[None]:
+    """Note in ``writes`` each statement sent over ``connection`` that is not a read."""
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        verb = statement.lstrip()[:9].upper()
+        if not verb.startswith(READS):
+            writes.append(verb)
+
+    event.listen(connection, "before_cursor_execute", before)
+    try:
+        yield
+    finally:
+        event.remove(connection, "before_cursor_execute", before)
 
 
 @contextmanager

@@ -204,12 +204,15 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     two_factor_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     direct_email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Read with the user in the same statement, so opening a user stays one query.
+    # Read with the user in the same statement, so opening a user stays one query. Saving
+    # the row does not change it, so a flush keeps it (no read-back after every save); what
+    # changes the codes reads it again (app.two_factor.authenticator).
     recovery_codes_left: Mapped[int] = column_property(
         select(func.count(TwoFactorRecoveryCode.id))
         .where(TwoFactorRecoveryCode.user_pk == id, TwoFactorRecoveryCode.used_at.is_(None))
         .correlate_except(TwoFactorRecoveryCode)
-        .scalar_subquery()
+        .scalar_subquery(),
+        expire_on_flush=False,
     )
 
     # Login Times. The hours are wall-clock times in the company's zone, one rule per weekday

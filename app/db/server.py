@@ -25,6 +25,7 @@ from app.db.database import Database
 from app.errors import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
+SERVERS = ("postgresql", "mysql", "mariadb")  # the dialects with a server clock to ask
 
 
 def observed_address(session: Session) -> str | None:
@@ -79,10 +80,11 @@ class ServerClock:
     def measure(self) -> None:
         """Read the server's clock once and keep its offset from this computer's."""
         try:
-            with self.database.transaction() as session:
-                before = self.local()
-                server = server_time(session)
-                after = self.local()
+
+            def read(session: Session) -> tuple[datetime, datetime | None, datetime]:
+                return self.local(), server_time(session), self.local()
+
+            before, server, after = self.database.run(read)
         except (DatabaseUnavailableError, PoolTimeoutError) as exc:
             log.warning("server clock not read (%s): keeping the offset read before", exc)
             return
@@ -97,9 +99,8 @@ def server_clock(database: Database, fallback: Clock = utc_now) -> Clock:
     """The clock hours, expiries and audit times follow: the database server's (measured
     once here, see ServerClock); ``fallback`` for an embedded SQLite file, which has no
     server, and when the server cannot be reached at all."""
-    with database.transaction() as session:
-        if server_time(session) is None:
-            return fallback
+    if database.backend not in SERVERS:
+        return fallback
     clock = ServerClock(database, fallback)
     clock.measure()
     return clock

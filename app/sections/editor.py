@@ -15,10 +15,11 @@ from typing import Any
 from app.access import Right
 from app.changes import UserChanged
 from app.db.models import User
-from app.errors import NotFoundError, ValidationError
+from app.errors import ValidationError
 from app.sections.base import Target
 from app.sections.registry import FIRST, SECTIONS, AnySection, section
 from app.users.records import UserRecord, record_of
+from app.users.writer import UserWriter
 from app.workplace import Work
 
 
@@ -89,10 +90,7 @@ class UserEditor:
 
     def _row(self, pk: int) -> User:
         self.work.actor.require(Right.VIEW_USERS)
-        user = self.work.session.get(User, pk)
-        if user is None or user.company_id != self.work.company.id:
-            raise NotFoundError(f"User #{pk} does not exist in {self.work.company.code}.")
-        return user
+        return UserWriter(self.work.session, self.work.company, self.work.actor).load(pk)
 
     def open(self, pk: int, keys: Iterable[str] | None = None) -> Opened:
         """The user's row (one statement) and each section's state; every section when

@@ -113,7 +113,8 @@ class SignInFlow:
     def submit_password(self, company_code: str, user_id: str, password: str) -> Step:
         if self.step is not Step.CREDENTIALS:
             raise RuntimeError(f"the password was already accepted (step: {self.step})")
-        with self.database.transaction() as session:
+
+        def check(session: Session) -> tuple[SignInResult, bool]:
             service = self._service(session)
             if self.ip is None:  # asked of the server: not something this computer can choose
                 self.ip = observed_address(session)
@@ -131,6 +132,11 @@ class SignInFlow:
                     "no right to use User Setup",
                 )
                 usable = False
+            return result, usable
+
+        # The sign-in dialog may have stood open for hours: a connection dropped meanwhile is
+        # found by the check's first read and the check made again on a new one.
+        result, usable = self.database.run(check)
         if not usable:
             # Outside the hours the right password is told so, but only to someone who may use
             # User Setup: to anyone else it would confirm a guessed password.

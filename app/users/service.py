@@ -111,8 +111,12 @@ class UserService:
         """
         self.actor.require(Right.EDIT_USERS)
         try:
+            is_new = pk is None  # the policy is read only when a password is at stake
             clean = clean_fields(
-                form, self.company, is_new=pk is None, password_required=self._typed_allowed()
+                form,
+                self.company,
+                is_new=is_new,
+                password_required=is_new and self._typed_allowed(),
             )
             errors: dict[str, str] = {}
         except ValidationError as exc:  # go on: a taken User ID is said along with the rest

@@ -17,6 +17,22 @@ from app.db.models import User
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
 
+HELD = "users_held"
+
+
+def get_user(session: Session, pk: int) -> User | None:
+    """The user's row, kept for the rest of the session's transaction.
+
+    The session's identity map holds rows only weakly: a row no longer referenced once a
+    section has saved it would be read again by the next ``get``, one statement more for the
+    form shown after every save. Holding each row read here makes every later read of it in
+    the same transaction free.
+    """
+    user = session.get(User, pk)
+    if user is not None:
+        session.info.setdefault(HELD, {})[pk] = user
+    return user
+
 
 class UserWriter:
     """A user's row in the caller's session and transaction, for ``actor``."""
@@ -29,7 +45,7 @@ class UserWriter:
     def load(self, pk: int, expected_version: int | None = None) -> User:
         """The user's row; NotFoundError outside the company, ConflictError when someone saved
         it after ``expected_version`` was read."""
-        user = self.session.get(User, pk)
+        user = get_user(self.session, pk)
         if user is None or user.company_id != self.company.id:
             raise NotFoundError(f"User #{pk} does not exist in {self.company.code}.")
         if expected_version is not None and user.version != expected_version:
