@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from app.clock import Clock
 from app.db.database import Database
 from app.db.models import TwoFactorMethod
@@ -57,12 +59,17 @@ def login(args: argparse.Namespace, database: Database, stdin: TextIO, clock: Cl
         raise UsageError("--token is not allowed with --at")
     password = read_password(stdin, confirm=False)
     sent: TokenSent | None = None
-    with database.transaction() as session:
+
+    def check(session: Session) -> tuple[datetime, SignInResult]:
         at = _moment(args.at, session, args.company, clock)
         service = SignInService(session, lambda: at, socket.gethostname())
         result = service.check(args.company, args.user_id, password, ip=args.ip, token=args.token)
         if args.at:  # a question about another moment: answered, nothing recorded or changed
             session.rollback()
+        return at, result
+
+    # run(): on the embedded file the password is verified before the write lock is taken
+    at, result = database.run(check)
     if (
         args.send_token
         and not args.at

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from app.access import Actor
 from app.clock import Clock
@@ -41,6 +42,7 @@ from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageEr
 from cli.hours import hours_command
 from cli.login import login
 from cli.parser import build_parser
+from cli.passwords import PasswordInput
 from cli.two_factor import two_factor_command
 from cli.users import users_command
 
@@ -130,14 +132,18 @@ def _run_on(
         return EXIT_OK
     if args.command == "login":
         return login(args, database, stdin, clock)
-    with database.transaction() as session:
+    passwords = PasswordInput(stdin)
+
+    def command(session: Session) -> str:
         work = Work(session, load_company(session, args.company), actor, clock)
         if args.command == "2fa":
-            output = two_factor_command(args, work)
-        elif args.command == "hours":
-            output = hours_command(args, work)
-        else:
-            output = users_command(args, work, stdin)
+            return two_factor_command(args, work)
+        if args.command == "hours":
+            return hours_command(args, work)
+        return users_command(args, work, passwords)
+
+    # run(): on the embedded file a listing waits for no other workstation's save
+    output = database.run(command)
     print(output)  # only once committed: a closed pipe must not undo the change
     return EXIT_OK
 

@@ -22,3 +22,17 @@ def read_password(stdin: TextIO, *, confirm: bool = True) -> str:
     if not password:
         raise UsageError("no password on standard input")
     return password
+
+
+class PasswordInput:
+    """The password standard input gives, read at most once: a command's transaction done
+    again (see Database.run) gets the same password instead of asking a second time."""
+
+    def __init__(self, stdin: TextIO) -> None:
+        self.stdin = stdin
+        self._password: str | None = None
+
+    def read(self) -> str:
+        if self._password is None:
+            self._password = read_password(self.stdin)
+        return self._password

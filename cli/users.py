@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date, datetime
-from typing import Any, TextIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.errors import ValidationError
@@ -23,7 +23,7 @@ from app.validation import display_phone
 from app.workplace import Work
 from cli.errors import UsageError
 from cli.parser import ROLE_NAMES
-from cli.passwords import read_password
+from cli.passwords import PasswordInput
 
 REFERENCE_CHOICES = {
     "provider_id": provider_choices,
@@ -31,7 +31,7 @@ REFERENCE_CHOICES = {
 }
 
 
-def users_command(args: argparse.Namespace, work: Work, stdin: TextIO) -> str:
+def users_command(args: argparse.Namespace, work: Work, passwords: PasswordInput) -> str:
     """Carry out one users command in the caller's transaction; what to print once committed."""
     users = UserService(work.session, work.company, work.actor, work.clock)
     command = args.users_command
@@ -66,8 +66,8 @@ def users_command(args: argparse.Namespace, work: Work, stdin: TextIO) -> str:
         record = users.set_active(users.find(args.user_id).pk, command == "activate")
         return f"{record.heading} is {'active' if record.fields.active else 'inactive'}."
     if command == "set":
-        return _change(args, work, users, stdin)
-    return _add(args, work, users, stdin)  # add, copy
+        return _change(args, work, users, passwords)
+    return _add(args, work, users, passwords)  # add, copy
 
 
 def _listing(users: UserService, *, show_all: bool, as_json: bool) -> str:
@@ -85,12 +85,14 @@ def _listing(users: UserService, *, show_all: bool, as_json: bool) -> str:
     return "\n".join(lines)
 
 
-def _change(args: argparse.Namespace, work: Work, users: UserService, stdin: TextIO) -> str:
+def _change(
+    args: argparse.Namespace, work: Work, users: UserService, passwords: PasswordInput
+) -> str:
     record = users.find(args.target)
     form = record.fields
     _apply_options(args, form, users)
     if args.password_stdin:
-        form.new_password = form.retype_password = read_password(stdin)
+        form.new_password = form.retype_password = passwords.read()
         if args.must_change_password is None:  # set by an administrator: temporary
             form.must_change_password = True
     record = users.update(record.pk, form, record.version)
@@ -100,7 +102,7 @@ def _change(args: argparse.Namespace, work: Work, users: UserService, stdin: Tex
     return format_user(work, UserEditor(work).open(record.pk), as_json=args.json)
 
 
-def _add(args: argparse.Namespace, work: Work, users: UserService, stdin: TextIO) -> str:
+def _add(args: argparse.Namespace, work: Work, users: UserService, passwords: PasswordInput) -> str:
     """`users add` and `users copy`: the new user through the editor, as the window saves one.
 
     A copy takes every section as Copy User carries it; a section whose copy needs something
@@ -114,7 +116,7 @@ def _add(args: argparse.Namespace, work: Work, users: UserService, stdin: TextIO
     started = editor.start(source)
     form: UserFields = FIRST.edit_of(started.states[FIRST.key])
     _apply_options(args, form, users)
-    form.new_password = form.retype_password = read_password(stdin)
+    form.new_password = form.retype_password = passwords.read()
     edits: dict[str, Any] = {FIRST.key: form}
     if "expires" in args:
         hours: LoginTimesEdit = section("login_times").edit_of(started.states["login_times"])

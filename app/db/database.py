@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +28,7 @@ ENV_DATABASE_URL = "USERSETUP_DATABASE_URL"
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_FILE_NAME = "usersetup.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BEGIN = "usersetup_sqlite_begin"  # an execution option: how a transaction begins
 POOL_RECYCLE_S = 1800  # a pooled server connection idle this long is opened anew
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # What a transaction may send and still be tried again once its connection is found dropped.
@@ -97,9 +98,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        # IMMEDIATE: take the write lock at the start, so a transaction that reads and then
-        # writes waits for another writer (busy timeout) instead of failing half-way.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # IMMEDIATE (the default) takes the write lock at the start, so a transaction that
+        # reads and then writes waits for another writer (busy timeout) instead of failing
+        # half-way. Database.run begins DEFERRED: readers never wait for a writer (WAL), and a
+        # writer takes the lock only at its first write; see Database.run.
+        kind = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {kind}")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -196,6 +200,12 @@ class Database:
     def __init__(self, sessions: sessionmaker[Session], description: str) -> None:
         self.sessions = sessions
         self.description = description
+        bind = sessions.kw.get("bind")
+        # An embedded file's transactions of run() begin deferred (a bind of a test's own
+        # connection begins nothing: its transactions are savepoints).
+        self._deferred: Engine | None = None
+        if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+            self._deferred = bind.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
 
     @property
     def backend(self) -> str:
@@ -214,33 +224,68 @@ class Database:
             yield session
 
     def run(self, job: Callable[[Session], T]) -> T:
-        """``job`` in one transaction, as ``transaction``; tried once more, on a new
-        connection, when its connection turns out to have been dropped (a server restarted, a
-        VPN that reconnected) before the job sent anything that writes.
+        """``job`` in one transaction, as ``transaction``, but done once more when that is
+        safe and the first try met one of two things a shared database does:
 
-        A dropped connection can only show itself on the statement sent over it, as there is
-        no pre-ping. A transaction that wrote nothing has changed nothing when it is lost, so
-        it is safe to do again; one that wrote is not tried again (the person is told, as for
-        any lost connection, that nothing was saved: the server rolled it back).
+        - Its connection had been dropped (a server restarted, a VPN that reconnected) and the
+          job had sent nothing that writes. Without a pre-ping a dropped connection shows
+          itself only on the statement sent over it; a transaction that wrote nothing changed
+          nothing, so it is done again on a new connection. One that wrote is not (the person
+          is told, as for any lost connection, that nothing was saved).
+        - On an embedded file, its first write found another workstation's save in the way.
+          Here transactions begin DEFERRED: reads take no lock and never wait for a writer,
+          and a job takes the write lock only at its first write, so hashing, checks and
+          reads before it hold nobody up. If that first write cannot take the lock (another
+          save is in progress, or committed since this transaction's first read), the job is
+          done once more from the start beginning IMMEDIATE, waiting its turn.
+
+        A job must therefore do nothing but database work (no mail, no prompt) before it
+        returns; what it leads to is done after the commit.
         """
+        deferred = self._deferred
         for attempt in (1, 2):
             writes: list[str] = []
             try:
-                with self.transaction() as session, _watching_writes(session.connection(), writes):
+                with self._begin(deferred) as session, _watching_writes(session, writes):
                     return job(session)
             except DatabaseUnavailableError as exc:
-                dropped = isinstance(exc.__cause__, DBAPIError) and (
-                    exc.__cause__.connection_invalidated
-                )
-                if attempt == 2 or writes or not dropped:
+                cause = exc.__cause__
+                dropped = isinstance(cause, DBAPIError) and cause.connection_invalidated
+                locked = deferred is not None and len(writes) <= 1 and is_busy(cause)
+                if attempt == 2 or not (locked or (dropped and not writes)):
                     raise
-                log.info("the database connection was dropped; trying once more")
+                log.info(
+                    "another save held the database; waiting for it"
+                    if locked
+                    else "the database connection was dropped; trying once more"
+                )
+                deferred = None
         raise AssertionError("unreachable")
+
+    @contextmanager
+    def _begin(self, bind: Engine | None) -> Iterator[Session]:
+        if bind is None:
+            with self.transaction() as session:
+                yield session
+            return
+        # The same pool; only how its transactions begin differs.
+        with (
+            translate_connection_errors(self.description),
+            self.sessions(bind=bind) as session,
+            session.begin(),
+        ):
+            yield session
+
+
+def is_busy(error: BaseException | None) -> bool:
+    """Is this SQLite's "database is locked": another connection holds the write lock?"""
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 
 @contextmanager
-def _watching_writes(connection: Connection, writes: list[str]) -> Iterator[None]:
-    """Note in ``writes`` each statement sent over ``connection`` that is not a read."""
+def _watching_writes(session: Session, writes: list[str]) -> Iterator[None]:
+    """Note in ``writes`` each statement the session's transaction sends that is not a read."""
+    connection = session.connection()
 
     def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         verb = statement.lstrip()[:9].upper()
@@ -262,6 +307,12 @@ def translate_connection_errors(description: str, *, opening: bool = False) -> I
     except DBAPIError as exc:
         if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
             raise
+        if is_busy(exc):
+            raise DatabaseUnavailableError(
+                f"The database {description} stayed busy with another workstation's save for "
+                f"{SQLITE_BUSY_TIMEOUT_MS // 1000} seconds. Try again in a moment; "
+                "nothing was saved."
+            ) from exc
         reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
         because = f" ({reason})" if reason else ""
         if opening:

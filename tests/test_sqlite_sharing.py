@@ -1,0 +1,142 @@
+"""The embedded SQLite file shared by several workstations: readers never wait for a writer,
+and a writer waits its turn (up to the busy timeout) instead of failing."""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select, text
+
+from app.access import Actor
+from app.clock import utc_now
+from app.db.database import Database, make_engine, upgrade
+from app.db.models import User
+from app.practice.company import CompanyInfo
+from app.practice.demo import create_demo_practice
+from app.sections.base import Target
+from app.sections.editor import Saved, UserEditor
+from app.workplace import Work, Workplace
+from tests.helpers import sqlite_workers
+
+READERS, WRITERS, ROUNDS = 2, 3, 15
+
+
+@pytest.fixture
+def shared_file(tmp_path: Path) -> Iterator[tuple[str, CompanyInfo, Engine]]:
+    """A practice of 60 users in a file of its own, and this process's engine on it."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Database.for_engine(engine, "shared").transaction() as session:
+        demo = create_demo_practice(session, Actor.database_administrator("setup"), utc_now, 60)
+    yield url, demo.company, engine
+    engine.dispose()
+
+
+def _workplace(engine: Engine, company: CompanyInfo) -> Workplace:
+    database = Database.for_engine(engine, "shared")
+    return Workplace(database, company, Actor.database_administrator("here"), utc_now)
+
+
+def test_users_are_listed_and_opened_while_another_workstation_holds_the_write_lock(
+    shared_file: tuple[str, CompanyInfo, Engine],
+) -> None:
+    url, company, engine = shared_file
+    other = make_engine(url)
+    try:
+        with other.begin() as saving:  # another workstation's save, not yet committed
+            saving.execute(text("UPDATE users SET title = 'Saving' WHERE id = 1"))
+            workplace = _workplace(engine, company)
+            pks = workplace.within(sqlite_workers.list_pks)
+            opened = workplace.within(lambda work: UserEditor(work).open(pks[0]))
+        assert len(pks) == 60 and opened.record.pk == pks[0]
+    finally:
+        other.dispose()
+
+
+def test_a_save_that_finds_another_save_committed_since_its_read_is_done_again(
+    shared_file: tuple[str, CompanyInfo, Engine],
+) -> None:
+    """Deferred, the save read the row before the other workstation's commit: its write
+    cannot take the lock on that stale read, so it is done again, now beginning IMMEDIATE."""
+    url, company, engine = shared_file
+    workplace = _workplace(engine, company)
+    pk = workplace.within(sqlite_workers.list_pks)[-1]
+    opened = workplace.within(lambda work: UserEditor(work).open(pk))
+    other = make_engine(url)
+    tries: list[int] = []
+
+    def save(work: Work) -> Saved:
+        tries.append(1)
+        work.session.execute(text("SELECT count(*) FROM users")).scalar_one()  # the snapshot
+        if len(tries) == 1:  # meanwhile another workstation saves another user
+            with other.begin() as elsewhere:
+                elsewhere.execute(text("UPDATE users SET title = 'Elsewhere' WHERE id <> :pk"),
+                                  {"pk": pk})  # fmt: skip
+        fields = replace(opened.record.fields, title="Here")
+        return UserEditor(work).save(Target(pk, opened.record.version), {"user": fields})
+
+    try:
+        saved = workplace.within(save)
+    finally:
+        other.dispose()
+    assert len(tries) == 2
+    assert saved.record.fields.title == "Here"
+
+
+def test_readers_and_writers_in_separate_processes_all_succeed(
+    shared_file: tuple[str, CompanyInfo, Engine],
+) -> None:
+    """Two readers and three writers as separate workstations; one more holds the write lock
+    while they start. No reader fails, and no writer fails (none waits as long as the busy
+    timeout: the lock is let go as soon as the readers have read beside it)."""
+    url, company, engine = shared_file
+    pks = _workplace(engine, company).within(sqlite_workers.list_pks)
+    pks = [pk for pk in pks if pk != 1]  # the one the held lock changes
+    spawn = multiprocessing.get_context("spawn")
+    failures = spawn.Queue()
+    holder_ready, locked, release = spawn.Event(), spawn.Event(), spawn.Event()
+    start = spawn.Event()
+    readies = [spawn.Event() for _ in range(READERS + WRITERS)]
+    processes = [
+        spawn.Process(target=sqlite_workers.hold_the_write_lock,
+                      args=(url, holder_ready, locked, release)),
+        *(spawn.Process(target=sqlite_workers.read,
+                        args=(url, company.code, ROUNDS, readies[n], start, failures))
+          for n in range(READERS)),
+        *(spawn.Process(target=sqlite_workers.write,
+                        args=(url, company.code, pks[n::WRITERS][:ROUNDS], readies[READERS + n],
+                              start, failures))
+          for n in range(WRITERS)),
+    ]  # fmt: skip
+    for process in processes:
+        process.start()
+    try:
+        assert all(e.wait(sqlite_workers.TIMEOUT_S) for e in [holder_ready, *readies])
+        assert locked.wait(sqlite_workers.TIMEOUT_S)
+        start.set()  # everyone at once, beside the held lock
+        said: list[str] = []
+        while said.count("reader done") < READERS:
+            said.append(failures.get(timeout=sqlite_workers.TIMEOUT_S))
+        release.set()  # the readers read beside the lock; now the writers may go on
+        while said.count("writer done") < WRITERS:
+            said.append(failures.get(timeout=sqlite_workers.TIMEOUT_S))
+        for process in processes:
+            process.join(sqlite_workers.TIMEOUT_S)
+    except queue.Empty:
+        pytest.fail("a workstation did not finish")
+    finally:
+        release.set()
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+    assert [s for s in said if not s.endswith(" done")] == []
+    assert [p.exitcode for p in processes] == [0] * len(processes)
+    with Database.for_engine(engine, "shared").transaction() as session:
+        titles = session.scalars(select(User.title)).all()
+    assert titles.count(f"Saved {ROUNDS - 1}") == WRITERS  # every writer's last save is there
