@@ -147,6 +147,14 @@ class User(Base):
         # user_id_key is the case-folded User ID: one rule on every database.
         UniqueConstraint("company_id", "user_id_key", name="uq_users_company_user_id_key"),
         Index("ix_users_company_name", "company_id", "last_name", "first_name"),
+        # The list's ORDER BY (UserService.list_rows); MariaDB has no expression indexes.
+        Index(
+            "ix_users_list_order",
+            "company_id",
+            func.lower(text("last_name")),
+            func.lower(text("first_name")),
+            "user_id_key",
+        ).ddl_if(dialect=("postgresql", "sqlite")),  # type: ignore[arg-type]  # documented
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
