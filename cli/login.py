@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -49,7 +50,13 @@ LOGIN_EXIT_CODES = {
 }
 
 
-def login(args: argparse.Namespace, database: Database, stdin: TextIO, clock: Clock) -> int:
+def login(
+    args: argparse.Namespace,
+    database: Database,
+    stdin: TextIO,
+    clock: Clock,
+    measure: Callable[[Session], None] = lambda _session: None,
+) -> int:
     """Check a sign-in the way every program on the database does; the answer is the exit code."""
     if not args.company:
         raise UsageError("login needs --company CODE")
@@ -61,6 +68,7 @@ def login(args: argparse.Namespace, database: Database, stdin: TextIO, clock: Cl
     sent: TokenSent | None = None
 
     def check(session: Session) -> tuple[datetime, SignInResult]:
+        measure(session)  # the server's clock, read with the check
         at = _moment(args.at, session, args.company, clock)
         service = SignInService(session, lambda: at, socket.gethostname())
         result = service.check(args.company, args.user_id, password, ip=args.ip, token=args.token)

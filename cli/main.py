@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from app.access import Actor
 from app.clock import Clock
 from app.db.database import Database, locate_database, make_engine, open_database, upgrade
-from app.db.server import server_clock
+from app.db.server import ServerClock, server_clock, unmeasured_clock
 from app.errors import (
     DatabaseUnavailableError,
     SchemaError,
@@ -122,19 +122,29 @@ def _run_on(
     args: argparse.Namespace, database: Database, stdin: TextIO, clock: Clock | None
 ) -> int:
     """Run a command that works on the practice's data, in ``database``."""
-    if clock is None:  # hours and expiries by the clock every workstation shares
-        clock = server_clock(database)
+    measured = clock is not None
+    if clock is None:  # hours and expiries by the clock every workstation shares, read with
+        clock = unmeasured_clock(database)  # the command's work: no transaction of its own
+        measured = not isinstance(clock, ServerClock)
+
+    def measure(session: Session) -> None:
+        if not measured:
+            assert isinstance(clock, ServerClock)
+            clock.measure_in(session)
+
     actor = Actor.database_administrator()
     if args.command == "demo":
         with database.transaction() as session:
+            measure(session)
             result = create_demo_practice(session, actor, clock, users=args.users)
         print_demo_result(result, database.description, database_option(args.db))
         return EXIT_OK
     if args.command == "login":
-        return login(args, database, stdin, clock)
+        return login(args, database, stdin, clock, measure)
     passwords = PasswordInput(stdin)
 
     def command(session: Session) -> str:
+        measure(session)
         work = Work(session, load_company(session, args.company), actor, clock)
         if args.command == "2fa":
             return two_factor_command(args, work)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.db.database import Database
 from app.db.models import AuditEvent, User
@@ -582,3 +582,26 @@ def test_a_wrong_password_outside_the_hours_is_only_invalid(usersetup):
 
     assert code == 10
     assert json.loads(out)["reason"] == "invalid"
+
+
+def test_login_reads_the_servers_clock_with_its_check_in_one_transaction(
+    database: Database, connection, kim: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No transaction of its own for the clock: over a VPN each is two more round trips."""
+    sent: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    usersetup = Usersetup(capsys, database=database, clock=None)  # the server's clock
+    event.listen(connection, "before_cursor_execute", before)
+    try:
+        code, _ = usersetup.login()
+    finally:
+        event.remove(connection, "before_cursor_execute", before)
+    assert code == EXIT_OK
+    transactions = [s for s in sent if s.startswith("SAVEPOINT")]  # the test's: savepoints
+    clock_reads = [s for s in sent if "statement_timestamp" in s or "UTC_TIMESTAMP" in s]
+    assert len(transactions) == 1, sent
+    backend = connection.dialect.name
+    assert len(clock_reads) == (0 if backend == "sqlite" else 1), sent

@@ -16,9 +16,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import DatabaseUnavailableError, SchemaError
@@ -28,6 +34,7 @@ ENV_DATABASE_URL = "USERSETUP_DATABASE_URL"
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_FILE_NAME = "usersetup.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+VERSION_QUERY = "SELECT version_num FROM alembic_version"
 SQLITE_BEGIN = "usersetup_sqlite_begin"  # an execution option: how a transaction begins
 POOL_RECYCLE_S = 1800  # a pooled server connection idle this long is opened anew
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -127,6 +134,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if backend in ("mysql", "mariadb"):
         kwargs.setdefault("connect_args", {}).setdefault("charset", "utf8mb4")
+    if backend == "postgresql":  # no hstore here: its type lookup is 3 round trips at connect
+        kwargs.setdefault("use_native_hstore", False)
     # No pre-ping: over a practice's VPN it is one more round trip before every transaction.
     # A connection dropped while it lay in the pool fails its first statement instead, and
     # Database.run tries such a job once more (SQLAlchemy then renews the whole pool).
@@ -147,13 +156,27 @@ def schema_state(engine: Engine) -> str:
     script = ScriptDirectory.from_config(_alembic_config())
     heads = set(script.get_heads())
     with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
+        current = _current_heads(connection)
     if current == heads:
         return "current"
     known = {rev.revision for rev in script.walk_revisions()}
     if current - known:
         return "newer"
     return "behind"
+
+
+def _current_heads(connection: Connection) -> set[str]:
+    """The schema's revisions, in one statement where it is current: Alembic's own way asks
+    first whether its table exists, one more round trip on every start."""
+    try:
+        return set(connection.exec_driver_sql(VERSION_QUERY).scalars())
+    except ProgrammingError:  # no version table: an empty database, or not yet ours
+        pass
+    except OperationalError as exc:  # SQLite says "no such table" so
+        if "no such table" not in str(exc.orig):
+            raise
+    connection.rollback()  # PostgreSQL refuses more in a transaction that failed
+    return set(MigrationContext.configure(connection).get_current_heads())
 
 
 def upgrade(engine: Engine) -> None:

@@ -80,19 +80,27 @@ class ServerClock:
     def measure(self) -> None:
         """Read the server's clock once and keep its offset from this computer's."""
         try:
-
-            def read(session: Session) -> tuple[datetime, datetime | None, datetime]:
-                return self.local(), server_time(session), self.local()
-
-            before, server, after = self.database.run(read)
+            self.database.run(self.measure_in)
         except (DatabaseUnavailableError, PoolTimeoutError) as exc:
             log.warning("server clock not read (%s): keeping the offset read before", exc)
-            return
+
+    def measure_in(self, session: Session) -> None:
+        """Measure in the caller's transaction: one statement, no transaction of its own (a
+        command-line process reads the clock with its work, not before it)."""
+        before = self.local()
+        server = server_time(session)
+        after = self.local()
         if server is not None:  # the query's moment: halfway through the round trip
             self.offset = server - (before + (after - before) / 2)
 
     def __call__(self) -> datetime:
         return self.local() + self.offset
+
+
+def unmeasured_clock(database: Database, fallback: Clock = utc_now) -> Clock:
+    """As server_clock, but not yet measured: the caller measures it (``measure_in``) as its
+    first transaction begins. ``fallback`` itself on an embedded file."""
+    return ServerClock(database, fallback) if database.backend in SERVERS else fallback
 
 
 def server_clock(database: Database, fallback: Clock = utc_now) -> Clock:
