@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
@@ -332,3 +332,22 @@ def test_times_come_back_as_the_same_moment_in_aware_utc(database, company):
     assert stored == datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
     assert stored.tzinfo is UTC
     assert stored.utcoffset() == timedelta(0)
+
+
+def test_psycopgs_first_connect_learns_what_the_stock_dialect_asks_four_queries_for(engine):
+    """app.db.dialects answers SQLAlchemy's start-up questions from psycopg's connection
+    and one query; the answers are those of the stock dialect."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the start-up questions are PostgreSQL's dialect's")
+    stock = create_engine(engine.url.set(drivername="postgresql+psycopg"))
+    try:
+        with stock.connect(), engine.connect():
+            pass
+        ours, theirs = engine.dialect, stock.dialect
+        assert type(ours).__name__ == "PsycopgDialect"
+        assert ours.server_version_info == theirs.server_version_info
+        assert ours.default_schema_name == theirs.default_schema_name
+        assert ours.default_isolation_level == theirs.default_isolation_level
+        assert ours._backslash_escapes == theirs._backslash_escapes  # type: ignore[attr-defined]
+    finally:
+        stock.dispose()

@@ -26,6 +26,7 @@ from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
 from tests.helpers.records import add_user, another_administrator
+from tests.helpers.statements import count_statements
 
 PASSWORD = "quiet harbor lights"
 WORKSTATION = "FRONTDESK-2"
@@ -90,6 +91,24 @@ def test_the_right_password_signs_in_and_is_audited_with_the_workstation(databas
     assert event.user_pk == pk and event.occurred_at == clock.now
     assert {"field": "workstation", "before": None, "after": WORKSTATION} in event.changes
     assert {"field": "ip", "before": None, "after": "10.0.0.7"} in event.changes
+
+
+@pytest.mark.parametrize("stored_policies", [False, True])
+def test_a_sign_in_check_is_four_statements_with_the_policies_read_with_the_company(
+    database, connection, company, clock, stored_policies
+):
+    """The company with both its policies, the user, the counter's UPDATE and the audit
+    event: over a VPN every statement more is a round trip more."""
+    add(database, company, clock, "kimberly")
+    if stored_policies:
+        set_policy(database, company, clock, max_age_days=90)
+    with count_statements(connection) as statements:
+        result = check(database, clock, "kimberly")
+    assert result.reason is Reason.SIGNED_IN
+    assert [s.split()[0] for s in statements] == ["SELECT", "SELECT", "UPDATE", "INSERT"], (
+        statements
+    )
+    assert "password_policies" in statements[0] and "two_factor_policies" in statements[0]
 
 
 class CountingHasher(PasswordHasher):

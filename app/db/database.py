@@ -17,6 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -35,6 +36,9 @@ CONFIG_FILE_NAME = "config.toml"
 DEFAULT_FILE_NAME = "usersetup.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 VERSION_QUERY = "SELECT version_num FROM alembic_version"
+# psycopg's dialect with fewer round trips at connect (app.db.dialects), loaded when used
+PSYCOPG_DIALECT = "usersetup_psycopg"
+registry.register(f"postgresql.{PSYCOPG_DIALECT}", "app.db.dialects", "PsycopgDialect")
 SQLITE_BEGIN = "usersetup_sqlite_begin"  # an execution option: how a transaction begins
 POOL_RECYCLE_S = 1800  # a pooled server connection idle this long is opened anew
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -136,6 +140,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {}).setdefault("charset", "utf8mb4")
     if backend == "postgresql":  # no hstore here: its type lookup is 3 round trips at connect
         kwargs.setdefault("use_native_hstore", False)
+        if parsed.get_driver_name() == "psycopg":
+            parsed = parsed.set(drivername=f"postgresql+{PSYCOPG_DIALECT}")
     # No pre-ping: over a practice's VPN it is one more round trip before every transaction.
     # A connection dropped while it lay in the pool fails its first statement instead, and
     # Database.run tries such a job once more (SQLAlchemy then renews the whole pool).
@@ -156,6 +162,8 @@ def schema_state(engine: Engine) -> str:
     script = ScriptDirectory.from_config(_alembic_config())
     heads = set(script.get_heads())
     with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":  # a read outside a transaction: no BEGIN and
+            connection.execution_options(isolation_level="AUTOCOMMIT")  # ROLLBACK around it
         current = _current_heads(connection)
     if current == heads:
         return "current"
@@ -182,6 +190,7 @@ def _current_heads(connection: Connection) -> set[str]:
 def upgrade(engine: Engine) -> None:
     """Bring the schema to this program's version."""
     description = DatabaseLocation(engine.url.render_as_string(), "").describe()
+    description = description.replace(f"+{PSYCOPG_DIALECT}", "+psycopg")
     with translate_connection_errors(description, opening=True):
         if schema_state(engine) == "newer":
             raise _newer_schema_error()

@@ -18,7 +18,7 @@ from app.audit import Action
 from app.clock import Clock
 from app.db.models import PasswordPolicyRow
 from app.errors import ValidationError
-from app.practice.settings import save_settings, stored_version
+from app.practice.settings import save_settings, settings_row, stored_version
 from app.validation import normalize_password
 
 ABSOLUTE_MIN_LENGTH = 8  # NIST's floor: no setting goes below it
@@ -148,15 +148,10 @@ def generate_temporary_password(
 
 
 def load_policy(session: Session, company_id: int) -> PasswordPolicy:
-    """The company's policy, the defaults when none is stored. A stored row is read once per
-    session (its identity map keeps it); that there is none is kept for the transaction at
-    hand, so that checking a save and making it do not ask the server twice."""
-    none_stored = ("no password policy", company_id)
-    if session.info.get(none_stored) is session.get_transaction():
-        return PasswordPolicy()
-    row = session.get(PasswordPolicyRow, company_id)
+    """The company's policy, the defaults when none is stored; read once per transaction
+    (settings_row), so that checking a save and making it do not ask the server twice."""
+    row = settings_row(session, PasswordPolicyRow, company_id)
     if row is None:
-        session.info[none_stored] = session.get_transaction()
         return PasswordPolicy()
     return PasswordPolicy(**{f.name: getattr(row, f.name) for f in _policy_fields()})
 
@@ -178,7 +173,6 @@ def save_policy(
     """
     actor.require(Right.COMPANY_SETTINGS)
     policy.check_settings()
-    session.info.pop(("no password policy", company_id), None)  # one may be stored now
     defaults = dataclasses.asdict(PasswordPolicy())
     return save_settings(
         session,

@@ -4,7 +4,7 @@ server, the text gateway and the two-factor rules all save through one helper.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,6 +24,33 @@ class SettingsRow(Protocol):
     updated_at: Any
     updated_by: Any
     version: Any
+
+
+R = TypeVar("R", bound=SettingsRow)
+
+KNOWN = "company settings known"  # session.info: rows read in this transaction, by table
+
+
+def settings_row(session: Session, model: type[R], company_id: int) -> R | None:
+    """The company's row of ``model``; None when none is stored (the defaults apply).
+
+    Read once per transaction, whether or not one is stored: a sign-in and a save each ask
+    for the policies more than once, and the session's identity map neither keeps a row
+    nobody holds nor remembers that there is none.
+    """
+    known = session.info.get(KNOWN, {}).get((model, company_id))
+    if known is not None and known[0] is session.get_transaction():
+        return cast("R | None", known[1])
+    row = session.get(model, company_id)
+    remember_settings(session, model, company_id, row)
+    return row
+
+
+def remember_settings(
+    session: Session, model: type[SettingsRow], company_id: int, row: SettingsRow | None
+) -> None:
+    """Keep ``row`` (read along with something else, or just saved) for settings_row."""
+    session.info.setdefault(KNOWN, {})[(model, company_id)] = (session.get_transaction(), row)
 
 
 def stored_version(session: Session, model: type[SettingsRow], company_id: int) -> int:
@@ -81,6 +108,7 @@ def save_settings(
         session.flush()
     except (StaleDataError, IntegrityError) as exc:  # saved elsewhere at the same moment
         raise ConflictError(None, None, what) from exc
+    remember_settings(session, model, company_id, row)  # what this transaction reads now
     audit.record(
         session,
         at=now,

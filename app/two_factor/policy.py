@@ -18,7 +18,7 @@ from app.db.models import (
     User,
 )
 from app.errors import ValidationError
-from app.practice.settings import save_settings
+from app.practice.settings import save_settings, settings_row
 
 
 class CompanyDefault(enum.IntEnum):
@@ -85,7 +85,7 @@ class TwoFactorPolicy:
 
 def load_two_factor_policy(session: Session, company_id: int) -> tuple[TwoFactorPolicy, int]:
     """The company's 2FA rules and their version (0: none stored, 2FA off)."""
-    row = session.get(TwoFactorPolicyRow, company_id)
+    row = settings_row(session, TwoFactorPolicyRow, company_id)
     if row is None:
         return TwoFactorPolicy(), 0
     return TwoFactorPolicy(row.default_for_users, tuple(row.excluded_networks)), row.version
