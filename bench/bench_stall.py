@@ -54,6 +54,7 @@ from app.clock import utc_now
 from app.db.database import Database, make_engine, upgrade
 from app.db.server import server_clock
 from app.practice.demo import create_demo_practice
+from app.sections.registry import SECTIONS
 from app.signin.flow import SignInFlow
 from ui.main import build_window
 from ui.operations import OperationRunner
@@ -153,6 +154,66 @@ class Proxy:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+# `usersetup login`, the whole process
+
+
+def run_process(argv: list[str], stdin: str = "") -> float:
+    """Run a process to its end; its wall time in seconds (it must succeed)."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-500:]
+    return time.perf_counter() - started
+
+
+FLOOR_SCRIPT = """
+import sys, psycopg
+with psycopg.connect(sys.argv[1]) as connection:
+    connection.execute("SELECT 1").fetchall()
+"""
+
+
+def bench_login_process(
+    proxy: Proxy, proxied_url: str, direct_url: str, code: str, user_id: str, password: str,
+    reps: int,
+) -> dict[str, Any]:  # fmt: skip
+    """`usersetup login` from process start to exit, through the proxy and direct. Floor: a
+    Python process that connects with psycopg and runs one query, the same way."""
+
+    def login(url: str) -> list[str]:
+        return [sys.executable, "-m", "cli", "--db", url, "login", "--company", code, user_id,
+                "--password-stdin"]  # fmt: skip
+
+    def libpq(url: str) -> str:
+        return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    figures: dict[str, list[float]] = {
+        k: []
+        for k in ("proxied", "direct", "floor_proxied", "floor_direct", "sends", "floor_sends")
+    }
+    for n in range(reps + 1):
+        before = proxy.sends()
+        proxied = run_process(login(proxied_url), password + "\n")
+        sends = proxy.sends() - before
+        direct = run_process(login(direct_url), password + "\n")
+        before = proxy.sends()
+        floor_proxied = run_process([sys.executable, "-c", FLOOR_SCRIPT, libpq(proxied_url)])
+        floor_sends = proxy.sends() - before
+        floor_direct = run_process([sys.executable, "-c", FLOOR_SCRIPT, libpq(direct_url)])
+        if n:  # the first run fills the operating system's file cache
+            for key, value in zip(figures, (proxied, direct, floor_proxied, floor_direct,
+                                            sends, floor_sends), strict=True):  # fmt: skip
+                figures[key].append(value)
+    med = {k: statistics.median(v) for k, v in figures.items()}
+    return {
+        "round_trips": med["sends"], "round_trips_goal": 12,
+        "round_trips_met": med["sends"] <= 12, "floor_round_trips": med["floor_sends"],
+        "proxied_s": round(med["proxied"], 2), "direct_s": round(med["direct"], 2),
+        "floor_proxied_s": round(med["floor_proxied"], 2),
+        "floor_direct_s": round(med["floor_direct"], 2),
+        "floor": "a Python process that connects with psycopg and runs one SELECT",
+    }  # fmt: skip
 
 
 # Watching the window's thread
@@ -358,6 +419,26 @@ def title_box(page: UserPage) -> QLineEdit:
     return found[0]
 
 
+def open_every_section(window: UserSetupWindow) -> None:
+    """Show each section once, as a person looking through them would: each page is built and
+    reads its state; from then on a click on a user reads every section."""
+    for s in SECTIONS:
+        window.show_section(s.key)
+        deadline = time.perf_counter() + TIMEOUT_S
+        while (
+            window.subject is None or s.key not in window.subject.states
+        ) and time.perf_counter() < deadline:
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    window.show_section(SECTIONS[0].key)
+    QApplication.processEvents()
+
+
+def with_goal(summary: dict[str, Any], round_trips: int) -> dict[str, Any]:
+    """The round-trip goal beside what was measured (the chunks the app sent the server)."""
+    sends = summary["client_sends_median"]
+    return {**summary, "round_trips_goal": round_trips, "round_trips_met": sends <= round_trips}
+
+
 def bench_select_and_save(
     bench: Bench, window: UserSetupWindow, reps: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -436,12 +517,17 @@ def main() -> None:
             window.show()
             opened = bench.measure("window opens", lambda: None, window.subject_loaded)
             select, save = bench_select_and_save(bench, window, args.reps)
+            open_every_section(window)
+            select_all, save_all = bench_select_and_save(bench, window, args.reps)
             result = {
                 "backend": engine.dialect.name, "delay_ms_each_way": args.delay_ms,
                 "reps": args.reps, "users": demo.users, "heartbeat_ms": HEARTBEAT_MS,
                 "idle_longest_gap_ms": round(idle * 1000, 1),
                 "window_opens_stall_ms": round(opened.longest_gap_s * 1000, 1),
-                "select_user": select, "save": save, "sign_in": sign_in,
+                "select_user": with_goal(select, 3),
+                "select_user_every_section_open": with_goal(select_all, 5),
+                "save": with_goal(save, 6), "save_every_section_open": with_goal(save_all, 6),
+                "sign_in": sign_in,
                 "floor": "floor_total_ms: the same action's whole time through the proxy, "
                 "from the trigger to its result shown",
             }  # fmt: skip
@@ -453,6 +539,10 @@ def main() -> None:
             if bench.watch is not None:
                 bench.watch.stopped.set()
                 bench.watch.report()
+            proxied_url = server.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+            result["usersetup_login_process"] = bench_login_process(
+                proxy, proxied_url, url, code, demo.admin_user_id, demo.admin_password, args.reps
+            )
         finally:
             if engine is not None:
                 engine.dispose()
