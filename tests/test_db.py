@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
@@ -25,8 +26,10 @@ from app.db.column_types import UTCDateTime
 from app.db.database import (
     DEFAULT_FILE_NAME,
     ENV_DATABASE_URL,
+    SCHEMA_REVISION,
     SQLITE_BUSY_TIMEOUT_MS,
     DatabaseLocation,
+    _alembic_config,
     locate_database,
     make_engine,
     open_database,
@@ -351,3 +354,9 @@ def test_psycopgs_first_connect_learns_what_the_stock_dialect_asks_four_queries_
         assert ours._backslash_escapes == theirs._backslash_escapes  # type: ignore[attr-defined]
     finally:
         stock.dispose()
+
+
+def test_the_revision_that_means_current_is_the_migrations_head():
+    """schema_state knows a current database without loading Alembic: by this constant."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    assert set(script.get_heads()) == {SCHEMA_REVISION}
