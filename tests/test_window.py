@@ -40,7 +40,7 @@ from tests.helpers.window import close_window, practice_context, saves, user_pag
 from tests.helpers.window import open_window as shown_window
 from ui.pages import PAGES
 from ui.window.layout import EDITOR_MAX_WIDTH, LIST_MIN_WIDTH
-from ui.window.user_list import MarksStayDelegate
+from ui.window.user_list import MarksStayDelegate, UserListModel
 from ui.window.window import UserSetupWindow
 
 PASSWORD = "bright meadow lantern"
@@ -1025,3 +1025,32 @@ def test_opening_a_user_changed_elsewhere_updates_their_row_in_the_list(
         other.update(wes.pk, wes.fields, wes.version)
     pick(qtbot, window, people["wcassady"].pk)
     assert "Cassady, Wes  (wcassady)  (locked)" in list_texts(window)
+
+
+def test_typing_on_finds_what_a_fresh_search_finds_in_the_same_order(qtbot: Any) -> None:
+    """Each keystroke narrows the last result (ranked: word starts first); what it shows
+    must be what searching all the rows for the same text shows."""
+    people = [
+        ("Kelly", "Atkins"), ("Kim", "Fox"), ("Omar", "Hakim"), ("Alan", "Kimball"),
+        ("Nikita", "Sokol"), ("Ki", "Moon"), ("Skip", "Kirk"), ("Ann", "Kite"),
+        ("Kelly", "Watkins"),  # "k" ranks her first, "ki" after Hakim: the runs cross
+    ]  # fmt: skip
+    rows = sorted(
+        ((n, f"u{n}", last, first, n % 4 != 0, False, False)
+         for n, (first, last) in enumerate(people, start=1)),
+        key=lambda r: (r[2].lower(), r[3].lower()),
+    )  # fmt: skip
+    typed = UserListModel()
+    typed.set_rows(rows)
+    for active_only in (True, False):
+        typed.set_active_only(active_only)
+        for text in ("kit", "ki m", "kimb", "at", "o k"):
+            typed.set_search("")
+            for n in range(1, len(text) + 1):
+                typed.set_search(text[:n])
+                fresh = UserListModel()
+                fresh.set_active_only(active_only)
+                fresh.set_rows(rows)
+                fresh.set_search(text[:n])
+                shown = [typed.pk_at(r) for r in range(typed.rowCount())]
+                assert shown == [fresh.pk_at(r) for r in range(fresh.rowCount())], text[:n]

@@ -26,26 +26,29 @@ def _sort_key(row: UserRow) -> tuple[str, str, str]:
 
 
 def search_key(row: UserRow) -> str:
-    """What type-ahead looks in: "last<TAB>first<TAB>user id", lower case."""
-    return f"{row[2]}\t{row[3]}\t{row[1]}".lower()
+    """What type-ahead looks in: "<TAB>last<TAB>first<TAB>user id", lower case. Each word
+    starts after a tab, so "a word starts with it" is one substring test: TAB + the text."""
+    return f"\t{row[2]}\t{row[3]}\t{row[1]}".lower()
 
 
 class UserListModel(QAbstractListModel):
     """Every user of the company, filtered by the Active box and the search text.
 
-    Rows are kept as the query gave them; filtering builds a list of row numbers, so one
-    keystroke over 100,000 users is a pass of substring tests, and prefix matches come first.
+    Rows are kept as the query gave them; filtering builds a list of row numbers: a first
+    keystroke over 100,000 users is two passes of substring tests over the rows the Active
+    box shows (prefix matches, then the rest), and typing on narrows the last result.
     """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[UserRow] = []
-        self._keys: list[str] = []  # "last\tfirst\tuserid", lower case: what search looks in
+        self._keys: list[str] = []  # "\tlast\tfirst\tuserid", lower case: what search looks in
+        self._every: list[int] = []  # 0 .. n-1: every row, in list order
+        self._active_rows: list[int] = []  # the active ones (the same int objects)
         self._visible: list[int] = []
         self._where: dict[int, int] = {}  # user row id -> index in _rows
         self._active_only = True
         self._needle = ""
-        self._matches: list[int] = []  # rows matching the needle, in list order (not ranked)
         self._inactive_font = QFont()
         self._inactive_font.setItalic(True)
 
@@ -55,10 +58,15 @@ class UserListModel(QAbstractListModel):
         self.beginResetModel()
         self._rows = list(rows)
         self._keys = [search_key(r) for r in self._rows]
-        self._where = {r[0]: i for i, r in enumerate(self._rows)}
-        self._matches = self._match(self._needle, range(len(self._rows)))
-        self._visible = self._rank(self._needle, self._matches)
+        self._indexed()
+        self._visible = self._filter(self._needle, self._base(), narrowing=False)
         self.endResetModel()
+
+    def _indexed(self) -> None:
+        rows = self._rows
+        self._every = list(range(len(rows)))
+        self._active_rows = [i for i in self._every if rows[i][4]]
+        self._where = {r[0]: i for i, r in zip(self._every, rows, strict=True)}
 
     def upsert_row(self, row: UserRow) -> None:
         """Put one saved user in place (new, renamed, (de)activated) without reloading the rest."""
@@ -69,21 +77,19 @@ class UserListModel(QAbstractListModel):
         if old is not None and _sort_key(self._rows[old]) == key:
             self._rows[old] = row
             self._keys[old] = search_key(row)
-            self._refilter()
-            return
-        if old is not None:
-            del self._rows[old]
-            del self._keys[old]
-        at = bisect.bisect_right(self._rows, key, key=_sort_key)
-        self._rows.insert(at, row)
-        self._keys.insert(at, search_key(row))
-        self._where = {r[0]: i for i, r in enumerate(self._rows)}
+        else:
+            if old is not None:
+                del self._rows[old]
+                del self._keys[old]
+            at = bisect.bisect_right(self._rows, key, key=_sort_key)
+            self._rows.insert(at, row)
+            self._keys.insert(at, search_key(row))
+        self._indexed()
         self._refilter()
 
     def _refilter(self) -> None:
         self.beginResetModel()
-        self._matches = self._match(self._needle, range(len(self._rows)))
-        self._visible = self._rank(self._needle, self._matches)
+        self._visible = self._filter(self._needle, self._base(), narrowing=False)
         self.endResetModel()
 
     # Filtering
@@ -94,49 +100,45 @@ class UserListModel(QAbstractListModel):
 
     def set_active_only(self, active_only: bool) -> None:
         if active_only != self._active_only:
-            self.beginResetModel()
             self._active_only = active_only
-            self._visible = self._rank(self._needle, self._matches)
-            self.endResetModel()
+            self._refilter()
 
     def set_search(self, text: str) -> None:
         # "Fox, Kimberly (kimberly)" as the list shows it finds her: punctuation separates words.
         needle = " ".join(text.lower().translate(_SEPARATORS).split())
         if needle == self._needle:
             return
-        # Typing on narrows the last result; anything else searches every row.
-        narrowing = self._needle and needle.startswith(self._needle)
-        base = self._matches if narrowing else range(len(self._rows))
+        # Typing on narrows the last result; anything else searches every row shown.
+        narrowing = bool(self._needle) and needle.startswith(self._needle)
+        base = self._visible if narrowing else self._base()
         self.beginResetModel()
         self._needle = needle
-        self._matches = self._match(needle, base)
-        self._visible = self._rank(needle, self._matches)
+        self._visible = self._filter(needle, base, narrowing=narrowing)
         self.endResetModel()
 
-    def _match(self, needle: str, base: Sequence[int] | range) -> list[int]:
+    def _base(self) -> list[int]:
+        """The rows the Active box shows, in list order."""
+        return self._active_rows if self._active_only else self._every
+
+    def _filter(self, needle: str, base: list[int], *, narrowing: bool) -> list[int]:
+        """The rows of ``base`` that match, ranked: those with a word that starts with what was
+        typed first, then those that only contain it; each part in list order."""
         if not needle:
-            return list(base)
+            return base
         keys = self._keys
         words = needle.split()
+        starts = "\t" + words[0]  # every word of a key follows a tab
         if len(words) == 1:
-            return [i for i in base if needle in keys[i]]
-        return [i for i in base if all(w in keys[i] for w in words)]
-
-    def _rank(self, needle: str, matches: list[int]) -> list[int]:
-        rows = self._rows
-        if self._active_only:
-            matches = [i for i in matches if rows[i][4]]
-        if not needle:
-            return matches
-        # A name or User ID that starts with what was typed ranks above one that contains it.
-        first = needle.split()[0]
-        keys = self._keys
-        tab_first = "\t" + first
-        prefix = [i for i in matches if keys[i].startswith(first) or tab_first in keys[i]]
-        if len(prefix) in (0, len(matches)):
-            return matches
-        prefix_set = set(prefix)
-        return prefix + [i for i in matches if i not in prefix_set]
+            prefix = [i for i in base if starts in keys[i]]
+            rest = [i for i in base if needle in keys[i] and starts not in keys[i]]
+        else:
+            matched = [i for i in base if all(w in keys[i] for w in words)]
+            prefix = [i for i in matched if starts in keys[i]]
+            rest = [i for i in matched if starts not in keys[i]]
+        if narrowing:  # the base was ranked: each part may come from both of its runs
+            prefix.sort()  # two ordered runs: a merge, not a sort
+            rest.sort()
+        return prefix + rest
 
     # Looking up
 
