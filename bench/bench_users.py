@@ -10,11 +10,14 @@ one named and dropped afterwards; existing tables are never touched. Prints one 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
 import re
 import statistics
+import string
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +32,7 @@ from typing import Any
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.engine import make_url
@@ -38,7 +42,7 @@ from app.clock import utc_now
 from app.db.database import Database, make_engine, upgrade
 from app.db.models import AuditEvent, User
 from app.passwords.hashing import hash_password, owasp_hasher
-from app.practice.company import create_company
+from app.practice.company import create_company, load_company
 from app.signin.check import Reason, SignInService
 from app.users.service import UserService
 from ui.main import build_window
@@ -103,6 +107,7 @@ ACTOR = Actor("bench", EVERY_RIGHT, "BENCH-PC")
 BATCH = 5_000
 # Typed into the search box: narrowing, a backspace (a full rescan), clearing, a pasted
 # substring that is no name's prefix, then a second word.
+REFRESHES = 20
 KEYSTROKES = ("k", "ki", "kim", "ki", "", "son", "son j", "")
 COUNTED = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 TABLE = re.compile(r"^\s*UPDATE\s+[`\"]?(\w+)|\b(?:FROM|INTO)\s+[`\"]?(\w+)", re.IGNORECASE)
@@ -235,7 +240,7 @@ def bench_list_fill(
     ratio = statistics.median(ours) / statistics.median(floor)
     return {
         "ms": median_ms(ours), "floor_raw_query_ms": median_ms(floor), "ratio": round(ratio, 2),
-        "goal": "ratio <= 2.0", "met": ratio <= 2.0,
+        "goal": "ratio <= 1.5", "met": ratio <= 1.5,
         "window_load_users_ms": median_ms(timed(window.load_users, reps)),
         "rows_fetched_mb": round(fetched / 2**20, 1),
         "model_extra_mb": round((current - fetched) / 2**20, 1),
@@ -267,16 +272,42 @@ def bench_type_ahead(window: UserSetupWindow, reps: int) -> dict[str, Any]:
         QApplication.processEvents()  # the list repaints before the next key
 
     window_ms = keystrokes(window_key)
+    first = first_letters(window, reps)
     floor = timed(lambda: [k for k in keys if "son" in k], reps)
+    worst = max(first, key=lambda letter: max(first[letter]))
+    all_first = [ms for samples in first.values() for ms in samples]
     return {
         "keystrokes": list(KEYSTROKES), "rows": len(keys),
         "model_median_ms": median_ms(model_ms), "model_max_ms": round(max(model_ms) * 1000, 2),
         "window_median_ms": median_ms(window_ms),
         "window_max_ms": round(max(window_ms) * 1000, 2),
+        "first_letter_key_event_median_ms": median_ms(all_first),
+        "first_letter_key_event_max_ms": round(max(all_first) * 1000, 1),
+        "first_letter_worst": worst,
         "floor_list_comprehension_ms": median_ms(floor),
-        # The goal is judged on the window (filter, reset, repaint), what the person waits for.
-        "goal": "window max < 50 ms", "met": max(window_ms) < 0.05,
+        # Judged on real key events into an empty box, with the repaint: what a person waits.
+        "goal": "every first letter a-z within 16 ms", "met": max(all_first) <= 0.016,
     }  # fmt: skip
+
+
+def first_letters(window: UserSetupWindow, reps: int) -> dict[str, list[float]]:
+    """Each letter a-z typed as a real key event into the empty search box, until the list
+    has repainted; ``reps`` times each."""
+    window.resize(1024, 700)
+    window.search.setFocus()
+    times: dict[str, list[float]] = {letter: [] for letter in string.ascii_lowercase}
+    for _ in range(reps):
+        for letter in times:
+            window.search.clear()
+            QApplication.processEvents()
+            start = time.perf_counter()
+            QTest.keyClicks(window.search, letter)  # one key press and release
+            QApplication.processEvents()
+            window.user_view.viewport().repaint()
+            times[letter].append(time.perf_counter() - start)
+    window.search.clear()
+    QApplication.processEvents()
+    return times
 
 
 def bench_select_and_save(
@@ -384,12 +415,106 @@ def bench_sign_in(database: Database, code: str, reps: int) -> dict[str, Any]:
     }
 
 
+# Memory: each figure from a process of its own, so that one does not count the other's
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux)."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+FLOOR_PROBE = """
+import gc, json, sys
+from PySide6.QtWidgets import QApplication, QWidget
+app = QApplication(sys.argv[:1])
+shown = QWidget()
+shown.resize(1024, 700)
+shown.show()
+kind, target, sql = sys.argv[1:4]
+if kind == "sqlite":
+    import sqlite3
+    connection = sqlite3.connect(target)
+elif kind == "postgresql":
+    import psycopg
+    connection = psycopg.connect(target)
+else:
+    import pymysql
+    host, port, user, database = target.split("|")
+    connection = pymysql.connect(host=host, port=int(port), user=user, database=database)
+cursor = connection.cursor()
+cursor.execute(sql)
+rows = cursor.fetchall()
+app.processEvents()
+gc.collect()
+import os
+with open("/proc/self/statm", encoding="ascii") as statm:
+    mb = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+print(json.dumps({"rows": len(rows), "rss_mb": round(mb, 1)}))
+"""
+
+
+def memory_probe(url: str) -> None:
+    """Print as JSON the memory of UserSetup's window on the company, loaded, then after
+    REFRESHES refreshes (run in a process of its own)."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    engine = make_engine(url)
+    database = Database.for_engine(engine, "bench")
+    code = database.run(lambda session: load_company(session, None)).code
+    window = build_window(database, code, ACTOR, runner=InlineRunner())
+    window.resize(1024, 700)
+    window.show()
+    app.processEvents()
+    gc.collect()
+    loaded = _rss_mb()
+    for _ in range(REFRESHES):
+        window.refresh()
+        app.processEvents()
+    gc.collect()
+    print(json.dumps({"rows": window.model.total(), "rss_mb": round(loaded, 1),
+                      "after_refreshes_mb": round(_rss_mb(), 1)}))  # fmt: skip
+
+
+def bench_memory(url: str, database: Database, company_code: str) -> dict[str, Any]:
+    with database.transaction() as session:
+        company = load_company(session, company_code)
+        query = UserService(session, company, ACTOR, utc_now).list_query(False)
+        sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+
+    def probe(argv: list[str]) -> dict[str, Any]:
+        done = subprocess.run([sys.executable, *argv], capture_output=True, text=True, check=True)
+        return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+    parsed = make_url(url)
+    kind = parsed.get_backend_name()
+    if kind == "sqlite":
+        target = parsed.database or ""
+    elif kind == "postgresql":
+        target = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    else:
+        target = f"{parsed.host}|{parsed.port or 3306}|{parsed.username}|{parsed.database}"
+    floor = probe(["-c", FLOOR_PROBE, kind, target, sql])  # the driver and Qt only
+    ours = probe([__file__, "--memory-probe", url])
+    ratio = ours["rss_mb"] / floor["rss_mb"]
+    return {
+        "window_rss_mb": ours["rss_mb"],
+        f"after_{REFRESHES}_refreshes_mb": ours["after_refreshes_mb"],
+        "floor_bare_window_with_raw_rows_mb": floor["rss_mb"], "ratio": round(ratio, 2),
+        "goal": "ratio <= 1.5 and no growth across refreshes",
+        "met": ratio <= 1.5 and ours["after_refreshes_mb"] <= ours["rss_mb"] * 1.02,
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--db", help="a server URL; a scratch database is made beside it")
+    parser.add_argument("--memory-probe", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_probe:
+        memory_probe(args.memory_probe)
+        return
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with scratch_database(args.db) as url:
         engine = make_engine(url)
@@ -413,6 +538,7 @@ def main() -> None:
                 engine, window, log, args.reps
             )
             result["sign_in"] = bench_sign_in(database, code, args.reps)
+            result["memory"] = bench_memory(url, database, code)
             assert not window.is_dirty(), "closing would ask to save"
             window.close()
             window.deleteLater()

@@ -1054,3 +1054,14 @@ def test_typing_on_finds_what_a_fresh_search_finds_in_the_same_order(qtbot: Any)
                 fresh.set_search(text[:n])
                 shown = [typed.pk_at(r) for r in range(typed.rowCount())]
                 assert shown == [fresh.pk_at(r) for r in range(fresh.rowCount())], text[:n]
+
+
+def test_a_refresh_that_finds_the_list_unchanged_leaves_it_as_it_is(qtbot: Any) -> None:
+    """No reset: the selection and the scroll stay, and 100,000 rows are not held twice."""
+    rows = [(1, "akim", "Kimball", "Alan", True, False, False)]
+    model = UserListModel()
+    model.set_rows(rows)
+    with qtbot.assertNotEmitted(model.modelReset):
+        model.set_rows(list(rows))  # the same rows, read again
+    with qtbot.waitSignal(model.modelReset):
+        model.set_rows([(1, "akim", "Kimball", "Alan", True, True, False)])  # now locked

@@ -55,8 +55,11 @@ class UserListModel(QAbstractListModel):
     # Filling
 
     def set_rows(self, rows: Sequence[UserRow]) -> None:
+        fresh = list(rows)
+        if fresh == self._rows:  # a refresh that found the list as it was: keep it, and what
+            return  # it holds (100,000 rows made anew each time only churn the memory)
         self.beginResetModel()
-        self._rows = list(rows)
+        self._rows = fresh
         self._keys = [search_key(r) for r in self._rows]
         self._indexed()
         self._visible = self._filter(self._needle, self._base(), narrowing=False)
