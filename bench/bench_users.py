@@ -272,6 +272,12 @@ def bench_type_ahead(window: UserSetupWindow, reps: int) -> dict[str, Any]:
         QApplication.processEvents()  # the list repaints before the next key
 
     window_ms = keystrokes(window_key)
+    model.set_rows([])  # this one is done: it must not make its letters ahead meanwhile
+    window.load_users()
+    started = time.perf_counter()
+    while not window.model.first_letters_ready():
+        QApplication.processEvents()
+    ahead_s = time.perf_counter() - started
     first = first_letters(window, reps)
     floor = timed(lambda: [k for k in keys if "son" in k], reps)
     worst = max(first, key=lambda letter: max(first[letter]))
@@ -284,6 +290,7 @@ def bench_type_ahead(window: UserSetupWindow, reps: int) -> dict[str, Any]:
         "first_letter_key_event_median_ms": median_ms(all_first),
         "first_letter_key_event_max_ms": round(max(all_first) * 1000, 1),
         "first_letter_worst": worst,
+        "first_letters_made_ahead_in_s": round(ahead_s, 2),  # after the list is filled
         "floor_list_comprehension_ms": median_ms(floor),
         # Judged on real key events into an empty box, with the repaint: what a person waits.
         "goal": "every first letter a-z within 16 ms", "met": max(all_first) <= 0.016,
@@ -295,6 +302,8 @@ def first_letters(window: UserSetupWindow, reps: int) -> dict[str, list[float]]:
     has repainted; ``reps`` times each."""
     window.resize(1024, 700)
     window.search.setFocus()
+    while not window.model.first_letters_ready():  # made ahead while the list is read
+        QApplication.processEvents()
     times: dict[str, list[float]] = {letter: [] for letter in string.ascii_lowercase}
     for _ in range(reps):
         for letter in times:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import string
+from array import array
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -18,6 +20,7 @@ INACTIVE_COLOR = QColor("#8a8a8a")
 PK_ROLE = Qt.ItemDataRole.UserRole + 1
 MARKS_ROLE = Qt.ItemDataRole.UserRole + 2  # "  (inactive)  (locked)": the end of the text
 _SEPARATORS = str.maketrans(",()", "   ")
+FIRST_LETTERS = string.ascii_lowercase  # made ahead: see UserListModel.__init__
 
 
 def _sort_key(row: UserRow) -> tuple[str, str, str]:
@@ -45,10 +48,18 @@ class UserListModel(QAbstractListModel):
         self._keys: list[str] = []  # "\tlast\tfirst\tuserid", lower case: what search looks in
         self._every: list[int] = []  # 0 .. n-1: every row, in list order
         self._active_rows: list[int] = []  # the active ones (the same int objects)
-        self._visible: list[int] = []
+        self._visible: Sequence[int] = []
         self._where: dict[int, int] = {}  # user row id -> index in _rows
         self._active_only = True
         self._needle = ""
+        # The first letter typed into an empty box is the dearest keystroke (nearly every row
+        # matches): each letter's result over the active rows is made ahead, one letter per
+        # turn of the event loop once the list is filled, while the person reads it.
+        self._ready: dict[str, array[int]] = {}
+        self._to_prepare: list[str] = []
+        self._preparing = QTimer(self)
+        self._preparing.setInterval(0)
+        self._preparing.timeout.connect(self._prepare_one)
         self._inactive_font = QFont()
         self._inactive_font.setItalic(True)
 
@@ -70,6 +81,21 @@ class UserListModel(QAbstractListModel):
         self._every = list(range(len(rows)))
         self._active_rows = [i for i in self._every if rows[i][4]]
         self._where = {r[0]: i for i, r in zip(self._every, rows, strict=True)}
+        self._ready.clear()
+        self._to_prepare = list(FIRST_LETTERS)
+        self._preparing.start()
+
+    def _prepare_one(self) -> None:
+        if not self._to_prepare:
+            self._preparing.stop()
+            return
+        letter = self._to_prepare.pop(0)
+        ranked = self._filter(letter, self._active_rows, narrowing=False)
+        self._ready[letter] = array("i", ranked)  # 4 bytes a row, not a list's 8 and an int's 28
+
+    def first_letters_ready(self) -> bool:
+        """Is every first letter's result made ahead (see __init__)?"""
+        return not self._to_prepare
 
     def upsert_row(self, row: UserRow) -> None:
         """Put one saved user in place (new, renamed, (de)activated) without reloading the rest."""
@@ -116,14 +142,17 @@ class UserListModel(QAbstractListModel):
         base = self._visible if narrowing else self._base()
         self.beginResetModel()
         self._needle = needle
-        self._visible = self._filter(needle, base, narrowing=narrowing)
+        ready = self._ready.get(needle) if self._active_only and not narrowing else None
+        self._visible = (
+            ready if ready is not None else self._filter(needle, base, narrowing=narrowing)
+        )
         self.endResetModel()
 
-    def _base(self) -> list[int]:
+    def _base(self) -> Sequence[int]:
         """The rows the Active box shows, in list order."""
         return self._active_rows if self._active_only else self._every
 
-    def _filter(self, needle: str, base: list[int], *, narrowing: bool) -> list[int]:
+    def _filter(self, needle: str, base: Sequence[int], *, narrowing: bool) -> Sequence[int]:
         """The rows of ``base`` that match, ranked: those with a word that starts with what was
         typed first, then those that only contain it; each part in list order."""
         if not needle:
