@@ -122,15 +122,16 @@ def _run_on(
     args: argparse.Namespace, database: Database, stdin: TextIO, clock: Clock | None
 ) -> int:
     """Run a command that works on the practice's data, in ``database``."""
-    measured = clock is not None
+    server: ServerClock | None = None
     if clock is None:  # hours and expiries by the clock every workstation shares, read with
         clock = unmeasured_clock(database)  # the command's work: no transaction of its own
-        measured = not isinstance(clock, ServerClock)
+        server = clock if isinstance(clock, ServerClock) else None
 
     def measure(session: Session) -> None:
-        if not measured:
-            assert isinstance(clock, ServerClock)
-            clock.measure_in(session)
+        """The server's clock, read as the command's transaction begins (not on SQLite, nor
+        with a clock the caller gave)."""
+        if server is not None:
+            server.measure_in(session)
 
     actor = Actor.database_administrator()
     if args.command == "demo":

@@ -1,4 +1,4 @@
-"""The embedded SQLite file shared by several workstations: readers never wait for a writer,
+"""The embedded SQLite file shared by several programs: readers never wait for a writer,
 and a writer waits its turn (up to the busy timeout) instead of failing."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select, text
 
 from app.access import Actor
 from app.clock import utc_now
-from app.db.database import Database, make_engine, upgrade
+from app.db.database import Database, DatabaseLocation, make_engine, open_database, upgrade
 from app.db.models import User
 from app.practice.company import CompanyInfo
 from app.practice.demo import create_demo_practice
@@ -43,13 +43,13 @@ def _workplace(engine: Engine, company: CompanyInfo) -> Workplace:
     return Workplace(database, company, Actor.database_administrator("here"), utc_now)
 
 
-def test_users_are_listed_and_opened_while_another_workstation_holds_the_write_lock(
+def test_users_are_listed_and_opened_while_another_program_holds_the_write_lock(
     shared_file: tuple[str, CompanyInfo, Engine],
 ) -> None:
     url, company, engine = shared_file
     other = make_engine(url)
     try:
-        with other.begin() as saving:  # another workstation's save, not yet committed
+        with other.begin() as saving:  # another program's save, not yet committed
             saving.execute(text("UPDATE users SET title = 'Saving' WHERE id = 1"))
             workplace = _workplace(engine, company)
             pks = workplace.within(sqlite_workers.list_pks)
@@ -59,10 +59,25 @@ def test_users_are_listed_and_opened_while_another_workstation_holds_the_write_l
         other.dispose()
 
 
+def test_the_file_opens_at_once_while_another_program_holds_the_write_lock(
+    shared_file: tuple[str, CompanyInfo, Engine],
+) -> None:
+    """Checking the schema at start is a read: it waits for no other program's save."""
+    url, _, _ = shared_file
+    other = make_engine(url)
+    try:
+        with other.begin() as saving:
+            saving.execute(text("UPDATE users SET title = 'Saving' WHERE id = 1"))
+            opened = open_database(DatabaseLocation(url, "--db"))
+            opened.dispose()
+    finally:
+        other.dispose()
+
+
 def test_a_save_that_finds_another_save_committed_since_its_read_is_done_again(
     shared_file: tuple[str, CompanyInfo, Engine],
 ) -> None:
-    """Deferred, the save read the row before the other workstation's commit: its write
+    """Deferred, the save read the row before the other program's commit: its write
     cannot take the lock on that stale read, so it is done again, now beginning IMMEDIATE."""
     url, company, engine = shared_file
     workplace = _workplace(engine, company)
@@ -74,7 +89,7 @@ def test_a_save_that_finds_another_save_committed_since_its_read_is_done_again(
     def save(work: Work) -> Saved:
         tries.append(1)
         work.session.execute(text("SELECT count(*) FROM users")).scalar_one()  # the snapshot
-        if len(tries) == 1:  # meanwhile another workstation saves another user
+        if len(tries) == 1:  # meanwhile another program saves another user
             with other.begin() as elsewhere:
                 elsewhere.execute(text("UPDATE users SET title = 'Elsewhere' WHERE id <> :pk"),
                                   {"pk": pk})  # fmt: skip
@@ -92,7 +107,7 @@ def test_a_save_that_finds_another_save_committed_since_its_read_is_done_again(
 def test_readers_and_writers_in_separate_processes_all_succeed(
     shared_file: tuple[str, CompanyInfo, Engine],
 ) -> None:
-    """Two readers and three writers as separate workstations; one more holds the write lock
+    """Two readers and three writers as separate processes; one more holds the write lock
     while they start. No reader fails, and no writer fails (none waits as long as the busy
     timeout: the lock is let go as soon as the readers have read beside it)."""
     url, company, engine = shared_file
@@ -129,7 +144,7 @@ def test_readers_and_writers_in_separate_processes_all_succeed(
         for process in processes:
             process.join(sqlite_workers.TIMEOUT_S)
     except queue.Empty:
-        pytest.fail("a workstation did not finish")
+        pytest.fail("a process did not finish")
     finally:
         release.set()
         for process in processes:

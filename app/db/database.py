@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -41,7 +41,9 @@ registry.register(f"postgresql.{PSYCOPG_DIALECT}", "app.db.dialects", "PsycopgDi
 SQLITE_BEGIN = "usersetup_sqlite_begin"  # an execution option: how a transaction begins
 POOL_RECYCLE_S = 1800  # a pooled server connection idle this long is opened anew
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-# What a transaction may send and still be tried again once its connection is found dropped.
+# Statements that change nothing stored: a job that sent only these is safe to do again
+# (Database.run), whether its connection was dropped or its first write found the file locked.
+# "SELECT ... FOR UPDATE" locks rows but writes none: it is a read here.
 READS = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "SET ", "SHOW")
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -163,6 +165,8 @@ def schema_state(engine: Engine) -> str:
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":  # a read outside a transaction: no BEGIN and
             connection.execution_options(isolation_level="AUTOCOMMIT")  # ROLLBACK around it
+        elif engine.dialect.name == "sqlite":  # a read: no write lock, no wait for a save
+            connection.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
         current = _current_heads(connection)
     if current == {SCHEMA_REVISION}:
         return "current"
@@ -195,8 +199,7 @@ def _current_heads(connection: Connection) -> set[str]:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to this program's version."""
-    description = DatabaseLocation(engine.url.render_as_string(), "").describe()
-    description = description.replace(f"+{PSYCOPG_DIALECT}", "+psycopg")
+    description = describe_engine(engine)
     with translate_connection_errors(description, opening=True):
         if schema_state(engine) == "newer":
             raise _newer_schema_error()
@@ -204,6 +207,15 @@ def upgrade(engine: Engine) -> None:
 
         with engine.begin() as connection:
             command.upgrade(_alembic_config(connection), "head")
+
+
+def describe_engine(engine: Engine) -> str:
+    """The engine's database as a person typed it (make_engine names psycopg's dialect by its
+    own name), without any password."""
+    url = engine.url
+    if url.drivername == f"postgresql+{PSYCOPG_DIALECT}":
+        url = url.set(drivername="postgresql+psycopg")
+    return DatabaseLocation(url.render_as_string(hide_password=False), "").describe()
 
 
 def _newer_schema_error() -> SchemaError:
@@ -272,7 +284,7 @@ class Database:
           itself only on the statement sent over it; a transaction that wrote nothing changed
           nothing, so it is done again on a new connection. One that wrote is not (the person
           is told, as for any lost connection, that nothing was saved).
-        - On an embedded file, its first write found another workstation's save in the way.
+        - On an embedded file, its first write found another program's save in the way.
           Here transactions begin DEFERRED: reads take no lock and never wait for a writer,
           and a job takes the write lock only at its first write, so hashing, checks and
           reads before it hold nobody up. If that first write cannot take the lock (another
@@ -284,14 +296,23 @@ class Database:
         """
         deferred = self._deferred
         for attempt in (1, 2):
-            writes: list[str] = []
+            sent: list[str] = []
             try:
-                with self._begin(deferred) as session, _watching_writes(session, writes):
+                with self._begin(deferred) as session, _watching(session, sent):
                     return job(session)
             except DatabaseUnavailableError as exc:
                 cause = exc.__cause__
+                writes = [verb for verb in sent if not verb.startswith(READS)]
                 dropped = isinstance(cause, DBAPIError) and cause.connection_invalidated
-                locked = deferred is not None and len(writes) <= 1 and is_busy(cause)
+                # Locked at its first write, after a read: SQLite refuses at once to write on
+                # a read older than another's save (a first statement that writes has waited
+                # its busy timeout already, and is not made to wait twice).
+                locked = (
+                    deferred is not None
+                    and len(writes) == 1
+                    and sent[0].startswith(READS)
+                    and is_busy(cause)
+                )
                 if attempt == 2 or not (locked or (dropped and not writes)):
                     raise
                 log.info(
@@ -317,26 +338,46 @@ class Database:
             yield session
 
 
+def kept_for_transaction(session: Session, name: str) -> dict[Any, Any]:
+    """A dict that lasts as long as the session's current transaction (a savepoint's own
+    inside one), for what the transaction has read once and may read again for free: a row,
+    or that there is none. Outside a transaction, a new empty one each time: nothing kept."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
+        return {}
+    kept = session.info.get(name)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[name] = (transaction, {})
+    return cast("dict[Any, Any]", kept[1])
+
+
 def is_busy(error: BaseException | None) -> bool:
     """Is this SQLite's "database is locked": another connection holds the write lock?"""
     return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 
 @contextmanager
-def _watching_writes(session: Session, writes: list[str]) -> Iterator[None]:
-    """Note in ``writes`` each statement the session's transaction sends that is not a read."""
-    connection = session.connection()
+def _watching(session: Session, sent: list[str]) -> Iterator[None]:
+    """Note in ``sent`` the first word of each statement the session sends, on every
+    connection it begins (a job that rolls back and goes on begins another)."""
+    watched: list[Any] = []
 
     def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        verb = statement.lstrip()[:9].upper()
-        if not verb.startswith(READS):
-            writes.append(verb)
+        sent.append(statement.lstrip()[:9].upper())
 
-    event.listen(connection, "before_cursor_execute", before)
+    def watch(_session: Any, _transaction: Any, connection: Any) -> None:
+        if not any(connection is seen for seen in watched):  # a test's one bound connection
+            event.listen(connection, "before_cursor_execute", before)
+            watched.append(connection)
+
+    event.listen(session, "after_begin", watch)
+    watch(session, None, session.connection())  # begun now: after_begin came before the listen
     try:
         yield
     finally:
-        event.remove(connection, "before_cursor_execute", before)
+        event.remove(session, "after_begin", watch)
+        for connection in watched:
+            event.remove(connection, "before_cursor_execute", before)
 
 
 @contextmanager
@@ -349,7 +390,7 @@ def translate_connection_errors(description: str, *, opening: bool = False) -> I
             raise
         if is_busy(exc):
             raise DatabaseUnavailableError(
-                f"The database {description} stayed busy with another workstation's save for "
+                f"The database {description} stayed busy with another program's save for "
                 f"{SQLITE_BUSY_TIMEOUT_MS // 1000} seconds. Try again in a moment; "
                 "nothing was saved."
             ) from exc

@@ -106,7 +106,8 @@ def unmeasured_clock(database: Database, fallback: Clock = utc_now) -> Clock:
 def server_clock(database: Database, fallback: Clock = utc_now) -> Clock:
     """The clock hours, expiries and audit times follow: the database server's (measured
     once here, see ServerClock); ``fallback`` for an embedded SQLite file, which has no
-    server, and when the server cannot be reached at all."""
+    server. A server that cannot be reached now leaves the clock at this computer's until a
+    later measure succeeds (it is logged)."""
     if database.backend not in SERVERS:
         return fallback
     clock = ServerClock(database, fallback)

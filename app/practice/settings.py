@@ -14,6 +14,7 @@ from app import audit
 from app.access import Actor, Right
 from app.audit import Action, Change, Noted
 from app.clock import Clock
+from app.db.database import kept_for_transaction
 from app.errors import ConflictError
 
 
@@ -28,8 +29,6 @@ class SettingsRow(Protocol):
 
 R = TypeVar("R", bound=SettingsRow)
 
-KNOWN = "company settings known"  # session.info: rows read in this transaction, by table
-
 
 def settings_row(session: Session, model: type[R], company_id: int) -> R | None:
     """The company's row of ``model``; None when none is stored (the defaults apply).
@@ -38,9 +37,9 @@ def settings_row(session: Session, model: type[R], company_id: int) -> R | None:
     for the policies more than once, and the session's identity map neither keeps a row
     nobody holds nor remembers that there is none.
     """
-    known = session.info.get(KNOWN, {}).get((model, company_id))
-    if known is not None and known[0] is session.get_transaction():
-        return cast("R | None", known[1])
+    known = kept_for_transaction(session, "company settings")
+    if (model, company_id) in known:
+        return cast("R | None", known[model, company_id])
     row = session.get(model, company_id)
     remember_settings(session, model, company_id, row)
     return row
@@ -50,12 +49,12 @@ def remember_settings(
     session: Session, model: type[SettingsRow], company_id: int, row: SettingsRow | None
 ) -> None:
     """Keep ``row`` (read along with something else, or just saved) for settings_row."""
-    session.info.setdefault(KNOWN, {})[(model, company_id)] = (session.get_transaction(), row)
+    kept_for_transaction(session, "company settings")[model, company_id] = row
 
 
 def stored_version(session: Session, model: type[SettingsRow], company_id: int) -> int:
     """The version of the company's row; 0 when none is stored (the defaults apply)."""
-    row = session.get(model, company_id)
+    row = settings_row(session, model, company_id)
     return int(row.version) if row is not None else 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from argon2 import PasswordHasher
+from sqlalchemy.orm import Session
 
 from app import audit
 from app.audit import Action, Noted
@@ -29,13 +30,16 @@ def own_password_rules(
 ) -> tuple[int, PasswordPolicy, PasswordOwner]:
     """For a user about to choose their own password: their row id, the company's policy and
     whose password it is (for the strength meter and the rule hints). NotFoundError if gone."""
-    with database.transaction() as session:
+
+    def rules(session: Session) -> tuple[int, PasswordPolicy, PasswordOwner]:
         _, user = find_account(session, company.code, user_id)
         if user is None or user.company_id != company.id:
             raise NotFoundError("This user no longer exists.")
         credentials = Credentials(session, company, owasp_hasher())
         owner = credentials.owner(user.user_id, user.first_name, user.last_name)
         return user.id, credentials.policy, owner
+
+    return database.run(rules)
 
 
 def change_own_password(
@@ -60,8 +64,9 @@ def change_own_password(
     if new_password != verify:
         raise ValidationError({"verify": "The two passwords differ."})
     hasher = hasher or owasp_hasher()
-    refused = ""
-    with database.transaction() as session:
+
+    def change(session: Session) -> str:
+        refused = ""
         user = session.get(User, user_pk)
         if user is None:
             raise NotFoundError("This user no longer exists.")
@@ -99,6 +104,9 @@ def change_own_password(
                     audit.said("workstation", workstation),
                 ],
             )
+        return refused
+
+    refused = database.run(change)
     if refused:  # raised after the commit, so the failure stays counted
         raise ValidationError({"current_password": refused})
 
@@ -114,7 +122,10 @@ def check_presence(
 ) -> SignInResult:
     """The idle lock: an operator signed in fully in this session proves it is still them,
     with the password only; counted and audited as a sign-in is."""
-    with database.transaction() as session:
-        return SignInService(session, clock, workstation, hasher).check(
+    # The window may have stood locked for hours: a connection dropped meanwhile is found by
+    # the check's first read and the check made again on a new one (Database.run).
+    return database.run(
+        lambda session: SignInService(session, clock, workstation, hasher).check(
             company_code, user_id, password, second_factor_done=True
         )
+    )

@@ -13,24 +13,23 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import audit
 from app.access import Actor
 from app.audit import Action, Change, Noted
+from app.db.database import kept_for_transaction
 from app.db.models import User
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
 
-HELD = "users_held"
-
 
 def get_user(session: Session, pk: int) -> User | None:
-    """The user's row, kept for the rest of the session's transaction.
+    """The user's row (None: there is none), kept for the rest of the transaction.
 
     The session's identity map holds rows only weakly: a row no longer referenced once a
     section has saved it would be read again by the next ``get``, one statement more for the
     form shown after every save. Holding each row read here makes every later read of it in
-    the same transaction free.
+    the same transaction free; the next transaction reads it anew.
     """
     user = session.get(User, pk)
     if user is not None:
-        session.info.setdefault(HELD, {})[pk] = user
+        kept_for_transaction(session, "users read")[pk] = user
     return user
 
 

@@ -1,5 +1,6 @@
-"""Workstations sharing one embedded SQLite file, each in a process of its own (spawned, so
-each has its own connections and locks, as separate computers do)."""
+"""Programs sharing one embedded SQLite file, each in a process of its own (spawned, so each
+has its own connections and locks, as the window, the command line and the practice's other
+programs do)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,13 @@ TIMEOUT_S = 60.0  # far beyond any wait the test means: a stuck run fails, it do
 
 def _workplace(url: str, code: str) -> Workplace:
     database = Database.for_engine(make_engine(url), "shared file")
-    actor = Actor.database_administrator(f"workstation {id(database)}")
+    actor = Actor.database_administrator(f"process {id(database)}")
     company = database.run(lambda session: load_company(session, code))
     return Workplace(database, company, actor, utc_now)
 
 
 def hold_the_write_lock(url: str, ready: Event, locked: Event, release: Event) -> None:
-    """Another workstation's save in progress: the write lock taken and held until told."""
+    """Another program's save in progress: the write lock taken and held until told."""
     engine = make_engine(url)
     ready.set()
     with engine.begin() as connection:  # BEGIN IMMEDIATE: the write lock
