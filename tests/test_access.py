@@ -493,6 +493,42 @@ def test_two_administrators_taking_each_other_away_at_once_leave_one(
         _remove_company(engine, company.id)
 
 
+def test_an_administrator_whose_account_was_ended_meanwhile_does_not_count_as_the_other(
+    engine: Engine, database_url: str, clock: FixedClock
+) -> None:
+    """Anna's save reads her own row first (her rights), then bert ends her account from his
+    desk and commits, then her save deactivates bert. The rule that one Administrator must be
+    left counts the Administrators as their locked rows are now, not as her save read her."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite lets one writer in at a time: the stale read is refused there")
+    database = Database.for_engine(engine, "race")
+    code = f"stale{uuid.uuid4().hex[:6]}"
+    with database.transaction() as session:  # committed for real: two connections must see it
+        company = create_company(session, code, "Stale Clinic", "America/New_York")
+    try:
+        anna = add_user(database, company, clock, "anna", role=SetupRole.ADMINISTRATOR)
+        bert = add_user(database, company, clock, "bert", role=SetupRole.ADMINISTRATOR)
+        ended = LoginTimes(expires_on=(clock() - timedelta(days=2)).date())
+
+        def anna_deactivates_bert(work: Work) -> None:
+            users = UserService(work.session, work.company, work.actor, work.clock)
+            work.actor.require(Right.EDIT_USERS)  # her rights are read now, with her own row
+            Workplace(database, company, signed_in("bert", user_pk=bert), clock).within(
+                lambda other: LoginTimesService(
+                    other.session, other.company, other.actor, other.clock
+                ).set_expiry(anna, ended.expires_on)
+            )  # bert, meanwhile, on his own connection: committed
+            users.set_active(bert, False)
+
+        with pytest.raises(ValidationError, match="only active Administrator"):
+            Workplace(database, company, signed_in("anna", user_pk=anna), clock).within(
+                anna_deactivates_bert
+            )
+        assert stored_user(database, bert).active
+    finally:
+        _remove_company(engine, company.id)
+
+
 def _remove_company(engine: Engine, company_id: int) -> None:
     """A company committed for real, and every row of it, gone again."""
     users = Base.metadata.tables["users"]

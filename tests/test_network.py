@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import utc_now
 from app.db.database import Database, make_engine
+from app.db.models import Company
 from app.db.server import ServerClock, observed_address, server_clock
 from app.errors import DatabaseUnavailableError
 from tests.conftest import FixedClock
@@ -102,8 +103,9 @@ def _drop(engine: Engine, backend_id: int) -> None:
 
 
 @pytest.fixture
-def server_database(database_url: str) -> Iterator[tuple[Database, Engine]]:
-    """The test server's database through an engine of its own, and a second for killing."""
+def server_database(database_url: str, engine: Engine) -> Iterator[tuple[Database, Engine]]:
+    """The test server's database (``engine`` has upgraded it) through an engine of its own,
+    and a second for killing."""
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite has no connection to drop")
     engine, killer = make_engine(database_url, pool_size=1), make_engine(database_url)
@@ -146,3 +148,21 @@ def test_a_job_that_wrote_before_its_connection_dropped_is_not_run_again(
         database.run(job)
     assert len(tries) == 1
     assert database.run(_backend_id) > 0  # the next job gets a connection that works
+
+
+def test_a_job_whose_writes_wait_for_the_commit_is_not_done_again_when_they_fail(
+    server_database: tuple[Database, Engine],
+) -> None:
+    """What the session writes only as the job ends (added, not yet flushed) counts as
+    written: a COMMIT whose answer is lost may have committed, and is not done twice."""
+    database, killer = server_database
+    tries: list[int] = []
+
+    def job(session: Session) -> None:
+        tries.append(1)
+        _drop(killer, _backend_id(session))
+        session.add(Company(code="gone", name="Gone Clinic", time_zone="UTC"))  # sent at the end
+
+    with pytest.raises(DatabaseUnavailableError, match="nothing was saved"):
+        database.run(job)
+    assert len(tries) == 1

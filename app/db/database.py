@@ -299,7 +299,11 @@ class Database:
             sent: list[str] = []
             try:
                 with self._begin(deferred) as session, _watching(session, sent):
-                    return job(session)
+                    result = job(session)
+                    # Everything written is sent while watched: a COMMIT whose answer is lost
+                    # may have committed, and only a job seen to write nothing is done again.
+                    session.flush()
+                    return result
             except DatabaseUnavailableError as exc:
                 cause = exc.__cause__
                 writes = [verb for verb in sent if not verb.startswith(READS)]

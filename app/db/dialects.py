@@ -45,8 +45,10 @@ class PsycopgDialect(PGDialect_psycopg):
         return self._asked
 
     def _get_server_version_info(self, connection: Any) -> tuple[int, ...]:
-        number = connection.connection.dbapi_connection.info.server_version  # 150019: 15.19
-        return (number // 10000, number % 10000)  # the numbering of PostgreSQL 10 and later
+        number = connection.connection.dbapi_connection.info.server_version
+        if number >= 100000:  # 150019: 15.19
+            return (number // 10000, number % 10000)
+        return (number // 10000, number // 100 % 100, number % 100)  # 90624: 9.6.24
 
     def _get_default_schema_name(self, connection: Any) -> str:
         return self._answers(connection.connection.dbapi_connection)[0]

@@ -52,6 +52,7 @@ def other_administrators(session: Session, company: CompanyInfo, user: User, now
     change (PostgreSQL and MariaDB; SQLite lets one writer in at a time anyway).
     """
     zone = ZoneInfo(company.time_zone)
+    session.flush()  # what this save changed so far is written before the rows are read anew
     administrators = session.scalars(
         select(User)
         .where(
@@ -62,6 +63,10 @@ def other_administrators(session: Session, company: CompanyInfo, user: User, now
         )
         .order_by(User.id)
         .with_for_update()
+        # The locked rows as the lock found them: rows read earlier in this transaction (the
+        # operator's own, for their rights) would otherwise keep the values read then, and
+        # an expiry set meanwhile by another workstation would go unseen.
+        .execution_options(populate_existing=True)
     )
     return sum(1 for a in administrators if a.id != user.id and can_administer(a, zone, now))
 
