@@ -6,8 +6,8 @@ The dialogs show its steps; the tests walk them without a widget.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
@@ -49,6 +49,7 @@ class Step(enum.StrEnum):
 
 
 USABLE = (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED, Reason.TWO_FACTOR_REQUIRED)
+T = TypeVar("T")
 
 
 class SignInFlow:
@@ -90,22 +91,28 @@ class SignInFlow:
     def _second(self, session: Session) -> SecondFactor:
         return SecondFactor(session, self.clock, self.workstation, self.hasher)
 
-    @contextmanager
-    def _step_transaction(self) -> Iterator[Session]:
-        """A step after the password, in one transaction. A refusal audited in it (the account
-        expired or out of its hours meanwhile) commits with its event; any refusal sends the
-        flow back to the password."""
+    def _step(self, job: Callable[[Session], T]) -> T:
+        """A step after the password, in one transaction (Database.run: done again on a new
+        connection if the dialog stood long enough for its connection to drop). A refusal
+        audited in it (the account expired or out of its hours meanwhile) commits with its
+        event; any refusal sends the flow back to the password."""
+        audited: list[SignInRefused] = []
+
+        def in_session(session: Session) -> T | None:
+            audited.clear()
+            try:
+                return job(session)
+            except SignInRefused as exc:
+                if not exc.commit:
+                    raise  # rolled back
+                audited.append(exc)  # committed with its event, then raised
+                return None
+
         try:
-            audited: SignInRefused | None = None
-            with self.database.transaction() as session:
-                try:
-                    yield session
-                except SignInRefused as exc:
-                    if not exc.commit:
-                        raise  # rolled back
-                    audited = exc  # committed with its event, then raised
-            if audited is not None:
-                raise audited
+            result = self.database.run(in_session)
+            if audited:
+                raise audited[0]
+            return cast(T, result)
         except SignInRefused:
             self.step, self.result, self.enrolment = Step.CREDENTIALS, None, None
             raise
@@ -183,21 +190,25 @@ class SignInFlow:
             user_pk,
             self.ip,
             CompanySenders(self.store if self.store is not None else _keyring()),
-            first=self._step_transaction,
+            first=self._step,
         )
 
     def submit_token(self, token: str) -> Step:
         """The token: right, and the sign-in goes on; wrong, TokenRefused (it counts)."""
         user_pk = self._user_pk(Step.TOKEN)
-        with self._step_transaction() as session:
-            verdict = self._second(session).complete_second_factor(user_pk, token, self.ip)
+        verdict = self._step(
+            lambda session: self._second(session).complete_second_factor(user_pk, token, self.ip)
+        )
         return self._after(verdict)
 
     def submit_recovery_code(self, code: str) -> Step:
         """A recovery code in place of the token (a lost or new phone)."""
         user_pk = self._user_pk(Step.TOKEN)
-        with self._step_transaction() as session:
-            verdict = self._second(session).complete_with_recovery_code(user_pk, code, self.ip)
+        verdict = self._step(
+            lambda session: self._second(session).complete_with_recovery_code(
+                user_pk, code, self.ip
+            )
+        )
         return self._after(verdict)
 
     def _after(self, verdict: Verdict) -> Step:
@@ -213,10 +224,14 @@ class SignInFlow:
         """A new key for the phone (kept in memory only until a token verifies it)."""
         user_pk = self._user_pk(Step.SETUP)
         assert self.result is not None and self.result.company is not None
-        with self._step_transaction() as session:
+        company = self.result.company
+        secret = self.enrolment.secret if self.enrolment is not None else None
+
+        def enrol(session: Session) -> Enrolment:
             user, _ = self._service(session).still_allowed(user_pk, self.ip)
-            secret = self.enrolment.secret if self.enrolment is not None else None
-            self.enrolment = new_enrolment(user.user_id, title, self.result.company, secret)
+            return new_enrolment(user.user_id, title, company, secret)
+
+        self.enrolment = self._step(enrol)
         return self.enrolment
 
     def submit_setup_token(self, token: str) -> Step:
@@ -225,17 +240,19 @@ class SignInFlow:
         if self.enrolment is None:
             raise RuntimeError("begin_setup first")
         assert self.result is not None and self.result.company is not None
-        with self._step_transaction() as session:
+        enrolment = self.enrolment
+        completes = self.result.reason is Reason.TWO_FACTOR_REQUIRED
+
+        def complete(session: Session) -> list[str]:
             try:
-                verified = verify_new_key(self.enrolment, token, self.clock())
+                verified = verify_new_key(enrolment, token, self.clock())
             except ValidationError as exc:
                 raise TokenRefused(exc.errors["token"]) from None
-            self.recovery_codes = self._second(session).complete_setup(
-                user_pk,
-                verified,
-                self.ip,
-                completes_sign_in=self.result.reason is Reason.TWO_FACTOR_REQUIRED,
+            return self._second(session).complete_setup(
+                user_pk, verified, self.ip, completes_sign_in=completes
             )
+
+        self.recovery_codes = self._step(complete)
         self.enrolment = None
         self._after_second_factor()
         return self.step
@@ -245,8 +262,8 @@ class SignInFlow:
         user_pk = self._user_pk(Step.SETUP)  # at the setup step, or a RuntimeError
         if not self.may_skip_setup:
             raise RuntimeError("this setup is required")
-        with self._step_transaction() as session:  # still within the hours, not expired
-            self._service(session).still_allowed(user_pk, self.ip)
+        # still within the hours, not expired
+        self._step(lambda session: self._service(session).still_allowed(user_pk, self.ip))
         # A suggested setup: check() has signed the user in already; nothing to record.
         self.enrolment = None
         self._after_second_factor()
@@ -258,8 +275,8 @@ class SignInFlow:
             raise RuntimeError(f"no password change is due (step: {self.step})")
         result = self.result
         assert result.company is not None and result.user_pk is not None
-        with self._step_transaction() as session:  # still within the hours, not expired
-            self._service(session).still_allowed(result.user_pk, self.ip)
+        user_pk = result.user_pk  # still within the hours, not expired
+        self._step(lambda session: self._service(session).still_allowed(user_pk, self.ip))
         change_own_password(
             self.database,
             result.company,

@@ -8,7 +8,6 @@ the user must still be allowed in (active, unlocked, in their hours) at every st
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +24,7 @@ from app.outbound.delivery import (
     Channel,
     Delivery,
     Outgoing,
+    Senders,
     SenderSource,
     deliver,
 )
@@ -191,6 +191,10 @@ class SecondFactor:
         )
 
 
+# What issuing a token gives: the token (or why none was issued yet) and how to send it.
+Issued = tuple["TokenSent | PreparedToken", Senders]
+
+
 @dataclass(frozen=True)
 class PreparedToken:
     """A sign-in token issued and waiting to be sent once its transaction has committed."""
@@ -239,14 +243,16 @@ def send_token(
     ip: str | None,
     source: SenderSource,
     *,
-    first: Callable[[], AbstractContextManager[Session]] | None = None,
+    first: Callable[[Callable[[Session], Issued]], Issued] | None = None,
 ) -> TokenSent:
     """Send a sign-in token by the user's Email or Text method: issued in one transaction
-    (``first``, by default one of ``database``), sent once it has committed, what became of
-    it recorded in a second one."""
-    with (first or database.transaction)() as session:
-        prepared = service(session).prepare_token(user_pk, ip)
-        senders = source.senders(session, company)
+    (run by ``first``, by default ``database.run``), sent once it has committed, what became
+    of it recorded in a second one."""
+
+    def issue(session: Session) -> Issued:
+        return service(session).prepare_token(user_pk, ip), source.senders(session, company)
+
+    prepared, senders = (first or database.run)(issue)
     if isinstance(prepared, TokenSent):  # too soon: nothing was issued
         return prepared
     delivery = deliver(prepared.outgoing, senders)
