@@ -287,9 +287,10 @@ class Database:
         - On an embedded file, its first write found another program's save in the way.
           Here transactions begin DEFERRED: reads take no lock and never wait for a writer,
           and a job takes the write lock only at its first write, so hashing, checks and
-          reads before it hold nobody up. If that first write cannot take the lock (another
-          save is in progress, or committed since this transaction's first read), the job is
-          done once more from the start beginning IMMEDIATE, waiting its turn.
+          reads before it hold nobody up. When that first write, after a read, cannot take
+          the lock (another save is in progress, or committed since the read: SQLite then
+          refuses at once rather than write on a stale read), the job is done once more from
+          the start beginning IMMEDIATE, waiting its turn.
 
         A job must therefore do nothing but database work (no mail, no prompt) before it
         returns; what it leads to is done after the commit.
