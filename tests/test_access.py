@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 from keyring.errors import KeyringError
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from app.access import EVERY_RIGHT, USER_SETUP_RIGHTS, Actor, Right, rights_of_role
 from app.audit import Action
 from app.db.database import Database
-from app.db.models import Base, SetupRole
+from app.db.models import SetupRole
 from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from app.login_times.hours import LoginTimes
 from app.login_times.service import LoginTimesService
@@ -41,7 +41,7 @@ from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
 from tests.helpers.mail_server import MemoryStore
-from tests.helpers.records import add_user, audit_events, stored_user, version_of
+from tests.helpers.records import add_user, audit_events, remove_company, stored_user, version_of
 
 
 class Store:
@@ -490,7 +490,7 @@ def test_two_administrators_taking_each_other_away_at_once_leave_one(
         assert isinstance(outcome, ValidationError | NotAllowedError)  # bob's save was refused
         assert stored_user(database, alice).active
     finally:
-        _remove_company(engine, company.id)
+        remove_company(engine, company.id)
 
 
 def test_an_administrator_whose_account_was_ended_meanwhile_does_not_count_as_the_other(
@@ -526,23 +526,7 @@ def test_an_administrator_whose_account_was_ended_meanwhile_does_not_count_as_th
             )
         assert stored_user(database, bert).active
     finally:
-        _remove_company(engine, company.id)
-
-
-def _remove_company(engine: Engine, company_id: int) -> None:
-    """A company committed for real, and every row of it, gone again."""
-    users = Base.metadata.tables["users"]
-    theirs = select(users.c.id).where(users.c.company_id == company_id).scalar_subquery()
-    with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name == "companies":
-                conn.execute(table.delete().where(table.c.id == company_id))
-            elif "company_id" in table.c:
-                conn.execute(table.delete().where(table.c.company_id == company_id))
-            else:
-                for column in table.c:
-                    if any(fk.column is users.c.id for fk in column.foreign_keys):
-                        conn.execute(table.delete().where(column.in_(theirs)))
+        remove_company(engine, company.id)
 
 
 class _FullKeyring(MemoryStore):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.db.database import Database
-from app.db.models import AuditEvent, SetupRole, User
+from app.db.models import AuditEvent, Base, SetupRole, User
 from app.login_times.hours import LoginTimes
 from app.practice.company import CompanyInfo
 from app.sections.editor import UserEditor
@@ -124,3 +124,19 @@ def read_user(database: Database, company: CompanyInfo, clock: Clock, pk: int | 
         opened = UserEditor(work).open(pk)
     states = opened.states
     return Stored(opened.record, states["user"], states["login_times"], states["two_factor"])
+
+
+def remove_company(engine: Engine, company_id: int) -> None:
+    """A company committed for real, and every row of it, gone again."""
+    users = Base.metadata.tables["users"]
+    theirs = select(users.c.id).where(users.c.company_id == company_id).scalar_subquery()
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name == "companies":
+                conn.execute(table.delete().where(table.c.id == company_id))
+            elif "company_id" in table.c:
+                conn.execute(table.delete().where(table.c.company_id == company_id))
+            else:
+                for column in table.c:
+                    if any(fk.column is users.c.id for fk in column.foreign_keys):
+                        conn.execute(table.delete().where(column.in_(theirs)))
