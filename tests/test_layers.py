@@ -8,6 +8,8 @@ starts the window through ui.main).
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +61,18 @@ def test_the_rule_sees_an_import_that_breaks_it(tmp_path: Path) -> None:
     module = tmp_path / "page.py"
     module.write_text("import os\nfrom sqlalchemy.orm import Session\n", encoding="utf-8")
     assert [name for _, name in imports(module)] == ["os", "sqlalchemy.orm"]
+
+
+def test_the_sign_in_dialog_is_drawn_before_the_database_library_is_loaded() -> None:
+    """Its modules name the flow and the runner only as types: what it needs of them comes
+    once the sign-in is answered. So a start can show it while the rest loads."""
+    heavy = ("sqlalchemy", "qrcode", "PIL", "argon2", "phonenumbers", "email_validator")
+    probe = (
+        "import sys, ui.signin.sign_in_dialog; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert done.stdout.strip() == ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -23,6 +22,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from app.db.column_types import UTCDateTime
+from app.db.kinds import CodePurpose as CodePurpose
+from app.db.kinds import DefaultScreen as DefaultScreen
+from app.db.kinds import SetupRole as SetupRole
+from app.db.kinds import TwoFactorMethod as TwoFactorMethod
+from app.db.kinds import TwoFactorSetup as TwoFactorSetup
+from app.db.kinds import UserType as UserType
 from app.login_times.hours import LoginTimes
 
 NAMING_CONVENTION = {
@@ -36,56 +41,6 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class UserType(enum.StrEnum):
-    PROVIDER = "Provider"
-    STAFF = "Staff"
-    OTHER = "Other"
-
-
-class SetupRole(enum.StrEnum):
-    """What a user may do in User Setup itself. Until the Roles section, two built-in roles."""
-
-    ADMINISTRATOR = "Administrator"  # everything
-    FRONT_DESK = "Front Desk"  # find users, reset passwords, unlock; the rest is read-only
-
-
-class DefaultScreen(enum.StrEnum):
-    """The screen a user lands on after signing in to the practice system."""
-
-    DASHBOARD = "Dashboard"
-    SCHEDULE = "Schedule"
-    PATIENT_CHART = "Patient Chart"
-    MY_TASKS = "My Tasks"
-    MESSAGES = "Messages"
-    BILLING = "Billing"
-    REPORTS = "Reports"
-
-
-class TwoFactorMethod(enum.StrEnum):
-    """How a user proves it is them after the password."""
-
-    NONE = "none"
-    EMAIL = "email"  # a 6-digit code mailed at sign-in
-    TEXT = "text"  # a 6-digit code sent by text message at sign-in
-    APP = "app"  # an authenticator app (TOTP, RFC 6238)
-
-
-class TwoFactorSetup(enum.StrEnum):
-    """How a user with the authenticator method gets their app set up."""
-
-    NOW = "now"  # at the desk, with the administrator: verified before it is saved
-    PROMPT = "prompt"  # offered at the next sign-in; the user may skip it
-    REQUIRE = "require"  # at the next sign-in, with no way past it
-
-
-class CodePurpose(enum.StrEnum):
-    """What a one-time code sent by mail or text is for."""
-
-    PASSWORD = "password"  # choose a new password (forgot password)
-    SIGN_IN = "sign-in"  # the second factor of a sign-in (Email and Text methods)
-    DIRECT_EMAIL = "direct-email"  # prove the Direct Email address reaches the user
 
 
 class Company(Base):

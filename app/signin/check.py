@@ -32,7 +32,6 @@ from app.db.models import (
     TwoFactorPolicyRow,
     User,
 )
-from app.errors import UserSetupError
 from app.login_times.hours import NOT_PERMITTED, access_ends_at, is_expired, within_hours
 from app.outbound.codes import OneTimeCodes, is_code_shaped, typed_code
 from app.passwords.credentials import dummy_hash, verify_password
@@ -40,18 +39,18 @@ from app.passwords.hashing import hash_password, owasp_hasher
 from app.passwords.policy import load_policy
 from app.practice.company import CompanyInfo
 from app.practice.settings import remember_settings
+from app.signin.outcomes import CODE_REFUSED as CODE_REFUSED
+from app.signin.outcomes import PASSWORD_EXPIRED as PASSWORD_EXPIRED
+from app.signin.outcomes import REFUSED as REFUSED
+from app.signin.outcomes import TOKEN_REFUSED as TOKEN_REFUSED
+from app.signin.outcomes import TOKEN_USED as TOKEN_USED
+from app.signin.outcomes import SignInRefused as SignInRefused
+from app.signin.outcomes import TokenRefused as TokenRefused
 from app.two_factor.authenticator import claim_step, clock_offset_minutes, matching_step
 from app.two_factor.policy import Need, load_two_factor_policy, need_of
 from app.two_factor.service import NOT_A_TOKEN
 from app.validation import user_id_key
 
-# What a person is told for every refusal: which part was wrong, or that the account is
-# locked or inactive, would help someone guessing.
-REFUSED = "Invalid user ID, password or company"
-PASSWORD_EXPIRED = "Your password has expired, please update password"
-TOKEN_REFUSED = "That token is not right. Enter the 6 digits the app shows now."
-TOKEN_USED = "That token was used already. Wait for the app to show the next one."
-CODE_REFUSED = "That code is not right, or it has expired."
 CURRENT_PASSWORD_WRONG = "The current password is not right."
 ACCOUNT_EXPIRED = "Your account has expired: ask your practice administrator."
 
@@ -466,20 +465,3 @@ class Verdict:
 def with_reason(result: SignInResult, reason: Reason, detail: str) -> SignInResult:
     """The result, refused (or let in) for ``reason``; ``detail`` goes to the audit trail."""
     return replace(result, reason=reason, detail=detail)
-
-
-class SignInRefused(UserSetupError):
-    """The sign-in was refused; the message says no more than REFUSED, or (after the right
-    password) that this is not a time the user may sign in.
-
-    ``commit``: the refusal was audited in the step's transaction, which must commit for the
-    event to stay; otherwise the step's transaction is rolled back.
-    """
-
-    def __init__(self, message: str = REFUSED, *, commit: bool = False) -> None:
-        super().__init__(message)
-        self.commit = commit
-
-
-class TokenRefused(UserSetupError):
-    """The token or code was not right; the message says what to do, for the person."""

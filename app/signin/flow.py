@@ -5,7 +5,6 @@ The dialogs show its steps; the tests walk them without a widget.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from typing import TypeVar, cast
 
@@ -34,19 +33,11 @@ from app.signin.check import (
     Verdict,
     with_reason,
 )
+from app.signin.outcomes import Step as Step
 from app.signin.own_password import change_own_password
 from app.signin.second_factor import SecondFactor, TokenSent, send_token
 from app.two_factor.policy import Need
 from app.two_factor.service import Enrolment, new_enrolment, verify_new_key
-
-
-class Step(enum.StrEnum):
-    CREDENTIALS = "credentials"
-    TOKEN = "token"  # the second factor: an authenticator token, or a code sent to the user
-    SETUP = "set up authenticator"  # at next login: title, QR code, then a token
-    CHANGE_PASSWORD = "change password"
-    SIGNED_IN = "signed in"
-
 
 USABLE = (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED, Reason.TWO_FACTOR_REQUIRED)
 T = TypeVar("T")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton
 
-from app.access import Actor, Right
-from app.practice.company import CompanyInfo
 from ui.widgets.form import FieldErrors, caption
 from ui.widgets.password_field import PasswordField
+
+if TYPE_CHECKING:  # the sign-in dialog is drawn before the database library is loaded
+    from app.access import Actor, Right
+    from app.practice.company import CompanyInfo
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Operator:
 
     def actor(self, workstation: str) -> Actor:
         """The operator acting from this workstation, as every service is given them."""
+        from app.access import Actor  # loaded by now: the sign-in was answered
+
         return Actor.user(self.user_pk, self.name, workstation, self.rights)
 
 

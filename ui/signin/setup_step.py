@@ -9,17 +9,20 @@ that owns it for the rest, so that every step runs, and is refused, the same way
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.errors import UserSetupError, ValidationError
-from app.signin.flow import SignInFlow, Step
-from app.two_factor.service import Enrolment
+from app.signin.outcomes import Step
 from ui.errors import plain_words
 from ui.signin.common import heading
 from ui.widgets.fitting_stack import FittingStack
 from ui.widgets.two_factor_widgets import INSTRUCTIONS, AuthenticatorSetup, RecoveryCodesDialog
+
+if TYPE_CHECKING:  # drawn with the sign-in dialog, before the database library is loaded
+    from app.signin.flow import SignInFlow
+    from app.two_factor.service import Enrolment
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -27,20 +27,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.db.models import TwoFactorMethod
+from app.db.kinds import TwoFactorMethod
 from app.errors import UserSetupError, ValidationError
-from app.signin.check import PASSWORD_EXPIRED, SignInRefused
-from app.signin.flow import SignInFlow, Step
-from app.signin.own_password import own_password_rules
-from app.signin.second_factor import TokenSent
-from app.two_factor.service import PROMPT_TITLES
+from app.signin.outcomes import PASSWORD_EXPIRED, SignInRefused, Step
 from ui.errors import plain_words
-from ui.operations import OperationRunner
 from ui.signin.common import Operator, heading, link_button, new_password_rows
 from ui.signin.setup_step import SetupStep
 from ui.widgets.fitting_stack import FittingStack
 from ui.widgets.form import ERROR_STYLE, FieldErrors, caption, fit_title
 from ui.widgets.two_factor_widgets import AuthenticatorSetup
+
+if TYPE_CHECKING:  # the dialog is drawn before the database library is loaded
+    from app.signin.flow import SignInFlow
+    from app.signin.second_factor import TokenSent
+    from ui.operations import OperationRunner
 
 T = TypeVar("T")
 USE_RECOVERY_CODE = "Use a recovery code"
@@ -222,6 +222,8 @@ class SignInDialog(QDialog):
 
     def _back_to_credentials(self, message: str) -> None:
         """Refused part way (e.g. locked by wrong tokens): start again from the password."""
+        from app.signin.flow import SignInFlow  # loaded by now: a sign-in was answered
+
         old = self.flow
         self.flow = SignInFlow(
             old.database, old.clock, old.workstation, old.hasher, ip=old.ip, store=old.store
@@ -272,6 +274,8 @@ class SignInDialog(QDialog):
         self.show_step()
 
     def _show_token_page(self) -> None:
+        from app.two_factor.service import PROMPT_TITLES  # loaded by now, as the flow is
+
         try:
             title = PROMPT_TITLES[TwoFactorMethod(self.flow.method)]
         except (KeyError, ValueError):
@@ -386,6 +390,8 @@ class SignInDialog(QDialog):
     def _show_change_page(self) -> None:
         result = self.flow.result
         assert result is not None and result.company is not None and result.user_id is not None
+        from app.signin.own_password import own_password_rules  # loaded by now, as the flow is
+
         database, company, user_id = self.flow.database, result.company, result.user_id
         # As the classic dialog does: whose password this is.
         self.change_whose.setText(f"User ID: {user_id}    Name: {result.display_name or ''}")

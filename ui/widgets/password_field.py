@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWidget
 
-from app.passwords.policy import PasswordOwner, PasswordPolicy, password_problems
 from ui.widgets.icons import icon
+
+if TYPE_CHECKING:  # drawn with the sign-in dialog, before the database library is loaded
+    from app.passwords.policy import PasswordOwner, PasswordPolicy
 
 HINT_STYLE = "color: #8a5a00;"
 STRENGTH = ("Very weak", "Weak", "Fair", "Strong", "Very strong")
@@ -72,11 +76,11 @@ class PasswordField(QWidget):
             self.meter.setValue(score)
             self.meter.setFormat(STRENGTH[score] if text else "")
             self.meter.setAccessibleName(f"Strength: {STRENGTH[score]}" if text else "Strength")
-        problems = (
-            password_problems(self.policy, text, self.owner)
-            if text and self.policy is not None and self.owner is not None
-            else []
-        )
+        problems: list[str] = []
+        if text and self.policy is not None and self.owner is not None:
+            from app.passwords.policy import password_problems  # loaded with the rules given
+
+            problems = password_problems(self.policy, text, self.owner)
         self.hint.setText(problems[0] if problems else "")
         self.hint.setVisible(bool(problems))
         self.changed.emit()

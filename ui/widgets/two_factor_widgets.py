@@ -6,8 +6,8 @@ from __future__ import annotations
 import base64
 import html
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-import qrcode
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QImage, QPixmap, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.two_factor.service import Enrolment
 from ui.widgets.form import FieldErrors, caption
 from ui.widgets.practice_locale import new_printer
+
+if TYPE_CHECKING:  # the set-up panel is built with the sign-in dialog, before it is needed
+    from app.two_factor.service import Enrolment
 
 QR_PIXELS = 220
 INSTRUCTIONS = (
@@ -38,6 +40,8 @@ INSTRUCTIONS = (
 
 def qr_png(text: str) -> bytes:
     """The QR code of ``text`` as a PNG (qrcode draws it with Pillow): black on white."""
+    import qrcode  # with Pillow, a large load: only when a code is first drawn
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
     code.add_data(text)
     code.make(fit=True)
