@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 USER_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 USER_ID_MIN, USER_ID_MAX = 3, 32
 PASSWORD_MIN = 8  # NIST SP 800-63B's floor; the company policy arrives with sign-in.
@@ -56,6 +53,8 @@ def clean_middle_initial(text: str) -> str:
 
 
 def clean_email(text: str) -> str:
+    from email_validator import EmailNotValidError, validate_email  # loaded at first use
+
     value = text.strip()
     if not value:
         return ""
@@ -71,6 +70,8 @@ def clean_email(text: str) -> str:
 
 def clean_phone(text: str, region: str) -> tuple[str, str]:
     """The number in E.164 and any extension typed with it ("555-123-4567 x12")."""
+    import phonenumbers  # its metadata is a large load: at first use
+
     value = text.strip()
     if not value:
         return "", ""
@@ -95,6 +96,8 @@ def display_phone(e164: str, region: str) -> str:
     """A stored number as the practice reads it: national format at home, international abroad."""
     if not e164:
         return ""
+    import phonenumbers  # its metadata is a large load: at first use
+
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

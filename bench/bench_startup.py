@@ -55,7 +55,8 @@ print("shown", flush=True)
 """
 
 # The real start (`usersetup --db URL`, as cli/__main__ runs it), told to say when the
-# sign-in dialog is on screen and then to close it as if cancelled.
+# sign-in dialog is on screen, and then, once the database behind it is open (Sign In
+# would go on at once), to close it as if cancelled.
 SIGN_IN_SHOWN = """
 import sys
 from PySide6.QtWidgets import QApplication
@@ -65,46 +66,57 @@ def shown(dialog):
     dialog.show()
     QApplication.processEvents()
     print("shown", flush=True)
+    while dialog.waiting:
+        QApplication.processEvents()
+    print("ready", flush=True)
     return False
 
 sign_in_dialog.SignInDialog.exec = shown
-from cli.main import main
+from cli.start import main
 main(["--db", sys.argv[1]])
 """
 
 
-def until_shown(argv: list[str]) -> float:
-    """Seconds from starting the process to its "shown" line; the process then ends."""
+def until_shown(argv: list[str]) -> tuple[float, float | None]:
+    """Seconds from starting the process to its "shown" line, and to its "ready" line (the
+    database open behind the dialog) if it prints one; the process then ends."""
     started = time.perf_counter()
     process = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     assert process.stdout is not None
-    seen = None
+    seen: float | None = None
+    ready: float | None = None
     for line in process.stdout:
         if line.startswith("shown"):
             seen = time.perf_counter() - started
-            break
+        elif line.startswith("ready"):
+            ready = time.perf_counter() - started
     _, errors = process.communicate(timeout=TIMEOUT_S)
     assert seen is not None, errors[-800:]
-    return seen
+    return seen, ready
 
 
 def bench_dialog(url: str, reps: int) -> dict[str, Any]:
     bare: list[float] = []
     ours: list[float] = []
+    ready: list[float] = []
     for n in range(reps + 1):  # the first of each fills the file cache
-        b = until_shown([sys.executable, "-c", BARE_WINDOW])
-        o = until_shown([sys.executable, "-c", SIGN_IN_SHOWN, url])
+        b, _ = until_shown([sys.executable, "-c", BARE_WINDOW])
+        o, r = until_shown([sys.executable, "-c", SIGN_IN_SHOWN, url])
         if n:
             bare.append(b)
             ours.append(o)
+            if r is not None:
+                ready.append(r)
     ratio = statistics.median(ours) / statistics.median(bare)
     return {
         "sign_in_dialog_s": round(statistics.median(ours), 3),
         "floor_bare_window_s": round(statistics.median(bare), 3),
         "ratio": round(ratio, 1), "goal": f"ratio <= {DIALOG_GOAL}", "met": ratio <= DIALOG_GOAL,
+        # Behind the dialog, while the person types: the database open, Sign In ready.
+        "database_open_behind_it_s": round(statistics.median(ready), 3) if ready else None,
     }  # fmt: skip
 
 

@@ -91,15 +91,11 @@ def _fail(code: int, message: str) -> int:
 
 
 def _run(args: argparse.Namespace, stdin: TextIO, clock: Clock | None) -> int:
-    location = locate_database(args.db)
     if args.command is None:
-        from ui.main import run_window  # Qt is loaded only for the window
+        from cli.start import open_window
 
-        def open_demo(database: Database) -> str:
-            return _open_demo(database, database_option(args.db))
-
-        code = run_window(location, args.company, open_demo if args.demo else None)
-        return EXIT_DATABASE if code is None else code
+        return open_window(args)
+    location = locate_database(args.db)
     if args.command == "db":
         engine = make_engine(location.url)
         try:
@@ -167,7 +163,7 @@ def database_option(url: str | None) -> str:
     return f"--db {shlex.quote(make_url(url).render_as_string(hide_password=True))} "
 
 
-def _open_demo(database: Database, db_option: str) -> str:
+def open_demo_practice(database: Database, db_option: str) -> str:
     """--demo: the demo practice, made if absent, and its sign-ins printed; its code."""
     actor = Actor.database_administrator("User Setup demo")
     clock = server_clock(database)

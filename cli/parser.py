@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, NoReturn
 
-from app.db.models import SetupRole, TwoFactorMethod, TwoFactorSetup
+from app.db.kinds import SetupRole, TwoFactorMethod, TwoFactorSetup
 from app.login_times.hours import (
     WEEKDAY_KEYS,
     WEEKDAY_NAMES,

@@ -6,7 +6,7 @@ import path, where a module of a package could shadow one of the standard librar
 
 import sys
 
-from cli.main import main
+from cli.start import main
 
 if __name__ == "__main__":
     sys.exit(main())

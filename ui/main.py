@@ -1,26 +1,23 @@
-"""Start the window: open the database, find the company, show User Setup."""
+"""The window's start behind the sign-in dialog (ui/start.py shows it first): open the
+database and read what the sign-in needs, then build and show User Setup."""
 
 from __future__ import annotations
 
 import logging
 import socket
-import sys
-import traceback
-from collections.abc import Callable
-from logging.handlers import RotatingFileHandler
-from pathlib import Path
-from types import TracebackType
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import keyring
-import platformdirs
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.access import Actor
 from app.clock import Clock
-from app.db.database import APP_NAME, Database, DatabaseLocation, open_database
+from app.db.database import Database, locate_database, open_database
 from app.db.models import SetupRole
 from app.db.server import server_clock
 from app.errors import UserSetupError
+from app.practice.company import CompanyInfo
 from app.practice.first_start import opening, what_to_open
 from app.signin.flow import SignInFlow
 from ui.operations import OperationRunner
@@ -32,32 +29,6 @@ from ui.widgets.practice_locale import use_practice_conventions
 from ui.window.window import UserSetupWindow
 
 log = logging.getLogger("usersetup")
-
-
-def _configure_logging() -> Path:
-    """Bugs go to a log file the practice's support can be sent; nothing secret is logged."""
-    folder = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "usersetup.log"
-    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(logging.INFO)
-    return path
-
-
-def _report_bug(log_path: Path) -> None:
-    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
-        log.error("Unexpected error:\n%s", "".join(traceback.format_exception(kind, error, tb)))
-        if QApplication.instance() is not None:
-            QMessageBox.critical(
-                None,
-                "Something went wrong",
-                "UserSetup met an error it did not expect; nothing more was saved. "
-                f"The details are in {log_path}; please send that file to support.",
-            )
-
-    sys.excepthook = hook
 
 
 def build_window(
@@ -114,39 +85,73 @@ def sign_in(
     return dialog.operator if dialog.exec() else None
 
 
-def run_window(
-    location: DatabaseLocation,
+@dataclass(frozen=True)
+class Practice:
+    """The open database and what the start read of it: the company to offer (None: the
+    person types it), the companies there are (None: none yet, the first start's questions),
+    and the clock the practice keeps."""
+
+    database: Database
+    clock: Clock
+    companies: Sequence[CompanyInfo] | None
+    company_code: str | None
+    workstation: str
+
+    def use_conventions(self) -> None:
+        """The practice's dates and paper if this computer names no locale: the company's
+        region when it is known, the US before the first start."""
+        regions = {company.code: company.phone_region for company in self.companies or ()}
+        first = self.companies[0].phone_region if self.companies else "US"
+        use_practice_conventions(regions.get(self.company_code or "", first))
+
+    def sign_in_flow(self, ip: str | None = None) -> SignInFlow:
+        return SignInFlow(self.database, self.clock, self.workstation, ip=ip, store=keyring)
+
+
+def open_practice(
+    db_url: str | None,
     company_code: str | None,
     prepare: Callable[[Database], str | None] | None = None,
-) -> int | None:
-    """Open the database, sign in and show the window; the application's exit code, or None
-    when it could not start (the reason was shown in a message box).
+) -> Practice:
+    """Find and open the database (``db_url``: --db) and read what the sign-in needs; on the
+    start's own thread, while the sign-in dialog is on screen. ``prepare`` runs on the open
+    database first (the command line's --demo makes the demo practice) and may name the
+    company."""
+    location = locate_database(db_url)
+    engine = open_database(location)
+    database = Database.for_engine(engine, location.describe())
+    if prepare is not None:
+        company_code = company_code or prepare(database)
+    clock = server_clock(database)
+    companies = what_to_open(database)
+    if company_code is None and companies is not None and len(companies) == 1:
+        company_code = companies[0].code
+    return Practice(database, clock, companies, company_code, socket.gethostname())
 
-    ``prepare`` runs on the open database before the sign-in (the command line's --demo
-    creates the demo practice there) and may name the company to open.
-    """
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setApplicationName(APP_NAME)
-    log_path = _configure_logging()
-    _report_bug(log_path)
+
+def first_start(practice: Practice, runner: OperationRunner) -> Operator | None:
+    """An empty database's first-run questions; who is then signed in, None if cancelled."""
+    dialog = FirstRunDialog(runner, practice.database, practice.clock, practice.workstation)
+    return dialog.operator if dialog.exec() else None
+
+
+def show_window(
+    practice: Practice, operator: Operator, runner: OperationRunner, log_location: str
+) -> int | None:
+    """The window for the operator who signed in; the application's exit code, or None when
+    it could not open (the reason was shown in a message box)."""
+    use_practice_conventions(operator.company.phone_region)
+    # Audited as who and where: "mreyes (Reyes, Maria) at FRONTDESK-2".
+    actor = operator.actor(socket.gethostname())
     try:
-        engine = open_database(location)
-        database = Database.for_engine(engine, location.describe())
-        if prepare is not None:
-            company_code = company_code or prepare(database)
-        runner = OperationRunner()  # one worker for the sign-in and the window
-        clock = server_clock(database)
-        operator = sign_in(runner, database, clock, company_code)
-        if operator is None:
-            return 0
-        use_practice_conventions(operator.company.phone_region)
-        # Audited as who and where: "mreyes (Reyes, Maria) at FRONTDESK-2".
-        actor = operator.actor(socket.gethostname())
-        window = build_window(database, operator.company.code, actor, operator, runner, clock)
-        window.log_location = str(log_path)
+        window = build_window(
+            practice.database, operator.company.code, actor, operator, runner, practice.clock
+        )
     except UserSetupError as exc:
         QMessageBox.critical(None, "UserSetup cannot start", str(exc))
         return None
+    window.log_location = log_location
     window.show()
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
     return app.exec()

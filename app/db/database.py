@@ -24,9 +24,9 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import APP_NAME as APP_NAME
 from app.errors import DatabaseUnavailableError, SchemaError
 
-APP_NAME = "UserSetup"
 ENV_DATABASE_URL = "USERSETUP_DATABASE_URL"
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_FILE_NAME = "usersetup.sqlite3"
@@ -391,7 +391,8 @@ def translate_connection_errors(description: str, *, opening: bool = False) -> I
     try:
         yield
     except DBAPIError as exc:
-        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+        # Opening, any refusal means the database cannot be used ("file is not a database").
+        if not (opening or isinstance(exc, OperationalError) or exc.connection_invalidated):
             raise
         if is_busy(exc):
             raise DatabaseUnavailableError(

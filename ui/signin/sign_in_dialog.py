@@ -46,16 +46,26 @@ T = TypeVar("T")
 USE_RECOVERY_CODE = "Use a recovery code"
 USE_TOKEN = "Use a token instead"
 TOKEN_EXPIRED = "The token has expired; choose Send Token for a new one."
+OPENING = "Opening the database…"
 
 
 class SignInDialog(QDialog):
     """User ID, Password and Company; then the second factor (a token, or setting up an
     authenticator); then, when due, "Your password has expired"."""
 
-    def __init__(self, runner: OperationRunner, flow: SignInFlow, company_code: str = "") -> None:
+    runner: OperationRunner
+    flow: SignInFlow
+
+    def __init__(
+        self, runner: OperationRunner | None, flow: SignInFlow | None, company_code: str = ""
+    ) -> None:
+        """Without a runner and flow the dialog waits for them (``attach``): the start shows
+        it at once and opens the database behind it; Sign In pressed meanwhile is kept."""
         super().__init__()
-        self.runner = runner
-        self.flow = flow
+        self._waiting = runner is None or flow is None
+        self._asked = False  # Sign In pressed while waiting
+        if runner is not None and flow is not None:
+            self.runner, self.flow = runner, flow
         self.operator: Operator | None = None
         self.expires_at: datetime | None = None  # when the token sent by mail or text expires
         self.recovery_mode = False  # the token step takes a recovery code instead
@@ -115,6 +125,7 @@ class SignInDialog(QDialog):
         grid.addWidget(self.refusal, 4, 1)
         self.forgot_button = link_button("Forgot password?")
         self.forgot_button.clicked.connect(self.forgot_password)
+        self.forgot_button.setEnabled(not self._waiting)  # it needs the database
         grid.addWidget(self.forgot_button, 5, 1, Qt.AlignmentFlag.AlignLeft)
         return page
 
@@ -193,7 +204,27 @@ class SignInDialog(QDialog):
 
     # Moving through the steps
 
+    def attach(self, runner: OperationRunner, flow: SignInFlow, company_code: str = "") -> None:
+        """The database is open: sign-ins can be checked now (one asked for meanwhile at once).
+        ``company_code`` fills the Company box if nothing was typed there."""
+        self.runner, self.flow, self._waiting = runner, flow, False
+        if company_code and not self.company.text():
+            self.company.setText(company_code)
+        self.forgot_button.setEnabled(True)
+        if self._asked:
+            self.refusal.clear()
+            self._next()
+
+    @property
+    def waiting(self) -> bool:
+        """Is the database still being opened behind the dialog?"""
+        return self._waiting
+
     def _next(self) -> None:
+        if self._waiting:
+            self._asked = True
+            self.refusal.setText(OPENING)
+            return
         step = self.flow.step
         if step is Step.CREDENTIALS:
             self._submit_password()
