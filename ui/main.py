@@ -56,35 +56,6 @@ def build_window(
     return UserSetupWindow(runner or OperationRunner(), database, context)
 
 
-def sign_in(
-    runner: OperationRunner,
-    database: Database,
-    clock: Clock,
-    company_code: str | None,
-    ip: str | None = None,
-) -> Operator | None:
-    """The first-run questions on an empty database, else the sign-in; None if cancelled.
-
-    ``ip``: where the sign-in comes from, for the company's "no second factor from these
-    subnets" and the audit trail; None: the address the database server sees.
-    """
-    workstation = socket.gethostname()
-    companies = what_to_open(database)
-    # The practice's dates and paper if this computer names no locale: the company's region
-    # when it is known, the US before the first start.
-    regions = {company.code: company.phone_region for company in companies or ()}
-    first = companies[0].phone_region if companies else "US"
-    use_practice_conventions(regions.get(company_code or "", first))
-    if companies is None:
-        dialog: FirstRunDialog | SignInDialog = FirstRunDialog(runner, database, clock, workstation)
-    else:
-        if company_code is None and len(companies) == 1:
-            company_code = companies[0].code
-        flow = SignInFlow(database, clock, workstation, ip=ip, store=keyring)
-        dialog = SignInDialog(runner, flow, company_code or "")
-    return dialog.operator if dialog.exec() else None
-
-
 @dataclass(frozen=True)
 class Practice:
     """The open database and what the start read of it: the company to offer (None: the
@@ -107,6 +78,36 @@ class Practice:
     def sign_in_flow(self, ip: str | None = None) -> SignInFlow:
         return SignInFlow(self.database, self.clock, self.workstation, ip=ip, store=keyring)
 
+    @classmethod
+    def read(cls, database: Database, clock: Clock, company_code: str | None) -> Practice:
+        """What the sign-in needs of the open database; the only company, if there is one,
+        offered when none was named."""
+        companies = what_to_open(database)
+        if company_code is None and companies is not None and len(companies) == 1:
+            company_code = companies[0].code
+        return cls(database, clock, companies, company_code, socket.gethostname())
+
+
+def sign_in(
+    runner: OperationRunner,
+    database: Database,
+    clock: Clock,
+    company_code: str | None,
+    ip: str | None = None,
+) -> Operator | None:
+    """The first-run questions on an empty database, else the sign-in; None if cancelled
+    (the start's steps, for a database already open).
+
+    ``ip``: where the sign-in comes from, for the company's "no second factor from these
+    subnets" and the audit trail; None: the address the database server sees.
+    """
+    practice = Practice.read(database, clock, company_code)
+    practice.use_conventions()
+    if practice.companies is None:
+        return first_start(practice, runner)
+    dialog = SignInDialog(runner, practice.sign_in_flow(ip), practice.company_code or "")
+    return dialog.operator if dialog.exec() else None
+
 
 def open_practice(
     db_url: str | None,
@@ -122,11 +123,7 @@ def open_practice(
     database = Database.for_engine(engine, location.describe())
     if prepare is not None:
         company_code = company_code or prepare(database)
-    clock = server_clock(database)
-    companies = what_to_open(database)
-    if company_code is None and companies is not None and len(companies) == 1:
-        company_code = companies[0].code
-    return Practice(database, clock, companies, company_code, socket.gethostname())
+    return Practice.read(database, server_clock(database), company_code)
 
 
 def first_start(practice: Practice, runner: OperationRunner) -> Operator | None:
