@@ -7,7 +7,6 @@ from a modified window or a script, and sees app/ refuse it with nothing written
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -41,7 +40,13 @@ from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
 from tests.helpers.mail_server import MemoryStore
-from tests.helpers.records import add_user, audit_events, remove_company, stored_user, version_of
+from tests.helpers.records import (
+    add_user,
+    audit_events,
+    committed_company,
+    stored_user,
+    version_of,
+)
 
 
 class Store:
@@ -439,10 +444,7 @@ def test_two_administrators_taking_each_other_away_at_once_leave_one(
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite lets one writer in at a time: the two saves cannot overlap there")
     database = Database.for_engine(engine, "race")
-    code = f"race{uuid.uuid4().hex[:6]}"
-    with database.transaction() as session:  # committed for real: two connections must see it
-        company = create_company(session, code, "Race Clinic", "America/New_York")
-    try:
+    with committed_company(database, engine, "race") as company:
         alice = add_user(database, company, clock, "alice", role=SetupRole.ADMINISTRATOR)
         bob = add_user(database, company, clock, "bob", role=SetupRole.ADMINISTRATOR)
 
@@ -489,8 +491,6 @@ def test_two_administrators_taking_each_other_away_at_once_leave_one(
         (outcome,) = outcomes
         assert isinstance(outcome, ValidationError | NotAllowedError)  # bob's save was refused
         assert stored_user(database, alice).active
-    finally:
-        remove_company(engine, company.id)
 
 
 def test_an_administrator_whose_account_was_ended_meanwhile_does_not_count_as_the_other(
@@ -502,10 +502,7 @@ def test_an_administrator_whose_account_was_ended_meanwhile_does_not_count_as_th
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite lets one writer in at a time: the stale read is refused there")
     database = Database.for_engine(engine, "race")
-    code = f"stale{uuid.uuid4().hex[:6]}"
-    with database.transaction() as session:  # committed for real: two connections must see it
-        company = create_company(session, code, "Stale Clinic", "America/New_York")
-    try:
+    with committed_company(database, engine, "stale") as company:
         anna = add_user(database, company, clock, "anna", role=SetupRole.ADMINISTRATOR)
         bert = add_user(database, company, clock, "bert", role=SetupRole.ADMINISTRATOR)
         ended = LoginTimes(expires_on=(clock() - timedelta(days=2)).date())
@@ -525,8 +522,6 @@ def test_an_administrator_whose_account_was_ended_meanwhile_does_not_count_as_th
                 anna_deactivates_bert
             )
         assert stored_user(database, bert).active
-    finally:
-        remove_company(engine, company.id)
 
 
 class _FullKeyring(MemoryStore):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -16,11 +15,10 @@ from app.db.database import Database, make_engine
 from app.db.models import Company
 from app.db.server import ServerClock, observed_address, server_clock
 from app.errors import DatabaseUnavailableError
-from app.practice.company import create_company
 from app.signin.check import Reason
 from app.signin.own_password import check_presence
 from tests.conftest import KIM_PASSWORD, FixedClock
-from tests.helpers.records import add_user, remove_company
+from tests.helpers.records import add_user, committed_company
 from tests.helpers.statements import count_statements
 
 
@@ -179,14 +177,9 @@ def test_the_idle_lock_signs_back_in_over_a_connection_dropped_while_the_window_
     """The window stood locked for hours; the server restarted meanwhile. The password typed
     to unlock it is checked on a new connection, not refused as a lost one."""
     database, killer = server_database
-    code = f"idle{uuid.uuid4().hex[:6]}"
-    with database.transaction() as session:  # committed for real: the pool must hold it
-        company = create_company(session, code, "Idle Clinic", "America/New_York")
-    try:
+    with committed_company(database, killer, "idle") as company:
         add_user(database, company, clock, "kimberly", password=KIM_PASSWORD)
         pooled = database.run(_backend_id)
         _drop(killer, pooled)
-        result = check_presence(database, clock, "TEST-PC", code, "kimberly", KIM_PASSWORD)
+        result = check_presence(database, clock, "TEST-PC", company.code, "kimberly", KIM_PASSWORD)
         assert result.reason is Reason.SIGNED_IN
-    finally:
-        remove_company(killer, company.id)

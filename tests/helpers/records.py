@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +15,7 @@ from app.clock import Clock
 from app.db.database import Database
 from app.db.models import AuditEvent, Base, SetupRole, User
 from app.login_times.hours import LoginTimes
-from app.practice.company import CompanyInfo
+from app.practice.company import CompanyInfo, create_company
 from app.sections.editor import UserEditor
 from app.sections.user import UserState
 from app.two_factor.service import TwoFactorSummary
@@ -126,7 +129,7 @@ def read_user(database: Database, company: CompanyInfo, clock: Clock, pk: int | 
     return Stored(opened.record, states["user"], states["login_times"], states["two_factor"])
 
 
-def remove_company(engine: Engine, company_id: int) -> None:
+def _remove_company(engine: Engine, company_id: int) -> None:
     """A company committed for real, and every row of it, gone again."""
     users = Base.metadata.tables["users"]
     theirs = select(users.c.id).where(users.c.company_id == company_id).scalar_subquery()
@@ -140,3 +143,18 @@ def remove_company(engine: Engine, company_id: int) -> None:
                 for column in table.c:
                     if any(fk.column is users.c.id for fk in column.foreign_keys):
                         conn.execute(table.delete().where(column.in_(theirs)))
+
+
+@contextmanager
+def committed_company(database: Database, engine: Engine, code: str) -> Iterator[CompanyInfo]:
+    """A company committed for real (a second connection must see it, as another
+    workstation's would), with ``code`` made unique; it and every row of it gone afterwards
+    (removed through ``engine``)."""
+    with database.transaction() as session:
+        company = create_company(
+            session, f"{code}{uuid.uuid4().hex[:6]}", f"{code.title()} Clinic", "America/New_York"
+        )
+    try:
+        yield company
+    finally:
+        _remove_company(engine, company.id)
