@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db.database import Database
-from app.db.models import AuditEvent, PasswordHistory
+from app.db.models import AuditEvent, PasswordHistory, TwoFactorMethod, User
 from app.errors import ValidationError
 from app.passwords.policy import (
     READABLE,
@@ -23,13 +23,17 @@ from app.passwords.policy import (
     save_policy,
 )
 from app.practice.company import CompanyInfo
+from app.signin.own_password import change_own_password, own_password_rules
+from app.two_factor.policy import TwoFactorPolicy, save_two_factor_policy
 from app.users.records import UserFields
 from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
+from tests.helpers.records import add_user
 
 KIM = PasswordOwner("kimberly", "Kimberly", "Fox", "valley", "Valley Family Medicine")
 DEFAULTS = PasswordPolicy()
+LONGEST = "seven quiet otters drift past the old grey mill on a windy tuesd"  # 64
 
 
 def problems(password: str, policy: PasswordPolicy = DEFAULTS, **owner: Any) -> list[str]:
@@ -47,10 +51,10 @@ def test_defaults_are_nists() -> None:
     [
         ("fourteen chars", False, False),
         ("fifteen chars!!", False, True),
-        ("eight ch", True, True),
-        ("seven c", True, False),
-        ("x" * 63 + "y", False, True),  # 64 allowed
-        ("x" * 64 + "y", False, False),
+        ("mango tr", True, True),
+        ("mango t", True, False),
+        (LONGEST, False, True),  # 64 allowed
+        (LONGEST + "s", False, False),
         ("grüne äpfel im körbchen", False, True),  # any Unicode, spaces included
     ],
 )
@@ -58,6 +62,40 @@ def test_length_depends_on_two_factor_sign_in(
     password: str, two_factor: bool, accepted: bool
 ) -> None:
     assert (problems(password, two_factor=two_factor) == []) is accepted
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "passwordpassword",  # a repeat
+        "aaaaaaaaaaaaaaaa",
+        "iloveyou iloveyou",
+        "1234567890123456",  # a sequence
+        "abcdefghijklmnop",
+        "qwertyuiopasdfgh",  # keyboard walks
+        "zxcvbnmasdfghjkl",
+        "monkey dishwasher",  # two common words
+    ],
+)
+def test_repeats_sequences_and_keyboard_walks_are_refused_saying_why(password: str) -> None:
+    found = problems(password)
+    assert found and found[0].endswith("Add words nobody would expect from you.")
+
+
+def test_guesses_floor_says_zxcvbns_reason() -> None:
+    assert problems("aaaaaaaaaaaaaaaa") == [
+        'Repeats like "aaa" are easy to guess. Add words nobody would expect from you.'
+    ]
+
+
+def test_one_factor_of_two_has_the_lower_floor() -> None:
+    assert problems("kx7mrt4p", two_factor=True) == []  # 8 random characters
+    assert problems("qwertyui", two_factor=True)
+    assert problems("kx7mrt4p9wqzhd3", two_factor=False) == []  # 15 random ones
+
+
+def test_guesses_floor_goes_with_the_common_passwords_setting() -> None:
+    assert problems("monkey dishwasher", PasswordPolicy(block_common=False)) == []
 
 
 def test_length_is_counted_after_nfkc_normalization() -> None:
@@ -187,3 +225,70 @@ def test_a_temporary_password_fits_a_policy_of_64_and_64() -> None:
     policy = PasswordPolicy(min_length=64, max_length=64)
     password = generate_temporary_password(policy, KIM, random.Random(3))
     assert len(password) == 64 and problems(password, policy) == []
+
+
+# The shorter minimum for a password that is one factor of two
+
+
+def _with_mailed_codes(database: Database, pk: int) -> None:
+    with database.transaction() as session:
+        user = session.get(User, pk)
+        assert user is not None
+        user.two_factor_method = TwoFactorMethod.EMAIL.value
+        user.two_factor_destination = "kim@valleyfm.example"
+
+
+def _reset_to(database: Database, company: CompanyInfo, clock: FixedClock, pk: int, typed: str):
+    with database.transaction() as session:
+        return UserService(session, company, dba(), clock).reset_password(pk, password=typed)
+
+
+def test_a_user_with_a_second_factor_may_have_eight_characters(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    pk = add_user(database, company, clock, "kim")
+    with pytest.raises(ValidationError) as refused:  # a password alone: 15
+        _reset_to(database, company, clock, pk, "mango tr")
+    assert refused.value.errors["new_password"].startswith("Use at least 15 characters")
+    _with_mailed_codes(database, pk)
+    assert _reset_to(database, company, clock, pk, "mango tr") == "mango tr"
+
+
+def test_the_shorter_minimum_is_not_given_where_the_second_factor_is_skipped(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    pk = add_user(database, company, clock, "kim")
+    _with_mailed_codes(database, pk)
+    with database.transaction() as session:
+        save_two_factor_policy(
+            session, company.id, TwoFactorPolicy(0, ("192.168.1.0/24",)),
+            actor=dba(), clock=clock, expected_version=0,
+        )  # fmt: skip
+    with pytest.raises(ValidationError) as refused:  # from the office, the password alone
+        _reset_to(database, company, clock, pk, "mango tr")
+    assert refused.value.errors["new_password"].startswith("Use at least 15 characters")
+
+
+def test_a_factor_still_to_be_set_up_is_not_one_yet(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    pk = add_user(database, company, clock, "kim")
+    with database.transaction() as session:
+        user = session.get(User, pk)
+        assert user is not None
+        user.two_factor_method = TwoFactorMethod.APP.value  # required, no authenticator yet
+    with pytest.raises(ValidationError):
+        _reset_to(database, company, clock, pk, "mango tr")
+
+
+def test_ones_own_new_password_gets_the_shorter_minimum(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    pk = add_user(database, company, clock, "kim")
+    _with_mailed_codes(database, pk)
+    change_own_password(
+        database, company, pk, "mango tr", "mango tr",
+        clock=clock, workstation="FRONT-1", operator="kim at FRONT-1",
+    )  # fmt: skip
+    rules = own_password_rules(database, company, "kim")
+    assert rules[2].two_factor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -14,6 +15,7 @@ from app.db.models import PasswordHistory, User
 from app.passwords.hashing import hash_password
 from app.passwords.policy import PasswordOwner, PasswordPolicy, load_policy, password_problems
 from app.practice.company import CompanyInfo
+from app.two_factor.policy import load_two_factor_policy, password_is_one_of_two
 from app.validation import normalize_password
 
 
@@ -64,12 +66,22 @@ class Credentials:
         return self._policy
 
     def owner(self, user_id: str, first_name: str, last_name: str) -> PasswordOwner:
+        """Whose password it is, for a user with no second factor yet (a new one)."""
         return PasswordOwner(
             user_id=user_id,
             first_name=first_name,
             last_name=last_name,
             company_code=self.company.code,
             company_name=self.company.name,
+        )
+
+    def owner_of(self, user: User) -> PasswordOwner:
+        """Whose password it is, for a stored user: with a second factor on every sign-in,
+        the shorter minimum applies."""
+        two_factor_policy, _ = load_two_factor_policy(self.session, self.company.id)
+        return replace(
+            self.owner(user.user_id, user.first_name, user.last_name),
+            two_factor=password_is_one_of_two(user, two_factor_policy),
         )
 
     def problems(self, password: str, owner: PasswordOwner, user: User | None) -> list[str]:

@@ -26,6 +26,15 @@ LONGEST_ALLOWED = 256  # what the hash input may be at most; never truncated
 # Lower-case letters and digits a person cannot misread on a slip or mishear on the phone:
 # no 0/o, 1/l/i, and no capitals to spell out. 16 of them carry about 79 bits.
 READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+# zxcvbn's estimate of the guesses a password takes, below which it is refused. A password
+# alone: a billion, weeks of argon2id work for an attacker holding a stolen hash; repeats,
+# sequences, keyboard walks and common words strung together ("iloveyou iloveyou": 10^8) fall
+# below it, three unrelated words ("quiet harbor lights": 10^14) pass. One factor of two: a
+# million, beyond the throttled guessing at the sign-in that is all a second factor leaves
+# (any 8 random characters pass; "qwertyui" does not).
+GUESSES_FLOOR = 10**9
+GUESSES_FLOOR_TWO_FACTOR = 10**6
+GUESSED_FROM = 100  # zxcvbn's work grows with the length: the first 100 characters are judged
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,8 @@ def password_problems(policy: PasswordPolicy, password: str, owner: PasswordOwne
         folded in common_passwords() or folded.replace(" ", "") in common_passwords()
     ):
         problems.append("This is one of the most commonly used passwords; choose another.")
+    if policy.block_common and not problems and (why := _guessable(text, owner)) is not None:
+        problems.append(why)
     if policy.block_personal:
         found = next((w for w in _personal_words(owner) if w in folded), None)
         if found is not None:
@@ -122,6 +133,18 @@ def password_problems(policy: PasswordPolicy, password: str, owner: PasswordOwne
     ):
         problems.append("Use letters and at least one digit.")
     return problems
+
+
+def _guessable(text: str, owner: PasswordOwner) -> str | None:
+    """Why zxcvbn would guess this password in fewer than GUESSES_FLOOR tries; None if not."""
+    from zxcvbn import zxcvbn  # a large module: loaded when a password is first checked
+
+    estimate = zxcvbn(text[:GUESSED_FROM], user_inputs=_personal_words(owner))
+    floor = GUESSES_FLOOR_TWO_FACTOR if owner.two_factor else GUESSES_FLOOR
+    if float(estimate["guesses"]) >= floor:
+        return None
+    why = str(estimate["feedback"]["warning"]) or "Words this common are easy to guess together."
+    return f"{why} Add words nobody would expect from you."
 
 
 def generate_temporary_password(

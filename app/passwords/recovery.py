@@ -105,7 +105,7 @@ class Recovery:
                 )
             return False
         credentials = Credentials(self.session, CompanyInfo.of(company), self.hasher)
-        owner = credentials.owner(user.user_id, user.first_name, user.last_name)
+        owner = credentials.owner_of(user)
         problems = credentials.problems(new_password, owner, user)
         if problems:
             raise ValidationError({"new_password": " ".join(problems)})

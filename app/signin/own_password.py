@@ -36,7 +36,7 @@ def own_password_rules(
         if user is None or user.company_id != company.id:
             raise NotFoundError("This user no longer exists.")
         credentials = Credentials(session, company, owasp_hasher())
-        owner = credentials.owner(user.user_id, user.first_name, user.last_name)
+        owner = credentials.owner_of(user)
         return user.id, credentials.policy, owner
 
     return database.run(rules)
@@ -85,7 +85,7 @@ def change_own_password(
                 refused = ACCOUNT_CLOSED[checked.reason]  # the password was right: say why
         if not refused:
             credentials = Credentials(session, company, hasher)
-            owner = credentials.owner(user.user_id, user.first_name, user.last_name)
+            owner = credentials.owner_of(user)
             problems = credentials.problems(new_password, owner, user)
             if problems:  # raised inside: the current password's check is rolled back too
                 raise ValidationError({"new_password": " ".join(problems)})

@@ -130,6 +130,14 @@ class Need(enum.StrEnum):
     SETUP_SUGGESTED = "setup suggested"  # offered; the user may skip
 
 
+def password_is_one_of_two(user: User, policy: TwoFactorPolicy) -> bool:
+    """Does every sign-in of this user ask a second factor they have set up? Only then is the
+    password one factor of two, held to the shorter minimum (NIST SP 800-63B rev. 4, 3.1.1.2):
+    a factor still to be set up is not one yet, and from an excluded network the password
+    alone lets in."""
+    return not policy.excluded_networks and need_of(user, policy, None) is Need.TOKEN
+
+
 def need_of(user: User, policy: TwoFactorPolicy, ip: str | None) -> Need:
     """The second factor this user needs for a sign-in from ``ip``."""
     # An EPCS role that needs 2FA whatever the address comes with the Roles section.

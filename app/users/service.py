@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
@@ -19,7 +20,7 @@ from app.errors import NotFoundError, ValidationError
 from app.login_times.hours import today_in
 from app.passwords.credentials import Credentials
 from app.passwords.hashing import owasp_hasher
-from app.passwords.policy import generate_temporary_password
+from app.passwords.policy import PasswordOwner, PasswordPolicy, generate_temporary_password
 from app.practice.company import CompanyInfo
 from app.users.access_kept import guard_access_kept
 from app.users.fields import FIELDS_BY_NAME, USER_FIELDS
@@ -139,8 +140,10 @@ class UserService:
         if form.new_password and not self._typed_allowed():
             errors["new_password"] = GENERATED_ONLY
         elif form.new_password and not ({"new_password", "retype_password"} & errors.keys()):
-            owner = self.credentials.owner(form.user_id, form.first_name, form.last_name)
             user = self.writer.load(pk) if pk is not None else None  # in this company only
+            owner = self.credentials.owner(form.user_id, form.first_name, form.last_name)
+            if user is not None:  # the names as typed; the second factor as stored
+                owner = replace(owner, two_factor=self.credentials.owner_of(user).two_factor)
             problems = self.credentials.problems(form.new_password, owner, user)
             if problems:
                 errors["new_password"] = " ".join(problems)
@@ -285,6 +288,11 @@ class UserService:
         )
         return record_of(user)
 
+    def password_rules(self, pk: int) -> tuple[PasswordPolicy, PasswordOwner]:
+        """The policy and whose password it is, for a reset's hints: as stored now."""
+        user = self.writer.load(pk)
+        return self.credentials.policy, self.credentials.owner_of(user)
+
     def reset_password(
         self,
         pk: int,
@@ -303,7 +311,7 @@ class UserService:
         user = self.writer.load(pk)
         self._require_may_manage(user)
         must_change = must_change or not self.actor.may(Right.EDIT_USERS)
-        owner = self.credentials.owner(user.user_id, user.first_name, user.last_name)
+        owner = self.credentials.owner_of(user)
         policy = self.credentials.policy
         if password is None:
             password = generate_temporary_password(policy, owner, rng)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import DatabaseUnavailableError, UserSetupError, ValidationError
-from app.passwords.policy import PasswordOwner, PasswordPolicy, load_policy
+from app.passwords.policy import PasswordOwner, PasswordPolicy
 from app.users.fields import LABELS
 from app.users.records import PASSWORD_MAX, UserRecord
 from app.users.service import UserService
@@ -97,13 +97,17 @@ class ResetPasswordDialog(QDialog):
         # read it. Until it is read, the window's copy decides what is offered.
         runner.run(
             workplace,
-            lambda work: load_policy(work.session, work.company.id),
-            self._policy_read,
+            lambda work: UserService(
+                work.session, work.company, work.actor, work.clock
+            ).password_rules(record.pk),
+            self._rules_read,
             failed=lambda _error: None,  # the reset itself reads it again, and says why
         )
 
-    def _policy_read(self, policy: PasswordPolicy) -> None:
+    def _rules_read(self, rules: tuple[PasswordPolicy, PasswordOwner]) -> None:
+        policy, owner = rules
         self.policy = policy
+        self.new_password_field.set_rules(policy, owner)
         self.typing_allowed = policy.allow_typed_temporary
         self._offer_typing(self.typing_allowed)
         if not self.typing_allowed:
