@@ -5,23 +5,30 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
 
 import pytest
-from sqlalchemy import Engine, select, text
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, func, select, text
 
 from app.access import Actor
+from app.audit import Action
 from app.clock import utc_now
 from app.db.database import Database, DatabaseLocation, make_engine, open_database, upgrade
-from app.db.models import User
+from app.db.models import AuditEvent, User
 from app.practice.company import CompanyInfo
 from app.practice.demo import create_demo_practice
 from app.sections.base import Target
 from app.sections.editor import Saved, UserEditor
+from app.signin.check import SignInService
 from app.workplace import Work, Workplace
 from tests.helpers import sqlite_workers
+from tests.helpers.records import add_user
 
 READERS, WRITERS, ROUNDS = 2, 3, 15
 
@@ -155,3 +162,86 @@ def test_readers_and_writers_in_separate_processes_all_succeed(
     with Database.for_engine(engine, "shared").transaction() as session:
         titles = session.scalars(select(User.title)).all()
     assert titles.count(f"Saved {ROUNDS - 1}") == WRITERS  # every writer's last save is there
+
+
+class _LockWatchingHasher(PasswordHasher):
+    """Verifies as OWASP's does, and says whether another program could write meanwhile."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+        self.url = url
+        self.write_lock_free: list[bool] = []
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        other = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # the write lock, without waiting for it
+            other.rollback()
+            self.write_lock_free.append(True)
+        except sqlite3.OperationalError:
+            self.write_lock_free.append(False)
+        finally:
+            other.close()
+        return super().verify(hash, password)
+
+
+@pytest.mark.parametrize("password", ["quiet harbor lights", "a wrong password"])
+def test_the_password_is_verified_before_the_sign_in_takes_the_write_lock(
+    shared_file: tuple[str, CompanyInfo, Engine], password: str
+) -> None:
+    """argon2 takes tens of milliseconds: held under the write lock, parallel sign-ins and
+    saves queue behind it and time out ("database is locked")."""
+    url, company, engine = shared_file
+    add_user(Database.for_engine(engine, "shared"), company, utc_now, "kim")
+    hasher = _LockWatchingHasher(url)
+    result = Database.for_engine(engine, "shared").run(
+        lambda session: SignInService(session, utc_now, "FRONT-1", hasher).check(
+            company.code, "kim", password
+        )
+    )
+    assert result.allowed is (password == "quiet harbor lights")
+    assert hasher.write_lock_free and all(hasher.write_lock_free)
+
+
+SIGN_INS = 20
+
+
+def test_twenty_parallel_sign_ins_all_answer(
+    shared_file: tuple[str, CompanyInfo, Engine],
+) -> None:
+    """Twenty sign-ins at once, half with a wrong password, each on a connection of its own
+    as twenty programs' would be: none fails, and every wrong one is counted."""
+    url, company, engine = shared_file
+    for n in range(SIGN_INS // 2):
+        add_user(Database.for_engine(engine, "shared"), company, utc_now, f"user{n}")
+    start = threading.Barrier(SIGN_INS)
+    answers: list[str] = []
+    engines = [make_engine(url) for _ in range(SIGN_INS)]
+
+    def sign_in(n: int) -> None:
+        database = Database.for_engine(engines[n], "shared")
+        password = "quiet harbor lights" if n % 2 else "a wrong password"
+        start.wait(sqlite_workers.TIMEOUT_S)
+        try:
+            result = database.run(
+                lambda session: SignInService(session, utc_now, f"WS-{n}").check(
+                    company.code, f"user{n // 2}", password
+                )
+            )
+            answers.append(result.reason.value)
+        except Exception as exc:
+            answers.append(f"failed: {exc}")
+
+    threads = [threading.Thread(target=sign_in, args=(n,)) for n in range(SIGN_INS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(sqlite_workers.TIMEOUT_S)
+    assert sorted(answers) == ["invalid"] * (SIGN_INS // 2) + ["signed in"] * (SIGN_INS // 2)
+    for other in engines:
+        other.dispose()
+    with Database.for_engine(engine, "shared").transaction() as session:
+        failed = session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == Action.SIGNIN_FAILED)
+        )
+    assert failed == SIGN_INS // 2
