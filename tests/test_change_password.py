@@ -179,3 +179,27 @@ def test_without_a_signed_in_operator_the_action_is_off(qtbot, database, company
         assert not window.own_password_action.isEnabled()
     finally:
         window.close()
+
+
+def test_an_easily_guessed_password_is_refused_beside_it_with_one_estimate_a_keystroke(
+    qtbot, dialog, monkeypatch
+):
+    import zxcvbn
+
+    estimates: list[str] = []
+    real = zxcvbn.zxcvbn
+
+    def counted(password: str, user_inputs: Any = None) -> Any:
+        estimates.append(password)
+        return real(password, user_inputs=user_inputs)
+
+    monkeypatch.setattr(zxcvbn, "zxcvbn", counted)
+    typed = "iloveyou iloveyou"
+    qtbot.keyClicks(by_name(dialog, QLineEdit, "New Password"), typed)
+
+    assert len(estimates) == len(typed)  # the meter and the floor share one estimate
+    hints = [w.text() for w in dialog.findChildren(QLabel) if w.isVisible()]
+    assert "Words this common are easy to guess together. Add words nobody would expect " \
+        "from you." in hints  # fmt: skip
+    strength = dialog.findChild(QProgressBar)
+    assert strength.accessibleName() == "Strength: Weak"  # zxcvbn says 3 (Strong): refused

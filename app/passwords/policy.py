@@ -6,7 +6,7 @@ import dataclasses
 import random
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -34,6 +34,8 @@ READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
 # (any 8 random characters pass; "qwertyui" does not).
 GUESSES_FLOOR = 10**9
 GUESSES_FLOOR_TWO_FACTOR = 10**6
+ADD_WORDS = "Add words nobody would expect from you."
+COMMON_WORDS_TOGETHER = "Words this common are easy to guess together."
 GUESSED_FROM = 100  # zxcvbn's work grows with the length: the first 100 characters are judged
 
 
@@ -111,6 +113,29 @@ def _personal_words(owner: PasswordOwner) -> list[str]:
 def password_problems(policy: PasswordPolicy, password: str, owner: PasswordOwner) -> list[str]:
     """What is wrong with a new password, in plain words; empty when it is acceptable."""
     text = normalize_password(password)
+    return _problems(policy, text, owner, lambda: _estimate(text, owner))
+
+
+def judge_password(
+    policy: PasswordPolicy, password: str, owner: PasswordOwner
+) -> tuple[int, list[str]]:
+    """zxcvbn's 0-4 strength score and the problems, from one estimate: the password field
+    shows both at each keystroke."""
+    text = normalize_password(password)
+    estimate = _estimate(text, owner)
+    problems = _problems(policy, text, owner, lambda: estimate)
+    score = int(estimate["score"])
+    if any(p.endswith(ADD_WORDS) for p in problems):  # refused as guessable: never "Strong"
+        score = min(score, 1)
+    return score, problems
+
+
+def _problems(
+    policy: PasswordPolicy,
+    text: str,
+    owner: PasswordOwner,
+    estimate: Callable[[], dict[str, Any]],
+) -> list[str]:
     problems: list[str] = []
     minimum = policy.min_length_two_factor if owner.two_factor else policy.min_length
     if len(text) < minimum:
@@ -122,12 +147,18 @@ def password_problems(policy: PasswordPolicy, password: str, owner: PasswordOwne
         folded in common_passwords() or folded.replace(" ", "") in common_passwords()
     ):
         problems.append("This is one of the most commonly used passwords; choose another.")
-    if policy.block_common and not problems and (why := _guessable(text, owner)) is not None:
-        problems.append(why)
+    if policy.block_common and not problems:
+        floor = GUESSES_FLOOR_TWO_FACTOR if owner.two_factor else GUESSES_FLOOR
+        found = estimate()
+        if float(found["guesses"]) < floor:
+            why = (
+                str(found["feedback"]["warning"]) or "Words this common are easy to guess together."
+            )
+            problems.append(f"{why} {ADD_WORDS}")
     if policy.block_personal:
-        found = next((w for w in _personal_words(owner) if w in folded), None)
-        if found is not None:
-            problems.append(f"Do not use your user ID, your name or the practice's ({found!r}).")
+        personal = next((w for w in _personal_words(owner) if w in folded), None)
+        if personal is not None:
+            problems.append(f"Do not use your user ID, your name or the practice's ({personal!r}).")
     if policy.require_alphanumeric and not (
         any(c.isalpha() for c in text) and any(c.isdigit() for c in text)
     ):
@@ -135,16 +166,12 @@ def password_problems(policy: PasswordPolicy, password: str, owner: PasswordOwne
     return problems
 
 
-def _guessable(text: str, owner: PasswordOwner) -> str | None:
-    """Why zxcvbn would guess this password in fewer than GUESSES_FLOOR tries; None if not."""
+def _estimate(text: str, owner: PasswordOwner) -> dict[str, Any]:
+    """zxcvbn's estimate of the guesses ``text`` takes, knowing the owner's names."""
     from zxcvbn import zxcvbn  # a large module: loaded when a password is first checked
 
-    estimate = zxcvbn(text[:GUESSED_FROM], user_inputs=_personal_words(owner))
-    floor = GUESSES_FLOOR_TWO_FACTOR if owner.two_factor else GUESSES_FLOOR
-    if float(estimate["guesses"]) >= floor:
-        return None
-    why = str(estimate["feedback"]["warning"]) or "Words this common are easy to guess together."
-    return f"{why} Add words nobody would expect from you."
+    estimate: dict[str, Any] = zxcvbn(text[:GUESSED_FROM], user_inputs=_personal_words(owner))
+    return estimate
 
 
 def generate_temporary_password(

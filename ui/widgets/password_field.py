@@ -16,12 +16,11 @@ HINT_STYLE = "color: #8a5a00;"
 STRENGTH = ("Very weak", "Weak", "Fair", "Strong", "Very strong")
 
 
-def strength(password: str, owner: PasswordOwner | None) -> int:
-    """zxcvbn's 0-4 score: how long guessing would take, the names of the owner included."""
+def strength(password: str) -> int:
+    """zxcvbn's 0-4 score, before the rules are known (with them, judge_password gives it)."""
     from zxcvbn import zxcvbn  # a large module: loaded when a meter first needs it
 
-    words = [] if owner is None else [owner.user_id, owner.first_name, owner.last_name]
-    return int(zxcvbn(password[:100], user_inputs=words)["score"])
+    return int(zxcvbn(password[:100])["score"])
 
 
 class PasswordField(QWidget):
@@ -71,16 +70,17 @@ class PasswordField(QWidget):
         self.show_action.setToolTip("Hide the password" if shown else "Show the password")
 
     def _update(self, text: str) -> None:
+        score, problems = 0, list[str]()
+        if text and self.policy is not None and self.owner is not None:
+            from app.passwords.policy import judge_password  # loaded with the rules given
+
+            score, problems = judge_password(self.policy, text, self.owner)  # one estimate
+        elif text and self._metered:
+            score = strength(text)
         if self._metered:
-            score = strength(text, self.owner) if text else 0
             self.meter.setValue(score)
             self.meter.setFormat(STRENGTH[score] if text else "")
             self.meter.setAccessibleName(f"Strength: {STRENGTH[score]}" if text else "Strength")
-        problems: list[str] = []
-        if text and self.policy is not None and self.owner is not None:
-            from app.passwords.policy import password_problems  # loaded with the rules given
-
-            problems = password_problems(self.policy, text, self.owner)
         self.hint.setText(problems[0] if problems else "")
         self.hint.setVisible(bool(problems))
         self.changed.emit()
