@@ -62,6 +62,9 @@ class Action(enum.StrEnum):
     POLICY_CHANGED = "policy.changed"
     MAIL_CHANGED = "mail.changed"
     SMS_CHANGED = "sms.changed"
+    PRACTICE_KEY_CREATED = "practice_key.created"
+    PRACTICE_KEY_EXPORTED = "practice_key.exported"
+    PRACTICE_KEY_IMPORTED = "practice_key.imported"
 
 
 def _plain(value: object) -> JSONValue:

@@ -40,6 +40,7 @@ from app.users.fields import LABELS
 from app.workplace import Work
 from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
 from cli.hours import hours_command
+from cli.key import key_command
 from cli.login import login
 from cli.parser import build_parser
 from cli.passwords import PasswordInput
@@ -66,7 +67,7 @@ def main(
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     except ValidationError as exc:
-        labels = {**LABELS, "setup_role": "Role"}
+        labels = {**LABELS, "setup_role": "Role", "passphrase": "Passphrase"}
         text = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in exc.errors.items())
         return _fail(EXIT_REFUSED, text)
     except (DatabaseUnavailableError, SchemaError) as exc:
@@ -138,6 +139,9 @@ def _run_on(
         return EXIT_OK
     if args.command == "login":
         return login(args, database, stdin, clock, measure)
+    if args.command == "key":
+        print(key_command(args, database, actor, stdin, clock, measure))
+        return EXIT_OK
     passwords = PasswordInput(stdin)
 
     def command(session: Session) -> str:

@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_two_factor_commands(commands)
     _add_hours_commands(commands)
+    _add_key_commands(commands)
 
     login = commands.add_parser("login", help="would this sign-in be allowed? (exit code)")
     login.add_argument("user_id", metavar="USERID")
@@ -295,6 +296,21 @@ def _add_two_factor_commands(commands: Any) -> None:
     )
     codes.add_argument("user_id", metavar="USERID")
     codes.add_argument("--json", action="store_true")
+
+
+def _add_key_commands(commands: Any) -> None:
+    key = commands.add_parser(
+        "key", help="the practice key that seals authenticator keys (on each workstation)"
+    )
+    key_commands = key.add_subparsers(dest="key_command", required=True, parser_class=_Parser)
+    key_commands.add_parser("init", help="make the practice key here (once per practice)")
+    key_commands.add_parser("status", help="whether this computer has the practice key")
+    for name, what in (
+        ("export", "write the key to FILE, sealed under a passphrase from standard input"),
+        ("import", "keep here the key FILE holds (passphrase from standard input)"),
+    ):
+        sub = key_commands.add_parser(name, help=what)
+        sub.add_argument("file", metavar="FILE")
 
 
 ROLE_NAMES = {

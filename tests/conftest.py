@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine
@@ -178,6 +179,17 @@ def dialogs() -> Iterator[DialogAnswers]:
     answers = DialogAnswers()
     yield answers
     answers.finish()
+
+
+@pytest.fixture(autouse=True)
+def practice_key_file(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test's computer keeps the practice key in a file of its own, never in the keyring
+    of the machine the tests run on."""
+    path = tmp_path_factory.mktemp("key") / "practice-key.json"
+    monkeypatch.setenv("USERSETUP_KEY_FILE", str(path))
+    return path
 
 
 @pytest.fixture(autouse=True)

@@ -249,9 +249,12 @@ def test_enroll_prints_the_key_once_and_keeps_it_pending_until_confirmed(userset
     parsed = pyotp.parse_uri(uri.group(0))
     assert (parsed.secret, parsed.name, parsed.issuer) == (secret, "kimberly", "Valley EHR")
     assert "2fa confirm kimberly --token" in out
-    assert usersetup.stored(
-        "SELECT totp_secret, totp_pending_secret FROM users WHERE user_id = 'kimberly'"
-    ) == [(None, secret)]
+    [(key, pending)] = usersetup.stored(
+        "SELECT totp_secret, id || ':' || totp_pending_secret FROM users WHERE user_id = 'kimberly'"
+    )
+    pk, sealed = pending.split(":", 1)
+    assert key is None and secret not in sealed
+    assert usersetup.practice_key().open(sealed, f"totp:{pk}") == secret
     shown = usersetup.json("2fa", "show", "kimberly")
     assert (shown["authenticator"], shown["authenticator_pending"]) == (False, True)
     assert usersetup.last_actions(1) == ["2fa.enrolled"]
@@ -278,7 +281,8 @@ def test_confirm_with_the_apps_token_prints_ten_recovery_codes_once(usersetup):
     assert shown["confirmed_at"] == usersetup.clock.now.isoformat()
     assert shown["recovery_codes_left"] == 10
     stored = {h for (h,) in usersetup.stored("SELECT code_hash FROM two_factor_recovery_codes")}
-    assert {hash_recovery_code(c) for c in codes} == stored
+    key = usersetup.practice_key()
+    assert {key.code_hash(hash_recovery_code(c)) for c in codes} == stored
     assert usersetup.last_actions(1) == ["2fa.confirmed"]
     assert not any(c in str(usersetup.stored("SELECT changes FROM audit_events")) for c in codes)
 
@@ -358,7 +362,8 @@ def test_recovery_codes_are_replaced_by_a_new_set_of_ten(usersetup):
             "SELECT code_hash FROM two_factor_recovery_codes WHERE used_at IS NULL"
         )
     }
-    assert unused == {hash_recovery_code(c) for c in new}
+    key = usersetup.practice_key()
+    assert unused == {key.code_hash(hash_recovery_code(c)) for c in new}
     assert usersetup.json("2fa", "show", "kimberly")["recovery_codes_left"] == 10
     code, out, _ = usersetup("2fa", "recovery-codes", "kimberly")
     assert code == EXIT_OK and len(re.findall(r"^  \S{4}-\S{4}-\S{4}$", out, re.MULTILINE)) == 10

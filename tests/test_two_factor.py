@@ -16,19 +16,14 @@ from typing import Any
 
 import pyotp
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.database import Database
 from app.db.models import (
     AuditEvent,
     CodePurpose,
-    Company,
-    OneTimeCode,
-    PasswordHistory,
-    PasswordPolicyRow,
     SetupRole,
-    TwoFactorPolicyRow,
     TwoFactorRecoveryCode,
     User,
 )
@@ -70,7 +65,14 @@ from app.users.records import UserFields
 from app.users.service import UserService
 from tests.conftest import KIM_PASSWORD, NOW, FixedClock
 from tests.helpers.actors import dba, front_desk
-from tests.helpers.records import Stored, read_user, version_of
+from tests.helpers.records import (
+    Stored,
+    authenticator_key,
+    read_user,
+    recovery_code_hashes,
+    remove_company,
+    version_of,
+)
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits; its codes of nearby steps all differ
 OTHER_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -286,16 +288,17 @@ def test_a_step_is_claimed_once_and_never_an_older_one(database, clock, kim):
 # Recovery codes
 
 
-def test_recovery_codes_are_readable_random_and_kept_only_as_sha256(database, company, clock, kim):
+def test_recovery_codes_are_readable_random_and_kept_only_as_keyed_hashes(
+    database, company, clock, kim
+):
     codes = set_up_authenticator(database, company, clock, kim)
 
     assert len(set(codes)) == RECOVERY_CODE_COUNT == 10
     assert all(CODE_SHAPE.match(code) for code in codes), codes
     with database.transaction() as session:
-        stored = list(session.scalars(select(TwoFactorRecoveryCode.code_hash)))
-    assert sorted(stored) == sorted(
-        hashlib.sha256(code.replace("-", "").encode()).hexdigest() for code in codes
-    )
+        stored = set(session.scalars(select(TwoFactorRecoveryCode.code_hash)))
+    assert stored == recovery_code_hashes(database, codes)  # keyed: a dump cannot be guessed at
+    assert not stored & {hashlib.sha256(c.replace("-", "").encode()).hexdigest() for c in codes}
     assert not any(code in trail(database) for code in codes)
     assert len({new_recovery_code() for _ in range(200)}) == 200
 
@@ -531,8 +534,8 @@ def test_set_up_now_is_verified_at_the_desk_before_it_is_saved(database, company
     assert summary.recovery_codes_left == 10
     assert get(database, company, clock, kim).record == record
     with database.transaction() as session:
-        stored = session.get(User, kim)
-        assert (stored.totp_secret, stored.totp_last_step) == (enrolment.secret, STEP)
+        assert session.get(User, kim).totp_last_step == STEP
+    assert authenticator_key(database, kim) == enrolment.secret
     assert actions(database)[-2:] == ["2fa.method_changed", "2fa.confirmed"]
     assert enrolment.secret not in trail(database)
 
@@ -622,9 +625,8 @@ def test_enroll_then_confirm_as_the_command_line_does(database, company, clock, 
         True,
         10,
     )
-    with database.transaction() as session:
-        stored = session.get(User, kim)
-        assert stored.totp_pending_secret is None and stored.totp_secret == enrolment.secret
+    assert authenticator_key(database, kim, pending=True) is None
+    assert authenticator_key(database, kim) == enrolment.secret
     assert actions(database)[-1] == "2fa.confirmed"
     assert enrolment.secret not in trail(database)
 
@@ -698,15 +700,7 @@ def committed(engine: Engine, clock: FixedClock) -> Iterator[Committed]:
         ).pk
         users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
     yield Committed(database, info, pk, engine.dialect.name)
-    with database.transaction() as session:
-        pks = select(User.id).where(User.company_id == info.id)
-        for table in (TwoFactorRecoveryCode, OneTimeCode, PasswordHistory):
-            session.execute(delete(table).where(table.user_pk.in_(pks)))
-        session.execute(delete(AuditEvent).where(AuditEvent.company_id == info.id))
-        session.execute(delete(User).where(User.company_id == info.id))
-        for row in (PasswordPolicyRow, TwoFactorPolicyRow):
-            session.execute(delete(row).where(row.company_id == info.id))
-        session.execute(delete(Company).where(Company.id == info.id))
+    remove_company(engine, info.id)
 
 
 def at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
@@ -745,7 +739,8 @@ def test_two_workstations_claiming_one_step_at_once_let_exactly_one_in(committed
             if both_read is not None:
                 assert user is not None and (user.totp_last_step or 0) < STEP
                 both_read.wait()
-            return claim_step(session, pk, SECRET, STEP)
+            assert user is not None and user.totp_secret is not None
+            return claim_step(session, pk, user.totp_secret, STEP)  # the key as stored
 
     assert sorted(at_once(2, claim)) == [False, True]
     with database.transaction() as session:

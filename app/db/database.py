@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -27,6 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import APP_NAME as APP_NAME
 from app.errors import DatabaseUnavailableError, SchemaError
 
+if TYPE_CHECKING:
+    from app.practice.practice_key import PracticeKeys
+
 ENV_DATABASE_URL = "USERSETUP_DATABASE_URL"
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_FILE_NAME = "usersetup.sqlite3"
@@ -34,7 +37,7 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 VERSION_QUERY = "SELECT version_num FROM alembic_version"
 # The newest migration's revision. A database at it is current, known without loading
 # Alembic (a tenth of a second at every start); tests hold it to the migrations' head.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 # psycopg's dialect with fewer round trips at connect (app.db.dialects), loaded when used
 PSYCOPG_DIALECT = "usersetup_psycopg"
 registry.register(f"postgresql.{PSYCOPG_DIALECT}", "app.db.dialects", "PsycopgDialect")
@@ -249,9 +252,20 @@ def open_database(location: DatabaseLocation) -> Engine:
 class Database:
     """A session factory plus what the window shows about it. Every save is one transaction."""
 
-    def __init__(self, sessions: sessionmaker[Session], description: str) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        description: str,
+        keys: PracticeKeys | None = None,
+    ) -> None:
+        from app.practice.practice_key import PRACTICE_KEYS, PracticeKeys
+
         self.sessions = sessions
         self.description = description
+        # The practice key as this computer keeps it (None: its keyring, or USERSETUP_KEY_FILE)
+        # travels with each session, for the few services that seal or open a secret.
+        self.keys = keys if keys is not None else PracticeKeys()
+        sessions.configure(info={**(sessions.kw.get("info") or {}), PRACTICE_KEYS: self.keys})
         bind = sessions.kw.get("bind")
         # An embedded file's transactions of run() begin deferred (a bind of a test's own
         # connection begins nothing: its transactions are savepoints).

@@ -39,6 +39,9 @@ NAMING_CONVENTION = {
 }
 
 
+SEALED_KEY_LENGTH = 200  # a sealed 32-character key takes 83; room for a longer one
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -83,8 +86,9 @@ class ServiceLocation(Base):
 class TwoFactorRecoveryCode(Base):
     """One of a user's ten single-use codes for signing in without their phone.
 
-    The codes are random with about 60 bits each, so a SHA-256 hash is as safe as argon2 here
-    and lets one conditional UPDATE find and use a code atomically.
+    The codes are random with about 60 bits each, so a keyed hash is as safe as argon2 here and
+    lets one conditional UPDATE find and use a code atomically: HMAC(practice key, SHA-256(code))
+    once ``keyed``, a plain SHA-256 in a row from before the practice had a key.
     """
 
     __tablename__ = "two_factor_recovery_codes"
@@ -92,8 +96,21 @@ class TwoFactorRecoveryCode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
+    keyed: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PracticeKeyRow(Base):
+    """Which practice key the database's secrets are sealed with, and the key's check value
+    (HMAC of a fixed text): never the key itself (app.practice.practice_key)."""
+
+    __tablename__ = "practice_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1: a practice has one key
+    key_id: Mapped[str] = mapped_column(String(32))
+    check_value: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class User(Base):
@@ -153,17 +170,18 @@ class User(Base):
     temporary_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Two-factor sign-in. The authenticator's secret is the shared key the app computes codes
-    # from: it must be readable to check a code, so it is kept like the password hash (never
-    # shown after setup, logged or audited). totp_last_step is claimed by one conditional
-    # UPDATE per accepted code, so a code works once even from two workstations at once.
+    # from: it must be readable to check a code, so it is sealed with the practice key, bound to
+    # this row (app.practice.practice_key), and never shown after setup, logged or audited.
+    # totp_last_step is claimed by one conditional UPDATE per accepted code, so a code works
+    # once even from two workstations at once.
     two_factor_method: Mapped[str] = mapped_column(
         String(10), default=TwoFactorMethod.NONE.value, server_default=TwoFactorMethod.NONE.value
     )
     two_factor_destination: Mapped[str] = mapped_column(String(254), default="", server_default="")
     two_factor_setup: Mapped[str] = mapped_column(String(10), default="", server_default="")
     authenticator_title: Mapped[str] = mapped_column(String(64), default="", server_default="")
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
-    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(SEALED_KEY_LENGTH))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(SEALED_KEY_LENGTH))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     two_factor_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     direct_email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -16,6 +16,7 @@ from app.db.models import Company, DefaultScreen, Provider, ServiceLocation, Set
 from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
 from app.passwords.policy import generate_temporary_password
 from app.practice.company import CompanyInfo, create_company
+from app.practice.practice_key import practice_keys
 from app.sections.base import Target
 from app.sections.editor import UserEditor
 from app.sections.login_times import LoginTimesEdit
@@ -165,6 +166,7 @@ def create_demo_practice(
 
     rng = random.Random(seed)
     company = create_company(session, DEMO_CODE, DEMO_NAME, DEMO_TIME_ZONE)
+    practice_keys(session).made_with_practice(session, clock(), actor.name)
     providers = [
         Provider(company_id=company.id, last_name=ln, first_name=fn, credentials=cr, npi=npi)
         for ln, fn, cr, npi in PROVIDERS

@@ -23,6 +23,7 @@ from app.practice.company import (
     provider_choices,
     service_location_choices,
 )
+from app.practice.practice_key import practice_keys
 from app.users.records import UserFields, UserRecord
 from app.users.service import UserService
 
@@ -63,6 +64,7 @@ def create_first_administrator(
     if errors:
         raise ValidationError(errors)
     record = users.create(user)
+    practice_keys(session).made_with_practice(session, clock(), actor.name)
     return company, users.set_setup_role(record.pk, SetupRole.ADMINISTRATOR)
 
 

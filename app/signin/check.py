@@ -46,7 +46,12 @@ from app.signin.outcomes import TOKEN_REFUSED as TOKEN_REFUSED
 from app.signin.outcomes import TOKEN_USED as TOKEN_USED
 from app.signin.outcomes import SignInRefused as SignInRefused
 from app.signin.outcomes import TokenRefused as TokenRefused
-from app.two_factor.authenticator import claim_step, clock_offset_minutes, matching_step
+from app.two_factor.authenticator import (
+    claim_step,
+    clock_offset_minutes,
+    matching_step,
+    readable_key,
+)
 from app.two_factor.policy import Need, load_two_factor_policy, need_of
 from app.two_factor.service import NOT_A_TOKEN
 from app.validation import user_id_key
@@ -344,12 +349,13 @@ class SignInService:
         method = user.two_factor_method
         token = typed_code(token)
         accepted, detail, message = False, "wrong token", TOKEN_REFUSED
-        if method == TwoFactorMethod.APP and user.totp_secret is not None:
-            step = matching_step(user.totp_secret, token, now)
+        secret = readable_key(self.session, user) if method == TwoFactorMethod.APP else None
+        if secret is not None and user.totp_secret is not None:
+            step = matching_step(secret, token, now)
             if step is None:
                 if not is_code_shaped(token):
                     message = NOT_A_TOKEN
-                elif clock_offset_minutes(user.totp_secret, token, now) is not None:
+                elif clock_offset_minutes(secret, token, now) is not None:
                     # For the administrator only: telling the person would confirm that a
                     # guess is the token of a coming moment.
                     detail = "token from a phone whose clock is off"

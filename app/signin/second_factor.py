@@ -31,7 +31,11 @@ from app.outbound.delivery import (
 from app.passwords.hashing import owasp_hasher
 from app.practice.company import CompanyInfo
 from app.signin.check import CODE_REFUSED, REFUSED, SignInRefused, SignInService, Verdict
-from app.two_factor.authenticator import replace_recovery_codes, use_recovery_code
+from app.two_factor.authenticator import (
+    replace_recovery_codes,
+    sealed_key,
+    use_recovery_code,
+)
 from app.two_factor.service import (
     OPTED_OUT,
     RESEND_SECONDS,
@@ -114,7 +118,8 @@ class SecondFactor:
             raise SignInRefused(commit=True)  # nothing stored but the event
         user.two_factor_method = TwoFactorMethod.APP.value
         user.two_factor_destination = ""
-        user.totp_secret, user.totp_pending_secret = verified.secret, None
+        user.totp_secret = sealed_key(self.session, user.id, verified.secret, now)
+        user.totp_pending_secret = None
         user.totp_last_step = verified.step
         user.two_factor_confirmed_at = now
         user.two_factor_setup = TwoFactorSetup.NOW.value

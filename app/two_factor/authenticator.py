@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import socket
 from collections.abc import Sequence
 from datetime import datetime
 
 import pyotp
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db.models import (
     TwoFactorRecoveryCode,
@@ -23,6 +25,7 @@ from app.db.models import (
 )
 from app.outbound.codes import is_code_shaped
 from app.passwords.policy import READABLE
+from app.practice.practice_key import PracticeKey, is_sealed, practice_keys, totp_binding
 
 STEP_SECONDS = 30
 
@@ -87,13 +90,50 @@ def clock_offset_minutes(secret: str, token: str, now: datetime) -> int | None:
     return minutes or (1 if step > time_step(now) else -1)
 
 
-def claim_step(session: Session, user_pk: int, secret: str, step: int) -> bool:
-    """Record ``step`` as used; False when it (or a later one) was used already: a replay."""
+def _key_for(session: Session, now: datetime) -> PracticeKey:
+    """The practice key, made on this computer when the practice has none yet (a practice
+    from before keys, whose first authenticator is set up here)."""
+    return practice_keys(session).ensure(session, now, f"UserSetup on {socket.gethostname()}")
+
+
+def sealed_key(session: Session, user_pk: int, secret: str, now: datetime) -> str:
+    """An authenticator key as stored: sealed with the practice key, bound to its user."""
+    return _key_for(session, now).seal(secret, totp_binding(user_pk))
+
+
+def readable_key(session: Session, user: User, pending: bool = False) -> str | None:
+    """The user's authenticator key (or the one waiting for its first token), opened.
+
+    A key stored readable, from before the practice had a key, is sealed now if the practice
+    has one (in place, without touching the user's version)."""
+    column = "totp_pending_secret" if pending else "totp_secret"
+    stored: str | None = getattr(user, column)
+    if stored is None:
+        return None
+    keys = practice_keys(session)
+    if is_sealed(stored):
+        return keys.required(session).open(stored, totp_binding(user.id))
+    key = keys.key(session)
+    if key is not None:
+        sealed = key.seal(stored, totp_binding(user.id))
+        session.execute(
+            update(User)
+            .where(User.id == user.id, getattr(User, column) == stored)
+            .values({column: sealed})
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(user, column, sealed)
+    return stored
+
+
+def claim_step(session: Session, user_pk: int, stored: str, step: int) -> bool:
+    """Record ``step`` as used; False when it (or a later one) was used already: a replay.
+    ``stored`` is the key as stored (sealed): a key replaced meanwhile claims nothing."""
     result = session.execute(
         update(User)
         .where(
             User.id == user_pk,
-            User.totp_secret == secret,
+            User.totp_secret == stored,
             (User.totp_last_step.is_(None)) | (User.totp_last_step < step),
         )
         .values(totp_last_step=step)
@@ -107,6 +147,7 @@ def _normalized_code(text: str) -> str:
 
 
 def hash_recovery_code(text: str) -> str:
+    """A recovery code's SHA-256, which the practice key then hashes again to be stored."""
     return hashlib.sha256(_normalized_code(text).encode()).hexdigest()
 
 
@@ -117,10 +158,16 @@ def new_recovery_code() -> str:
 
 def replace_recovery_codes(session: Session, user_pk: int, now: datetime) -> list[str]:
     """Ten new codes; every earlier unused one stops working. Returned once, never stored."""
+    key = _key_for(session, now)
     void_recovery_codes(session, user_pk, now)
     codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     session.add_all(
-        TwoFactorRecoveryCode(user_pk=user_pk, code_hash=hash_recovery_code(c), created_at=now)
+        TwoFactorRecoveryCode(
+            user_pk=user_pk,
+            code_hash=key.code_hash(hash_recovery_code(c)),
+            keyed=True,
+            created_at=now,
+        )
         for c in codes
     )
     session.flush()
@@ -150,11 +197,18 @@ def use_recovery_code(session: Session, user_pk: int, text: str, now: datetime) 
     """Use one recovery code: one conditional UPDATE, so a code works once even in a race."""
     if len(_normalized_code(text)) != 12:
         return False
+    digest = hash_recovery_code(text)
+    key = practice_keys(session).key(session)
+    matches = ~TwoFactorRecoveryCode.keyed & (TwoFactorRecoveryCode.code_hash == digest)
+    if key is not None:
+        matches |= TwoFactorRecoveryCode.keyed & (
+            TwoFactorRecoveryCode.code_hash == key.code_hash(digest)
+        )
     result = session.execute(
         update(TwoFactorRecoveryCode)
         .where(
             TwoFactorRecoveryCode.user_pk == user_pk,
-            TwoFactorRecoveryCode.code_hash == hash_recovery_code(text),
+            matches,
             TwoFactorRecoveryCode.used_at.is_(None),
         )
         .values(used_at=now)

@@ -32,7 +32,9 @@ from app.two_factor.authenticator import (
     matching_step,
     new_secret,
     provisioning_uri,
+    readable_key,
     replace_recovery_codes,
+    sealed_key,
     void_recovery_codes,
 )
 from app.users.records import UserRecord, record_of
@@ -304,7 +306,7 @@ class TwoFactorService:
         return record_of(user), codes
 
     def _store_authenticator(self, user: User, verified: Verified, now: datetime) -> list[str]:
-        user.totp_secret = verified.secret
+        user.totp_secret = sealed_key(self.session, user.id, verified.secret, now)
         user.totp_pending_secret = None
         user.totp_last_step = verified.step  # the token that proved it is used up
         user.two_factor_confirmed_at = now
@@ -338,7 +340,7 @@ class TwoFactorService:
         """A new key kept as pending until `confirm` (the command line's two steps)."""
         enrolment = self.enrolment(pk, title)
         user = self.writer.load(pk)
-        user.totp_pending_secret = enrolment.secret
+        user.totp_pending_secret = sealed_key(self.session, pk, enrolment.secret, self.clock())
         user.authenticator_title = enrolment.title
         self.writer.save(
             user,
@@ -352,9 +354,10 @@ class TwoFactorService:
         """Check a token against the pending key; on success it becomes the user's."""
         self.actor.require(Right.EDIT_TWO_FACTOR)
         user = self.writer.load(pk)
-        if user.totp_pending_secret is None:
+        pending = readable_key(self.session, user, pending=True)
+        if pending is None:
             raise NotFoundError(f"{user.user_id} has no authenticator waiting: enroll first.")
-        enrolment = self.enrolment(pk, user.authenticator_title, user.totp_pending_secret)
+        enrolment = self.enrolment(pk, user.authenticator_title, pending)
         verified = self.verify_new_key(enrolment, token)
         now = self.clock()
         codes = self._store_authenticator(user, verified, now)

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from app.db.database import Database
+from app.db.database import Database, make_engine
+from app.practice.practice_key import PracticeKey, practice_keys
 from cli.errors import EXIT_OK
 from cli.main import main
 
@@ -55,6 +56,16 @@ class CommandLine:
             return connection.execute(sql).fetchall()
         finally:
             connection.close()
+
+    def practice_key(self) -> PracticeKey:
+        """The practice file's key, as this computer (the test's key file) keeps it."""
+        assert self.path is not None
+        engine = make_engine(f"sqlite:///{self.path}")
+        try:
+            with Database.for_engine(engine, "test").transaction() as session:
+                return practice_keys(session).required(session)
+        finally:
+            engine.dispose()
 
     def dump(self) -> list[str]:
         """The whole practice file as SQL: equal before and after means nothing changed."""

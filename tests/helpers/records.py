@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +16,10 @@ from app.db.database import Database
 from app.db.models import AuditEvent, Base, SetupRole, User
 from app.login_times.hours import LoginTimes
 from app.practice.company import CompanyInfo, create_company
+from app.practice.practice_key import is_sealed, practice_keys, totp_binding
 from app.sections.editor import UserEditor
 from app.sections.user import UserState
+from app.two_factor.authenticator import hash_recovery_code
 from app.two_factor.service import TwoFactorSummary
 from app.users.records import UserFields, UserRecord
 from app.users.service import UserService
@@ -129,7 +131,7 @@ def read_user(database: Database, company: CompanyInfo, clock: Clock, pk: int | 
     return Stored(opened.record, states["user"], states["login_times"], states["two_factor"])
 
 
-def _remove_company(engine: Engine, company_id: int) -> None:
+def remove_company(engine: Engine, company_id: int) -> None:
     """A company committed for real, and every row of it, gone again."""
     users = Base.metadata.tables["users"]
     theirs = select(users.c.id).where(users.c.company_id == company_id).scalar_subquery()
@@ -137,6 +139,8 @@ def _remove_company(engine: Engine, company_id: int) -> None:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name == "companies":
                 conn.execute(table.delete().where(table.c.id == company_id))
+            elif table.name == "practice_key":  # the database's, made by the company's test
+                conn.execute(table.delete())
             elif "company_id" in table.c:
                 conn.execute(table.delete().where(table.c.company_id == company_id))
             else:
@@ -157,4 +161,23 @@ def committed_company(database: Database, engine: Engine, code: str) -> Iterator
     try:
         yield company
     finally:
-        _remove_company(engine, company.id)
+        remove_company(engine, company.id)
+
+
+def authenticator_key(database: Database, pk: int, pending: bool = False) -> str | None:
+    """The user's authenticator key (or the pending one) as the practice key opens it."""
+    with database.transaction() as session:
+        user = session.get(User, pk)
+        assert user is not None
+        stored = user.totp_pending_secret if pending else user.totp_secret
+        if stored is None:
+            return None
+        assert is_sealed(stored), "an authenticator key stored readable"
+        return practice_keys(session).required(session).open(stored, totp_binding(pk))
+
+
+def recovery_code_hashes(database: Database, codes: Iterable[str]) -> set[str]:
+    """What the codes are stored as: HMAC(practice key, SHA-256(code))."""
+    with database.transaction() as session:
+        key = practice_keys(session).required(session)
+        return {key.code_hash(hash_recovery_code(code)) for code in codes}
