@@ -24,7 +24,14 @@ from sqlalchemy.orm import Session
 
 from app.access import Actor
 from app.clock import Clock
-from app.db.database import Database, locate_database, make_engine, open_database, upgrade
+from app.db.database import (
+    Database,
+    check_embedded_file,
+    locate_database,
+    make_engine,
+    open_database,
+    upgrade,
+)
 from app.db.server import ServerClock, server_clock, unmeasured_clock
 from app.errors import (
     DatabaseUnavailableError,
@@ -99,6 +106,7 @@ def _run(args: argparse.Namespace, stdin: TextIO, clock: Clock | None) -> int:
     if args.command == "db":
         engine = make_engine(location.url)
         try:
+            check_embedded_file(location, create=True)
             upgrade(engine)
         finally:
             engine.dispose()
@@ -107,7 +115,8 @@ def _run(args: argparse.Namespace, stdin: TextIO, clock: Clock | None) -> int:
 
     if args.command == "demo" and args.users < 1:
         raise UsageError("--users must be at least 1")
-    engine = open_database(location)
+    # Only the demo makes a database here (and db upgrade): a mistyped --db is refused.
+    engine = open_database(location, create=args.command == "demo")
     try:
         return _run_on(args, Database.for_engine(engine, location.describe()), stdin, clock)
     finally:
