@@ -1,7 +1,8 @@
 """The command line: the same services as the window, for scripting and support.
 
-Exit codes: 0 done; 1 refused (bad value, no such user, conflict); 2 bad call;
-3 the database cannot be used (unreachable, or its schema does not fit).
+Exit codes: 0 done; 1 refused (bad value, no such user, conflict); 2 bad call (input
+that is not UTF-8 text, --at out of range); 3 the database cannot be used (unreachable,
+missing, not a UserSetup database, or its schema does not fit).
 `usersetup login` answers with its own codes: 0 signed in, 10 invalid, 11 locked,
 12 inactive, 13 password change required, 14 two-factor required (the password was right;
 a token is due, or an authenticator must be set up first), 15 outside login hours,

@@ -3,7 +3,9 @@ a traceback, and never a database made by accident."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -216,3 +218,18 @@ def test_the_windows_first_start_makes_the_database(tmp_path):
         assert schema_state(engine) == "current"
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("command", [["users", "list"], ["db", "upgrade"], ["demo"]])
+def test_another_programs_sqlite_file_is_not_added_to(tmp_path, capsys, command):
+    path = tmp_path / "appointments.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("CREATE TABLE appointments (id INTEGER PRIMARY KEY, patient TEXT)")
+    usersetup = CommandLine(capsys, path=path)
+    before = usersetup.dump()
+
+    code, out, err = usersetup(*command)
+
+    assert (code, out) == (EXIT_DATABASE, "")
+    assert f"{path} is not a UserSetup database" in one_error_line(err)
+    assert usersetup.dump() == before

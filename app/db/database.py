@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import platformdirs
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
@@ -213,7 +213,18 @@ def upgrade(engine: Engine) -> None:
         from alembic import command
 
         with engine.begin() as connection:
+            if engine.dialect.name == "sqlite" and _another_programs(connection):
+                raise DatabaseUnavailableError(
+                    f"{engine.url.database} is not a UserSetup database: it holds another "
+                    "program's tables. Check the path; nothing was changed."
+                )
             command.upgrade(_alembic_config(connection), "head")
+
+
+def _another_programs(connection: Connection) -> bool:
+    """Does this file hold tables but not UserSetup's schema? Then it is not ours to add to."""
+    tables = inspect(connection).get_table_names()
+    return bool(tables) and "alembic_version" not in tables
 
 
 def describe_engine(engine: Engine) -> str:
