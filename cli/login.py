@@ -38,6 +38,8 @@ from app.two_factor.service import METHOD_LABELS
 from cli.errors import EXIT_OK, UsageError
 from cli.passwords import read_password
 
+# --at within these: the check adds days and weeks to the moment, and Python's dates end at 9999.
+AT_RANGE = (datetime(1900, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
 LOGIN_EXIT_CODES = {
     Reason.SIGNED_IN: EXIT_OK,
     Reason.INVALID: 10,
@@ -159,4 +161,11 @@ def _moment(text: str | None, session: Any, company_code: str, clock: Clock) -> 
         except NotFoundError:
             zone = ZoneInfo("UTC")  # the check will answer "invalid" for the company anyway
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+    try:
+        utc: datetime | None = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first moment Python knows
+        utc = None
+    if utc is None or not AT_RANGE[0] <= utc < AT_RANGE[1]:
+        first, last = AT_RANGE[0].year, AT_RANGE[1].year
+        raise UsageError(f"--at is out of range: give a time between {first} and {last}")
+    return utc

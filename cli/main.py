@@ -1,7 +1,8 @@
 """The command line: the same services as the window, for scripting and support.
 
-Exit codes: 0 done; 1 refused (bad value, no such user, conflict); 2 bad call;
-3 the database cannot be used (unreachable, or its schema does not fit).
+Exit codes: 0 done; 1 refused (bad value, no such user, conflict); 2 bad call (input
+that is not UTF-8 text, --at out of range); 3 the database cannot be used (unreachable,
+missing, not a UserSetup database, or its schema does not fit).
 `usersetup login` answers with its own codes: 0 signed in, 10 invalid, 11 locked,
 12 inactive, 13 password change required, 14 two-factor required (the password was right;
 a token is due, or an authenticator must be set up first), 15 outside login hours,
@@ -24,7 +25,14 @@ from sqlalchemy.orm import Session
 
 from app.access import Actor
 from app.clock import Clock
-from app.db.database import Database, locate_database, make_engine, open_database, upgrade
+from app.db.database import (
+    Database,
+    check_embedded_file,
+    locate_database,
+    make_engine,
+    open_database,
+    upgrade,
+)
 from app.db.server import ServerClock, server_clock, unmeasured_clock
 from app.errors import (
     DatabaseUnavailableError,
@@ -100,6 +108,7 @@ def _run(args: argparse.Namespace, stdin: TextIO, clock: Clock | None) -> int:
     if args.command == "db":
         engine = make_engine(location.url)
         try:
+            check_embedded_file(location, create=True)
             upgrade(engine)
         finally:
             engine.dispose()
@@ -108,7 +117,8 @@ def _run(args: argparse.Namespace, stdin: TextIO, clock: Clock | None) -> int:
 
     if args.command == "demo" and args.users < 1:
         raise UsageError("--users must be at least 1")
-    engine = open_database(location)
+    # Only the demo makes a database here (and db upgrade): a mistyped --db is refused.
+    engine = open_database(location, create=args.command == "demo")
     try:
         return _run_on(args, Database.for_engine(engine, location.describe()), stdin, clock)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from datetime import date
 from typing import Any, NoReturn
@@ -45,6 +46,47 @@ class _Parser(argparse.ArgumentParser):
         elif "ignored explicit argument" in message:  # "--password-stdin=secret"
             message = message.split(":", 1)[0] + ": takes no value"
         raise UsageError(message)
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        # Before any argument is used: a name made of bytes that are not text would reach the
+        # database, a file name or the terminal, and fail there with a traceback.
+        arguments = list(sys.argv[1:] if args is None else args)
+        problem = _not_text(arguments)
+        if problem:
+            self.error(problem)
+        return super().parse_known_args(arguments, namespace)
+
+
+def is_text(text: str) -> bool:
+    """Is this valid text? Bytes that are not UTF-8 reach Python as lone surrogates."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_text(arguments: list[str]) -> str | None:
+    """Which argument is not valid text, named without echoing it (it may be a password)."""
+    for number, argument in enumerate(arguments, 1):
+        if is_text(argument):
+            continue
+        if argument.startswith("-"):  # --title=VALUE
+            option = argument.split("=", 1)[0] if "=" in argument else ""
+            option = option if is_text(option) else ""
+        else:  # --title VALUE
+            previous = arguments[number - 2] if number > 1 else ""
+            option = previous if previous.startswith("-") and "=" not in previous else ""
+        what = f", the value of {option}," if option else ""
+        return f"argument {number}{what} is not valid text (its bytes are not UTF-8)"
+    return None
+
+
+def _database_url(text: str) -> str:
+    """--db: an empty one would quietly mean the usual places (see README)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a database URL, such as sqlite:///PATH")
+    return text
 
 
 def _option(field_name: str) -> str:
@@ -119,7 +161,9 @@ def _add_field_options(parser: argparse.ArgumentParser, *, rename: bool) -> None
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="usersetup", description="User Setup for a medical practice.")
-    parser.add_argument("--db", metavar="URL", help="database URL (default: see README)")
+    parser.add_argument(
+        "--db", type=_database_url, metavar="URL", help="database URL (default: see README)"
+    )
     parser.add_argument("--company", metavar="CODE", help="company code, e.g. valley")
     parser.add_argument(
         "--demo",

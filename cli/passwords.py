@@ -9,9 +9,23 @@ from app.errors import (
     ValidationError,
 )
 from cli.errors import UsageError
+from cli.parser import is_text
+
+NOT_TEXT = "the password given is not valid text (its bytes are not UTF-8)"
 
 
 def read_password(stdin: TextIO, *, confirm: bool = True) -> str:
+    """The password typed (twice when ``confirm``) or the first line of standard input."""
+    try:
+        password = _read(stdin, confirm)
+    except UnicodeDecodeError:  # a strict reader met bytes that are not UTF-8
+        raise UsageError(NOT_TEXT) from None
+    if not is_text(password):  # surrogate-escaped bytes: they would fail in the hash
+        raise UsageError(NOT_TEXT)
+    return password
+
+
+def _read(stdin: TextIO, confirm: bool) -> str:
     if stdin.isatty():  # typed by a person: without echoing it, and twice when it is new
         password = getpass.getpass("New password: " if confirm else "Password: ")
         if confirm and password != getpass.getpass("ReType: "):

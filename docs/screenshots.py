@@ -100,7 +100,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as folder:
         location = DatabaseLocation(f"sqlite:///{folder}/demo.sqlite3", "screenshots")
-        engine = open_database(location)
+        engine = open_database(location, create=True)
         database = Database.for_engine(engine, "SQLite demo.sqlite3")
         with database.transaction() as session:
             demo = create_demo_practice(session, ACTOR, utc_now)

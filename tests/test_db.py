@@ -115,7 +115,7 @@ def test_server_location_is_described_without_its_password():
 @pytest.fixture
 def embedded(folders) -> Iterator[Engine]:
     """The embedded default database, opened as the program opens it at start."""
-    engine = open_database(locate_database(None, {}, **folders))
+    engine = open_database(locate_database(None, {}, **folders), create=True)
     yield engine
     engine.dispose()
 
@@ -142,7 +142,7 @@ def test_empty_sqlite_file_is_upgraded_when_opened(tmp_path):
     sqlite3.connect(path).close()
     assert path.stat().st_size == 0
 
-    engine = open_database(DatabaseLocation(f"sqlite:///{path}", "--db"))
+    engine = open_database(DatabaseLocation(f"sqlite:///{path}", "--db"), create=True)
     try:
         assert schema_state(engine) == "current"
     finally:

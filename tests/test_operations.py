@@ -131,7 +131,7 @@ def test_the_window_with_the_threaded_runner_opens_and_saves_a_user(qtbot, tmp_p
     from ui.main import build_window
 
     location = DatabaseLocation(f"sqlite:///{tmp_path / 'practice.sqlite3'}", "test")
-    engine = open_database(location)
+    engine = open_database(location, create=True)
     database = Database.for_engine(engine, location.describe())
     clock = FixedClock()
     actor = Actor.database_administrator("test")

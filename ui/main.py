@@ -119,7 +119,7 @@ def open_practice(
     database first (the command line's --demo makes the demo practice) and may name the
     company."""
     location = locate_database(db_url)
-    engine = open_database(location)
+    engine = open_database(location, create=True)  # an absent one: the first start's
     database = Database.for_engine(engine, location.describe())
     if prepare is not None:
         company_code = company_code or prepare(database)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import platformdirs
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
@@ -34,6 +34,7 @@ ENV_DATABASE_URL = "USERSETUP_DATABASE_URL"
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_FILE_NAME = "usersetup.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_HEADER = b"SQLite format 3\x00"  # how every SQLite database file begins
 VERSION_QUERY = "SELECT version_num FROM alembic_version"
 # The newest migration's revision. A database at it is current, known without loading
 # Alembic (a tenth of a second at every start); tests hold it to the migrations' head.
@@ -62,6 +63,14 @@ class DatabaseLocation:
     @property
     def is_embedded(self) -> bool:
         return make_url(self.url).get_backend_name() == "sqlite"
+
+    @property
+    def file(self) -> Path | None:
+        """The embedded database's file; None for a server's, or one in memory."""
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
 
     def describe(self) -> str:
         """The URL without any password, for showing to people."""
@@ -135,8 +144,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # Statements' values never go into error messages or logs: they are patients' staff data.
     kwargs.setdefault("hide_parameters", True)
     if backend == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -209,7 +216,18 @@ def upgrade(engine: Engine) -> None:
         from alembic import command
 
         with engine.begin() as connection:
+            if engine.dialect.name == "sqlite" and _another_programs(connection):
+                raise DatabaseUnavailableError(
+                    f"{engine.url.database} is not a UserSetup database: it holds another "
+                    "program's tables. Check the path; nothing was changed."
+                )
             command.upgrade(_alembic_config(connection), "head")
+
+
+def _another_programs(connection: Connection) -> bool:
+    """Does this file hold tables but not UserSetup's schema? Then it is not ours to add to."""
+    tables = inspect(connection).get_table_names()
+    return bool(tables) and "alembic_version" not in tables
 
 
 def describe_engine(engine: Engine) -> str:
@@ -228,10 +246,42 @@ def _newer_schema_error() -> SchemaError:
     )
 
 
-def open_database(location: DatabaseLocation) -> Engine:
-    """Connect, and make sure the schema fits: the embedded file is upgraded, servers are not."""
+def check_embedded_file(location: DatabaseLocation, *, create: bool) -> None:
+    """Look at an embedded database's file before connecting, which would make it: a file
+    that is absent or empty is made (with its folders) only when ``create`` (the demo, the
+    window's first start, db upgrade), so a mistyped path never becomes a new database; a
+    file that is not SQLite's is refused."""
+    path = location.file
+    if path is None or path.is_dir():  # a folder: SQLite says it cannot open it
+        return
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        header = None
+    except OSError as exc:
+        raise DatabaseUnavailableError(
+            f"Cannot open the database {location.describe()} ({exc.strerror}). Check the path."
+        ) from exc
+    if header and header != SQLITE_HEADER:
+        raise DatabaseUnavailableError(f"{path} is not a UserSetup database. Check the path.")
+    if header:
+        return
+    if not create:
+        why = "the file is empty" if header is not None else "no such file"
+        raise DatabaseUnavailableError(
+            f"There is no UserSetup database at {path} ({why}). Check the path; usersetup demo, "
+            "usersetup db upgrade or the window's first start makes a new one."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def open_database(location: DatabaseLocation, *, create: bool = False) -> Engine:
+    """Connect, and make sure the schema fits: the embedded file is upgraded, servers are not.
+    ``create``: an embedded file that is absent or empty is made (see check_embedded_file)."""
     engine = make_engine(location.url)
     try:
+        check_embedded_file(location, create=create)
         with translate_connection_errors(location.describe(), opening=True):
             state = schema_state(engine)
         if state == "newer":
