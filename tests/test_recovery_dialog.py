@@ -154,6 +154,8 @@ def test_with_an_authenticator_the_dialog_asks_its_token_before_the_password_cha
     token = by_name(dialog, QLineEdit, TOKEN)
     assert dialog.stack.currentWidget() is dialog.token_page and token.isVisible()
     inputs_are_named_as_labelled(dialog.token_page)
+    dialog.ok_button.click()
+    assert dialog.token_errors.message("token") == "Enter the token."
 
     token.setText(f"{(int(phone(clock.now)) + 1) % 1_000_000:06d}")
     dialog.ok_button.click()

@@ -207,6 +207,10 @@ class ForgotPasswordDialog(QDialog):
             self.verify.text(),
         )
         proof = self.token.text() if self.stack.currentWidget() is self.token_page else None
+        if proof is not None and not proof.strip():  # not a wrong token: nothing to count
+            asked = "Enter a recovery code." if self.recovery_mode else "Enter the token."
+            self.token_errors.show({"token": asked})
+            return
         token, recovery_code = (None, proof) if self.recovery_mode else (proof, None)
         self.runner.call(
             lambda: change_password_with_code(
