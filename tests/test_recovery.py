@@ -32,7 +32,7 @@ from app.users.service import UserService
 from tests.conftest import KIM_PASSWORD, FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import Inbox, MemoryStore, free_port
-from tests.helpers.records import add_user, stored_user
+from tests.helpers.records import add_user, audit_events, stored_user
 from tests.helpers.statements import count_statements
 from tests.test_two_factor_signin import (
     ADDRESS,
@@ -353,3 +353,34 @@ def test_with_an_authenticator_a_new_password_takes_its_token_or_a_recovery_code
         reasons(database, kim, "recovery.password_changed")
         == ["new password by e-mail code and authenticator"] * 2
     )
+
+
+def test_a_wrong_code_costs_the_same_statements_and_hashing_for_an_unknown_user(
+    database, connection, company, clock, kim, mailer, inbox
+):
+    send(database, clock, "kimberly", mailer)  # kim has a code waiting; nobody cannot have one
+    wrong = f"{(int(inbox[0].code()) + 1) % 1_000_000:06d}"
+
+    def cost(user_id: str) -> tuple[list[str], int]:
+        hasher = CountingHasher()
+        with count_statements(connection) as statements:
+            refused = change_password_with_code(
+                database, clock, "HOME-PC", "valley", user_id, wrong, NEW_PASSWORD,
+                NEW_PASSWORD, hasher,
+            )  # fmt: skip
+        assert refused == Answer(Outcome.CODE_REFUSED, REFUSED)
+        return [s.split()[0] for s in statements], hasher.calls
+
+    assert (
+        cost("nobody")
+        == cost("kimberly")
+        == (
+            ["SELECT", "SELECT", "SELECT", "UPDATE", "INSERT"],
+            1,
+        )
+    )
+    refusals = audit_events(database, company_id=company.id, prefix="recovery.code_refused")
+    assert [(e.user_pk, e.operator) for e in refusals] == [
+        (None, "(unknown user ID) at HOME-PC"),
+        (kim, "kimberly at HOME-PC"),
+    ]

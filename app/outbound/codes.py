@@ -58,8 +58,8 @@ class OneTimeCodes:
             or 0
         )
 
-    def current(self, user_pk: int) -> OneTimeCode | None:
-        """The newest unused code, expired or not."""
+    def current(self, user_pk: int | None) -> OneTimeCode | None:
+        """The newest unused code, expired or not (None for no user: asked all the same)."""
         return self.session.scalar(
             select(OneTimeCode)
             .where(
@@ -110,21 +110,21 @@ class OneTimeCodes:
         transaction commits.
         """
         now = self.clock()
-        current = self.current(user_pk) if user_pk is not None else None
-        taken = False
-        if current is not None:
-            result = self.session.execute(
-                update(OneTimeCode)
-                .where(
-                    OneTimeCode.id == current.id,
-                    OneTimeCode.used_at.is_(None),
-                    OneTimeCode.tries_left > 0,
-                    OneTimeCode.expires_at > now,
-                )
-                .values(tries_left=OneTimeCode.tries_left - 1)
-                .execution_options(synchronize_session=False)
+        current = self.current(user_pk)
+        # The same statements whether or not there is a user or a code: the answer's time
+        # must not say which (with no code, the UPDATE matches nothing).
+        result = self.session.execute(
+            update(OneTimeCode)
+            .where(
+                OneTimeCode.id == (current.id if current is not None else None),
+                OneTimeCode.used_at.is_(None),
+                OneTimeCode.tries_left > 0,
+                OneTimeCode.expires_at > now,
             )
-            taken = bool(result.rowcount)  # type: ignore[attr-defined]
+            .values(tries_left=OneTimeCode.tries_left - 1)
+            .execution_options(synchronize_session=False)
+        )
+        taken = bool(result.rowcount)  # type: ignore[attr-defined]
         code = typed_code(code)
         matches = verify_password(  # the same work whether or not there is a code
             self.hasher,

@@ -144,7 +144,7 @@ class Recovery:
         codes = self._codes()
         current = codes.check(user.id if user is not None else None, code)
         if not (company and user and user.active and current):
-            if company is not None and user is not None:
+            if company is not None:  # an unknown user ID too (as at sign-in): the same statements
                 self._record(
                     company.id, user, Action.RECOVERY_CODE_REFUSED, "wrong or expired code"
                 )
@@ -197,13 +197,15 @@ class Recovery:
     def _codes(self) -> OneTimeCodes:
         return OneTimeCodes(self.session, self.clock, self.hasher, CodePurpose.PASSWORD)
 
-    def _record(self, company_id: int, user: User, action: Action, detail: str) -> None:
+    def _record(self, company_id: int, user: User | None, action: Action, detail: str) -> None:
+        # the typed ID of an unknown user is not kept: it may be somebody's mistyped password
+        who = user.user_id if user is not None else "(unknown user ID)"
         audit.record(
             self.session,
             at=self.clock(),
-            operator=f"{user.user_id} at {self.workstation}"[:100],
+            operator=f"{who} at {self.workstation}"[:100],
             company_id=company_id,
-            user_pk=user.id,
+            user_pk=user.id if user is not None else None,
             action=action,
             changes=[
                 audit.said("workstation", self.workstation),
