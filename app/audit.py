@@ -56,6 +56,7 @@ class Action(enum.StrEnum):
     RECOVERY_CODE_SENT = "recovery.code_sent"
     RECOVERY_CODE_REFUSED = "recovery.code_refused"
     RECOVERY_PASSWORD_CHANGED = "recovery.password_changed"
+    RECOVERY_REFUSED = "recovery.refused"  # the right code, but no self-service for this user
     DIRECT_EMAIL_CODE_SENT = "direct_email.code_sent"
     DIRECT_EMAIL_CODE_REFUSED = "direct_email.code_refused"
     DIRECT_EMAIL_VERIFIED = "direct_email.verified"

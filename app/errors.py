@@ -42,6 +42,10 @@ class NotAllowedError(UserSetupError):
     """The signed-in operator's role does not allow this."""
 
 
+class AdministratorOnlyError(UserSetupError):
+    """Self-service cannot do this for this user; their practice's administrator can."""
+
+
 class DatabaseUnavailableError(UserSetupError):
     """The database cannot be reached or refused the connection."""
 

@@ -155,3 +155,26 @@ def test_the_window_with_the_threaded_runner_opens_and_saves_a_user(qtbot, tmp_p
         window.close()
         runner.shut_down()
         engine.dispose()
+
+
+def test_a_detached_job_holds_up_no_later_job_and_shows_no_busy_sign(qtbot, runner, caplog):
+    released = threading.Event()
+    button = QPushButton()
+    busy: list[bool] = []
+    runner.busy_changed.connect(busy.append)
+    sending = runner.detach(lambda: released.wait(10))
+    results: list[str] = []
+    runner.call(lambda: "answered", results.append, busy=(button,))
+    qtbot.waitUntil(lambda: results == ["answered"])
+    assert not sending.done() and not runner.is_busy and button.isEnabled()
+    released.set()
+    qtbot.waitUntil(sending.done)
+    assert sending.result() is True and True not in busy
+
+    def fails() -> None:
+        raise NotFoundError("There is no user 'nobody' in valley.")
+
+    failing = runner.detach(fails)
+    qtbot.waitUntil(failing.done)
+    assert [r.levelname for r in caplog.records] == ["WARNING"]  # logged, never shown
+    caplog.clear()

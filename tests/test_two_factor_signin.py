@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 from app.db.database import Database
 from app.db.models import AuditEvent, OneTimeCode, SetupRole, User
-from app.errors import ValidationError
+from app.errors import AdministratorOnlyError, ValidationError
 from app.outbound.delivery import GivenSenders, Senders
 from app.outbound.mail import Mailer, MailSettings, save_mail_settings
 from app.outbound.sms import KEYRING_SERVICE as SMS_KEYRING_SERVICE
 from app.outbound.sms import SmsSettings, save_sms_settings
 from app.passwords.policy import PasswordPolicy, policy_version, save_policy
-from app.passwords.recovery import Recovery, send_recovery_code
+from app.passwords.recovery import Outcome, change_password_with_code, send_recovery_code
 from app.practice.company import CompanyInfo
 from app.signin.check import (
     CODE_REFUSED,
@@ -520,18 +520,18 @@ def test_a_password_code_is_no_sign_in_token_nor_the_other_way_round(
     flow.send_token()  # a code for the other purpose leaves the first one as it was
     token = mailbox.code()
 
-    def new_password(code: str) -> bool:
-        with database.transaction() as session:
-            return Recovery(session, clock, "HOME-PC").change_password(
-                "valley", "kimberly", code, NEW_PASSWORD, NEW_PASSWORD
-            )
+    def new_password(code: str) -> Outcome:
+        return change_password_with_code(
+            database, clock, "HOME-PC", "valley", "kimberly", code, NEW_PASSWORD, NEW_PASSWORD
+        ).outcome
 
     if password_code != token:  # one in a million: the same six digits twice
         with pytest.raises(TokenRefused):
             flow.submit_token(password_code)
-        assert not new_password(token)
+        assert new_password(token) is Outcome.CODE_REFUSED
     assert flow.submit_token(token) is Step.SIGNED_IN
-    assert new_password(password_code)
+    with pytest.raises(AdministratorOnlyError):  # the right code; the token goes there too
+        new_password(password_code)
 
 
 def test_a_code_works_once(database, clock, emailed):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -50,6 +50,7 @@ class OperationRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._executor: ThreadPoolExecutor | None = None
+        self._detached: ThreadPoolExecutor | None = None
         self._running = 0
         self._disabled: dict[int, tuple[QWidget | QAction, int]] = {}
         self._busy_timer = QTimer(self)
@@ -117,15 +118,33 @@ class OperationRunner(QObject):
         timer.timeout.connect(lambda: self.call(job, lambda _: None, failed=lambda _: None))
         timer.start()
 
+    def detach(self, job: Callable[[], object]) -> Future[object]:
+        """Run ``job`` on a thread of its own, beside the queue: no later job waits for it and
+        nothing shows it running (a code mailed after its answer was shown); what it raises
+        is logged, never shown."""
+        if self._detached is None:
+            self._detached = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usersetup-send")
+
+        def work() -> object:
+            ok, value = _outcome_of(job)
+            if not ok and not isinstance(value, Bug):  # a bug was logged with its traceback
+                log.warning("A job in the background was not done: %s", value)
+            return value
+
+        return self._detached.submit(work)
+
     @property
     def is_busy(self) -> bool:
         return self._running > 0
 
     def shut_down(self) -> None:
-        """Wait for the job under way, if any, and stop the worker (the window closes)."""
+        """Wait for the jobs under way, if any, and stop the workers (the window closes)."""
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
+        if self._detached is not None:
+            self._detached.shutdown(wait=True)
+            self._detached = None
 
     # How a job runs
 
@@ -179,7 +198,8 @@ def _outcome_of(job: Callable[[], Any]) -> tuple[bool, Any]:
 
 
 class InlineRunner(OperationRunner):
-    """Runs each job at once, on the calling thread: for tests, which then need no waiting."""
+    """Runs each job at once, on the calling thread: for tests, which then need no waiting
+    (a detached job still runs on its own thread)."""
 
     def _start(self, job: Callable[[], Any], finish: Callable[[tuple[bool, Any]], None]) -> None:
         finish(_outcome_of(job))

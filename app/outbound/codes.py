@@ -58,8 +58,8 @@ class OneTimeCodes:
             or 0
         )
 
-    def current(self, user_pk: int) -> OneTimeCode | None:
-        """The newest unused code, expired or not."""
+    def current(self, user_pk: int | None) -> OneTimeCode | None:
+        """The newest unused code, expired or not (None for no user: asked all the same)."""
         return self.session.scalar(
             select(OneTimeCode)
             .where(
@@ -74,7 +74,7 @@ class OneTimeCodes:
     def issue(self, user_pk: int, destination: str, *, minutes: int, tries: int) -> str:
         """Make a new code (replacing any unused one) and return it, to be sent once."""
         now = self.clock()
-        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        code = _new_code()
         self.session.execute(
             update(OneTimeCode)
             .where(
@@ -98,6 +98,11 @@ class OneTimeCodes:
         self.session.flush()
         return code
 
+    def issue_to_nobody(self) -> None:
+        """Make and hash a code that goes nowhere: asking one for somebody who cannot have
+        one costs the hashing that issuing does."""
+        self.hasher.hash(_new_code())
+
     def check(self, user_pk: int | None, code: str) -> OneTimeCode | None:
         """Take one try at the current code; the code if it matches (not yet marked used).
 
@@ -105,21 +110,21 @@ class OneTimeCodes:
         transaction commits.
         """
         now = self.clock()
-        current = self.current(user_pk) if user_pk is not None else None
-        taken = False
-        if current is not None:
-            result = self.session.execute(
-                update(OneTimeCode)
-                .where(
-                    OneTimeCode.id == current.id,
-                    OneTimeCode.used_at.is_(None),
-                    OneTimeCode.tries_left > 0,
-                    OneTimeCode.expires_at > now,
-                )
-                .values(tries_left=OneTimeCode.tries_left - 1)
-                .execution_options(synchronize_session=False)
+        current = self.current(user_pk)
+        # The same statements whether or not there is a user or a code: the answer's time
+        # must not say which (with no code, the UPDATE matches nothing).
+        result = self.session.execute(
+            update(OneTimeCode)
+            .where(
+                OneTimeCode.id == (current.id if current is not None else None),
+                OneTimeCode.used_at.is_(None),
+                OneTimeCode.tries_left > 0,
+                OneTimeCode.expires_at > now,
             )
-            taken = bool(result.rowcount)  # type: ignore[attr-defined]
+            .values(tries_left=OneTimeCode.tries_left - 1)
+            .execution_options(synchronize_session=False)
+        )
+        taken = bool(result.rowcount)  # type: ignore[attr-defined]
         code = typed_code(code)
         matches = verify_password(  # the same work whether or not there is a code
             self.hasher,
@@ -146,3 +151,7 @@ class OneTimeCodes:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.audit import Action
 from app.clock import Clock
 from app.db.database import Database
-from app.db.models import CodePurpose, TwoFactorMethod, TwoFactorSetup
+from app.db.models import CodePurpose, TwoFactorMethod, TwoFactorSetup, User
 from app.errors import ValidationError
 from app.outbound.codes import OneTimeCodes
 from app.outbound.delivery import (
@@ -75,6 +75,16 @@ class SecondFactor:
     ) -> Verdict:
         """The token step done with one of the user's recovery codes instead."""
         user, lockout_after = self.signin.still_allowed(user_pk, ip)
+        verdict = self.check_recovery_code(user, code, lockout_after, ip)
+        if verdict.accepted:
+            return self.signin.complete(user, ip, "signed in with a recovery code")
+        return verdict
+
+    def check_recovery_code(
+        self, user: User, code: str, lockout_after: int, ip: str | None = None
+    ) -> Verdict:
+        """One of the user's recovery codes in place of a token: used up and audited if
+        right; a wrong one counts toward the lockout as a wrong token does."""
         now = self.clock()
         if use_recovery_code(self.session, user.id, code, now):
             self.session.refresh(user, ["recovery_codes_left"])
@@ -82,7 +92,7 @@ class SecondFactor:
                 user.company_id, user.id, user.user_id, Action.TWO_FACTOR_RECOVERY_CODE_USED,
                 now, ip, f"{user.recovery_codes_left} recovery codes left",
             )  # fmt: skip
-            return self.signin.complete(user, ip, "signed in with a recovery code")
+            return Verdict(True)
         locked = self.signin.count_failure(
             user.company_id,
             user,

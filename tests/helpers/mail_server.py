@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
@@ -18,6 +20,8 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Any] = []
         self.refuse = False
+        self.gate = threading.Event()  # cleared by a test: each message waits until it is set
+        self.gate.set()
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -28,6 +32,8 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if not self.gate.is_set():  # a bound, so that a program that waits for mail fails
+            await asyncio.to_thread(self.gate.wait, 5)
         self.messages.append(message_from_bytes(envelope.content))
         return "250 Message accepted"
 

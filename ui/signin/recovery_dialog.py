@@ -1,6 +1,9 @@
-"""Forgot password? A code to the e-mail address on file, then a new password."""
+"""Forgot password? A code to the e-mail address on file, then a new password, and for a
+user with an authenticator, its token (or a recovery code)."""
 
 from __future__ import annotations
+
+from concurrent.futures import Future
 
 import keyring
 from PySide6.QtCore import Qt
@@ -16,28 +19,38 @@ from PySide6.QtWidgets import (
 
 from app.clock import Clock
 from app.db.database import Database
-from app.errors import UserSetupError, ValidationError
+from app.errors import AdministratorOnlyError, UserSetupError, ValidationError
 from app.outbound.delivery import CompanySenders
 from app.outbound.mail import SecretStore
 from app.passwords.policy import PasswordOwner, PasswordPolicy
 from app.passwords.recovery import (
-    REFUSED,
     SENT,
+    Answer,
+    Outcome,
     change_password_with_code,
     password_rules,
     send_recovery_code,
 )
 from ui.errors import plain_words
 from ui.operations import OperationRunner
+from ui.signin.common import heading, link_button
+from ui.signin.sign_in_dialog import USE_RECOVERY_CODE, USE_TOKEN
 from ui.widgets.fitting_stack import FittingStack
 from ui.widgets.form import FieldErrors, caption, fit_title
 from ui.widgets.password_field import PasswordField
 
 DONE = "Your password is changed. Sign in with it now."
+TOKEN = "Authenticator Token"
+TOKEN_ASKED = (
+    "One more step: your account has an authenticator app. Enter the 6 digits it shows now, "
+    "or one of your recovery codes; only then is the new password yours."
+)
 
 
 class ForgotPasswordDialog(QDialog):
-    """Two steps; each answers the same whether or not the user exists."""
+    """Ask for a code, then the code and a new password, then (with an authenticator) its
+    token; each step answers the same whether or not the user exists until the code is
+    proved."""
 
     def __init__(
         self,
@@ -55,11 +68,17 @@ class ForgotPasswordDialog(QDialog):
         self.clock = clock
         self.workstation = workstation
         self.store = store
+        self.sending: Future[object] | None = None  # the code's issue and mail, once asked
+        self.recovery_mode = False  # the token step takes a recovery code instead
         self.setWindowTitle("User Setup - Forgot Password")
         fit_title(self)
         self.errors = FieldErrors()
+        self.token_errors = FieldErrors()
         self.code_page = self._code_page()
-        self.stack = FittingStack(self._ask_page(company_code, user_id), self.code_page)
+        self.token_page = self._token_page()
+        self.stack = FittingStack(
+            self._ask_page(company_code, user_id), self.code_page, self.token_page
+        )
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -110,6 +129,39 @@ class ForgotPasswordDialog(QDialog):
             self.errors.add(grid, name, edit, 2 + 2 * index, 1)
         return page
 
+    def _token_page(self) -> QWidget:
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.addWidget(heading(TOKEN_ASKED), 0, 0, 1, 2)
+        self.token = QLineEdit()
+        self.token_caption = caption(TOKEN, self.token)
+        grid.addWidget(self.token_caption, 1, 0, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.token, 1, 1)
+        self.token_errors.add(grid, "token", self.token, 2, 1)
+        self.recovery_button = link_button(USE_RECOVERY_CODE)
+        self.recovery_button.clicked.connect(
+            lambda: self._use_recovery_code(not self.recovery_mode)
+        )
+        grid.addWidget(self.recovery_button, 3, 1, Qt.AlignmentFlag.AlignLeft)
+        self._use_recovery_code(False)
+        return page
+
+    def _use_recovery_code(self, recovery: bool) -> None:
+        """Switch the token step's field between the token and a recovery code."""
+        self.recovery_mode = recovery
+        label = "Recovery Code" if recovery else TOKEN
+        self.token_caption.setText(f"{label}:")
+        self.token.setAccessibleName(label)
+        self.token.clear()
+        self.token.setMaxLength(32 if recovery else 7)  # 7: "123 456" as the apps show it
+        self.token.setPlaceholderText("e.g. kx7m-rt4p-9wqz" if recovery else "6 digits")
+        self.token.setInputMethodHints(
+            Qt.InputMethodHint.ImhNone if recovery else Qt.InputMethodHint.ImhDigitsOnly
+        )
+        self.token_errors.clear()
+        self.recovery_button.setText(USE_TOKEN if recovery else USE_RECOVERY_CODE)
+        self.token.setFocus()
+
     def _next(self) -> None:
         if self.stack.currentIndex() == 0:
             self._send()
@@ -117,31 +169,33 @@ class ForgotPasswordDialog(QDialog):
             self._change()
 
     def _send(self) -> None:
+        """The answer first, the same for anyone; the code is issued and mailed after it, on
+        a thread of its own, so that nothing shown (nor the next step) waits for it."""
         company_code, user_id = self.company.text(), self.user_id.text()
         database, clock, workstation = self.database, self.clock, self.workstation
         source = CompanySenders(self.store)
+        self.sent.setText(SENT)
+        self._show(self.code_page)
 
-        def job() -> tuple[str, tuple[PasswordPolicy, PasswordOwner] | None]:
-            answer = send_recovery_code(database, clock, workstation, company_code, user_id, source)
-            return answer, password_rules(database, company_code, user_id)
+        def rules() -> tuple[PasswordPolicy, PasswordOwner] | None:
+            return password_rules(database, company_code, user_id)
 
-        self.runner.call(job, self._sent, failed=self._not_sent, busy=(self.ok_button,))
+        self.runner.call(rules, self._rules, failed=self._not_sent)
+        self.sending = self.runner.detach(
+            lambda: send_recovery_code(database, clock, workstation, company_code, user_id, source)
+        )
 
-    def _sent(self, result: tuple[str, tuple[PasswordPolicy, PasswordOwner] | None]) -> None:
-        answer, rules = result
+    def _rules(self, rules: tuple[PasswordPolicy, PasswordOwner] | None) -> None:
         if rules is not None:
             self.new_password.set_rules(*rules)
-        self.sent.setText(answer)
-        self._to_code_page()
 
     def _not_sent(self, error: UserSetupError) -> None:
         self.sent.setText(plain_words(error))  # the database, in plain words
-        self._to_code_page()
 
-    def _to_code_page(self) -> None:
-        self.stack.show_page(self.code_page)
+    def _show(self, page: QWidget) -> None:
+        self.stack.show_page(page)
         self.ok_button.setText("Change Password")
-        self.code.setFocus()
+        (self.token if page is self.token_page else self.code).setFocus()
 
     def _change(self) -> None:
         database, clock, workstation = self.database, self.clock, self.workstation
@@ -152,27 +206,50 @@ class ForgotPasswordDialog(QDialog):
             self.new_password.text(),
             self.verify.text(),
         )
+        proof = self.token.text() if self.stack.currentWidget() is self.token_page else None
+        if proof is not None and not proof.strip():  # not a wrong token: nothing to count
+            asked = "Enter a recovery code." if self.recovery_mode else "Enter the token."
+            self.token_errors.show({"token": asked})
+            return
+        token, recovery_code = (None, proof) if self.recovery_mode else (proof, None)
         self.runner.call(
-            lambda: change_password_with_code(database, clock, workstation, *typed),
-            self._changed,
+            lambda: change_password_with_code(
+                database, clock, workstation, *typed, token=token, recovery_code=recovery_code
+            ),
+            self._answered,
             failed=self._refused,
             busy=(self.ok_button,),
         )
 
     def _refused(self, error: UserSetupError) -> None:
-        if isinstance(error, ValidationError):
+        if isinstance(error, AdministratorOnlyError):  # the code was right: nothing more here
+            self.sent.setText(plain_words(error))
+            self._show(self.code_page)
+            self.errors.clear()
+            self.ok_button.setEnabled(False)
+            self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
+        elif isinstance(error, ValidationError):
+            self._show(self.code_page)
             first = self.errors.show(error.errors)
             if first is not None:
                 first.setFocus()
         else:
+            self._show(self.code_page)
             self.errors.show({"code": plain_words(error)})
 
-    def _changed(self, changed: bool) -> None:
-        if not changed:
-            self.errors.show({"code": REFUSED})
+    def _answered(self, answer: Answer) -> None:
+        if answer.outcome is Outcome.CODE_REFUSED:
+            self._show(self.code_page)
+            self.errors.show({"code": answer.message})
             self.code.selectAll()
-            self.code.setFocus()
-            return
-        self.errors.clear()
-        self.sent.setText(DONE)
-        self.accept()
+        elif answer.outcome is Outcome.TOKEN_NEEDED:
+            self.errors.clear()
+            self._show(self.token_page)
+        elif answer.outcome is Outcome.TOKEN_REFUSED:
+            self.token_errors.show({"token": answer.message})
+            self.token.selectAll()
+            self.token.setFocus()
+        else:
+            self.errors.clear()
+            self.sent.setText(DONE)
+            self.accept()
