@@ -62,21 +62,26 @@ def login(
     """Check a sign-in the way every program on the database does; the answer is the exit code."""
     if not args.company:
         raise UsageError("login needs --company CODE")
-    if args.at and args.token:
-        # Tokens tried at a made-up moment would be neither counted nor recorded: a way to
-        # find the token of a coming moment with no lockout and no trace.
-        raise UsageError("--token is not allowed with --at")
-    password = read_password(stdin, confirm=False)
+    if args.at and (args.token or args.password_stdin):
+        # Passwords and tokens tried at a made-up moment would be neither counted nor
+        # recorded: a way to guess them with no lockout and no trace.
+        raise UsageError(
+            "--at asks about the account at another moment and takes no password or token"
+        )
+    if not args.at and not args.password_stdin:
+        raise UsageError("login needs --password-stdin (or --at TIME)")
+    password = "" if args.at else read_password(stdin, confirm=False)
     sent: TokenSent | None = None
 
     def check(session: Session) -> tuple[datetime, SignInResult]:
         measure(session)  # the server's clock, read with the check
         at = _moment(args.at, session, args.company, clock)
-        service = SignInService(session, lambda: at, socket.gethostname())
-        result = service.check(args.company, args.user_id, password, ip=args.ip, token=args.token)
+        service = SignInService(
+            session, lambda: at, socket.gethostname(), ip_from_caller=args.ip is not None
+        )
         if args.at:  # a question about another moment: answered, nothing recorded or changed
-            session.rollback()
-        return at, result
+            return at, service.answer_at(args.company, args.user_id, args.ip)
+        return at, service.check(args.company, args.user_id, password, ip=args.ip, token=args.token)
 
     # run(): on the embedded file the password is verified before the write lock is taken
     at, result = database.run(check)

@@ -233,9 +233,19 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("user_id", metavar="USERID")
     # SUPPRESS: given here or before the command, --company means the same.
     login.add_argument("--company", metavar="CODE", default=argparse.SUPPRESS)
-    login.add_argument("--password-stdin", action="store_true", required=True)
-    login.add_argument("--at", metavar="TIME", help="ISO time to ask about (company's zone)")
-    login.add_argument("--ip", metavar="ADDRESS", help="the address signing in from")
+    login.add_argument("--password-stdin", action="store_true")
+    login.add_argument(
+        "--at",
+        metavar="TIME",
+        help="ISO time to ask about (company's zone): would the account allow a sign-in then? "
+        "(no password: nothing is checked against one, counted or recorded)",
+    )
+    login.add_argument(
+        "--ip",
+        metavar="ADDRESS",
+        help="the address signing in from (skips the token from an excluded network only when "
+        "the company trusts addresses given by calling programs)",
+    )
     second = login.add_mutually_exclusive_group()
     second.add_argument(
         "--token",

@@ -75,11 +75,19 @@ def _listing(users: UserService, *, show_all: bool, as_json: bool) -> str:
     if as_json:
         keys = ("user_id", "last_name", "first_name", "active", "login_locked", "expired")
         return json.dumps(
-            [dict(zip(keys, (*row[1:6], bool(row[6])), strict=True)) for row in rows], indent=2
+            [
+                {
+                    **dict(zip(keys, (*row[1:6], bool(row[6])), strict=True)),
+                    "locked_until": row[7].isoformat() if row[7] else None,
+                }
+                for row in rows
+            ],
+            indent=2,
         )
     lines = []
-    for _pk, user_id, last, first, active, locked, expired in rows:
-        marks = ("" if active else " [inactive]") + (" [locked]" if locked else "")
+    for _pk, user_id, last, first, active, locked, expired, until in rows:
+        lock = f" [locked until {until:%Y-%m-%d %H:%M} UTC]" if until else " [locked]"
+        marks = ("" if active else " [inactive]") + (lock if locked else "")
         marks += " [expired]" if expired else ""
         lines.append(f"{last}, {first} ({user_id}){marks}")
     return "\n".join(lines)

@@ -196,6 +196,7 @@ def test_user_list_json_is_a_list_of_users_with_stable_keys(usersetup):
             "active",
             "login_locked",
             "expired",
+            "locked_until",
         ]
         assert isinstance(user["active"], bool)
         assert isinstance(user["login_locked"], bool)
@@ -207,6 +208,7 @@ def test_user_list_json_is_a_list_of_users_with_stable_keys(usersetup):
         "active": True,
         "login_locked": False,
         "expired": False,
+        "locked_until": None,
     } in listing
 
 
@@ -590,17 +592,15 @@ def test_five_failures_lock_and_unlock_lifts_it(usersetup, demo_file):
     assert code == EXIT_OK
 
 
-def test_login_at_a_given_moment_reads_it_in_the_practices_time_zone(usersetup, demo_file):
+def test_login_at_a_moment_past_a_temporary_passwords_end_is_invalid(usersetup, demo_file):
     user_id, _ = _sign_ins(demo_file[1])["Administrator"]
-    code, out, _ = usersetup("users", "reset-password", user_id, "--json")
-    temporary = json.loads(out)["temporary_password"]
+    assert usersetup("users", "reset-password", user_id, "--json")[0] == EXIT_OK
     expires = usersetup.stored(
         f"SELECT temporary_expires_at FROM users WHERE user_id = '{user_id}'"
     )
     assert expires[0][0]
     code, out, _ = usersetup(
-        "login", user_id, "--company", "valley", "--password-stdin", "--json",
-        "--at", "2999-01-01T09:00", stdin=temporary,
+        "login", user_id, "--company", "valley", "--json", "--at", "2999-01-01T09:00",
     )  # fmt: skip
     assert (code, json.loads(out)["reason"]) == (10, "invalid")  # long expired by then
 
@@ -615,14 +615,16 @@ def test_set_role_gives_and_takes_the_right_to_use_user_setup(usersetup):
     assert usersetup.stored("SELECT setup_role FROM users WHERE user_id = 'kimberly'") == [(None,)]
 
 
-def test_login_at_another_moment_changes_nothing(usersetup, demo_file):
+def test_login_at_another_moment_changes_nothing_and_takes_no_password(usersetup, demo_file):
     before = usersetup.dump()
     user_id, password = _sign_ins(demo_file[1])["Front Desk"]
-    for attempt in ("wrong", password):
-        usersetup(
-            "login", user_id, "--company", "valley", "--password-stdin",
-            "--at", "2099-01-01T09:00", stdin=attempt,
-        )  # fmt: skip
+    at = ("login", user_id, "--company", "valley", "--at", "2099-01-01T09:00")
+    assert usersetup(*at)[0] == EXIT_OK  # the account alone: it would let them in then
+    for attempt in ("wrong", password):  # an unlimited, unrecorded way to guess: refused
+        code, out, err = usersetup(*at, "--password-stdin", stdin=attempt)
+        assert (code, out) == (EXIT_USAGE, "") and "takes no password" in err
+    code, _, err = usersetup(*at, "--token", "123456")
+    assert code == EXIT_USAGE and "takes no password or token" in err
     assert usersetup.dump() == before
 
 

@@ -139,8 +139,7 @@ def test_login_at_a_moment_out_of_range_is_refused(usersetup, at):
     assert usersetup("hours", "set", "kimberly", "--limited", "on", "--day", "sun=all")[0] == 0
 
     code, out, err = usersetup(
-        "login", "kimberly", "--company", "valley", "--password-stdin", "--at", at,
-        stdin=KIM_PASSWORD,
+        "login", "kimberly", "--company", "valley", "--at", at,
     )  # fmt: skip
 
     assert (code, out) == (EXIT_USAGE, "")

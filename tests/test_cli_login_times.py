@@ -41,8 +41,10 @@ class Usersetup(CommandLine):
     database: Database
 
     def login(self, *extra: str) -> tuple[int, str]:
+        """Kimberly's sign-in now, or (with --at) what her account would say then."""
+        password = () if "--at" in extra else ("--password-stdin",)
         code, out, err = self(
-            "login", "kimberly", "--company", "valley", "--password-stdin", *extra,
+            "login", "kimberly", "--company", "valley", *password, *extra,
             stdin=KIM_PASSWORD,
         )  # fmt: skip
         assert err == ""

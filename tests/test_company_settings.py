@@ -129,8 +129,11 @@ def test_shows_nist_defaults_for_a_company_without_a_stored_policy(
     assert number(dialog, "Passwords expire after (days, 0 = never)").value() == 0
     assert number(dialog, "Temporary passwords work for (hours)").value() == 72
     assert number(dialog, LOCKOUT).value() == 5
-    unlock = "Unlock by itself after (minutes, 0 = only an administrator unlocks)"
-    assert number(dialog, unlock).value() == 0
+    assert number(dialog, "Each lock lasts this many minutes longer than the last").value() == 1
+    assert number(dialog, "Longest lock (minutes)").value() == 15
+    assert number(dialog, "Forget failed sign-ins after (hours without one)").value() == 12
+    permanent = "Lock until an administrator unlocks after this many locks (0 = never)"
+    assert number(dialog, permanent).value() == 0
     assert number(dialog, "Lock the window after this many idle minutes").value() == 15
     assert flag(dialog, COMMON).isChecked()
     personal = "Refuse passwords containing the user's ID or name, or the practice's name"
@@ -193,12 +196,15 @@ def test_a_minimum_of_7_is_refused_beside_its_field_and_nothing_is_stored(
 ) -> None:
     spin = number(dialog, MIN_LENGTH)
     type_number(qtbot, spin, 7)
+    dialog.tabs.setCurrentIndex(1)  # the lockout rules' tab
     type_number(qtbot, number(dialog, LOCKOUT), 0)
     with qtbot.assertNotEmitted(dialog.saved):
         press(qtbot, dialog, QDialogButtonBox.StandardButton.Ok)
     assert dialog.isVisible()
     assert dialog.errors.message("min_length") == "A password must be at least 8 characters."
-    assert dialog.errors.message("lockout_after") == "Use a number from 1 to 100."
+    # on the lockout rules' tab, which is marked
+    assert number(dialog, LOCKOUT).accessibleDescription() == "Use a number from 1 to 100."
+    assert not dialog.tabs.tabIcon(1).isNull()
     assert dialog.errors.message("max_length") == ""
     assert spin.value() == 7  # shown as typed, not quietly raised to 8
     assert spin.accessibleDescription() == "A password must be at least 8 characters."

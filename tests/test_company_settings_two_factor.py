@@ -120,7 +120,8 @@ def test_the_groups_sit_on_tabs_and_the_dialog_fits_a_768_pixel_screen(
     dialog: CompanySettingsDialog,
 ) -> None:
     assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == [
-        "Passwords and Sign-in",
+        "Passwords",
+        "Sign-in and Lockout",
         "Two-factor",
         "Mail and Text",
     ]
@@ -190,7 +191,8 @@ def test_what_is_not_a_subnet_is_refused_beside_the_field_and_nothing_is_saved(
     )
     # The wrong field is shown, with the cursor in it, and its tab is marked.
     assert tab_title(dialog) == "Two-factor" and networks(dialog).hasFocus()
-    assert not dialog.tabs.tabIcon(1).isNull() and dialog.tabs.tabIcon(0).isNull()
+    assert not dialog.tabs.tabIcon(2).isNull()
+    assert dialog.tabs.tabIcon(0).isNull() and dialog.tabs.tabIcon(1).isNull()
     assert networks(dialog).accessibleDescription().startswith("'the front office'")
     assert stored_two_factor(database, company) == (TwoFactorPolicy(), 0)
     with database.transaction() as session:

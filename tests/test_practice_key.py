@@ -271,9 +271,7 @@ def test_a_key_file_that_is_not_one_is_said_so(tmp_path):
         KeyFile(not_ours).get_password("a", "b")
 
 
-def test_recovery_codes_from_before_the_key_are_not_plain_sha256_once_keyed(
-    database, company, clock, kim
-):
+def test_recovery_codes_are_stored_as_keyed_hashes_not_plain_sha256(database, company, clock, kim):
     codes = set_up(database, company, clock, kim)
     with database.transaction() as session:
         stored = set(session.scalars(select(TwoFactorRecoveryCode.code_hash)))

@@ -6,7 +6,8 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -172,32 +173,133 @@ def test_five_failures_in_a_row_lock_the_account_and_a_success_resets_the_count(
     assert check(database, clock, "kimberly").reason is Reason.LOCKED
 
 
-def test_a_lock_lifts_itself_after_the_companys_minutes_and_not_a_moment_before(
+def fail(database: Database, clock: FixedClock, times: int, user_id: str = "kimberly") -> None:
+    for _ in range(times):
+        assert check(database, clock, user_id, "wrong").reason is Reason.INVALID
+
+
+def test_five_wrong_passwords_lock_for_a_minute_only_and_not_a_moment_less(
     database, company, clock
 ):
-    set_policy(database, company, clock, lockout_after=3, unlock_after_minutes=30)
+    """The Monday-morning attack: whoever knows a User ID cannot lock its owner out for long."""
     pk = add(database, company, clock, "kimberly")
-    for _ in range(3):
-        check(database, clock, "kimberly", "wrong")
+    fail(database, clock, 5)
     locked_at = clock.now
+    assert user(database, pk).locked_until == locked_at + timedelta(minutes=1)
 
-    clock.now = locked_at + timedelta(minutes=30) - timedelta(microseconds=1)
+    clock.now = locked_at + timedelta(minutes=1) - timedelta(microseconds=1)
     assert check(database, clock, "kimberly").reason is Reason.LOCKED
-    clock.now = locked_at + timedelta(minutes=30)
+    clock.now = locked_at + timedelta(minutes=1)
     assert check(database, clock, "kimberly").reason is Reason.SIGNED_IN
-    assert "user.unlocked" in actions(database, pk)
+    assert actions(database, pk)[-4:] == [
+        "user.locked",
+        "signin.failed",  # the right password, a moment too soon
+        "user.unlocked",
+        "signin.succeeded",
+    ]
+    stored = user(database, pk)
+    assert (stored.failed_logins, stored.temporary_lockouts, stored.locked_until) == (0, 0, None)
 
 
-def test_without_lock_minutes_only_an_administrator_unlocks(database, company, clock):
+def test_each_lock_in_a_row_waits_longer_up_to_the_longest_wait(database, company, clock):
+    set_policy(
+        database, company, clock, lockout_after=3, lockout_wait_minutes=5,
+        lockout_max_wait_minutes=12,
+    )  # fmt: skip
     pk = add(database, company, clock, "kimberly")
-    for _ in range(5):
-        check(database, clock, "kimberly", "wrong")
+    waits = []
+    for _ in range(4):
+        fail(database, clock, 3)
+        stored = user(database, pk)
+        assert stored.login_locked and stored.locked_until is not None
+        waits.append(stored.locked_until - clock.now)
+        assert check(database, clock, "kimberly", "wrong").reason is Reason.INVALID  # not counted
+        clock.now = stored.locked_until
+    assert waits == [timedelta(minutes=m) for m in (5, 10, 12, 12)]
+    assert user(database, pk).failed_logins == 12
+
+
+def test_failures_are_forgotten_after_the_reset_time_without_one(database, company, clock):
+    set_policy(database, company, clock, lockout_after=3, failure_reset_hours=12)
+    pk = add(database, company, clock, "kimberly")
+    fail(database, clock, 3)  # one lock
+    clock.now = user(database, pk).locked_until
+    fail(database, clock, 2)
+    clock.now += timedelta(hours=12)
+    fail(database, clock, 2)  # 2 in a row now, not 4: no lock
+    stored = user(database, pk)
+    assert (stored.login_locked, stored.failed_logins, stored.temporary_lockouts) == (False, 2, 0)
+    fail(database, clock, 1)
+    assert user(database, pk).locked_until == clock.now + timedelta(minutes=1)  # a first lock
+
+
+def test_after_the_companys_number_of_locks_only_an_administrator_unlocks(database, company, clock):
+    set_policy(database, company, clock, lockout_after=2, permanent_after_lockouts=3)
+    pk = add(database, company, clock, "kimberly")
+    for _ in range(2):
+        fail(database, clock, 2)
+        clock.now = user(database, pk).locked_until
+    fail(database, clock, 2)
+    stored = user(database, pk)
+    assert stored.login_locked and stored.locked_until is None
     clock.now += timedelta(days=30)
     assert check(database, clock, "kimberly").reason is Reason.LOCKED
 
     with database.transaction() as session:
         UserService(session, company, dba("mreyes"), clock).unlock(pk)
     assert check(database, clock, "kimberly").reason is Reason.SIGNED_IN
+    assert user(database, pk).temporary_lockouts == 0
+
+
+def test_the_user_list_says_when_a_temporary_lock_ends(database, company, clock):
+    pk = add(database, company, clock, "kimberly")
+    fail(database, clock, 5)
+
+    def listed() -> tuple[bool, datetime | None]:
+        with database.transaction() as session:
+            rows = UserService(session, company, dba("mreyes"), clock).list_rows()
+        (row,) = [r for r in rows if r[0] == pk]
+        return row[5], row[7]
+
+    assert listed() == (True, clock.now + timedelta(minutes=1))
+    clock.now += timedelta(minutes=1)
+    assert listed() == (False, None)  # over: lifted at the next sign-in, not locked now
+
+
+def test_an_administrators_lock_never_lifts_itself(database, company, clock):
+    pk = add(database, company, clock, "kimberly", login_locked=True)
+    clock.now += timedelta(days=365)
+    assert check(database, clock, "kimberly").reason is Reason.LOCKED
+    assert user(database, pk).login_locked
+
+
+def test_an_unrelated_edit_keeps_the_failure_count(database, company, clock):
+    pk = add(database, company, clock, "kimberly")
+    fail(database, clock, 3)
+    with database.transaction() as session:
+        users = UserService(session, company, dba("mreyes"), clock)
+        record = users.get(pk)
+        form = replace(record.fields, title="Office Manager")
+        users.update(pk, form, record.version)
+    assert user(database, pk).failed_logins == 3
+    fail(database, clock, 2)
+    assert user(database, pk).login_locked  # the fifth in a row locks, edit or no edit
+
+
+def test_unlocking_in_the_user_section_clears_the_count_and_says_so(database, company, clock):
+    pk = add(database, company, clock, "kimberly")
+    fail(database, clock, 5)
+    with database.transaction() as session:
+        users = UserService(session, company, dba("mreyes"), clock)
+        record = users.get(pk)
+        users.update(pk, replace(record.fields, login_locked=False), record.version)
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.user_pk == pk).order_by(AuditEvent.id.desc())
+        ).first()
+    stored = user(database, pk)
+    assert (stored.login_locked, stored.failed_logins, stored.locked_until) == (False, 0, None)
+    assert event is not None
+    assert {"field": "failed_logins", "before": 5, "after": 0} in event.changes
 
 
 def test_a_hash_made_with_older_parameters_is_upgraded_at_the_next_sign_in(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +34,13 @@ from app.signin.check import (
     TokenRefused,
 )
 from app.signin.flow import SignInFlow, Step
-from app.two_factor.policy import CompanyDefault, Need, TwoFactorPolicy, save_two_factor_policy
+from app.two_factor.policy import (
+    CompanyDefault,
+    Need,
+    TwoFactorPolicy,
+    load_two_factor_policy,
+    save_two_factor_policy,
+)
 from app.two_factor.service import OPTED_OUT, UNABLE_TO_SEND, TwoFactorForm, TwoFactorService
 from tests.conftest import NOW, FixedClock
 from tests.helpers.actors import dba
@@ -311,6 +318,37 @@ def test_sign_ins_from_an_excluded_network_skip_the_token_and_the_setup(database
     assert flow.submit_password("valley", "kimberly", PASSWORD) is Step.SIGNED_IN
     # The same office address written the IPv6 way (a dual-stack socket) is the same address.
     assert check(database, clock, ip="::ffff:192.168.10.7").reason is Reason.SIGNED_IN
+
+
+def test_an_office_address_named_by_a_calling_program_skips_nothing_unless_trusted(
+    database, company, clock
+):
+    """`usersetup login --ip 192.168.10.7`: anyone can name the office's address."""
+    company_rules(database, company, clock, CompanyDefault.REQUIRED, "192.168.10.0/24")
+    pk = add(database, company, clock)
+    authenticator(database, company, clock, pk)
+
+    def from_caller() -> SignInResult:
+        with database.transaction() as session:
+            service = SignInService(session, clock, WORKSTATION, ip_from_caller=True)
+            return service.check("valley", "kimberly", PASSWORD, ip="192.168.10.7")
+
+    assert from_caller().two_factor is Need.TOKEN  # the attack: refused
+    with database.transaction() as session:
+        policy, version = load_two_factor_policy(session, company.id)
+        save_two_factor_policy(
+            session, company.id, replace(policy, trust_caller_addresses=True),
+            actor=dba("mreyes"), clock=clock, expected_version=version,
+        )  # fmt: skip
+    assert from_caller().reason is Reason.SIGNED_IN
+    with database.transaction() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.user_pk == pk).order_by(AuditEvent.id.desc())
+        ).first()
+    assert event is not None and event.action == "signin.succeeded"
+    assert {"field": "ip_given_by", "before": None, "after": "the calling program"} in (
+        event.changes
+    )
 
 
 def test_a_required_setup_has_no_way_past_it(database, company, clock):

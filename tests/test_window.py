@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QRect, Qt
@@ -1036,7 +1038,7 @@ def test_typing_on_finds_what_a_fresh_search_finds_in_the_same_order(qtbot: Any)
         ("Kelly", "Watkins"),  # "k" ranks her first, "ki" after Hakim: the runs cross
     ]  # fmt: skip
     rows = sorted(
-        ((n, f"u{n}", last, first, n % 4 != 0, False, False)
+        ((n, f"u{n}", last, first, n % 4 != 0, False, False, None)
          for n, (first, last) in enumerate(people, start=1)),
         key=lambda r: (r[2].lower(), r[3].lower()),
     )  # fmt: skip
@@ -1057,12 +1059,35 @@ def test_typing_on_finds_what_a_fresh_search_finds_in_the_same_order(qtbot: Any)
                 assert shown == [fresh.pk_at(r) for r in range(fresh.rowCount())], text[:n]
 
 
+def test_a_temporary_lock_shows_when_it_ends_in_the_practices_time(qtbot: Any) -> None:
+    model = UserListModel()
+    model.time_zone = ZoneInfo("America/New_York")
+    now = datetime(2026, 12, 7, 14, 40, tzinfo=UTC)  # 09:40 in New York
+    model.clock = lambda: now
+    ends = now + timedelta(minutes=2)
+    model.set_rows(
+        [
+            (1, "akim", "Kimball", "Alan", True, True, False, ends),
+            (2, "bfox", "Fox", "Bea", True, True, False, ends + timedelta(days=2)),
+            (3, "clee", "Lee", "Cy", True, True, False, None),  # until an unlock
+        ]
+    )
+    shown = [model.data(model.index(r)) for r in range(3)]
+    assert shown == [
+        "Kimball, Alan  (akim)  (locked until 09:42)",
+        "Fox, Bea  (bfox)  (locked until Dec 9 09:42)",
+        "Lee, Cy  (clee)  (locked)",
+    ]
+    tip = model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert "login locked until 09:42" in tip
+
+
 def test_a_refresh_that_finds_the_list_unchanged_leaves_it_as_it_is(qtbot: Any) -> None:
     """No reset: the selection and the scroll stay, and 100,000 rows are not held twice."""
-    rows = [(1, "akim", "Kimball", "Alan", True, False, False)]
+    rows = [(1, "akim", "Kimball", "Alan", True, False, False, None)]
     model = UserListModel()
     model.set_rows(rows)
     with qtbot.assertNotEmitted(model.modelReset):
         model.set_rows(list(rows))  # the same rows, read again
     with qtbot.waitSignal(model.modelReset):
-        model.set_rows([(1, "akim", "Kimball", "Alan", True, True, False)])  # now locked
+        model.set_rows([(1, "akim", "Kimball", "Alan", True, True, False, None)])  # now locked

@@ -164,8 +164,13 @@ class User(Base):
     # Sign-in state. The counter is only ever changed by single UPDATE statements, so two
     # workstations failing at the same moment both count.
     setup_role: Mapped[str | None] = mapped_column(String(20))
+    # Failed sign-ins in a row (forgotten after the policy's failure reset time since the last
+    # one); a lock with ``locked_until`` is temporary, one without lasts until an unlock.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    temporary_lockouts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     temporary_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -249,7 +254,10 @@ class PasswordPolicyRow(Base):
     temporary_hours: Mapped[int]
     allow_typed_temporary: Mapped[bool]
     lockout_after: Mapped[int]
-    unlock_after_minutes: Mapped[int]
+    lockout_wait_minutes: Mapped[int]
+    lockout_max_wait_minutes: Mapped[int]
+    failure_reset_hours: Mapped[int]
+    permanent_after_lockouts: Mapped[int]
     idle_minutes: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(100))
@@ -300,6 +308,7 @@ class TwoFactorPolicyRow(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
     default_for_users: Mapped[int]  # 0 off, 1 required for all, 2 suggested
     excluded_networks: Mapped[list[str]] = mapped_column(JSON, default=list)  # CIDR strings
+    trust_caller_addresses: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(nullable=False)

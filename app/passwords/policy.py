@@ -8,6 +8,7 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -53,8 +54,14 @@ class PasswordPolicy:
     max_age_days: int = 0  # 0: passwords do not expire (NIST advises against expiry)
     temporary_hours: int = 72  # how long a temporary password can be used
     allow_typed_temporary: bool = True  # may an administrator type a temporary password
-    lockout_after: int = 5  # consecutive failed sign-ins that lock the account
-    unlock_after_minutes: int = 0  # 0: only an administrator unlocks
+    # Lockout, after Keycloak's: each lock after ``lockout_after`` failures in a row is
+    # temporary, its wait growing by the increment up to the longest wait; failures are
+    # forgotten after the reset time without one; 0 temporary locks: never permanent.
+    lockout_after: int = 5  # failed sign-ins in a row that lock the account
+    lockout_wait_minutes: int = 1  # the first lock's wait, and what each further one adds
+    lockout_max_wait_minutes: int = 15  # the longest a temporary lock lasts
+    failure_reset_hours: int = 12  # failures are forgotten this long after the last one
+    permanent_after_lockouts: int = 0  # a lock lasts until an unlock after this many (0: never)
     idle_minutes: int = 15  # the window locks after this long untouched
 
     def check_settings(self) -> None:
@@ -72,14 +79,30 @@ class PasswordPolicy:
             "max_age_days": (0, 3650),
             "temporary_hours": (1, 24 * 30),
             "lockout_after": (1, 100),
-            "unlock_after_minutes": (0, 7 * 24 * 60),
+            "lockout_wait_minutes": (1, 7 * 24 * 60),
+            "lockout_max_wait_minutes": (1, 7 * 24 * 60),
+            "failure_reset_hours": (1, 30 * 24),
+            "permanent_after_lockouts": (0, 100),
             "idle_minutes": (1, 24 * 60),
         }
         for name, (low, high) in bounds.items():
             if not low <= getattr(self, name) <= high:
                 errors[name] = f"Use a number from {low} to {high}."
+        if "lockout_max_wait_minutes" not in errors and (
+            self.lockout_max_wait_minutes < self.lockout_wait_minutes
+        ):
+            errors["lockout_max_wait_minutes"] = (
+                "The longest wait must not be shorter than the first."
+            )
         if errors:
             raise ValidationError(errors)
+
+    def lockout_wait(self, lockouts: int) -> timedelta | None:
+        """How long the ``lockouts``-th temporary lock in a row lasts; None: until an unlock."""
+        if self.permanent_after_lockouts and lockouts >= self.permanent_after_lockouts:
+            return None
+        minutes = min(self.lockout_wait_minutes * lockouts, self.lockout_max_wait_minutes)
+        return timedelta(minutes=minutes)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from app.passwords.policy import PasswordOwner, PasswordPolicy, load_policy
 from app.practice.company import CompanyInfo, load_company
 from app.signin.check import TOKEN_REFUSED, Verdict, find_account
 from app.signin.second_factor import SecondFactor
+from app.users.writer import clear_lockout
 
 log = logging.getLogger(__name__)
 CODE_MINUTES = 10
@@ -173,9 +174,10 @@ class Recovery:
             return Answer(Outcome.CODE_REFUSED, REFUSED)
         now = self.clock()
         credentials.set_password(user, new_password, temporary=False, now=now)
-        user.failed_logins = 0
-        if user.login_locked and user.locked_at is not None:  # locked by failed sign-ins only:
-            user.login_locked, user.locked_at = False, None  # an administrator's lock stays
+        if not user.login_locked or user.locked_at is not None:  # locked by failed sign-ins
+            clear_lockout(user)  # only: an administrator's lock stays
+        else:
+            user.failed_logins, user.last_failed_at = 0, None
         user.updated_at, user.updated_by = now, f"{user.user_id} at {self.workstation}"
         how = "e-mail code and authenticator" if token or recovery_code else "e-mail code"
         self._record(company.id, user, Action.RECOVERY_PASSWORD_CHANGED, f"new password by {how}")
@@ -185,12 +187,12 @@ class Recovery:
         """The authenticator's token or a recovery code, checked as at sign-in: a replay is
         refused and a wrong one counts toward the lockout."""
         second = SecondFactor(self.session, self.clock, self.workstation, self.hasher)
-        lockout_after = load_policy(self.session, user.company_id).lockout_after
+        policy = load_policy(self.session, user.company_id)
         if recovery_code is not None:
-            verdict = second.check_recovery_code(user, recovery_code, lockout_after)
+            verdict = second.check_recovery_code(user, recovery_code, policy)
             return verdict if verdict.accepted else replace(verdict, message=RECOVERY_CODE_REFUSED)
         assert token is not None
-        verdict = second.signin.check_second_factor(user, token, lockout_after, None)
+        verdict = second.signin.check_second_factor(user, token, policy, None)
         # A lock is the sign-in's to tell; here the person hears only that the token was wrong.
         return replace(verdict, message=TOKEN_REFUSED) if verdict.locked else verdict
 

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -36,7 +36,7 @@ from app.login_times.hours import NOT_PERMITTED, access_ends_at, is_expired, wit
 from app.outbound.codes import OneTimeCodes, is_code_shaped, typed_code
 from app.passwords.credentials import dummy_hash, verify_password
 from app.passwords.hashing import hash_password, owasp_hasher
-from app.passwords.policy import load_policy
+from app.passwords.policy import PasswordPolicy, load_policy
 from app.practice.company import CompanyInfo
 from app.practice.settings import remember_settings
 from app.signin.outcomes import CODE_REFUSED as CODE_REFUSED
@@ -52,7 +52,7 @@ from app.two_factor.authenticator import (
     matching_step,
     readable_key,
 )
-from app.two_factor.policy import Need, load_two_factor_policy, need_of
+from app.two_factor.policy import Need, TwoFactorPolicy, load_two_factor_policy, need_of
 from app.two_factor.service import NOT_A_TOKEN
 from app.validation import user_id_key
 
@@ -75,6 +75,16 @@ class Reason(enum.StrEnum):
 
 # What a person who typed the right password is told when their account is closed to them.
 ACCOUNT_CLOSED = {Reason.OUTSIDE_HOURS: NOT_PERMITTED, Reason.EXPIRED: ACCOUNT_EXPIRED}
+
+
+def lock_has_lapsed(user: User, now: datetime) -> bool:
+    """A temporary lock whose wait is over (lifted at the user's next sign-in)."""
+    return user.login_locked and user.locked_until is not None and now >= user.locked_until
+
+
+def _minutes(wait: timedelta) -> str:
+    minutes = round(wait.total_seconds() / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -132,11 +142,16 @@ class SignInService:
         clock: Clock,
         workstation: str,
         hasher: PasswordHasher | None = None,
+        *,
+        ip_from_caller: bool = False,
     ) -> None:
         self.session = session
         self.clock = clock
         self.workstation = workstation
         self.hasher = hasher or owasp_hasher()
+        # The address was named by a calling program (usersetup login --ip), not seen by the
+        # database server: it skips the token only if the practice trusts its programs.
+        self.ip_from_caller = ip_from_caller
 
     def check(
         self,
@@ -174,34 +189,17 @@ class SignInService:
 
         info = CompanyInfo.of(company)
         policy = load_policy(self.session, company.id)
-        if user.login_locked and self._lock_has_lapsed(user, policy.unlock_after_minutes, now):
+        if lock_has_lapsed(user, now):
             self._unlock(user, now, ip)
         if not verify_password(self.hasher, user.password_hash, password):
-            return self._wrong_password(info, user, policy.lockout_after, now, ip)
+            return self._wrong_password(info, user, policy, now, ip)
 
-        result = self._result(info, user)
+        result = self._account_answer(info, user, policy, now)
         times, zone = user.login_times, ZoneInfo(company.time_zone)
-        if not user.active:
-            result = with_reason(result, Reason.INACTIVE, "inactive account")
-        elif user.login_locked:
-            result = with_reason(result, Reason.LOCKED, "account locked")
-        elif is_expired(times, zone, now):
-            result = with_reason(result, Reason.EXPIRED, "account expired")
-        elif not within_hours(times, zone, now):
-            result = with_reason(result, Reason.OUTSIDE_HOURS, "outside login hours")
-        elif user.temporary_expires_at is not None and now >= user.temporary_expires_at:
-            result = with_reason(result, Reason.INVALID, "temporary password expired")
-        elif user.must_change_password:
-            result = with_reason(result, Reason.PASSWORD_CHANGE_REQUIRED, "temporary password")
-        elif policy.max_age_days and now >= user.password_changed_at + timedelta(
-            days=policy.max_age_days
-        ):
-            result = with_reason(
-                result, Reason.PASSWORD_CHANGE_REQUIRED, "password older than allowed"
-            )
         if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
             result = replace(result, access_ends_at=access_ends_at(times, zone, now))
             tf_policy, _ = load_two_factor_policy(self.session, company.id)
+            tf_policy = self._trusted(tf_policy)
             need = Need.NONE if second_factor_done else need_of(user, tf_policy, ip)
             result = replace(
                 result,
@@ -217,7 +215,7 @@ class SignInService:
                 )  # fmt: skip
                 return with_reason(result, Reason.TWO_FACTOR_REQUIRED, need.value)
             if need is Need.TOKEN and token is not None:
-                verdict = self.check_second_factor(user, token, policy.lockout_after, ip)
+                verdict = self.check_second_factor(user, token, policy, ip)
                 if not verdict.accepted:
                     return SignInResult(Reason.INVALID, detail=verdict.detail)
         if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED) and not (
@@ -229,6 +227,57 @@ class SignInService:
         else:
             action = Action.SIGNIN_FAILED
         self.record_event(company.id, user.id, user.user_id, action, now, ip, result.detail)
+        return result
+
+    def answer_at(self, company_code: str, user_id: str, ip: str | None = None) -> SignInResult:
+        """Would the account let this user sign in at the clock's moment: active, unlocked,
+        unexpired, within its hours, its temporary password still good, and is a second factor
+        due? Takes no password or token, so it is no way to guess one, and it reads only:
+        nothing is counted or recorded."""
+        company, user = find_account(self.session, company_code, user_id)
+        if company is None or user is None:
+            return SignInResult(Reason.INVALID, detail="unknown company or user ID")
+        policy = load_policy(self.session, company.id)
+        result = self._account_answer(CompanyInfo.of(company), user, policy, self.clock())
+        if result.reason not in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
+            return result
+        need = need_of(user, self._trusted(load_two_factor_policy(self.session, company.id)[0]), ip)
+        result = replace(result, two_factor=need, method=user.two_factor_method)
+        if need in (Need.TOKEN, Need.SETUP_REQUIRED):
+            return with_reason(result, Reason.TWO_FACTOR_REQUIRED, need.value)
+        return result
+
+    def _trusted(self, policy: TwoFactorPolicy) -> TwoFactorPolicy:
+        """The 2FA rules as they apply to this sign-in's address: a calling program's word
+        for it counts only where the practice trusts its programs."""
+        if self.ip_from_caller and not policy.trust_caller_addresses:
+            return replace(policy, excluded_networks=())
+        return policy
+
+    def _account_answer(
+        self, company: CompanyInfo, user: User, policy: PasswordPolicy, now: datetime
+    ) -> SignInResult:
+        """What the account's own state says of a sign-in now, the password aside."""
+        result = self._result(company, user)
+        times, zone = user.login_times, ZoneInfo(company.time_zone)
+        if not user.active:
+            return with_reason(result, Reason.INACTIVE, "inactive account")
+        if user.login_locked and not lock_has_lapsed(user, now):
+            return with_reason(result, Reason.LOCKED, "account locked")
+        if is_expired(times, zone, now):
+            return with_reason(result, Reason.EXPIRED, "account expired")
+        if not within_hours(times, zone, now):
+            return with_reason(result, Reason.OUTSIDE_HOURS, "outside login hours")
+        if user.temporary_expires_at is not None and now >= user.temporary_expires_at:
+            return with_reason(result, Reason.INVALID, "temporary password expired")
+        if user.must_change_password:
+            return with_reason(result, Reason.PASSWORD_CHANGE_REQUIRED, "temporary password")
+        if policy.max_age_days and now >= user.password_changed_at + timedelta(
+            days=policy.max_age_days
+        ):
+            return with_reason(
+                result, Reason.PASSWORD_CHANGE_REQUIRED, "password older than allowed"
+            )
         return result
 
     def _result(self, company: CompanyInfo, user: User) -> SignInResult:
@@ -243,33 +292,50 @@ class SignInService:
         )
 
     def _wrong_password(
-        self, company: CompanyInfo, user: User, lockout_after: int, now: datetime, ip: str | None
+        self,
+        company: CompanyInfo,
+        user: User,
+        policy: PasswordPolicy,
+        now: datetime,
+        ip: str | None,
     ) -> SignInResult:
         if user.login_locked:  # "invalid", not "locked": only the right password learns that
             self.record_event(
                 company.id, user.id, user.user_id, Action.SIGNIN_FAILED, now, ip, "locked"
             )
             return SignInResult(Reason.INVALID, detail="wrong password on a locked account")
-        self.count_failure(company.id, user, lockout_after, now, ip, "wrong password")
+        self.count_failure(company.id, user, policy, now, ip, "wrong password")
         return SignInResult(Reason.INVALID, detail="wrong password")
 
     def count_failure(
         self,
         company_id: int,
         user: User,
-        lockout_after: int,
+        policy: PasswordPolicy,
         now: datetime,
         ip: str | None,
         detail: str,
         action: Action = Action.SIGNIN_FAILED,
     ) -> bool:
-        """Count one failed attempt and lock at the limit; True if this attempt locked it."""
-        # Two statements, each atomic in the database: concurrent failures all count, and
-        # whichever attempt finds the counter at the limit locks the account.
+        """Count one failed attempt and lock at the limit; True if this attempt locked it.
+
+        Failures are forgotten ``failure_reset_hours`` after the last one. Every
+        ``lockout_after`` failures in a row lock the account, for a wait that grows with each
+        lock (PasswordPolicy.lockout_wait), until an unlock after the policy's number of them.
+        """
+        # Each statement is atomic in the database: concurrent failures all count, and
+        # whichever attempt finds the counter at the next multiple of the limit locks.
+        forgotten = User.last_failed_at.is_(None) | (
+            User.last_failed_at <= now - timedelta(hours=policy.failure_reset_hours)
+        )
         self.session.execute(
             update(User)
             .where(User.id == user.id)
-            .values(failed_logins=User.failed_logins + 1)
+            .ordered_values(  # in this order: MariaDB's later values see the earlier ones
+                (User.failed_logins, case((forgotten, 1), else_=User.failed_logins + 1)),
+                (User.temporary_lockouts, case((forgotten, 0), else_=User.temporary_lockouts)),
+                (User.last_failed_at, now),
+            )
             .execution_options(synchronize_session=False)
         )
         locked = self.session.execute(
@@ -277,29 +343,45 @@ class SignInService:
             .where(
                 User.id == user.id,
                 User.login_locked.is_(False),
-                User.failed_logins >= lockout_after,
+                User.failed_logins >= policy.lockout_after * (User.temporary_lockouts + 1),
             )
-            .values(login_locked=True, locked_at=now, version=User.version + 1)
+            .values(
+                login_locked=True,
+                locked_at=now,
+                temporary_lockouts=User.temporary_lockouts + 1,
+                version=User.version + 1,
+            )
             .execution_options(synchronize_session=False)
         )
         self.record_event(company_id, user.id, user.user_id, action, now, ip, detail)
-        if locked.rowcount:  # type: ignore[attr-defined]
-            self.record_event(
-                company_id,
-                user.id,
-                user.user_id,
-                Action.USER_LOCKED,
-                now,
-                ip,
-                f"{lockout_after} failed sign-ins in a row",
+        if not locked.rowcount:  # type: ignore[attr-defined]
+            return False
+        lockouts = self.session.scalar(select(User.temporary_lockouts).where(User.id == user.id))
+        wait = policy.lockout_wait(lockouts or 1)
+        if wait is None:
+            how = "until an administrator unlocks it"
+        else:
+            self.session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(locked_until=now + wait)
+                .execution_options(synchronize_session=False)
             )
-            return True
-        return False
+            how = f"for {_minutes(wait)}"
+        self.record_event(
+            company_id, user.id, user.user_id, Action.USER_LOCKED, now, ip,
+            f"{policy.lockout_after} failed sign-ins in a row: locked {how}",
+        )  # fmt: skip
+        return True
 
     def clear_failures(self, user: User, password: str | None) -> bool:
         """Clear the failure count (and upgrade an old hash) unless the account was locked
         meanwhile by attempts from another workstation; False if it was."""
-        values: dict[str, Any] = {"failed_logins": 0}
+        values: dict[str, Any] = {
+            "failed_logins": 0,
+            "temporary_lockouts": 0,
+            "last_failed_at": None,
+        }
         if password is not None and self.hasher.check_needs_rehash(user.password_hash):
             values["password_hash"] = hash_password(self.hasher, password)  # older parameters
         cleared = self.session.execute(
@@ -320,18 +402,12 @@ class SignInService:
                 .execution_options(synchronize_session=False)
             )
 
-    def _lock_has_lapsed(self, user: User, minutes: int, now: datetime) -> bool:
-        return (
-            bool(minutes)
-            and user.locked_at is not None
-            and now >= user.locked_at + timedelta(minutes=minutes)
-        )
-
     def _unlock(self, user: User, now: datetime, ip: str | None) -> None:
         self.session.execute(
             update(User)
-            .where(User.id == user.id, User.login_locked.is_(True))
-            .values(login_locked=False, locked_at=None, failed_logins=0, version=User.version + 1)
+            .where(User.id == user.id, User.login_locked.is_(True), User.locked_until <= now)
+            # the failures stay counted: the next lock, after as many more, waits longer
+            .values(login_locked=False, locked_at=None, locked_until=None, version=User.version + 1)
             .execution_options(synchronize_session=False)
         )
         self.session.refresh(user)
@@ -342,7 +418,7 @@ class SignInService:
     # The second factor
 
     def check_second_factor(
-        self, user: User, token: str, lockout_after: int, ip: str | None
+        self, user: User, token: str, policy: PasswordPolicy, ip: str | None
     ) -> Verdict:
         """Check a token by the user's method; a wrong or replayed one counts as a failure."""
         now = self.clock()
@@ -385,7 +461,7 @@ class SignInService:
         locked = self.count_failure(
             user.company_id,
             user,
-            lockout_after,
+            policy,
             now,
             ip,
             f"{detail} ({method})",
@@ -393,7 +469,7 @@ class SignInService:
         )
         return Verdict(False, detail, REFUSED if locked else message, locked)
 
-    def still_allowed(self, user_pk: int, ip: str | None = None) -> tuple[User, int]:
+    def still_allowed(self, user_pk: int, ip: str | None = None) -> tuple[User, PasswordPolicy]:
         """The user of a sign-in in progress, if still active, unlocked, unexpired and within
         their login hours; else refused (expiry and hours audited: see SignInRefused.commit)."""
         user = self.session.get(User, user_pk)
@@ -415,7 +491,7 @@ class SignInService:
                     company.id, user.id, user.user_id, Action.SIGNIN_FAILED, now, ip, detail
                 )
                 raise SignInRefused(message, commit=True)
-        return user, load_policy(self.session, user.company_id).lockout_after
+        return user, load_policy(self.session, user.company_id)
 
     def complete(self, user: User, ip: str | None, detail: str) -> Verdict:
         now = self.clock()
@@ -446,6 +522,8 @@ class SignInService:
         changes = [audit.said("workstation", self.workstation)]
         if ip:
             changes.append(audit.said("ip", ip))
+            if self.ip_from_caller:
+                changes.append(audit.said("ip_given_by", "the calling program"))
         changes.append(audit.said("reason", detail or action.value))
         audit.record(
             self.session,

@@ -29,6 +29,7 @@ from app.outbound.delivery import (
     deliver,
 )
 from app.passwords.hashing import owasp_hasher
+from app.passwords.policy import PasswordPolicy
 from app.practice.company import CompanyInfo
 from app.signin.check import CODE_REFUSED, REFUSED, SignInRefused, SignInService, Verdict
 from app.two_factor.authenticator import (
@@ -64,8 +65,8 @@ class SecondFactor:
 
     def complete_second_factor(self, user_pk: int, token: str, ip: str | None = None) -> Verdict:
         """The token step of a sign-in whose password check() answered TWO_FACTOR_REQUIRED."""
-        user, lockout_after = self.signin.still_allowed(user_pk, ip)
-        verdict = self.signin.check_second_factor(user, token, lockout_after, ip)
+        user, policy = self.signin.still_allowed(user_pk, ip)
+        verdict = self.signin.check_second_factor(user, token, policy, ip)
         if verdict.accepted:
             return self.signin.complete(user, ip, "signed in with a token")
         return verdict
@@ -74,14 +75,14 @@ class SecondFactor:
         self, user_pk: int, code: str, ip: str | None = None
     ) -> Verdict:
         """The token step done with one of the user's recovery codes instead."""
-        user, lockout_after = self.signin.still_allowed(user_pk, ip)
-        verdict = self.check_recovery_code(user, code, lockout_after, ip)
+        user, policy = self.signin.still_allowed(user_pk, ip)
+        verdict = self.check_recovery_code(user, code, policy, ip)
         if verdict.accepted:
             return self.signin.complete(user, ip, "signed in with a recovery code")
         return verdict
 
     def check_recovery_code(
-        self, user: User, code: str, lockout_after: int, ip: str | None = None
+        self, user: User, code: str, policy: PasswordPolicy, ip: str | None = None
     ) -> Verdict:
         """One of the user's recovery codes in place of a token: used up and audited if
         right; a wrong one counts toward the lockout as a wrong token does."""
@@ -96,7 +97,7 @@ class SecondFactor:
         locked = self.signin.count_failure(
             user.company_id,
             user,
-            lockout_after,
+            policy,
             now,
             ip,
             "wrong recovery code",

@@ -34,6 +34,9 @@ class TwoFactorPolicy:
     default_for_users: int = CompanyDefault.OFF
     # LAN subnets (CIDR) from which in-office sign-ins skip the second factor.
     excluded_networks: tuple[str, ...] = ()
+    # `usersetup login --ip`: a calling program's word for where a sign-in comes from, which
+    # skips the token from an excluded network only when the practice trusts its programs.
+    trust_caller_addresses: bool = False
 
     def checked(self) -> TwoFactorPolicy:
         """These rules with the subnets written canonically; ValidationError if any is bad."""
@@ -88,7 +91,10 @@ def load_two_factor_policy(session: Session, company_id: int) -> tuple[TwoFactor
     row = settings_row(session, TwoFactorPolicyRow, company_id)
     if row is None:
         return TwoFactorPolicy(), 0
-    return TwoFactorPolicy(row.default_for_users, tuple(row.excluded_networks)), row.version
+    policy = TwoFactorPolicy(
+        row.default_for_users, tuple(row.excluded_networks), row.trust_caller_addresses
+    )
+    return policy, row.version
 
 
 def save_two_factor_policy(
@@ -111,13 +117,18 @@ def save_two_factor_policy(
         {
             "default_for_users": int(policy.default_for_users),
             "excluded_networks": list(policy.excluded_networks),
+            "trust_caller_addresses": policy.trust_caller_addresses,
         },
         actor=actor,
         clock=clock,
         expected_version=expected_version,
         action=Action.TWO_FACTOR_POLICY_CHANGED,
         what="The two-factor settings",
-        defaults={"default_for_users": int(CompanyDefault.OFF), "excluded_networks": []},
+        defaults={
+            "default_for_users": int(CompanyDefault.OFF),
+            "excluded_networks": [],
+            "trust_caller_addresses": False,
+        },
     )
 
 

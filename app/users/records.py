@@ -33,8 +33,9 @@ GENERATED_ONLY = (
 PASSWORD_MAX = PASSWORD_FIELDS[0].max_length
 
 
-# The columns of the user list: id, User ID, last, first, active, locked, expired.
-UserRow = tuple[int, str, str, str, bool, bool, bool]
+# The columns of the user list: id, User ID, last, first, active, locked, expired, and when a
+# temporary lock ends (None: not locked, or locked until an unlock).
+UserRow = tuple[int, str, str, str, bool, bool, bool, datetime | None]
 
 
 @dataclass
@@ -94,6 +95,7 @@ class UserRecord:
     setup_role: str | None = None  # what this user may do in User Setup itself
     direct_email_verified: bool = False
     expires_on: date | None = None  # the last day the account works (Login Times)
+    locked_until: datetime | None = None  # when a temporary lock ends
 
     @property
     def list_name(self) -> str:
@@ -118,6 +120,7 @@ def record_of(user: User) -> UserRecord:
         setup_role=user.setup_role,
         direct_email_verified=user.direct_email_verified_at is not None and bool(user.direct_email),
         expires_on=user.account_expires_on,
+        locked_until=user.locked_until if user.login_locked else None,
     )
 
 
@@ -125,7 +128,10 @@ def list_row(record: UserRecord, zone: ZoneInfo, now: datetime) -> UserRow:
     """The user list's row for a user just read or saved (as list_rows gives it)."""
     f = record.fields
     expired = has_expired(record.expires_on, zone, now)
-    return (record.pk, f.user_id, f.last_name, f.first_name, f.active, f.login_locked, expired)
+    until = record.locked_until
+    locked = f.login_locked and (until is None or until > now)
+    until = until if locked else None
+    return (record.pk, f.user_id, f.last_name, f.first_name, f.active, locked, expired, until)
 
 
 def clean_fields(

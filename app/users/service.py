@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -32,7 +33,7 @@ from app.users.records import (
     clean_fields,
     record_of,
 )
-from app.users.writer import UserWriter
+from app.users.writer import UserWriter, clear_lockout
 from app.validation import (
     user_id_key,
 )
@@ -66,18 +67,24 @@ class UserService:
         # Result.tuples() is deprecated in SQLAlchemy 2.1: rows are tuples already.
         return self.session.execute(self.list_query(active_only)).all()
 
-    def list_query(self, active_only: bool) -> Select[int, str, str, str, bool, bool, bool]:
+    def list_query(
+        self, active_only: bool
+    ) -> Select[int, str, str, str, bool, bool, bool, datetime | None]:
         """The list's statement; its ORDER BY is what the index ix_users_list_order serves."""
-        today = today_in(ZoneInfo(self.company.time_zone), self.clock())
+        now = self.clock()
+        today = today_in(ZoneInfo(self.company.time_zone), now)
         expired = and_(User.account_expires_on.is_not(None), User.account_expires_on < today)
+        # A temporary lock whose wait is over is lifted at the next sign-in: not locked now.
+        locked = and_(User.login_locked, or_(User.locked_until.is_(None), User.locked_until > now))
         query = select(
             User.id,
             User.user_id,
             User.last_name,
             User.first_name,
             User.active,
-            User.login_locked,
+            locked.label("login_locked"),
             expired.label("expired"),
+            case((locked, User.locked_until), else_=None).label("locked_until"),
         ).where(User.company_id == self.company.id)
         if active_only:
             query = query.where(User.active)
@@ -257,6 +264,7 @@ class UserService:
             # A verification proves one address: a new one must be verified anew.
             user.direct_email_verified_at = None
             changes.append(Change("direct_email_verified", True, False))
+        was_locked = user.login_locked
         for field in USER_FIELDS:
             setattr(user, field.name, getattr(clean, field.name))
         if clean.new_password:
@@ -266,8 +274,8 @@ class UserService:
             changes.append(Noted("password", audit.PASSWORD_CHANGED))
         elif not clean.must_change_password:
             user.temporary_expires_at = None  # no longer a temporary password to expire
-        if not clean.login_locked:
-            user.failed_logins, user.locked_at = 0, None  # unlocking clears the counter
+        if was_locked and not clean.login_locked:  # unlocking clears the counter, said so;
+            changes += clear_lockout(user)  # any other edit leaves the count as it is
         user.user_id_key = user_id_key(clean.user_id)
         self.writer.save(user, Action.USER_UPDATED, changes, now)
         return record_of(user)
@@ -327,11 +335,11 @@ class UserService:
         changes: list[Change | Noted] = [Noted("password", audit.PASSWORD_CHANGED)]
         self.credentials.set_password(user, password, temporary=must_change, now=now)
         changes.append(Change("must_change_password", None, must_change))
-        changes += audit.changed("failed_logins", user.failed_logins, 0)
-        user.failed_logins = 0
-        if unlock and user.login_locked:
-            changes.append(Change("login_locked", True, False))
-            user.login_locked, user.locked_at = False, None
+        if unlock or not user.login_locked:
+            changes += clear_lockout(user)
+        else:  # the count starts again; the lock stays until it ends or someone lifts it
+            changes += audit.changed("failed_logins", user.failed_logins, 0)
+            user.failed_logins, user.last_failed_at = 0, None
         self.writer.save(user, Action.PASSWORD_RESET, changes, now)
         return password
 
@@ -354,10 +362,5 @@ class UserService:
         self._require_may_manage(user)
         if not user.login_locked and not user.failed_logins:
             return record_of(user)
-        changes = [
-            Change("login_locked", user.login_locked, False),
-            Change("failed_logins", user.failed_logins, 0),
-        ]
-        user.login_locked, user.locked_at, user.failed_logins = False, None, 0
-        self.writer.save(user, Action.USER_UNLOCKED, changes, self.clock())
+        self.writer.save(user, Action.USER_UNLOCKED, clear_lockout(user), self.clock())
         return record_of(user)

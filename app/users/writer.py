@@ -91,3 +91,15 @@ class UserWriter:
         self.touch(user, now)
         self.flush(user)
         self.audit(user, action, changes, now)
+
+
+def clear_lockout(user: User) -> list[Change]:
+    """Lift the user's lock, temporary or not, and forget their failed sign-ins (what an
+    unlock, a reset and recovery do); what changed, for the audit event."""
+    changes = [
+        *audit.changed("login_locked", user.login_locked, False),
+        *audit.changed("failed_logins", user.failed_logins, 0),
+    ]
+    user.login_locked, user.locked_at, user.locked_until = False, None, None
+    user.failed_logins, user.temporary_lockouts, user.last_failed_at = 0, 0, None
+    return changes

@@ -64,6 +64,16 @@ class Setting:
     note: str = ""
 
 
+TRUST_LABEL = "Trust addresses given by calling programs"
+TRUST_NOTE = (
+    "The practice's other programs may name the address a sign-in comes from "
+    "(usersetup login --ip). Only when this is on does such an address skip the token from an "
+    "excluded network; either way the audit trail says the address was given by the program."
+)
+LOCKOUT_NOTE = (
+    "A lock that lasts until an administrator unlocks it lets anyone who knows a User ID "
+    "lock that person out; a short lock that grows stops guessing just as well."
+)
 GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
     (
         "Passwords",
@@ -93,8 +103,15 @@ GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
         (
             Setting("lockout_after", "Lock the account after this many failed sign-ins"),
             Setting(
-                "unlock_after_minutes",
-                "Unlock by itself after (minutes, 0 = only an administrator unlocks)",
+                "lockout_wait_minutes",
+                "Each lock lasts this many minutes longer than the last",
+                LOCKOUT_NOTE,
+            ),
+            Setting("lockout_max_wait_minutes", "Longest lock (minutes)"),
+            Setting("failure_reset_hours", "Forget failed sign-ins after (hours without one)"),
+            Setting(
+                "permanent_after_lockouts",
+                "Lock until an administrator unlocks after this many locks (0 = never)",
             ),
             Setting("idle_minutes", "Lock the window after this many idle minutes"),
         ),
@@ -122,7 +139,8 @@ SMS_FIELDS = ("api_url", "account", "token", "sender")
 # Tabs: (title, the titles of the groups on it). The password rules share one tab so that
 # all of their messages can be seen at once.
 TABS = (
-    ("Passwords and Sign-in", ("Passwords", "Temporary passwords", "Sign-in")),
+    ("Passwords", ("Passwords", "Temporary passwords")),
+    ("Sign-in and Lockout", ("Sign-in",)),
     ("Two-factor", ("Two-factor sign-in",)),
     ("Mail and Text", ("E-mail (mail server)", "Text messages (SMS gateway)")),
 )
@@ -247,6 +265,11 @@ class CompanySettingsDialog(QDialog):
             grid.addWidget(widget, 2 * index, 1)
             self._error_place(grid, name, widget, 2 * index + 1, 1)
         grid.addWidget(note, 4, 1)
+        self.trust_caller_addresses = QCheckBox(TRUST_LABEL)
+        self.trust_caller_addresses.setAccessibleName(TRUST_LABEL)
+        self.trust_caller_addresses.setToolTip(TRUST_NOTE)
+        grid.addWidget(self.trust_caller_addresses, 5, 1)
+        self._error_place(grid, "trust_caller_addresses", self.trust_caller_addresses, 6, 1)
         grid.setColumnStretch(1, 1)
         return group
 
@@ -255,6 +278,7 @@ class CompanySettingsDialog(QDialog):
         index = self.default_for_users.findData(int(policy.default_for_users))
         self.default_for_users.setCurrentIndex(max(index, 0))
         self.excluded_networks.setPlainText("\n".join(policy.excluded_networks))
+        self.trust_caller_addresses.setChecked(policy.trust_caller_addresses)
 
     def two_factor_policy(self) -> TwoFactorPolicy:
         """The two-factor rules as the form holds them (not yet checked)."""
@@ -262,6 +286,7 @@ class CompanySettingsDialog(QDialog):
         return TwoFactorPolicy(
             int(self.default_for_users.currentData()),
             tuple(line.strip() for line in lines if line.strip()),
+            self.trust_caller_addresses.isChecked(),
         )
 
     # Text messages

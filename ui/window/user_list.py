@@ -5,7 +5,8 @@ from __future__ import annotations
 import bisect
 import string
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
@@ -64,6 +65,17 @@ class UserListModel(QAbstractListModel):
         self._preparing.timeout.connect(self._prepare_one)
         self._inactive_font = QFont()
         self._inactive_font.setItalic(True)
+        # The practice's zone and clock (the window sets them): where a lock's end is told.
+        self.time_zone: tzinfo | None = None
+        self.clock: Callable[[], datetime] | None = None
+
+    def _moment(self, moment: datetime) -> str:
+        """A temporary lock's end as the office reads it: 10:42, or May 6 10:42 on another day."""
+        local = moment.astimezone(self.time_zone)
+        at = f"{local:%H:%M}"
+        if self.clock is not None and self.clock().astimezone(local.tzinfo).date() == local.date():
+            return at
+        return f"{local:%b} {local.day} {at}"
 
     # Filling
 
@@ -205,9 +217,11 @@ class UserListModel(QAbstractListModel):
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._visible):
             return None
-        pk, user_id, last, first, active, locked, expired = self._rows[self._visible[index.row()]]
+        row = self._rows[self._visible[index.row()]]
+        pk, user_id, last, first, active, locked, expired, until = row
+        lock = f"locked until {self._moment(until)}" if until is not None else "locked"
         if role in (Qt.ItemDataRole.DisplayRole, MARKS_ROLE):
-            marks = ("" if active else "  (inactive)") + ("  (locked)" if locked else "")
+            marks = ("" if active else "  (inactive)") + (f"  ({lock})" if locked else "")
             marks += "  (expired)" if expired else ""
             return marks if role == MARKS_ROLE else f"{last}, {first}  ({user_id}){marks}"
         if role == Qt.ItemDataRole.DecorationRole:
@@ -218,7 +232,7 @@ class UserListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.FontRole and not active:
             return self._inactive_font
         if role == Qt.ItemDataRole.ToolTipRole:
-            states = ["active" if active else "inactive"] + (["login locked"] if locked else [])
+            states = ["active" if active else "inactive"] + ([f"login {lock}"] if locked else [])
             states += ["account expired"] if expired else []
             return f"{last}, {first} — User ID {user_id}, {', '.join(states)}"
         if role == PK_ROLE:

@@ -101,6 +101,8 @@ class UserSetupWindow(QMainWindow):
         )
         self.panel.chosen.connect(self._on_chosen)
         self.model, self.search = self.panel.model, self.panel.search
+        self.model.time_zone = ZoneInfo(self.context.company.time_zone)
+        self.model.clock = self.context.clock
         self.user_view, self.active_only = self.panel.user_view, self.panel.active_only
         self.count_label = self.panel.count_label
         self.editor = EditorArea()
