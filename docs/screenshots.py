@@ -27,6 +27,7 @@ from app.login_times.service import LoginTimesService
 from app.practice.company import load_company
 from app.practice.demo import create_demo_practice
 from app.sections.registry import SECTIONS
+from app.signin.check import SignInService
 from app.signin.flow import SignInFlow
 from app.two_factor.service import TwoFactorForm, TwoFactorService
 from app.users.records import UserFields
@@ -94,6 +95,17 @@ def _login_times(database: Database, user_id: str) -> None:
         service.save(record.pk, times, record.version)
 
 
+def _locked_for_a_while(database: Database) -> None:
+    """Someone tried five passwords for a user near the top of the list: locked a minute."""
+    with database.transaction() as session:
+        company = load_company(session, "valley")
+        active = [r for r in UserService(session, company, ACTOR, utc_now).list_rows() if r[4]]
+        user_id = active[1][1]
+    for _ in range(5):
+        with database.transaction() as session:
+            SignInService(session, utc_now, "FRONT-DESK").check("valley", user_id, "guess")
+
+
 def main() -> None:
     # The demo practice is in New York: its screenshots show times as US offices write them.
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
@@ -105,6 +117,7 @@ def main() -> None:
         with database.transaction() as session:
             demo = create_demo_practice(session, ACTOR, utc_now)
         _login_times(database, "kimberly")
+        _locked_for_a_while(database)
         # The sign-in dialog, as the practice sees it first.
         sign_in = SignInDialog(InlineRunner(), SignInFlow(database, utc_now, "OFFICE-PC"), "valley")
         sign_in.user_id.setText(demo.admin_user_id)
@@ -139,6 +152,9 @@ def main() -> None:
         settings.show()
         app.processEvents()
         settings.grab().save(str(DOCS / "company-settings.png"))
+        settings.tabs.setCurrentIndex(1)
+        app.processEvents()
+        settings.grab().save(str(DOCS / "company-settings-lockout.png"))
         settings.close()
         for s in SECTIONS:
             window.show_section(s.key)

@@ -64,6 +64,7 @@ class Setting:
     note: str = ""
 
 
+MINIMUM_WIDTH = 640  # each rule's label on one or two lines, the spin box beside it
 TRUST_LABEL = "Trust addresses given by calling programs"
 TRUST_NOTE = (
     "The practice's other programs may name the address a sign-in comes from "
@@ -178,6 +179,7 @@ class CompanySettingsDialog(QDialog):
         self.flags: dict[str, QCheckBox] = {}
 
         layout = QVBoxLayout(self)
+        self.setMinimumWidth(MINIMUM_WIDTH)
         intro = QLabel(INTRO)
         intro.setObjectName("intro")
         intro.setWordWrap(True)
@@ -392,7 +394,7 @@ class CompanySettingsDialog(QDialog):
         grid = QGridLayout(group)
         defaults = PasswordPolicy()
         for index, setting in enumerate(settings):
-            row = 2 * index
+            row = 3 * index  # the field, its messages, its note (each row empty when unused)
             if isinstance(getattr(defaults, setting.name), bool):
                 box = QCheckBox(setting.label)
                 box.setObjectName(setting.name)
@@ -407,13 +409,14 @@ class CompanySettingsDialog(QDialog):
                 label.setWordWrap(True)
                 grid.addWidget(label, row, 0)
                 grid.addWidget(spin, row, 1)
-                self._error_place(grid, setting.name, spin, row + 1, 1, 2)
+                self._error_place(grid, setting.name, spin, row + 1, 0, 2)
                 self.numbers[setting.name] = spin
-            if setting.note:
+            if setting.note:  # under its field, the width of the group: never cut off
                 note = QLabel(setting.note)
                 note.setObjectName(f"{setting.name}_note")
                 note.setStyleSheet(NOTE_STYLE)
-                grid.addWidget(note, row, 2, Qt.AlignmentFlag.AlignLeft)
+                note.setWordWrap(True)
+                grid.addWidget(note, row + 2, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         return group
 
