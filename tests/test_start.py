@@ -86,3 +86,22 @@ def test_a_database_that_cannot_be_opened_is_said_on_the_windows_thread(
     with qtbot.waitSignal(opening.failed, timeout=30_000) as got:
         opening.start()
     assert isinstance(got.args[0], DatabaseUnavailableError)
+
+
+def test_a_window_larger_than_the_screen_opens_maximized_and_a_smaller_one_as_it_is(qtbot):
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QWidget
+
+    from ui.main import show_fitting
+
+    screen = QGuiApplication.primaryScreen()
+    assert screen is not None
+    room = screen.availableGeometry()
+    large, small = QWidget(), QWidget()
+    for widget in (large, small):
+        qtbot.addWidget(widget)
+    large.resize(room.width() + 100, room.height())
+    small.resize(room.width() // 2, room.height() // 2)
+    show_fitting(large)
+    show_fitting(small)
+    assert large.isMaximized() and not small.isMaximized()

@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import keyring
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.access import Actor
 from app.clock import Clock
@@ -132,6 +133,17 @@ def first_start(practice: Practice, runner: OperationRunner) -> Operator | None:
     return dialog.operator if dialog.exec() else None
 
 
+def show_fitting(window: QWidget) -> None:
+    """Show the window at its size, or maximized where the screen is smaller than that (on a
+    1024x700 screen its section list would otherwise be off the right edge)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    room = screen.availableGeometry() if screen is not None else None
+    if room is not None and (window.width() > room.width() or window.height() > room.height()):
+        window.showMaximized()  # the window manager fits it, title bar and all
+    else:
+        window.show()
+
+
 def show_window(
     practice: Practice, operator: Operator, runner: OperationRunner, log_location: str
 ) -> int | None:
@@ -148,7 +160,7 @@ def show_window(
         QMessageBox.critical(None, "UserSetup cannot start", str(exc))
         return None
     window.log_location = log_location
-    window.show()
+    show_fitting(window)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     return app.exec()
