@@ -70,7 +70,7 @@ def test_the_mail_server_refuses_a_line_break_or_tab(
     database: Database,
     company: CompanyInfo,
     clock: FixedClock,
-    changes: dict[str, str],
+    changes: dict[str, Any],
     field: str,
     message: str,
 ) -> None:
@@ -99,7 +99,7 @@ def test_the_text_gateway_refuses_an_invisible_character_or_tab(
     database: Database,
     company: CompanyInfo,
     clock: FixedClock,
-    changes: dict[str, str],
+    changes: dict[str, Any],
     field: str,
     message: str,
 ) -> None:
