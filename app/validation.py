@@ -1,5 +1,6 @@
-"""Checks of single values a person types (the User section's fields, the company's, the mail
-and text settings', the authenticator's title), with the messages shown beside them."""
+"""Checks of single values a person types (the User section's fields, the company's code and
+name, the mail and text settings, the authenticator's title), with the messages shown beside
+them."""
 
 from __future__ import annotations
 
