@@ -1,9 +1,12 @@
-"""Checks of single values typed into the User section, with the messages shown beside them."""
+"""Checks of single values a person types (the User section's fields, the company's code and
+name, the mail and text settings, the authenticator's title), with the messages shown beside
+them."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 
 USER_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 USER_ID_MIN, USER_ID_MAX = 3, 32
@@ -15,13 +18,47 @@ class FieldProblem(ValueError):
     """A value that cannot be accepted; its text is the message shown beside the field."""
 
 
+# What str.splitlines() breaks on: a pasted line break of any system.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def one_line(text: str, label: str) -> str:
+    """``text`` unchanged if it is one line of printable text; else FieldProblem saying what to
+    remove from ``label``: a line break, a tab, or an invisible character (Unicode's control
+    and format characters, such as U+200B and the bidi overrides U+202A..U+202E)."""
+    for ch in text:
+        if ch in LINE_BREAKS:
+            kind = "the line break"
+        elif ch == "\t":
+            kind = "the tab"
+        elif unicodedata.category(ch) in ("Cc", "Cf"):
+            kind = f"the invisible character (U+{ord(ch):04X})"
+        elif unicodedata.category(ch).startswith("C"):  # unassigned, private use, surrogate
+            kind = f"the character that cannot be stored (U+{ord(ch):04X})"
+        else:
+            continue
+        raise FieldProblem(f"Remove {kind}: {label} is one line of printable text.")
+    return text
+
+
+def not_one_line(fields: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """For fields given as name -> (label, text): each one that ``one_line`` refuses, with why."""
+    errors: dict[str, str] = {}
+    for name, (label, text) in fields.items():
+        try:
+            one_line(text, label)
+        except FieldProblem as problem:
+            errors[name] = str(problem)
+    return errors
+
+
 def user_id_key(user_id: str) -> str:
     """The form of a User ID that uniqueness is decided on: kimberly == Kimberly."""
     return user_id.strip().lower()
 
 
 def clean_user_id(text: str) -> str:
-    value = text.strip()
+    value = one_line(text, "User ID").strip()
     if not value:
         raise FieldProblem("User ID is required.")
     if not USER_ID_MIN <= len(value) <= USER_ID_MAX or not USER_ID_PATTERN.fullmatch(value):
@@ -33,18 +70,16 @@ def clean_user_id(text: str) -> str:
 
 
 def clean_text(text: str, label: str, max_length: int, required: bool = False) -> str:
-    value = " ".join(text.split())  # no stray or doubled spaces, no tabs or line breaks
+    value = " ".join(one_line(text, label).split())  # no stray or doubled spaces
     if required and not value:
         raise FieldProblem(f"{label} is required.")
-    if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise FieldProblem(f"{label} contains characters that cannot be stored.")
     if len(value) > max_length:
         raise FieldProblem(f"{label} can be at most {max_length} characters ({len(value)} typed).")
     return value
 
 
 def clean_middle_initial(text: str) -> str:
-    value = text.strip().rstrip(".")
+    value = one_line(text, "M.I.").strip().rstrip(".")
     if not value:
         return ""
     if len(value) != 1 or not value.isalpha():
@@ -52,10 +87,10 @@ def clean_middle_initial(text: str) -> str:
     return value.upper()
 
 
-def clean_email(text: str) -> str:
+def clean_email(text: str, label: str = "An e-mail address") -> str:
     from email_validator import EmailNotValidError, validate_email  # loaded at first use
 
-    value = text.strip()
+    value = one_line(text, label).strip()
     if not value:
         return ""
     try:
@@ -68,11 +103,11 @@ def clean_email(text: str) -> str:
     return normalized
 
 
-def clean_phone(text: str, region: str) -> tuple[str, str]:
+def clean_phone(text: str, region: str, label: str = "A phone number") -> tuple[str, str]:
     """The number in E.164 and any extension typed with it ("555-123-4567 x12")."""
     import phonenumbers  # its metadata is a large load: at first use
 
-    value = text.strip()
+    value = one_line(text, label).strip()
     if not value:
         return "", ""
     try:
@@ -85,8 +120,8 @@ def clean_phone(text: str, region: str) -> tuple[str, str]:
     return e164, number.extension or ""
 
 
-def clean_extension(text: str) -> str:
-    value = text.strip()
+def clean_extension(text: str, label: str = "Ext") -> str:
+    value = one_line(text, label).strip()
     if value and not EXTENSION_PATTERN.fullmatch(value):
         raise FieldProblem("Ext is up to 10 digits.")
     return value

@@ -12,7 +12,7 @@ import pytest
 
 from app.db.database import Database, make_engine, schema_state
 from app.practice.company import CompanyInfo
-from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_USAGE
+from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from cli.main import main
 from cli.start import main as start
 from tests.conftest import KIM_PASSWORD, FixedClock
@@ -87,6 +87,16 @@ def test_an_argument_that_is_not_utf8_is_named_and_refused(usersetup, argv, name
 
     assert (code, out) == (EXIT_USAGE, "")
     assert f"usersetup: {named} is not valid text" in one_error_line(err)
+
+
+def test_a_line_break_in_a_name_is_refused_in_one_line_and_nothing_is_saved(usersetup):
+    code, out, err = usersetup("users", "set", "kimberly", "--first-name", "a\nb")
+
+    assert (code, out) == (EXIT_REFUSED, "")
+    assert one_error_line(err) == (
+        "usersetup: First Name: Remove the line break: First Name is one line of printable text.\n"
+    )
+    assert usersetup.json("users", "show", "kimberly")["first_name"] == "Kimberly"
 
 
 @pytest.mark.parametrize("run", [main, start], ids=["command", "window"])

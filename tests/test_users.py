@@ -267,7 +267,7 @@ TOO_LONG = "x" * 51
         ({"first_name": TOO_LONG}, "first_name", "at most 50 characters (51 typed)"),
         ({"last_name": TOO_LONG}, "last_name", "at most 50 characters"),
         ({"title": TOO_LONG}, "title", "at most 50 characters"),
-        ({"title": "Nurse\u200b"}, "title", "cannot be stored"),
+        ({"title": "Nurse\ue000"}, "title", "the character that cannot be stored (U+E000)"),
         ({"middle_initial": "AB"}, "middle_initial", "M.I. is one letter."),
         ({"middle_initial": "4"}, "middle_initial", "M.I. is one letter."),
         ({"email": "kimberly.fox"}, "email", "Not an e-mail address"),
@@ -311,6 +311,59 @@ def test_every_bad_field_is_reported_at_once(database, company, clock):
         add_user(database, company, clock, form)
 
     assert set(refused.value.errors) == {"first_name", "middle_initial", "email", "home_phone"}
+
+
+# A line break, tab or invisible character is refused with the reason, never made a space
+
+LINE_BREAK = "Remove the line break: {} is one line of printable text."
+INVISIBLE = "Remove the invisible character (U+{}): {} is one line of printable text."
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"first_name": "Kim\nberly"}, "first_name", LINE_BREAK.format("First Name")),
+        ({"first_name": "Kimberly\r\n"}, "first_name", LINE_BREAK.format("First Name")),
+        ({"last_name": "Fox\u2028"}, "last_name", LINE_BREAK.format("Last Name")),
+        ({"last_name": "\u202eFox"}, "last_name", INVISIBLE.format("202E", "Last Name")),
+        ({"title": "Nurse\tPractitioner"}, "title", "Remove the tab: Title is one line"),
+        ({"title": "Nurse\x07"}, "title", INVISIBLE.format("0007", "Title")),
+        ({"user_id": "kim\u200bberly"}, "user_id", INVISIBLE.format("200B", "User ID")),
+        ({"user_id": "\ufeffkimberly"}, "user_id", INVISIBLE.format("FEFF", "User ID")),
+        ({"user_id": "kimberly\n"}, "user_id", LINE_BREAK.format("User ID")),
+        ({"middle_initial": "A\n"}, "middle_initial", LINE_BREAK.format("M.I.")),
+        ({"email": "kim@valley.example\n"}, "email", LINE_BREAK.format("Email")),
+        (
+            {"work_phone": "\u2066614-555-0123\u2069"},
+            "work_phone",
+            INVISIBLE.format("2066", "Work"),
+        ),
+        ({"work_ext": "101\t"}, "work_ext", "Remove the tab: Work Ext is one line"),
+    ],
+)
+def test_a_line_break_or_invisible_character_is_refused_with_the_reason(
+    database, company, clock, changes, field, message
+):
+    before = stored_counts(database)
+
+    with pytest.raises(ValidationError) as refused:
+        add_user(database, company, clock, kimberly(**changes))
+
+    assert list(refused.value.errors) == [field]
+    assert message in refused.value.errors[field]
+    assert stored_counts(database) == before
+
+
+def test_a_line_break_in_a_saved_users_name_is_refused_not_stored_as_a_space(
+    database, company, clock
+):
+    record = add_user(database, company, clock)
+
+    with pytest.raises(ValidationError) as refused, users_of(database, company, clock) as service:
+        service.update(record.pk, edited(first_name="Kim\nberly"), record.version)
+
+    assert refused.value.errors == {"first_name": LINE_BREAK.format("First Name")}
+    assert stored_user(database, record.pk).first_name == "Kimberly"
 
 
 def test_a_bad_edit_of_a_saved_user_writes_nothing(database, company, clock):

@@ -425,6 +425,21 @@ def test_bad_input_is_shown_beside_each_field_and_nothing_is_written(
     assert "Nothing was saved" in window.statusBar().currentMessage()
 
 
+def test_a_line_break_in_a_name_is_refused_beside_the_field_not_saved_as_a_space(
+    qtbot: Any, window: UserSetupWindow, people: dict[str, UserRecord]
+) -> None:
+    pick(qtbot, window, people["kimberly"].pk)
+    text(window, "First Name").setText("Kim\nberly")  # as a paste can bring it; typing cannot
+
+    assert not saves(window)
+
+    reason = "Remove the line break: First Name is one line of printable text."
+    error_label = user_page(window).findChild(QLabel, "first_name_error")
+    assert error_label.isVisible() and error_label.text() == reason
+    assert text(window, "First Name").text() == "Kim\nberly"
+    assert stored(window, "kimberly").fields.first_name == "Kimberly"
+
+
 def test_a_user_id_taken_in_another_case_is_refused_beside_the_field(
     qtbot: Any, window: UserSetupWindow
 ) -> None:

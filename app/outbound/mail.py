@@ -20,7 +20,7 @@ from app.clock import Clock
 from app.db.models import MailSettingsRow
 from app.errors import UserSetupError, ValidationError
 from app.practice.settings import save_settings
-from app.validation import FieldProblem, clean_email
+from app.validation import FieldProblem, clean_email, not_one_line
 
 KEYRING_SERVICE = "UserSetup SMTP"
 SECURITY = ("starttls", "tls", "none")
@@ -90,15 +90,17 @@ class MailSettings:
         return f"{company_code}:{self.username}@{self.host}"
 
     def check(self) -> None:
-        errors: dict[str, str] = {}
+        errors = not_one_line(
+            {"host": ("Mail Server", self.host), "username": ("Mail User Name", self.username)}
+        )
         if not self.host.strip():
-            errors["host"] = "Enter the mail server's name, e.g. smtp.office365.com."
+            errors.setdefault("host", "Enter the mail server's name, e.g. smtp.office365.com.")
         if not 1 <= self.port <= 65535:
             errors["port"] = "A port is a number from 1 to 65535 (usually 587 or 465)."
         if self.security not in SECURITY:
             errors["security"] = "Choose STARTTLS, TLS or none."
         try:
-            if not clean_email(self.sender):
+            if not clean_email(self.sender, "Sender Address"):
                 errors["sender"] = "Enter the address the mail comes from."
         except FieldProblem as problem:
             errors["sender"] = str(problem)

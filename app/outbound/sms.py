@@ -25,7 +25,7 @@ from app.db.models import SmsSettingsRow
 from app.errors import UserSetupError, ValidationError
 from app.outbound.mail import SecretStore, keep_at_commit
 from app.practice.settings import save_settings
-from app.validation import FieldProblem, clean_phone
+from app.validation import FieldProblem, clean_phone, not_one_line
 
 KEYRING_SERVICE = "UserSetup SMS"
 DEFAULT_API_URL = "https://api.twilio.com"
@@ -55,21 +55,26 @@ class SmsSettings:
 
     def checked(self, region: str) -> SmsSettings:
         """These settings with the sender in E.164; ValidationError naming each bad field."""
-        errors: dict[str, str] = {}
+        errors = not_one_line(
+            {"api_url": ("Gateway Address", self.api_url), "account": ("Account SID", self.account)}
+        )
         try:
             url = urllib.parse.urlsplit(self.api_url.strip())
             host = url.hostname
         except ValueError:  # e.g. an unclosed "[" of an IPv6 address
             url, host = urllib.parse.urlsplit(""), None
+        # setdefault: a line break's reason stands (urlsplit drops tabs and line breaks).
         if not host or (
             url.scheme != "https" and not (url.scheme == "http" and host in LOCAL_HOSTS)
         ):
-            errors["api_url"] = "Enter the gateway's https:// address, e.g. " + DEFAULT_API_URL
+            errors.setdefault(
+                "api_url", "Enter the gateway's https:// address, e.g. " + DEFAULT_API_URL
+            )
         if not self.account.strip():
-            errors["account"] = "Enter the gateway account (Account SID)."
+            errors.setdefault("account", "Enter the gateway account (Account SID).")
         sender = ""
         try:
-            sender, extension = clean_phone(self.sender, region)
+            sender, extension = clean_phone(self.sender, region, "Sending Number")
             if not sender:
                 errors["sender"] = "Enter the number the texts come from."
             elif extension:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Company, Provider, ServiceLocation
 from app.errors import NotFoundError, ValidationError
+from app.validation import not_one_line
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,18 @@ def load_company(session: Session, code: str | None) -> CompanyInfo:
 def create_company(
     session: Session, code: str, name: str, time_zone: str, phone_region: str = "US"
 ) -> CompanyInfo:
-    errors: dict[str, str] = {}
+    """A new company; ValidationError naming each wrong field."""
+    errors = not_one_line({"code": ("Company Code", code), "name": ("Company Name", name)})
     code = code.strip().lower()
     if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 20:
-        errors["code"] = "Company code is 1 to 20 letters, digits, '-' or '_'."
-    elif session.scalar(select(Company.id).where(Company.code == code)) is not None:
+        errors.setdefault("code", "Company code is 1 to 20 letters, digits, '-' or '_'.")
+    elif (
+        "code" not in errors
+        and session.scalar(select(Company.id).where(Company.code == code)) is not None
+    ):
         errors["code"] = f"A company with the code {code!r} exists already."
     if not name.strip() or len(name.strip()) > 100:
-        errors["name"] = "Company name is required, at most 100 characters."
+        errors.setdefault("name", "Company name is required, at most 100 characters.")
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):

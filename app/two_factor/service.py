@@ -39,12 +39,13 @@ from app.two_factor.authenticator import (
 )
 from app.users.records import UserRecord, record_of
 from app.users.writer import UserWriter
-from app.validation import FieldProblem, clean_email, clean_phone, display_phone
+from app.validation import FieldProblem, clean_email, clean_phone, display_phone, one_line
 
 TOKEN_MINUTES = 3  # an Email or Text token works this long
 TOKEN_TRIES = 5
 RESEND_SECONDS = 60  # "Send Token" at most once a minute
 TITLE_MAX = 64
+TITLE_LABEL = "Title for Authenticator"
 
 METHOD_LABELS = {
     TwoFactorMethod.NONE: "None",
@@ -153,7 +154,10 @@ def default_title(company: CompanyInfo) -> str:
 
 def clean_title(title: str, company: CompanyInfo) -> str:
     """The title as the phone app will show it; ValidationError ("title") if it cannot be."""
-    title = " ".join(title.split()) or default_title(company)
+    try:
+        title = " ".join(one_line(title, TITLE_LABEL).split()) or default_title(company)
+    except FieldProblem as problem:
+        raise ValidationError({"title": str(problem)}) from problem
     if len(title) > TITLE_MAX or ":" in title:
         raise ValidationError({"title": f"Use at most {TITLE_MAX} characters and no colon (:)."})
     return title
@@ -210,7 +214,7 @@ class TwoFactorService:
             raise ValidationError(
                 {"method": "Choose None, Email, Text or Two Factor Application."}
             ) from None
-        destination, setup, title = "", "", form.title.strip()
+        destination, setup, title = "", "", ""
         try:
             if method is TwoFactorMethod.EMAIL:
                 destination = clean_email(form.destination)
@@ -229,13 +233,13 @@ class TwoFactorService:
                 setup = TwoFactorSetup(form.setup or TwoFactorSetup.NOW).value
             except ValueError:
                 errors["setup"] = "Choose how the user gets set up."
-            if title:
-                try:
-                    title = self.clean_title(title)
-                except ValidationError as exc:
-                    errors.update(exc.errors)
-        else:
-            title = ""
+            try:  # a blank title stays blank: the company's name is taken as the key is made
+                one_line(form.title, TITLE_LABEL)  # a title of only a line break is no blank
+                title = self.clean_title(form.title) if form.title.strip() else ""
+            except FieldProblem as problem:
+                errors["title"] = str(problem)
+            except ValidationError as exc:
+                errors.update(exc.errors)
         if errors:
             raise ValidationError(errors)
         return TwoFactorForm(method.value, destination, setup, title)

@@ -153,9 +153,9 @@ def clean_fields(
         take(name, clean_text, spec.label, spec.max_length, spec.required)
     take("middle_initial", clean_middle_initial)
     for name in ("email", "direct_email", "email_notify", "outage_email"):
-        take(name, clean_email)
+        take(name, clean_email, FIELDS_BY_NAME[name].label)
     for name in ("home_ext", "work_ext", "other_ext"):
-        take(name, clean_extension)
+        take(name, clean_extension, FIELDS_BY_NAME[name].label)
     for phone, ext in (
         ("home_phone", "home_ext"),
         ("work_phone", "work_ext"),
@@ -163,7 +163,9 @@ def clean_fields(
         ("outage_mobile", ""),
     ):
         try:
-            number, typed_ext = clean_phone(getattr(form, phone), company.phone_region)
+            number, typed_ext = clean_phone(
+                getattr(form, phone), company.phone_region, FIELDS_BY_NAME[phone].label
+            )
         except FieldProblem as problem:
             errors[phone] = str(problem)
             continue
