@@ -72,7 +72,7 @@ class ServerClock:
     set back meanwhile is put right within the minute; a server that cannot be reached
     leaves the offset as it was last read. Until a measure succeeds, and after one fails,
     ``source`` says the time is a fallback: the window shows it, events say it, and a sign-in
-    whose login hours depend on it is refused (app.signin.check). ``read`` is how the
+    whose login hours or expiry depend on it is refused (app.signin.check). ``read`` is how the
     server's time is asked (tests give one that fails).
     """
 
