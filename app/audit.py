@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from app.clock import CLOCK_SOURCE, ClockSource
 from app.db.models import AuditEvent
 
 # What a change's before and after may be: JSON's own values, so they hash canonically.
@@ -121,7 +122,12 @@ def record(
     action: Action,
     changes: Sequence[Change | Noted] = (),
 ) -> None:
-    """Add the event to the session: it commits, or rolls back, with the change it tells."""
+    """Add the event to the session: it commits, or rolls back, with the change it tells.
+    Written while the database's clock is this computer's standing in for the server's, it
+    says so (``at`` is then that fallback's time)."""
+    source: ClockSource = session.info.get(CLOCK_SOURCE, lambda: ClockSource.COMPUTER)()
+    if not source.trusted:
+        changes = [*changes, said("clock", source.value)]
     session.add(
         AuditEvent(
             occurred_at=at,

@@ -12,14 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
+from app.clock import Clock, Held, source_of
 from app.db.database import Database
 from app.db.models import TwoFactorMethod
 from app.errors import (
     NotFoundError,
-)
-from app.login_times.hours import (
-    NOT_PERMITTED,
 )
 from app.outbound.delivery import CompanySenders
 from app.practice.company import (
@@ -32,6 +29,7 @@ from app.signin.check import (
     SignInResult,
     SignInService,
 )
+from app.signin.flow import TOLD
 from app.signin.second_factor import SecondFactor, TokenSent, send_token
 from app.two_factor.policy import Need
 from app.two_factor.service import METHOD_LABELS
@@ -49,6 +47,7 @@ LOGIN_EXIT_CODES = {
     Reason.TWO_FACTOR_REQUIRED: 14,
     Reason.OUTSIDE_HOURS: 15,
     Reason.EXPIRED: 16,
+    Reason.TIME_UNCHECKED: 17,
 }
 
 
@@ -76,8 +75,10 @@ def login(
     def check(session: Session) -> tuple[datetime, SignInResult]:
         measure(session)  # the server's clock, read with the check
         at = _moment(args.at, session, args.company, clock)
+        # now: the clock's moment, and whose it is; --at: a moment given, whoever's clock
+        moment = Held(at) if args.at else Held(at, source_of(clock))
         service = SignInService(
-            session, lambda: at, socket.gethostname(), ip_from_caller=args.ip is not None
+            session, moment, socket.gethostname(), ip_from_caller=args.ip is not None
         )
         if args.at:  # a question about another moment: answered, nothing recorded or changed
             return at, service.answer_at(args.company, args.user_id, args.ip)
@@ -111,7 +112,7 @@ def login(
             if not sent.sent and sent.outcome:  # the command line is the administrator's:
                 print(f"Why: {sent.outcome}")  # the mail server's or gateway's own words
     else:
-        refusal = NOT_PERMITTED if result.reason is Reason.OUTSIDE_HOURS else REFUSED
+        refusal = TOLD.get(result.reason, REFUSED)
         print(result.reason.value if result.allowed else f"{refusal} ({result.reason.value})")
     return LOGIN_EXIT_CODES[result.reason]
 

@@ -6,7 +6,8 @@ missing, not a UserSetup database, or its schema does not fit).
 `usersetup login` answers with its own codes: 0 signed in, 10 invalid, 11 locked,
 12 inactive, 13 password change required, 14 two-factor required (the password was right;
 a token is due, or an authenticator must be set up first), 15 outside login hours,
-16 account expired.
+16 account expired, 17 time not checked (the server's clock cannot be read, and the hours or
+expiry depend on it).
 """
 
 from __future__ import annotations

@@ -17,11 +17,13 @@ from app.db.database import Database
 from app.db.models import AuditEvent, User
 from app.login_times.hours import NEVER_ALLOWED, NOT_PERMITTED
 from app.practice.company import CompanyInfo
+from app.signin.check import TIME_UNCHECKED
 from cli.errors import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from tests.conftest import KIM_PASSWORD, FixedClock
 from tests.helpers.cli import CommandLine
+from tests.helpers.clocks import fake_server_clock
 
-EXIT_OUTSIDE_HOURS, EXIT_EXPIRED = 15, 16
+EXIT_OUTSIDE_HOURS, EXIT_EXPIRED, EXIT_TIME_UNCHECKED = 15, 16, 17
 HOURS_KEYS = [
     "user_id",
     "limited_access",
@@ -607,3 +609,23 @@ def test_login_reads_the_servers_clock_with_its_check_in_one_transaction(
     assert len(transactions) == 1, sent
     backend = connection.dialect.name
     assert len(clock_reads) == (0 if backend == "sqlite" else 1), sent
+
+
+def test_login_on_a_fallback_clock_refuses_limited_hours_with_its_own_code(
+    usersetup, database, clock
+):
+    usersetup("hours", "set", "kimberly", "--limited", "on", "--day", "sun=08:00-12:00")
+    usersetup.clock, _ = fake_server_clock(database, clock, measured=False)
+
+    code, out = usersetup.login()
+
+    assert (code, out) == (EXIT_TIME_UNCHECKED, f"{TIME_UNCHECKED} (time not checked)")
+    action, changes = usersetup.last_event()
+    assert action == "signin.failed"
+    assert changes["clock"]["after"] == "this computer's (server clock unreadable)"
+    code, out = usersetup.login("--json")
+    assert (code, json.loads(out)["reason"]) == (EXIT_TIME_UNCHECKED, "time not checked")
+    # A moment given is no reading of the clock: it is answered by the hours.
+    assert usersetup.login("--at", "2026-11-22T09:00")[0] == EXIT_OK
+    usersetup("hours", "set", "kimberly", "--limited", "off")
+    assert usersetup.login()[0] == EXIT_OK  # the answer needs no time

@@ -7,17 +7,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from app.clock import utc_now
+from app.clock import ClockSource, source_of, utc_now
 from app.db.database import Database, make_engine
-from app.db.models import Company
+from app.db.models import AuditEvent, Company
 from app.db.server import ServerClock, observed_address, server_clock
 from app.errors import DatabaseUnavailableError
+from app.practice.company import CompanyInfo
 from app.signin.check import Reason
 from app.signin.own_password import check_presence
 from tests.conftest import KIM_PASSWORD, FixedClock
+from tests.helpers.clocks import fake_server_clock
 from tests.helpers.records import add_user, committed_company
 from tests.helpers.statements import count_statements
 
@@ -85,6 +87,57 @@ def test_a_server_that_cannot_be_reached_keeps_the_offset_read_before(
     assert clock() == before  # the offset read before, not the computer's set-back clock
     assert [r.getMessage()[:18] for r in caplog.records] == ["server clock not r"]
     caplog.clear()  # said, as it should be
+
+
+def test_a_clock_that_cannot_read_the_server_says_it_is_a_fallback_until_a_read_succeeds(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    local = FixedClock(datetime(2026, 11, 22, 14, 30, tzinfo=UTC))
+    clock, server = fake_server_clock(database, local, measured=False)
+    assert clock.source is ClockSource.FALLBACK  # never measured: this computer's stands in
+
+    assert clock.measure() is ClockSource.SERVER
+    server.reachable = False
+    assert clock.measure() is ClockSource.FALLBACK  # the last measure failed
+    assert not clock.source.trusted and source_of(clock) is ClockSource.FALLBACK
+    assert [r.getMessage()[:18] for r in caplog.records] == ["server clock not r"]
+    caplog.clear()  # said, as it should be
+    server.reachable = True
+    assert clock.measure() is ClockSource.SERVER and clock.source.trusted
+
+
+def test_on_sqlite_the_computers_clock_is_the_clock_not_a_fallback(database: Database) -> None:
+    clock = ServerClock(database, utc_now)  # the real read: None on SQLite, a time on a server
+    source = clock.measure()
+
+    embedded = database.backend == "sqlite"
+    assert source is (ClockSource.COMPUTER if embedded else ClockSource.SERVER)
+    assert source.trusted
+    assert source_of(server_clock(database)).trusted
+
+
+def test_events_written_on_a_fallback_clock_say_so_and_later_ones_do_not(
+    database: Database, company: CompanyInfo
+) -> None:
+    local = FixedClock(datetime(2026, 11, 22, 14, 30, tzinfo=UTC))
+    clock, _ = fake_server_clock(database, local, measured=False)
+
+    on_fallback = add_user(database, company, clock, "kim", by="mreyes")
+    clock.measure()
+    on_server = add_user(database, company, clock, "dana", by="mreyes")
+
+    fallback = {
+        "field": "clock",
+        "before": None,
+        "after": "this computer's (server clock unreadable)",
+    }
+    assert [fallback in event.changes for event in events_of(database, on_fallback)] == [True]
+    assert [fallback in event.changes for event in events_of(database, on_server)] == [False]
+
+
+def events_of(database: Database, pk: int) -> list[AuditEvent]:
+    with database.transaction() as session:
+        return list(session.scalars(select(AuditEvent).where(AuditEvent.user_pk == pk)))
 
 
 # A connection dropped while it lay in the pool (no pre-ping finds it first)

@@ -14,19 +14,29 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from app.clock import Clock
 from app.db.database import Database
 from app.db.models import AuditEvent, SetupRole, TwoFactorSetup, User
 from app.errors import ConflictError, NotAllowedError, ValidationError
 from app.login_times.hours import NOT_PERMITTED, DayHours, LoginTimes
 from app.login_times.service import AccessEnd, LoginTimesService
 from app.practice.company import CompanyInfo
-from app.signin.check import REFUSED, Reason, SignInRefused, SignInService, find_account
+from app.signin.check import (
+    CLOCK_UNREAD,
+    REFUSED,
+    TIME_UNCHECKED,
+    Reason,
+    SignInRefused,
+    SignInService,
+    find_account,
+)
 from app.signin.flow import SignInFlow, Step
 from app.signin.own_password import change_own_password
 from app.two_factor.service import TwoFactorForm, TwoFactorService
 from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk
+from tests.helpers.clocks import fake_server_clock
 from tests.helpers.records import add_user, another_administrator, version_of
 from tests.helpers.statements import count_statements
 
@@ -72,7 +82,7 @@ def save(
         service.save(pk, times, version_of(session, pk))
 
 
-def check(database: Database, clock: FixedClock, password: str = PASSWORD, **kw: Any):
+def check(database: Database, clock: Clock, password: str = PASSWORD, **kw: Any):
     with database.transaction() as session:
         return SignInService(session, clock, WORKSTATION).check("valley", "kim", password, **kw)
 
@@ -426,3 +436,109 @@ def test_skipping_a_suggested_setup_after_the_hours_is_refused_and_audited(
 
     assert str(refused.value) == NOT_PERMITTED and flow.step is Step.CREDENTIALS
     assert reasons(database, pk)[-1] == ("signin.failed", "outside login hours")
+
+
+# The server's clock unreadable: this computer's stands in (app.db.server.ServerClock), and a
+# computer set back could pass the hours by it.
+
+
+def clock_said(database: Database, pk: int) -> list[str | None]:
+    """What each of the user's events says of the clock (None: nothing, the server's)."""
+    with database.transaction() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.user_pk == pk).order_by(AuditEvent.id)
+        )
+        return [
+            next((c["after"] for c in event.changes if c.get("field") == "clock"), None)
+            for event in events
+        ]
+
+
+def test_limited_hours_on_a_fallback_clock_refuse_the_right_password_until_the_server_answers(
+    database, company, clock
+):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    clock.now = at("2026-11-23T10:00")  # inside the window, by this computer's clock
+    fallback, _ = fake_server_clock(database, clock, measured=False)
+
+    result = check(database, fallback)
+
+    assert (result.reason, result.detail) == (Reason.TIME_UNCHECKED, CLOCK_UNREAD)
+    assert reasons(database, pk)[-1] == ("signin.failed", CLOCK_UNREAD)
+    assert clock_said(database, pk)[-1] == "this computer's (server clock unreadable)"
+    with database.transaction() as session:
+        assert session.get(User, pk).failed_logins == 0  # the password was right
+    fallback.measure()
+    assert check(database, fallback).reason is Reason.SIGNED_IN
+    assert clock_said(database, pk)[-1] is None
+
+
+def test_on_a_fallback_clock_a_user_whose_answer_needs_no_time_signs_in(database, company, clock):
+    pk = add(database, company, clock)
+    fallback, _ = fake_server_clock(database, clock, measured=False)
+    assert check(database, fallback).reason is Reason.SIGNED_IN  # no limited hours
+
+    every_day = hours(**dict.fromkeys(("sun", "mon", "tue", "wed", "thu", "fri", "sat"), "all"))
+    save(database, company, clock, pk, every_day)
+    assert check(database, fallback).reason is Reason.SIGNED_IN
+    save(database, company, clock, pk, replace(every_day, limited=False, expires_on=None))
+    assert check(database, fallback).reason is Reason.SIGNED_IN
+
+
+def test_on_a_fallback_clock_an_end_date_still_to_come_refuses_and_one_past_says_expired(
+    database, company, clock
+):
+    pk = add(database, company, clock)
+    fallback, _ = fake_server_clock(database, clock, measured=False)
+
+    save(database, company, clock, pk, LoginTimes(expires_on=date(2026, 11, 30)))
+    assert check(database, fallback).reason is Reason.TIME_UNCHECKED
+    save(database, company, clock, pk, LoginTimes(expires_on=date(2026, 11, 1)))
+    assert check(database, fallback).reason is Reason.EXPIRED
+
+
+def test_the_flow_tells_an_operator_on_a_fallback_clock_to_try_again(database, company, clock):
+    pk = add(database, company, clock)
+    save(database, company, clock, pk, hours(sun="all day"))  # NOW is a Sunday
+    fallback, _ = fake_server_clock(database, clock, measured=False)
+    flow = SignInFlow(database, fallback, WORKSTATION, ip="10.0.0.7")
+
+    with pytest.raises(SignInRefused) as refused:
+        flow.submit_password("valley", "kim", PASSWORD)
+
+    assert str(refused.value) == TIME_UNCHECKED
+    assert str(refused.value) == (
+        "The time cannot be checked against the database server now: try again in a moment."
+    )
+    with pytest.raises(SignInRefused) as wrong:
+        flow.submit_password("valley", "kim", "not the password")
+    assert str(wrong.value) == REFUSED  # only the right password learns why
+
+
+def test_a_clock_that_falls_back_during_the_token_step_refuses_the_token(
+    database, company, clock, caplog
+):
+    pk = add(database, company, clock)
+    clock.now = at("2026-11-23T10:00")
+    desk = FixedClock(clock.now - timedelta(minutes=5))  # set up earlier: its token is used up
+    with database.transaction() as session:
+        tf = TwoFactorService(session, company, dba("mreyes"), desk)
+        verified = tf.verify_new_key(
+            tf.enrolment(pk, secret=SECRET), pyotp.TOTP(SECRET).at(desk.now)
+        )
+        form = TwoFactorForm(method="app", setup=TwoFactorSetup.NOW.value, title="Valley")
+        tf.save(pk, form, version_of(session, pk), verified)
+    save(database, company, clock, pk, hours(mon="09:00-18:00"))
+    server_clock, server = fake_server_clock(database, clock)
+    flow = SignInFlow(database, server_clock, WORKSTATION, ip="10.0.0.7")
+    assert flow.submit_password("valley", "kim", PASSWORD) is Step.TOKEN
+
+    server.reachable = False
+    server_clock.measure()
+    caplog.clear()  # "server clock not read", as it should be
+    with pytest.raises(SignInRefused) as refused:
+        flow.submit_token(pyotp.TOTP(SECRET).at(clock.now))
+
+    assert str(refused.value) == TIME_UNCHECKED
+    assert reasons(database, pk)[-1] == ("signin.failed", CLOCK_UNREAD)

@@ -34,6 +34,7 @@ from app.users.records import UserFields, UserRecord
 from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
+from tests.helpers.clocks import fake_server_clock
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import add_user, read_user
 from tests.helpers.runner import HeldRunner
@@ -702,6 +703,42 @@ def test_a_lost_connection_is_said_in_plain_words_and_the_edits_stay(
     assert "nothing was saved" in dialogs.seen[0]
     assert text(window, "Title").text() == "Typed while the server was down"
     assert window.is_dirty()
+
+
+def test_the_status_bar_says_while_the_servers_clock_cannot_be_read(
+    qtbot: Any,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    dialogs: DialogAnswers,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server_clock, server = fake_server_clock(database, clock)
+    window = shown_window(database, company, server_clock, qtbot)
+    warning = window.findChild(QLabel, "clock_warning")
+    assert not warning.isVisible()
+
+    server.reachable = False
+    window.clock_timer.timeout.emit()  # the minute's read again, without waiting the minute
+    caplog.clear()  # "server clock not read", as it should be
+    assert warning.isVisible()
+    assert warning.text() == (
+        "The database server's clock could not be read: times are this computer's."
+    )
+    server.reachable = True
+    window.clock_timer.timeout.emit()
+    assert not warning.isVisible()
+    close_window(window, dialogs)
+
+
+def test_a_window_opened_on_a_clock_never_read_from_the_server_says_so_at_once(
+    qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, dialogs: DialogAnswers
+) -> None:
+    server_clock, _ = fake_server_clock(database, clock, measured=False)
+    window = shown_window(database, company, server_clock, qtbot)
+
+    assert window.findChild(QLabel, "clock_warning").isVisible()
+    close_window(window, dialogs)
 
 
 # Edge cases of the everyday jobs

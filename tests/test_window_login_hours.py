@@ -21,6 +21,7 @@ from app.users.records import UserFields
 from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
+from tests.helpers.clocks import fake_server_clock
 from tests.helpers.qt import by_name
 from tests.helpers.records import add_user, stored_user, version_of
 from tests.helpers.window import close_window
@@ -248,6 +249,29 @@ def test_the_sign_in_dialog_says_login_is_not_permitted_now(qtbot, database, com
     qtbot.keyClick(by_name(dialog, QLineEdit, "Password"), Qt.Key.Key_Return)  # on a Sunday
 
     assert dialog.findChild(QLabel, "refusal").text() == NOT_PERMITTED
+    assert dialog.isVisible() and dialog.operator is None
+
+
+def test_the_sign_in_dialog_says_the_time_cannot_be_checked_on_a_fallback_clock(
+    qtbot, database, company, clock
+):
+    from app.signin.flow import SignInFlow
+    from ui.signin.sign_in_dialog import SignInDialog
+
+    operator(database, company, clock, weekdays_filled(LoginTimes(), 9 * 60, 18 * 60))
+    clock.now = at("2026-11-23T10:00")  # Monday, inside the hours by this computer's clock
+    fallback, _ = fake_server_clock(database, clock, measured=False)
+    flow = SignInFlow(database, fallback, "FRONTDESK-2", ip="10.0.0.7")
+    dialog = SignInDialog(InlineRunner(), flow, "valley")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    by_name(dialog, QLineEdit, "User ID").setText("mreyes")
+    by_name(dialog, QLineEdit, "Password").setText(PASSWORD)
+    qtbot.keyClick(by_name(dialog, QLineEdit, "Password"), Qt.Key.Key_Return)
+
+    assert dialog.findChild(QLabel, "refusal").text() == (
+        "The time cannot be checked against the database server now: try again in a moment."
+    )
     assert dialog.isVisible() and dialog.operator is None
 
 

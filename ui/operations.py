@@ -110,13 +110,21 @@ class OperationRunner(QObject):
             lambda: workplace.within(job), done, failed=failed, busy=busy, parent=parent, hold=hold
         )
 
-    def every(self, interval_ms: int, job: Callable[[], object], parent: QObject) -> None:
-        """Run ``job`` in the background every ``interval_ms`` while ``parent`` lives; its
-        failures are its own to log (reading the server's clock again, say)."""
+    def every(
+        self,
+        interval_ms: int,
+        job: Callable[[], T],
+        parent: QObject,
+        done: Callable[[T], object] = lambda _: None,
+    ) -> QTimer:
+        """Run ``job`` in the background every ``interval_ms`` while ``parent`` lives, then
+        ``done(result)``; its failures are its own to log (reading the server's clock again,
+        say). The timer is returned (a test fires it rather than wait)."""
         timer = QTimer(parent)
         timer.setInterval(interval_ms)
-        timer.timeout.connect(lambda: self.call(job, lambda _: None, failed=lambda _: None))
+        timer.timeout.connect(lambda: self.call(job, done, failed=lambda _: None))
         timer.start()
+        return timer
 
     def detach(self, job: Callable[[], object]) -> Future[object]:
         """Run ``job`` on a thread of its own, beside the queue: no later job waits for it and

@@ -25,6 +25,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import APP_NAME as APP_NAME
+from app.clock import CLOCK_SOURCE, Clock, ClockSource, source_of, utc_now
 from app.errors import DatabaseUnavailableError, SchemaError
 
 if TYPE_CHECKING:
@@ -315,13 +316,21 @@ class Database:
         # The practice key as this computer keeps it (None: its keyring, or USERSETUP_KEY_FILE)
         # travels with each session, for the few services that seal or open a secret.
         self.keys = keys if keys is not None else PracticeKeys()
-        sessions.configure(info={**(sessions.kw.get("info") or {}), PRACTICE_KEYS: self.keys})
+        # The clock this database's times follow (a ServerClock names itself): each session
+        # can ask whose time it tells now, so that an event says when it is a fallback.
+        self.clock: Clock = utc_now
+        info = {PRACTICE_KEYS: self.keys, CLOCK_SOURCE: self.clock_source}
+        sessions.configure(info={**(sessions.kw.get("info") or {}), **info})
         bind = sessions.kw.get("bind")
         # An embedded file's transactions of run() begin deferred (a bind of a test's own
         # connection begins nothing: its transactions are savepoints).
         self._deferred: Engine | None = None
         if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
             self._deferred = bind.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+
+    def clock_source(self) -> ClockSource:
+        """Whose time the clock this database follows tells now."""
+        return source_of(self.clock)
 
     @property
     def backend(self) -> str:

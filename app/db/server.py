@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 
-from app.clock import Clock, utc_now
+from app.clock import Clock, ClockSource, utc_now
 from app.db.database import Database
 from app.errors import DatabaseUnavailableError
 
@@ -69,29 +70,47 @@ class ServerClock:
 
     The window measures again in the background every minute, so a computer whose clock is
     set back meanwhile is put right within the minute; a server that cannot be reached
-    leaves the offset as it was last read.
+    leaves the offset as it was last read. Until a measure succeeds, and after one fails,
+    ``source`` says the time is a fallback: the window shows it, events say it, and a sign-in
+    whose login hours or expiry depend on it is refused (app.signin.check). ``read`` is how the
+    server's time is asked (tests give one that fails).
     """
 
-    def __init__(self, database: Database, local: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        database: Database,
+        local: Clock = utc_now,
+        read: Callable[[Session], datetime | None] = server_time,
+    ) -> None:
         self.database = database
         self.local = local
+        self.read = read
         self.offset = timedelta(0)
+        self.source = ClockSource.FALLBACK  # never measured yet
+        database.clock = self  # the clock the database's events are stamped by
 
-    def measure(self) -> None:
-        """Read the server's clock once and keep its offset from this computer's."""
+    def measure(self) -> ClockSource:
+        """Read the server's clock once and keep its offset from this computer's; whose time
+        the clock tells now."""
         try:
             self.database.run(self.measure_in)
         except (DatabaseUnavailableError, PoolTimeoutError) as exc:
+            self.source = ClockSource.FALLBACK
             log.warning("server clock not read (%s): keeping the offset read before", exc)
+        return self.source
 
     def measure_in(self, session: Session) -> None:
         """Measure in the caller's transaction: one statement, no transaction of its own (a
         command-line process reads the clock with its work, not before it)."""
         before = self.local()
-        server = server_time(session)
+        server = self.read(session)
         after = self.local()
-        if server is not None:  # the query's moment: halfway through the round trip
+        if server is None:  # SQLite has no server; a server's answer that is no time is no reading
+            embedded = self.database.backend not in SERVERS
+            self.source = ClockSource.COMPUTER if embedded else ClockSource.FALLBACK
+        else:  # the query's moment: halfway through the round trip
             self.offset = server - (before + (after - before) / 2)
+            self.source = ClockSource.SERVER
 
     def __call__(self) -> datetime:
         return self.local() + self.offset

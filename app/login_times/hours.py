@@ -285,6 +285,12 @@ def windows(
     return _merge(stretches)
 
 
+def hours_depend_on_time(times: LoginTimes) -> bool:
+    """Does the time of the week decide whether the user may sign in (their hours are limited,
+    and not to all day every day)?"""
+    return times.limited and not all(day.all_day for day in times.days)
+
+
 def within_hours(times: LoginTimes, zone: ZoneInfo, moment: datetime) -> bool:
     """May the user sign in at ``moment`` (aware) by their login hours? Expiry not included."""
     if not times.limited:
@@ -331,7 +337,7 @@ def access_ends_at(times: LoginTimes, zone: ZoneInfo, moment: datetime) -> datet
     end = expires_at(times.expires_on, zone)
     if end is not None and moment >= end:
         return moment
-    if not times.limited or all(day.all_day for day in times.days):
+    if not hours_depend_on_time(times):
         return end
     first, last = _reaching(moment.astimezone(zone).date())
     while True:

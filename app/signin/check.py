@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.access import Right, rights_of_role
 from app.audit import Action
-from app.clock import Clock
+from app.clock import Clock, source_of
 from app.db.models import (
     CodePurpose,
     Company,
@@ -32,7 +32,14 @@ from app.db.models import (
     TwoFactorPolicyRow,
     User,
 )
-from app.login_times.hours import NOT_PERMITTED, access_ends_at, is_expired, within_hours
+from app.login_times.hours import (
+    NOT_PERMITTED,
+    LoginTimes,
+    access_ends_at,
+    hours_depend_on_time,
+    is_expired,
+    within_hours,
+)
 from app.outbound.codes import OneTimeCodes, is_code_shaped, typed_code
 from app.passwords.credentials import dummy_hash, verify_password
 from app.passwords.hashing import hash_password, owasp_hasher
@@ -42,6 +49,7 @@ from app.practice.settings import remember_settings
 from app.signin.outcomes import CODE_REFUSED as CODE_REFUSED
 from app.signin.outcomes import PASSWORD_EXPIRED as PASSWORD_EXPIRED
 from app.signin.outcomes import REFUSED as REFUSED
+from app.signin.outcomes import TIME_UNCHECKED as TIME_UNCHECKED
 from app.signin.outcomes import TOKEN_REFUSED as TOKEN_REFUSED
 from app.signin.outcomes import TOKEN_USED as TOKEN_USED
 from app.signin.outcomes import SignInRefused as SignInRefused
@@ -71,10 +79,17 @@ class Reason(enum.StrEnum):
     TWO_FACTOR_REQUIRED = "two-factor required"  # the password was right; a token is due
     OUTSIDE_HOURS = "outside login hours"  # the password was right; not at this time of day
     EXPIRED = "account expired"  # past the end of the date the account expires on
+    # the password was right; the hours or expiry need the server's clock, unreadable now
+    TIME_UNCHECKED = "time not checked"
 
 
 # What a person who typed the right password is told when their account is closed to them.
-ACCOUNT_CLOSED = {Reason.OUTSIDE_HOURS: NOT_PERMITTED, Reason.EXPIRED: ACCOUNT_EXPIRED}
+ACCOUNT_CLOSED = {
+    Reason.OUTSIDE_HOURS: NOT_PERMITTED,
+    Reason.EXPIRED: ACCOUNT_EXPIRED,
+    Reason.TIME_UNCHECKED: TIME_UNCHECKED,
+}
+CLOCK_UNREAD = "server clock unreadable: login hours or expiry not checked"  # the audit's
 
 
 def lock_has_lapsed(user: User, now: datetime) -> bool:
@@ -266,6 +281,8 @@ class SignInService:
             return with_reason(result, Reason.LOCKED, "account locked")
         if is_expired(times, zone, now):
             return with_reason(result, Reason.EXPIRED, "account expired")
+        if self._time_unchecked(times):
+            return with_reason(result, Reason.TIME_UNCHECKED, CLOCK_UNREAD)
         if not within_hours(times, zone, now):
             return with_reason(result, Reason.OUTSIDE_HOURS, "outside login hours")
         if user.temporary_expires_at is not None and now >= user.temporary_expires_at:
@@ -279,6 +296,12 @@ class SignInService:
                 result, Reason.PASSWORD_CHANGE_REQUIRED, "password older than allowed"
             )
         return result
+
+    def _time_unchecked(self, times: LoginTimes) -> bool:
+        """The time decides (limited hours, or an end date still to come), and the clock is
+        this computer's standing in for the server's: a computer set back could pass them."""
+        decides = hours_depend_on_time(times) or times.expires_on is not None
+        return decides and not source_of(self.clock).trusted
 
     def _result(self, company: CompanyInfo, user: User) -> SignInResult:
         return SignInResult(
@@ -483,6 +506,7 @@ class SignInService:
         times, zone, now = user.login_times, ZoneInfo(company.time_zone), self.clock()
         for ended, detail, message in (
             (is_expired(times, zone, now), "account expired", REFUSED),
+            (self._time_unchecked(times), CLOCK_UNREAD, TIME_UNCHECKED),
             # the window closed during the token step, the setup or the forced change
             (not within_hours(times, zone, now), "outside login hours", NOT_PERMITTED),
         ):

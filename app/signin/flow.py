@@ -25,6 +25,7 @@ from app.outbound.delivery import (
 from app.outbound.mail import SecretStore
 from app.passwords.hashing import owasp_hasher
 from app.signin.check import (
+    TIME_UNCHECKED,
     Reason,
     SignInRefused,
     SignInResult,
@@ -40,6 +41,8 @@ from app.two_factor.policy import Need
 from app.two_factor.service import Enrolment, new_enrolment, verify_new_key
 
 USABLE = (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED, Reason.TWO_FACTOR_REQUIRED)
+# What the right password is told of a refusal, by someone who may use User Setup (else REFUSED).
+TOLD = {Reason.OUTSIDE_HOURS: NOT_PERMITTED, Reason.TIME_UNCHECKED: TIME_UNCHECKED}
 T = TypeVar("T")
 
 
@@ -136,12 +139,12 @@ class SignInFlow:
         # found by the check's first read and the check made again on a new one.
         result, usable = self.database.run(check)
         if not usable:
-            # Outside the hours the right password is told so, but only to someone who may use
-            # User Setup: to anyone else it would confirm a guessed password.
-            in_hours = result.reason is not Reason.OUTSIDE_HOURS
-            if in_hours or Right.VIEW_USERS not in result.rights:
+            # Outside the hours (or with the time unchecked) the right password is told so, but
+            # only to someone who may use User Setup: to anyone else it would confirm a guess.
+            told = TOLD.get(result.reason)
+            if told is None or Right.VIEW_USERS not in result.rights:
                 raise SignInRefused()
-            raise SignInRefused(NOT_PERMITTED)
+            raise SignInRefused(told)
         self.result = result
         if result.two_factor is Need.TOKEN:
             self.step = Step.TOKEN

@@ -16,6 +16,10 @@ PASSWORD_EXPIRED = "Your password has expired, please update password"
 TOKEN_REFUSED = "That token is not right. Enter the 6 digits the app shows now."
 TOKEN_USED = "That token was used already. Wait for the app to show the next one."
 CODE_REFUSED = "That code is not right, or it has expired."
+# Login hours and expiries need the server's clock: this computer's may be set back to pass them.
+TIME_UNCHECKED = (
+    "The time cannot be checked against the database server now: try again in a moment."
+)
 
 
 class SignInRefused(UserSetupError):

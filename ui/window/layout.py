@@ -30,6 +30,7 @@ WARNING_STYLE = (
     "QLabel { background: #fcf3cf; color: #7d6608; border: 1px solid #d4ac0d;"
     " border-radius: 3px; padding: 1px 6px; font-weight: bold; }"
 )
+CLOCK_FALLBACK = "The database server's clock could not be read: times are this computer's."
 # Past this the form's fields would only stretch across the screen; the list takes the room.
 EDITOR_MAX_WIDTH = 980
 LIST_SHARE = 0.25  # of the window's width, for the user list at the start
@@ -102,6 +103,7 @@ class StatusWidgets:
     database_label: QLabel
     busy_label: QLabel
     hours_warning: QLabel
+    clock_warning: QLabel
     own_password_action: QAction
     own_password_button: QToolButton
 
@@ -113,7 +115,8 @@ def build_status_bar(
     change_own_password: Callable[[], None],
     signed_in: bool,
 ) -> StatusWidgets:
-    """Who is signed in (and Change My Password), a busy sign, the hours warning, the database."""
+    """Who is signed in (and Change My Password), a busy sign, the hours warning, the clock's
+    (while this computer's stands in for the server's), the database."""
     operator_label = QLabel(f"Current User - {operator}")
     operator_label.setObjectName("operator")
     database_label = QLabel(f"Database: {database}")
@@ -125,6 +128,10 @@ def build_status_bar(
     hours_warning.setObjectName("hours_warning")
     hours_warning.setStyleSheet(WARNING_STYLE)
     hours_warning.hide()
+    clock_warning = QLabel(CLOCK_FALLBACK)
+    clock_warning.setObjectName("clock_warning")
+    clock_warning.setStyleSheet(WARNING_STYLE)
+    clock_warning.hide()
     bar = window.statusBar()
     bar.addWidget(operator_label)
     own_password = make_action(
@@ -139,10 +146,12 @@ def build_status_bar(
     bar.addWidget(button)
     bar.addPermanentWidget(busy_label)
     bar.addPermanentWidget(hours_warning)
+    bar.addPermanentWidget(clock_warning)
     bar.addPermanentWidget(database_label)
     return StatusWidgets(
-        operator_label, database_label, busy_label, hours_warning, own_password, button
-    )
+        operator_label, database_label, busy_label, hours_warning, clock_warning, own_password,
+        button,
+    )  # fmt: skip
 
 
 def tab_stops(page: QWidget) -> list[QWidget]:

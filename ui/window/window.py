@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QSplitter
 
 from app.access import Right
 from app.changes import Change, CompanySettingsChanged, UserChanged
+from app.clock import ClockSource, source_of
 from app.db.database import Database
 from app.db.server import ServerClock
 from app.errors import UserSetupError
@@ -89,7 +90,10 @@ class UserSetupWindow(QMainWindow):
         self.guard = OperatorGuard(self, self, context, runner, self.workplace, self.hours_warning)
         self.runner.busy_changed.connect(self.busy_label.setVisible)
         if isinstance(context.clock, ServerClock):  # follow the server even if this PC's is reset
-            runner.every(SERVER_TIME_EVERY_MS, context.clock.measure, self)
+            self.clock_timer = runner.every(
+                SERVER_TIME_EVERY_MS, context.clock.measure, self, done=self.show_clock
+            )
+        self.show_clock(source_of(context.clock))
         self.load_users()
         self.guard.start()
 
@@ -136,8 +140,13 @@ class UserSetupWindow(QMainWindow):
         )
         self.operator_label, self.database_label = status.operator_label, status.database_label
         self.busy_label, self.hours_warning = status.busy_label, status.hours_warning
+        self.clock_warning = status.clock_warning
         self.own_password_action = status.own_password_action
         self.own_password_button = status.own_password_button
+
+    def show_clock(self, source: ClockSource) -> None:
+        """Say in the status bar while this computer's clock stands in for the server's."""
+        self.clock_warning.setVisible(not source.trusted)
 
     # What pages ask of the window (ui.pages.base.PageHost)
 
