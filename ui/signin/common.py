@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton
 
 from ui.widgets.form import FieldErrors, caption
 from ui.widgets.password_field import PasswordField
@@ -66,3 +66,30 @@ def new_password_rows(
         grid.addWidget(field, at, 1)
         errors.add(grid, name, field.edit, at + 1, 1)
     return new_password, verify
+
+
+USE_RECOVERY_CODE = "Use a recovery code"
+USE_TOKEN = "Use a token instead"
+
+
+def show_token_or_code(
+    token: QLineEdit,
+    token_caption: QLabel,
+    errors: FieldErrors,
+    switch: QPushButton,
+    recovery: bool,
+    token_label: str,
+) -> str:
+    """Make the token step's field take a recovery code or a token; the field's label now."""
+    label = "Recovery Code" if recovery else token_label
+    token_caption.setText(f"{label}:")
+    token.setAccessibleName(label)
+    token.clear()
+    token.setMaxLength(32 if recovery else 7)  # 7: "123 456" as the apps show it
+    token.setPlaceholderText("e.g. kx7m-rt4p-9wqz" if recovery else "6 digits")
+    token.setInputMethodHints(
+        Qt.InputMethodHint.ImhNone if recovery else Qt.InputMethodHint.ImhDigitsOnly
+    )
+    errors.clear()
+    switch.setText(USE_TOKEN if recovery else USE_RECOVERY_CODE)
+    return label

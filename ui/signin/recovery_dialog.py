@@ -33,8 +33,7 @@ from app.passwords.recovery import (
 )
 from ui.errors import plain_words
 from ui.operations import OperationRunner
-from ui.signin.common import heading, link_button
-from ui.signin.sign_in_dialog import USE_RECOVERY_CODE, USE_TOKEN
+from ui.signin.common import USE_RECOVERY_CODE, heading, link_button, show_token_or_code
 from ui.widgets.fitting_stack import FittingStack
 from ui.widgets.form import FieldErrors, caption, fit_title
 from ui.widgets.password_field import PasswordField
@@ -149,17 +148,10 @@ class ForgotPasswordDialog(QDialog):
     def _use_recovery_code(self, recovery: bool) -> None:
         """Switch the token step's field between the token and a recovery code."""
         self.recovery_mode = recovery
-        label = "Recovery Code" if recovery else TOKEN
-        self.token_caption.setText(f"{label}:")
-        self.token.setAccessibleName(label)
-        self.token.clear()
-        self.token.setMaxLength(32 if recovery else 7)  # 7: "123 456" as the apps show it
-        self.token.setPlaceholderText("e.g. kx7m-rt4p-9wqz" if recovery else "6 digits")
-        self.token.setInputMethodHints(
-            Qt.InputMethodHint.ImhNone if recovery else Qt.InputMethodHint.ImhDigitsOnly
-        )
-        self.token_errors.clear()
-        self.recovery_button.setText(USE_TOKEN if recovery else USE_RECOVERY_CODE)
+        show_token_or_code(
+            self.token, self.token_caption, self.token_errors, self.recovery_button,
+            recovery, TOKEN,
+        )  # fmt: skip
         self.token.setFocus()
 
     def _next(self) -> None:

@@ -31,7 +31,14 @@ from app.db.kinds import TwoFactorMethod
 from app.errors import UserSetupError, ValidationError
 from app.signin.outcomes import PASSWORD_EXPIRED, SignInRefused, Step
 from ui.errors import plain_words
-from ui.signin.common import Operator, heading, link_button, new_password_rows
+from ui.signin.common import (
+    USE_RECOVERY_CODE,
+    Operator,
+    heading,
+    link_button,
+    new_password_rows,
+    show_token_or_code,
+)
 from ui.signin.setup_step import SetupStep
 from ui.widgets.fitting_stack import FittingStack
 from ui.widgets.form import ERROR_STYLE, FieldErrors, caption, fit_title
@@ -43,8 +50,6 @@ if TYPE_CHECKING:  # the dialog is drawn before the database library is loaded
     from ui.operations import OperationRunner
 
 T = TypeVar("T")
-USE_RECOVERY_CODE = "Use a recovery code"
-USE_TOKEN = "Use a token instead"
 TOKEN_EXPIRED = "The token has expired; choose Send Token for a new one."
 OPENING = "Opening the database…"
 
@@ -331,18 +336,11 @@ class SignInDialog(QDialog):
     def _use_recovery_code(self, recovery: bool) -> None:
         """Switch the field between the token and a recovery code."""
         self.recovery_mode = recovery
-        label = "Recovery Code" if recovery else self._token_label
+        label = show_token_or_code(
+            self.token, self.token_caption, self.token_errors, self.recovery_button,
+            recovery, self._token_label,
+        )  # fmt: skip
         self.token_heading.setText(f"{label}: Required")
-        self.token_caption.setText(f"{label}:")
-        self.token.setAccessibleName(label)
-        self.token.clear()
-        self.token.setMaxLength(32 if recovery else 7)  # 7: "123 456" as the apps show it
-        self.token.setPlaceholderText("e.g. kx7m-rt4p-9wqz" if recovery else "6 digits")
-        self.token.setInputMethodHints(
-            Qt.InputMethodHint.ImhNone if recovery else Qt.InputMethodHint.ImhDigitsOnly
-        )
-        self.token_errors.clear()
-        self.recovery_button.setText(USE_TOKEN if recovery else USE_RECOVERY_CODE)
         sends = self._token_is_sent and not recovery
         self.send_button.setVisible(sends)
         self.token_sent.setVisible(not recovery)
