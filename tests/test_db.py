@@ -6,7 +6,7 @@ import os
 import sqlite3
 import warnings
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,17 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
@@ -257,12 +267,22 @@ def test_migrations_build_exactly_the_schema_of_the_models(engine):
         # reflected, and MariaDB has none); the next test checks it where it is made.
         return not (type_ == "index" and name == LIST_ORDER_INDEX)
 
+    def same_type(context, inspected, metadata, inspected_type, metadata_type):
+        # SQLite keeps text of any length: a VARCHAR's length there is only a note, and
+        # migration 0007 leaves the note as it was rather than remake the users table.
+        if isinstance(inspected_type, String) and isinstance(metadata_type, String):
+            return False if engine.dialect.name == "sqlite" else None
+        return None
+
     with engine.connect() as connection, warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
         warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
         context = MigrationContext.configure(
             connection,
-            opts={"include_object": compared if engine.dialect.name != "postgresql" else None},
+            opts={
+                "include_object": compared if engine.dialect.name != "postgresql" else None,
+                "compare_type": same_type,
+            },
         )
         diff = compare_metadata(context, Base.metadata)
 
@@ -360,3 +380,106 @@ def test_the_revision_that_means_current_is_the_migrations_head():
     """schema_state knows a current database without loading Alembic: by this constant."""
     script = ScriptDirectory.from_config(_alembic_config())
     assert set(script.get_heads()) == {SCHEMA_REVISION}
+
+
+# A practice that has data is upgraded with it
+
+
+@pytest.fixture(params=["sqlite", *sorted(SERVER_URL_VARIABLES)])
+def any_empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database: a SQLite file, or one on each configured server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'practice.sqlite3'}"
+        return
+    variable = SERVER_URL_VARIABLES[request.param]
+    server_url = os.environ.get(variable)
+    if not server_url:
+        pytest.skip(f"{request.param} tests skipped: set {variable} to a test database URL")
+    url, name = _scratch_database(server_url)
+    yield url
+    _drop_database(server_url, name)
+
+
+def _filled(connection: Connection, table_name: str, **given: object) -> None:
+    """A row of the table as the schema of the moment has it: ``given``, and a plain value
+    in every other column that needs one."""
+    with warnings.catch_warnings():  # SQLite's list-order index is on expressions
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        table = Table(table_name, MetaData(), autoload_with=connection)
+    values = dict(given)
+    for column in table.columns:
+        if column.name in values or column.nullable or column.primary_key:
+            continue
+        if column.server_default is not None:
+            continue
+        try:
+            kind = column.type.python_type
+        except NotImplementedError:
+            kind = str
+        # "[]" is text, and JSON too (MariaDB keeps JSON as checked text)
+        length = getattr(column.type, "length", None)
+        short = length is not None and length < 2
+        values[column.name] = {
+            int: 1, bool: False, str: "x" if short else "[]", datetime: datetime(2026, 1, 5),
+            date: date(2026, 1, 5),
+        }.get(kind, "[]")  # fmt: skip
+    connection.execute(table.insert().values(**values))
+
+
+def test_a_practice_with_users_and_their_trail_is_upgraded_from_0006(any_empty_database):
+    """The users table is what every other table points at: upgrading must not remake it."""
+    from alembic import command
+
+    engine = make_engine(any_empty_database)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "0006")
+            _filled(connection, "companies", id=1, code="valley")
+            _filled(connection, "users", id=1, company_id=1, user_id="kimberly",
+                    totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")  # fmt: skip
+            _filled(connection, "audit_events", company_id=1, user_pk=1)
+            _filled(connection, "two_factor_recovery_codes", user_pk=1, code_hash="ab" * 32)
+        upgrade(engine)
+
+        assert schema_state(engine) == "current"
+        with engine.connect() as connection:
+            kept = connection.execute(text("SELECT user_id, totp_secret FROM users")).all()
+            keyed = connection.execute(text("SELECT keyed FROM two_factor_recovery_codes"))
+            assert [tuple(row) for row in kept] == [
+                ("kimberly", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+            ]
+            assert [bool(k) for (k,) in keyed] == [False]  # keyed when the practice's key is made
+        if engine.dialect.name == "sqlite":  # whose reflection leaves out expression indexes
+            with engine.connect() as connection:
+                found = connection.execute(
+                    text("SELECT name FROM sqlite_master WHERE name = 'ix_users_list_order'")
+                ).all()
+            assert len(found) == 1
+        elif engine.dialect.name == "postgresql":
+            indexes = {index["name"] for index in inspect(engine).get_indexes("users")}
+            assert "ix_users_list_order" in indexes
+    finally:
+        engine.dispose()
+
+
+def test_a_database_whose_keys_are_sealed_is_not_taken_back_before_0007(any_empty_database):
+    from alembic import command
+
+    engine = make_engine(any_empty_database)
+    try:
+        upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO practice_key (id, key_id, check_value, created_at) "
+                    "VALUES (1, 'k', 'c', '2026-12-02 00:00:00')"
+                )
+            )
+        with pytest.raises(RuntimeError, match="cannot go back"), engine.begin() as connection:
+            command.downgrade(_alembic_config(connection), "0006")
+        assert schema_state(engine) == "current"
+        assert "keyed" in {
+            c["name"] for c in inspect(engine).get_columns("two_factor_recovery_codes")
+        }
+    finally:
+        engine.dispose()

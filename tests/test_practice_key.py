@@ -277,3 +277,22 @@ def test_recovery_codes_are_stored_as_keyed_hashes_not_plain_sha256(database, co
         stored = set(session.scalars(select(TwoFactorRecoveryCode.code_hash)))
     plain = {hashlib.sha256(c.replace("-", "").encode()).hexdigest() for c in codes}
     assert not stored & plain  # a dump's hashes cannot be checked against guessed codes
+
+
+@pytest.mark.parametrize(
+    "change", [{"sealed": 5}, {"nonce": ""}, {"kdf": "scrypt"}, {"salt": None}, {"key_id": []}]
+)
+def test_a_damaged_key_file_is_said_so_in_one_line(tmp_path, change):
+    path = tmp_path / "practice.sqlite3"
+    assert run(path, "demo", "--users", "2")[0] == EXIT_OK
+    exported = tmp_path / "valley.usersetup-key"
+    assert run(path, "key", "export", str(exported), stdin=PASSPHRASE)[0] == EXIT_OK
+    document = json.loads(exported.read_text())
+    if "salt" in change:
+        document["kdf"]["salt"] = change.pop("salt")
+    document.update(change)
+    exported.write_text(json.dumps(document))
+
+    code, out, err = run(path, "key", "import", str(exported), stdin=PASSPHRASE)
+    assert (code, out, err.count("\n")) == (EXIT_REFUSED, "", 1)
+    assert "not a UserSetup practice key file" in err or "another practice's" in err

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from app.db.database import Database
-from app.db.models import AuditEvent, OneTimeCode
+from app.db.models import AuditEvent, OneTimeCode, User
 from app.errors import AdministratorOnlyError, ValidationError
 from app.outbound.delivery import GivenSenders, Senders
 from app.outbound.mail import KEYRING_SERVICE, Mailer, MailError, MailSettings, save_mail_settings
@@ -199,14 +199,33 @@ def test_a_deactivated_users_code_does_not_work(database, company, clock, kim, m
     assert not change(database, clock, inbox[0].code())
 
 
-def test_a_new_password_by_code_lifts_a_lock_from_failed_sign_ins(
+def test_a_locked_account_gets_no_new_password_by_code_until_its_lock_ends(
     database, clock, kim, mailer, inbox
 ):
+    """Forgot password is no way around a lock: not one for a while, not one until an unlock."""
     for _ in range(5):
         signs_in(database, clock, "wrong password")
     send(database, clock, "kimberly", mailer)
+    with pytest.raises(AdministratorOnlyError, match="locked after failed sign-ins"):
+        change(database, clock, inbox[0].code())
+    clock.now += timedelta(minutes=1)  # the lock is over: the code still works
     assert change(database, clock, inbox[0].code())
     assert signs_in(database, clock, NEW_PASSWORD)
+    with database.transaction() as session:
+        stored = session.get(User, kim)
+        assert stored is not None and (stored.failed_logins, stored.temporary_lockouts) == (0, 0)
+
+
+def test_an_administrators_lock_is_not_lifted_by_a_new_password_by_code(
+    database, company, clock, kim, mailer, inbox
+):
+    with database.transaction() as session:
+        session.get(User, kim).login_locked = True
+    send(database, clock, "kimberly", mailer)
+    with pytest.raises(AdministratorOnlyError, match="locked"):
+        change(database, clock, inbox[0].code())
+    with database.transaction() as session:
+        assert session.get(User, kim).login_locked
 
 
 class CountingHasher(PasswordHasher):

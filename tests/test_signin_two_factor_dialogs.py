@@ -187,7 +187,7 @@ def test_five_wrong_tokens_lock_the_account_and_go_back_to_the_password(
     assert dialog.ok_button.text() == "Sign In" and dialog.flow.step is Step.CREDENTIALS
     assert by_name(dialog, QLineEdit, "Password").text() == ""
     assert by_name(dialog, QLineEdit, "User ID").text() == "kimberly"
-    assert stored(database, pk).login_locked
+    assert stored(database, pk).locked_until is not None  # locked for a while
 
     password(dialog)  # even the right password now says no more than that
     assert shown(dialog, "refusal") == REFUSED and dialog.operator is None

@@ -212,7 +212,7 @@ def test_wrong_tokens_count_toward_the_lockout_with_wrong_passwords(database, co
     result = check(database, clock, token=phone(clock.now, OTHER_SECRET))
     assert (result.reason, result.detail) == (Reason.INVALID, "wrong token")
     user = stored(database, pk)
-    assert (user.failed_logins, user.login_locked) == (5, True)
+    assert (user.failed_logins, user.locked_until is not None) == (5, True)
     assert actions(database, pk)[-2:] == ["2fa.failed", "user.locked"]
     assert reasons(database, pk, "2fa.failed") == ["wrong token (app)"]
     assert check(database, clock, token=phone(clock.now)).reason is Reason.LOCKED
@@ -480,7 +480,7 @@ def test_the_fifth_wrong_token_ends_the_sign_in(database, company, clock):
     with pytest.raises(SignInRefused):
         flow.submit_token(phone(clock.now, OTHER_SECRET))
     assert flow.step is Step.CREDENTIALS and flow.result is None
-    assert stored(database, pk).login_locked
+    assert stored(database, pk).locked_until is not None
     with pytest.raises(SignInRefused):
         signed_in_flow(database, clock)
 
@@ -619,7 +619,7 @@ def test_wrong_codes_lock_the_account_as_wrong_passwords_do(database, clock, ema
             flow.submit_token(wrong(inbox.code()))
     with pytest.raises(SignInRefused):
         flow.submit_token(wrong(inbox.code()))
-    assert stored(database, pk).login_locked
+    assert stored(database, pk).locked_until is not None
     assert reasons(database, pk, "2fa.failed") == ["wrong token (email)"] * 5
 
 

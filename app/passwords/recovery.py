@@ -34,7 +34,7 @@ from app.passwords.policy import PasswordOwner, PasswordPolicy, load_policy
 from app.practice.company import CompanyInfo, load_company
 from app.signin.check import TOKEN_REFUSED, Verdict, find_account
 from app.signin.second_factor import SecondFactor
-from app.users.writer import clear_lockout
+from app.users.writer import clear_lockout, is_locked
 
 log = logging.getLogger(__name__)
 CODE_MINUTES = 10
@@ -47,6 +47,10 @@ SENT = (
 )
 REFUSED = "That code is not right, or it has expired. Ask for a new code."
 ASK_ADMINISTRATOR = "Ask your practice's administrator to reset your password"
+LOCKED_NOW = (
+    "Your account is locked after failed sign-ins. Wait a few minutes and try again, or ask "
+    "your practice's administrator to unlock it."
+)
 RECOVERY_CODE_REFUSED = "That recovery code is not right, or it was used already."
 
 
@@ -159,6 +163,9 @@ class Recovery:
                 "the sign-in token goes where the code went",
             )
             raise AdministratorOnlyError(ASK_ADMINISTRATOR)
+        if is_locked(user, self.clock()):  # by failed sign-ins or an administrator: no way
+            self._record(company.id, user, Action.RECOVERY_REFUSED, "account locked")
+            raise AdministratorOnlyError(LOCKED_NOW)
         credentials = Credentials(self.session, CompanyInfo.of(company), self.hasher)
         owner = credentials.owner_of(user)
         problems = credentials.problems(new_password, owner, user)
@@ -174,13 +181,12 @@ class Recovery:
             return Answer(Outcome.CODE_REFUSED, REFUSED)
         now = self.clock()
         credentials.set_password(user, new_password, temporary=False, now=now)
-        if not user.login_locked or user.locked_at is not None:  # locked by failed sign-ins
-            clear_lockout(user)  # only: an administrator's lock stays
-        else:
-            user.failed_logins, user.last_failed_at = 0, None
+        forgotten = "; failed sign-ins forgotten" if clear_lockout(user) else ""
         user.updated_at, user.updated_by = now, f"{user.user_id} at {self.workstation}"
         how = "e-mail code and authenticator" if token or recovery_code else "e-mail code"
-        self._record(company.id, user, Action.RECOVERY_PASSWORD_CHANGED, f"new password by {how}")
+        self._record(
+            company.id, user, Action.RECOVERY_PASSWORD_CHANGED, f"new password by {how}{forgotten}"
+        )
         return Answer(Outcome.CHANGED)
 
     def _second_factor(self, user: User, token: str | None, recovery_code: str | None) -> Verdict:

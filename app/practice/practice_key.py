@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -250,9 +251,17 @@ class PracticeKeys:
             )
         key = PracticeKey(secrets.token_hex(8), secrets.token_bytes(KEY_BYTES))
         self._keep(key)  # first: a key the database names is never one nobody kept
-        session.add(PracticeKeyRow(id=1, key_id=key.key_id, check_value=key.check_value(),
-                                   created_at=now))  # fmt: skip
-        session.flush()
+        try:
+            with session.begin_nested():  # a savepoint: the caller's work stays if this fails
+                row = PracticeKeyRow(
+                    id=1, key_id=key.key_id, check_value=key.check_value(), created_at=now
+                )
+                session.add(row)
+        except IntegrityError:
+            raise PracticeKeyError(
+                "Another computer made the practice key a moment ago. Import it here with "
+                "`usersetup key import FILE` (exported there with `usersetup key export FILE`)."
+            ) from None
         seal_readable_secrets(session, key)
         self._key = key
         audit_key(session, now, operator, Action.PRACTICE_KEY_CREATED, key)
@@ -314,9 +323,9 @@ class PracticeKeys:
             salt, nonce = _unb64(kdf["salt"]), _unb64(document["nonce"])
             sealed = _unb64(document["sealed"])
             cost = (int(kdf["n"]), int(kdf["r"]), int(kdf["p"]))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             well_formed = False
-        if not well_formed:
+        if not well_formed or len(nonce) != NONCE_BYTES or len(salt) < 16:
             raise PracticeKeyError("That file is not a UserSetup practice key file.")
         if key_id != row.key_id:
             raise PracticeKeyError("That key file is another practice's: nothing was changed.")
@@ -324,7 +333,7 @@ class PracticeKeys:
             raise PracticeKeyError("That key file was made by another version of UserSetup.")
         try:
             secret = AESGCM(_stretch(passphrase, salt)).decrypt(nonce, sealed, key_id.encode())
-        except InvalidTag:
+        except (InvalidTag, ValueError):
             why = "That passphrase does not open the key file."
             raise ValidationError({"passphrase": why}) from None
         key = PracticeKey(key_id, secret)

@@ -62,6 +62,7 @@ from app.two_factor.authenticator import (
 )
 from app.two_factor.policy import Need, TwoFactorPolicy, load_two_factor_policy, need_of
 from app.two_factor.service import NOT_A_TOKEN
+from app.users.writer import is_locked
 from app.validation import user_id_key
 
 CURRENT_PASSWORD_WRONG = "The current password is not right."
@@ -90,11 +91,6 @@ ACCOUNT_CLOSED = {
     Reason.TIME_UNCHECKED: TIME_UNCHECKED,
 }
 CLOCK_UNREAD = "server clock unreadable: login hours or expiry not checked"  # the audit's
-
-
-def lock_has_lapsed(user: User, now: datetime) -> bool:
-    """A temporary lock whose wait is over (lifted at the user's next sign-in)."""
-    return user.login_locked and user.locked_until is not None and now >= user.locked_until
 
 
 def _minutes(wait: timedelta) -> str:
@@ -204,8 +200,6 @@ class SignInService:
 
         info = CompanyInfo.of(company)
         policy = load_policy(self.session, company.id)
-        if lock_has_lapsed(user, now):
-            self._unlock(user, now, ip)
         if not verify_password(self.hasher, user.password_hash, password):
             return self._wrong_password(info, user, policy, now, ip)
 
@@ -277,7 +271,7 @@ class SignInService:
         times, zone = user.login_times, ZoneInfo(company.time_zone)
         if not user.active:
             return with_reason(result, Reason.INACTIVE, "inactive account")
-        if user.login_locked and not lock_has_lapsed(user, now):
+        if is_locked(user, now):
             return with_reason(result, Reason.LOCKED, "account locked")
         if is_expired(times, zone, now):
             return with_reason(result, Reason.EXPIRED, "account expired")
@@ -322,7 +316,7 @@ class SignInService:
         now: datetime,
         ip: str | None,
     ) -> SignInResult:
-        if user.login_locked:  # "invalid", not "locked": only the right password learns that
+        if is_locked(user, now):  # "invalid", not "locked": only the right password learns that
             self.record_event(
                 company.id, user.id, user.user_id, Action.SIGNIN_FAILED, now, ip, "locked"
             )
@@ -366,10 +360,10 @@ class SignInService:
             .where(
                 User.id == user.id,
                 User.login_locked.is_(False),
+                User.locked_until.is_(None) | (User.locked_until <= now),
                 User.failed_logins >= policy.lockout_after * (User.temporary_lockouts + 1),
             )
             .values(
-                login_locked=True,
                 locked_at=now,
                 temporary_lockouts=User.temporary_lockouts + 1,
                 version=User.version + 1,
@@ -379,18 +373,20 @@ class SignInService:
         self.record_event(company_id, user.id, user.user_id, action, now, ip, detail)
         if not locked.rowcount:  # type: ignore[attr-defined]
             return False
+        # This attempt locks (the row is this transaction's now): for how long.
         lockouts = self.session.scalar(select(User.temporary_lockouts).where(User.id == user.id))
         wait = policy.lockout_wait(lockouts or 1)
-        if wait is None:
-            how = "until an administrator unlocks it"
-        else:
-            self.session.execute(
-                update(User)
-                .where(User.id == user.id)
-                .values(locked_until=now + wait)
-                .execution_options(synchronize_session=False)
+        self.session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(
+                {"login_locked": True, "locked_until": None}
+                if wait is None
+                else {"locked_until": now + wait}
             )
-            how = f"for {_minutes(wait)}"
+            .execution_options(synchronize_session=False)
+        )
+        how = "until an administrator unlocks it" if wait is None else f"for {_minutes(wait)}"
         self.record_event(
             company_id, user.id, user.user_id, Action.USER_LOCKED, now, ip,
             f"{policy.lockout_after} failed sign-ins in a row: locked {how}",
@@ -404,12 +400,17 @@ class SignInService:
             "failed_logins": 0,
             "temporary_lockouts": 0,
             "last_failed_at": None,
+            "locked_until": None,
         }
         if password is not None and self.hasher.check_needs_rehash(user.password_hash):
             values["password_hash"] = hash_password(self.hasher, password)  # older parameters
         cleared = self.session.execute(
             update(User)
-            .where(User.id == user.id, User.login_locked.is_(False))
+            .where(
+                User.id == user.id,
+                User.login_locked.is_(False),
+                User.locked_until.is_(None) | (User.locked_until <= self.clock()),
+            )
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -424,19 +425,6 @@ class SignInService:
                 .values(password_hash=hash_password(self.hasher, password))
                 .execution_options(synchronize_session=False)
             )
-
-    def _unlock(self, user: User, now: datetime, ip: str | None) -> None:
-        self.session.execute(
-            update(User)
-            .where(User.id == user.id, User.login_locked.is_(True), User.locked_until <= now)
-            # the failures stay counted: the next lock, after as many more, waits longer
-            .values(login_locked=False, locked_at=None, locked_until=None, version=User.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        self.session.refresh(user)
-        self.record_event(
-            user.company_id, user.id, user.user_id, Action.USER_UNLOCKED, now, ip, "lock time over"
-        )
 
     # The second factor
 
@@ -499,7 +487,7 @@ class SignInService:
         if user is None:
             raise SignInRefused()
         self.session.refresh(user)  # another workstation may have locked it meanwhile
-        if not user.active or user.login_locked:
+        if not user.active or is_locked(user, self.clock()):
             raise SignInRefused()
         company = self.session.get(Company, user.company_id)
         assert company is not None

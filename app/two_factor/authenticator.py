@@ -116,13 +116,16 @@ def readable_key(session: Session, user: User, pending: bool = False) -> str | N
     key = keys.key(session)
     if key is not None:
         sealed = key.seal(stored, totp_binding(user.id))
-        session.execute(
+        sealed_here = session.execute(
             update(User)
             .where(User.id == user.id, getattr(User, column) == stored)
             .values({column: sealed})
             .execution_options(synchronize_session=False)
         )
-        set_committed_value(user, column, sealed)
+        if sealed_here.rowcount:  # type: ignore[attr-defined]
+            set_committed_value(user, column, sealed)
+        else:  # sealed (or replaced) by another workstation a moment ago: as it is stored now
+            session.refresh(user, [column])
     return stored
 
 

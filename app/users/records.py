@@ -95,7 +95,7 @@ class UserRecord:
     setup_role: str | None = None  # what this user may do in User Setup itself
     direct_email_verified: bool = False
     expires_on: date | None = None  # the last day the account works (Login Times)
-    locked_until: datetime | None = None  # when a temporary lock ends
+    locked_until: datetime | None = None  # when a lock for a while ends (or ended)
 
     @property
     def list_name(self) -> str:
@@ -120,7 +120,7 @@ def record_of(user: User) -> UserRecord:
         setup_role=user.setup_role,
         direct_email_verified=user.direct_email_verified_at is not None and bool(user.direct_email),
         expires_on=user.account_expires_on,
-        locked_until=user.locked_until if user.login_locked else None,
+        locked_until=user.locked_until,
     )
 
 
@@ -129,8 +129,8 @@ def list_row(record: UserRecord, zone: ZoneInfo, now: datetime) -> UserRow:
     f = record.fields
     expired = has_expired(record.expires_on, zone, now)
     until = record.locked_until
-    locked = f.login_locked and (until is None or until > now)
-    until = until if locked else None
+    until = until if until is not None and until > now and not f.login_locked else None
+    locked = f.login_locked or until is not None
     return (record.pk, f.user_id, f.last_name, f.first_name, f.active, locked, expired, until)
 
 

@@ -33,7 +33,7 @@ from app.users.records import (
     clean_fields,
     record_of,
 )
-from app.users.writer import UserWriter, clear_lockout
+from app.users.writer import UserWriter, clear_lockout, is_locked
 from app.validation import (
     user_id_key,
 )
@@ -74,8 +74,11 @@ class UserService:
         now = self.clock()
         today = today_in(ZoneInfo(self.company.time_zone), now)
         expired = and_(User.account_expires_on.is_not(None), User.account_expires_on < today)
-        # A temporary lock whose wait is over is lifted at the next sign-in: not locked now.
-        locked = and_(User.login_locked, or_(User.locked_until.is_(None), User.locked_until > now))
+        # Until an unlock, or for a while (app.signin.check.is_locked): said the same way.
+        for_a_while = and_(
+            User.login_locked.is_(False), User.locked_until.is_not(None), User.locked_until > now
+        )
+        locked = or_(User.login_locked, for_a_while)
         query = select(
             User.id,
             User.user_id,
@@ -84,7 +87,7 @@ class UserService:
             User.active,
             locked.label("login_locked"),
             expired.label("expired"),
-            case((locked, User.locked_until), else_=None).label("locked_until"),
+            case((for_a_while, User.locked_until), else_=None).label("locked_until"),
         ).where(User.company_id == self.company.id)
         if active_only:
             query = query.where(User.active)
@@ -335,11 +338,11 @@ class UserService:
         changes: list[Change | Noted] = [Noted("password", audit.PASSWORD_CHANGED)]
         self.credentials.set_password(user, password, temporary=must_change, now=now)
         changes.append(Change("must_change_password", None, must_change))
-        if unlock or not user.login_locked:
+        if unlock or not is_locked(user, now):
             changes += clear_lockout(user)
         else:  # the count starts again; the lock stays until it ends or someone lifts it
             changes += audit.changed("failed_logins", user.failed_logins, 0)
-            user.failed_logins, user.last_failed_at = 0, None
+            user.failed_logins, user.temporary_lockouts, user.last_failed_at = 0, 0, None
         self.writer.save(user, Action.PASSWORD_RESET, changes, now)
         return password
 
@@ -360,7 +363,7 @@ class UserService:
         """Lift a lockout and clear the failure counter."""
         user = self.writer.load(pk)
         self._require_may_manage(user)
-        if not user.login_locked and not user.failed_logins:
+        if not user.login_locked and not user.failed_logins and user.locked_until is None:
             return record_of(user)
         self.writer.save(user, Action.USER_UNLOCKED, clear_lockout(user), self.clock())
         return record_of(user)

@@ -93,11 +93,18 @@ class UserWriter:
         self.audit(user, action, changes, now)
 
 
+def is_locked(user: User, now: datetime) -> bool:
+    """Locked now: until an unlock (``login_locked``: an administrator's lock, or failed
+    sign-ins past the company's number of locks), or for a while (``locked_until``)."""
+    return user.login_locked or (user.locked_until is not None and now < user.locked_until)
+
+
 def clear_lockout(user: User) -> list[Change]:
     """Lift the user's lock, temporary or not, and forget their failed sign-ins (what an
     unlock, a reset and recovery do); what changed, for the audit event."""
     changes = [
         *audit.changed("login_locked", user.login_locked, False),
+        *audit.changed("locked_until", user.locked_until, None),
         *audit.changed("failed_logins", user.failed_logins, 0),
     ]
     user.login_locked, user.locked_at, user.locked_until = False, None, None

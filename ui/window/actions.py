@@ -81,7 +81,10 @@ class WindowActions:
             and actor.may_manage(rights_of_role(record.setup_role))
         )
         self.reset.setEnabled(may_help)
-        self.unlock.setEnabled(may_help and record is not None and record.fields.login_locked)
+        locked = record is not None and (
+            record.fields.login_locked or record.locked_until is not None
+        )
+        self.unlock.setEnabled(may_help and locked)
         self.settings.setEnabled(actor.may(Right.COMPANY_SETTINGS))
         active = record is None or record.fields.active
         self.active.setText("Deactivate" if active else "Activate")

@@ -5,9 +5,10 @@ Revises: 0006
 Create Date: 2026-12-02
 
 Authenticator keys are sealed with a practice key kept outside the database, so their columns
-widen; recovery codes become keyed hashes, and each row says whether it is one yet. The rows
-from before keep working as they are until the practice's key is made, which seals them
-(app.practice.practice_key.seal_readable_secrets): a migration never sees the key.
+widen (on the servers: SQLite keeps any length); recovery codes become keyed hashes, and each
+row says whether it is one yet. The rows from before keep working as they are until the
+practice's key is made, which seals them (app.practice.practice_key.seal_readable_secrets):
+a migration never sees the key.
 """
 
 from collections.abc import Sequence
@@ -38,30 +39,25 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("two_factor_recovery_codes") as batch:
-        batch.drop_column("keyed")
+    if op.get_bind().execute(sa.text("SELECT COUNT(*) FROM practice_key")).scalar():
+        # Checked before any change: MariaDB commits each ALTER, so a refusal halfway through
+        # would leave a schema that is neither version.
+        raise RuntimeError(
+            "This database's authenticator keys are sealed with its practice key, which the "
+            "earlier version cannot open: it cannot go back to it."
+        )
     _key_columns(sa.String(64), sa.String(200))
+    op.drop_column("two_factor_recovery_codes", "keyed")
     op.drop_table("practice_key")
 
 
 def _key_columns(type_: sa.String, existing: sa.String) -> None:
-    """Give the two key columns ``type_``. SQLite remakes the table to do so, and a table it
-    remakes from what it reflects would lose the list's expression index: that index is
-    dropped first and made again after."""
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        op.drop_index("ix_users_list_order", table_name="users")
-    with op.batch_alter_table("users") as batch:
-        for column in ("totp_secret", "totp_pending_secret"):
-            batch.alter_column(column, type_=type_, existing_type=existing, existing_nullable=True)
-    if sqlite:
-        op.create_index(
-            "ix_users_list_order",
-            "users",
-            [
-                "company_id",
-                sa.func.lower(sa.column("last_name")),
-                sa.func.lower(sa.column("first_name")),
-                "user_id_key",
-            ],
+    """Give the two key columns ``type_``. SQLite is left as it is: it keeps text of any length
+    whatever the declared one, and changing a declared type means remaking the table, which
+    its foreign keys (audit events, recovery codes) refuse."""
+    if op.get_bind().dialect.name == "sqlite":
+        return
+    for column in ("totp_secret", "totp_pending_secret"):
+        op.alter_column(
+            "users", column, type_=type_, existing_type=existing, existing_nullable=True
         )
