@@ -217,16 +217,21 @@ def test_upgrading_a_database_of_a_newer_version_is_refused(newer_sqlite_file):
 # A server database is upgraded only on request
 
 
-@pytest.fixture(params=sorted(SERVER_URL_VARIABLES))
-def empty_server_database(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A new, empty database on each configured server."""
-    variable = SERVER_URL_VARIABLES[request.param]
+def _empty_on(server: str) -> Iterator[str]:
+    """A new, empty database on the server, dropped afterwards (skipped where none is set)."""
+    variable = SERVER_URL_VARIABLES[server]
     server_url = os.environ.get(variable)
     if not server_url:
-        pytest.skip(f"{request.param} tests skipped: set {variable} to a test database URL")
+        pytest.skip(f"{server} tests skipped: set {variable} to a test database URL")
     url, name = _scratch_database(server_url)
     yield url
     _drop_database(server_url, name)
+
+
+@pytest.fixture(params=sorted(SERVER_URL_VARIABLES))
+def empty_server_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, empty database on each configured server."""
+    yield from _empty_on(request.param)
 
 
 def test_server_database_that_is_behind_is_refused_until_upgraded(empty_server_database):
@@ -390,14 +395,8 @@ def any_empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     """A new, empty database: a SQLite file, or one on each configured server."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'practice.sqlite3'}"
-        return
-    variable = SERVER_URL_VARIABLES[request.param]
-    server_url = os.environ.get(variable)
-    if not server_url:
-        pytest.skip(f"{request.param} tests skipped: set {variable} to a test database URL")
-    url, name = _scratch_database(server_url)
-    yield url
-    _drop_database(server_url, name)
+    else:
+        yield from _empty_on(request.param)
 
 
 def _filled(connection: Connection, table_name: str, **given: object) -> None:
