@@ -434,8 +434,10 @@ def test_a_practice_with_users_and_their_trail_is_upgraded_from_0006(any_empty_d
         with engine.begin() as connection:
             command.upgrade(_alembic_config(connection), "0006")
             _filled(connection, "companies", id=1, code="valley")
+            _filled(connection, "password_policies", company_id=1, unlock_after_minutes=30)
             _filled(connection, "users", id=1, company_id=1, user_id="kimberly",
-                    totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")  # fmt: skip
+                    totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", login_locked=True,
+                    locked_at=datetime(2026, 1, 5, 9, 0))  # fmt: skip
             _filled(connection, "audit_events", company_id=1, user_pk=1)
             _filled(connection, "two_factor_recovery_codes", user_pk=1, code_hash="ab" * 32)
         upgrade(engine)
@@ -448,6 +450,11 @@ def test_a_practice_with_users_and_their_trail_is_upgraded_from_0006(any_empty_d
                 ("kimberly", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
             ]
             assert [bool(k) for (k,) in keyed] == [False]  # keyed when the practice's key is made
+            lock = connection.execute(text("SELECT login_locked, locked_until FROM users")).one()
+            wait = connection.execute(text("SELECT lockout_wait_minutes FROM password_policies"))
+            # a lock made under "unlock after 30 minutes" still ends then
+            assert (bool(lock[0]), str(lock[1])[:16]) == (False, "2026-01-05 09:30")
+            assert wait.scalar() == 30
         if engine.dialect.name == "sqlite":  # whose reflection leaves out expression indexes
             with engine.connect() as connection:
                 found = connection.execute(

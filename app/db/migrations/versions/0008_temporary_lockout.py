@@ -9,12 +9,13 @@ User ID could lock the practice out. A lock is now temporary, its wait growing w
 (Keycloak's model), and permanent only after a company-set number of them: users gain the end
 of their lock, the time of their last failure and their count of temporary lockouts; the policy
 gains the wait increment, the longest wait, the failure reset time and that number, in place of
-"unlock after minutes" (a practice that had set it keeps it as its wait increment). Locks made
-before stay until an administrator unlocks them. The 2FA rules gain "Trust addresses given by
+"unlock after minutes" (a practice that had set it keeps it as its wait increment, and its
+current locks end when they would have). The 2FA rules gain "Trust addresses given by
 calling programs".
 """
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -59,6 +60,7 @@ def upgrade() -> None:
             lockout_max_wait_minutes=sa.case((wait > 15, wait), else_=15),
         )
     )
+    _locks_that_lift_themselves()
     op.drop_column("password_policies", "unlock_after_minutes")
     op.add_column(
         "two_factor_policies",
@@ -66,6 +68,39 @@ def upgrade() -> None:
             "trust_caller_addresses", sa.Boolean(), server_default=sa.false(), nullable=False
         ),
     )
+
+
+def _locks_that_lift_themselves() -> None:
+    """A lock made under "unlock after N minutes" stays a lock for those minutes."""
+    users = sa.table(
+        "users",
+        sa.column("id", sa.Integer()),
+        sa.column("company_id", sa.Integer()),
+        sa.column("login_locked", sa.Boolean()),
+        sa.column("locked_at", sa.DateTime()),
+        sa.column("locked_until", sa.DateTime()),
+    )
+    policies = sa.table(
+        "password_policies",
+        sa.column("company_id", sa.Integer()),
+        sa.column("unlock_after_minutes", sa.Integer()),
+    )
+    bind = op.get_bind()
+    locks = bind.execute(
+        sa.select(users.c.id, users.c.locked_at, policies.c.unlock_after_minutes)
+        .join(policies, policies.c.company_id == users.c.company_id)
+        .where(
+            users.c.login_locked.is_(True),
+            users.c.locked_at.is_not(None),
+            policies.c.unlock_after_minutes > 0,
+        )
+    ).all()
+    for pk, locked_at, minutes in locks:
+        bind.execute(
+            users.update()
+            .where(users.c.id == pk)
+            .values(login_locked=False, locked_until=locked_at + timedelta(minutes=minutes))
+        )
 
 
 def downgrade() -> None:
