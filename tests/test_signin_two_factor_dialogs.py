@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 
 from app.db.database import Database
-from app.db.models import SetupRole, TwoFactorMethod, TwoFactorSetup, User
+from app.db.models import PracticeKeyRow, SetupRole, TwoFactorMethod, TwoFactorSetup, User
 from app.outbound.mail import MailSettings, save_mail_settings
 from app.practice.company import CompanyInfo
 from app.signin.check import CODE_REFUSED, REFUSED, TOKEN_REFUSED
@@ -154,6 +154,26 @@ def test_an_authenticator_token_after_the_password_signs_in(
         dialog.ok_button.click()
     assert dialog.operator is not None and dialog.operator.user_id == "kimberly"
     assert stored(database, pk).failed_logins == 0
+
+
+def test_a_computer_without_the_practice_key_says_so_beside_the_token(
+    open_dialog, database, company, clock
+):
+    secret = new_secret()
+    pk = add(database, company, clock, "kimberly", two_factor_method="app", totp_secret=secret)
+    with database.transaction() as session:  # the key was made on another computer
+        session.add(PracticeKeyRow(id=1, key_id="elsewhere", check_value="0" * 64,
+                                   created_at=clock.now))  # fmt: skip
+    dialog = open_dialog()
+    password(dialog)
+
+    token_field(dialog, "Two Factor Application Token").setText(pyotp.TOTP(secret).at(clock.now))
+    dialog.ok_button.click()
+    assert dialog.token_errors.message("token").startswith(
+        "This computer does not have the practice key"
+    )
+    assert dialog.operator is None and dialog.isVisible()
+    assert stored(database, pk).failed_logins == 0  # the person did nothing wrong
 
 
 def test_an_empty_token_is_asked_for_and_not_counted(open_dialog, database, company, clock):
