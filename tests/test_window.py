@@ -42,6 +42,7 @@ from tests.helpers.statements import count_statements
 from tests.helpers.window import close_window, practice_context, saves, user_page
 from tests.helpers.window import open_window as shown_window
 from ui.pages import PAGES
+from ui.pages.user_page import UserPage
 from ui.window.layout import EDITOR_MAX_WIDTH, LIST_MIN_WIDTH
 from ui.window.user_list import MarksStayDelegate, UserListModel
 from ui.window.window import UserSetupWindow
@@ -296,6 +297,30 @@ def test_new_password_is_hashed_and_only_said_to_have_changed(
         trail = json.dumps([e.changes for e in events])
     assert "a new long passphrase" not in trail and "password changed" in trail
     assert text(window, "New Password").text() == ""
+
+
+def test_a_user_with_a_second_factor_is_held_to_the_shorter_minimum_as_they_type(
+    qtbot: Any,
+    window: UserSetupWindow,
+    people: dict[str, UserRecord],
+    database: Database,
+) -> None:
+    """The hint beside New Password gives the minimum that the save applies."""
+    page = window.page("user")
+    assert isinstance(page, UserPage)
+    field = page.password_field
+    pick(qtbot, window, people["lblake"].pk)
+    qtbot.keyClicks(text(window, "New Password"), "zebra quilt9")  # 12 characters
+    assert "15" in field.hint.text()  # the password alone: 15
+
+    with database.transaction() as session:  # a phone app that every sign-in asks
+        user = session.get(User, people["kimberly"].pk)
+        assert user is not None
+        user.two_factor_method, user.totp_secret = "app", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    page.texts["new_password"].clear()
+    pick(qtbot, window, people["kimberly"].pk)
+    qtbot.keyClicks(text(window, "New Password"), "zebra quilt9")
+    assert field.hint.text() == "" and not field.hint.isVisible()  # 8 with the second factor
 
 
 # Adding users

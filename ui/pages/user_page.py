@@ -27,6 +27,7 @@ from app.practice.company import Choice, match_choice
 from app.sections.registry import AnySection, section
 from app.users.fields import FIELDS_BY_NAME, LABELS, USER_FIELDS, Kind
 from app.users.records import UserFields, UserRecord
+from app.users.service import UserService
 from app.validation import display_phone
 from ui.dialogs import messages as dialogs
 from ui.pages.base import PracticeContext, SectionPage, Subject
@@ -91,6 +92,9 @@ class UserPage(SectionPage):
         self._loaded = UserFields()
         self._record: UserRecord | None = None
         self._is_new = False
+        # Whether the user shown has a second factor every sign-in asks (the shorter minimum):
+        # asked of app/ when a new password is first typed, not with every user opened.
+        self._second_factor: bool | None = None
 
         outer = QVBoxLayout(self)
         outer.setSpacing(GROUP_SPACING)
@@ -161,6 +165,7 @@ class UserPage(SectionPage):
         self._place(grid, "retype_password", self.texts["retype_password"], 3, 2)
         for name in ("user_id", "first_name", "last_name"):
             self.texts[name].textChanged.connect(self._password_rules)
+        self.password_field.edit.textChanged.connect(self._ask_second_factor)
         if self.context.policy is not None and not self.context.policy.allow_typed_temporary:
             for name in ("new_password", "retype_password"):  # passwords come from a reset
                 show_read_only(self.texts[name])
@@ -288,7 +293,29 @@ class UserPage(SectionPage):
                 self.texts["last_name"].text(),
                 company.code,
                 company.name,
+                two_factor=bool(self._second_factor),
             ),
+        )
+
+    def _ask_second_factor(self, typed: str) -> None:
+        """The first keystroke of a saved user's new password asks app/ which minimum is
+        theirs (8 with a second factor every sign-in asks, else the longer one)."""
+        record = self._record
+        if not typed or self._second_factor is not None or record is None or self.host is None:
+            return
+        self._second_factor = False  # asked once per user shown
+
+        def asked(rules: tuple[object, PasswordOwner]) -> None:
+            if self._record is record:  # still the user shown
+                self._second_factor = rules[1].two_factor
+                self._password_rules()
+
+        pk = record.pk
+        self.host.run(
+            lambda work: UserService(
+                work.session, work.company, work.actor, work.clock
+            ).password_rules(pk),
+            asked,
         )
 
     # The page protocol
@@ -308,8 +335,9 @@ class UserPage(SectionPage):
         self._is_new = subject.is_new
         self._password_placeholder(subject.is_new)
         self.errors.clear()
-        self._loaded = self.collect()
+        self._second_factor = None
         self._record = subject.record
+        self._loaded = self.collect()
         self._show_direct_email_state()
 
     def collect(self) -> UserFields:
