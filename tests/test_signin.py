@@ -412,25 +412,43 @@ def test_the_flow_forces_a_change_that_passes_the_policy_before_signing_in(
     assert again.submit_password("valley", "kimberly", "a new long passphrase") is Step.SIGNED_IN
 
 
-def test_the_flow_lets_in_only_users_with_a_user_setup_role(database, company, clock):
+def test_a_user_without_a_user_setup_role_signs_in_to_nothing(database, company, clock):
     pk = add(database, company, clock, "kimberly")
     another_administrator(database, company, clock)
     with database.transaction() as session:
         UserService(session, company, dba("mreyes"), clock).set_setup_role(pk, None)
 
     flow = SignInFlow(database, clock, WORKSTATION)
-    with pytest.raises(SignInRefused) as refused:
-        flow.submit_password("valley", "kimberly", PASSWORD)
+    assert flow.submit_password("valley", "kimberly", PASSWORD) is Step.NO_ACCESS
+    assert flow.no_access_message == "You have no access to User Setup."
+    wrong = SignInFlow(database, clock, WORKSTATION)
+    with pytest.raises(SignInRefused) as refused:  # a wrong password reads as for anyone
+        wrong.submit_password("valley", "kimberly", "wrong password")
     assert str(refused.value) == REFUSED
-    assert flow.step is Step.CREDENTIALS
+
+
+def test_a_front_desk_reset_is_finished_by_a_user_without_a_user_setup_role(
+    database, company, clock
+):
+    """The temporary password a clerk was given works here: the forced change, then nothing."""
+    pk = add(database, company, clock, "kimberly")
+    another_administrator(database, company, clock)
     with database.transaction() as session:
-        reasons = [
-            change["after"]
-            for event in session.scalars(select(AuditEvent).where(AuditEvent.user_pk == pk))
-            for change in event.changes
-            if change.get("field") == "reason"
-        ]
-    assert "no right to use User Setup" in reasons
+        users = UserService(session, company, dba("mreyes"), clock)
+        users.set_setup_role(pk, None)
+        temporary = users.reset_password(pk)
+
+    flow = SignInFlow(database, clock, WORKSTATION)
+    assert flow.submit_password("valley", "kimberly", temporary) is Step.CHANGE_PASSWORD
+    assert flow.submit_new_password("a new long passphrase", "a new long passphrase") is (
+        Step.NO_ACCESS
+    )
+    assert flow.no_access_message == (
+        "Your password has been changed. You have no access to User Setup."
+    )
+    assert not user(database, pk).must_change_password
+    again = SignInFlow(database, clock, WORKSTATION)
+    assert again.submit_password("valley", "kimberly", "a new long passphrase") is Step.NO_ACCESS
 
 
 def test_every_refusal_reads_the_same(database, company, clock):

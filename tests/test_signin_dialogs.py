@@ -114,6 +114,26 @@ def test_a_temporary_password_leads_to_the_forced_change(qtbot, sign_in, databas
         assert not session.get(User, pk).must_change_password
 
 
+def test_a_clerk_without_a_user_setup_role_finishes_the_forced_change_and_reads_no_access(
+    qtbot, sign_in, database, company, clock
+):
+    pk = add(database, company, clock, "kimberly", must_change_password=True, role=None)
+    fill(sign_in, **{"User ID": "kimberly", "Password": PASSWORD})
+    sign_in.ok_button.click()
+    assert sign_in.flow.step is Step.CHANGE_PASSWORD
+
+    by_name(sign_in, QLineEdit, "New Password").setText("a lantern by the north gate")
+    by_name(sign_in, QLineEdit, "Verify").setText("a lantern by the north gate")
+    with qtbot.assertNotEmitted(sign_in.accepted):
+        sign_in.ok_button.click()
+    assert sign_in.findChild(QLabel, "refusal").text() == (
+        "Your password has been changed. You have no access to User Setup."
+    )
+    assert sign_in.operator is None and sign_in.flow.step is Step.CREDENTIALS
+    with database.transaction() as session:
+        assert not session.get(User, pk).must_change_password
+
+
 def test_the_forced_change_says_whose_password_and_enter_in_verify_changes_it(
     qtbot, sign_in, database, company, clock
 ):
@@ -145,9 +165,16 @@ def test_the_show_password_toggle_shows_the_text(qtbot, sign_in, database, compa
     assert field.edit.echoMode() is QLineEdit.EchoMode.Normal
 
 
-def test_a_user_without_a_user_setup_role_is_refused(qtbot, sign_in, database, company, clock):
+def test_a_user_without_a_user_setup_role_is_told_so_and_nothing_opens(
+    qtbot, sign_in, database, company, clock
+):
     add(database, company, clock, "kimberly", role=None)
     fill(sign_in, **{"User ID": "kimberly", "Password": PASSWORD})
+    with qtbot.assertNotEmitted(sign_in.accepted):
+        sign_in.ok_button.click()
+    assert sign_in.findChild(QLabel, "refusal").text() == "You have no access to User Setup."
+    assert sign_in.operator is None and sign_in.password.text() == ""
+    fill(sign_in, **{"Password": "wrong password"})
     sign_in.ok_button.click()
     assert sign_in.findChild(QLabel, "refusal").text() == REFUSED
 

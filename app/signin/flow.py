@@ -12,7 +12,6 @@ from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from app.access import Right
-from app.audit import Action
 from app.clock import Clock
 from app.db.database import Database
 from app.db.models import TwoFactorMethod
@@ -34,6 +33,7 @@ from app.signin.check import (
     Verdict,
     with_reason,
 )
+from app.signin.outcomes import CHANGED_NO_ACCESS, NO_ACCESS
 from app.signin.outcomes import Step as Step
 from app.signin.own_password import change_own_password
 from app.signin.second_factor import SecondFactor, TokenSent, send_token
@@ -78,6 +78,7 @@ class SignInFlow:
         self.may_skip_setup = False
         self.enrolment: Enrolment | None = None
         self.recovery_codes: list[str] = []  # set up just now: shown once, then forgotten
+        self.password_changed = False  # by the forced change of this sign-in
 
     def _service(self, session: Session) -> SignInService:
         return SignInService(session, self.clock, self.workstation, self.hasher)
@@ -120,20 +121,9 @@ class SignInFlow:
             if self.ip is None:  # asked of the server: not something this computer can choose
                 self.ip = observed_address(session)
             result = service.check(company_code, user_id, password, ip=self.ip)
-            usable = result.reason in USABLE
-            if usable and Right.VIEW_USERS not in result.rights:
-                assert result.company is not None and result.user_pk is not None
-                service.record_event(
-                    result.company.id,
-                    result.user_pk,
-                    result.user_id or user_id,
-                    Action.SIGNIN_FAILED,
-                    self.clock(),
-                    self.ip,
-                    "no right to use User Setup",
-                )
-                usable = False
-            return result, usable
+            # Anyone active may finish what their account needs (the forced change after a
+            # front-desk reset, a 2FA setup); only User Setup itself needs a right.
+            return result, result.reason in USABLE
 
         # The sign-in dialog may have stood open for hours: a connection dropped meanwhile is
         # found by the check's first read and the check made again on a new one.
@@ -155,9 +145,21 @@ class SignInFlow:
             self._after_second_factor()
         return self.step
 
+    @property
+    def no_access(self) -> bool:
+        """The user signing in has no right to use User Setup itself."""
+        return self.result is not None and Right.VIEW_USERS not in self.result.rights
+
+    @property
+    def no_access_message(self) -> str:
+        return CHANGED_NO_ACCESS if self.password_changed else NO_ACCESS
+
+    def _signed_in(self) -> Step:
+        return Step.NO_ACCESS if self.no_access else Step.SIGNED_IN
+
     def _after_second_factor(self) -> None:
         assert self.result is not None
-        self.step = Step.CHANGE_PASSWORD if self.result.change_due else Step.SIGNED_IN
+        self.step = Step.CHANGE_PASSWORD if self.result.change_due else self._signed_in()
         if self.result.reason is Reason.TWO_FACTOR_REQUIRED:  # the result says so too now
             due = self.result.change_due
             reason = Reason.PASSWORD_CHANGE_REQUIRED if due else Reason.SIGNED_IN
@@ -282,8 +284,9 @@ class SignInFlow:
             operator=self.operator,
             hasher=self.hasher,
         )
-        self.step = Step.SIGNED_IN
+        self.password_changed = True
         self.result = with_reason(result, Reason.SIGNED_IN, "")
+        self.step = self._signed_in()
         return self.step
 
     @property

@@ -12,6 +12,8 @@ from app.errors import UserSetupError
 # What a person is told for every refusal: which part was wrong, or that the account is
 # locked or inactive, would help someone guessing.
 REFUSED = "Invalid user ID, password or company"
+NO_ACCESS = "You have no access to User Setup."
+CHANGED_NO_ACCESS = "Your password has been changed. You have no access to User Setup."
 PASSWORD_EXPIRED = "Your password has expired, please update password"
 TOKEN_REFUSED = "That token is not right. Enter the 6 digits the app shows now."
 TOKEN_USED = "That token was used already. Wait for the app to show the next one."
@@ -45,3 +47,6 @@ class Step(enum.StrEnum):
     SETUP = "set up authenticator"  # at next login: title, QR code, then a token
     CHANGE_PASSWORD = "change password"
     SIGNED_IN = "signed in"
+    # Done with what the account needed (a forced change, a 2FA setup), but no right to use
+    # User Setup itself: nothing opens (SignInFlow.no_access_message says so).
+    NO_ACCESS = "no access"

@@ -255,6 +255,9 @@ class SignInDialog(QDialog):
             self._show_change_page()
         elif step is Step.SIGNED_IN:
             self._signed_in()
+        elif step is Step.NO_ACCESS:  # what the account needed is done; nothing else opens
+            self._back_to_credentials(self.flow.no_access_message)
+            self.password.clear()
 
     def _back_to_credentials(self, message: str) -> None:
         """Refused part way (e.g. locked by wrong tokens): start again from the password."""
