@@ -154,6 +154,8 @@ def _run_on(
         print(key_command(args, database, actor, stdin, clock, measure))
         return EXIT_OK
     passwords = PasswordInput(stdin)
+    if args.command == "users" and getattr(args, "password_stdin", False):
+        passwords.read()  # before the transaction: a person typing holds no connection open
 
     def command(session: Session) -> str:
         measure(session)

@@ -646,3 +646,28 @@ def test_the_command_line_acts_as_the_database_administrator(usersetup):
             :100
         ]
     )
+
+
+def test_a_password_is_read_before_the_transaction_begins(database, company, kim, clock, capsys):
+    """A person typing at the prompt holds no transaction (and so no lock) open."""
+    happened: list[str] = []
+    run = database.run
+
+    def recording_run(job):
+        happened.append("transaction")
+        return run(job)
+
+    class Typed(io.StringIO):
+        def readline(self, *args):
+            happened.append("password read")
+            return super().readline(*args)
+
+    database.run = recording_run
+    code = main(
+        ["users", "set", "kimberly", "--password-stdin"],
+        Typed("a new long passphrase\n"),
+        clock=clock,
+        database=database,
+    )
+    assert code == EXIT_OK
+    assert happened == ["password read", "transaction"]
