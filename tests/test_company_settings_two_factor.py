@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+)
 from sqlalchemy import select
 
 from app.db.database import Database
@@ -239,6 +246,21 @@ def test_the_rules_are_saved_audited_and_shown_in_canonical_form(
     assert saves(dialog)
     assert stored_two_factor(database, company)[1] == 1
     assert [a for a, _ in actions(database, company)].count("2fa.policy_changed") == 1
+
+
+def test_trusting_the_calling_programs_addresses_is_off_until_ticked_and_audited(
+    qtbot: Any, dialog: CompanySettingsDialog, database: Database, company: CompanyInfo
+) -> None:
+    dialog.tabs.setCurrentIndex(2)
+    box = by_name(dialog, QCheckBox, "Trust addresses given by calling programs")
+    assert not box.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.saved):
+        assert saves(dialog)
+    policy, _ = stored_two_factor(database, company)
+    assert policy.trust_caller_addresses
+    changed = event(database, company, "2fa.policy_changed")
+    assert {"field": "trust_caller_addresses", "before": False, "after": True} in changed.changes
 
 
 def test_ok_without_touching_the_new_groups_writes_none_of_them(
