@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +13,9 @@ from sqlalchemy.orm import Session
 from app.access import Actor, Right
 from app.clock import Clock
 from app.db.database import Database
-from app.errors import ValidationError
 from app.practice.practice_key import KEY_FILE_VARIABLE, PracticeKeyError
 from cli.errors import UsageError
+from cli.passwords import read_password
 
 
 def key_command(
@@ -82,14 +81,4 @@ def _where_kept() -> str:
 
 
 def _passphrase(stdin: TextIO, *, confirm: bool) -> str:
-    """The key file's passphrase from standard input (asked twice, unechoed, at a terminal)."""
-    if stdin.isatty():
-        passphrase = getpass.getpass("Passphrase: ")
-        if confirm and passphrase != getpass.getpass("Passphrase again: "):
-            raise ValidationError({"passphrase": "The two passphrases differ."})
-        return passphrase
-    line = stdin.readline()
-    passphrase = line[:-1] if line.endswith("\n") else line
-    if not passphrase:
-        raise UsageError("no passphrase on standard input")
-    return passphrase
+    return read_password(stdin, confirm=confirm, what="passphrase", field="passphrase")

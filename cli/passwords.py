@@ -11,31 +11,33 @@ from app.errors import (
 from cli.errors import UsageError
 from cli.parser import is_text
 
-NOT_TEXT = "the password given is not valid text (its bytes are not UTF-8)"
 
-
-def read_password(stdin: TextIO, *, confirm: bool = True) -> str:
-    """The password typed (twice when ``confirm``) or the first line of standard input."""
+def read_password(
+    stdin: TextIO, *, confirm: bool = True, what: str = "password", field: str = "retype_password"
+) -> str:
+    """The password (or key file passphrase: ``what``) typed, twice when ``confirm``, or the
+    first line of standard input; a second typing that differs is refused beside ``field``."""
+    not_text = f"the {what} given is not valid text (its bytes are not UTF-8)"
     try:
-        password = _read(stdin, confirm)
+        secret = _read(stdin, confirm, what, field)
     except UnicodeDecodeError:  # a strict reader met bytes that are not UTF-8
-        raise UsageError(NOT_TEXT) from None
-    if not is_text(password):  # surrogate-escaped bytes: they would fail in the hash
-        raise UsageError(NOT_TEXT)
-    return password
+        raise UsageError(not_text) from None
+    if not is_text(secret):  # surrogate-escaped bytes: they would fail in the hash
+        raise UsageError(not_text)
+    return secret
 
 
-def _read(stdin: TextIO, confirm: bool) -> str:
+def _read(stdin: TextIO, confirm: bool, what: str, field: str) -> str:
     if stdin.isatty():  # typed by a person: without echoing it, and twice when it is new
-        password = getpass.getpass("New password: " if confirm else "Password: ")
-        if confirm and password != getpass.getpass("ReType: "):
-            raise ValidationError({"retype_password": "The two passwords differ."})
-        return password
+        secret = getpass.getpass(f"New {what}: " if confirm else f"{what.capitalize()}: ")
+        if confirm and secret != getpass.getpass("ReType: "):
+            raise ValidationError({field: f"The two {what}s differ."})
+        return secret
     line = stdin.readline()
-    password = line[:-1] if line.endswith("\n") else line
-    if not password:
-        raise UsageError("no password on standard input")
-    return password
+    secret = line[:-1] if line.endswith("\n") else line
+    if not secret:
+        raise UsageError(f"no {what} on standard input")
+    return secret
 
 
 class PasswordInput:

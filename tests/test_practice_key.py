@@ -296,3 +296,12 @@ def test_a_damaged_key_file_is_said_so_in_one_line(tmp_path, change):
     code, out, err = run(path, "key", "import", str(exported), stdin=PASSPHRASE)
     assert (code, out, err.count("\n")) == (EXIT_REFUSED, "", 1)
     assert "not a UserSetup practice key file" in err or "another practice's" in err
+
+
+def test_a_passphrase_that_is_not_text_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "practice.sqlite3"
+    assert run(path, "demo", "--users", "2")[0] == EXIT_OK
+    exported = tmp_path / "valley.usersetup-key"
+    code, _, err = run(path, "key", "export", str(exported), stdin="a long passphrase \udcff\n")
+    assert (code, err.count("\n")) == (EXIT_USAGE, 1) and "not valid text" in err
+    assert not exported.exists()

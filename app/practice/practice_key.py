@@ -177,7 +177,8 @@ def _account(key_id: str) -> str:
 
 class PracticeKeys:
     """The practice key of one database, as this computer has it: read from the store the first
-    time it is needed and checked against the database, then kept for the process's life."""
+    time it is needed and checked against the database, then kept for the process's life (a
+    database's key, once made, is never replaced: no statement for it after the first)."""
 
     def __init__(self, store: SecretStore | None = None) -> None:
         self._store = store  # None: this computer's, found the first time it is asked for
@@ -202,12 +203,11 @@ class PracticeKeys:
     def key(self, session: Session) -> PracticeKey | None:
         """The practice key, or None when the practice has none yet; PracticeKeyError when this
         computer lacks it or holds a wrong one."""
+        if self._key is not None:  # checked against the database once: its row never changes
+            return self._key
         row = session.scalars(select(PracticeKeyRow)).first()
         if row is None:
             return None
-        known = self._key
-        if known and known.key_id == row.key_id and known.check_value() == row.check_value:
-            return known
         text = self._stored(row.key_id)
         if text is None:
             raise PracticeKeyError(

@@ -74,7 +74,7 @@ class UserService:
         now = self.clock()
         today = today_in(ZoneInfo(self.company.time_zone), now)
         expired = and_(User.account_expires_on.is_not(None), User.account_expires_on < today)
-        # Until an unlock, or for a while (app.signin.check.is_locked): said the same way.
+        # Until an unlock, or for a while (app.users.writer.is_locked): said the same way.
         for_a_while = and_(
             User.login_locked.is_(False), User.locked_until.is_not(None), User.locked_until > now
         )
