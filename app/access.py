@@ -1,47 +1,26 @@
 """Who acts, and what they may do: every service is given an Actor and asks it before acting.
 
-Rights are a fixed catalog that the program itself enforces; an actor holds the rights of
-their roles. Until the Roles section makes roles editable there are two built-in roles
-(Administrator: every right; Front Desk: find users, reset passwords, unlock), and the
-command line acts as the database administrator, who holds every right because they hold the
-database itself. The window only mirrors these answers by disabling what the actor may not do.
+Rights are a fixed catalog that the program itself enforces (app.rights); an actor holds the
+rights of their roles (app.roles.effective), read when they sign in and asked again of the
+database in every transaction that changes something. The command line acts as the database
+administrator, who holds every right because they hold the database itself. The window only
+mirrors these answers by disabling what the actor may not do.
 """
 
 from __future__ import annotations
 
-import enum
 import getpass
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from app.db.models import SetupRole
 from app.errors import NotAllowedError
+from app.rights import ADMINISTRATIVE_RIGHTS, EVERY_RIGHT, USER_SETUP_RIGHTS, Right
+
+__all__ = ["EVERY_RIGHT", "USER_SETUP_RIGHTS", "Actor", "Right", "refusal"]
 
 
-class Right(enum.StrEnum):
-    """A right the program knows and enforces, stored by its value."""
-
-    VIEW_USERS = "user_setup.view_users"
-    EDIT_USERS = "user_setup.edit_users"
-    RESET_PASSWORDS = "user_setup.reset_passwords"  # and unlock
-    EDIT_TWO_FACTOR = "user_setup.two_factor"  # set up and reset two-factor sign-in
-    EDIT_LOGIN_TIMES = "user_setup.login_times"
-    EDIT_ROLES = "user_setup.edit_roles"
-    COMPANY_SETTINGS = "user_setup.company_settings"
-
-
-EVERY_RIGHT = frozenset(Right)
-# The rights that make someone a User Setup operator, whom only an editor of roles may help.
-USER_SETUP_RIGHTS = frozenset(r for r in Right if r.value.startswith("user_setup."))
-
-# What each built-in role grants. The Roles section stores these; until then they are fixed.
-ROLE_RIGHTS: dict[str, frozenset[Right]] = {
-    SetupRole.ADMINISTRATOR.value: EVERY_RIGHT,
-    SetupRole.FRONT_DESK.value: frozenset({Right.VIEW_USERS, Right.RESET_PASSWORDS}),
-}
-
-# What a refusal says, by the right that was missing.
+# What a refusal says, by the right that was missing; the others name the right.
 REFUSALS: dict[Right, str] = {
     Right.VIEW_USERS: "You may not see the practice's users in User Setup.",
     Right.EDIT_USERS: "Your role finds users, resets passwords and unlocks; ask an "
@@ -49,20 +28,20 @@ REFUSALS: dict[Right, str] = {
     Right.RESET_PASSWORDS: "Your role may not reset passwords or unlock users.",
     Right.EDIT_TWO_FACTOR: "Your role may not set up or reset two-factor sign-in.",
     Right.EDIT_LOGIN_TIMES: "Your role may not change login times.",
-    Right.EDIT_ROLES: "Your role may not change who may use User Setup.",
+    Right.EDIT_ROLES: "Your role may not change roles or who holds them.",
     Right.COMPANY_SETTINGS: "Only an Administrator may change the company settings.",
 }
+
+
+def refusal(right: Right) -> str:
+    """What a person reads when they lack ``right``."""
+    return REFUSALS.get(right, f"Your roles do not give the right \u201c{right.label}\u201d.")
 
 
 NO_LONGER_ALLOWED = (
     "Your account was changed since you signed in and no longer allows this; sign in again, "
     "or ask an Administrator."
 )
-
-
-def rights_of_role(setup_role: str | None) -> frozenset[Right]:
-    """The rights a user holds through their User Setup role (none without one)."""
-    return ROLE_RIGHTS.get(setup_role or "", frozenset())
 
 
 def _system_user() -> str:
@@ -129,7 +108,7 @@ class Actor:
     def require(self, right: Right) -> None:
         """Go on only with this right; NotAllowedError otherwise."""
         if right not in self.rights:
-            raise NotAllowedError(REFUSALS[right])
+            raise NotAllowedError(refusal(right))
         if not self.may(right):
             raise NotAllowedError(NO_LONGER_ALLOWED)
 
@@ -139,11 +118,18 @@ class Actor:
 
     def may_manage(self, target_rights: frozenset[Right]) -> bool:
         """May this actor take over the sign-in of someone holding ``target_rights`` (reset
-        their password, unlock them)? Never of someone who may do more than they may, and of
-        a User Setup operator only when they may edit roles: a desk cannot take over a desk."""
-        if not target_rights <= self.rights_now():
+        their password, unlock them)? Never of someone holding a right over others' access
+        (User Setup, Security, EPCS) that the actor lacks, and of a User Setup operator only
+        when they may edit roles: a desk cannot take over a desk. The practice's own areas
+        (scheduling, billing) do not stand in the way: the front desk resets a nurse."""
+        if not (target_rights & ADMINISTRATIVE_RIGHTS) <= self.rights_now():
             return False
         return not (target_rights & USER_SETUP_RIGHTS) or self.may(Right.EDIT_ROLES)
+
+    def may_edit(self, target_rights: frozenset[Right]) -> bool:
+        """May this actor change someone holding ``target_rights``? Only when they hold every
+        one of them (FreeIPA's CVE-2020-10747: user administrators could change admins)."""
+        return target_rights <= self.rights_now()
 
     def require_may_manage(self, target_rights: frozenset[Right], who: str) -> None:
         if not self.may_manage(target_rights):

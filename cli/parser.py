@@ -8,7 +8,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, NoReturn
 
-from app.db.kinds import SetupRole, TwoFactorMethod, TwoFactorSetup
+from app.db.kinds import TwoFactorMethod, TwoFactorSetup
+from app.db.models import BuiltInRole
 from app.login_times.hours import (
     WEEKDAY_KEYS,
     WEEKDAY_NAMES,
@@ -368,7 +369,7 @@ def _add_key_commands(commands: Any) -> None:
 
 
 ROLE_NAMES = {
-    "administrator": SetupRole.ADMINISTRATOR,
-    "front-desk": SetupRole.FRONT_DESK,
+    "administrator": BuiltInRole.ADMINISTRATOR,
+    "front-desk": BuiltInRole.FRONT_DESK,
     "none": None,
 }

@@ -12,6 +12,8 @@ from app.errors import ValidationError
 from app.login_times.hours import has_expired
 from app.login_times.service import LoginTimesService
 from app.practice.company import match_choice, provider_choices, service_location_choices
+from app.roles.assignments import UserRoles
+from app.roles.effective import rights_of
 from app.sections.base import Target
 from app.sections.editor import Opened, Started, UserEditor
 from app.sections.login_times import LoginTimesEdit
@@ -57,8 +59,12 @@ def users_command(args: argparse.Namespace, work: Work, passwords: PasswordInput
         lock = " It is still locked: add --unlock." if record.fields.login_locked else ""
         return f"Temporary password for {record.heading}: {password}{lock}"
     if command == "set-role":
-        record = users.set_setup_role(users.find(args.user_id).pk, ROLE_NAMES[args.role])
-        return f"{record.heading}: User Setup role {record.setup_role or 'none'}."
+        pk = users.find(args.user_id).pk
+        UserRoles(work.session, work.company, work.actor, work.clock).set_built_in(
+            pk, ROLE_NAMES[args.role]
+        )
+        held = rights_of(work.session, work.company.id, pk)
+        return f"{users.get(pk).heading}: roles {', '.join(held.roles) or 'none'}."
     if command == "unlock":
         record = users.unlock(users.find(args.user_id).pk)
         return f"{record.heading} is unlocked."

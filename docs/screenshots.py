@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from app.access import Actor
 from app.clock import utc_now
 from app.db.database import Database, DatabaseLocation, open_database
-from app.db.models import SetupRole
 from app.login_times.hours import DayHours, LoginTimes, weekdays_filled
 from app.login_times.service import LoginTimesService
 from app.practice.company import load_company
@@ -32,6 +31,7 @@ from app.signin.flow import SignInFlow
 from app.two_factor.service import TwoFactorForm, TwoFactorService
 from app.users.records import UserFields
 from app.users.service import UserService
+from tests.helpers.roles import SetupRole, set_setup_role
 from ui.dialogs.company_settings import CompanySettingsDialog
 from ui.dialogs.direct_email_dialog import DirectEmailDialog
 from ui.dialogs.reset_dialog import ResetPasswordDialog
@@ -59,7 +59,7 @@ def _two_factor_sign_ins(app: QCoreApplication, database: Database) -> None:
                            new_password=PASSWORD, retype_password=PASSWORD,
                            must_change_password=False)
             ).pk  # fmt: skip
-            users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
+            set_setup_role(users, pk, SetupRole.ADMINISTRATOR)
             two_factor = TwoFactorService(session, company, ACTOR, utc_now)
             if user_id == "jtoken":
                 enrolment = two_factor.enrolment(pk)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.db.database import Database
-from app.db.models import SetupRole
 from app.login_times.hours import (
     NEVER_ALLOWED,
     ONE_WINDOW,
@@ -38,6 +37,7 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import read_user, version_of
+from tests.helpers.roles import SetupRole
 from tests.helpers.window import close_window, opens, saves
 from tests.test_two_factor_page import PASSWORD, click, events, open_window, pick, stored
 from ui.pages.login_times_page import (

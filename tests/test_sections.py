@@ -7,7 +7,6 @@ from dataclasses import replace
 import pytest
 
 from app.db.database import Database
-from app.db.models import SetupRole
 from app.errors import ConflictError, NotAllowedError
 from app.login_times.hours import DayForm, LoginTimes, weekdays_filled
 from app.practice.company import CompanyInfo
@@ -22,6 +21,7 @@ from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
 from tests.helpers.records import add_user, audit_events, read_user
+from tests.helpers.roles import SetupRole
 from tests.helpers.statements import count_statements
 
 WEEKDAYS = weekdays_filled(LoginTimes(limited=True))
@@ -276,5 +276,5 @@ def test_a_copy_never_carries_identity_secrets_or_a_role(
             Target(copied_from=source), {"user": new_user()}
         )
     copy = read_user(database, company, clock, saved.record.pk)
-    assert (copy.fields.email, copy.fields.work_ext, copy.record.setup_role) == ("", "", None)
+    assert (copy.fields.email, copy.fields.work_ext, copy.record.administrative) == ("", "", False)
     assert [e.action for e in audit_events(database, user_pk=copy.pk)] == ["user.copied"]

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import sessionmaker
 
 from app.db.database import Database
-from app.db.models import AuditEvent, Company, PasswordHistory, SetupRole, User
+from app.db.models import AuditEvent, User
 from app.errors import ValidationError
 from app.passwords.policy import PasswordPolicy, policy_version, save_policy
 from app.practice.company import CompanyInfo, create_company
@@ -28,7 +28,8 @@ from app.users.service import UserService
 from app.users.writer import is_locked
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
-from tests.helpers.records import add_user, another_administrator
+from tests.helpers.records import add_user, another_administrator, remove_company
+from tests.helpers.roles import SetupRole, set_setup_role
 from tests.helpers.statements import count_statements
 
 PASSWORD = "quiet harbor lights"
@@ -82,10 +83,10 @@ def test_the_right_password_signs_in_and_is_audited_with_the_workstation(databas
 
     result = check(database, clock, "KIMBERLY", ip="10.0.0.7")
 
-    assert (result.reason, result.user_id, result.setup_role) == (
+    assert (result.reason, result.user_id, result.roles) == (
         Reason.SIGNED_IN,
         "kimberly",
-        "Administrator",
+        ("Administrator",),
     )
     with database.transaction() as session:
         event = session.scalars(
@@ -97,11 +98,12 @@ def test_the_right_password_signs_in_and_is_audited_with_the_workstation(databas
 
 
 @pytest.mark.parametrize("stored_policies", [False, True])
-def test_a_sign_in_check_is_four_statements_with_the_policies_read_with_the_company(
+def test_a_sign_in_check_is_five_statements_with_the_policies_read_with_the_company(
     database, connection, company, clock, stored_policies
 ):
-    """The company with both its policies, the user, the counter's UPDATE and the audit
-    event: over a VPN every statement more is a round trip more."""
+    """The company with both its policies, the user, the user's rights (all their roles and
+    groups in one), the counter's UPDATE and the audit event: over a VPN every statement more
+    is a round trip more."""
     add(database, company, clock, "kimberly")
     if stored_policies:
         set_policy(database, company, clock, max_age_days=90)
@@ -113,9 +115,13 @@ def test_a_sign_in_check_is_four_statements_with_the_policies_read_with_the_comp
     with count_statements(connection) as statements:
         result = check(database, clock, "kimberly")
     assert result.reason is Reason.SIGNED_IN
-    assert [s.split()[0] for s in statements] == ["SELECT", "SELECT", "UPDATE", "INSERT"], (
-        statements
-    )
+    assert [s.split()[0] for s in statements] == [
+        "SELECT",
+        "SELECT",
+        "SELECT",
+        "UPDATE",
+        "INSERT",
+    ], statements
     assert "password_policies" in statements[0] and "two_factor_policies" in statements[0]
 
 
@@ -416,7 +422,7 @@ def test_a_user_without_a_user_setup_role_signs_in_to_nothing(database, company,
     pk = add(database, company, clock, "kimberly")
     another_administrator(database, company, clock)
     with database.transaction() as session:
-        UserService(session, company, dba("mreyes"), clock).set_setup_role(pk, None)
+        set_setup_role(UserService(session, company, dba("mreyes"), clock), pk, None)
 
     flow = SignInFlow(database, clock, WORKSTATION)
     assert flow.submit_password("valley", "kimberly", PASSWORD) is Step.NO_ACCESS
@@ -435,7 +441,7 @@ def test_a_front_desk_reset_is_finished_by_a_user_without_a_user_setup_role(
     another_administrator(database, company, clock)
     with database.transaction() as session:
         users = UserService(session, company, dba("mreyes"), clock)
-        users.set_setup_role(pk, None)
+        set_setup_role(users, pk, None)
         temporary = users.reset_password(pk)
 
     flow = SignInFlow(database, clock, WORKSTATION)
@@ -476,15 +482,7 @@ def committed_company(engine: Engine, clock: FixedClock) -> Iterator[tuple[Datab
     with database.transaction() as session:
         info = create_company(session, code, "Race Clinic", "America/New_York")
     yield database, info
-    with database.transaction() as session:
-        pks = select(User.id).where(User.company_id == info.id)
-        session.execute(delete(PasswordHistory).where(PasswordHistory.user_pk.in_(pks)))
-        session.execute(delete(AuditEvent).where(AuditEvent.company_id == info.id))
-        session.execute(delete(User).where(User.company_id == info.id))
-        from app.db.models import PasswordPolicyRow
-
-        session.execute(delete(PasswordPolicyRow).where(PasswordPolicyRow.company_id == info.id))
-        session.execute(delete(Company).where(Company.id == info.id))
+    remove_company(engine, info.id)
 
 
 def test_failures_from_several_workstations_at_once_all_count(committed_company, clock):

@@ -20,13 +20,14 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from app.db.database import Database
-from app.db.models import Company, SetupRole, User
+from app.db.models import Company, User
 from app.practice.company import CompanyInfo
 from app.signin.check import PASSWORD_EXPIRED, REFUSED, Reason, SignInService
 from app.signin.flow import SignInFlow, Step
 from tests.conftest import FixedClock
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import add_user
+from tests.helpers.roles import SetupRole
 from tests.helpers.window import open_window as shown_window
 from tests.helpers.window import practice_context, user_page
 from ui.operations import InlineRunner

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.clock import Clock
 from app.db.database import Database
-from app.db.models import AuditEvent, SetupRole, TwoFactorSetup, User
+from app.db.models import AuditEvent, TwoFactorSetup, User
 from app.errors import ConflictError, NotAllowedError, ValidationError
 from app.login_times.hours import NOT_PERMITTED, DayHours, LoginTimes
 from app.login_times.service import AccessEnd, LoginTimesService
@@ -38,6 +38,7 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk
 from tests.helpers.clocks import fake_server_clock
 from tests.helpers.records import add_user, another_administrator, version_of
+from tests.helpers.roles import SetupRole, set_setup_role
 from tests.helpers.statements import count_statements
 
 PASSWORD = "quiet harbor lights"
@@ -329,7 +330,7 @@ def test_outside_the_hours_a_user_without_a_user_setup_role_reads_only_invalid(
     another_administrator(database, company, clock)
     save(database, company, clock, pk, hours(mon="09:00-18:00"))
     with database.transaction() as session:
-        UserService(session, company, dba("mreyes"), clock).set_setup_role(pk, None)
+        set_setup_role(UserService(session, company, dba("mreyes"), clock), pk, None)
     flow = SignInFlow(database, clock, WORKSTATION, ip="10.0.0.7")
 
     with pytest.raises(SignInRefused) as refused:  # the right password, on a Sunday

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 
 from app.db.database import Database
-from app.db.models import PracticeKeyRow, SetupRole, TwoFactorMethod, TwoFactorSetup, User
+from app.db.models import PracticeKeyRow, TwoFactorMethod, TwoFactorSetup, User
 from app.outbound.mail import MailSettings, save_mail_settings
 from app.practice.company import CompanyInfo
 from app.signin.check import CODE_REFUSED, REFUSED, TOKEN_REFUSED
@@ -26,6 +26,7 @@ from tests.helpers.actors import dba
 from tests.helpers.mail_server import MemoryStore
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import add_user, stored_user
+from tests.helpers.roles import SetupRole
 from ui.operations import InlineRunner
 from ui.signin.sign_in_dialog import TOKEN_EXPIRED, SignInDialog
 from ui.widgets.two_factor_widgets import RecoveryCodesDialog

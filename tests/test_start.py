@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 from app.access import Actor
 from app.clock import utc_now
 from app.db.database import Database, make_engine, upgrade
-from app.db.models import SetupRole
 from app.errors import DatabaseUnavailableError
 from app.practice.company import CompanyInfo
 from app.practice.demo import create_demo_practice
@@ -20,6 +19,7 @@ from app.signin.flow import SignInFlow
 from tests.conftest import FixedClock
 from tests.helpers.qt import by_name
 from tests.helpers.records import add_user
+from tests.helpers.roles import SetupRole
 from ui.main import Practice
 from ui.operations import InlineRunner
 from ui.signin.sign_in_dialog import OPENING, SignInDialog

@@ -23,7 +23,6 @@ from app.db.database import Database
 from app.db.models import (
     AuditEvent,
     CodePurpose,
-    SetupRole,
     TwoFactorRecoveryCode,
     User,
 )
@@ -73,6 +72,7 @@ from tests.helpers.records import (
     remove_company,
     version_of,
 )
+from tests.helpers.roles import SetupRole, set_setup_role
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits; its codes of nearby steps all differ
 OTHER_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -698,7 +698,7 @@ def committed(engine: Engine, clock: FixedClock) -> Iterator[Committed]:
                 must_change_password=False,
             )
         ).pk
-        users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
+        set_setup_role(users, pk, SetupRole.ADMINISTRATOR)
     yield Committed(database, info, pk, engine.dialect.name)
     remove_company(engine, info.id)
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.database import Database
-from app.db.models import AuditEvent, SetupRole, TwoFactorMethod, TwoFactorSetup
+from app.db.models import AuditEvent, TwoFactorMethod, TwoFactorSetup
 from app.errors import ConflictError
 from app.practice.company import CompanyInfo
 from app.two_factor.authenticator import grouped_key, time_step, use_recovery_code
@@ -32,6 +32,7 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import Stored, read_user, version_of
+from tests.helpers.roles import SetupRole
 from tests.helpers.window import close_window, opens, saves
 from tests.helpers.window import open_window as shown_window
 from ui.pages.two_factor_page import DESTINATION, METHOD, TwoFactorPage

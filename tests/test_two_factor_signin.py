@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db.database import Database
-from app.db.models import AuditEvent, OneTimeCode, SetupRole, User
+from app.db.models import AuditEvent, OneTimeCode, User
 from app.errors import AdministratorOnlyError, ValidationError
 from app.outbound.delivery import GivenSenders, Senders
 from app.outbound.mail import Mailer, MailSettings, save_mail_settings
@@ -46,6 +46,7 @@ from tests.conftest import NOW, FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.mail_server import Inbox, MemoryStore, free_port
 from tests.helpers.records import add_user, authenticator_key, version_of
+from tests.helpers.roles import SetupRole
 from tests.helpers.sms_server import OPTED_OUT as GATEWAY_OPTED_OUT
 from tests.helpers.sms_server import SERVER_ERROR, UNAUTHORIZED, Gateway, sms_server
 

@@ -11,7 +11,6 @@ from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtWidgets import QDateEdit, QLabel, QLineEdit, QRadioButton
 
 from app.db.database import Database
-from app.db.models import SetupRole
 from app.errors import DatabaseUnavailableError
 from app.login_times.hours import NOT_PERMITTED, DayHours, LoginTimes, weekdays_filled
 from app.login_times.service import LoginTimesService
@@ -24,6 +23,7 @@ from tests.helpers.actors import dba
 from tests.helpers.clocks import fake_server_clock
 from tests.helpers.qt import by_name
 from tests.helpers.records import add_user, stored_user, version_of
+from tests.helpers.roles import SetupRole, set_setup_role
 from tests.helpers.window import close_window
 from tests.helpers.window import open_window as shown_window
 from ui.operations import InlineRunner
@@ -59,14 +59,14 @@ def operator(database: Database, company: CompanyInfo, clock: FixedClock, times:
                 must_change_password=False,
             )
         ).pk
-        users.set_setup_role(pk, SetupRole.ADMINISTRATOR)
+        set_setup_role(users, pk, SetupRole.ADMINISTRATOR)
         if times.expires_on is not None:  # the last Administrator's account is given no end
             backup = users.create(
                 UserFields(user_id="backup", first_name="Bea", last_name="Backup",
                            new_password=PASSWORD, retype_password=PASSWORD,
                            must_change_password=False)
             ).pk  # fmt: skip
-            users.set_setup_role(backup, SetupRole.ADMINISTRATOR)
+            set_setup_role(users, backup, SetupRole.ADMINISTRATOR)
         service = LoginTimesService(session, company, dba("setup"), clock)
         service.save(pk, times, users.get(pk).version)
         return pk

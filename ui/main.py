@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from app.access import Actor
 from app.clock import Clock
 from app.db.database import Database, locate_database, open_database
-from app.db.models import SetupRole
 from app.db.server import server_clock
 from app.errors import UserSetupError
 from app.practice.company import CompanyInfo
@@ -49,7 +48,7 @@ def build_window(
         clock=clock or server_clock(database),
         providers=opened.providers,
         service_locations=opened.service_locations,
-        role=operator.role if operator is not None else SetupRole.ADMINISTRATOR.value,
+        role=operator.role if operator is not None else "Administrator",
         operator_user_id=operator.user_id if operator is not None else "",
         idle_minutes=opened.policy.idle_minutes if operator is not None else 0,
         policy=opened.policy,

@@ -13,13 +13,6 @@ class UserType(enum.StrEnum):
     OTHER = "Other"
 
 
-class SetupRole(enum.StrEnum):
-    """What a user may do in User Setup itself. Until the Roles section, two built-in roles."""
-
-    ADMINISTRATOR = "Administrator"  # everything
-    FRONT_DESK = "Front Desk"  # find users, reset passwords, unlock; the rest is read-only
-
-
 class DefaultScreen(enum.StrEnum):
     """The screen a user lands on after signing in to the practice system."""
 

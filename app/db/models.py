@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -14,8 +15,10 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    exists,
     false,
     func,
+    or_,
     select,
     text,
 )
@@ -24,7 +27,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_colu
 from app.db.column_types import UTCDateTime
 from app.db.kinds import CodePurpose as CodePurpose
 from app.db.kinds import DefaultScreen as DefaultScreen
-from app.db.kinds import SetupRole as SetupRole
 from app.db.kinds import TwoFactorMethod as TwoFactorMethod
 from app.db.kinds import TwoFactorSetup as TwoFactorSetup
 from app.db.kinds import UserType as UserType
@@ -66,6 +68,11 @@ class Provider(Base):
     first_name: Mapped[str] = mapped_column(String(50))
     credentials: Mapped[str] = mapped_column(String(20), default="")
     npi: Mapped[str] = mapped_column(String(10), default="")
+    # The DEA registration and state licence that prescribing controlled substances needs
+    # (21 CFR 1311.125); the registration is current through dea_expires_on.
+    dea_number: Mapped[str] = mapped_column(String(9), default="", server_default="")
+    dea_expires_on: Mapped[date | None] = mapped_column(Date)
+    state_license: Mapped[str] = mapped_column(String(30), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
 
     @property
@@ -81,6 +88,142 @@ class ServiceLocation(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class BuiltInRole(enum.StrEnum):
+    """The roles every practice has: they cannot be deleted, and Administrator always holds
+    every right whatever its stored rows say."""
+
+    ADMINISTRATOR = "administrator"
+    FRONT_DESK = "front_desk"
+
+
+class Role(Base):
+    """A named set of rights (app.rights), given to users directly or through user groups."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("company_id", "name_key", name="uq_roles_company_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    name_key: Mapped[str] = mapped_column(String(60))  # case-folded: one rule on every database
+    description: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    built_in: Mapped[str | None] = mapped_column(String(20))  # a BuiltInRole value
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class RoleRight(Base):
+    """A right a role grants, by its stable key (app.rights.Right)."""
+
+    __tablename__ = "role_rights"
+
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"), primary_key=True)
+    right: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class UserRole(Base):
+    """A role given to a user directly."""
+
+    __tablename__ = "user_roles"
+
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"), primary_key=True, index=True)
+
+
+class UserGroup(Base):
+    """A group of users who hold the group's roles ("Front Office")."""
+
+    __tablename__ = "user_groups"
+    __table_args__ = (
+        UniqueConstraint("company_id", "name_key", name="uq_user_groups_company_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    name_key: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class GroupRole(Base):
+    __tablename__ = "group_roles"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("user_groups.id"), primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"), primary_key=True, index=True)
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("user_groups.id"), primary_key=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class Department(Base):
+    """Where a user works in the practice (Office Ally's Department List)."""
+
+    __tablename__ = "departments"
+    __table_args__ = (
+        UniqueConstraint("company_id", "name_key", name="uq_departments_company_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    name_key: Mapped[str] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class RoleSettingsRow(Base):
+    """A company's rules for roles: the base role every user must hold (None: no such rule)."""
+
+    __tablename__ = "role_settings"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    base_role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class EpcsRequest(Base):
+    """A grant or revocation of a user's permission to prescribe controlled substances,
+    started by an EPCS enroller and pending until a second person approves it with a token
+    (21 CFR 1311.125). ``status``: pending, approved, refused or withdrawn."""
+
+    __tablename__ = "epcs_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "grant" or "revoke"
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    requested_by_pk: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by_pk: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
 
 class TwoFactorRecoveryCode(Base):
@@ -111,6 +254,30 @@ class PracticeKeyRow(Base):
     key_id: Mapped[str] = mapped_column(String(32))
     check_value: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# The stable keys (app.rights) of the rights over others' access, by their groups' prefixes.
+ADMINISTRATIVE_PREFIXES = ("user_setup.", "security.", "epcs.")
+
+
+def _gives_administrative(role_id: Any) -> Any:
+    """Is ``role_id`` an active role giving a right over others' access (or Administrator)?"""
+    return exists().where(
+        Role.id == role_id,
+        Role.active,
+        or_(
+            Role.built_in == BuiltInRole.ADMINISTRATOR.value,
+            exists().where(
+                RoleRight.role_id == Role.id,
+                or_(
+                    *(
+                        RoleRight.right.startswith(p, autoescape=True)
+                        for p in ADMINISTRATIVE_PREFIXES
+                    )
+                ),
+            ),
+        ),
+    )
 
 
 class User(Base):
@@ -161,9 +328,13 @@ class User(Base):
     webservice_only: Mapped[bool] = mapped_column(default=False)
     login_locked: Mapped[bool] = mapped_column(default=False)
 
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    # May prescribe controlled substances: set only by an approved EPCS request, and taken
+    # away when the DEA registration lapses, the 2FA is reset or the user is deactivated.
+    epcs_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
+
     # Sign-in state. The counter is only ever changed by single UPDATE statements, so two
     # workstations failing at the same moment both count.
-    setup_role: Mapped[str | None] = mapped_column(String(20))
     # Failed sign-ins in a row (forgotten after the policy's failure reset time since the last
     # one); a lock with ``locked_until`` is temporary, one without lasts until an unlock.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
@@ -198,6 +369,21 @@ class User(Base):
         .where(TwoFactorRecoveryCode.user_pk == id, TwoFactorRecoveryCode.used_at.is_(None))
         .correlate_except(TwoFactorRecoveryCode)
         .scalar_subquery(),
+        expire_on_flush=False,
+    )
+
+    # Does the user hold a right over others' access (User Setup, Security, EPCS), directly or
+    # through a group? Read with the user in the same statement, so opening a user stays one
+    # query; what changes roles or groups expires it (app.roles.assignments).
+    holds_administrative_right: Mapped[bool] = column_property(
+        or_(
+            exists().where(UserRole.user_pk == id).where(_gives_administrative(UserRole.role_id)),
+            exists()
+            .where(GroupMember.user_pk == id)
+            .where(UserGroup.id == GroupMember.group_id, UserGroup.active)
+            .where(GroupRole.group_id == UserGroup.id)
+            .where(_gives_administrative(GroupRole.role_id)),
+        ),
         expire_on_flush=False,
     )
 

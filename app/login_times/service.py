@@ -80,7 +80,7 @@ class LoginTimesService:
             return record_of(user)
         guard_access_kept(
             self.session, self.company, self.actor, user, self.clock(),
-            active=user.active, locked=user.login_locked, role=user.setup_role, times=times,
+            active=user.active, locked=user.login_locked, times=times,
         )  # fmt: skip
         user.limited_access = times.limited
         user.login_hours = times.stored_hours()

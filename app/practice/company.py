@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Company, Provider, ServiceLocation
 from app.errors import NotFoundError, ValidationError
+from app.roles.built_in import add_built_in_roles
 from app.validation import not_one_line
 
 
@@ -88,9 +90,15 @@ def load_company(session: Session, code: str | None) -> CompanyInfo:
 
 
 def create_company(
-    session: Session, code: str, name: str, time_zone: str, phone_region: str = "US"
+    session: Session,
+    code: str,
+    name: str,
+    time_zone: str,
+    phone_region: str = "US",
+    *,
+    now: datetime | None = None,
 ) -> CompanyInfo:
-    """A new company; ValidationError naming each wrong field."""
+    """A new company with its built-in roles; ValidationError naming each wrong field."""
     errors = not_one_line({"code": ("Company Code", code), "name": ("Company Name", name)})
     code = code.strip().lower()
     if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 20:
@@ -111,6 +119,7 @@ def create_company(
     company = Company(code=code, name=name.strip(), time_zone=time_zone, phone_region=phone_region)
     session.add(company)
     session.flush()
+    add_built_in_roles(session, company.id, "company created", now or datetime.now(UTC))
     return CompanyInfo.of(company)
 
 

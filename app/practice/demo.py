@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from app.access import Actor
 from app.clock import Clock
-from app.db.models import Company, DefaultScreen, Provider, ServiceLocation, SetupRole, UserType
+from app.db.models import BuiltInRole, Company, DefaultScreen, Provider, ServiceLocation, UserType
 from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
 from app.passwords.policy import generate_temporary_password
 from app.practice.company import CompanyInfo, create_company
 from app.practice.practice_key import practice_keys
+from app.roles.assignments import UserRoles
 from app.sections.base import Target
 from app.sections.editor import UserEditor
 from app.sections.login_times import LoginTimesEdit
@@ -165,7 +166,7 @@ def create_demo_practice(
         return DemoResult(CompanyInfo.of(existing), ADMIN_USER_ID, None, count)
 
     rng = random.Random(seed)
-    company = create_company(session, DEMO_CODE, DEMO_NAME, DEMO_TIME_ZONE)
+    company = create_company(session, DEMO_CODE, DEMO_NAME, DEMO_TIME_ZONE, now=clock())
     practice_keys(session).made_with_practice(session, clock(), actor.name)
     providers = [
         Provider(company_id=company.id, last_name=ln, first_name=fn, credentials=cr, npi=npi)
@@ -201,7 +202,8 @@ def create_demo_practice(
             must_change_password=False,  # printed for the demo: ready to use
         )
     )
-    service.set_setup_role(admin.pk, SetupRole.ADMINISTRATOR)
+    roles = UserRoles(session, company, actor, clock)
+    roles.set_built_in(admin.pk, BuiltInRole.ADMINISTRATOR)
     front_desk_password: str | None = None
 
     people = [(ln, fn, mi, title, kind) for ln, fn, mi, title, kind in STAFF]
@@ -254,7 +256,7 @@ def create_demo_practice(
             edits["login_times"] = LoginTimesEdit.of(times)
         record = editor.save(Target(), edits).record
         if front_desk:
-            service.set_setup_role(record.pk, SetupRole.FRONT_DESK)
+            roles.set_built_in(record.pk, BuiltInRole.FRONT_DESK)
             front_desk_password = password
         if index % 9 == 7 and not front_desk:
             service.set_active(record.pk, False)

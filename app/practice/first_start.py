@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.access import Actor
 from app.clock import Clock
 from app.db.database import Database
-from app.db.models import Company, SetupRole
+from app.db.models import BuiltInRole, Company
 from app.errors import UserSetupError, ValidationError
 from app.passwords.policy import PasswordPolicy, load_policy
 from app.practice.company import (
@@ -24,6 +24,7 @@ from app.practice.company import (
     service_location_choices,
 )
 from app.practice.practice_key import practice_keys
+from app.roles.assignments import UserRoles
 from app.users.records import UserFields, UserRecord
 from app.users.service import UserService
 
@@ -51,7 +52,7 @@ def create_first_administrator(
         raise UserSetupError("This database has a company already; sign in instead.")
     errors: dict[str, str] = {}
     try:
-        company = create_company(session, company_code, company_name, time_zone)
+        company = create_company(session, company_code, company_name, time_zone, now=clock())
     except ValidationError as exc:
         errors.update(exc.errors)
         company = CompanyInfo(0, company_code, company_name, time_zone, "US")
@@ -65,7 +66,8 @@ def create_first_administrator(
         raise ValidationError(errors)
     record = users.create(user)
     practice_keys(session).made_with_practice(session, clock(), actor.name)
-    return company, users.set_setup_role(record.pk, SetupRole.ADMINISTRATOR)
+    UserRoles(session, company, actor, clock).set_built_in(record.pk, BuiltInRole.ADMINISTRATOR)
+    return company, users.get(record.pk)
 
 
 def start_practice(

@@ -21,7 +21,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.access import Right, rights_of_role
+from app.access import Right
 from app.audit import Action
 from app.clock import Clock, source_of
 from app.db.models import (
@@ -46,6 +46,7 @@ from app.passwords.hashing import hash_password, owasp_hasher
 from app.passwords.policy import PasswordPolicy, load_policy
 from app.practice.company import CompanyInfo
 from app.practice.settings import remember_settings
+from app.roles.effective import rights_of
 from app.signin.outcomes import CODE_REFUSED as CODE_REFUSED
 from app.signin.outcomes import PASSWORD_EXPIRED as PASSWORD_EXPIRED
 from app.signin.outcomes import REFUSED as REFUSED
@@ -105,7 +106,7 @@ class SignInResult:
     user_pk: int | None = None
     user_id: str | None = None
     display_name: str | None = None
-    setup_role: str | None = None
+    roles: tuple[str, ...] = ()  # the names of their roles, as the status bar shows them
     rights: frozenset[Right] = frozenset()  # what the user may do, through their roles
     detail: str = ""  # why, for the audit trail and support; never shown to the person
     two_factor: Need = Need.NONE  # what the second factor still asks, after the password
@@ -298,14 +299,18 @@ class SignInService:
         return decides and not source_of(self.clock).trusted
 
     def _result(self, company: CompanyInfo, user: User) -> SignInResult:
+        """The answer for this user with their roles and rights (one statement for all their
+        roles and groups), read once the password is known to be right: the flow tells the
+        reason for a refusal only to someone who may use User Setup."""
+        held = rights_of(self.session, company.id, user.id)
         return SignInResult(
             Reason.SIGNED_IN,
             company=company,
             user_pk=user.id,
             user_id=user.user_id,
             display_name=f"{user.last_name}, {user.first_name}",
-            setup_role=user.setup_role,
-            rights=rights_of_role(user.setup_role),
+            roles=held.roles,
+            rights=held.rights,
         )
 
     def _wrong_password(

@@ -92,7 +92,9 @@ class UserRecord:
     updated_by: str
     updated_at: datetime
     created_at: datetime
-    setup_role: str | None = None  # what this user may do in User Setup itself
+    # Holds a right over others' access (User Setup, Security, EPCS): only someone who may edit
+    # roles resets or unlocks them (the window mirrors Actor.may_manage with it).
+    administrative: bool = False
     direct_email_verified: bool = False
     expires_on: date | None = None  # the last day the account works (Login Times)
     locked_until: datetime | None = None  # when a lock for a while ends (or ended)
@@ -117,7 +119,7 @@ def record_of(user: User) -> UserRecord:
         updated_by=user.updated_by,
         updated_at=user.updated_at,
         created_at=user.created_at,
-        setup_role=user.setup_role,
+        administrative=user.holds_administrative_right,
         direct_email_verified=user.direct_email_verified_at is not None and bool(user.direct_email),
         expires_on=user.account_expires_on,
         locked_until=user.locked_until,

@@ -13,16 +13,17 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.access import Actor, Right, rights_of_role
+from app.access import Actor, Right
 from app.audit import Action, Change, Noted
 from app.clock import Clock
-from app.db.models import Provider, ServiceLocation, SetupRole, User
+from app.db.models import Provider, ServiceLocation, User
 from app.errors import NotFoundError, ValidationError
 from app.login_times.hours import today_in
 from app.passwords.credentials import Credentials
 from app.passwords.hashing import owasp_hasher
 from app.passwords.policy import PasswordOwner, PasswordPolicy, generate_temporary_password
 from app.practice.company import CompanyInfo
+from app.roles.effective import rights_of
 from app.users.access_kept import guard_access_kept
 from app.users.fields import FIELDS_BY_NAME, USER_FIELDS
 from app.users.records import (
@@ -191,18 +192,17 @@ class UserService:
 
     # Who may do what to whom
 
-    def _guard_access_kept(
-        self, user: User, *, active: bool, locked: bool, role: str | None
-    ) -> None:
+    def _guard_access_kept(self, user: User, *, active: bool, locked: bool) -> None:
         guard_access_kept(
             self.session, self.company, self.actor, user, self.clock(),
-            active=active, locked=locked, role=role,
+            active=active, locked=locked,
         )  # fmt: skip
 
     def _require_may_manage(self, user: User) -> None:
         """Resetting or unlocking takes over a sign-in: never of someone who may do more."""
         self.actor.require(Right.RESET_PASSWORDS)
-        self.actor.require_may_manage(rights_of_role(user.setup_role), user.user_id)
+        held = rights_of(self.session, self.company.id, user.id).rights
+        self.actor.require_may_manage(held, user.user_id)
 
     # Writing
 
@@ -259,9 +259,7 @@ class UserService:
         ]
         if not changes and not clean.new_password:
             return record_of(user)
-        self._guard_access_kept(
-            user, active=clean.active, locked=clean.login_locked, role=user.setup_role
-        )
+        self._guard_access_kept(user, active=clean.active, locked=clean.login_locked)
         now = self.clock()
         if clean.direct_email != user.direct_email and user.direct_email_verified_at is not None:
             # A verification proves one address: a new one must be verified anew.
@@ -289,7 +287,7 @@ class UserService:
         user = self.writer.load(pk, expected_version)
         if user.active == active:
             return record_of(user)
-        self._guard_access_kept(user, active=active, locked=user.login_locked, role=user.setup_role)
+        self._guard_access_kept(user, active=active, locked=user.login_locked)
         user.active = active
         self.writer.save(
             user,
@@ -345,19 +343,6 @@ class UserService:
             user.failed_logins, user.temporary_lockouts, user.last_failed_at = 0, 0, None
         self.writer.save(user, Action.PASSWORD_RESET, changes, now)
         return password
-
-    def set_setup_role(self, pk: int, role: SetupRole | None) -> UserRecord:
-        """What the user may do in User Setup itself (until the Roles section edits rights)."""
-        self.actor.require(Right.EDIT_ROLES)
-        user = self.writer.load(pk)
-        value = role.value if role is not None else None
-        if user.setup_role == value:
-            return record_of(user)
-        self._guard_access_kept(user, active=user.active, locked=user.login_locked, role=value)
-        changes = [Change("setup_role", user.setup_role, value)]
-        user.setup_role = value
-        self.writer.save(user, Action.USER_ROLE_CHANGED, changes, self.clock())
-        return record_of(user)
 
     def unlock(self, pk: int) -> UserRecord:
         """Lift a lockout and clear the failure counter."""

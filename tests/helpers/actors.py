@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.access import EVERY_RIGHT, Actor, rights_of_role
-from app.db.models import SetupRole
+from app.access import EVERY_RIGHT, Actor
+from tests.helpers.roles import SetupRole, rights_of_role
 
 WORKSTATION = "TEST-PC"
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.db.database import Database
-from app.db.models import AuditEvent, Base, SetupRole, User
+from app.db.models import AuditEvent, Base, User
 from app.login_times.hours import LoginTimes
 from app.practice.company import CompanyInfo, create_company
 from app.practice.practice_key import is_sealed, practice_keys, totp_binding
@@ -25,6 +25,7 @@ from app.users.records import UserFields, UserRecord
 from app.users.service import UserService
 from app.workplace import Work
 from tests.helpers.actors import dba
+from tests.helpers.roles import SetupRole, set_setup_role
 
 
 def version_of(session: Session, pk: int) -> int:
@@ -88,7 +89,7 @@ def add_user(
         )
         pk = users.create(form).pk
         if role is not None:
-            users.set_setup_role(pk, role)
+            set_setup_role(users, pk, role)
         return pk
 
 
@@ -133,8 +134,6 @@ def read_user(database: Database, company: CompanyInfo, clock: Clock, pk: int | 
 
 def remove_company(engine: Engine, company_id: int) -> None:
     """A company committed for real, and every row of it, gone again."""
-    users = Base.metadata.tables["users"]
-    theirs = select(users.c.id).where(users.c.company_id == company_id).scalar_subquery()
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name == "companies":
@@ -143,10 +142,13 @@ def remove_company(engine: Engine, company_id: int) -> None:
                 conn.execute(table.delete())
             elif "company_id" in table.c:
                 conn.execute(table.delete().where(table.c.company_id == company_id))
-            else:
+            else:  # rows of the company's rows: a user's, a role's, a group's
                 for column in table.c:
-                    if any(fk.column is users.c.id for fk in column.foreign_keys):
-                        conn.execute(table.delete().where(column.in_(theirs)))
+                    for fk in column.foreign_keys:
+                        owner = fk.column.table
+                        if "company_id" in owner.c and fk.column is owner.c.id:
+                            rows = select(owner.c.id).where(owner.c.company_id == company_id)
+                            conn.execute(table.delete().where(column.in_(rows.scalar_subquery())))
 
 
 @contextmanager

@@ -7,13 +7,13 @@ from typing import Any, Protocol
 from PySide6.QtCore import SignalInstance
 
 from app.db.database import Database
-from app.db.models import SetupRole
 from app.passwords.policy import load_policy
 from app.practice.company import CompanyInfo, provider_choices, service_location_choices
 from app.signin.check import find_account
 from app.workplace import Workplace
 from tests.helpers.actors import signed_in
 from tests.helpers.qt import DialogAnswers
+from tests.helpers.roles import SetupRole
 from ui.operations import InlineRunner
 from ui.pages.base import PracticeContext
 from ui.pages.user_page import UserPage

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QWidget
 from app.access import Actor, Right
 from app.changes import Change
 from app.clock import Clock
-from app.db.models import SetupRole
 from app.errors import UserSetupError
 from app.passwords.policy import PasswordPolicy
 from app.practice.company import Choice, CompanyInfo
@@ -58,7 +57,7 @@ class PracticeContext:
     clock: Clock
     providers: tuple[Choice, ...] = ()
     service_locations: tuple[Choice, ...] = ()
-    role: str = SetupRole.ADMINISTRATOR.value  # the operator's role, as the status bar says it
+    role: str = "Administrator"  # the operator's roles, as the status bar says them
     operator_user_id: str = ""  # who must sign in again after the idle lock ("" : no lock)
     idle_minutes: int = 0  # 0: the window never locks itself
     policy: PasswordPolicy | None = None  # for the password fields' hints; checks read it anew

@@ -22,7 +22,7 @@ class Operator:
 
     company: CompanyInfo
     name: str  # "mreyes (Reyes, Maria)"
-    role: str  # a SetupRole value, as the status bar names it
+    role: str  # the names of their roles, as the status bar shows them
     user_pk: int
     user_id: str
     rights: frozenset[Right] = frozenset()

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
 from app.access import EVERY_RIGHT, Actor
 from app.clock import Clock
 from app.db.database import Database
-from app.db.models import SetupRole
 from app.errors import UserSetupError, ValidationError
 from app.passwords.policy import PasswordOwner, PasswordPolicy
 from app.practice.company import CompanyInfo
@@ -161,7 +160,7 @@ class FirstRunDialog(QDialog):
         self.operator = Operator(
             company,
             f"{record.fields.user_id} ({record.list_name})",
-            SetupRole.ADMINISTRATOR.value,
+            "Administrator",
             record.pk,
             record.fields.user_id,
             EVERY_RIGHT,

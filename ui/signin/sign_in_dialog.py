@@ -458,7 +458,7 @@ class SignInDialog(QDialog):
         self.operator = Operator(
             result.company,
             self.flow.operator,
-            result.setup_role or "",
+            ", ".join(result.roles) or "no role",
             result.user_pk,
             result.user_id or "",
             result.rights,

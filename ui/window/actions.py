@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QToolBar
 
-from app.access import Actor, Right, rights_of_role
+from app.access import Actor, Right
 from app.sections.registry import SECTIONS
 from app.users.records import UserRecord
 from ui.widgets.icons import icon
@@ -78,7 +78,7 @@ class WindowActions:
         may_help = (
             record is not None
             and actor.may(Right.RESET_PASSWORDS)
-            and actor.may_manage(rights_of_role(record.setup_role))
+            and (not record.administrative or actor.may(Right.EDIT_ROLES))
         )
         self.reset.setEnabled(may_help)
         locked = record is not None and (

@@ -40,8 +40,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().execute(sa.text("SELECT COUNT(*) FROM practice_key")).scalar():
-        # Checked before any change: MariaDB commits each ALTER, so a refusal halfway through
-        # would leave a schema that is neither version.
+        # Checked before any change (and by env.py before any later revision's step:
+        # MariaDB commits each ALTER, so a refusal halfway would leave neither version).
         raise RuntimeError(
             "This database's authenticator keys are sealed with its practice key, which the "
             "earlier version cannot open: it cannot go back to it."

@@ -1,0 +1,1 @@
+"""Roles, user groups and departments: who holds which right, and why."""
