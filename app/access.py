@@ -13,11 +13,16 @@ import getpass
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
-from app.errors import NotAllowedError
+from app.errors import NotAllowedError, PasswordAgainError
 from app.rights import ADMINISTRATIVE_RIGHTS, EVERY_RIGHT, USER_SETUP_RIGHTS, Right
 
-__all__ = ["EVERY_RIGHT", "USER_SETUP_RIGHTS", "Actor", "Right", "refusal"]
+__all__ = ["EVERY_RIGHT", "FRESH_PASSWORD", "USER_SETUP_RIGHTS", "Actor", "Right", "refusal"]
+
+# Granting User Setup rights, editing roles and resetting someone's 2FA ask for the operator's
+# password again when they last entered it longer ago than this.
+FRESH_PASSWORD = timedelta(minutes=5)
 
 
 # What a refusal says, by the right that was missing; the others name the right.
@@ -69,6 +74,9 @@ class Actor:
     confirm: Callable[[], frozenset[Right] | None] | None = field(
         default=None, compare=False, repr=False
     )
+    # When a signed-in user last entered their password (the sign-in, the idle lock, asked
+    # again); None for the database administrator, who holds the database itself.
+    password_at: datetime | None = field(default=None, compare=False)
 
     @classmethod
     def database_administrator(cls, via: str = "command line") -> Actor:
@@ -111,6 +119,18 @@ class Actor:
             raise NotAllowedError(refusal(right))
         if not self.may(right):
             raise NotAllowedError(NO_LONGER_ALLOWED)
+
+    def require_fresh_password(self, now: datetime) -> None:
+        """Go on only if a signed-in user entered their password within FRESH_PASSWORD of
+        ``now``; PasswordAgainError otherwise (the window asks for it and tries again)."""
+        if self.is_database_administrator:
+            return
+        if self.password_at is None or now - self.password_at > FRESH_PASSWORD:
+            raise PasswordAgainError()
+
+    def with_password_at(self, when: datetime) -> Actor:
+        """This actor, having entered their password at ``when``."""
+        return replace(self, password_at=when)
 
     def confirmed_by(self, confirm: Callable[[], frozenset[Right] | None]) -> Actor:
         """This actor, whose rights ``confirm`` reads from the database."""

@@ -42,6 +42,17 @@ class NotAllowedError(UserSetupError):
     """The signed-in operator's role does not allow this."""
 
 
+class PasswordAgainError(UserSetupError):
+    """This change asks for the operator's password again: they last entered it more than
+    FRESH_PASSWORD ago (app.access). The window asks for it and retries the same change."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "For this change, enter your password again: you last entered it more than "
+            "5 minutes ago."
+        )
+
+
 class AdministratorOnlyError(UserSetupError):
     """Self-service cannot do this for this user; their practice's administrator can."""
 
