@@ -67,6 +67,18 @@ class Action(enum.StrEnum):
     PRACTICE_KEY_CREATED = "practice_key.created"
     PRACTICE_KEY_EXPORTED = "practice_key.exported"
     PRACTICE_KEY_IMPORTED = "practice_key.imported"
+    # User groups, departments and the base role (issue 13: groups)
+    GROUP_CREATED = "group.created"
+    GROUP_CHANGED = "group.changed"  # its name or description
+    GROUP_ROLES_CHANGED = "group.roles_changed"
+    GROUP_MEMBERS_CHANGED = "group.members_changed"  # on each member's trail, and the group's
+    GROUP_DEACTIVATED = "group.deactivated"
+    GROUP_ACTIVATED = "group.activated"
+    DEPARTMENT_ADDED = "department.added"
+    DEPARTMENT_RENAMED = "department.renamed"
+    DEPARTMENT_DEACTIVATED = "department.deactivated"
+    DEPARTMENT_ACTIVATED = "department.activated"
+    BASE_ROLE_CHANGED = "roles.base_role_changed"
 
 
 def _plain(value: object) -> JSONValue:
