@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Connection
 
-from app.access import EVERY_RIGHT
+from app.access import EVERY_RIGHT, Actor
 from app.audit import Action
 from app.db.database import Database
 from app.errors import (
@@ -21,6 +21,7 @@ from app.practice.company import CompanyInfo
 from app.rights import Right
 from app.roles.assignments import direct_role_ids
 from app.roles.base_role import (
+    BaseRoleSet,
     base_role,
     base_role_version,
     require_base_role,
@@ -41,8 +42,12 @@ MESSAGE = "Every user must hold the “Staff” role (the practice's base role).
 
 
 def _set(
-    database: Database, company: CompanyInfo, clock: FixedClock, role_id: int | None, actor=None
-):  # type: ignore[no-untyped-def]
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    role_id: int | None,
+    actor: Actor | None = None,
+) -> BaseRoleSet:
     with database.transaction() as session:
         version = base_role_version(session, company.id)
         return set_base_role(session, company, actor or dba(), clock, role_id, version)

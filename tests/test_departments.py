@@ -3,6 +3,8 @@ unique names whatever their case, audited, and only by whoever may edit groups."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from app.audit import Action
@@ -20,6 +22,12 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk
 from tests.helpers.groups import operator
 from tests.helpers.records import add_user, audit_events
+
+
+def _each(
+    *attempts: Callable[[Departments], object],
+) -> tuple[Callable[[Departments], object], ...]:
+    return attempts
 
 
 def _add(database: Database, company: CompanyInfo, clock: FixedClock, name: str) -> int:
@@ -48,11 +56,11 @@ def test_departments_are_added_renamed_deactivated_and_activated_and_audited(
         assert departments.rename(billing.id, "Billing Office").name == "Billing Office"
         off = departments.set_active(billing.id, False)
         assert (off.active, off.users) == (False, 1)
-        assert [(d.name, d.active, d.users) for d in departments.list()] == [
+        assert [(d.name, d.active, d.users) for d in departments.list_departments()] == [
             ("Billing Office", False, 1),
             ("Front Office", True, 0),
         ]
-        assert [d.name for d in departments.list(active_only=True)] == ["Front Office"]
+        assert [d.name for d in departments.list_departments(active_only=True)] == ["Front Office"]
         assert departments.set_active(billing.id, True).active
         assert departments.find("billing office").id == billing.id
     events = audit_events(database, company_id=company.id, prefix="department.")
@@ -97,7 +105,7 @@ def test_without_edit_groups_the_department_list_cannot_be_changed(
 ) -> None:
     billing = _add(database, company, clock, "Billing")
     for actor in (front_desk(), operator({Right.EDIT_USERS, Right.EDIT_ROLES}, clock)):
-        for attempt in (
+        for attempt in _each(
             lambda d: d.add("Lab"),
             lambda d: d.rename(billing, "Other"),
             lambda d: d.set_active(billing, False),
@@ -105,9 +113,10 @@ def test_without_edit_groups_the_department_list_cannot_be_changed(
             with pytest.raises(NotAllowedError), database.transaction() as session:
                 attempt(Departments(session, company, actor, clock))
     with database.transaction() as session:
-        assert [(d.name, d.active) for d in Departments(session, company, dba(), clock).list()] == [
-            ("Billing", True)
-        ]
+        assert [
+            (d.name, d.active)
+            for d in Departments(session, company, dba(), clock).list_departments()
+        ] == [("Billing", True)]
 
 
 def test_a_department_saved_elsewhere_meanwhile_is_a_conflict(
@@ -115,7 +124,7 @@ def test_a_department_saved_elsewhere_meanwhile_is_a_conflict(
 ) -> None:
     billing = _add(database, company, clock, "Billing")
     with database.transaction() as session:
-        read = Departments(session, company, dba(), clock).list()[0].version
+        read = Departments(session, company, dba(), clock).list_departments()[0].version
         Departments(session, company, dba(), clock).rename(billing, "Billing Office")
     with pytest.raises(ConflictError) as refused, database.transaction() as session:
         Departments(session, company, dba(), clock).set_active(billing, False, read)

@@ -3,6 +3,7 @@ a group too. Each refusal is performed and seen refused, with nothing written.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -36,7 +37,13 @@ from tests.helpers.statements import count_statements
 DELEGATE = frozenset(
     {Right.VIEW_USERS, Right.EDIT_USERS, Right.EDIT_GROUPS, Right.EDIT_ROLES, Right.SCHEDULE_VIEW}
 )
+Attempt = Callable[[GroupSetup], object]
 LAST_KEEPER = "the only user of this practice who can sign in and edit roles"
+
+
+def _each(*attempts: Attempt) -> tuple[Attempt, ...]:
+    """What each of a test's attempts does with a GroupSetup."""
+    return attempts
 
 
 def _members(database: Database, group_id: int) -> set[int]:
@@ -64,14 +71,14 @@ def test_a_group_is_made_listed_and_read_back_with_its_roles_and_members(
         assert shown.roles == ("Scheduling",)
         assert [m.label for m in shown.members] == ["Fox, Kimberly (kimberly)"]
         assert groups.find("front office").id == made.id
-        (summary,) = groups.list()
+        (summary,) = groups.list_groups()
         assert (summary.name, summary.members, summary.roles) == (
             "Front Office",
             1,
             ("Scheduling",),
         )
         groups.set_active(made.id, False)
-        assert groups.list(active_only=True) == []
+        assert groups.list_groups(active_only=True) == []
     actions = [e.action for e in audit_events(database, company_id=company.id, prefix="group.")]
     assert actions == [
         Action.GROUP_CREATED,
@@ -198,7 +205,7 @@ def test_without_edit_groups_nothing_of_a_group_can_be_done(
     kim = add_user(database, company, clock, "kimberly")
     group = make_group(database, company, clock, "Front Office")
     desk = front_desk()
-    for attempt in (
+    for attempt in _each(
         lambda g: g.create("Billing"),
         lambda g: g.change(group, name="Other"),
         lambda g: g.add_members(group, [kim]),
@@ -263,7 +270,7 @@ def test_nobody_adds_a_member_to_a_group_whose_rights_they_lack(
     kim = add_user(database, company, clock, "kimberly")
     billing = make_role(database, company, clock, "Billing", [Right.BILLING_EDIT])
     group = make_group(database, company, clock, "Billing Office", roles=[billing])
-    for attempt in (lambda g: g.add_members(group, [kim]), lambda g: g.assign_all(group)):
+    for attempt in _each(lambda g: g.add_members(group, [kim]), lambda g: g.assign_all(group)):
         with pytest.raises(ValidationError) as refused, database.transaction() as session:
             attempt(GroupSetup(session, company, operator(DELEGATE, clock), clock))
         assert refused.value.errors["members"] == (
@@ -297,7 +304,7 @@ def test_nobody_changes_the_roles_of_a_group_whose_member_holds_rights_they_lack
     boss = add_user(database, company, clock, "boss", role=SetupRole.ADMINISTRATOR)
     scheduling = make_role(database, company, clock, "Scheduling", [Right.SCHEDULE_VIEW])
     group = make_group(database, company, clock, "Managers", roles=[scheduling], members=[boss])
-    for attempt in (lambda g: g.set_roles(group, []), lambda g: g.set_active(group, False)):
+    for attempt in _each(lambda g: g.set_roles(group, []), lambda g: g.set_active(group, False)):
         with pytest.raises(NotAllowedError), database.transaction() as session:
             attempt(GroupSetup(session, company, operator(DELEGATE, clock), clock))
     with database.transaction() as session:
@@ -313,7 +320,7 @@ def test_nobody_changes_their_own_membership_or_a_group_they_belong_to(
     mine = make_group(database, company, clock, "Mine", roles=[scheduling], members=[me])
     other = make_group(database, company, clock, "Other")
     myself = operator(DELEGATE, clock, user_pk=me)
-    for attempt in (
+    for attempt in _each(
         lambda g: g.add_members(other, [me]),
         lambda g: g.assign_all(other),
         lambda g: g.remove_members(mine, [me]),
@@ -348,12 +355,12 @@ def test_the_last_keeper_through_a_group_is_kept(
     keeper = add_user(database, company, clock, "keeper")
     admin = next(r.id for r in _roles(database, company) if r.name == "Administrator")
     group = make_group(database, company, clock, "Managers", roles=[admin], members=[keeper])
-    attempts = (
-        ("members", lambda g: g.remove_members(group, [keeper])),
-        ("active", lambda g: g.set_active(group, False)),
-        ("roles", lambda g: g.set_roles(group, [])),
+    attempts = _each(
+        lambda g: g.remove_members(group, [keeper]),
+        lambda g: g.set_active(group, False),
+        lambda g: g.set_roles(group, []),
     )
-    for field, attempt in attempts:
+    for field, attempt in zip(("members", "active", "roles"), attempts, strict=True):
         with pytest.raises(ValidationError) as refused, database.transaction() as session:
             attempt(GroupSetup(session, company, dba(), clock))
         (message,) = refused.value.errors.values()
@@ -390,7 +397,7 @@ def test_a_group_saved_elsewhere_meanwhile_is_a_conflict(
         read = GroupSetup(session, company, dba(), clock).load(group).version
     with database.transaction() as session:
         GroupSetup(session, company, dba(), clock).change(group, description="Elsewhere")
-    for attempt in (
+    for attempt in _each(
         lambda g: g.change(group, name="Mine", expected_version=read),
         lambda g: g.set_roles(group, [], expected_version=read),
         lambda g: g.add_members(group, [kim], expected_version=read),

@@ -44,9 +44,7 @@ def department_choices(session: Session, company_id: int, current_id: int | None
     """What the User section's Department drop-down offers: the active departments, and the
     user's own (``current_id``) even when it was deactivated, so that a save keeps it. One
     statement."""
-    condition = Department.active
-    if current_id is not None:
-        condition = or_(Department.active, Department.id == current_id)
+    condition = or_(Department.active, Department.id == (current_id or 0))
     rows = session.execute(
         select(Department.id, Department.name, Department.active)
         .where(Department.company_id == company_id, condition)
@@ -80,7 +78,7 @@ class Departments:
         self.actor = actor
         self.clock = clock
 
-    def list(self, *, active_only: bool = False) -> list[DepartmentRow]:
+    def list_departments(self, *, active_only: bool = False) -> list[DepartmentRow]:
         """The departments by name, each with how many users have it: one statement."""
         users = (
             select(func.count())
@@ -104,7 +102,7 @@ class Departments:
             )
         )
         if row is None:
-            known = ", ".join(d.name for d in self.list()) or "none"
+            known = ", ".join(d.name for d in self.list_departments()) or "none"
             raise NotFoundError(f"There is no department named {name!r} (departments: {known}).")
         return row
 

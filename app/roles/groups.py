@@ -208,7 +208,7 @@ class GroupSetup:
 
     # Reading
 
-    def list(self, *, active_only: bool = False) -> list[GroupSummary]:
+    def list_groups(self, *, active_only: bool = False) -> list[GroupSummary]:
         """The groups by name, each with its member count and role names: two statements."""
         members = (
             select(func.count())
@@ -272,7 +272,7 @@ class GroupSetup:
             )
         )
         if group_id is None:
-            known = ", ".join(g.name for g in self.list()) or "none"
+            known = ", ".join(g.name for g in self.list_groups()) or "none"
             raise NotFoundError(f"There is no group named {name!r} (groups: {known}).")
         return self.load(group_id)
 
