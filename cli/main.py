@@ -47,7 +47,9 @@ from app.practice.company import (
 from app.practice.demo import DemoResult, create_demo_practice
 from app.users.fields import LABELS
 from app.workplace import Work
+from cli.departments import departments_command
 from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
+from cli.groups import company_command, groups_command
 from cli.hours import hours_command
 from cli.key import key_command
 from cli.login import login
@@ -55,6 +57,15 @@ from cli.parser import build_parser
 from cli.passwords import PasswordInput
 from cli.two_factor import two_factor_command
 from cli.users import users_command
+
+# How the messages of groups, departments and the base role name their fields.
+CLI_LABELS = {
+    "base_role": "Base role",
+    "members": "Members",
+    "roles": "Roles",
+    "name": "Name",
+    "description": "Description",
+}
 
 
 def main(
@@ -76,7 +87,7 @@ def main(
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     except ValidationError as exc:
-        labels = {**LABELS, "setup_role": "Role", "passphrase": "Passphrase"}
+        labels = {**LABELS, "setup_role": "Role", "passphrase": "Passphrase", **CLI_LABELS}
         text = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in exc.errors.items())
         return _fail(EXIT_REFUSED, text)
     except (DatabaseUnavailableError, SchemaError) as exc:
@@ -164,6 +175,12 @@ def _run_on(
             return two_factor_command(args, work)
         if args.command == "hours":
             return hours_command(args, work)
+        if args.command == "groups":
+            return groups_command(args, work)
+        if args.command == "departments":
+            return departments_command(args, work)
+        if args.command == "company":
+            return company_command(args, work)
         return users_command(args, work, passwords)
 
     # run(): on the embedded file a listing waits for no other workstation's save

@@ -229,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_two_factor_commands(commands)
     _add_hours_commands(commands)
     _add_key_commands(commands)
+    _add_groups_commands(commands)
+    _add_departments_commands(commands)
+    _add_company_commands(commands)
 
     login = commands.add_parser("login", help="would this sign-in be allowed? (exit code)")
     login.add_argument("user_id", metavar="USERID")
@@ -373,3 +376,78 @@ ROLE_NAMES = {
     "front-desk": BuiltInRole.FRONT_DESK,
     "none": None,
 }
+
+
+def _add_groups_commands(commands: Any) -> None:
+    groups = commands.add_parser("groups", help="user groups: roles given to every member")
+    group_commands = groups.add_subparsers(
+        dest="groups_command", required=True, parser_class=_Parser
+    )
+    listing = group_commands.add_parser("list", help="the groups, with members and roles")
+    listing.add_argument("--json", action="store_true")
+    show = group_commands.add_parser("show", help="one group: description, roles, members")
+    show.add_argument("name", metavar="NAME")
+    show.add_argument("--json", action="store_true")
+    add = group_commands.add_parser("add", help="add a group (no roles, no members yet)")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--description", metavar="TEXT")
+    change = group_commands.add_parser(
+        "set", help="rename or describe a group, give or take roles, add or remove members"
+    )
+    change.add_argument("name", metavar="NAME")
+    change.add_argument("--rename", metavar="NEWNAME")
+    change.add_argument("--description", metavar="TEXT")
+    for option, metavar, what in (
+        ("--add-role", "ROLE", "give the group this role (repeatable)"),
+        ("--remove-role", "ROLE", "take this role from the group (repeatable)"),
+        ("--add-member", "USERID", "add this user to the group (repeatable)"),
+        ("--remove-member", "USERID", "take this user out of the group (repeatable)"),
+    ):
+        change.add_argument(option, action="append", default=[], metavar=metavar, help=what)
+    change.add_argument("--json", action="store_true")
+    every = group_commands.add_parser(
+        "assign-all", help="add every active user who is not a member yet, in one step"
+    )
+    every.add_argument("name", metavar="NAME")
+    for name, what in (
+        ("deactivate", "its members lose its roles (groups are never deleted)"),
+        ("activate", "its members hold its roles again"),
+    ):
+        sub = group_commands.add_parser(name, help=f"{name} a group: {what}")
+        sub.add_argument("name", metavar="NAME")
+
+
+def _add_departments_commands(commands: Any) -> None:
+    departments = commands.add_parser("departments", help="the Department List")
+    department_commands = departments.add_subparsers(
+        dest="departments_command", required=True, parser_class=_Parser
+    )
+    listing = department_commands.add_parser("list", help="the departments, with their users")
+    listing.add_argument("--json", action="store_true")
+    add = department_commands.add_parser("add", help="add a department")
+    add.add_argument("name", metavar="NAME")
+    rename = department_commands.add_parser("rename", help="rename a department")
+    rename.add_argument("name", metavar="NAME")
+    rename.add_argument("new_name", metavar="NEWNAME")
+    for name, what in (
+        ("deactivate", "it stays on the users who have it but cannot be newly chosen"),
+        ("activate", "it can be chosen again"),
+    ):
+        sub = department_commands.add_parser(name, help=f"{name} a department: {what}")
+        sub.add_argument("name", metavar="NAME")
+
+
+def _add_company_commands(commands: Any) -> None:
+    company = commands.add_parser("company", help="the company's rules for roles")
+    company_commands = company.add_subparsers(
+        dest="company_command", required=True, parser_class=_Parser
+    )
+    base = company_commands.add_parser(
+        "base-role",
+        help="show the role every user must hold, or set it (given at once to every active "
+        "user who lacks it)",
+    )
+    which = base.add_mutually_exclusive_group()
+    which.add_argument("role", metavar="NAME", nargs="?", help="the role's name")
+    which.add_argument("--none", action="store_true", help="no role is required")
+    base.add_argument("--json", action="store_true")

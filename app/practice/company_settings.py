@@ -10,10 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from app.db.database import kept_for_transaction
 from app.errors import ValidationError
 from app.outbound.mail import MailSettings, SecretStore, load_mail_settings, save_mail_settings
 from app.outbound.sms import SmsSettings, load_sms_settings, save_sms_settings
 from app.passwords.policy import PasswordPolicy, load_policy, policy_version, save_policy
+from app.roles.assignments import role_choices
+from app.roles.base_role import base_role, base_role_version, set_base_role
 from app.sections.editor import SectionProblems
 from app.two_factor.policy import TwoFactorPolicy, load_two_factor_policy, save_two_factor_policy
 from app.workplace import Work
@@ -161,8 +164,56 @@ class TextGateway(SettingsSection[SmsSettings | None, TextEdit]):
             raise ValidationError(_text_keys(exc.errors)) from exc
 
 
+@dataclass(frozen=True)
+class BaseRoleState:
+    """The base role as the Roles tab shows it: the role (None: no rule), the roles it may
+    be (the active ones, and the current one), by name, and whom the save just gave it to."""
+
+    role_id: int | None
+    choices: tuple[tuple[int, str], ...]
+    given_to: tuple[str, ...] = ()
+
+
+GIVEN = "base role given to"  # what the save gave, for the state read after it
+
+
+class BaseRoleRule(SettingsSection[BaseRoleState, "int | None"]):
+    """The base role every user must hold (app.roles.base_role); the edit is the role's id."""
+
+    key: ClassVar[str] = "roles"
+    title: ClassVar[str] = "Roles"
+
+    def load(self, work: Work) -> Stored[BaseRoleState]:
+        current = base_role(work.session, work.company.id)
+        current_id = current[0] if current else None
+        choices = tuple(
+            (c.id, c.name)
+            for c in role_choices(work.session, work.company)
+            if c.active or c.id == current_id
+        )
+        given = kept_for_transaction(work.session, GIVEN).get(work.company.id, ())
+        return Stored(
+            BaseRoleState(current_id, choices, given),
+            base_role_version(work.session, work.company.id),
+        )
+
+    def check(self, work: Work, edit: int | None) -> int | None:
+        return edit  # the role is checked as it is set, with the rows it must read
+
+    def save(self, work: Work, checked: int | None, version: int) -> int:
+        done = set_base_role(work.session, work.company, work.actor, work.clock, checked, version)
+        kept_for_transaction(work.session, GIVEN)[work.company.id] = done.given_to
+        return done.version
+
+
 AnySettings = SettingsSection[Any, Any]
-SETTINGS: tuple[AnySettings, ...] = (PasswordRules(), TwoFactorRules(), MailServer(), TextGateway())
+SETTINGS: tuple[AnySettings, ...] = (
+    PasswordRules(),
+    TwoFactorRules(),
+    MailServer(),
+    TextGateway(),
+    BaseRoleRule(),
+)
 
 
 class CompanySettingsEditor:
