@@ -12,7 +12,7 @@ from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QToolBar
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
 
 from app.access import Actor, Right
 from app.sections.registry import SECTIONS
@@ -49,6 +49,8 @@ class Slots(Protocol):
     def reset_password(self) -> None: ...
     def unlock_user(self) -> None: ...
     def company_settings(self) -> None: ...
+    def user_groups(self) -> None: ...
+    def department_list(self) -> None: ...
     def refresh(self) -> None: ...
     def focus_search(self) -> None: ...
     def show_section(self, key: str) -> None: ...
@@ -65,6 +67,8 @@ class WindowActions:
     settings: QAction
     refresh: QAction
     sections: dict[str, QAction]  # a button for each section with an icon, by its key
+    groups: QAction  # User Groups..., in the Groups button's menu
+    departments: QAction  # Department List..., in the same menu
 
     def update(self, record: UserRecord | None, actor: Actor, *, dirty: bool) -> None:
         """What may be done now to the user shown: the rules of app.access, mirrored."""
@@ -86,6 +90,8 @@ class WindowActions:
         )
         self.unlock.setEnabled(may_help and locked)
         self.settings.setEnabled(actor.may(Right.COMPANY_SETTINGS))
+        self.groups.setEnabled(actor.may(Right.EDIT_GROUPS))
+        self.departments.setEnabled(actor.may(Right.EDIT_GROUPS))
         active = record is None or record.fields.active
         self.active.setText("Deactivate" if active else "Activate")
         self.active.setIcon(icon("user-deactivate" if active else "user-activate"))
@@ -98,8 +104,12 @@ class WindowActions:
         )
 
 
-def build_actions(window: QMainWindow, slots: Slots, *, settings_shown: bool) -> WindowActions:
-    """The toolbar of the window, in the classic order, with its shortcuts."""
+def build_actions(
+    window: QMainWindow, slots: Slots, *, settings_shown: bool, groups_shown: bool = False
+) -> WindowActions:
+    """The toolbar of the window, in the classic order, with its shortcuts. User Groups and
+    the Department List share one Groups button (a menu), so that the toolbar still fits a
+    window 1024 pixels wide."""
     toolbar = QToolBar("Actions")
     toolbar.setObjectName("actions")
     toolbar.setMovable(False)
@@ -150,6 +160,15 @@ def build_actions(window: QMainWindow, slots: Slots, *, settings_shown: bool) ->
             for s in SECTIONS
             if s.icon
         },
+        groups=make_action(
+            window, "User Groups...", "groups",
+            "Groups of users who hold the group's roles; Assign all users to a group",
+            slots.user_groups,
+        ),
+        departments=make_action(
+            window, "Department List...", "groups", "Add, rename and deactivate departments",
+            slots.department_list,
+        ),
     )  # fmt: skip
     for action in (actions.new, actions.copy, actions.save):
         toolbar.addAction(action)
@@ -161,6 +180,8 @@ def build_actions(window: QMainWindow, slots: Slots, *, settings_shown: bool) ->
         toolbar.addAction(action)
     toolbar.addSeparator()
     toolbar.addAction(actions.refresh)
+    if groups_shown:
+        toolbar.addWidget(_groups_button(window, actions))
     if settings_shown:
         toolbar.addAction(actions.settings)
     find = QAction("Find User", window)
@@ -168,3 +189,21 @@ def build_actions(window: QMainWindow, slots: Slots, *, settings_shown: bool) ->
     find.triggered.connect(slots.focus_search)
     window.addAction(find)
     return actions
+
+
+def _groups_button(window: QMainWindow, actions: WindowActions) -> QToolButton:
+    """ "Groups": a toolbar button whose menu opens User Groups or the Department List."""
+    menu = QMenu(window)
+    menu.addAction(actions.groups)
+    menu.addAction(actions.departments)
+    button = QToolButton(window)
+    button.setObjectName("groups")
+    button.setText("Groups")
+    button.setAccessibleName("Groups")
+    button.setIcon(icon("groups"))
+    button.setToolTip("User groups and the Department List")
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # as the toolbar's own buttons: no tab stop
+    button.setMenu(menu)
+    return button

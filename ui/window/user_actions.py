@@ -150,6 +150,30 @@ class UserActions:
         dialog.saved.connect(lambda policy: self.window.publish(CompanySettingsChanged(policy)))
         dialog.exec()
 
+    def user_groups(self) -> None:
+        """User Groups; the user shown is read again afterwards if a group changed (their
+        rights, and so what Reset and Unlock may do, may differ now)."""
+        from ui.dialogs.user_groups import UserGroupsDialog
+
+        self._group_dialog(UserGroupsDialog)
+
+    def department_list(self) -> None:
+        from ui.dialogs.departments import DepartmentsDialog
+
+        self._group_dialog(DepartmentsDialog)
+
+    def _group_dialog(self, kind: Any) -> None:
+        if not self.window.context.may(Right.EDIT_GROUPS):
+            return
+        window = self.window
+        dialog = kind(window, window.runner, window.workplace, window.context)
+        changed: list[bool] = []
+        dialog.changed.connect(lambda: changed.append(True))
+        dialog.exec()
+        shown = window.subject.record if window.subject else None
+        if changed and shown is not None and not window.is_dirty():
+            window.open_user(shown.pk)
+
     def change_own_password(self) -> None:
         """The operator's own password, with the dialog of the forced change."""
         if not self.window.context.operator_user_id:

@@ -71,7 +71,9 @@ class UserSetupWindow(QMainWindow):
         self.resize(1180, 760)
 
         shown = context.may(Right.COMPANY_SETTINGS)
-        actions = build_actions(self, self, settings_shown=shown)
+        actions = build_actions(
+            self, self, settings_shown=shown, groups_shown=context.may(Right.EDIT_GROUPS)
+        )
         self.toolbar_actions = actions
         self.section_actions = actions.sections  # a toolbar button for each section with an icon
         self.save_action, self.new_action, self.copy_action = (
@@ -400,6 +402,12 @@ class UserSetupWindow(QMainWindow):
 
     def company_settings(self) -> None:
         self.user_actions.company_settings()
+
+    def user_groups(self) -> None:
+        self.user_actions.user_groups()
+
+    def department_list(self) -> None:
+        self.user_actions.department_list()
 
     def change_own_password(self) -> None:
         self.user_actions.change_own_password()
