@@ -109,9 +109,8 @@ class DepartmentsDialog(QDialog):
         self.reload()
 
     def _run(self, job: Callable[[Work], T], done: Callable[[T], object]) -> None:
-        self.runner.run(
-            self.workplace, job, done, failed=self._failed, busy=self.edits, parent=self
-        )
+        busy = self.edits if self.may_edit else ()  # given back after the job: only to them
+        self.runner.run(self.workplace, job, done, failed=self._failed, busy=busy, parent=self)
 
     def reload(self, select: int | None = None) -> None:
         self._run(
@@ -186,6 +185,7 @@ class DepartmentsDialog(QDialog):
         self.name.setText(row.name)
 
     def _failed(self, error: UserSetupError) -> None:
+        self._update_buttons()
         if isinstance(error, ValidationError) and all(self.errors.owns(n) for n in error.errors):
             self.errors.show(error.errors)
             self.name.setFocus()

@@ -242,8 +242,10 @@ class UserGroupsDialog(QDialog):
         done: Callable[[T], object],
         failed: Callable[[UserSetupError], object] | None = None,
     ) -> None:
+        # Held off while a job runs, then given back: only to someone who may use them.
+        busy = self.edits if self.may_edit else ()
         self.runner.run(
-            self.workplace, job, done, failed=failed or self._failed, busy=self.edits, parent=self
+            self.workplace, job, done, failed=failed or self._failed, busy=busy, parent=self
         )
 
     def reload(self, select: int | None = None) -> None:
@@ -465,6 +467,7 @@ class UserGroupsDialog(QDialog):
         )
 
     def _failed(self, error: UserSetupError) -> None:
+        self._show_members(self.detail)  # the buttons as the group shown allows
         if isinstance(error, ValidationError) and all(self.errors.owns(n) for n in error.errors):
             first = self.errors.show(error.errors)
             if first is not None:
