@@ -3,6 +3,7 @@ active user who lacks it (each audited), and a user without it refused beside th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -27,6 +28,8 @@ from app.roles.base_role import (
     require_base_role,
     set_base_role,
 )
+from app.roles.effective import rights_of
+from app.roles.groups import GroupSetup
 from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
@@ -114,8 +117,6 @@ def test_a_user_who_would_hold_it_neither_directly_nor_through_a_group_is_refuse
 def test_a_group_deactivated_does_not_give_the_base_role(
     database: Database, company: CompanyInfo, clock: FixedClock
 ) -> None:
-    from app.roles.groups import GroupSetup
-
     staff = make_role(database, company, clock, "Staff", [Right.SCHEDULE_VIEW])
     group = make_group(database, company, clock, "Everyone", roles=[staff])
     _set(database, company, clock, staff)
@@ -216,3 +217,28 @@ def test_every_right_of_the_administrator_role_may_be_the_base_role_only_for_one
     assert _set(database, company, clock, admin, operator(EVERY_RIGHT, clock)).name == (
         "Administrator"
     )
+
+
+def test_a_member_holding_the_base_role_only_through_a_group_keeps_it(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    """Taking them out of the group, taking the role from the group, or deactivating the
+    group would leave them without it: each is refused, naming them."""
+    staff = make_role(database, company, clock, "Staff", [Right.SCHEDULE_VIEW])
+    kim = add_user(database, company, clock, "kimberly")
+    group = make_group(database, company, clock, "Everyone", roles=[staff], members=[kim])
+    _set(database, company, clock, staff)  # Kimberly holds it through the group: not given
+    with database.transaction() as session:
+        assert staff not in direct_role_ids(session, kim)
+    lost = "kimberly would no longer hold the “Staff” role (the practice's base role)"
+    attempts: list[tuple[str, Callable[[GroupSetup], object]]] = [
+        ("members", lambda g: g.remove_members(group, [kim])),
+        ("roles", lambda g: g.set_roles(group, [])),
+        ("active", lambda g: g.set_active(group, False)),
+    ]
+    for field, attempt in attempts:
+        with pytest.raises(ValidationError) as refused, database.transaction() as session:
+            attempt(GroupSetup(session, company, dba(), clock))
+        assert refused.value.errors[field].startswith(lost)
+    with database.transaction() as session:
+        assert "Staff" in rights_of(session, company.id, kim).roles

@@ -80,6 +80,7 @@ class Departments:
 
     def list_departments(self, *, active_only: bool = False) -> list[DepartmentRow]:
         """The departments by name, each with how many users have it: one statement."""
+        self.actor.require(Right.VIEW_USERS)
         users = (
             select(func.count())
             .select_from(User)

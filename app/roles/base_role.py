@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -164,23 +164,58 @@ def set_base_role(
     return BaseRoleSet(role_id, role.name if role else None, int(row.version), given)
 
 
+def _lacking(role_id: int) -> ColumnElement[bool]:
+    """A user row holds the role neither directly nor through an active group."""
+    direct = exists().where(UserRole.user_pk == User.id, UserRole.role_id == role_id)
+    grouped = (
+        exists()
+        .where(GroupMember.user_pk == User.id)
+        .where(UserGroup.id == GroupMember.group_id, UserGroup.active)
+        .where(GroupRole.group_id == UserGroup.id, GroupRole.role_id == role_id)
+    )
+    return and_(~direct, ~grouped)
+
+
+def guard_base_role_kept(
+    session: Session, company_id: int, user_pks: Collection[int], field: str
+) -> None:
+    """After a change that could take the base role from these users (flushed here): refuse
+    it beside ``field``, naming the active ones who no longer hold it (a member taken out of
+    the group that gave it them, say). One statement, two with a base role."""
+    if not user_pks:
+        return
+    base = base_role(session, company_id)
+    if base is None:
+        return
+    session.flush()
+    lost = list(
+        session.scalars(
+            select(User.user_id)
+            .where(User.company_id == company_id, User.active, User.id.in_(sorted(user_pks)))
+            .where(_lacking(base[0]))
+            .order_by(User.user_id_key)
+        )
+    )
+    if lost:
+        who = ", ".join(lost)
+        raise ValidationError(
+            {
+                field: f"{who} would no longer hold the \u201c{base[1]}\u201d role (the "
+                "practice's base role); give it to them directly first."
+            }
+        )
+
+
 def _give_to_everyone(
     session: Session, company: CompanyInfo, actor: Actor, role: Role, now: datetime
 ) -> tuple[str, ...]:
     """Give ``role`` directly to every active user who holds it neither directly nor through
     an active group; their user IDs. Four statements whatever the number of users (and the
     inserts)."""
-    direct = exists().where(UserRole.user_pk == User.id, UserRole.role_id == role.id)
-    grouped = (
-        exists()
-        .where(GroupMember.user_pk == User.id)
-        .where(UserGroup.id == GroupMember.group_id, UserGroup.active)
-        .where(GroupRole.group_id == UserGroup.id, GroupRole.role_id == role.id)
-    )
     users = list(
         session.execute(
             select(User.id, User.user_id)
-            .where(User.company_id == company.id, User.active, ~direct, ~grouped)
+            .where(User.company_id == company.id, User.active, _lacking(role.id))
             .order_by(User.user_id_key)
         )
     )
@@ -226,6 +261,7 @@ __all__ = [
     "base_role",
     "base_role_message",
     "base_role_version",
+    "guard_base_role_kept",
     "require_base_role",
     "set_base_role",
 ]

@@ -40,6 +40,7 @@ from app.roles.assignments import (
     rights_given_by,
     role_choices,
 )
+from app.roles.base_role import guard_base_role_kept
 from app.roles.effective import NONE, EffectiveRights, effective_rights
 from app.users.access_kept import guard_keeper_kept, usable_holders
 from app.validation import FieldProblem, clean_text
@@ -210,6 +211,7 @@ class GroupSetup:
 
     def list_groups(self, *, active_only: bool = False) -> list[GroupSummary]:
         """The groups by name, each with its member count and role names: two statements."""
+        self.actor.require(Right.VIEW_USERS)
         members = (
             select(func.count())
             .select_from(GroupMember)
@@ -241,6 +243,7 @@ class GroupSetup:
 
     def load(self, group_id: int) -> GroupDetail:
         """One group with its roles and members; NotFoundError outside the company."""
+        self.actor.require(Right.VIEW_USERS)
         group = self._group(group_id)
         role_ids = self._role_ids(group.id)
         names = {c.id: c.name for c in role_choices(self.session, self.company)}
@@ -378,6 +381,7 @@ class GroupSetup:
         self._flush(group.name)
         if keepers is not None:
             guard_keeper_kept(self.session, self.company, now, keepers, "active")
+            guard_base_role_kept(self.session, self.company.id, members, "active")
         self._expire(members)
         action = Action.GROUP_ACTIVATED if active else Action.GROUP_DEACTIVATED
         self._audit(action, [said("group", group.name), Change("active", not active, active)], now)
@@ -425,6 +429,7 @@ class GroupSetup:
         self._flush(group.name)
         if keepers is not None:
             guard_keeper_kept(self.session, self.company, now, keepers, ROLES_FIELD)
+            guard_base_role_kept(self.session, self.company.id, members, ROLES_FIELD)
         self._expire(members)
         self._audit(
             Action.GROUP_ROLES_CHANGED,
@@ -502,6 +507,7 @@ class GroupSetup:
         self._flush(group.name)
         one = (users[0].id, users[0].user_id) if len(users) == 1 else None
         guard_keeper_kept(self.session, self.company, now, keepers, MEMBERS_FIELD, one)
+        guard_base_role_kept(self.session, self.company.id, gone, MEMBERS_FIELD)
         self._expire(gone)
         self._audit_members(group, users, before, now, added=False)
         return self.load(group.id)
