@@ -160,3 +160,13 @@ def test_a_department_of_another_company_is_not_found(
         Departments(session, company, dba(), clock).find("Lab")
     with pytest.raises(ValidationError), database.transaction() as session:
         check_department_choice(session, company.id, 987654, None)
+
+
+def test_a_name_taken_meanwhile_by_another_workstation_is_refused_beside_the_name(
+    database: Database, company: CompanyInfo, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add(database, company, clock, "Billing")
+    monkeypatch.setattr(Departments, "_checked", lambda self, name, department_id: name)
+    with pytest.raises(ValidationError) as refused, database.transaction() as session:
+        Departments(session, company, dba(), clock).add("BILLING")
+    assert refused.value.errors == {"name": "A department named “BILLING” exists already."}

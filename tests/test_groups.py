@@ -489,3 +489,14 @@ def test_a_member_row_read_before_is_read_again_as_holding_an_administrative_rig
 def _roles(database: Database, company: CompanyInfo) -> list[RoleChoice]:
     with database.transaction() as session:
         return role_choices(session, company)
+
+
+def test_a_name_taken_meanwhile_by_another_workstation_is_refused_beside_the_name(
+    database: Database, company: CompanyInfo, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database's unique key decides when two saves pass the check at the same moment."""
+    make_group(database, company, clock, "Front Office")
+    monkeypatch.setattr(GroupSetup, "_checked", lambda self, name, text, group_id: (name, text))
+    with pytest.raises(ValidationError) as refused, database.transaction() as session:
+        GroupSetup(session, company, dba(), clock).create("front office")
+    assert refused.value.errors == {"name": "A group named “front office” exists already."}

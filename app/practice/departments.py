@@ -202,7 +202,8 @@ class Departments:
         except StaleDataError as exc:
             raise ConflictError(None, None, "This department") from exc
         except IntegrityError as exc:
-            if "name" in str(exc.orig).lower():
+            text = str(exc.orig)  # the name, taken meanwhile by another workstation:
+            if "uq_departments_company_name" in text or "name_key" in text:
                 raise ValidationError({NAME_FIELD: _taken(name)}) from exc
             raise
 

@@ -627,7 +627,8 @@ class GroupSetup:
         except StaleDataError as exc:
             raise ConflictError(None, None, "This group") from exc
         except IntegrityError as exc:
-            if "name" in str(exc.orig).lower():
+            text = str(exc.orig)  # the name, taken meanwhile by another workstation:
+            if "uq_user_groups_company_name" in text or "name_key" in text:
                 raise ValidationError({NAME_FIELD: _taken(name)}) from exc
             raise
 
