@@ -67,6 +67,9 @@ class Action(enum.StrEnum):
     PRACTICE_KEY_CREATED = "practice_key.created"
     PRACTICE_KEY_EXPORTED = "practice_key.exported"
     PRACTICE_KEY_IMPORTED = "practice_key.imported"
+    # Issue 13, the Roles section of a user: the user groups they belong to (their direct
+    # roles are USER_ROLE_CHANGED; their department is a field of USER_UPDATED)
+    USER_GROUPS_CHANGED = "user.groups_changed"
 
 
 def _plain(value: object) -> JSONValue:
