@@ -76,7 +76,13 @@ def main(
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     except ValidationError as exc:
-        labels = {**LABELS, "setup_role": "Role", "passphrase": "Passphrase"}
+        labels = {
+            **LABELS,
+            "setup_role": "Role",
+            "passphrase": "Passphrase",
+            "roles": "Roles",
+            "groups": "User Groups",
+        }
         text = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in exc.errors.items())
         return _fail(EXIT_REFUSED, text)
     except (DatabaseUnavailableError, SchemaError) as exc:

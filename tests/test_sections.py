@@ -13,16 +13,16 @@ from app.practice.company import CompanyInfo
 from app.sections.base import Target
 from app.sections.editor import Opened, SectionProblems, UserEditor
 from app.sections.login_times import LoginTimesEdit
-from app.sections.roles import RolesEdit
 from app.sections.registry import FIRST, SECTIONS, section
+from app.sections.roles import RolesEdit
 from app.sections.two_factor import TwoFactorEdit
 from app.two_factor.service import TwoFactorForm
 from app.users.records import UserFields
 from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
-from tests.helpers.records import add_user, audit_events, read_user
 from tests.helpers.catalog import add_role
+from tests.helpers.records import add_user, audit_events, read_user
 from tests.helpers.roles import SetupRole
 from tests.helpers.statements import count_statements
 

@@ -324,7 +324,7 @@ class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
         if joined:
             carried.append(f"the {_plural('user group', joined)} {', '.join(joined)}")
         if source.department:
-            carried.append(f"the department ({source.department})")
+            carried.append(f"the department {source.department}")
         return Copied(copied, tuple(carried))
 
     def edit_of(self, state: RolesState) -> RolesEdit:
