@@ -94,6 +94,12 @@ def _grants(company_id: int) -> Select[tuple[int, str | None, str, str | None, s
     return union_all(direct, grouped)  # type: ignore[return-value]
 
 
+def _source_order(source: Source) -> tuple[str, bool, str]:
+    """By role, the direct source first: a role held directly and through a group has a
+    source with no group, which does not compare with a group's name."""
+    return (source.role, source.group is not None, source.group or "")
+
+
 def _gather(
     rows: Iterable[tuple[int, str | None, str, str | None, str | None]],
 ) -> dict[int, EffectiveRights]:
@@ -110,7 +116,7 @@ def _gather(
             rights[Right(key)].add(source)
     return {
         pk: EffectiveRights(
-            {r: tuple(sorted(s)) for r, s in sorted(rights.items())},
+            {r: tuple(sorted(s, key=_source_order)) for r, s in sorted(rights.items())},
             tuple(sorted(roles[pk], key=str.casefold)),
         )
         for pk, rights in found.items()
