@@ -59,15 +59,15 @@ def test_the_registry_lists_each_section_once_in_the_order_the_window_shows_them
 # Opening
 
 
-def test_opening_a_user_reads_every_section_in_three_statements(
+def test_opening_a_user_reads_every_section_in_two_statements(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
-    """The row for the User, Login Times and 2FA sections; the Roles section's choices and
+    """The row for the User, Login Times and 2FA sections; the Roles section's choices with
     the user's effective rights (read only once its page is shown)."""
     pk = add_user(database, company, clock, "kimberly")
     with database.transaction() as session, count_statements(connection) as statements:
         opened = editor(session, company, clock).open(pk)
-    assert len(statements) == 3
+    assert len(statements) == 2
     with database.transaction() as session, count_statements(connection) as statements:
         editor(session, company, clock).open(pk, ["user", "login_times", "two_factor"])
     assert len(statements) == 1
@@ -157,7 +157,7 @@ def _window_of(database: Database, company: CompanyInfo, clock: FixedClock) -> W
     return Workplace(database, company, signed_in(user_pk=maria), clock)
 
 
-def test_the_windows_click_on_a_user_with_every_section_open_is_three_statements(
+def test_the_windows_click_on_a_user_with_every_section_open_is_two_statements(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
     pk = add_user(database, company, clock, "kimberly")
@@ -165,9 +165,9 @@ def test_the_windows_click_on_a_user_with_every_section_open_is_three_statements
     with count_statements(connection) as statements:
         opened = window.within(lambda work: UserEditor(work).open(pk))
     assert set(opened.states) == {s.key for s in SECTIONS}
-    # The row; the Roles section's choices and the user's effective rights; no clock read,
+    # The row; the Roles section's choices with the user's effective rights; no clock read,
     # no read of the operator's rights.
-    assert len(statements) == 3, statements
+    assert len(statements) == 2, statements
 
 
 def test_the_windows_save_of_one_field_with_every_section_open_is_four_statements(
@@ -175,7 +175,7 @@ def test_the_windows_save_of_one_field_with_every_section_open_is_four_statement
 ) -> None:
     """The operator's rights now, the user's row, the UPDATE and its audit event; the form
     shown again after the save costs nothing more (and no clock or policy read) but the Roles
-    section's two reads, its choices and the effective rights."""
+    section's one read, its choices with the effective rights."""
     pk = add_user(database, company, clock, "kimberly")
     window = _window_of(database, company, clock)
     opened = window.within(lambda work: UserEditor(work).open(pk))
@@ -189,7 +189,7 @@ def test_the_windows_save_of_one_field_with_every_section_open_is_four_statement
     with count_statements(connection) as statements:
         shown = window.within(save)
     verbs = [s.split()[0] for s in statements]
-    assert verbs == ["SELECT", "SELECT", "UPDATE", "INSERT", "SELECT", "SELECT"], statements
+    assert verbs == ["SELECT", "SELECT", "UPDATE", "INSERT", "SELECT"], statements
     assert shown.record.fields.title == "Billing Lead"
     assert shown.states["two_factor"].recovery_codes_left == 0
 

@@ -137,6 +137,22 @@ def effective_rights(
     return _gather(session.execute(query).all())
 
 
+def grants_of(
+    company_id: int, user_pk: int
+) -> Select[tuple[int, str | None, str, str | None, str | None]]:
+    """The rows ``rights_from`` reads one user's rights from, for a caller that reads them
+    within a statement of its own (the Roles section, with its choices: one round trip)."""
+    grants = _grants(company_id).subquery()
+    return select(*grants.c).where(grants.c.user_pk == user_pk)
+
+
+def rights_from(
+    user_pk: int, rows: Iterable[tuple[int, str | None, str, str | None, str | None]]
+) -> EffectiveRights:
+    """One user's effective rights from the rows of ``grants_of``."""
+    return _gather(rows).get(user_pk, NONE)
+
+
 def rights_of(session: Session, company_id: int, user_pk: int) -> EffectiveRights:
     """One user's effective rights, in one statement."""
     return effective_rights(session, company_id, [user_pk]).get(user_pk, NONE)
@@ -214,9 +230,11 @@ __all__ = [
     "EffectiveRights",
     "Source",
     "effective_rights",
+    "grants_of",
     "holders",
     "holds",
     "locked_holders",
+    "rights_from",
     "rights_of",
     "user_and_rights",
 ]

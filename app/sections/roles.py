@@ -50,7 +50,7 @@ from app.roles.assignments import (
     rights_given_by,
     role_choices,
 )
-from app.roles.effective import NONE, EffectiveRights, Source, rights_of
+from app.roles.effective import NONE, EffectiveRights, Source, grants_of, rights_from, rights_of
 from app.roles.memberships import (
     GROUPS_FIELD,
     GroupChoice,
@@ -152,9 +152,10 @@ def _word(text: str) -> Any:
 def _choices(
     company_id: int, user_pk: int | None, department_id: int | None
 ) -> CompoundSelect[Any]:
-    """(kind, id, name, description, active, ticked, built_in) for every role and user group
-    of the company (ticked: held by, or a member of, the user), the user's department and the
-    company's base role: one statement."""
+    """(kind, id, name, description, active, ticked, built_in, right) for every role and user
+    group of the company (ticked: held by, or a member of, the user), the user's department,
+    the company's base role, and each of the user's grants (role, group, right: as
+    app.roles.effective reads them): one statement."""
     one, zero = literal_column("1", Integer), literal_column("0", Integer)
     if user_pk is None:
         holds: Any = zero
@@ -174,6 +175,7 @@ def _choices(
             else_=zero,
         )
     no_built_in = cast(null(), String(20))
+    no_right = cast(null(), String(60))
     parts: list[Select[Any]] = [
         select(
             _word("role").label("kind"),
@@ -183,6 +185,7 @@ def _choices(
             Role.active.label("active"),
             holds.label("ticked"),
             Role.built_in.label("built_in"),
+            no_right.label("right"),
         ).where(Role.company_id == company_id),
         select(
             _word("group"),
@@ -192,6 +195,7 @@ def _choices(
             UserGroup.active,
             member,
             no_built_in,
+            no_right,
         ).where(UserGroup.company_id == company_id),
         select(
             _word("base"),
@@ -201,8 +205,23 @@ def _choices(
             sql_true(),
             zero,
             no_built_in,
+            no_right,
         ).where(RoleSettingsRow.company_id == company_id),
     ]
+    if user_pk is not None:
+        grants = grants_of(company_id, user_pk).subquery()
+        parts.append(
+            select(
+                _word("grant"),
+                cast(null(), Integer),
+                grants.c.role_name,
+                grants.c.group_name,
+                sql_true(),
+                zero,
+                grants.c.built_in,
+                grants.c.right,
+            )
+        )
     if department_id is not None:
         parts.append(
             select(
@@ -213,6 +232,7 @@ def _choices(
                 Department.active,
                 one,
                 no_built_in,
+                no_right,
             ).where(Department.id == department_id, Department.company_id == company_id)
         )
     first, *rest = parts
@@ -223,16 +243,19 @@ def _read_choices(
     session: Session, company_id: int, user_pk: int | None, department_id: int | None
 ) -> RolesState:
     """The choices and ticks of ``_choices``: the active roles and groups, and inactive ones
-    only when ticked (a deactivated role is not offered anew)."""
+    only when ticked (a deactivated role is not offered anew); the user's effective rights."""
     roles: list[RoleItem] = []
     groups: list[GroupItem] = []
     department: str | None = None
     department_active = True
     base: int | None = None
-    for kind, pk, name, description, active, ticked, built_in in session.execute(
+    grants: list[tuple[int, str | None, str, str | None, str | None]] = []
+    for kind, pk, name, description, active, ticked, built_in, right in session.execute(
         _choices(company_id, user_pk, department_id)
     ):
-        if kind == "role" and (active or ticked):
+        if kind == "grant" and user_pk is not None:  # the role's name, its group's
+            grants.append((user_pk, description, name, built_in, right))
+        elif kind == "role" and (active or ticked):
             roles.append(RoleItem(pk, name, description, bool(active), bool(ticked), built_in))
         elif kind == "group" and (active or ticked):
             groups.append(GroupItem(pk, name, description, bool(active), bool(ticked)))
@@ -245,7 +268,7 @@ def _read_choices(
         tuple(sorted(groups, key=lambda g: g.name.casefold())),
         department,
         department_active,
-        EffectiveRights(),
+        rights_from(user_pk, grants) if user_pk is not None else NONE,
         base,
     )
 
@@ -292,9 +315,8 @@ class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
     saved_when_new: ClassVar[bool] = True  # a new user gets the base role, page shown or not
 
     def load(self, work: Work, user: User) -> RolesState:
-        """Two statements: the choices with the user's ticks, and their effective rights."""
-        state = _read_choices(work.session, work.company.id, user.id, user.department_id)
-        return replace(state, effective=rights_of(work.session, work.company.id, user.id))
+        """One statement: the choices with the user's ticks, and their effective rights."""
+        return _read_choices(work.session, work.company.id, user.id, user.department_id)
 
     def blank(self, work: Work) -> RolesState:
         """A new user holds the company's base role, and so its rights."""
