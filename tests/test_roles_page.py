@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QTreeWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QTreeWidget
 
 from app.db.database import Database
+from app.db.models import User
 from app.practice.company import CompanyInfo
 from app.rights import Right
 from app.roles.assignments import UserRoles
@@ -19,9 +20,9 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.catalog import add_department, add_group, add_role, set_base_role
 from tests.helpers.qt import DialogAnswers, by_name
-from tests.helpers.records import add_user
+from tests.helpers.records import add_user, audit_events, read_user
 from tests.helpers.roles import SetupRole, stored_roles
-from tests.helpers.window import close_window, saves
+from tests.helpers.window import close_window, saves, user_page
 from tests.helpers.window import open_window as shown_window
 from tests.test_two_factor_page import pick
 from ui.pages.roles_page import RolesPage
@@ -162,3 +163,65 @@ def test_the_front_desk_sees_the_roles_read_only(
         assert page.edit(window.subject) is None  # type: ignore[arg-type]
     finally:
         close_window(window, dialogs)
+
+
+def test_the_user_page_picks_a_department_and_offers_a_closed_one_only_to_its_users(
+    qtbot: Any,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    kim: int,
+    catalog: dict[str, int],
+    dialogs: DialogAnswers,
+) -> None:
+    with database.transaction() as session:
+        old = add_department(session, company, "Old", active=False)
+    leaver = add_user(database, company, clock, "leaver")
+    with database.transaction() as session:  # in it since before it closed
+        row = session.get(User, leaver)
+        assert row is not None
+        row.department_id = old
+    window = shown_window(database, company, clock, qtbot)
+    try:
+        pick(qtbot, window, kim)
+        box = by_name(user_page(window), QComboBox, "Department")
+        assert [box.itemText(i) for i in range(box.count())] == ["(none)", "Billing"]
+        box.setCurrentIndex(box.findText("Billing"))
+        assert saves(window)
+        assert (
+            read_user(database, company, clock, kim).fields.department_id == (catalog["department"])
+        )
+        (event,) = audit_events(database, user_pk=kim, prefix="user.updated")
+        assert event.changes == [{"field": "department", "before": None, "after": "Billing"}]
+        pick(qtbot, window, leaver)
+        assert [box.itemText(i) for i in range(box.count())] == [
+            "(none)", "Billing", "Old (inactive)",
+        ]  # fmt: skip
+        assert box.currentText() == "Old (inactive)" and not window.is_dirty()
+    finally:
+        close_window(window, dialogs)
+
+
+def test_a_new_user_in_the_window_starts_with_the_base_role_ticked(
+    qtbot: Any,
+    window: UserSetupWindow,
+    database: Database,
+    company: CompanyInfo,
+    catalog: dict[str, int],
+) -> None:
+    with database.transaction() as session:
+        set_base_role(session, company, catalog["scheduling"])
+    window.new_user()
+    assert window.subject is not None and window.subject.is_new
+    window.section_actions["roles"].trigger()
+    page = window.page("roles")
+    assert isinstance(page, RolesPage)
+    roles = by_name(page, QListWidget, "Roles")
+    ticked = [
+        roles.item(i).text()
+        for i in range(roles.count())
+        if roles.item(i).checkState() == Qt.CheckState.Checked
+    ]
+    assert ticked == ["Scheduling"]
+    assert rights_shown(page) == {"View the schedule": "Scheduling role"}
+    assert not window.is_dirty()

@@ -479,6 +479,17 @@ def test_copying_a_user_whose_roles_the_copier_could_not_give_is_refused(
     assert len(audit_events(database, company_id=company.id)) == before  # nothing was made
 
 
+def test_a_copy_of_a_user_from_before_the_base_role_gets_it(
+    database: Database, company: CompanyInfo, clock: FixedClock, practice: Practice
+) -> None:
+    source = add_user(database, company, clock, "kimberly")
+    save_roles(database, company, clock, source, {practice.billing})
+    with database.transaction() as session:
+        set_base_role(session, company, practice.scheduling)
+    copy = _copy(database, company, clock, source, delegate(practice, clock))
+    assert stored_roles(database, company.id, copy) == ("Billing Clerk", "Scheduling")
+
+
 # The department, in the User section
 
 

@@ -335,11 +335,16 @@ class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
     def copy(self, work: Work, source: RolesState) -> Copied[RolesState]:
         """The active roles and groups of the user copied (a deactivated one gives nothing
         and is not given anew); their department comes with the User section."""
-        roles = tuple(r for r in source.roles if r.active)
+        base = source.base_role
+        roles = tuple(
+            replace(r, held=True) if base is not None and r.id == base.id else r
+            for r in source.roles
+            if r.active
+        )  # the base role too, for a user copied from before the company named it
         groups = tuple(g for g in source.groups if g.active)
         copied = replace(source, roles=roles, groups=groups)
         carried: list[str] = []
-        held = [r.name for r in roles if r.held]
+        held = [r.name for r in source.roles if r.held and r.active]
         if held:
             carried.append(f"the {_plural('role', held)} {', '.join(held)}")
         joined = [g.name for g in groups if g.member]
