@@ -71,7 +71,9 @@ class Action(enum.StrEnum):
     GROUP_CREATED = "group.created"
     GROUP_CHANGED = "group.changed"  # its name or description
     GROUP_ROLES_CHANGED = "group.roles_changed"
-    GROUP_MEMBERS_CHANGED = "group.members_changed"  # on each member's trail, and the group's
+    GROUP_MEMBERS_CHANGED = (
+        "group.members_changed"  # the group's (each member's: USER_GROUPS_CHANGED)
+    )
     GROUP_DEACTIVATED = "group.deactivated"
     GROUP_ACTIVATED = "group.activated"
     DEPARTMENT_ADDED = "department.added"
@@ -79,6 +81,9 @@ class Action(enum.StrEnum):
     DEPARTMENT_DEACTIVATED = "department.deactivated"
     DEPARTMENT_ACTIVATED = "department.activated"
     BASE_ROLE_CHANGED = "roles.base_role_changed"
+    # Issue 13, the Roles section of a user: the user groups they belong to (their direct
+    # roles are USER_ROLE_CHANGED; their department is a field of USER_UPDATED)
+    USER_GROUPS_CHANGED = "user.groups_changed"
 
 
 def _plain(value: object) -> JSONValue:

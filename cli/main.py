@@ -63,6 +63,7 @@ CLI_LABELS = {
     "base_role": "Base role",
     "members": "Members",
     "roles": "Roles",
+    "groups": "User Groups",
     "name": "Name",
     "description": "Description",
 }

@@ -27,6 +27,7 @@ DAY_OPTION_NAMES = {
 CLI_NAMES = {
     "provider_id": "provider",
     "service_location_id": "service-location",
+    "department_id": "department",
     "user_type": "type",
 }
 
@@ -197,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
         "copy",
         help="add a user by copying one who does similar work, with their login times "
         "(Limited access, the hours of each day, and the account's expiry date unless it "
-        "has passed)",
+        "has passed), their roles, user groups and department",
     )
     copy.add_argument("source", metavar="FROM")
     copy.add_argument("user_id", metavar="NEWID")
@@ -225,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     role.add_argument("user_id", metavar="USERID")
     role.add_argument("role", choices=sorted(ROLE_NAMES))
+    _add_user_roles_command(user_commands)
 
     _add_two_factor_commands(commands)
     _add_hours_commands(commands)
@@ -266,6 +268,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     login.add_argument("--json", action="store_true")
     return parser
+
+
+def _add_user_roles_command(user_commands: Any) -> None:
+    roles = user_commands.add_parser(
+        "roles",
+        help="a user's roles, user groups, department and effective rights; give or take "
+        "roles and groups (the Roles section)",
+    )
+    roles.add_argument("user_id", metavar="USERID")
+    for option, dest, what in (
+        ("--add", "add", "give the user this role (repeatable)"),
+        ("--remove", "remove", "take this role from the user (repeatable)"),
+        ("--add-group", "add_group", "make the user a member of this user group (repeatable)"),
+        ("--remove-group", "remove_group", "take the user out of this user group (repeatable)"),
+    ):
+        roles.add_argument(
+            option, dest=dest, action="append", default=[], metavar="NAME", help=what
+        )
+    roles.add_argument("--json", action="store_true")
 
 
 def _add_hours_commands(commands: Any) -> None:

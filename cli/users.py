@@ -11,7 +11,12 @@ from zoneinfo import ZoneInfo
 from app.errors import ValidationError
 from app.login_times.hours import has_expired
 from app.login_times.service import LoginTimesService
-from app.practice.company import match_choice, provider_choices, service_location_choices
+from app.practice.company import (
+    department_choices,
+    match_choice,
+    provider_choices,
+    service_location_choices,
+)
 from app.roles.assignments import UserRoles
 from app.roles.effective import rights_of
 from app.sections.base import Target
@@ -26,10 +31,12 @@ from app.workplace import Work
 from cli.errors import UsageError
 from cli.parser import ROLE_NAMES
 from cli.passwords import PasswordInput
+from cli.user_roles import user_roles_command
 
 REFERENCE_CHOICES = {
     "provider_id": provider_choices,
     "service_location_id": service_location_choices,
+    "department_id": department_choices,
 }
 
 
@@ -65,6 +72,8 @@ def users_command(args: argparse.Namespace, work: Work, passwords: PasswordInput
         )
         held = rights_of(work.session, work.company.id, pk)
         return f"{users.get(pk).heading}: roles {', '.join(held.roles) or 'none'}."
+    if command == "roles":
+        return user_roles_command(args, work)
     if command == "unlock":
         record = users.unlock(users.find(args.user_id).pk)
         return f"{record.heading} is unlocked."

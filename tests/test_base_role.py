@@ -41,7 +41,10 @@ from tests.helpers.statements import count_statements
 SETTINGS_AND_ROLES = frozenset(
     {Right.VIEW_USERS, Right.COMPANY_SETTINGS, Right.EDIT_ROLES, Right.SCHEDULE_VIEW}
 )
-MESSAGE = "Every user must hold the “Staff” role (the practice's base role)."
+MESSAGE = (
+    "Every user must hold the “Staff” role (the practice's base role): tick it, or add them to "
+    "a group that has it."
+)
 
 
 def _set(

@@ -43,6 +43,7 @@ SHOW_KEYS = [
     "default_screen",
     "provider",
     "service_location",
+    "department",
     "user_type",
     "outage_email",
     "outage_mobile",
@@ -58,6 +59,7 @@ SHOW_KEYS = [
     "created_at",
     "login_times",
     "two_factor",
+    "roles",
 ]
 
 

@@ -79,7 +79,7 @@ def test_a_group_is_added_given_roles_and_members_and_shown(
     out = _ok(usersetup, "groups", "set", "Front Desk Team", "--remove-member", "kimberly",
               "--remove-role", "Scheduling")  # fmt: skip
     assert "  Roles:        none" in out.splitlines()
-    assert audit_events(database, user_pk=kim, prefix="group.")[-1].changes[1] == {
+    assert audit_events(database, user_pk=kim, prefix="user.groups")[-1].changes[1] == {
         "field": "groups",
         "before": ["Front Desk Team"],
         "after": [],

@@ -83,8 +83,7 @@ def test_a_group_is_made_listed_and_read_back_with_its_roles_and_members(
     assert actions == [
         Action.GROUP_CREATED,
         Action.GROUP_ROLES_CHANGED,
-        Action.GROUP_MEMBERS_CHANGED,  # on Kimberly's trail
-        Action.GROUP_MEMBERS_CHANGED,  # on the group's
+        Action.GROUP_MEMBERS_CHANGED,  # the group's (Kimberly's own: USER_GROUPS_CHANGED)
         Action.GROUP_DEACTIVATED,
     ]
 
@@ -113,7 +112,7 @@ def test_membership_is_audited_on_the_member_s_trail_with_their_groups_before_an
     with database.transaction() as session:
         GroupSetup(session, company, dba("mreyes"), clock).add_members(front, [kim])
         GroupSetup(session, company, dba("mreyes"), clock).remove_members(front, [kim])
-    added, removed = audit_events(database, user_pk=kim, prefix="group.")[-2:]
+    added, removed = audit_events(database, user_pk=kim, prefix="user.groups")[-2:]
     assert added.operator == removed.operator == "mreyes"
     assert added.changes == [
         {"field": "group", "before": None, "after": "Front Office"},
@@ -449,7 +448,7 @@ def test_assign_all_adds_every_active_user_not_yet_a_member_in_one_step(
         assert GroupSetup(session, company, dba(), clock).assign_all(group) == 1
         assert GroupSetup(session, company, dba(), clock).assign_all(group) == 0
     assert _members(database, group) == {kim, wes}
-    (event,) = audit_events(database, user_pk=wes, prefix="group.")
+    (event,) = audit_events(database, user_pk=wes, prefix="user.groups")
     assert event.changes[1] == {"field": "groups", "before": [], "after": ["Everyone"]}
     summary = audit_events(database, company_id=company.id, prefix="group.members")[-1]
     assert summary.user_pk is None

@@ -14,12 +14,14 @@ from app.sections.base import Target
 from app.sections.editor import Opened, SectionProblems, UserEditor
 from app.sections.login_times import LoginTimesEdit
 from app.sections.registry import FIRST, SECTIONS, section
+from app.sections.roles import RolesEdit
 from app.sections.two_factor import TwoFactorEdit
 from app.two_factor.service import TwoFactorForm
 from app.users.records import UserFields
 from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk, signed_in
+from tests.helpers.catalog import add_role
 from tests.helpers.records import add_user, audit_events, read_user
 from tests.helpers.roles import SetupRole
 from tests.helpers.statements import count_statements
@@ -47,22 +49,27 @@ def new_user(**changes: object) -> UserFields:
 
 def test_the_registry_lists_each_section_once_in_the_order_the_window_shows_them():
     keys = [s.key for s in SECTIONS]
-    assert keys == ["user", "login_times", "two_factor"]
+    assert keys == ["user", "login_times", "two_factor", "roles"]
     assert len({s.order for s in SECTIONS}) == len(SECTIONS)
     assert FIRST is section("user")
-    assert [s.title for s in SECTIONS] == ["User", "Login Times", "2FA"]
-    assert [s.icon for s in SECTIONS if s.icon] == ["clock", "keys"]
+    assert [s.title for s in SECTIONS] == ["User", "Login Times", "2FA", "Roles"]
+    assert [s.icon for s in SECTIONS if s.icon] == ["clock", "keys", "roles"]
 
 
 # Opening
 
 
-def test_opening_a_user_reads_every_section_in_one_statement(
+def test_opening_a_user_reads_every_section_in_two_statements(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
+    """The row for the User, Login Times and 2FA sections; the Roles section's choices with
+    the user's effective rights (read only once its page is shown)."""
     pk = add_user(database, company, clock, "kimberly")
     with database.transaction() as session, count_statements(connection) as statements:
         opened = editor(session, company, clock).open(pk)
+    assert len(statements) == 2
+    with database.transaction() as session, count_statements(connection) as statements:
+        editor(session, company, clock).open(pk, ["user", "login_times", "two_factor"])
     assert len(statements) == 1
     assert set(opened.states) == {s.key for s in SECTIONS}
     assert opened.states["login_times"] == LoginTimes()
@@ -88,17 +95,21 @@ def test_every_section_is_checked_before_anything_is_written(
     bad_hours = LoginTimesEdit(
         True, (DayForm(True, False, "9:00", "later"),) + (DayForm(),) * 6, None
     )
+    with database.transaction() as session:
+        closed = add_role(session, company, "Retired Role", active=False)
     edits = {
         "user": new_user(email="not an address"),
         "login_times": bad_hours,
         "two_factor": TwoFactorEdit(TwoFactorForm("email", "also not")),
+        "roles": RolesEdit({closed}),
     }
     with pytest.raises(SectionProblems) as refused, database.transaction() as session:
         editor(session, company, clock).save(Target(), edits)
     problems = refused.value.by_section
-    assert list(problems) == ["user", "login_times", "two_factor"]  # in the list's order
+    assert list(problems) == ["user", "login_times", "two_factor", "roles"]  # list's order
     assert "email" in problems["user"] and "sun.end" in problems["login_times"]
     assert "destination" in problems["two_factor"]
+    assert "deactivated" in problems["roles"]["roles"]
     assert refused.value.first_section == "user"
     assert audit_events(database) == before
 
@@ -115,7 +126,7 @@ def test_a_new_user_is_saved_with_every_section_in_one_transaction(
                 "two_factor": TwoFactorEdit(TwoFactorForm("app", setup="require")),
             },
         )
-    assert saved.changed == {"user", "login_times", "two_factor"}
+    assert saved.changed == {"user", "login_times", "two_factor", "roles"}  # no base role: none
     stored = read_user(database, company, clock, saved.record.pk)
     assert stored.login_times == WEEKDAYS
     assert (stored.two_factor.method, stored.two_factor.setup) == ("app", "require")
@@ -146,7 +157,7 @@ def _window_of(database: Database, company: CompanyInfo, clock: FixedClock) -> W
     return Workplace(database, company, signed_in(user_pk=maria), clock)
 
 
-def test_the_windows_click_on_a_user_with_every_section_open_is_one_statement(
+def test_the_windows_click_on_a_user_with_every_section_open_is_two_statements(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
     pk = add_user(database, company, clock, "kimberly")
@@ -154,14 +165,17 @@ def test_the_windows_click_on_a_user_with_every_section_open_is_one_statement(
     with count_statements(connection) as statements:
         opened = window.within(lambda work: UserEditor(work).open(pk))
     assert set(opened.states) == {s.key for s in SECTIONS}
-    assert len(statements) == 1, statements  # the row; no clock read, no rights read
+    # The row; the Roles section's choices with the user's effective rights; no clock read,
+    # no read of the operator's rights.
+    assert len(statements) == 2, statements
 
 
 def test_the_windows_save_of_one_field_with_every_section_open_is_four_statements(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
     """The operator's rights now, the user's row, the UPDATE and its audit event; the form
-    shown again after the save costs nothing more (and no clock or policy read)."""
+    shown again after the save costs nothing more (and no clock or policy read) but the Roles
+    section's one read, its choices with the effective rights."""
     pk = add_user(database, company, clock, "kimberly")
     window = _window_of(database, company, clock)
     opened = window.within(lambda work: UserEditor(work).open(pk))
@@ -175,7 +189,7 @@ def test_the_windows_save_of_one_field_with_every_section_open_is_four_statement
     with count_statements(connection) as statements:
         shown = window.within(save)
     verbs = [s.split()[0] for s in statements]
-    assert verbs == ["SELECT", "SELECT", "UPDATE", "INSERT"], statements
+    assert verbs == ["SELECT", "SELECT", "UPDATE", "INSERT", "SELECT"], statements
     assert shown.record.fields.title == "Billing Lead"
     assert shown.states["two_factor"].recovery_codes_left == 0
 
@@ -264,7 +278,7 @@ def test_a_copy_of_an_email_user_asks_for_the_new_users_own_address(
     assert read_user(database, company, clock, saved.record.pk).two_factor.method == "none"
 
 
-def test_a_copy_never_carries_identity_secrets_or_a_role(
+def test_a_copy_never_carries_identity_or_secrets_but_carries_the_role(
     database: Database, company: CompanyInfo, clock: FixedClock
 ) -> None:
     source = add_user(
@@ -276,5 +290,6 @@ def test_a_copy_never_carries_identity_secrets_or_a_role(
             Target(copied_from=source), {"user": new_user()}
         )
     copy = read_user(database, company, clock, saved.record.pk)
-    assert (copy.fields.email, copy.fields.work_ext, copy.record.administrative) == ("", "", False)
-    assert [e.action for e in audit_events(database, user_pk=copy.pk)] == ["user.copied"]
+    assert (copy.fields.email, copy.fields.work_ext, copy.record.administrative) == ("", "", True)
+    actions = [e.action for e in audit_events(database, user_pk=copy.pk)]
+    assert actions == ["user.copied", "user.role_changed"]

@@ -48,6 +48,7 @@ def build_window(
         clock=clock or server_clock(database),
         providers=opened.providers,
         service_locations=opened.service_locations,
+        departments=opened.departments,
         role=operator.role if operator is not None else "Administrator",
         operator_user_id=operator.user_id if operator is not None else "",
         idle_minutes=opened.policy.idle_minutes if operator is not None else 0,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Company, Provider, ServiceLocation
+from app.db.models import Company, Department, Provider, ServiceLocation
 from app.errors import NotFoundError, ValidationError
 from app.roles.built_in import add_built_in_roles
 from app.validation import not_one_line
@@ -137,5 +137,18 @@ def service_location_choices(session: Session, company: CompanyInfo) -> list[Cho
         select(ServiceLocation.id, ServiceLocation.name, ServiceLocation.active)
         .where(ServiceLocation.company_id == company.id)
         .order_by(ServiceLocation.active.desc(), ServiceLocation.name)
+    )
+    return [Choice(row.id, row.name, row.active) for row in session.execute(query)]
+
+
+def department_choices(session: Session, company: CompanyInfo) -> list[Choice]:
+    """The company's departments, active ones first, by name. Inactive ones stay in the list
+    (as providers do) so that a user in a department since closed keeps it on save; the User
+    page offers them only to their own users, and the User section refuses one newly chosen.
+    (The Department List's own service keeps the catalog; this only reads it.)"""
+    query = (
+        select(Department.id, Department.name, Department.active)
+        .where(Department.company_id == company.id)
+        .order_by(Department.active.desc(), Department.name_key)
     )
     return [Choice(row.id, row.name, row.active) for row in session.execute(query)]

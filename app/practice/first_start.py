@@ -18,6 +18,7 @@ from app.practice.company import (
     Choice,
     CompanyInfo,
     create_company,
+    department_choices,
     list_companies,
     load_company,
     provider_choices,
@@ -108,6 +109,7 @@ class Opening:
     policy: PasswordPolicy
     providers: tuple[Choice, ...]
     service_locations: tuple[Choice, ...]
+    departments: tuple[Choice, ...] = ()
 
 
 def opening(database: Database, company_code: str | None) -> Opening:
@@ -119,4 +121,5 @@ def opening(database: Database, company_code: str | None) -> Opening:
             load_policy(session, company.id),
             tuple(provider_choices(session, company)),
             tuple(service_location_choices(session, company)),
+            tuple(department_choices(session, company)),
         )

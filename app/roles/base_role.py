@@ -62,7 +62,10 @@ def base_role(session: Session, company_id: int) -> tuple[int, str] | None:
 
 
 def base_role_message(name: str) -> str:
-    return f"Every user must hold the \u201c{name}\u201d role (the practice's base role)."
+    return (
+        f"Every user must hold the \u201c{name}\u201d role (the practice's base role): tick it, "
+        "or add them to a group that has it."
+    )
 
 
 def require_base_role(

@@ -94,6 +94,12 @@ def _grants(company_id: int) -> Select[tuple[int, str | None, str, str | None, s
     return union_all(direct, grouped)  # type: ignore[return-value]
 
 
+def _source_order(source: Source) -> tuple[str, bool, str]:
+    """By role, the direct source first: a role held directly and through a group has a
+    source with no group, which does not compare with a group's name."""
+    return (source.role, source.group is not None, source.group or "")
+
+
 def _gather(
     rows: Iterable[tuple[int, str | None, str, str | None, str | None]],
 ) -> dict[int, EffectiveRights]:
@@ -110,7 +116,7 @@ def _gather(
             rights[Right(key)].add(source)
     return {
         pk: EffectiveRights(
-            {r: tuple(sorted(s)) for r, s in sorted(rights.items())},
+            {r: tuple(sorted(s, key=_source_order)) for r, s in sorted(rights.items())},
             tuple(sorted(roles[pk], key=str.casefold)),
         )
         for pk, rights in found.items()
@@ -129,6 +135,22 @@ def effective_rights(
             return {}
         query = query.where(grants.c.user_pk.in_(list(user_pks)))
     return _gather(session.execute(query).all())
+
+
+def grants_of(
+    company_id: int, user_pk: int
+) -> Select[tuple[int, str | None, str, str | None, str | None]]:
+    """The rows ``rights_from`` reads one user's rights from, for a caller that reads them
+    within a statement of its own (the Roles section, with its choices: one round trip)."""
+    grants = _grants(company_id).subquery()
+    return select(*grants.c).where(grants.c.user_pk == user_pk)
+
+
+def rights_from(
+    user_pk: int, rows: Iterable[tuple[int, str | None, str, str | None, str | None]]
+) -> EffectiveRights:
+    """One user's effective rights from the rows of ``grants_of``."""
+    return _gather(rows).get(user_pk, NONE)
 
 
 def rights_of(session: Session, company_id: int, user_pk: int) -> EffectiveRights:
@@ -208,9 +230,11 @@ __all__ = [
     "EffectiveRights",
     "Source",
     "effective_rights",
+    "grants_of",
     "holders",
     "holds",
     "locked_holders",
+    "rights_from",
     "rights_of",
     "user_and_rights",
 ]

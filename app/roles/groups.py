@@ -604,7 +604,7 @@ class GroupSetup:
                 operator=self.actor.name,
                 company_id=self.company.id,
                 user_pk=user.id,
-                action=Action.GROUP_MEMBERS_CHANGED,
+                action=Action.USER_GROUPS_CHANGED,
                 changes=[said("group", group.name), Change("groups", was, now_in)],
             )
         ids = sorted((u.user_id for u in users), key=str.casefold)

@@ -69,6 +69,9 @@ class Section(abc.ABC, Generic[S, E, C]):
     icon: ClassVar[str] = ""  # its toolbar button's icon ("": no toolbar button)
     tooltip: ClassVar[str] = ""  # what its toolbar button says it is for
     edit_right: ClassVar[Right]  # the right that edits it; without it the page is read-only
+    # A new user is saved with this section as blank() starts it even when no edit was
+    # handed in (its page never shown): the Roles section, whose blank holds the base role.
+    saved_when_new: ClassVar[bool] = False
 
     @abc.abstractmethod
     def load(self, work: Work, user: User) -> S:

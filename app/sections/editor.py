@@ -143,7 +143,8 @@ class UserEditor:
         section it was not given an edit for as Copy User carried it (but those in
         ``leave_out``), so a copy takes every section's settings whether or not its page was
         opened; a section whose copy needs something of the new user is then refused,
-        saying what.
+        saying what. Any other new user is saved with each section marked ``saved_when_new``
+        as its blank() starts (the Roles section: the company's base role) unless given one.
         """
         if target.is_new and FIRST.key not in edits:
             raise ValueError("a new user is saved with the User section's edit")
@@ -154,6 +155,11 @@ class UserEditor:
                 s.key: s.edit_of(started.states[s.key]) for s in SECTIONS if s.key not in skipped
             }
             edits = {**carried, **edits}
+        elif target.is_new:  # what every new user starts with, its page shown or not
+            edits = {
+                **{s.key: s.edit_of(s.blank(self.work)) for s in SECTIONS if s.saved_when_new},
+                **edits,
+            }
         checked = self.check(target, edits, current)
         record: UserRecord | None = None
         shown: dict[str, tuple[str, ...]] = {}

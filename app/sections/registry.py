@@ -11,13 +11,17 @@ from typing import Any
 
 from app.sections.base import Section
 from app.sections.login_times import LoginTimesSection
+from app.sections.roles import RolesSection
 from app.sections.two_factor import TwoFactorSection
 from app.sections.user import UserSection
 
 AnySection = Section[Any, Any, Any]
 
 SECTIONS: tuple[AnySection, ...] = tuple(
-    sorted((UserSection(), LoginTimesSection(), TwoFactorSection()), key=lambda s: s.order)
+    sorted(
+        (UserSection(), LoginTimesSection(), TwoFactorSection(), RolesSection()),
+        key=lambda s: s.order,
+    )
 )
 FIRST = SECTIONS[0]  # the section that creates a new user's row: the others save against it
 BY_KEY: dict[str, AnySection] = {section.key: section for section in SECTIONS}

@@ -7,7 +7,11 @@ from typing import Any, ClassVar
 
 from app.access import Right
 from app.db.models import User
-from app.practice.company import provider_choices, service_location_choices
+from app.practice.company import (
+    department_choices,
+    provider_choices,
+    service_location_choices,
+)
 from app.sections.base import Copied, Section, SectionSaved, Target
 from app.users.fields import USER_FIELDS, Copy, Kind
 from app.users.records import UserFields, record_of
@@ -31,6 +35,7 @@ def _carried(fields: UserFields) -> tuple[str, ...]:
         field.label + (" phone" if field.kind is Kind.PHONE else "")
         for field in USER_FIELDS
         if field.copy is Copy.COPIED
+        and field.name != "department_id"  # the Roles section says it, by its name
         and getattr(fields, field.name) != getattr(blank, field.name)
         and getattr(fields, field.name) not in ("", None)
     )
@@ -79,6 +84,9 @@ class UserSection(Section[UserState, UserFields, UserFields]):
             "provider_id": {c.id: c.label for c in provider_choices(work.session, work.company)},
             "service_location_id": {
                 c.id: c.label for c in service_location_choices(work.session, work.company)
+            },
+            "department_id": {
+                c.id: c.label for c in department_choices(work.session, work.company)
             },
         }
         out: dict[str, Any] = {}

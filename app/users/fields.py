@@ -54,6 +54,7 @@ USER_FIELDS: tuple[Field, ...] = (
     Field("default_screen", "Default Screen", Kind.CHOICE, 30),
     Field("provider_id", "User is this Provider", Kind.REFERENCE, copy=Copy.IDENTITY),
     Field("service_location_id", "Service Location", Kind.REFERENCE),
+    Field("department_id", "Department", Kind.REFERENCE),
     Field("user_type", "Type", Kind.CHOICE, 10),
     Field("outage_email", "Outage Email", Kind.EMAIL, 254, Copy.IDENTITY),
     Field("outage_mobile", "Outage Mobile", Kind.PHONE, 20, Copy.IDENTITY),

@@ -60,6 +60,7 @@ class UserFields:
     default_screen: str = DefaultScreen.DASHBOARD.value
     provider_id: int | None = None
     service_location_id: int | None = None
+    department_id: int | None = None  # app.db.models.Department: where they work
     user_type: str = UserType.STAFF.value
     outage_email: str = ""
     outage_mobile: str = ""
@@ -193,6 +194,7 @@ def clean_fields(
         "must_change_password",
         "provider_id",
         "service_location_id",
+        "department_id",
     ):
         setattr(clean, name, getattr(form, name))
 

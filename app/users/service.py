@@ -16,7 +16,7 @@ from app import audit
 from app.access import Actor, Right
 from app.audit import Action, Change, Noted
 from app.clock import Clock
-from app.db.models import Provider, ServiceLocation, User
+from app.db.models import Department, Provider, ServiceLocation, User
 from app.errors import NotFoundError, ValidationError
 from app.login_times.hours import today_in
 from app.passwords.credentials import Credentials
@@ -164,6 +164,8 @@ class UserService:
             self._check_reference(
                 errors, "service_location_id", ServiceLocation, form.service_location_id
             )
+        if current is None or form.department_id != current.department_id:
+            self._check_reference(errors, "department_id", Department, form.department_id)
         if errors:
             raise ValidationError(errors)
         return clean
@@ -172,7 +174,7 @@ class UserService:
         self,
         errors: dict[str, str],
         name: str,
-        model: type[Provider] | type[ServiceLocation],
+        model: type[Provider] | type[ServiceLocation] | type[Department],
         ref: int | None,
     ) -> None:
         if ref is None:
@@ -185,6 +187,30 @@ class UserService:
             errors[name] = f"That {label} no longer exists; pick another."
         elif not row.active:  # a link kept from before is fine; a new one to a closed entry not
             errors[name] = f"That {label} is inactive; pick an active one."
+
+    def _audited(self, changes: list[Change | Noted]) -> list[Change | Noted]:
+        """The changes as the audit trail says them: a department by its name, not its row
+        id (one statement, only when the department changed; asked before the row is changed,
+        so that it flushes nothing half made)."""
+        moved = [c for c in changes if isinstance(c, Change) and c.field == "department_id"]
+        if not moved:
+            return changes
+        (change,) = moved
+        ids = [pk for pk in (change.before, change.after) if isinstance(pk, int)]
+        rows = (
+            self.session.execute(
+                select(Department.id, Department.name).where(Department.id.in_(ids))
+            ).all()
+            if ids
+            else []
+        )
+        names = {pk: name for pk, name in rows}
+        named = Change(
+            "department",
+            names.get(change.before) if isinstance(change.before, int) else None,
+            names.get(change.after) if isinstance(change.after, int) else None,
+        )
+        return [named if c is change else c for c in changes]
 
     def _typed_allowed(self) -> bool:
         """May the actor type a password? The database administrator always may."""
@@ -212,6 +238,13 @@ class UserService:
         clean = self.check(form)
         # Read the source first: a query after add() would autoflush the new row unchecked.
         source = self.writer.load(copied_from) if copied_from is not None else None
+        created = self._audited(
+            [
+                Change(f.name, None, getattr(clean, f.name))
+                for f in USER_FIELDS
+                if getattr(clean, f.name) not in ("", None)
+            ]
+        )
         now = self.clock()
         user = User(
             company_id=self.company.id,
@@ -234,11 +267,7 @@ class UserService:
         if source is not None:
             action = Action.USER_COPIED
             changes.append(Change("copied_from", None, source.user_id))
-        changes += [
-            Change(f.name, None, getattr(clean, f.name))
-            for f in USER_FIELDS
-            if getattr(clean, f.name) not in ("", None)
-        ]
+        changes += created
         changes.append(Noted("password", audit.PASSWORD_CHANGED))
         self.writer.save(user, action, changes, now)
         return record_of(user)
@@ -259,6 +288,7 @@ class UserService:
         ]
         if not changes and not clean.new_password:
             return record_of(user)
+        changes = self._audited(changes)
         self._guard_access_kept(user, active=clean.active, locked=clean.login_locked)
         now = self.clock()
         if clean.direct_email != user.direct_email and user.direct_email_verified_at is not None:

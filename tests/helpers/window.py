@@ -8,7 +8,12 @@ from PySide6.QtCore import SignalInstance
 
 from app.db.database import Database
 from app.passwords.policy import load_policy
-from app.practice.company import CompanyInfo, provider_choices, service_location_choices
+from app.practice.company import (
+    CompanyInfo,
+    department_choices,
+    provider_choices,
+    service_location_choices,
+)
 from app.signin.check import find_account
 from app.workplace import Workplace
 from tests.helpers.actors import signed_in
@@ -36,6 +41,7 @@ def practice_context(
     with database.transaction() as session:
         providers = tuple(provider_choices(session, company))
         locations = tuple(service_location_choices(session, company))
+        departments = tuple(department_choices(session, company))
         if user_pk is None:
             _, own = find_account(session, company.code, options.get("operator_user_id", ""))
             user_pk = own.id if own is not None else -1
@@ -46,6 +52,7 @@ def practice_context(
         clock=clock,
         providers=providers,
         service_locations=locations,
+        departments=departments,
         role=str(role),
         **options,
     )

@@ -57,6 +57,7 @@ class PracticeContext:
     clock: Clock
     providers: tuple[Choice, ...] = ()
     service_locations: tuple[Choice, ...] = ()
+    departments: tuple[Choice, ...] = ()  # active and inactive: the User page picks
     role: str = "Administrator"  # the operator's roles, as the status bar says them
     operator_user_id: str = ""  # who must sign in again after the idle lock ("" : no lock)
     idle_minutes: int = 0  # 0: the window never locks itself

@@ -248,6 +248,7 @@ class UserPage(SectionPage):
             "default_screen": screens,
             "provider_id": _choice_box(self.context.providers, searchable=True),
             "service_location_id": _choice_box(self.context.service_locations, searchable=False),
+            "department_id": QComboBox(),  # filled for each user shown (_offer_departments)
             "user_type": types,
         }
         search = self.choices["provider_id"].lineEdit()
@@ -257,6 +258,8 @@ class UserPage(SectionPage):
         self._place(grid, "user_type", types, 0, 2)
         self._place(grid, "provider_id", self.choices["provider_id"], 1, 0, span=3)
         self._place(grid, "service_location_id", self.choices["service_location_id"], 2, 0, span=3)
+        self._place(grid, "department_id", self.choices["department_id"], 3, 0, span=3)
+        self._offer_departments(None)
         grid.setColumnStretch(1, 1)
         return grid
 
@@ -329,6 +332,7 @@ class UserPage(SectionPage):
             line.setText(display_phone(value, region) if name in PHONES else value)
         for name, box in self.flags.items():
             box.setChecked(bool(getattr(fields, name)))
+        self._offer_departments(fields.department_id)
         for name, combo in self.choices.items():
             index = combo.findData(getattr(fields, name))
             combo.setCurrentIndex(max(index, 0))
@@ -339,6 +343,22 @@ class UserPage(SectionPage):
         self._record = subject.record
         self._loaded = self.collect()
         self._show_direct_email_state()
+
+    def _offer_departments(self, current: int | None) -> None:
+        """The Department list for the user shown: the active departments, and theirs even if
+        it was deactivated since (marked so); a closed one is not offered to anyone else."""
+        box = self.choices["department_id"]
+        box.blockSignals(True)  # filling the list is not an edit
+        try:
+            box.clear()
+            box.addItem(NO_CHOICE, None)
+            for choice in self.context.departments:
+                if choice.active:
+                    box.addItem(choice.label, choice.id)
+                elif choice.id == current:
+                    box.addItem(f"{choice.label} (inactive)", choice.id)
+        finally:
+            box.blockSignals(False)
 
     def collect(self) -> UserFields:
         """The form as typed."""

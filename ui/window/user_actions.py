@@ -15,7 +15,11 @@ from PySide6.QtWidgets import QDialog
 from app.access import Right
 from app.changes import CompanySettingsChanged, UserChanged
 from app.errors import ConflictError, UserSetupError
-from app.practice.company import provider_choices, service_location_choices
+from app.practice.company import (
+    department_choices,
+    provider_choices,
+    service_location_choices,
+)
 from app.sections.editor import Opened, UserEditor
 from app.users.records import UserRecord
 from app.users.service import UserService
@@ -206,22 +210,27 @@ class UserActions:
         keys = self.window.open_keys()
         asked_at = self.window.opens_started()
 
-        def read(work: Work) -> tuple[Any, Any, Any, Opened | None]:
+        def read(work: Work) -> tuple[Any, Any, Any, Any, Opened | None]:
             users = UserService(work.session, work.company, work.actor, work.clock)
             return (
                 tuple(provider_choices(work.session, work.company)),
                 tuple(service_location_choices(work.session, work.company)),
+                tuple(department_choices(work.session, work.company)),
                 users.list_rows(),
                 UserEditor(work).open(pk, keys) if pk is not None else None,
             )
 
-        def done(result: tuple[Any, Any, Any, Opened | None]) -> None:
-            providers, locations, rows, opened = result
-            lists = (self.window.context.providers, self.window.context.service_locations)
+        def done(result: tuple[Any, Any, Any, Any, Opened | None]) -> None:
+            providers, locations, departments, rows, opened = result
+            context = self.window.context
+            lists = (context.providers, context.service_locations, context.departments)
             # New pick lists mean new pages; with edits typed meanwhile, the next Refresh.
-            if (providers, locations) != lists and not self.window.is_dirty():
+            if (providers, locations, departments) != lists and not self.window.is_dirty():
                 self.window.context = replace(
-                    self.window.context, providers=providers, service_locations=locations
+                    context,
+                    providers=providers,
+                    service_locations=locations,
+                    departments=departments,
                 )
                 self.window.rebuild_pages()
             self.window.panel.set_rows(list(rows))

@@ -1,0 +1,188 @@
+"""Which user groups a user belongs to: joined and left under the same no-escalation rules as
+their direct roles (app.roles.assignments).
+
+A group gives its members its roles, so putting someone in a group is giving them roles:
+nobody adds a user to a group whose roles give rights they do not hold themselves, changes a
+user who holds a right they lack, changes their own groups, or takes away the last user who
+can sign in and edit roles. A deactivated group gives nothing and takes nobody new, but a user
+still in it may be taken out. This is the user's side of memberships (the Roles section, the
+command line); the group's side ("Assign all users to this group") is the group's own service.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.access import Actor
+from app.audit import Action, Change
+from app.clock import Clock
+from app.db.models import GroupMember, GroupRole, User, UserGroup
+from app.errors import NotAllowedError, NotFoundError, ValidationError
+from app.practice.company import CompanyInfo
+from app.rights import Right
+from app.roles.assignments import rights_given_by
+from app.roles.effective import rights_of
+from app.roles.groups import OWN_MEMBERSHIP, refuse_membership_change
+from app.users.access_kept import guard_keeper_kept, usable_holders
+from app.users.writer import UserWriter
+
+GROUPS_FIELD = "groups"
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    """A user group as the pick lists show it."""
+
+    id: int
+    name: str
+    description: str
+    active: bool
+
+
+def group_choices(session: Session, company: CompanyInfo) -> list[GroupChoice]:
+    """The company's user groups, active ones and inactive ones, by name."""
+    rows = session.scalars(
+        select(UserGroup).where(UserGroup.company_id == company.id).order_by(UserGroup.name_key)
+    )
+    return [GroupChoice(g.id, g.name, g.description, g.active) for g in rows]
+
+
+def member_group_ids(session: Session, user_pk: int) -> frozenset[int]:
+    """The groups the user belongs to, active or not."""
+    return frozenset(
+        session.scalars(select(GroupMember.group_id).where(GroupMember.user_pk == user_pk))
+    )
+
+
+def roles_of_groups(session: Session, group_ids: Collection[int]) -> dict[int, frozenset[int]]:
+    """Each group's roles (their ids), in one statement; a group without roles maps to none."""
+    found: dict[int, set[int]] = defaultdict(set)
+    if group_ids:
+        rows = session.execute(
+            select(GroupRole.group_id, GroupRole.role_id).where(
+                GroupRole.group_id.in_(sorted(group_ids))
+            )
+        )
+        for group_id, role_id in rows:
+            found[group_id].add(role_id)
+    return {pk: frozenset(found[pk]) for pk in group_ids}
+
+
+def rights_of_groups(
+    session: Session, company: CompanyInfo, group_ids: Collection[int]
+) -> frozenset[Right]:
+    """Every right the roles of these groups give their members (two statements)."""
+    roles = frozenset().union(*roles_of_groups(session, group_ids).values())
+    return frozenset().union(*rights_given_by(session, company, roles).values())
+
+
+def refuse_inactive_groups(
+    known: dict[int, GroupChoice], added: Collection[int], field: str = GROUPS_FIELD
+) -> None:
+    """ValidationError beside ``field`` naming the deactivated groups among ``added``."""
+    inactive = sorted((known[pk].name for pk in added if not known[pk].active), key=str.casefold)
+    if inactive:
+        raise ValidationError({field: f"{', '.join(inactive)} is deactivated; activate it first."})
+
+
+class UserGroups:
+    """A user's memberships of user groups, in the caller's transaction, for ``actor``."""
+
+    def __init__(self, session: Session, company: CompanyInfo, actor: Actor, clock: Clock) -> None:
+        self.session = session
+        self.company = company
+        self.actor = actor
+        self.clock = clock
+        self.writer = UserWriter(session, company, actor)
+
+    def check(self, user: User, group_ids: Collection[int]) -> frozenset[int]:
+        """The groups as they would be stored, or NotAllowedError / ValidationError; writes
+        nothing. Unchanged groups ask for no right: a copy of a user may keep theirs."""
+        wanted = frozenset(group_ids)
+        current = member_group_ids(self.session, user.id)
+        if wanted == current:
+            return wanted
+        self.actor.require(Right.EDIT_GROUPS)
+        if user.id == self.actor.user_pk:
+            raise NotAllowedError(OWN_MEMBERSHIP)
+        known = {c.id: c for c in group_choices(self.session, self.company)}
+        unknown = wanted - known.keys()
+        if unknown:
+            raise NotFoundError(
+                f"User group #{min(unknown)} does not exist in {self.company.code}."
+            )
+        added = wanted - current
+        refuse_inactive_groups(known, added)
+        # The one rule of memberships, as the User Groups dialog asks it of each member.
+        refuse_membership_change(
+            self.actor,
+            rights_of_groups(self.session, self.company, added),
+            rights_of(self.session, self.company.id, user.id),
+            user.id,
+            user.user_id,
+            adding=bool(added),
+            field=GROUPS_FIELD,
+        )
+        return wanted
+
+    def set_groups(
+        self, pk: int, group_ids: Collection[int], expected_version: int | None = None
+    ) -> list[Change]:
+        """Make the user a member of exactly ``group_ids``, audited with the groups' names
+        before and after; the changes (none when nothing changed)."""
+        user = self.writer.load(pk, expected_version)
+        return self.save(user, self.check(user, group_ids))
+
+    def save(self, user: User, wanted: frozenset[int]) -> list[Change]:
+        """Store checked groups (see ``check``) in the caller's transaction. Leaving a group
+        may take away "Edit roles and rights": the last user who could sign in with it stays."""
+        current = member_group_ids(self.session, user.id)
+        if wanted == current:
+            return []
+        names = {c.id: c.name for c in group_choices(self.session, self.company)}
+        left = current - wanted
+        keepers = usable_holders(self.session, self.company, self.clock()) if left else set()
+        if left:
+            self.session.execute(
+                delete(GroupMember).where(
+                    GroupMember.user_pk == user.id, GroupMember.group_id.in_(sorted(left))
+                )
+            )
+        self.session.add_all(
+            GroupMember(user_pk=user.id, group_id=g) for g in sorted(wanted - current)
+        )
+        self.session.flush()
+        if left:
+            guard_keeper_kept(
+                self.session,
+                self.company,
+                self.clock(),
+                keepers,
+                GROUPS_FIELD,
+                (user.id, user.user_id),
+            )
+        change = Change(
+            GROUPS_FIELD,
+            sorted((names[g] for g in current), key=str.casefold),
+            sorted((names[g] for g in wanted), key=str.casefold),
+        )
+        self.writer.save(user, Action.USER_GROUPS_CHANGED, [change], self.clock())
+        self.session.expire(user, ["holds_administrative_right"])
+        return [change]
+
+
+__all__ = [
+    "GROUPS_FIELD",
+    "GroupChoice",
+    "UserGroups",
+    "group_choices",
+    "member_group_ids",
+    "refuse_inactive_groups",
+    "rights_of_groups",
+    "roles_of_groups",
+]
