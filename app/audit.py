@@ -67,6 +67,12 @@ class Action(enum.StrEnum):
     PRACTICE_KEY_CREATED = "practice_key.created"
     PRACTICE_KEY_EXPORTED = "practice_key.exported"
     PRACTICE_KEY_IMPORTED = "practice_key.imported"
+    # Role Setup (app.roles.setup): a role's name, description, rights and whether it is active
+    ROLE_CREATED = "role.created"
+    ROLE_CHANGED = "role.changed"
+    ROLE_COPIED = "role.copied"
+    ROLE_DEACTIVATED = "role.deactivated"
+    ROLE_ACTIVATED = "role.activated"
 
 
 def _plain(value: object) -> JSONValue:
