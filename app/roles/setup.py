@@ -43,8 +43,9 @@ from app.errors import ConflictError, NotAllowedError, NotFoundError, Validation
 from app.practice.company import CompanyInfo
 from app.rights import CATALOG, EVERY_RIGHT, Right, right_named
 from app.roles.assignments import refuse_escalation
-from app.roles.effective import Source, holders
+from app.roles.effective import Source, holders, rights_of
 from app.users.access_kept import guard_keeper_kept, usable_holders
+from app.validation import user_id_key
 from app.workplace import Work
 
 NAME, DESCRIPTION, RIGHTS, ACTIVE = "name", "description", "rights", "active"
@@ -242,6 +243,26 @@ class RoleSetup:
         shown = self._holders(found)
         return [h for h in shown if h.active or include_inactive]
 
+    def check_right(self, user_id: str, right: Right) -> tuple[Holder, bool]:
+        """Does this user hold ``right`` now (an inactive user holds nothing)? What the
+        practice's other programs ask (``usersetup rights check``); anyone may ask it of
+        themselves, and of others with the right to see users. The user with every source
+        of the right, and the answer; NotFoundError for an unknown User ID."""
+        user = self.session.scalar(
+            select(User).where(
+                User.company_id == self.company.id, User.user_id_key == user_id_key(user_id)
+            )
+        )
+        if user is None or user.id != self.actor.user_pk:
+            self.actor.require(Right.VIEW_USERS)
+        if user is None:
+            raise NotFoundError(f"There is no user {user_id!r} in {self.company.code}.")
+        sources = rights_of(self.session, self.company.id, user.id).sources.get(right, ())
+        holder = Holder(
+            user.id, user.user_id, f"{user.last_name}, {user.first_name}", user.active, sources
+        )
+        return holder, user.active and bool(sources)
+
     def holders_csv(self, subject: Right | int, *, include_inactive: bool = False) -> str:
         """ "Who has this right?" as CSV for the privacy officer: User ID, Name, Active,
         Through; no cell can run as a spreadsheet formula."""
@@ -332,23 +353,12 @@ class RoleSetup:
         name: str | None = None,
         description: str | None = None,
         rights: Collection[str | Right] | None = None,
-    ) -> RoleDetail:
-        """Store a role's name, description and rights as given (None: unchanged), in one
-        audited change; what Role Setup's Save does."""
-        self._may_change()
-        role = self._role(role_id, expected_version)
-        current = self._rights(role)
-        wanted = current if rights is None else rights_from_keys(rights)
-        return self._change(role, current, name, description, wanted)
-
-    def set_rights(
-        self,
-        role_id: int,
         granted: Collection[str | Right] = (),
         revoked: Collection[str | Right] = (),
-        expected_version: int | None = None,
     ) -> RoleDetail:
-        """Give the role ``granted`` and take ``revoked`` from it; its other rights stay."""
+        """Store a role's name, description and rights (None: unchanged; then ``granted``
+        added and ``revoked`` taken away) in one audited change: what Role Setup's Save and
+        ``roles set`` do."""
         self._may_change()
         give, take = rights_from_keys(granted), rights_from_keys(revoked)
         both = give & take
@@ -358,7 +368,18 @@ class RoleSetup:
             )
         role = self._role(role_id, expected_version)
         current = self._rights(role)
-        return self._change(role, current, None, None, (current | give) - take)
+        wanted = current if rights is None else rights_from_keys(rights)
+        return self._change(role, current, name, description, (wanted | give) - take)
+
+    def set_rights(
+        self,
+        role_id: int,
+        granted: Collection[str | Right] = (),
+        revoked: Collection[str | Right] = (),
+        expected_version: int | None = None,
+    ) -> RoleDetail:
+        """Give the role ``granted`` and take ``revoked`` from it; its other rights stay."""
+        return self.save(role_id, expected_version, granted=granted, revoked=revoked)
 
     def rename(self, role_id: int, name: str, expected_version: int | None = None) -> RoleDetail:
         return self.save(role_id, expected_version, name=name)
