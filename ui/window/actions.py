@@ -49,6 +49,7 @@ class Slots(Protocol):
     def reset_password(self) -> None: ...
     def unlock_user(self) -> None: ...
     def company_settings(self) -> None: ...
+    def role_setup(self) -> None: ...
     def refresh(self) -> None: ...
     def focus_search(self) -> None: ...
     def show_section(self, key: str) -> None: ...
@@ -63,6 +64,7 @@ class WindowActions:
     reset: QAction
     unlock: QAction
     settings: QAction
+    roles: QAction  # Role Setup
     refresh: QAction
     sections: dict[str, QAction]  # a button for each section with an icon, by its key
 
@@ -86,6 +88,7 @@ class WindowActions:
         )
         self.unlock.setEnabled(may_help and locked)
         self.settings.setEnabled(actor.may(Right.COMPANY_SETTINGS))
+        self.roles.setEnabled(actor.may(Right.EDIT_ROLES))
         active = record is None or record.fields.active
         self.active.setText("Deactivate" if active else "Activate")
         self.active.setIcon(icon("user-deactivate" if active else "user-activate"))
@@ -137,6 +140,10 @@ def build_actions(window: QMainWindow, slots: Slots, *, settings_shown: bool) ->
             "Password rules, temporary passwords, lockout and idle time for the practice",
             slots.company_settings,
         ),
+        roles=make_action(
+            window, "Role Setup", "roles",
+            "Roles and the rights they give; who holds a right", slots.role_setup,
+        ),
         refresh=make_action(
             window, "Refresh", "refresh", "Reload the user list and this user from the database",
             # F5 itself: the standard Refresh is also Ctrl+R on GNOME and Cmd+R on macOS,
@@ -161,6 +168,7 @@ def build_actions(window: QMainWindow, slots: Slots, *, settings_shown: bool) ->
         toolbar.addAction(action)
     toolbar.addSeparator()
     toolbar.addAction(actions.refresh)
+    toolbar.addAction(actions.roles)
     if settings_shown:
         toolbar.addAction(actions.settings)
     find = QAction("Find User", window)

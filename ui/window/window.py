@@ -401,6 +401,14 @@ class UserSetupWindow(QMainWindow):
     def company_settings(self) -> None:
         self.user_actions.company_settings()
 
+    def role_setup(self) -> None:
+        """Role Setup, for an operator who may edit roles (the service refuses anyone else)."""
+        if not self.context.may(Right.EDIT_ROLES):
+            return
+        from ui.dialogs.role_setup import RoleSetupDialog
+
+        RoleSetupDialog(self, self.runner, self.workplace, self.context).exec()
+
     def change_own_password(self) -> None:
         self.user_actions.change_own_password()
 
