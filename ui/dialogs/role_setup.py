@@ -400,13 +400,16 @@ class RoleSetupDialog(QDialog):
         self.name.setReadOnly(not may_change or built_in)
         self.description.setReadOnly(not may_change)
         held = self.context.actor.rights
+        filling, self._filling = self._filling, True  # a flag set is an itemChanged too
         for right, item in self.right_items.items():
             # Only what the operator holds may be ticked; what they lack stays as it is.
             enabled = may_change and not administrator and right in held
             flags = Qt.ItemFlag.ItemIsUserCheckable | (
                 Qt.ItemFlag.ItemIsEnabled if enabled else Qt.ItemFlag.NoItemFlags
             )
-            item.setFlags(flags)
+            if item.flags() != flags:
+                item.setFlags(flags)
+        self._filling = filling
         self.note.setText(
             ADMINISTRATOR_NOTE
             if administrator
@@ -586,9 +589,9 @@ class WhoHasRightDialog(QDialog):
         grid = QGridLayout()
         self.subject = QComboBox()
         for right in Right:
-            self.subject.addItem(f"{right.group.value}: {right.label}", ("right", right.value))
+            self.subject.addItem(f"{right.group.value}: {right.label}", f"right:{right.value}")
         for role in roles:
-            self.subject.addItem(f"Role: {role.name}", ("role", role.id))
+            self.subject.addItem(f"Role: {role.name}", f"role:{role.id}")
         self.include_inactive = QCheckBox("Include inactive users")
         self.include_inactive.setAccessibleName("Include inactive users")
         self.holders = QTreeWidget()
@@ -615,7 +618,7 @@ class WhoHasRightDialog(QDialog):
         buttons.addWidget(close)
         layout.addLayout(buttons)
         if chosen is not None:
-            wanted = ("right", chosen.value) if isinstance(chosen, Right) else ("role", chosen)
+            wanted = f"right:{chosen.value}" if isinstance(chosen, Right) else f"role:{chosen}"
             index = self.subject.findData(wanted)
             self.subject.setCurrentIndex(max(index, 0))
         self.subject.currentIndexChanged.connect(lambda _i: self.show_holders())
@@ -623,7 +626,7 @@ class WhoHasRightDialog(QDialog):
         self.show_holders()
 
     def chosen(self) -> Right | int:
-        kind, value = self.subject.currentData()
+        kind, _, value = str(self.subject.currentData()).partition(":")
         return Right(value) if kind == "right" else int(value)
 
     def show_holders(self) -> None:

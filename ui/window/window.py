@@ -73,6 +73,7 @@ class UserSetupWindow(QMainWindow):
         shown = context.may(Right.COMPANY_SETTINGS)
         actions = build_actions(self, self, settings_shown=shown)
         self.toolbar_actions = actions
+        actions.roles.setEnabled(context.may(Right.EDIT_ROLES))  # no user needs be shown
         self.section_actions = actions.sections  # a toolbar button for each section with an icon
         self.save_action, self.new_action, self.copy_action = (
             actions.save,
