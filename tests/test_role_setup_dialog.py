@@ -454,3 +454,20 @@ def test_the_toolbar_opens_role_setup_only_for_editors_of_roles(qtbot, database,
     assert admin.toolbar_actions.roles.isEnabled()
     assert admin.toolbar_actions.roles.text() == "Role Setup"
     assert not desk.toolbar_actions.roles.isEnabled()
+
+
+def test_filtering_the_list_with_unsaved_edits_asks_first(
+    qtbot, database, company, clock, context, clerk, dialogs: DialogAnswers
+):
+    dialog = open_dialog(qtbot, database, context)
+    choose(qtbot, dialog, "Clerk")
+    qtbot.keyClicks(by_name(dialog, QLineEdit, "Description"), " desk")
+    active_only = by_name(dialog, QCheckBox, "Active only")
+
+    dialogs.answer("Cancel")
+    active_only.click()
+    dialogs.finish()
+
+    assert active_only.isChecked()
+    assert by_name(dialog, QLineEdit, "Description").text() == "Front office desk"
+    assert dialogs.seen == ["Save the changes to the role Clerk?"]

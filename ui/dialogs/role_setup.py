@@ -116,7 +116,7 @@ class RoleSetupDialog(QDialog):
         self.active_only = QCheckBox("Active only")
         self.active_only.setAccessibleName("Active only")
         self.active_only.setChecked(True)
-        self.active_only.toggled.connect(lambda _on: self.refresh())
+        self.active_only.toggled.connect(self._filter_changed)
         column.addWidget(self.active_only)
         column.addWidget(self.role_list, 1)
         self.role_list.currentItemChanged.connect(self._chosen)
@@ -272,6 +272,16 @@ class RoleSetupDialog(QDialog):
             failed=lambda error: show_error(self, "Cannot show the roles", error),
             parent=self,
         )
+
+    def _filter_changed(self, on: bool) -> None:
+        """A new list may leave out the role being edited: its edits are asked about first."""
+
+        def back() -> None:
+            self.active_only.blockSignals(True)
+            self.active_only.setChecked(not on)
+            self.active_only.blockSignals(False)
+
+        self.when_may_leave(self.refresh, back)
 
     def _listed(self, roles: list[RoleSummary], keep: int | None) -> None:
         self.summaries = roles
