@@ -683,3 +683,16 @@ def test_the_stored_rows_match_what_is_shown(practice, admin, database):
     with database.transaction() as session:
         row = session.scalars(select(Role).where(Role.id == clerk.id)).one()
         assert (row.name_key, row.version) == ("clerk", clerk.version)
+
+
+def test_a_role_opens_in_four_statements_however_many_hold_it(practice, staffed, connection):
+    def statements() -> int:
+        with count_statements(connection) as seen:
+            practice.admin(lambda roles: roles.load(staffed["scheduling"]))
+        return len(seen)
+
+    few = statements()
+    more = [practice.user(f"member{n}") for n in range(5)]
+    practice.group("Back Office", [staffed["scheduling"]], more)
+
+    assert statements() == few == 4  # the role, its rights, its holders' grants, their names
