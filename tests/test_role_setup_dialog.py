@@ -266,6 +266,8 @@ def test_administrators_rights_cannot_be_unticked(qtbot, database, context):
         for item in dialog.right_items.values()
     )
     assert dialog.findChild(QLabel, "note").text() == "Administrator always holds every right."
+    groups = dialog.group_items.values()
+    assert not any(group.flags() & Qt.ItemFlag.ItemIsUserCheckable for group in groups)
     assert by_name(dialog, QLineEdit, "Name").isReadOnly()
     assert not button(dialog, "Deactivate").isEnabled()
 
@@ -351,6 +353,8 @@ def test_a_right_the_operator_lacks_cannot_be_ticked(qtbot, database, company, c
 
     assert right_item(dialog, Right.SCHEDULE_VIEW).flags() & Qt.ItemFlag.ItemIsEnabled
     assert not right_item(dialog, Right.BILLING_EDIT).flags() & Qt.ItemFlag.ItemIsEnabled
+    # ticking the Practice group would tick billing too: its box cannot be clicked
+    assert not dialog.group_items[RightGroup.PRACTICE].flags() & Qt.ItemFlag.ItemIsUserCheckable
     choose(qtbot, dialog, "Front Desk")  # gives a right Dana lacks: she cannot change it
     assert "only someone who holds them may change it" in dialog.findChild(QLabel, "note").text()
     assert not button(dialog, "Copy Role").isEnabled()
@@ -471,3 +475,22 @@ def test_filtering_the_list_with_unsaved_edits_asks_first(
     assert active_only.isChecked()
     assert by_name(dialog, QLineEdit, "Description").text() == "Front office desk"
     assert dialogs.seen == ["Save the changes to the role Clerk?"]
+
+
+def test_ticking_a_group_ticks_every_right_in_it(qtbot, database, company, clock, context, clerk):
+    dialog = open_dialog(qtbot, database, context)
+    choose(qtbot, dialog, "Clerk")
+    tree = by_name(dialog, QTreeWidget, "Rights")
+    epcs = dialog.group_items[RightGroup.EPCS]
+    assert epcs.flags() & Qt.ItemFlag.ItemIsUserCheckable
+
+    tree.setFocus()
+    tree.setCurrentItem(epcs)
+    qtbot.keyClick(tree, Qt.Key.Key_Space)
+    qtbot.mouseClick(button(dialog, "Save"), Qt.MouseButton.LeftButton)
+
+    assert stored(database, company, clock, "Clerk").rights == {
+        Right.SCHEDULE_VIEW,
+        Right.EPCS_ENROLLER,
+        Right.EPCS_APPROVER,
+    }

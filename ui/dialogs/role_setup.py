@@ -419,6 +419,19 @@ class RoleSetupDialog(QDialog):
             )
             if item.flags() != flags:
                 item.setFlags(flags)
+        for group, parent in self.group_items.items():
+            # A group's box ticks every right in it, those that cannot be ticked too: it may
+            # be clicked only when each of them may.
+            every = all(
+                item.flags() & Qt.ItemFlag.ItemIsEnabled
+                for right, item in self.right_items.items()
+                if right.group is group
+            )
+            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsAutoTristate
+            if every:
+                flags |= Qt.ItemFlag.ItemIsUserCheckable
+            if parent.flags() != flags:
+                parent.setFlags(flags)
         self._filling = filling
         self.note.setText(
             ADMINISTRATOR_NOTE
