@@ -55,6 +55,7 @@ from app.practice.company import (
     load_company,
 )
 from app.practice.demo import DemoResult, create_demo_practice
+from app.roles.setup import ROLE_LABELS
 from app.users.fields import LABELS
 from app.workplace import Work
 from cli.acting import acting_in, sign_in_as
@@ -92,7 +93,7 @@ def main(
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     except ValidationError as exc:
-        labels = {**LABELS, "setup_role": "Role", "passphrase": "Passphrase"}
+        labels = {**LABELS, "setup_role": "Role", "passphrase": "Passphrase", **ROLE_LABELS}
         text = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in exc.errors.items())
         return _fail(EXIT_REFUSED, text)
     except (DatabaseUnavailableError, SchemaError) as exc:

@@ -178,7 +178,7 @@ def test_roles_set_of_an_unknown_right_is_refused_naming_it(usersetup):
 
     assert code == EXIT_REFUSED
     assert err == (
-        "usersetup: rights: No right has the key 'practice.teleport'; see `usersetup rights "
+        "usersetup: Rights: No right has the key 'practice.teleport'; see `usersetup rights "
         "list`.\n"
     )
 

@@ -49,6 +49,8 @@ from app.validation import user_id_key
 from app.workplace import Work
 
 NAME, DESCRIPTION, RIGHTS, ACTIVE = "name", "description", "rights", "active"
+# How the fields of a refusal are named where no form shows them (the command line).
+ROLE_LABELS = {NAME: "Name", DESCRIPTION: "Description", RIGHTS: "Rights", ACTIVE: "Active"}
 NAME_LENGTH = Role.__table__.c.name.type.length  # type: ignore[attr-defined]
 DESCRIPTION_LENGTH = Role.__table__.c.description.type.length  # type: ignore[attr-defined]
 ADMINISTRATOR_RIGHTS = (
@@ -608,6 +610,7 @@ class RoleSetup:
 
 __all__ = [
     "CSV_COLUMNS",
+    "ROLE_LABELS",
     "Holder",
     "RoleDetail",
     "RoleSetup",
