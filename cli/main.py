@@ -162,6 +162,8 @@ def _run_on(
     if args.as_user is not None:
         if args.command not in ACTING_COMMANDS:
             raise UsageError(f"--as applies to the {', '.join(ACTING_COMMANDS)} commands")
+        if server is not None:  # the sign-in's hours and expiry by the server's clock
+            server.measure()
         actor = sign_in_as(database, args.company, args.as_user, stdin, clock)
     if args.command == "demo":
         with database.transaction() as session:
