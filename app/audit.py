@@ -84,6 +84,12 @@ class Action(enum.StrEnum):
     # Issue 13, the Roles section of a user: the user groups they belong to (their direct
     # roles are USER_ROLE_CHANGED; their department is a field of USER_UPDATED)
     USER_GROUPS_CHANGED = "user.groups_changed"
+    # Role Setup (app.roles.setup): a role's name, description, rights and whether it is active
+    ROLE_CREATED = "role.created"
+    ROLE_CHANGED = "role.changed"
+    ROLE_COPIED = "role.copied"
+    ROLE_DEACTIVATED = "role.deactivated"
+    ROLE_ACTIVATED = "role.activated"
 
 
 def _plain(value: object) -> JSONValue:

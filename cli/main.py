@@ -1,13 +1,23 @@
 """The command line: the same services as the window, for scripting and support.
 
-Exit codes: 0 done; 1 refused (bad value, no such user, conflict); 2 bad call (input
-that is not UTF-8 text, --at out of range); 3 the database cannot be used (unreachable,
-missing, not a UserSetup database, or its schema does not fit).
+Exit codes: 0 done; 1 refused (bad value, no such user, conflict, a right not held, a wrong
+--as password); 2 bad call (input that is not UTF-8 text, --at out of range, an unknown
+right key); 3 the database cannot be used (unreachable, missing, not a UserSetup database,
+or its schema does not fit). `usersetup rights check` ends 0 when the user holds the right
+and 1 when not.
 `usersetup login` answers with its own codes: 0 signed in, 10 invalid, 11 locked,
 12 inactive, 13 password change required, 14 two-factor required (the password was right;
 a token is due, or an authenticator must be set up first), 15 outside login hours,
 16 account expired, 17 time not checked (the server's clock cannot be read, and the hours or
 expiry depend on it).
+
+Who acts: without --as, the database administrator (every right; audited as the system user
+at this host). With --as USERID, that user, with the rights of their roles read anew in the
+command's transaction: their password is the first line of standard input, checked as the
+idle lock checks it (a wrong one counts toward the lockout and is refused, exit 1, with
+"Invalid user ID, password or company"); a password the command itself reads
+(--password-stdin) is the next line. --as applies to the users, 2fa, hours, roles and rights
+commands (cli/acting.py).
 """
 
 from __future__ import annotations
@@ -45,8 +55,10 @@ from app.practice.company import (
     load_company,
 )
 from app.practice.demo import DemoResult, create_demo_practice
+from app.roles.setup import ROLE_LABELS
 from app.users.fields import LABELS
 from app.workplace import Work
+from cli.acting import acting_in, sign_in_as
 from cli.departments import departments_command
 from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
 from cli.groups import company_command, groups_command
@@ -55,6 +67,8 @@ from cli.key import key_command
 from cli.login import login
 from cli.parser import build_parser
 from cli.passwords import PasswordInput
+from cli.rights import Verdict, rights_command
+from cli.roles import roles_command
 from cli.two_factor import two_factor_command
 from cli.users import users_command
 
@@ -67,6 +81,18 @@ CLI_LABELS = {
     "name": "Name",
     "description": "Description",
 }
+
+# The commands that may act as a user of the practice (--as): those on its data.
+ACTING_COMMANDS = (
+    "users",
+    "2fa",
+    "hours",
+    "roles",
+    "rights",
+    "groups",
+    "departments",
+    "company",
+)
 
 
 def main(
@@ -88,7 +114,13 @@ def main(
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     except ValidationError as exc:
-        labels = {**LABELS, "setup_role": "Role", "passphrase": "Passphrase", **CLI_LABELS}
+        labels = {
+            **LABELS,
+            "setup_role": "Role",
+            "passphrase": "Passphrase",
+            **ROLE_LABELS,
+            **CLI_LABELS,
+        }
         text = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in exc.errors.items())
         return _fail(EXIT_REFUSED, text)
     except (DatabaseUnavailableError, SchemaError) as exc:
@@ -154,6 +186,12 @@ def _run_on(
             server.measure_in(session)
 
     actor = Actor.database_administrator()
+    if args.as_user is not None:
+        if args.command not in ACTING_COMMANDS:
+            raise UsageError(f"--as applies to the {', '.join(ACTING_COMMANDS)} commands")
+        if server is not None:  # the sign-in's hours and expiry by the server's clock
+            server.measure()
+        actor = sign_in_as(database, args.company, args.as_user, stdin, clock)
     if args.command == "demo":
         with database.transaction() as session:
             measure(session)
@@ -169,9 +207,14 @@ def _run_on(
     if args.command == "users" and getattr(args, "password_stdin", False):
         passwords.read()  # before the transaction: a person typing holds no connection open
 
-    def command(session: Session) -> str:
+    def command(session: Session) -> str | Verdict:
         measure(session)
-        work = Work(session, load_company(session, args.company), actor, clock)
+        company = load_company(session, args.company)
+        work = Work(session, company, acting_in(session, company, actor, clock), clock)
+        if args.command == "rights":
+            return rights_command(args, work)
+        if args.command == "roles":
+            return roles_command(args, work)
         if args.command == "2fa":
             return two_factor_command(args, work)
         if args.command == "hours":
@@ -186,8 +229,9 @@ def _run_on(
 
     # run(): on the embedded file a listing waits for no other workstation's save
     output = database.run(command)
-    print(output)  # only once committed: a closed pipe must not undo the change
-    return EXIT_OK
+    text, code = (output.text, output.code) if isinstance(output, Verdict) else (output, EXIT_OK)
+    print(text)  # only once committed: a closed pipe must not undo the change
+    return code
 
 
 def database_option(url: str | None) -> str:

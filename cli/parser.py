@@ -14,6 +14,7 @@ from app.login_times.hours import (
     WEEKDAY_KEYS,
     WEEKDAY_NAMES,
 )
+from app.rights import Right, right_named
 from app.users.fields import USER_FIELDS, Kind
 from cli.errors import UsageError
 
@@ -168,6 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--company", metavar="CODE", help="company code, e.g. valley")
     parser.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USERID",
+        help="act as this user, with their rights (their password: the first line of "
+        "standard input); default: as the database administrator",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="open the window on the demo practice (created if absent)",
@@ -234,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_groups_commands(commands)
     _add_departments_commands(commands)
     _add_company_commands(commands)
+    _add_rights_commands(commands)
+    _add_roles_commands(commands)
 
     login = commands.add_parser("login", help="would this sign-in be allowed? (exit code)")
     login.add_argument("user_id", metavar="USERID")
@@ -390,6 +400,80 @@ def _add_key_commands(commands: Any) -> None:
     ):
         sub = key_commands.add_parser(name, help=what)
         sub.add_argument("file", metavar="FILE")
+
+
+def _right(text: str) -> Right:
+    """A right by its stable key (see `usersetup rights list`)."""
+    right = right_named(text)
+    if right is None:
+        raise argparse.ArgumentTypeError(
+            f"no right has the key {text!r} (see usersetup rights list)"
+        )
+    return right
+
+
+def _add_rights_commands(commands: Any) -> None:
+    rights = commands.add_parser("rights", help="the rights roles give, and who holds them")
+    rights_commands = rights.add_subparsers(
+        dest="rights_command", required=True, parser_class=_Parser
+    )
+    listing = rights_commands.add_parser(
+        "list", help="every right: its stable key, group, label and description"
+    )
+    listing.add_argument("--json", action="store_true")
+    check = rights_commands.add_parser(
+        "check",
+        help="does this active user hold the right? exit 0 if so, 1 if not (for the "
+        "practice's other programs)",
+    )
+    check.add_argument("user_id", metavar="USERID")
+    check.add_argument("right", metavar="RIGHT", type=_right, help="the right's stable key")
+    who = rights_commands.add_parser(
+        "who", help="the active users who hold a right, and through which roles and groups"
+    )
+    who.add_argument("right", metavar="RIGHT", type=_right, help="the right's stable key")
+    who.add_argument("--all", action="store_true", help="include inactive users")
+    who.add_argument("--json", action="store_true")
+
+
+def _add_roles_commands(commands: Any) -> None:
+    roles = commands.add_parser("roles", help="list, show, add, copy and change roles")
+    roles_commands = roles.add_subparsers(dest="roles_command", required=True, parser_class=_Parser)
+    listing = roles_commands.add_parser("list", help="the roles (active ones unless --all)")
+    listing.add_argument("--all", action="store_true", help="include deactivated roles")
+    listing.add_argument("--json", action="store_true")
+    show = roles_commands.add_parser("show", help="one role: its rights and who holds it")
+    show.add_argument("name", metavar="NAME")
+    show.add_argument("--json", action="store_true")
+    add = roles_commands.add_parser("add", help="add a role with no rights")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--description", metavar="TEXT", default="")
+    add.add_argument("--json", action="store_true")
+    change = roles_commands.add_parser(
+        "set", help="give a role rights, take rights from it, rename or describe it"
+    )
+    change.add_argument("name", metavar="NAME")
+    change.add_argument(
+        "--grant", action="append", default=[], metavar="RIGHT", help="repeatable; a right's key"
+    )
+    change.add_argument(
+        "--revoke", action="append", default=[], metavar="RIGHT", help="repeatable; a right's key"
+    )
+    change.add_argument("--description", metavar="TEXT")
+    change.add_argument("--rename", metavar="NEWNAME")
+    change.add_argument("--json", action="store_true")
+    copy = roles_commands.add_parser(
+        "copy", help="Copy Role: a new role with every right and the description of FROM"
+    )
+    copy.add_argument("source", metavar="FROM")
+    copy.add_argument("new_name", metavar="NEWNAME")
+    copy.add_argument("--json", action="store_true")
+    for name, what in (
+        ("deactivate", "deactivate a role: its holders lose its rights (roles are never deleted)"),
+        ("activate", "activate a deactivated role again"),
+    ):
+        sub = roles_commands.add_parser(name, help=what)
+        sub.add_argument("name", metavar="NAME")
 
 
 ROLE_NAMES = {

@@ -25,6 +25,9 @@ from app.login_times.hours import DayHours, LoginTimes, weekdays_filled
 from app.login_times.service import LoginTimesService
 from app.practice.company import load_company
 from app.practice.demo import create_demo_practice
+from app.rights import Right
+from app.roles.assignments import UserRoles
+from app.roles.setup import RoleSetup
 from app.sections.registry import SECTIONS
 from app.signin.check import SignInService
 from app.signin.flow import SignInFlow
@@ -35,6 +38,7 @@ from tests.helpers.roles import SetupRole, set_setup_role
 from ui.dialogs.company_settings import CompanySettingsDialog
 from ui.dialogs.direct_email_dialog import DirectEmailDialog
 from ui.dialogs.reset_dialog import ResetPasswordDialog
+from ui.dialogs.role_setup import RoleSetupDialog
 from ui.main import build_window
 from ui.operations import InlineRunner
 from ui.pages.two_factor_page import TwoFactorPage
@@ -106,6 +110,18 @@ def _locked_for_a_while(database: Database) -> None:
             SignInService(session, utc_now, "FRONT-DESK").check("valley", user_id, "guess")
 
 
+def _billing_clerk(database: Database, user_id: str) -> None:
+    """A role of the practice's own, given to a user: what Role Setup shows."""
+    with database.transaction() as session:
+        company = load_company(session, "valley")
+        roles = RoleSetup(session, company, ACTOR, utc_now)
+        made = roles.create("Billing Clerk", "Charges, payments and the billing reports")
+        rights = (Right.VIEW_USERS, Right.BILLING_VIEW, Right.BILLING_EDIT, Right.REPORTS)
+        roles.set_rights(made.id, rights)
+        pk = UserService(session, company, ACTOR, utc_now).find(user_id).pk
+        UserRoles(session, company, ACTOR, utc_now).set_roles(pk, [made.id])
+
+
 def main() -> None:
     # The demo practice is in New York: its screenshots show times as US offices write them.
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
@@ -156,6 +172,19 @@ def main() -> None:
         app.processEvents()
         settings.grab().save(str(DOCS / "company-settings-lockout.png"))
         settings.close()
+        # Role Setup on a role of the practice's own: its rights, and who holds it.
+        _billing_clerk(database, "kimberly")
+        role_setup = RoleSetupDialog(window, window.runner, window.workplace, window.context)
+        role_setup.show()
+        billing = next(
+            role_setup.role_list.item(row)
+            for row in range(role_setup.role_list.count())
+            if role_setup.role_list.item(row).text() == "Billing Clerk"
+        )
+        role_setup.role_list.setCurrentItem(billing)
+        app.processEvents()
+        role_setup.grab().save(str(DOCS / "role-setup.png"))
+        role_setup.close()
         for s in SECTIONS:
             window.show_section(s.key)
             app.processEvents()

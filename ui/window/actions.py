@@ -51,6 +51,7 @@ class Slots(Protocol):
     def company_settings(self) -> None: ...
     def user_groups(self) -> None: ...
     def department_list(self) -> None: ...
+    def role_setup(self) -> None: ...
     def refresh(self) -> None: ...
     def focus_search(self) -> None: ...
     def show_section(self, key: str) -> None: ...
@@ -65,6 +66,7 @@ class WindowActions:
     reset: QAction
     unlock: QAction
     settings: QAction
+    roles: QAction  # Role Setup
     refresh: QAction
     sections: dict[str, QAction]  # a button for each section with an icon, by its key
     groups: QAction  # User Groups..., in the Groups button's menu
@@ -92,6 +94,7 @@ class WindowActions:
         self.settings.setEnabled(actor.may(Right.COMPANY_SETTINGS))
         self.groups.setEnabled(actor.may(Right.EDIT_GROUPS))
         self.departments.setEnabled(actor.may(Right.EDIT_GROUPS))
+        self.roles.setEnabled(actor.may(Right.EDIT_ROLES))
         active = record is None or record.fields.active
         self.active.setText("Deactivate" if active else "Activate")
         self.active.setIcon(icon("user-deactivate" if active else "user-activate"))
@@ -147,6 +150,10 @@ def build_actions(
             "Password rules, temporary passwords, lockout and idle time for the practice",
             slots.company_settings,
         ),
+        roles=make_action(
+            window, "Role Setup", "role-setup",
+            "Roles and the rights they give; who holds a right", slots.role_setup,
+        ),
         refresh=make_action(
             window, "Refresh", "refresh", "Reload the user list and this user from the database",
             # F5 itself: the standard Refresh is also Ctrl+R on GNOME and Cmd+R on macOS,
@@ -182,6 +189,7 @@ def build_actions(
     toolbar.addAction(actions.refresh)
     if groups_shown:
         toolbar.addWidget(_groups_button(window, actions))
+    toolbar.addAction(actions.roles)
     if settings_shown:
         toolbar.addAction(actions.settings)
     find = QAction("Find User", window)

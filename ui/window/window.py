@@ -75,6 +75,7 @@ class UserSetupWindow(QMainWindow):
             self, self, settings_shown=shown, groups_shown=context.may(Right.EDIT_GROUPS)
         )
         self.toolbar_actions = actions
+        actions.roles.setEnabled(context.may(Right.EDIT_ROLES))  # no user needs be shown
         self.section_actions = actions.sections  # a toolbar button for each section with an icon
         self.save_action, self.new_action, self.copy_action = (
             actions.save,
@@ -408,6 +409,14 @@ class UserSetupWindow(QMainWindow):
 
     def department_list(self) -> None:
         self.user_actions.department_list()
+
+    def role_setup(self) -> None:
+        """Role Setup, for an operator who may edit roles (the service refuses anyone else)."""
+        if not self.context.may(Right.EDIT_ROLES):
+            return
+        from ui.dialogs.role_setup import RoleSetupDialog
+
+        RoleSetupDialog(self, self.runner, self.workplace, self.context).exec()
 
     def change_own_password(self) -> None:
         self.user_actions.change_own_password()
