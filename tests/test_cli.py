@@ -197,6 +197,7 @@ def test_user_list_json_is_a_list_of_users_with_stable_keys(usersetup):
             "login_locked",
             "expired",
             "locked_until",
+            "epcs",
         ]
         assert isinstance(user["active"], bool)
         assert isinstance(user["login_locked"], bool)

@@ -71,9 +71,7 @@ def dea_number_problem(number: str, last_name: str) -> str | None:
     if not text:
         return None
     if len(text) != 9:
-        return (
-            f"A DEA number is 2 letters and 7 digits (9 characters); this one has {len(text)}."
-        )
+        return f"A DEA number is 2 letters and 7 digits (9 characters); this one has {len(text)}."
     first, second, digits = text[0], text[1], text[2:]
     if not first.isalpha() or not first.isascii():
         return "A DEA number starts with a letter: the registrant type (A, B, F, G, M, P or R)."
@@ -81,8 +79,7 @@ def dea_number_problem(number: str, last_name: str) -> str | None:
         return RETIRED_TYPES[first]
     if first not in REGISTRANT_TYPES:
         return (
-            f"{first} is not a DEA registrant type: a DEA number starts with A, B, F, G, M, P "
-            "or R."
+            f"{first} is not a DEA registrant type: a DEA number starts with A, B, F, G, M, P or R."
         )
     if not (second.isascii() and (second.isalpha() or second == BUSINESS_NAME)):
         return (

@@ -83,7 +83,7 @@ class ProviderRegistrations:
         provider_id: int,
         *,
         dea_number: str | object = KEEP,
-        expires_on: date | None | object = KEEP,
+        expires_on: date | object | None = KEEP,
         state_license: str | object = KEEP,
     ) -> ProviderRegistration:
         """Change what is given (KEEP: unchanged): the DEA number checked by DEA's rule for

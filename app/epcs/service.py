@@ -134,7 +134,7 @@ class EpcsStatus:
     grant_problem: str | None = None  # None: a grant could be requested now
 
     def line(self) -> str:
-        """"EPCS: allowed since …", "EPCS: pending grant requested by … on …", "EPCS: not
+        """ "EPCS: allowed since …", "EPCS: pending grant requested by … on …", "EPCS: not
         allowed" (times in UTC: the caller shows them in the practice's zone if it likes)."""
         if self.pending is not None:
             p = self.pending
@@ -300,7 +300,9 @@ class Epcs:
             user,
             Action.EPCS_APPROVED,
             [
-                Change("epcs", ALLOWED if before else NOT_ALLOWED, ALLOWED if grant else NOT_ALLOWED),
+                Change(
+                    "epcs", ALLOWED if before else NOT_ALLOWED, ALLOWED if grant else NOT_ALLOWED
+                ),
                 said("request", f"#{request.id} {request.kind}"),
                 said("requested_by", request.requested_by),
                 said("approved_with", "a fresh token from the approver's authenticator"),

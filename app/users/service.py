@@ -40,7 +40,6 @@ from app.validation import (
     user_id_key,
 )
 
-
 # The linked provider's registration, read with the row (app.db.models.User).
 PROVIDER_COLUMNS = [
     "provider_dea_number",

@@ -6,7 +6,7 @@ changed."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -14,14 +14,24 @@ from PySide6.QtWidgets import QDialog
 
 from app.access import Right
 from app.changes import CompanySettingsChanged, UserChanged
+from app.epcs.revocation import sweep_lapsed
 from app.errors import ConflictError, UserSetupError
 from app.practice.company import provider_choices, service_location_choices
 from app.sections.editor import Opened, UserEditor
-from app.users.records import UserRecord
+from app.users.records import UserRecord, UserRow
 from app.users.service import UserService
 from app.workplace import Work
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
+
+
+def users_swept(work: Work) -> Sequence[UserRow]:
+    """The user list, read after EPCS permission was taken from whoever's DEA registration
+    lapsed (app.epcs.revocation): the list never marks a lapsed registrant, and the sweep
+    costs one statement when nobody lapsed."""
+    sweep_lapsed(work.session, work.company, work.actor, work.clock())
+    return UserService(work.session, work.company, work.actor, work.clock).list_rows()
+
 
 if TYPE_CHECKING:
     from ui.window.window import UserSetupWindow
@@ -183,11 +193,10 @@ class UserActions:
         asked_at = self.window.opens_started()
 
         def read(work: Work) -> tuple[Any, Any, Any, Opened | None]:
-            users = UserService(work.session, work.company, work.actor, work.clock)
             return (
                 tuple(provider_choices(work.session, work.company)),
                 tuple(service_location_choices(work.session, work.company)),
-                users.list_rows(),
+                users_swept(work),
                 UserEditor(work).open(pk, keys) if pk is not None else None,
             )
 

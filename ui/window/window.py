@@ -25,7 +25,6 @@ from app.errors import UserSetupError
 from app.sections.editor import Opened, Started, UserEditor
 from app.sections.registry import FIRST, SECTIONS, section
 from app.users.records import UserRecord, list_row
-from app.users.service import UserService
 from app.workplace import Work, Workplace
 from ui.changes import ChangeBus
 from ui.dialogs import messages as dialogs
@@ -39,7 +38,7 @@ from ui.window.layout import EditorArea, SectionPanel, build_status_bar, share_w
 from ui.window.operator_guard import OperatorGuard
 from ui.window.saving import Saving
 from ui.window.section_pages import SectionPages
-from ui.window.user_actions import UserActions
+from ui.window.user_actions import UserActions, users_swept
 from ui.window.user_panel import UserPanel
 
 T = TypeVar("T")
@@ -207,11 +206,7 @@ class UserSetupWindow(QMainWindow):
     # The user list
 
     def load_users(self) -> None:
-        self.run(
-            lambda work: UserService(work.session, work.company, work.actor, work.clock)
-            .list_rows(),
-            self._users_read,
-        )  # fmt: skip
+        self.run(users_swept, self._users_read)
 
     def _users_read(self, rows: Any) -> None:
         self.panel.set_rows(list(rows))
