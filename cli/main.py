@@ -35,6 +35,7 @@ from app.db.database import (
     upgrade,
 )
 from app.db.server import ServerClock, server_clock, unmeasured_clock
+from app.epcs.service import EpcsRefused, keeping_refusals, raise_kept
 from app.errors import (
     DatabaseUnavailableError,
     SchemaError,
@@ -47,12 +48,14 @@ from app.practice.company import (
 from app.practice.demo import DemoResult, create_demo_practice
 from app.users.fields import LABELS
 from app.workplace import Work
+from cli.epcs import epcs_command, read_token
 from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
 from cli.hours import hours_command
 from cli.key import key_command
 from cli.login import login
 from cli.parser import build_parser
 from cli.passwords import PasswordInput
+from cli.providers import providers_command
 from cli.two_factor import two_factor_command
 from cli.users import users_command
 
@@ -156,18 +159,25 @@ def _run_on(
     passwords = PasswordInput(stdin)
     if args.command == "users" and getattr(args, "password_stdin", False):
         passwords.read()  # before the transaction: a person typing holds no connection open
+    token = None
+    if args.command == "epcs" and args.epcs_command == "approve":
+        token = read_token(stdin, actor)  # likewise; the administrator is refused first
 
-    def command(session: Session) -> str:
+    def command(session: Session) -> str | EpcsRefused:
         measure(session)
         work = Work(session, load_company(session, args.company), actor, clock)
         if args.command == "2fa":
             return two_factor_command(args, work)
         if args.command == "hours":
             return hours_command(args, work)
+        if args.command == "providers":
+            return providers_command(args, work)
+        if args.command == "epcs":  # a refused approval commits its audit, then is raised
+            return keeping_refusals(lambda w: epcs_command(args, w, token))(work)
         return users_command(args, work, passwords)
 
     # run(): on the embedded file a listing waits for no other workstation's save
-    output = database.run(command)
+    output = raise_kept(database.run(command))
     print(output)  # only once committed: a closed pipe must not undo the change
     return EXIT_OK
 
