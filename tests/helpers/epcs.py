@@ -22,6 +22,7 @@ from app.workplace import Work
 from tests.conftest import FixedClock
 from tests.helpers.actors import WORKSTATION, dba
 from tests.helpers.records import add_user, version_of
+from tests.helpers.roles import SetupRole
 
 T = TypeVar("T")
 
@@ -89,13 +90,14 @@ def add_registrant(
     expires_on: date | None = date(2028, 5, 31),
     dea: str | None = None,
     authenticator: bool = True,
+    role: SetupRole | None = None,
 ) -> int:
     """A user linked to a provider of their own with a DEA registration, and (unless told)
-    an authenticator set up with SECRETS[user_id]."""
+    an authenticator set up with SECRETS[user_id]; with ``role``, that role."""
     provider = add_provider(database, company, last_name, dea=dea, expires_on=expires_on)
     pk = add_user(
         database, company, clock, user_id, first_name="Pat", last_name=last_name,
-        provider_id=provider,
+        provider_id=provider, role=role,
     )  # fmt: skip
     if authenticator:
         set_up_authenticator(database, company, clock, pk, SECRETS[user_id])

@@ -39,6 +39,11 @@ def make_action(
     return action
 
 
+def takes_part_in_epcs(actor: Actor) -> bool:
+    """Does the operator see the pending EPCS approvals (an enroller or an approver)?"""
+    return actor.may(Right.EPCS_APPROVER) or actor.may(Right.EPCS_ENROLLER)
+
+
 class Slots(Protocol):
     """What the actions do: the window's methods of these names."""
 
@@ -49,6 +54,7 @@ class Slots(Protocol):
     def reset_password(self) -> None: ...
     def unlock_user(self) -> None: ...
     def company_settings(self) -> None: ...
+    def epcs_approvals(self) -> None: ...
     def refresh(self) -> None: ...
     def focus_search(self) -> None: ...
     def show_section(self, key: str) -> None: ...
@@ -64,6 +70,7 @@ class WindowActions:
     unlock: QAction
     settings: QAction
     refresh: QAction
+    epcs: QAction  # Pending EPCS approvals
     sections: dict[str, QAction]  # a button for each section with an icon, by its key
 
     def update(self, record: UserRecord | None, actor: Actor, *, dirty: bool) -> None:
@@ -86,6 +93,7 @@ class WindowActions:
         )
         self.unlock.setEnabled(may_help and locked)
         self.settings.setEnabled(actor.may(Right.COMPANY_SETTINGS))
+        self.epcs.setEnabled(takes_part_in_epcs(actor))
         active = record is None or record.fields.active
         self.active.setText("Deactivate" if active else "Activate")
         self.active.setIcon(icon("user-deactivate" if active else "user-activate"))
@@ -143,6 +151,11 @@ def build_actions(window: QMainWindow, slots: Slots, *, settings_shown: bool) ->
             # which is Reset Password's, and a shortcut two actions share does nothing.
             slots.refresh, QKeySequence("F5"),
         ),
+        epcs=make_action(
+            window, "EPCS Approvals...", "epcs",
+            "Grants and revocations of controlled-substance prescribing waiting for a second "
+            "person's approval", slots.epcs_approvals,
+        ),
         sections={
             s.key: make_action(
                 window, s.title, s.icon, s.tooltip, partial(slots.show_section, s.key)
@@ -160,6 +173,7 @@ def build_actions(window: QMainWindow, slots: Slots, *, settings_shown: bool) ->
     for action in actions.sections.values():
         toolbar.addAction(action)
     toolbar.addSeparator()
+    toolbar.addAction(actions.epcs)
     toolbar.addAction(actions.refresh)
     if settings_shown:
         toolbar.addAction(actions.settings)

@@ -160,6 +160,26 @@ class UserActions:
         dialog.saved.connect(lambda policy: self.window.publish(CompanySettingsChanged(policy)))
         dialog.exec()
 
+    def epcs_approvals(self) -> None:
+        """Pending EPCS approvals; what is decided there reads the list (its marks) again."""
+        if not (
+            self.window.context.may(Right.EPCS_APPROVER)
+            or self.window.context.may(Right.EPCS_ENROLLER)
+        ):
+            return
+        dialog = self.epcs_dialog()
+        dialog.exec()
+
+    def epcs_dialog(self) -> QDialog:
+        """The dialog, built and connected (tests show it without exec)."""
+        from ui.dialogs.epcs_pending import EpcsPendingDialog
+
+        dialog = EpcsPendingDialog(
+            self.window, self.window.runner, self.window.workplace, self.window.context
+        )
+        dialog.decided.connect(self.window.load_users)  # the marks; no question asked
+        return dialog
+
     def change_own_password(self) -> None:
         """The operator's own password, with the dialog of the forced change."""
         if not self.window.context.operator_user_id:

@@ -33,7 +33,7 @@ from ui.operations import Busy, OperationRunner
 from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.widgets.icons import icon
 from ui.widgets.input_hold import InputHold
-from ui.window.actions import build_actions
+from ui.window.actions import build_actions, takes_part_in_epcs
 from ui.window.layout import EditorArea, SectionPanel, build_status_bar, share_width
 from ui.window.operator_guard import OperatorGuard
 from ui.window.saving import Saving
@@ -81,6 +81,7 @@ class UserSetupWindow(QMainWindow):
         self.active_action, self.reset_action = actions.active, actions.reset
         self.unlock_action, self.settings_action = actions.unlock, actions.settings
         self.refresh_action = actions.refresh
+        actions.epcs.setEnabled(takes_part_in_epcs(context.actor))  # with or without a user
         self._build_body()
         self._build_status_bar()
         self.section_pages = SectionPages(self)
@@ -395,6 +396,9 @@ class UserSetupWindow(QMainWindow):
 
     def company_settings(self) -> None:
         self.user_actions.company_settings()
+
+    def epcs_approvals(self) -> None:
+        self.user_actions.epcs_approvals()
 
     def change_own_password(self) -> None:
         self.user_actions.change_own_password()
