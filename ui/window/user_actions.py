@@ -23,6 +23,7 @@ from app.users.service import UserService
 from app.workplace import Work
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
+from ui.window.actions import takes_part_in_epcs
 
 
 def users_swept(work: Work) -> Sequence[UserRow]:
@@ -34,6 +35,7 @@ def users_swept(work: Work) -> Sequence[UserRow]:
 
 
 if TYPE_CHECKING:
+    from ui.dialogs.epcs_pending import EpcsPendingDialog
     from ui.window.window import UserSetupWindow
 
 
@@ -162,15 +164,12 @@ class UserActions:
 
     def epcs_approvals(self) -> None:
         """Pending EPCS approvals; what is decided there reads the list (its marks) again."""
-        if not (
-            self.window.context.may(Right.EPCS_APPROVER)
-            or self.window.context.may(Right.EPCS_ENROLLER)
-        ):
+        if not takes_part_in_epcs(self.window.context.actor):
             return
         dialog = self.epcs_dialog()
         dialog.exec()
 
-    def epcs_dialog(self) -> QDialog:
+    def epcs_dialog(self) -> EpcsPendingDialog:
         """The dialog, built and connected (tests show it without exec)."""
         from ui.dialogs.epcs_pending import EpcsPendingDialog
 
