@@ -3,18 +3,20 @@ performed, and the program's own revocations; on SQLite, PostgreSQL and MariaDB.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, text
 
 from app.access import Actor
 from app.audit import Action
 from app.db.database import Database
 from app.epcs.registrations import ProviderRegistrations
 from app.epcs.revocation import Kind
-from app.epcs.service import EpcsRefused
+from app.epcs.service import Epcs, EpcsRefused
 from app.errors import NotAllowedError, ValidationError
 from app.practice.company import CompanyInfo
 from app.sections.editor import UserEditor
@@ -34,7 +36,13 @@ from tests.helpers.epcs import (
     person,
     token,
 )
-from tests.helpers.records import add_user, audit_events, read_user, stored_user
+from tests.helpers.records import (
+    add_user,
+    audit_events,
+    committed_company,
+    read_user,
+    stored_user,
+)
 from tests.helpers.statements import count_statements
 
 
@@ -475,3 +483,57 @@ def test_the_sweep_is_one_statement_when_nobody_lapsed(desk, people, connection)
     with count_statements(connection) as statements:
         assert desk.run(dba(), lambda e: e.revoke_expired()) == 0
     assert len([s for s in statements if not s.startswith("SAVEPOINT")]) == 1, statements
+
+
+# Two at once
+
+
+def _waiting_on_a_lock(engine: Engine) -> bool:
+    """Is a statement of this server waiting for a row lock another transaction holds?"""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        if engine.dialect.name == "postgresql"
+        else "SELECT count(*) FROM information_schema.processlist WHERE info LIKE '%FOR UPDATE'"
+    )
+    with engine.connect() as conn:
+        return bool(conn.execute(text(query)).scalar())
+
+
+def test_two_approvers_at_once_approve_once(engine: Engine, database_url: str, clock: FixedClock):
+    """Dr Hynes approves and has not committed; Dr Lee approves the same request from her
+    desk meanwhile. Hers waits for the request's row, then reads it approved already."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite lets one writer in at a time: the two approvals cannot overlap there")
+    database = Database.for_engine(engine, "race")
+    with committed_company(database, engine, "epcsrace") as company:
+        erin = add_user(database, company, clock, "erin", last_name="Ennis")
+        hynes = add_registrant(database, company, clock, "drhynes", "Hynes")
+        lee = add_registrant(database, company, clock, "drlee", "Lee")
+        fox = add_registrant(database, company, clock, "drfox", "Fox")
+        desk = EpcsDesk(database, company, clock)
+        request = desk.run(person("erin", erin, ENROLLER), lambda e: e.request(fox, Kind.GRANT))
+        outcomes: list[BaseException | None] = []
+        with database.transaction() as session:
+            first = Epcs(session, company, person("drhynes", hynes, APPROVER), clock)
+            first.approve(request.id, token("drhynes", clock.now))
+            session.flush()
+
+            def second() -> None:
+                try:
+                    desk.run(
+                        person("drlee", lee, APPROVER),
+                        lambda e: e.approve(request.id, token("drlee", clock.now)),
+                    )
+                    outcomes.append(None)
+                except EpcsRefused as refused:
+                    outcomes.append(refused)
+
+            other = threading.Thread(target=second)
+            other.start()
+            while other.is_alive() and not _waiting_on_a_lock(engine):
+                other.join(0.01)
+        other.join()
+        (outcome,) = outcomes
+        assert isinstance(outcome, EpcsRefused) and "approved already" in str(outcome)
+        approvals = audit_events(database, user_pk=fox, prefix=Action.EPCS_APPROVED.value)
+        assert len(approvals) == 1

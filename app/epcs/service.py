@@ -239,6 +239,8 @@ class Epcs:
         kind = Kind(kind)
         self.actor.require(Right.EPCS_ENROLLER)
         user = self.writer.load(user_pk)
+        # Two enrollers at once: the second waits here, then finds the first's request.
+        self.session.execute(select(User.id).where(User.id == user_pk).with_for_update())
         if self._pending_of(user_pk) is not None:
             raise EpcsRefused(
                 f"{user.user_id} already has an EPCS request waiting for approval; approve, "
@@ -384,12 +386,15 @@ class Epcs:
         return None
 
     def _pending_of(self, user_pk: int) -> EpcsRequest | None:
+        """A locking read: it sees what committed since the transaction's first read."""
         return self.session.scalars(
-            select(EpcsRequest).where(
+            select(EpcsRequest)
+            .where(
                 EpcsRequest.company_id == self.company.id,
                 EpcsRequest.user_pk == user_pk,
                 EpcsRequest.status == Status.PENDING.value,
             )
+            .with_for_update()
         ).first()
 
     def _pending_request(self, request_id: int) -> tuple[EpcsRequest, User]:
@@ -398,6 +403,8 @@ class Epcs:
             select(EpcsRequest, subject)
             .join(subject, subject.id == EpcsRequest.user_pk)
             .where(EpcsRequest.id == request_id, EpcsRequest.company_id == self.company.id)
+            # Two approvers at once: the second waits, then reads it decided already.
+            .with_for_update(of=EpcsRequest)
         ).first()
         if row is None:
             raise NotFoundError(f"There is no EPCS request #{request_id} in {self.company.code}.")
