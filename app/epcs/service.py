@@ -439,8 +439,10 @@ class Epcs:
         today = company_today(self.company, self.clock())
         problem = registration_problem(registration, approver.provider_last_name or "", today)
         if problem is not None:
-            raise EpcsRefused(f"Only a registrant with a current DEA registration may approve: "
-                              f"your provider record {problem.removeprefix('has ')}.")  # fmt: skip
+            yours = problem.replace("has ", "you have ", 1).replace("their", "your")
+            raise EpcsRefused(
+                f"Only a registrant with a current DEA registration may approve, and {yours}."
+            )
         if not two_factor_ready(approver):
             raise EpcsRefused(
                 "Approving needs a token from your authenticator, and you have none set up: "
