@@ -90,6 +90,15 @@ class Action(enum.StrEnum):
     ROLE_COPIED = "role.copied"
     ROLE_DEACTIVATED = "role.deactivated"
     ROLE_ACTIVATED = "role.activated"
+    # EPCS (issue 13): two people grant or take away controlled-substance prescribing
+    # (21 CFR 1311.125), and the providers' DEA registrations it depends on.
+    EPCS_REQUESTED = "epcs.requested"  # a grant or revocation started, pending approval
+    EPCS_APPROVED = "epcs.approved"  # approved with a fresh token: the permission changed
+    EPCS_REFUSED = "epcs.refused"  # an approver refused the request, with a reason
+    EPCS_APPROVAL_REFUSED = "epcs.approval_refused"  # the program refused an approval attempt
+    EPCS_WITHDRAWN = "epcs.withdrawn"  # by its requester, or because it can no longer apply
+    EPCS_REVOKED = "epcs.revoked"  # taken away by the program: DEA lapsed, 2FA reset, ...
+    PROVIDER_REGISTRATION_CHANGED = "provider.registration_changed"
 
 
 def _plain(value: object) -> JSONValue:

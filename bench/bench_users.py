@@ -377,7 +377,10 @@ def bench_select_and_save(
     row_of_last = time.perf_counter() - started
     fields = window.subject.record.fields if window.subject and window.subject.record else None
     assert fields is not None
-    row = (pks[-1], fields.user_id, fields.last_name, fields.first_name, True, False, False, None)
+    row = (
+        pks[-1], fields.user_id, fields.last_name, fields.first_name, True, False, False, None,
+        False,
+    )  # fmt: skip
     started = time.perf_counter()
     model.upsert_row(row)  # what every save does to the list
     upsert_ms = time.perf_counter() - started

@@ -45,6 +45,7 @@ from app.db.database import (
     upgrade,
 )
 from app.db.server import ServerClock, server_clock, unmeasured_clock
+from app.epcs.service import EpcsRefused, keeping_refusals, raise_kept
 from app.errors import (
     DatabaseUnavailableError,
     SchemaError,
@@ -60,6 +61,7 @@ from app.users.fields import LABELS
 from app.workplace import Work
 from cli.acting import acting_in, sign_in_as
 from cli.departments import departments_command
+from cli.epcs import epcs_command, read_token
 from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
 from cli.groups import company_command, groups_command
 from cli.hours import hours_command
@@ -67,6 +69,7 @@ from cli.key import key_command
 from cli.login import login
 from cli.parser import build_parser
 from cli.passwords import PasswordInput
+from cli.providers import providers_command
 from cli.rights import Verdict, rights_command
 from cli.roles import roles_command
 from cli.two_factor import two_factor_command
@@ -92,6 +95,8 @@ ACTING_COMMANDS = (
     "groups",
     "departments",
     "company",
+    "providers",
+    "epcs",
 )
 
 
@@ -206,8 +211,11 @@ def _run_on(
     passwords = PasswordInput(stdin)
     if args.command == "users" and getattr(args, "password_stdin", False):
         passwords.read()  # before the transaction: a person typing holds no connection open
+    token = None
+    if args.command == "epcs" and args.epcs_command == "approve":
+        token = read_token(stdin, actor)  # likewise; the administrator is refused first
 
-    def command(session: Session) -> str | Verdict:
+    def command(session: Session) -> str | Verdict | EpcsRefused:
         measure(session)
         company = load_company(session, args.company)
         work = Work(session, company, acting_in(session, company, actor, clock), clock)
@@ -225,10 +233,14 @@ def _run_on(
             return departments_command(args, work)
         if args.command == "company":
             return company_command(args, work)
+        if args.command == "providers":
+            return providers_command(args, work)
+        if args.command == "epcs":  # a refused approval commits its audit, then is raised
+            return keeping_refusals(lambda w: epcs_command(args, w, token))(work)
         return users_command(args, work, passwords)
 
     # run(): on the embedded file a listing waits for no other workstation's save
-    output = database.run(command)
+    output = raise_kept(database.run(command))
     text, code = (output.text, output.code) if isinstance(output, Verdict) else (output, EXIT_OK)
     print(text)  # only once committed: a closed pipe must not undo the change
     return code

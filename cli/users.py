@@ -94,16 +94,18 @@ def _listing(users: UserService, *, show_all: bool, as_json: bool) -> str:
                 {
                     **dict(zip(keys, (*row[1:6], bool(row[6])), strict=True)),
                     "locked_until": row[7].isoformat() if row[7] else None,
+                    "epcs": bool(row[8]),
                 }
                 for row in rows
             ],
             indent=2,
         )
     lines = []
-    for _pk, user_id, last, first, active, locked, expired, until in rows:
+    for _pk, user_id, last, first, active, locked, expired, until, epcs in rows:
         lock = f" [locked until {until:%Y-%m-%d %H:%M} UTC]" if until else " [locked]"
         marks = ("" if active else " [inactive]") + (lock if locked else "")
         marks += " [expired]" if expired else ""
+        marks += " [EPCS]" if epcs else ""
         lines.append(f"{last}, {first} ({user_id}){marks}")
     return "\n".join(lines)
 

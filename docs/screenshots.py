@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -21,6 +22,10 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from app.access import Actor
 from app.clock import utc_now
 from app.db.database import Database, DatabaseLocation, open_database
+from app.db.models import Provider
+from app.epcs.dea import check_digit
+from app.epcs.revocation import Kind
+from app.epcs.service import Epcs
 from app.login_times.hours import DayHours, LoginTimes, weekdays_filled
 from app.login_times.service import LoginTimesService
 from app.practice.company import load_company
@@ -34,15 +39,18 @@ from app.signin.flow import SignInFlow
 from app.two_factor.service import TwoFactorForm, TwoFactorService
 from app.users.records import UserFields
 from app.users.service import UserService
+from tests.helpers.epcs import ENROLLER
 from tests.helpers.roles import SetupRole, set_setup_role
 from ui.dialogs.company_settings import CompanySettingsDialog
 from ui.dialogs.direct_email_dialog import DirectEmailDialog
+from ui.dialogs.epcs_pending import EpcsPendingDialog
 from ui.dialogs.reset_dialog import ResetPasswordDialog
 from ui.dialogs.role_setup import RoleSetupDialog
 from ui.main import build_window
 from ui.operations import InlineRunner
 from ui.pages.two_factor_page import TwoFactorPage
 from ui.signin.sign_in_dialog import SignInDialog
+from ui.window.window import UserSetupWindow
 
 DOCS = Path(__file__).resolve().parent
 
@@ -120,6 +128,48 @@ def _billing_clerk(database: Database, user_id: str) -> None:
         roles.set_rights(made.id, rights)
         pk = UserService(session, company, ACTOR, utc_now).find(user_id).pk
         UserRoles(session, company, ACTOR, utc_now).set_roles(pk, [made.id])
+
+
+def _epcs_pending(app: QCoreApplication, window: UserSetupWindow) -> None:
+    """Pending EPCS approvals: two grants waiting, and what an approver who is no registrant
+    reads beside the token field."""
+    company = window.context.company
+    with window.workplace.database.transaction() as session:
+        users = UserService(session, company, ACTOR, utc_now)
+        clerk = users.create(
+            UserFields(user_id="epcsdesk", first_name="Erin", last_name="Ennis",
+                       new_password=PASSWORD, retype_password=PASSWORD,
+                       must_change_password=False)
+        ).pk  # fmt: skip
+        enroller = Actor("epcsdesk (Ennis, Erin) at FRONT-DESK", ENROLLER, "FRONT-DESK", clerk)
+        for n, (user_id, first, last) in enumerate(
+            (("drokafor", "Ada", "Okafor"), ("drmorgan", "Sam", "Morgan"))
+        ):
+            six = f"{314159 + n:06d}"
+            provider = Provider(
+                company_id=company.id, last_name=last, first_name=first, credentials="MD",
+                dea_number=f"F{last[0]}{six}{check_digit(six)}",
+                dea_expires_on=date(2028, 3, 31), state_license="NY 276543",
+            )  # fmt: skip
+            session.add(provider)
+            session.flush()
+            pk = users.create(
+                UserFields(user_id=user_id, first_name=first, last_name=last,
+                           new_password=PASSWORD, retype_password=PASSWORD,
+                           must_change_password=False, provider_id=provider.id)
+            ).pk  # fmt: skip
+            two_factor = TwoFactorService(session, company, ACTOR, utc_now)
+            enrolment = two_factor.enrolment(pk)
+            verified = two_factor.verify_new_key(enrolment, pyotp.TOTP(enrolment.secret).now())
+            two_factor.save(pk, TwoFactorForm("app", setup="now"), users.get(pk).version, verified)
+            Epcs(session, company, enroller, utc_now).request(pk, Kind.GRANT)
+    dialog = EpcsPendingDialog(window, window.runner, window.workplace, window.context)
+    dialog.show()
+    dialog.token.setText("492817")
+    dialog.approve()
+    app.processEvents()
+    dialog.grab().save(str(DOCS / "epcs-pending.png"))
+    dialog.close()
 
 
 def main() -> None:
@@ -220,6 +270,7 @@ def main() -> None:
         app.processEvents()
         direct.grab().save(str(DOCS / "direct-email.png"))
         direct.close()
+        _epcs_pending(app, window)
         _two_factor_sign_ins(app, database)
         # What bad input looks like: the messages sit beside the fields.
         window.new_user()

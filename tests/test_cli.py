@@ -199,10 +199,12 @@ def test_user_list_json_is_a_list_of_users_with_stable_keys(usersetup):
             "login_locked",
             "expired",
             "locked_until",
+            "epcs",
         ]
         assert isinstance(user["active"], bool)
         assert isinstance(user["login_locked"], bool)
         assert isinstance(user["expired"], bool)
+        assert isinstance(user["epcs"], bool)
     assert {
         "user_id": "kimberly",
         "last_name": "Fox",
@@ -211,6 +213,7 @@ def test_user_list_json_is_a_list_of_users_with_stable_keys(usersetup):
         "login_locked": False,
         "expired": False,
         "locked_until": None,
+        "epcs": False,
     } in listing
 
 

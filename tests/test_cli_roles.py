@@ -278,7 +278,7 @@ def test_as_is_refused_for_commands_not_on_the_practices_data(usersetup):
     code, _, err = usersetup("--as", "mreyes", "key", "status", stdin=ADMIN_PASSWORD)
 
     assert code == EXIT_USAGE
-    assert "--as applies to the users, 2fa, hours, roles, rights, groups, departments, company commands" in err
+    assert "--as applies to the users, 2fa, hours, roles, rights, groups," in err
 
 
 def stored_user_pk(usersetup: CommandLine, user_id: str) -> int:

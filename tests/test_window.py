@@ -1115,7 +1115,7 @@ def test_typing_on_finds_what_a_fresh_search_finds_in_the_same_order(qtbot: Any)
         ("Kelly", "Watkins"),  # "k" ranks her first, "ki" after Hakim: the runs cross
     ]  # fmt: skip
     rows = sorted(
-        ((n, f"u{n}", last, first, n % 4 != 0, False, False, None)
+        ((n, f"u{n}", last, first, n % 4 != 0, False, False, None, False)
          for n, (first, last) in enumerate(people, start=1)),
         key=lambda r: (r[2].lower(), r[3].lower()),
     )  # fmt: skip
@@ -1144,9 +1144,9 @@ def test_a_temporary_lock_shows_when_it_ends_in_the_practices_time(qtbot: Any) -
     ends = now + timedelta(minutes=2)
     model.set_rows(
         [
-            (1, "akim", "Kimball", "Alan", True, True, False, ends),
-            (2, "bfox", "Fox", "Bea", True, True, False, ends + timedelta(days=2)),
-            (3, "clee", "Lee", "Cy", True, True, False, None),  # until an unlock
+            (1, "akim", "Kimball", "Alan", True, True, False, ends, False),
+            (2, "bfox", "Fox", "Bea", True, True, False, ends + timedelta(days=2), False),
+            (3, "clee", "Lee", "Cy", True, True, False, None, False),  # until an unlock
         ]
     )
     shown = [model.data(model.index(r)) for r in range(3)]
@@ -1161,10 +1161,12 @@ def test_a_temporary_lock_shows_when_it_ends_in_the_practices_time(qtbot: Any) -
 
 def test_a_refresh_that_finds_the_list_unchanged_leaves_it_as_it_is(qtbot: Any) -> None:
     """No reset: the selection and the scroll stay, and 100,000 rows are not held twice."""
-    rows = [(1, "akim", "Kimball", "Alan", True, False, False, None)]
+    rows = [(1, "akim", "Kimball", "Alan", True, False, False, None, False)]
     model = UserListModel()
     model.set_rows(rows)
     with qtbot.assertNotEmitted(model.modelReset):
         model.set_rows(list(rows))  # the same rows, read again
     with qtbot.waitSignal(model.modelReset):
-        model.set_rows([(1, "akim", "Kimball", "Alan", True, True, False, None)])  # now locked
+        model.set_rows(
+            [(1, "akim", "Kimball", "Alan", True, True, False, None, False)]
+        )  # now locked

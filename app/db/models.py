@@ -372,6 +372,38 @@ class User(Base):
         expire_on_flush=False,
     )
 
+    # The DEA registration and state licence of the provider the user is linked to (EPCS, and
+    # the User section's read-only line), read with the user in the same statement. A save
+    # that links another provider expires them (app.users.service).
+    provider_dea_number: Mapped[str | None] = column_property(
+        select(Provider.dea_number)
+        .where(Provider.id == provider_id)
+        .correlate_except(Provider)
+        .scalar_subquery(),
+        expire_on_flush=False,
+    )
+    provider_dea_expires_on: Mapped[date | None] = column_property(
+        select(Provider.dea_expires_on)
+        .where(Provider.id == provider_id)
+        .correlate_except(Provider)
+        .scalar_subquery(),
+        expire_on_flush=False,
+    )
+    provider_state_license: Mapped[str | None] = column_property(
+        select(Provider.state_license)
+        .where(Provider.id == provider_id)
+        .correlate_except(Provider)
+        .scalar_subquery(),
+        expire_on_flush=False,
+    )
+    provider_last_name: Mapped[str | None] = column_property(
+        select(Provider.last_name)
+        .where(Provider.id == provider_id)
+        .correlate_except(Provider)
+        .scalar_subquery(),
+        expire_on_flush=False,
+    )
+
     # Does the user hold a right over others' access (User Setup, Security, EPCS), directly or
     # through a group? Read with the user in the same statement, so opening a user stays one
     # query; what changes roles or groups expires it (app.roles.assignments).

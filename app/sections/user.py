@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from app.access import Right
 from app.db.models import User
+from app.epcs.dea import Registration
 from app.practice.company import (
     department_choices,
     provider_choices,
@@ -26,6 +27,9 @@ class UserState:
 
     fields: UserFields
     direct_email_verified: bool = False
+    # The linked provider's DEA registration and state licence (read-only here; set with
+    # `usersetup providers set`); None: no provider linked.
+    registration: Registration | None = None
 
 
 def _carried(fields: UserFields) -> tuple[str, ...]:
@@ -52,7 +56,7 @@ class UserSection(Section[UserState, UserFields, UserFields]):
 
     def load(self, work: Work, user: User) -> UserState:
         record = record_of(user)
-        return UserState(record.fields, record.direct_email_verified)
+        return UserState(record.fields, record.direct_email_verified, record.registration)
 
     def blank(self, work: Work) -> UserState:
         return UserState(UserFields())

@@ -22,6 +22,7 @@ from app.db.models import (
     TwoFactorSetup,
     User,
 )
+from app.epcs.revocation import TWO_FACTOR_RESET, take_away
 from app.errors import NotFoundError, ValidationError
 from app.outbound.codes import is_code_shaped, typed_code
 from app.practice.company import CompanyInfo
@@ -321,7 +322,11 @@ class TwoFactorService:
         return replace_recovery_codes(self.session, user.id, now)
 
     def _forget_authenticator(self, user: User, now: datetime) -> None:
-        """The key and its recovery codes stop working."""
+        """The key and its recovery codes stop working, and with them any EPCS permission
+        (which needs the authenticator: app.epcs); the caller writes the row."""
+        take_away(
+            self.session, self.company, self.actor, user, TWO_FACTOR_RESET, now, write_row=False
+        )
         user.totp_secret = user.totp_pending_secret = None
         user.totp_last_step = None
         user.two_factor_confirmed_at = None

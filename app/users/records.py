@@ -10,8 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.db.models import DefaultScreen, User, UserType
+from app.epcs.dea import Registration
 from app.errors import ValidationError
-from app.login_times.hours import has_expired
+from app.login_times.hours import has_expired, today_in
 from app.practice.company import CompanyInfo
 from app.users.fields import FIELDS_BY_NAME, PASSWORD_FIELDS, USER_FIELDS, Copy
 from app.validation import (
@@ -33,9 +34,10 @@ GENERATED_ONLY = (
 PASSWORD_MAX = PASSWORD_FIELDS[0].max_length
 
 
-# The columns of the user list: id, User ID, last, first, active, locked, expired, and when a
-# temporary lock ends (None: not locked, or locked until an unlock).
-UserRow = tuple[int, str, str, str, bool, bool, bool, datetime | None]
+# The columns of the user list: id, User ID, last, first, active, locked, expired, when a
+# temporary lock ends (None: not locked, or locked until an unlock), and whether the user may
+# prescribe controlled substances now (EPCS, with a current DEA registration).
+UserRow = tuple[int, str, str, str, bool, bool, bool, datetime | None, bool]
 
 
 @dataclass
@@ -99,6 +101,17 @@ class UserRecord:
     direct_email_verified: bool = False
     expires_on: date | None = None  # the last day the account works (Login Times)
     locked_until: datetime | None = None  # when a lock for a while ends (or ended)
+    # EPCS as stored (app.epcs): reported allowed only while the registration is current.
+    epcs_allowed: bool = False
+    # The linked provider's DEA registration and state licence; None: no provider linked.
+    registration: Registration | None = None
+
+    def epcs_now(self, today: date) -> bool:
+        """May prescribe controlled substances today: approved, and the DEA registration
+        current (a lapsed one is never reported allowed, swept or not)."""
+        return (
+            self.epcs_allowed and self.registration is not None and self.registration.current(today)
+        )
 
     @property
     def list_name(self) -> str:
@@ -124,6 +137,19 @@ def record_of(user: User) -> UserRecord:
         direct_email_verified=user.direct_email_verified_at is not None and bool(user.direct_email),
         expires_on=user.account_expires_on,
         locked_until=user.locked_until,
+        epcs_allowed=user.epcs_allowed,
+        registration=registration_of(user),
+    )
+
+
+def registration_of(user: User) -> Registration | None:
+    """The linked provider's registration, read with the user's row; None: no provider."""
+    if user.provider_id is None:
+        return None
+    return Registration(
+        user.provider_dea_number or "",
+        user.provider_dea_expires_on,
+        user.provider_state_license or "",
     )
 
 
@@ -134,7 +160,10 @@ def list_row(record: UserRecord, zone: ZoneInfo, now: datetime) -> UserRow:
     until = record.locked_until
     until = until if until is not None and until > now and not f.login_locked else None
     locked = f.login_locked or until is not None
-    return (record.pk, f.user_id, f.last_name, f.first_name, f.active, locked, expired, until)
+    epcs = record.epcs_now(today_in(zone, now))
+    return (
+        record.pk, f.user_id, f.last_name, f.first_name, f.active, locked, expired, until, epcs
+    )  # fmt: skip
 
 
 def clean_fields(

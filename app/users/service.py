@@ -17,6 +17,7 @@ from app.access import Actor, Right
 from app.audit import Action, Change, Noted
 from app.clock import Clock
 from app.db.models import Department, Provider, ServiceLocation, User
+from app.epcs.revocation import DEACTIVATED, PROVIDER_CHANGED, registration_current, take_away
 from app.errors import NotFoundError, ValidationError
 from app.login_times.hours import today_in
 from app.passwords.credentials import Credentials
@@ -38,6 +39,14 @@ from app.users.writer import UserWriter, clear_lockout, is_locked
 from app.validation import (
     user_id_key,
 )
+
+# The linked provider's registration, read with the row (app.db.models.User).
+PROVIDER_COLUMNS = [
+    "provider_dea_number",
+    "provider_dea_expires_on",
+    "provider_state_license",
+    "provider_last_name",
+]
 
 
 class UserService:
@@ -70,7 +79,7 @@ class UserService:
 
     def list_query(
         self, active_only: bool
-    ) -> Select[int, str, str, str, bool, bool, bool, datetime | None]:
+    ) -> Select[int, str, str, str, bool, bool, bool, datetime | None, bool]:
         """The list's statement; its ORDER BY is what the index ix_users_list_order serves."""
         now = self.clock()
         today = today_in(ZoneInfo(self.company.time_zone), now)
@@ -89,6 +98,8 @@ class UserService:
             locked.label("login_locked"),
             expired.label("expired"),
             case((for_a_while, User.locked_until), else_=None).label("locked_until"),
+            # EPCS as the list marks it: approved, and the DEA registration current today
+            and_(User.epcs_allowed, registration_current(today)).label("epcs"),
         ).where(User.company_id == self.company.id)
         if active_only:
             query = query.where(User.active)
@@ -296,6 +307,7 @@ class UserService:
             user.direct_email_verified_at = None
             changes.append(Change("direct_email_verified", True, False))
         was_locked = user.login_locked
+        active_before, provider_before = user.active, user.provider_id
         for field in USER_FIELDS:
             setattr(user, field.name, getattr(clean, field.name))
         if clean.new_password:
@@ -308,8 +320,21 @@ class UserService:
         if was_locked and not clean.login_locked:  # unlocking clears the counter, said so;
             changes += clear_lockout(user)  # any other edit leaves the count as it is
         user.user_id_key = user_id_key(clean.user_id)
+        provider_changed = clean.provider_id != provider_before
+        if not clean.active and active_before:
+            self._end_epcs(user, DEACTIVATED, now)
+        elif provider_changed:  # the permission was approved for the other registration
+            self._end_epcs(user, PROVIDER_CHANGED, now)
         self.writer.save(user, Action.USER_UPDATED, changes, now)
+        if provider_changed:  # the registration shown is the new provider's
+            self.session.expire(user, PROVIDER_COLUMNS)
         return record_of(user)
+
+    def _end_epcs(self, user: User, why: str, now: datetime) -> None:
+        """EPCS permission and pending requests end with this save (its UPDATE carries the
+        flag): one statement more, for the pending requests, and only on a deactivation or
+        a change of provider."""
+        take_away(self.session, self.company, self.actor, user, why, now, write_row=False)
 
     def set_active(self, pk: int, active: bool, expected_version: int | None = None) -> UserRecord:
         """Activate or deactivate; users are never deleted, so their records stay."""
@@ -319,6 +344,8 @@ class UserService:
             return record_of(user)
         self._guard_access_kept(user, active=active, locked=user.login_locked)
         user.active = active
+        if not active:
+            self._end_epcs(user, DEACTIVATED, self.clock())
         self.writer.save(
             user,
             Action.USER_ACTIVATED if active else Action.USER_DEACTIVATED,

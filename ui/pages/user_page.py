@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.db.models import DefaultScreen, UserType
+from app.epcs.dea import Registration
 from app.passwords.policy import PasswordOwner
 from app.practice.company import Choice, match_choice
 from app.sections.registry import AnySection, section
@@ -44,6 +45,7 @@ SAVE_FIRST = (
     "mark to send it."
 )
 VERIFIED_STYLE = "color: #1e7d32;"  # green, dark enough to read
+REGISTRATION = "DEA registration"  # the read-only line under the Provider field
 GROUP_MARGIN = 8  # inside a titled box of fields
 GROUP_SPACING = 4  # between the boxes and grids of the form
 ROW_SPACING = 4  # between rows of fields
@@ -257,8 +259,15 @@ class UserPage(SectionPage):
         self._place(grid, "default_screen", screens, 0, 0)
         self._place(grid, "user_type", types, 0, 2)
         self._place(grid, "provider_id", self.choices["provider_id"], 1, 0, span=3)
-        self._place(grid, "service_location_id", self.choices["service_location_id"], 2, 0, span=3)
-        self._place(grid, "department_id", self.choices["department_id"], 3, 0, span=3)
+        # The linked provider's DEA registration, read-only, under the Provider's error line
+        # (grid row 4; the Service Location takes rows 6 and 7, the Department 8 and 9).
+        self.registration_line = QLabel()
+        self.registration_line.setAccessibleName(REGISTRATION)
+        self.registration_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.registration_line.setVisible(False)
+        grid.addWidget(self.registration_line, 4, 1, 1, 3)
+        self._place(grid, "service_location_id", self.choices["service_location_id"], 3, 0, span=3)
+        self._place(grid, "department_id", self.choices["department_id"], 4, 0, span=3)
         self._offer_departments(None)
         grid.setColumnStretch(1, 1)
         return grid
@@ -343,6 +352,12 @@ class UserPage(SectionPage):
         self._record = subject.record
         self._loaded = self.collect()
         self._show_direct_email_state()
+        self._show_registration(state.registration if state is not None else None)
+
+    def _show_registration(self, registration: Registration | None) -> None:
+        """The provider's DEA registration as stored (the saved link's, not a new pick's)."""
+        self.registration_line.setText(registration.line() if registration is not None else "")
+        self.registration_line.setVisible(registration is not None)
 
     def _offer_departments(self, current: int | None) -> None:
         """The Department list for the user shown: the active departments, and theirs even if

@@ -39,6 +39,11 @@ def make_action(
     return action
 
 
+def takes_part_in_epcs(actor: Actor) -> bool:
+    """Does the operator see the pending EPCS approvals (an enroller or an approver)?"""
+    return actor.may(Right.EPCS_APPROVER) or actor.may(Right.EPCS_ENROLLER)
+
+
 class Slots(Protocol):
     """What the actions do: the window's methods of these names."""
 
@@ -52,6 +57,7 @@ class Slots(Protocol):
     def user_groups(self) -> None: ...
     def department_list(self) -> None: ...
     def role_setup(self) -> None: ...
+    def epcs_approvals(self) -> None: ...
     def refresh(self) -> None: ...
     def focus_search(self) -> None: ...
     def show_section(self, key: str) -> None: ...
@@ -68,6 +74,7 @@ class WindowActions:
     settings: QAction
     roles: QAction  # Role Setup
     refresh: QAction
+    epcs: QAction  # Pending EPCS approvals
     sections: dict[str, QAction]  # a button for each section with an icon, by its key
     groups: QAction  # User Groups..., in the Groups button's menu
     departments: QAction  # Department List..., in the same menu
@@ -95,6 +102,7 @@ class WindowActions:
         self.groups.setEnabled(actor.may(Right.EDIT_GROUPS))
         self.departments.setEnabled(actor.may(Right.EDIT_GROUPS))
         self.roles.setEnabled(actor.may(Right.EDIT_ROLES))
+        self.epcs.setEnabled(takes_part_in_epcs(actor))
         active = record is None or record.fields.active
         self.active.setText("Deactivate" if active else "Activate")
         self.active.setIcon(icon("user-deactivate" if active else "user-activate"))
@@ -160,6 +168,11 @@ def build_actions(
             # which is Reset Password's, and a shortcut two actions share does nothing.
             slots.refresh, QKeySequence("F5"),
         ),
+        epcs=make_action(
+            window, "EPCS Approvals...", "epcs",
+            "Grants and revocations of controlled-substance prescribing waiting for a second "
+            "person's approval", slots.epcs_approvals,
+        ),
         sections={
             s.key: make_action(
                 window, s.title, s.icon, s.tooltip, partial(slots.show_section, s.key)
@@ -186,6 +199,7 @@ def build_actions(
     for action in actions.sections.values():
         toolbar.addAction(action)
     toolbar.addSeparator()
+    toolbar.addAction(actions.epcs)
     toolbar.addAction(actions.refresh)
     if groups_shown:
         toolbar.addWidget(_groups_button(window, actions))

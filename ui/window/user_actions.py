@@ -6,7 +6,7 @@ changed."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog
 
 from app.access import Right
 from app.changes import CompanySettingsChanged, UserChanged
+from app.epcs.revocation import sweep_lapsed
 from app.errors import ConflictError, UserSetupError
 from app.practice.company import (
     department_choices,
@@ -21,13 +22,24 @@ from app.practice.company import (
     service_location_choices,
 )
 from app.sections.editor import Opened, UserEditor
-from app.users.records import UserRecord
+from app.users.records import UserRecord, UserRow
 from app.users.service import UserService
 from app.workplace import Work
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
+from ui.window.actions import takes_part_in_epcs
+
+
+def users_swept(work: Work) -> Sequence[UserRow]:
+    """The user list, read after EPCS permission was taken from whoever's DEA registration
+    lapsed (app.epcs.revocation): the list never marks a lapsed registrant, and the sweep
+    costs one statement when nobody lapsed."""
+    sweep_lapsed(work.session, work.company, work.actor, work.clock())
+    return UserService(work.session, work.company, work.actor, work.clock).list_rows()
+
 
 if TYPE_CHECKING:
+    from ui.dialogs.epcs_pending import EpcsPendingDialog
     from ui.window.window import UserSetupWindow
 
 
@@ -178,6 +190,23 @@ class UserActions:
         if changed and shown is not None and not window.is_dirty():
             window.open_user(shown.pk)
 
+    def epcs_approvals(self) -> None:
+        """Pending EPCS approvals; what is decided there reads the list (its marks) again."""
+        if not takes_part_in_epcs(self.window.context.actor):
+            return
+        dialog = self.epcs_dialog()
+        dialog.exec()
+
+    def epcs_dialog(self) -> EpcsPendingDialog:
+        """The dialog, built and connected (tests show it without exec)."""
+        from ui.dialogs.epcs_pending import EpcsPendingDialog
+
+        dialog = EpcsPendingDialog(
+            self.window, self.window.runner, self.window.workplace, self.window.context
+        )
+        dialog.decided.connect(self.window.load_users)  # the marks; no question asked
+        return dialog
+
     def change_own_password(self) -> None:
         """The operator's own password, with the dialog of the forced change."""
         if not self.window.context.operator_user_id:
@@ -211,12 +240,11 @@ class UserActions:
         asked_at = self.window.opens_started()
 
         def read(work: Work) -> tuple[Any, Any, Any, Any, Opened | None]:
-            users = UserService(work.session, work.company, work.actor, work.clock)
             return (
                 tuple(provider_choices(work.session, work.company)),
                 tuple(service_location_choices(work.session, work.company)),
                 tuple(department_choices(work.session, work.company)),
-                users.list_rows(),
+                users_swept(work),
                 UserEditor(work).open(pk, keys) if pk is not None else None,
             )
 

@@ -21,6 +21,7 @@ INACTIVE_COLOR = QColor("#8a8a8a")
 PK_ROLE = Qt.ItemDataRole.UserRole + 1
 MARKS_ROLE = Qt.ItemDataRole.UserRole + 2  # "  (inactive)  (locked)": the end of the text
 _SEPARATORS = str.maketrans(",()", "   ")
+EPCS_MARK = "EPCS"  # a user who may prescribe controlled substances now
 FIRST_LETTERS = string.ascii_lowercase  # made ahead: see UserListModel.__init__
 
 
@@ -218,11 +219,12 @@ class UserListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._visible):
             return None
         row = self._rows[self._visible[index.row()]]
-        pk, user_id, last, first, active, locked, expired, until = row
+        pk, user_id, last, first, active, locked, expired, until, epcs = row
         lock = f"locked until {self._moment(until)}" if until is not None else "locked"
         if role in (Qt.ItemDataRole.DisplayRole, MARKS_ROLE):
             marks = ("" if active else "  (inactive)") + (f"  ({lock})" if locked else "")
             marks += "  (expired)" if expired else ""
+            marks += f"  ({EPCS_MARK})" if epcs else ""
             return marks if role == MARKS_ROLE else f"{last}, {first}  ({user_id}){marks}"
         if role == Qt.ItemDataRole.DecorationRole:
             name = "lock" if locked else "expired" if expired else "blank" if active else "inactive"
@@ -234,6 +236,7 @@ class UserListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             states = ["active" if active else "inactive"] + ([f"login {lock}"] if locked else [])
             states += ["account expired"] if expired else []
+            states += ["may prescribe controlled substances (EPCS)"] if epcs else []
             return f"{last}, {first} — User ID {user_id}, {', '.join(states)}"
         if role == PK_ROLE:
             return pk

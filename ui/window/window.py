@@ -25,7 +25,6 @@ from app.errors import UserSetupError
 from app.sections.editor import Opened, Started, UserEditor
 from app.sections.registry import FIRST, SECTIONS, section
 from app.users.records import UserRecord, list_row
-from app.users.service import UserService
 from app.workplace import Work, Workplace
 from ui.changes import ChangeBus
 from ui.dialogs import messages as dialogs
@@ -34,12 +33,12 @@ from ui.operations import Busy, OperationRunner
 from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.widgets.icons import icon
 from ui.widgets.input_hold import InputHold
-from ui.window.actions import build_actions
+from ui.window.actions import build_actions, takes_part_in_epcs
 from ui.window.layout import EditorArea, SectionPanel, build_status_bar, share_width
 from ui.window.operator_guard import OperatorGuard
 from ui.window.saving import Saving
 from ui.window.section_pages import SectionPages
-from ui.window.user_actions import UserActions
+from ui.window.user_actions import UserActions, users_swept
 from ui.window.user_panel import UserPanel
 
 T = TypeVar("T")
@@ -85,6 +84,7 @@ class UserSetupWindow(QMainWindow):
         self.active_action, self.reset_action = actions.active, actions.reset
         self.unlock_action, self.settings_action = actions.unlock, actions.settings
         self.refresh_action = actions.refresh
+        actions.epcs.setEnabled(takes_part_in_epcs(context.actor))  # with or without a user
         self._build_body()
         self._build_status_bar()
         self.section_pages = SectionPages(self)
@@ -210,11 +210,7 @@ class UserSetupWindow(QMainWindow):
     # The user list
 
     def load_users(self) -> None:
-        self.run(
-            lambda work: UserService(work.session, work.company, work.actor, work.clock)
-            .list_rows(),
-            self._users_read,
-        )  # fmt: skip
+        self.run(users_swept, self._users_read)
 
     def _users_read(self, rows: Any) -> None:
         self.panel.set_rows(list(rows))
@@ -417,6 +413,9 @@ class UserSetupWindow(QMainWindow):
         from ui.dialogs.role_setup import RoleSetupDialog
 
         RoleSetupDialog(self, self.runner, self.workplace, self.context).exec()
+
+    def epcs_approvals(self) -> None:
+        self.user_actions.epcs_approvals()
 
     def change_own_password(self) -> None:
         self.user_actions.change_own_password()
