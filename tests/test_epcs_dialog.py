@@ -26,6 +26,7 @@ from tests.helpers.window import (
     practice_context,
     workplace_of,
 )
+from tests.test_roles_page import roles_page
 from ui.dialogs.epcs_pending import EpcsPendingDialog
 from ui.operations import InlineRunner
 from ui.pages.epcs_panel import EpcsPanel
@@ -212,3 +213,16 @@ def test_the_user_section_shows_the_providers_registration_read_only(qtbot, wind
     assert line.text() == "DEA BF1234563, expires 2027-05-31; licence CA A12345"
     assert opens(window, people["erin"])
     assert not line.isVisible()
+
+
+def test_the_roles_section_shows_a_registrants_epcs_state_and_nobody_elses(qtbot, window, people):
+    """In the real window: the Roles section of a user linked to a provider reads and shows
+    their EPCS state; for a user linked to no provider the panel is not shown at all."""
+    page = roles_page(qtbot, window, people["fox"])
+    state = by_name(page, QLabel, "EPCS")
+    qtbot.waitUntil(lambda: state.text() == "EPCS: not allowed")
+    assert page.epcs.isVisible()
+    assert by_name(page, QPushButton, "Request EPCS access").isEnabled()  # erin enrols
+
+    page = roles_page(qtbot, window, people["erin"])
+    assert not page.epcs.isVisible()

@@ -30,12 +30,14 @@ from app.rights import CATALOG, RightGroup
 from app.sections.registry import AnySection, section
 from app.sections.roles import GroupItem, RoleItem, RolesEdit, RolesState
 from ui.pages.base import PracticeContext, SectionPage, Subject
+from ui.pages.epcs_panel import EpcsPanel
 from ui.widgets.form import FieldErrors, caption, show_read_only
 
 ROLES = "Roles"
 GROUPS = "User Groups"
 DEPARTMENT = "Department"
 EFFECTIVE = "Effective rights"
+EPCS = "EPCS (prescribing controlled substances)"
 EFFECTIVE_NOTE = "Every right this user holds as saved, and where it comes from."
 DEPARTMENT_NOTE = "Chosen in the User section."
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -133,6 +135,11 @@ class RolesPage(SectionPage):
         note = QLabel(EFFECTIVE_NOTE)
         note.setWordWrap(True)
         panel.addWidget(note)
+        # EPCS, for users linked to a provider: the state and, for enrollers, the requests.
+        self.epcs = EpcsPanel(context)
+        self.epcs_caption = caption(EPCS, self.epcs)
+        panel.addWidget(self.epcs_caption, 0, Qt.AlignmentFlag.AlignLeft)
+        panel.addWidget(self.epcs)
         outer.addLayout(panel, 3)
 
         self.roles.itemChanged.connect(lambda _item: self.edited.emit())
@@ -150,8 +157,22 @@ class RolesPage(SectionPage):
             department += INACTIVE
         self.department.setText(department)
         self._show_effective()
+        self._show_epcs(subject)
         self.errors.clear()
         self._loaded = self.collect()
+
+    def _show_epcs(self, subject: Subject) -> None:
+        """A registrant's EPCS state, read by its own job (after the sweep of lapsed
+        registrations); nothing for a new user or one not linked to a provider."""
+        record = subject.record
+        linked = record is not None and record.fields.provider_id is not None
+        self.epcs.setVisible(linked)
+        self.epcs_caption.setVisible(linked)
+        if not linked or record is None or self.host is None:
+            self.epcs.clear()
+            return
+        self.epcs.host = self.host
+        self.epcs.load(record.pk)
 
     def _show_effective(self) -> None:
         """The rights by group, as Role Setup groups them; each with every source."""
