@@ -16,11 +16,16 @@ from app.db.models import BuiltInRole, Company, DefaultScreen, Provider, Service
 from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
 from app.passwords.policy import generate_temporary_password
 from app.practice.company import CompanyInfo, create_company
+from app.practice.departments import Departments
 from app.practice.practice_key import practice_keys
+from app.rights import Right
 from app.roles.assignments import UserRoles
+from app.roles.groups import GroupSetup
+from app.roles.setup import RoleSetup
 from app.sections.base import Target
 from app.sections.editor import UserEditor
 from app.sections.login_times import LoginTimesEdit
+from app.sections.roles import RolesEdit
 from app.users.records import UserFields
 from app.users.service import UserService
 from app.workplace import Work
@@ -53,6 +58,47 @@ STAFF = (
     ("Patel", "Priya", "R", "Nurse Practitioner", UserType.PROVIDER),
     ("Whitaker", "Joan", "", "Physician Assistant", UserType.PROVIDER),
 )
+# The practice's own roles, as a family practice sets them up: (name, description, rights).
+DEMO_ROLES = (
+    (
+        "Scheduling",
+        "Books, moves and cancels appointments; registers patients and answers the portal.",
+        (Right.SCHEDULE_VIEW, Right.SCHEDULE_EDIT, Right.PATIENT_REGISTRATION,
+         Right.PORTAL_MESSAGES),
+    ),
+    (
+        "Billing Clerk",
+        "Posts charges and payments; runs the billing reports.",
+        (Right.BILLING_VIEW, Right.BILLING_EDIT, Right.REPORTS, Right.SCHEDULE_VIEW),
+    ),
+    (
+        "Clinical Staff",
+        "Charts, lab results, documents and patients' messages.",
+        (Right.CHART_VIEW, Right.CHART_EDIT, Right.LAB_RESULTS, Right.DOCUMENTS,
+         Right.PORTAL_MESSAGES, Right.SCHEDULE_VIEW),
+    ),
+    (
+        "Provider",
+        "Signs and co-signs notes and prescribes.",
+        (Right.CHART_VIEW, Right.CHART_EDIT, Right.COSIGN_NOTES, Right.LAB_RESULTS,
+         Right.PRESCRIBE, Right.DOCUMENTS),
+    ),
+)  # fmt: skip
+FRONT_OFFICE = "Front Office"  # the user group whose members hold the Scheduling role
+DEPARTMENTS = ("Administration", "Front Office", "Billing", "Clinical")
+# What a title means in the demo: (its roles, whether in the Front Office group, department).
+TITLE_ACCESS: dict[str, tuple[tuple[str, ...], bool, str]] = {
+    "Practice Administrator": ((), False, "Administration"),
+    "IT Coordinator": ((), False, "Administration"),
+    "Billing Specialist": (("Billing Clerk",), False, "Billing"),
+    "Front Desk": ((), True, "Front Office"),
+    "Scheduler": ((), True, "Front Office"),
+    "Receptionist": ((), True, "Front Office"),
+    "Medical Assistant": (("Clinical Staff",), False, "Clinical"),
+    "Nurse": (("Clinical Staff",), False, "Clinical"),
+}
+PROVIDER_ACCESS = (("Clinical Staff", "Provider"), False, "Clinical")
+
 FIRST_NAMES = [
     "Adrian",
     "Brooke",
@@ -177,6 +223,7 @@ def create_demo_practice(
     session.flush()
     provider_by_name = {(p.last_name, p.first_name): p.id for p in providers}
 
+    role_ids, front_office, department_ids = _demo_access(session, company, actor, clock)
     service = UserService(session, company, actor, clock)
     editor = UserEditor(Work(session, company, actor, clock))  # every section, as the window
     policy = service.credentials.policy
@@ -196,6 +243,7 @@ def create_demo_practice(
             email="maria.reyes@valleyfamily.example",
             default_screen=DefaultScreen.DASHBOARD.value,
             service_location_id=locations[1].id,
+            department_id=department_ids["Administration"],
             user_type=UserType.STAFF.value,
             new_password=admin_password,
             retype_password=admin_password,
@@ -226,6 +274,11 @@ def create_demo_practice(
         front_desk = user_id == FRONT_DESK_USER_ID
         password = password_for(user_id, first, last)  # forgotten at once, but the front desk's
         slug = f"{first}.{last}".lower()
+        access = (
+            PROVIDER_ACCESS
+            if kind is UserType.PROVIDER
+            else TITLE_ACCESS.get(title, ((), False, "Administration"))
+        )
         fields = UserFields(
             user_id=user_id,
             first_name=first,
@@ -243,6 +296,7 @@ def create_demo_practice(
                 else DefaultScreen.PATIENT_CHART.value
             ),
             provider_id=provider_by_name.get((last, first)),
+            department_id=department_ids[access[2]],
             service_location_id=rng.choice(locations).id,
             user_type=kind.value,
             login_locked=index % 13 == 5 and not front_desk,
@@ -250,7 +304,12 @@ def create_demo_practice(
             retype_password=password,
             must_change_password=not front_desk,
         )
-        edits: dict[str, object] = {"user": fields}
+        edits: dict[str, object] = {
+            "user": fields,
+            "roles": RolesEdit(
+                (role_ids[name] for name in access[0]), [front_office] if access[1] else []
+            ),
+        }
         times = _demo_login_times(title, index, today_in(ZoneInfo(DEMO_TIME_ZONE), clock()))
         if times is not None and not front_desk:
             edits["login_times"] = LoginTimesEdit.of(times)
@@ -267,6 +326,25 @@ def create_demo_practice(
         min(users, len(people) + 1),
         front_desk_password=front_desk_password,
     )
+
+
+def _demo_access(
+    session: Session, company: CompanyInfo, actor: Actor, clock: Clock
+) -> tuple[dict[str, int], int, dict[str, int]]:
+    """The practice's own roles, the Front Office group (with the Scheduling role) and the
+    departments, through their services as Role Setup, User Groups and the Department List
+    would make them: (role ids by name, the group's id, department ids by name)."""
+    setup = RoleSetup(session, company, actor, clock)
+    role_ids: dict[str, int] = {}
+    for name, description, rights in DEMO_ROLES:
+        role = setup.create(name, description)
+        role_ids[name] = setup.set_rights(role.id, rights).id
+    groups = GroupSetup(session, company, actor, clock)
+    group = groups.create(FRONT_OFFICE, "Everyone at the front desk and on the phones")
+    groups.set_roles(group.id, [role_ids["Scheduling"]])
+    departments = Departments(session, company, actor, clock)
+    department_ids = {name: departments.add(name).id for name in DEPARTMENTS}
+    return role_ids, group.id, department_ids
 
 
 def _demo_login_times(title: str, index: int, today: date) -> LoginTimes | None:
