@@ -141,7 +141,9 @@ CATALOG: dict[Right, RightInfo] = {
         _G.PRACTICE, "Register patients", "Add patients and change their demographics."
     ),
     Right.CHART_VIEW: RightInfo(_G.PRACTICE, "View charts", "Open patient charts."),
-    Right.CHART_EDIT: RightInfo(_G.PRACTICE, "Chart", "Write notes and orders in patient charts."),
+    Right.CHART_EDIT: RightInfo(
+        _G.PRACTICE, "Write in charts", "Write notes and orders in patient charts."
+    ),
     Right.COSIGN_NOTES: RightInfo(_G.PRACTICE, "Co-sign notes", "Sign off others' notes."),
     Right.LAB_RESULTS: RightInfo(_G.PRACTICE, "Review lab results", "Review and sign lab results."),
     Right.PRESCRIBE: RightInfo(

@@ -456,7 +456,7 @@ def test_the_toolbar_opens_role_setup_only_for_editors_of_roles(qtbot, database,
     desk = open_window(database, company, clock, qtbot, role=SetupRole.FRONT_DESK)
 
     assert admin.toolbar_actions.roles.isEnabled()
-    assert admin.toolbar_actions.roles.text() == "Role Setup"
+    assert admin.toolbar_actions.roles.text() == "Role Setup..."
     assert not desk.toolbar_actions.roles.isEnabled()
 
 

@@ -284,26 +284,33 @@ def test_inactive_groups_are_listed_when_asked(
 # From the window
 
 
-def test_the_groups_button_fits_a_1024_pixel_window_and_opens_both_dialogs(
+def test_the_practice_button_fits_a_1024_pixel_window_and_opens_both_dialogs(
     qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, dialogs: DialogAnswers
 ) -> None:
     window = open_window(database, company, clock, qtbot, size=(1024, 700))
     try:
-        button = window.findChild(QToolButton, "groups")
-        assert button is not None and button.accessibleName() == "Groups"
+        button = window.findChild(QToolButton, "practice")
+        assert button is not None and button.accessibleName() == "Practice"
         assert button.isVisible()  # not pushed into the toolbar's overflow
         toolbar = window.findChild(QToolBar, "actions")
         assert toolbar is not None
         assert toolbar.rect().contains(button.geometry())
         menu = button.menu()
-        assert [a.text() for a in menu.actions()] == ["User Groups...", "Department List..."]
+        assert [a.text() for a in menu.actions()] == [
+            "Role Setup...",
+            "User Groups...",
+            "Department List...",
+            "EPCS Approvals...",
+            "",  # the separator before the company's own settings
+            "Company Settings...",
+        ]
         opened: list[str] = []
 
         def close(dialog: QWidget) -> None:
             opened.append(type(dialog).__name__)
             dialog.close()
 
-        for action in menu.actions():
+        for action in menu.actions()[1:3]:
             dialogs.do(close)
             action.trigger()
         assert opened == ["UserGroupsDialog", "DepartmentsDialog"]
@@ -311,12 +318,12 @@ def test_the_groups_button_fits_a_1024_pixel_window_and_opens_both_dialogs(
         close_window(window, dialogs)
 
 
-def test_the_front_desk_has_no_groups_button(
+def test_the_front_desk_has_no_practice_button(
     qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, dialogs: DialogAnswers
 ) -> None:
     window = open_window(database, company, clock, qtbot, role=SetupRole.FRONT_DESK)
     try:
-        assert window.findChild(QToolButton, "groups") is None
+        assert window.findChild(QToolButton, "practice") is None
         window.user_groups()  # as a script would: nothing opens (and app/ refuses anyway)
         window.department_list()
     finally:

@@ -115,12 +115,11 @@ class WindowActions:
         )
 
 
-def build_actions(
-    window: QMainWindow, slots: Slots, *, settings_shown: bool, groups_shown: bool = False
-) -> WindowActions:
-    """The toolbar of the window, in the classic order, with its shortcuts. User Groups and
-    the Department List share one Groups button (a menu), so that the toolbar still fits a
-    window 1024 pixels wide."""
+def build_actions(window: QMainWindow, slots: Slots, actor: Actor) -> WindowActions:
+    """The toolbar of the window, in the classic order, with its shortcuts. The practice's
+    lists (Role Setup, User Groups, the Department List, EPCS approvals, Company Settings)
+    share one Practice button (a menu), so that the toolbar still fits a window 1024 pixels
+    wide with every section's button; it holds only what the operator may use."""
     toolbar = QToolBar("Actions")
     toolbar.setObjectName("actions")
     toolbar.setMovable(False)
@@ -159,7 +158,7 @@ def build_actions(
             slots.company_settings,
         ),
         roles=make_action(
-            window, "Role Setup", "role-setup",
+            window, "Role Setup...", "role-setup",
             "Roles and the rights they give; who holds a right", slots.role_setup,
         ),
         refresh=make_action(
@@ -199,13 +198,20 @@ def build_actions(
     for action in actions.sections.values():
         toolbar.addAction(action)
     toolbar.addSeparator()
-    toolbar.addAction(actions.epcs)
     toolbar.addAction(actions.refresh)
-    if groups_shown:
-        toolbar.addWidget(_groups_button(window, actions))
-    toolbar.addAction(actions.roles)
-    if settings_shown:
-        toolbar.addAction(actions.settings)
+    shown = [
+        action
+        for action, may in (
+            (actions.roles, actor.may(Right.EDIT_ROLES)),
+            (actions.groups, actor.may(Right.EDIT_GROUPS)),
+            (actions.departments, actor.may(Right.EDIT_GROUPS)),
+            (actions.epcs, takes_part_in_epcs(actor)),
+            (actions.settings, actor.may(Right.COMPANY_SETTINGS)),
+        )
+        if may
+    ]
+    if shown:
+        toolbar.addWidget(_practice_button(window, shown))
     find = QAction("Find User", window)
     find.setShortcut(QKeySequence(standard.Find))
     find.triggered.connect(slots.focus_search)
@@ -213,17 +219,19 @@ def build_actions(
     return actions
 
 
-def _groups_button(window: QMainWindow, actions: WindowActions) -> QToolButton:
-    """ "Groups": a toolbar button whose menu opens User Groups or the Department List."""
+def _practice_button(window: QMainWindow, items: list[QAction]) -> QToolButton:
+    """ "Practice": a toolbar button whose menu opens the practice's lists and settings."""
     menu = QMenu(window)
-    menu.addAction(actions.groups)
-    menu.addAction(actions.departments)
+    for action in items:
+        if action.text() == "Company Settings...":
+            menu.addSeparator()
+        menu.addAction(action)
     button = QToolButton(window)
-    button.setObjectName("groups")
-    button.setText("Groups")
-    button.setAccessibleName("Groups")
-    button.setIcon(icon("groups"))
-    button.setToolTip("User groups and the Department List")
+    button.setObjectName("practice")
+    button.setText("Practice")
+    button.setAccessibleName("Practice")
+    button.setIcon(icon("settings"))
+    button.setToolTip("Roles, user groups, departments, EPCS approvals and company settings")
     button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
     button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # as the toolbar's own buttons: no tab stop

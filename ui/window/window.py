@@ -69,10 +69,7 @@ class UserSetupWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         self.resize(1180, 760)
 
-        shown = context.may(Right.COMPANY_SETTINGS)
-        actions = build_actions(
-            self, self, settings_shown=shown, groups_shown=context.may(Right.EDIT_GROUPS)
-        )
+        actions = build_actions(self, self, context.actor)
         self.toolbar_actions = actions
         actions.roles.setEnabled(context.may(Right.EDIT_ROLES))  # no user needs be shown
         self.section_actions = actions.sections  # a toolbar button for each section with an icon
