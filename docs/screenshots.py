@@ -30,9 +30,6 @@ from app.login_times.hours import DayHours, LoginTimes, weekdays_filled
 from app.login_times.service import LoginTimesService
 from app.practice.company import load_company
 from app.practice.demo import create_demo_practice
-from app.rights import Right
-from app.roles.assignments import UserRoles
-from app.roles.setup import RoleSetup
 from app.sections.registry import SECTIONS
 from app.signin.check import SignInService
 from app.signin.flow import SignInFlow
@@ -118,16 +115,6 @@ def _locked_for_a_while(database: Database) -> None:
             SignInService(session, utc_now, "FRONT-DESK").check("valley", user_id, "guess")
 
 
-def _billing_clerk(database: Database, user_id: str) -> None:
-    """A role of the practice's own, given to a user: what Role Setup shows."""
-    with database.transaction() as session:
-        company = load_company(session, "valley")
-        roles = RoleSetup(session, company, ACTOR, utc_now)
-        made = roles.create("Billing Clerk", "Charges, payments and the billing reports")
-        rights = (Right.VIEW_USERS, Right.BILLING_VIEW, Right.BILLING_EDIT, Right.REPORTS)
-        roles.set_rights(made.id, rights)
-        pk = UserService(session, company, ACTOR, utc_now).find(user_id).pk
-        UserRoles(session, company, ACTOR, utc_now).set_roles(pk, [made.id])
 
 
 def _epcs_pending(app: QCoreApplication, window: UserSetupWindow) -> None:
@@ -222,8 +209,7 @@ def main() -> None:
         app.processEvents()
         settings.grab().save(str(DOCS / "company-settings-lockout.png"))
         settings.close()
-        # Role Setup on a role of the practice's own: its rights, and who holds it.
-        _billing_clerk(database, "kimberly")
+        # Role Setup on a role of the demo practice's own: its rights, and who holds it.
         role_setup = RoleSetupDialog(window, window.runner, window.workplace, window.context)
         role_setup.show()
         billing = next(
