@@ -30,7 +30,7 @@ from app.db.models import (
 from app.rights import EVERY_RIGHT, Right
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Source:
     """Where a right comes from: a role given directly, or a role of one of their groups."""
 
@@ -41,6 +41,14 @@ class Source:
         if self.group is None:
             return f"{self.role} role"
         return f"{self.group} group → {self.role} role"
+
+    @property
+    def order(self) -> tuple[str, bool, str, str, str]:
+        """How sources are listed: by role name as a person reads it (case-folded), the role
+        given directly before the same role through groups, then by group. A plain field
+        order would compare a direct source's None group with a group's name and fail."""
+        group = self.group or ""
+        return (self.role.casefold(), self.group is not None, group.casefold(), self.role, group)
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ def _gather(
             rights[Right(key)].add(source)
     return {
         pk: EffectiveRights(
-            {r: tuple(sorted(s)) for r, s in sorted(rights.items())},
+            {r: tuple(sorted(s, key=lambda x: x.order)) for r, s in sorted(rights.items())},
             tuple(sorted(roles[pk], key=str.casefold)),
         )
         for pk, rights in found.items()
