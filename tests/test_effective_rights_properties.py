@@ -136,8 +136,8 @@ def expected(graph: Graph, user: UserSpec) -> Expected:
         if group.active:
             held += [(graph.roles[r], group.name) for r in group.roles if graph.roles[r].active]
     sources: dict[Right, set[str]] = {}
-    for role, group in held:
-        source = f"{role.name} role" if group is None else f"{group} group → {role.name} role"
+    for role, through in held:
+        source = f"{role.name} role" if through is None else f"{through} group → {role.name} role"
         known = {Right(k) for k in role.rights if k in {r.value for r in RIGHTS}}
         for right in EVERY_RIGHT if role.administrator else known:
             sources.setdefault(right, set()).add(source)
