@@ -30,7 +30,7 @@ from app.db.models import (
 from app.rights import EVERY_RIGHT, Right
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Source:
     """Where a right comes from: a role given directly, or a role of one of their groups."""
 
@@ -41,14 +41,6 @@ class Source:
         if self.group is None:
             return f"{self.role} role"
         return f"{self.group} group → {self.role} role"
-
-    @property
-    def order(self) -> tuple[str, bool, str, str, str]:
-        """How sources are listed: by role name as a person reads it (case-folded), the role
-        given directly before the same role through groups, then by group. A plain field
-        order would compare a direct source's None group with a group's name and fail."""
-        group = self.group or ""
-        return (self.role.casefold(), self.group is not None, group.casefold(), self.role, group)
 
 
 @dataclass(frozen=True)
@@ -102,6 +94,12 @@ def _grants(company_id: int) -> Select[tuple[int, str | None, str, str | None, s
     return union_all(direct, grouped)  # type: ignore[return-value]
 
 
+def _source_order(source: Source) -> tuple[str, bool, str]:
+    """By role, the direct source first: a role held directly and through a group has a
+    source with no group, which does not compare with a group's name."""
+    return (source.role, source.group is not None, source.group or "")
+
+
 def _gather(
     rows: Iterable[tuple[int, str | None, str, str | None, str | None]],
 ) -> dict[int, EffectiveRights]:
@@ -118,7 +116,7 @@ def _gather(
             rights[Right(key)].add(source)
     return {
         pk: EffectiveRights(
-            {r: tuple(sorted(s, key=lambda x: x.order)) for r, s in sorted(rights.items())},
+            {r: tuple(sorted(s, key=_source_order)) for r, s in sorted(rights.items())},
             tuple(sorted(roles[pk], key=str.casefold)),
         )
         for pk, rights in found.items()
