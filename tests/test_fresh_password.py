@@ -205,6 +205,24 @@ def test_granting_a_role_with_only_practice_rights_does_not_ask(database, compan
     assert roles_of(database, kim) == {billing, audit}
 
 
+def test_a_role_whose_user_setup_rights_are_held_already_does_not_ask(
+    database, company, clock, kim
+):
+    administrator_role = built_in_id(database, company, BuiltInRole.ADMINISTRATOR)
+    front_desk = built_in_id(database, company, BuiltInRole.FRONT_DESK)
+    give(database, company, clock, administrator(NOW), kim, administrator_role)
+    give(
+        database,
+        company,
+        clock,
+        administrator(SIX_MINUTES_AGO),
+        kim,
+        administrator_role,
+        front_desk,
+    )
+    assert roles_of(database, kim) == {administrator_role, front_desk}  # nothing newly given
+
+
 def test_taking_a_user_setup_role_away_or_keeping_one_does_not_ask(database, company, clock, kim):
     front_desk = built_in_id(database, company, BuiltInRole.FRONT_DESK)
     billing = practice_role(database, company, "Billing Clerk", Right.BILLING_VIEW)

@@ -91,13 +91,19 @@ def refuse_editing_stronger(actor: Actor, held: EffectiveRights, who: str) -> No
         )
 
 
-def require_fresh_password_for(actor: Actor, granted: frozenset[Right], now: datetime) -> None:
-    """PasswordAgainError when ``granted`` gives a User Setup right and the actor last entered
-    their password more than FRESH_PASSWORD ago (app.access): whoever is given those rights can
-    change others' access, so a window left signed in does not hand them out. Asked last, once
-    every other rule has passed, so that the password is not asked for a change refused anyway;
-    the roles of a user, of a group and Role Setup's edits all ask it."""
-    if granted & USER_SETUP_RIGHTS:
+def require_fresh_password_for(
+    actor: Actor,
+    granted: frozenset[Right],
+    now: datetime,
+    held: frozenset[Right] = frozenset(),
+) -> None:
+    """PasswordAgainError when ``granted`` newly gives a User Setup right (one not in ``held``,
+    what the user holds already) and the actor last entered their password more than
+    FRESH_PASSWORD ago (app.access): whoever is given those rights can change others' access,
+    so a window left signed in does not hand them out. Asked last, once every other rule has
+    passed, so that the password is not asked for a change refused anyway; the roles of a
+    user, of a group and Role Setup's edits all ask it."""
+    if (granted & USER_SETUP_RIGHTS) - held:
         actor.require_fresh_password(now)
 
 
@@ -133,12 +139,11 @@ class UserRoles:
             raise ValidationError(
                 {ROLES_FIELD: f"{', '.join(inactive)} is deactivated; activate it first."}
             )
-        refuse_editing_stronger(
-            self.actor, rights_of(self.session, self.company.id, user.id), user.user_id
-        )
+        held = rights_of(self.session, self.company.id, user.id)
+        refuse_editing_stronger(self.actor, held, user.user_id)
         granted = frozenset().union(*rights_given_by(self.session, self.company, added).values())
         refuse_escalation(self.actor, granted)
-        require_fresh_password_for(self.actor, granted, self.clock())
+        require_fresh_password_for(self.actor, granted, self.clock(), held.rights)
         return wanted
 
     def set_roles(
