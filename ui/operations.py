@@ -9,6 +9,13 @@ widgets it names are disabled, and after a short delay the runner says it is bus
 An error the operator can act on (app.errors.UserSetupError) goes to ``failed`` or, without
 one, is shown in plain words. Anything else is a bug: logged with its traceback and reported
 as such, never shown as a traceback. Tests use InlineRunner, which runs each job at once.
+
+A job given a Workplace (``run``) that comes back with PasswordAgainError (granting User Setup
+rights, editing roles, resetting 2FA, with the password entered more than 5 minutes ago) is
+answered here for every page and dialog alike: the window's PasswordAsker asks the operator
+for it, and the same job runs once more as the operator who just entered it; its callbacks
+hear only how that ends. Nothing was written by the refused run, and the form was not touched,
+so the edits stay; a Cancel reaches ``failed`` as PasswordNotEntered.
 """
 
 from __future__ import annotations
@@ -16,13 +23,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
-from app.errors import UserSetupError
+from app.errors import PasswordAgainError, UserSetupError
 from app.workplace import Work, Workplace
 from ui.widgets.input_hold import InputHold
 
@@ -37,8 +44,39 @@ BUG = (
 )
 
 
+NOT_ENTERED = "Nothing was changed: your password was not entered again."
+
+
 class Bug(UserSetupError):
     """What a failed job says when the failure was not one the operator can act on."""
+
+
+class PasswordNotEntered(UserSetupError):
+    """A job that asked for the operator's password again was not done: they cancelled."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_ENTERED)
+
+
+class PasswordAsker(Protocol):
+    """Who answers PasswordAgainError for the runner's jobs: the window of the signed-in
+    operator (ui.window.password_again)."""
+
+    def freshen(self, workplace: Workplace) -> Workplace:
+        """``workplace`` as of the operator's latest password: a dialog's copy, made before
+        they entered it again, must not ask once more."""
+        ...
+
+    def ask(
+        self,
+        parent: QWidget | None,
+        error: PasswordAgainError,
+        entered: Callable[[], object],
+        cancelled: Callable[[], object],
+    ) -> None:
+        """Ask for the password over ``parent``; ``entered()`` once it was accepted (and the
+        operator's actor knows when), ``cancelled()`` otherwise."""
+        ...
 
 
 class OperationRunner(QObject):
@@ -58,6 +96,7 @@ class OperationRunner(QObject):
         self._busy_timer.setInterval(BUSY_DELAY_MS)
         self._busy_timer.timeout.connect(lambda: self.busy_changed.emit(True))
         self._outcome.connect(self._deliver)  # queued: emitted from the worker thread
+        self.password_asker: PasswordAsker | None = None  # None: PasswordAgainError is shown
 
     # What callers use
 
@@ -85,12 +124,8 @@ class OperationRunner(QObject):
             ok, value = outcome
             if ok:
                 done(value)
-            elif failed is not None:
-                failed(value)
             else:
-                from ui.errors import show_error  # the one place errors are shown
-
-                show_error(parent, "Not done", value)
+                _report(value, failed, parent)
 
         self._start(job, finish)
 
@@ -105,10 +140,30 @@ class OperationRunner(QObject):
         parent: QWidget | None = None,
         hold: InputHold | None = None,
     ) -> None:
-        """Run ``job`` in one transaction of ``workplace``, committed before ``done``."""
-        self.call(
-            lambda: workplace.within(job), done, failed=failed, busy=busy, parent=parent, hold=hold
-        )
+        """Run ``job`` in one transaction of ``workplace``, committed before ``done``; asked
+        for the operator's password again, run once more when it is given (see above)."""
+
+        def attempt(again: bool) -> None:
+            asker = self.password_asker
+            place = asker.freshen(workplace) if asker is not None else workplace
+
+            def refused(error: UserSetupError) -> None:
+                if isinstance(error, PasswordAgainError) and asker is not None and not again:
+                    asker.ask(
+                        parent,
+                        error,
+                        lambda: attempt(True),
+                        lambda: _report(PasswordNotEntered(), failed, parent),
+                    )
+                else:
+                    _report(error, failed, parent)
+
+            self.call(
+                lambda: place.within(job), done, failed=refused, busy=busy, parent=parent,
+                hold=hold,
+            )  # fmt: skip
+
+        attempt(False)
 
     def every(
         self,
@@ -191,6 +246,16 @@ class OperationRunner(QObject):
         if self._running == 0:
             self._busy_timer.stop()
             self.busy_changed.emit(False)
+
+
+def _report(error: UserSetupError, failed: Failed | None, parent: QWidget | None) -> None:
+    """``failed(error)``, or without it the error in plain words over ``parent``."""
+    if failed is not None:
+        failed(error)
+        return
+    from ui.errors import show_error  # the one place errors are shown
+
+    show_error(parent, "Not done", error)
 
 
 def _outcome_of(job: Callable[[], Any]) -> tuple[bool, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from app.clock import Clock
 from app.db.models import BuiltInRole, Role, RoleRight, User, UserRole
 from app.errors import NotAllowedError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
-from app.rights import EVERY_RIGHT, Right
+from app.rights import EVERY_RIGHT, USER_SETUP_RIGHTS, Right
 from app.roles.effective import EffectiveRights, rights_of
 from app.users.access_kept import guard_keeper_kept, usable_holders
 from app.users.writer import UserWriter
@@ -90,6 +91,22 @@ def refuse_editing_stronger(actor: Actor, held: EffectiveRights, who: str) -> No
         )
 
 
+def require_fresh_password_for(
+    actor: Actor,
+    granted: frozenset[Right],
+    now: datetime,
+    held: frozenset[Right] = frozenset(),
+) -> None:
+    """PasswordAgainError when ``granted`` newly gives a User Setup right (one not in ``held``,
+    what the user holds already) and the actor last entered their password more than
+    FRESH_PASSWORD ago (app.access): whoever is given those rights can change others' access,
+    so a window left signed in does not hand them out. Asked last, once every other rule has
+    passed, so that the password is not asked for a change refused anyway; the roles of a
+    user, of a group and Role Setup's edits all ask it."""
+    if (granted & USER_SETUP_RIGHTS) - held:
+        actor.require_fresh_password(now)
+
+
 class UserRoles:
     """A user's direct roles, in the caller's transaction, for ``actor``."""
 
@@ -101,8 +118,10 @@ class UserRoles:
         self.writer = UserWriter(session, company, actor)
 
     def check(self, user: User, role_ids: Collection[int]) -> frozenset[int]:
-        """The roles as they would be stored, or NotAllowedError / ValidationError; writes
-        nothing. Unchanged roles ask for no right: a copy of a user may keep theirs."""
+        """The roles as they would be stored, or NotAllowedError / ValidationError (or
+        PasswordAgainError: roles giving User Setup rights, the password entered too long
+        ago); writes nothing. Unchanged roles ask for no right: a copy of a user may keep
+        theirs."""
         wanted = frozenset(role_ids)
         current = direct_role_ids(self.session, user.id)
         if wanted == current:
@@ -120,11 +139,11 @@ class UserRoles:
             raise ValidationError(
                 {ROLES_FIELD: f"{', '.join(inactive)} is deactivated; activate it first."}
             )
-        refuse_editing_stronger(
-            self.actor, rights_of(self.session, self.company.id, user.id), user.user_id
-        )
+        held = rights_of(self.session, self.company.id, user.id)
+        refuse_editing_stronger(self.actor, held, user.user_id)
         granted = frozenset().union(*rights_given_by(self.session, self.company, added).values())
         refuse_escalation(self.actor, granted)
+        require_fresh_password_for(self.actor, granted, self.clock(), held.rights)
         return wanted
 
     def set_roles(
@@ -187,6 +206,7 @@ __all__ = [
     "direct_role_ids",
     "refuse_editing_stronger",
     "refuse_escalation",
+    "require_fresh_password_for",
     "rights_given_by",
     "role_choices",
 ]

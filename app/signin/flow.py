@@ -6,6 +6,7 @@ The dialogs show its steps; the tests walk them without a widget.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar, cast
 
 from argon2 import PasswordHasher
@@ -79,6 +80,10 @@ class SignInFlow:
         self.enrolment: Enrolment | None = None
         self.recovery_codes: list[str] = []  # set up just now: shown once, then forgotten
         self.password_changed = False  # by the forced change of this sign-in
+        # When the password was accepted (or the forced change's new one stored), by the
+        # flow's clock: the signed-in actor's password_at, after which granting User Setup
+        # rights or resetting 2FA asks for it again (app.access.FRESH_PASSWORD).
+        self.password_at: datetime | None = None
 
     def _service(self, session: Session) -> SignInService:
         return SignInService(session, self.clock, self.workstation, self.hasher)
@@ -136,6 +141,7 @@ class SignInFlow:
                 raise SignInRefused()
             raise SignInRefused(told)
         self.result = result
+        self.password_at = self.clock()
         if result.two_factor is Need.TOKEN:
             self.step = Step.TOKEN
         elif result.two_factor in (Need.SETUP_REQUIRED, Need.SETUP_SUGGESTED):
@@ -285,6 +291,7 @@ class SignInFlow:
             hasher=self.hasher,
         )
         self.password_changed = True
+        self.password_at = self.clock()
         self.result = with_reason(result, Reason.SIGNED_IN, "")
         self.step = self._signed_in()
         return self.step

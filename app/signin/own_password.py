@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,7 @@ from app.practice.company import CompanyInfo
 from app.signin.check import (
     ACCOUNT_CLOSED,
     CURRENT_PASSWORD_WRONG,
+    REFUSED,
     Reason,
     SignInResult,
     SignInService,
@@ -129,3 +132,27 @@ def check_presence(
             company_code, user_id, password, second_factor_done=True
         )
     )
+
+
+PASSWORD_FIELD = "password"
+
+
+def confirm_password(
+    database: Database,
+    clock: Clock,
+    workstation: str,
+    company_code: str,
+    user_id: str,
+    password: str,
+    hasher: PasswordHasher | None = None,
+) -> datetime:
+    """A signed-in operator's password entered again (the idle lock, or a change that asks for
+    it: app.access.FRESH_PASSWORD): the moment it was accepted, by ``clock``, which becomes the
+    actor's password_at. Counted and audited as a sign-in (check_presence), so guesses at an
+    unattended window end in the lockout; refused with ValidationError beside "password",
+    saying no more than a sign-in would (REFUSED), or why the account is closed to them now."""
+    result = check_presence(database, clock, workstation, company_code, user_id, password, hasher)
+    if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
+        return clock()
+    # Raised after check_presence committed: the failure stays counted.
+    raise ValidationError({PASSWORD_FIELD: ACCOUNT_CLOSED.get(result.reason, REFUSED)})

@@ -277,6 +277,10 @@ class TwoFactorService:
                 {"token": "Scan the code with the phone and verify a token, or choose to set "
                           "up at next login."}
             )  # fmt: skip
+        if user.totp_secret is not None and (
+            method is not TwoFactorMethod.APP or verified is not None
+        ):  # the authenticator the user has goes: a reset by another name
+            self.actor.require_fresh_password(self.clock())
         now = self.clock()
         changes: list[Change | Noted] = []
         for field, value in (
@@ -368,6 +372,8 @@ class TwoFactorService:
             raise NotFoundError(f"{user.user_id} has no authenticator waiting: enroll first.")
         enrolment = self.enrolment(pk, user.authenticator_title, pending)
         verified = self.verify_new_key(enrolment, token)
+        if user.totp_secret is not None:  # the new key takes the place of the user's one
+            self.actor.require_fresh_password(self.clock())
         now = self.clock()
         codes = self._store_authenticator(user, verified, now)
         self.writer.touch(user, now)
@@ -376,13 +382,17 @@ class TwoFactorService:
         return codes
 
     def reset(self, pk: int, setup: str = TwoFactorSetup.REQUIRE.value) -> UserRecord:
-        """Throw the authenticator away; the user sets up a new one at next login.
+        """Throw the authenticator away; the user sets up a new one at next login. Asks for
+        the operator's password again when entered more than FRESH_PASSWORD ago
+        (PasswordAgainError), as removing or replacing an authenticator in ``save`` does.
 
         ``setup`` is "prompt" (may skip) or "require"; "now" is kept as "require" until the
         desk setup is verified, so an unfinished one never leaves the user without 2FA.
         """
         self.actor.require(Right.EDIT_TWO_FACTOR)
         user = self.writer.load(pk)
+        # A window left signed in must not let a passer-by put their own phone on an account.
+        self.actor.require_fresh_password(self.clock())
         stored = TwoFactorSetup.PROMPT if setup == TwoFactorSetup.PROMPT else TwoFactorSetup.REQUIRE
         now = self.clock()
         changes: list[Change | Noted] = [

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from app.access import EVERY_RIGHT, Actor
 from tests.helpers.roles import SetupRole, rights_of_role
 
 WORKSTATION = "TEST-PC"
+# When a test's signed-in operator entered their password: the moment the tests' clock starts
+# at (tests.conftest.NOW, which imports this module and so cannot be imported by it).
+SIGNED_IN_AT = datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
 
 
 def dba(name: str = "mreyes") -> Actor:
@@ -17,10 +22,11 @@ def signed_in(
     name: str = "mreyes (Reyes, Maria)",
     role: SetupRole | str = SetupRole.ADMINISTRATOR,
     user_pk: int = -1,
+    password_at: datetime | None = SIGNED_IN_AT,
 ) -> Actor:
     """A user signed in to the window with ``role``; ``user_pk`` is their own row (-1: one
-    that is none of the test's users)."""
-    return Actor(name, rights_of_role(str(role)), WORKSTATION, user_pk)
+    that is none of the test's users); ``password_at`` when they entered their password."""
+    return Actor(name, rights_of_role(str(role)), WORKSTATION, user_pk, password_at=password_at)
 
 
 def front_desk(name: str = "lblake (Blake, Lauren)", user_pk: int = -1) -> Actor:

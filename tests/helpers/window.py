@@ -35,9 +35,10 @@ def practice_context(
     user_pk: int | None = None,
     **options: Any,
 ) -> PracticeContext:
-    """What the window is given for an operator signed in with ``role``; ``user_pk`` is their
-    own row (by default the row of ``operator_user_id`` when one is given, else -1: none of
-    the test's users), ``options`` the rest of PracticeContext."""
+    """What the window is given for an operator signed in with ``role`` who entered their
+    password at the clock's moment now; ``user_pk`` is their own row (by default the row of
+    ``operator_user_id`` when one is given, else -1: none of the test's users), ``options``
+    the rest of PracticeContext."""
     with database.transaction() as session:
         providers = tuple(provider_choices(session, company))
         locations = tuple(service_location_choices(session, company))
@@ -48,7 +49,7 @@ def practice_context(
         options.setdefault("policy", load_policy(session, company.id))  # as the window reads it
     return PracticeContext(
         company=company,
-        actor=signed_in(name, role, user_pk),
+        actor=signed_in(name, role, user_pk, password_at=clock()),
         clock=clock,
         providers=providers,
         service_locations=locations,

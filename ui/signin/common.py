@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -26,12 +27,15 @@ class Operator:
     user_pk: int
     user_id: str
     rights: frozenset[Right] = frozenset()
+    # When they entered their password, by the sign-in's clock (SignInFlow.password_at).
+    password_at: datetime | None = None
 
     def actor(self, workstation: str) -> Actor:
         """The operator acting from this workstation, as every service is given them."""
         from app.access import Actor  # loaded by now: the sign-in was answered
 
-        return Actor.user(self.user_pk, self.name, workstation, self.rights)
+        actor = Actor.user(self.user_pk, self.name, workstation, self.rights)
+        return actor.with_password_at(self.password_at) if self.password_at else actor
 
 
 def heading(text: str) -> QLabel:

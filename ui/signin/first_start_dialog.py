@@ -164,5 +164,6 @@ class FirstRunDialog(QDialog):
             record.pk,
             record.fields.user_id,
             EVERY_RIGHT,
+            self.clock(),  # the administrator's password was typed just now
         )
         self.accept()

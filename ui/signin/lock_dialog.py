@@ -3,6 +3,8 @@ User Setup again; Sign Out leaves without it, dropping unsaved edits."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -17,8 +19,7 @@ from PySide6.QtWidgets import (
 from app.clock import Clock
 from app.db.database import Database
 from app.practice.company import CompanyInfo
-from app.signin.check import ACCOUNT_CLOSED, REFUSED, Reason, SignInResult
-from app.signin.own_password import check_presence
+from app.signin.own_password import confirm_password
 from ui.errors import plain_words
 from ui.operations import OperationRunner
 from ui.signin.common import heading
@@ -40,6 +41,7 @@ class IdleLockDialog(QDialog):
         self.company = company
         self.user_id = user_id
         self.workstation = workstation
+        self.password_at: datetime | None = None  # when the password opened it again
         self.setWindowTitle("User Setup - Locked")
         fit_title(self)
         self.setWindowModality(Qt.WindowModality.WindowModal)
@@ -75,20 +77,16 @@ class IdleLockDialog(QDialog):
         database, clock, workstation = self.database, self.clock, self.workstation
         code, user_id = self.company.code, self.user_id
         self.runner.call(
-            lambda: check_presence(database, clock, workstation, code, user_id, password),
+            lambda: confirm_password(database, clock, workstation, code, user_id, password),
             self._answered,
             failed=lambda error: self.refusal.setText(plain_words(error)),
             busy=(self.unlock_button,),
             parent=self,
         )
 
-    def _answered(self, result: SignInResult) -> None:
-        if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
-            self.accept()
-        elif result.reason in ACCOUNT_CLOSED:  # the password was right: say why
-            self.refusal.setText(ACCOUNT_CLOSED[result.reason])
-        else:
-            self.refusal.setText(REFUSED)
+    def _answered(self, at: datetime) -> None:
+        self.password_at = at
+        self.accept()
 
     def reject(self) -> None:  # Escape does not get past the lock
         pass

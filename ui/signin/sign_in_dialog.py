@@ -462,6 +462,7 @@ class SignInDialog(QDialog):
             result.user_pk,
             result.user_id or "",
             result.rights,
+            self.flow.password_at,
         )
         self.accept()
 

@@ -47,6 +47,7 @@ class OperatorGuard(QObject):
     """The idle lock and the operator's login hours, for one window."""
 
     locked = Signal(bool)  # True when the lock shows, False when the password opened it
+    password_entered = Signal(object)  # the moment the password opened the lock
 
     def __init__(
         self,
@@ -198,7 +199,7 @@ class OperatorGuard(QObject):
             socket.gethostname(),
             why,
         )
-        dialog.accepted.connect(self._unlocked)
+        dialog.accepted.connect(lambda: self._unlocked(dialog.password_at))
         dialog.sign_out.connect(self._sign_out)
         self.lock_dialog = dialog
         self.locked.emit(True)
@@ -212,10 +213,12 @@ class OperatorGuard(QObject):
             self.lock_dialog = None
         self.guarded.close()
 
-    def _unlocked(self) -> None:
+    def _unlocked(self, at: datetime | None = None) -> None:
         if self.lock_dialog is not None:
             self.lock_dialog.deleteLater()
         self.lock_dialog = None
+        if at is not None:
+            self.password_entered.emit(at)
         self.guarded.hide_contents(False)
         self.locked.emit(False)
         if self.idle_timer.interval() and self.context.idle_minutes:

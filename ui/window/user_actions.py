@@ -224,6 +224,8 @@ class UserActions:
             self.window.context.operator,
         )
         if dialog.exec() == QDialog.DialogCode.Accepted:
+            # The current password was entered with it: as good as entering it again.
+            self.window.password_again.entered(self.window.context.clock())
             self.window.statusBar().showMessage("Your password was changed.", 10000)
 
     def refresh(self) -> None:

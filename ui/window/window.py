@@ -36,6 +36,7 @@ from ui.widgets.input_hold import InputHold
 from ui.window.actions import build_actions, takes_part_in_epcs
 from ui.window.layout import EditorArea, SectionPanel, build_status_bar, share_width
 from ui.window.operator_guard import OperatorGuard
+from ui.window.password_again import PasswordAgain
 from ui.window.saving import Saving
 from ui.window.section_pages import SectionPages
 from ui.window.user_actions import UserActions, users_swept
@@ -88,6 +89,11 @@ class UserSetupWindow(QMainWindow):
         self.saving = Saving(self)
         self.user_actions = UserActions(self)
         self.guard = OperatorGuard(self, self, context, runner, self.workplace, self.hours_warning)
+        # A job refused for a password entered too long ago asks it here and runs again.
+        self.password_again = PasswordAgain(self)
+        self.guard.password_entered.connect(self.password_again.entered)
+        if context.operator_user_id:  # someone signed in, whose password can be asked
+            runner.password_asker = self.password_again
         self.runner.busy_changed.connect(self.busy_label.setVisible)
         if isinstance(context.clock, ServerClock):  # follow the server even if this PC's is reset
             self.clock_timer = runner.every(
@@ -474,3 +480,5 @@ class UserSetupWindow(QMainWindow):
     def _closed(self, event: QCloseEvent) -> None:
         event.accept()
         self.guard.stop()
+        if self.runner.password_asker is self.password_again:
+            self.runner.password_asker = None
