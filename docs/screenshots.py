@@ -115,8 +115,6 @@ def _locked_for_a_while(database: Database) -> None:
             SignInService(session, utc_now, "FRONT-DESK").check("valley", user_id, "guess")
 
 
-
-
 def _epcs_pending(app: QCoreApplication, window: UserSetupWindow) -> None:
     """Pending EPCS approvals: two grants waiting, and what an approver who is no registrant
     reads beside the token field."""
