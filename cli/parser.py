@@ -96,6 +96,18 @@ def _option(field_name: str) -> str:
     return "--" + CLI_NAMES.get(field_name, field_name.replace("_", "-"))
 
 
+def _row_id(text: str) -> int:
+    """A row's number as the program lists it: a positive whole number a database column
+    can hold (a longer one would reach the database and fail there)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number, as the list shows it") from None
+    if not 1 <= number < 2**63:
+        raise argparse.ArgumentTypeError("no such number: the list shows every one")
+    return number
+
+
 def _yes_no(text: str) -> bool:
     if text.lower() in ("yes", "on", "true", "1"):
         return True
@@ -416,7 +428,7 @@ def _add_providers_commands(commands: Any) -> None:
         description="Options not given keep their values. The DEA number is checked by DEA's "
         "rule (registrant type, the last name's initial or 9, the check digit).",
     )
-    change.add_argument("provider_id", type=int, metavar="ID", help="as providers list shows")
+    change.add_argument("provider_id", type=_row_id, metavar="ID", help="as providers list shows")
     # SUPPRESS: absent unless given, since an empty number and "none" are values to store.
     change.add_argument("--dea", default=argparse.SUPPRESS, metavar="NUMBER", help='"" removes it')
     change.add_argument(
@@ -453,14 +465,14 @@ def _add_epcs_commands(commands: Any) -> None:
         description="The approver acts as themselves (--as USERID: their password, then the "
         "token, on standard input); the database administrator cannot approve.",
     )
-    approve.add_argument("request_id", type=int, metavar="REQUEST_ID")
+    approve.add_argument("request_id", type=_row_id, metavar="REQUEST_ID")
     approve.add_argument("--json", action="store_true")
     refuse = epcs_commands.add_parser("refuse", help="refuse a pending request, saying why")
-    refuse.add_argument("request_id", type=int, metavar="REQUEST_ID")
+    refuse.add_argument("request_id", type=_row_id, metavar="REQUEST_ID")
     refuse.add_argument("--reason", required=True, metavar="TEXT")
     refuse.add_argument("--json", action="store_true")
     withdraw = epcs_commands.add_parser("withdraw", help="take back a request one made")
-    withdraw.add_argument("request_id", type=int, metavar="REQUEST_ID")
+    withdraw.add_argument("request_id", type=_row_id, metavar="REQUEST_ID")
     withdraw.add_argument("--json", action="store_true")
     pending = epcs_commands.add_parser("pending", help="the requests waiting for approval")
     pending.add_argument("--json", action="store_true")

@@ -179,3 +179,10 @@ def test_an_unknown_request_or_user_is_refused(usersetup, people, database, comp
     add_user(database, company, clock, "clerk")
     code, _, err = usersetup(*COMPANY, "epcs", "request", "clerk")
     assert code == EXIT_REFUSED and "not linked to a provider" in err
+
+
+def test_a_request_number_past_what_a_column_holds_is_a_bad_call_not_a_traceback(usersetup):
+    for argv in (("withdraw", "99999999999999999999999"), ("refuse", "0", "--reason", "x")):
+        code, out, err = usersetup(*COMPANY, "epcs", *argv)
+        assert (code, out) == (EXIT_USAGE, "") and err.count("\n") == 1
+        assert "REQUEST_ID: no such number" in err

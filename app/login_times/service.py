@@ -50,7 +50,7 @@ class LoginTimesService:
         """Store the section (checked already: see clean_login_times); one audit event naming
         each day that changed. ConflictError if the user was saved elsewhere meanwhile."""
         self.actor.require(Right.EDIT_LOGIN_TIMES)
-        user = self.writer.load(pk, expected_version)
+        user = self.writer.load_for_edit(pk, expected_version)
         if times.limited and not any(day.available for day in times.days):
             raise ValidationError({"limited": NEVER_ALLOWED})
         return self._store(user, times)
@@ -58,7 +58,7 @@ class LoginTimesService:
     def set_expiry(self, pk: int, expires_on: date | None) -> UserRecord:
         """Only the account's expiry (`usersetup users set --expires`)."""
         self.actor.require(Right.EDIT_LOGIN_TIMES)
-        user = self.writer.load(pk)
+        user = self.writer.load_for_edit(pk)
         return self._store(user, replace(user.login_times, expires_on=expires_on))
 
     def _store(self, user: User, times: LoginTimes) -> UserRecord:

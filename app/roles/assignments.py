@@ -22,7 +22,7 @@ from app.db.models import BuiltInRole, Role, RoleRight, User, UserRole
 from app.errors import NotAllowedError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
 from app.rights import EVERY_RIGHT, USER_SETUP_RIGHTS, Right
-from app.roles.effective import EffectiveRights, rights_of
+from app.roles.effective import refuse_editing_stronger, rights_of
 from app.users.access_kept import guard_keeper_kept, usable_holders
 from app.users.writer import UserWriter
 
@@ -79,16 +79,6 @@ def refuse_escalation(actor: Actor, granted: frozenset[Right], field: str = ROLE
     if missing:
         names = ", ".join(sorted(r.label for r in missing))
         raise ValidationError({field: f"You cannot give rights you do not hold yourself: {names}."})
-
-
-def refuse_editing_stronger(actor: Actor, held: EffectiveRights, who: str) -> None:
-    """NotAllowedError when the user holds a right the actor lacks."""
-    if not actor.may_edit(held.rights):
-        missing = ", ".join(sorted(r.label for r in held.rights - actor.rights_now()))
-        raise NotAllowedError(
-            f"{who} holds rights you do not ({missing}); only someone who holds them may "
-            "change this user."
-        )
 
 
 def require_fresh_password_for(

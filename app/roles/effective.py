@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, null, select, union_all
 from sqlalchemy.orm import Session
 
+from app.access import Actor
 from app.db.models import (
     BuiltInRole,
     GroupMember,
@@ -27,6 +28,7 @@ from app.db.models import (
     UserGroup,
     UserRole,
 )
+from app.errors import NotAllowedError
 from app.rights import EVERY_RIGHT, Right
 
 
@@ -225,6 +227,16 @@ def locked_holders(session: Session, company_id: int, right: Right) -> set[int]:
     return found
 
 
+def refuse_editing_stronger(actor: Actor, held: EffectiveRights, who: str) -> None:
+    """NotAllowedError when the user holds a right the actor lacks."""
+    if not actor.may_edit(held.rights):
+        missing = ", ".join(sorted(r.label for r in held.rights - actor.rights_now()))
+        raise NotAllowedError(
+            f"{who} holds rights you do not ({missing}); only someone who holds them may "
+            "change this user."
+        )
+
+
 __all__ = [
     "NONE",
     "EffectiveRights",
@@ -234,6 +246,7 @@ __all__ = [
     "holders",
     "holds",
     "locked_holders",
+    "refuse_editing_stronger",
     "rights_from",
     "rights_of",
     "user_and_rights",

@@ -199,7 +199,7 @@ class TwoFactorService:
     def enrolment(self, pk: int, title: str = "", secret: str | None = None) -> Enrolment:
         """A new key for this user (or ``secret`` again), with its QR address; nothing stored."""
         self.actor.require(Right.EDIT_TWO_FACTOR)
-        return new_enrolment(self.writer.load(pk).user_id, title, self.company, secret)
+        return new_enrolment(self.writer.load_for_edit(pk).user_id, title, self.company, secret)
 
     # Checking
 
@@ -265,7 +265,7 @@ class TwoFactorService:
         codes, to be shown once.
         """
         self.actor.require(Right.EDIT_TWO_FACTOR)
-        user = self.writer.load(pk, expected_version)
+        user = self.writer.load_for_edit(pk, expected_version)
         clean = self.check(form)
         method = TwoFactorMethod(clean.method)
         if (
@@ -315,6 +315,11 @@ class TwoFactorService:
         return record_of(user), codes
 
     def _store_authenticator(self, user: User, verified: Verified, now: datetime) -> list[str]:
+        if user.totp_secret is not None:  # a new key in place of one: EPCS was approved for
+            take_away(  # the old device, so it ends as at a reset (app.epcs)
+                self.session, self.company, self.actor, user, TWO_FACTOR_RESET, now,
+                write_row=False,
+            )  # fmt: skip
         user.totp_secret = sealed_key(self.session, user.id, verified.secret, now)
         user.totp_pending_secret = None
         user.totp_last_step = verified.step  # the token that proved it is used up
@@ -352,7 +357,7 @@ class TwoFactorService:
     def enroll(self, pk: int, title: str = "") -> Enrolment:
         """A new key kept as pending until `confirm` (the command line's two steps)."""
         enrolment = self.enrolment(pk, title)
-        user = self.writer.load(pk)
+        user = self.writer.load_for_edit(pk)
         user.totp_pending_secret = sealed_key(self.session, pk, enrolment.secret, self.clock())
         user.authenticator_title = enrolment.title
         self.writer.save(
@@ -366,7 +371,7 @@ class TwoFactorService:
     def confirm(self, pk: int, token: str) -> list[str]:
         """Check a token against the pending key; on success it becomes the user's."""
         self.actor.require(Right.EDIT_TWO_FACTOR)
-        user = self.writer.load(pk)
+        user = self.writer.load_for_edit(pk)
         pending = readable_key(self.session, user, pending=True)
         if pending is None:
             raise NotFoundError(f"{user.user_id} has no authenticator waiting: enroll first.")
@@ -390,7 +395,7 @@ class TwoFactorService:
         desk setup is verified, so an unfinished one never leaves the user without 2FA.
         """
         self.actor.require(Right.EDIT_TWO_FACTOR)
-        user = self.writer.load(pk)
+        user = self.writer.load_for_edit(pk)
         # A window left signed in must not let a passer-by put their own phone on an account.
         self.actor.require_fresh_password(self.clock())
         stored = TwoFactorSetup.PROMPT if setup == TwoFactorSetup.PROMPT else TwoFactorSetup.REQUIRE
@@ -410,9 +415,11 @@ class TwoFactorService:
     def new_recovery_codes(self, pk: int) -> list[str]:
         """A new set of ten; the earlier codes stop working. Shown once."""
         self.actor.require(Right.EDIT_TWO_FACTOR)
-        user = self.writer.load(pk)
+        user = self.writer.load_for_edit(pk)
         if user.totp_secret is None and user.two_factor_method == TwoFactorMethod.NONE:
             raise ValidationError({"method": f"{user.user_id} has no two-factor sign-in."})
+        # Codes that sign in as the user: as much a way in as a new authenticator.
+        self.actor.require_fresh_password(self.clock())
         now = self.clock()
         codes = replace_recovery_codes(self.session, pk, now)
         # A new version: a window that shows the old count reads the user again.

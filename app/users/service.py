@@ -290,8 +290,10 @@ class UserService:
     def update(self, pk: int, form: UserFields, expected_version: int) -> UserRecord:
         """Save the User section; refuses with ConflictError if someone saved it meanwhile."""
         self.actor.require(Right.EDIT_USERS)
-        user = self.writer.load(pk, expected_version)
+        user = self.writer.load_for_edit(pk, expected_version)
         clean = self.check(form, pk, current=record_of(user).fields)
+        if clean.new_password and user.id != self.actor.user_pk:
+            self._require_may_manage(user)  # a password typed for someone: a reset's rules
         changes: list[Change | Noted] = [
             Change(f.name, getattr(user, f.name), getattr(clean, f.name))
             for f in USER_FIELDS
@@ -339,7 +341,7 @@ class UserService:
     def set_active(self, pk: int, active: bool, expected_version: int | None = None) -> UserRecord:
         """Activate or deactivate; users are never deleted, so their records stay."""
         self.actor.require(Right.EDIT_USERS)
-        user = self.writer.load(pk, expected_version)
+        user = self.writer.load_for_edit(pk, expected_version)
         if user.active == active:
             return record_of(user)
         self._guard_access_kept(user, active=active, locked=user.login_locked)

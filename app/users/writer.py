@@ -17,6 +17,8 @@ from app.db.database import kept_for_transaction
 from app.db.models import User
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
+from app.rights import EVERY_RIGHT
+from app.roles.effective import refuse_editing_stronger, rights_of
 
 
 def get_user(session: Session, pk: int) -> User | None:
@@ -49,6 +51,17 @@ class UserWriter:
             raise NotFoundError(f"User #{pk} does not exist in {self.company.code}.")
         if expected_version is not None and user.version != expected_version:
             raise ConflictError(user.updated_by, user.updated_at)
+        return user
+
+    def load_for_edit(self, pk: int, expected_version: int | None = None) -> User:
+        """The row, as ``load`` gives it, for a change the actor makes to someone else's
+        account: never of a user who holds a right the actor lacks (FreeIPA's CVE-2020-10747
+        let user administrators change admins). An actor holding every right reads nothing
+        more; anyone else, one statement for the user's rights."""
+        user = self.load(pk, expected_version)
+        if user.id != self.actor.user_pk and not self.actor.rights_now() >= EVERY_RIGHT:
+            held = rights_of(self.session, self.company.id, user.id)
+            refuse_editing_stronger(self.actor, held, user.user_id)
         return user
 
     def touch(self, user: User, now: datetime) -> None:
