@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from app.db.database import Database
 from app.db.models import User
-from app.errors import NotAllowedError, PasswordAgainError
+from app.errors import NotAllowedError, PasswordAgainError, ValidationError
 from app.login_times.service import LoginTimesService
 from app.practice.company import CompanyInfo
 from app.rights import Right
@@ -145,3 +145,23 @@ def test_a_new_authenticator_in_place_of_the_old_one_ends_epcs(
         record = UserService(session, company, dba(), clock).get(pk)
         two_factor.save(pk, TwoFactorForm("app", setup="now"), record.version, verified)
     assert stored_user(database, pk).epcs_allowed is False
+
+
+def test_nobody_links_their_own_account_to_a_provider(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    """A provider's current DEA registration is what an EPCS approver needs: an administrator
+    linking themselves to a registrant could approve as one."""
+    registrant = add_registrant(database, company, clock, "drhynes", "Hynes")
+    provider = stored_user(database, registrant).provider_id
+    me = add_user(database, company, clock, "mreyes", role=SetupRole.ADMINISTRATOR)
+    admin = operator(SetupRole.ADMINISTRATOR.rights, clock, me, "mreyes")
+    with database.transaction() as session:
+        users = UserService(session, company, admin, clock)
+        record = users.get(me)
+        form = record.fields
+        form.provider_id = provider
+        with pytest.raises(ValidationError) as refused:
+            users.update(me, form, record.version)
+    assert "link your own account to a provider" in refused.value.errors["provider_id"]
+    assert stored_user(database, me).provider_id is None

@@ -294,6 +294,13 @@ class UserService:
         clean = self.check(form, pk, current=record_of(user).fields)
         if clean.new_password and user.id != self.actor.user_pk:
             self._require_may_manage(user)  # a password typed for someone: a reset's rules
+        if user.id == self.actor.user_pk and clean.provider_id != user.provider_id:
+            # A provider's DEA registration is what lets an approver approve EPCS: nobody
+            # links their own account to one (app.epcs).
+            raise ValidationError(
+                {"provider_id": "You cannot link your own account to a provider; ask another "
+                 "administrator."}
+            )  # fmt: skip
         changes: list[Change | Noted] = [
             Change(f.name, getattr(user, f.name), getattr(clean, f.name))
             for f in USER_FIELDS
