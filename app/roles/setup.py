@@ -43,6 +43,7 @@ from app.errors import ConflictError, NotAllowedError, NotFoundError, Validation
 from app.practice.company import CompanyInfo
 from app.rights import CATALOG, EVERY_RIGHT, Right, right_named
 from app.roles.assignments import refuse_escalation
+from app.roles.base_role import base_role
 from app.roles.effective import NONE, Source, effective_rights, holders, rights_of
 from app.roles.groups import refuse_stronger_members
 from app.users.access_kept import guard_keeper_kept, usable_holders
@@ -405,6 +406,13 @@ class RoleSetup:
         self._refuse_stronger(role.name, rights)
         if not active and role.built_in is not None:
             raise ValidationError({ACTIVE: f"{role.name} is built in; it cannot be deactivated."})
+        if not active and (base_role(self.session, self.company.id) or (None,))[0] == role.id:
+            raise ValidationError(
+                {
+                    ACTIVE: f"{role.name} is the practice's base role, which every user must "
+                    "hold; change the base role in Company Settings first."
+                }
+            )
         self._refuse_stronger_holders(role)
         now = self.clock()
         keepers = usable_holders(self.session, self.company, now) if not active else set()
