@@ -31,14 +31,17 @@ def groups_command(args: argparse.Namespace, work: Work) -> str:
         shown = groups.set_active(group.id, command == "activate", group.version)
         return f"The group {shown.name} is {'active' if shown.active else 'inactive'}."
     if command == "assign-all":
-        added = groups.assign_all(group.id, group.version)
+        result = groups.assign_all(group.id, group.version)
         shown = groups.load(group.id)
         now_has = users_counted(len(shown.members))
-        return (
-            f"{users_counted(added)} added to {shown.name}; it now has {now_has}."
-            if added
+        said = (
+            f"{users_counted(result.added)} added to {shown.name}; it now has {now_has}."
+            if result.added
             else f"Every active user is a member of {shown.name} already."
+            if result.skipped_self is None
+            else f"No one else to add to {shown.name}."
         )
+        return f"{said} {result.note}" if result.note else said
     return _group_set(args, work, groups, group)
 
 

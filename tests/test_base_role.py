@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from app.access import EVERY_RIGHT, Actor
 from app.audit import Action
 from app.db.database import Database
+from app.db.models import BuiltInRole
 from app.errors import (
     ConflictError,
     NotAllowedError,
@@ -20,7 +21,7 @@ from app.errors import (
 )
 from app.practice.company import CompanyInfo
 from app.rights import Right
-from app.roles.assignments import direct_role_ids
+from app.roles.assignments import UserRoles, direct_role_ids
 from app.roles.base_role import (
     BaseRoleSet,
     base_role,
@@ -28,8 +29,10 @@ from app.roles.base_role import (
     require_base_role,
     set_base_role,
 )
+from app.roles.built_in import built_in_role
 from app.roles.effective import rights_of
 from app.roles.groups import GroupSetup
+from app.roles.setup import RoleSetup
 from app.users.service import UserService
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
@@ -245,3 +248,58 @@ def test_a_member_holding_the_base_role_only_through_a_group_keeps_it(
         assert refused.value.errors[field].startswith(lost)
     with database.transaction() as session:
         assert "Staff" in rights_of(session, company.id, kim).roles
+
+
+def test_a_user_s_roles_set_without_the_base_role_are_refused_beside_the_roles(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    """What ``usersetup users set-role`` and the demo go through: the base role cannot be
+    taken from a user by giving them other roles directly."""
+    staff = make_role(database, company, clock, "Staff", [Right.SCHEDULE_VIEW])
+    other = make_role(database, company, clock, "Billing", [Right.BILLING_VIEW])
+    kim = add_user(database, company, clock, "kimberly")
+    grouped = add_user(database, company, clock, "grouped")
+    make_group(database, company, clock, "Everyone", roles=[staff], members=[grouped])
+    _set(database, company, clock, staff)
+    for wanted in ([other], []):
+        with pytest.raises(ValidationError) as refused, database.transaction() as session:
+            UserRoles(session, company, dba(), clock).set_roles(kim, wanted)
+        assert refused.value.errors == {"roles": MESSAGE}
+    with database.transaction() as session:
+        assert direct_role_ids(session, kim) == {staff}
+        # Through an active group it is held: the direct roles may go.
+        UserRoles(session, company, dba(), clock).set_roles(grouped, [other])
+        assert direct_role_ids(session, grouped) == {other}
+
+
+def test_a_built_in_base_role_cannot_be_swapped_away_by_set_role(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    kim = add_user(database, company, clock, "kimberly", role=SetupRole.FRONT_DESK)
+    with database.transaction() as session:
+        front_desk = built_in_role(session, company.id, BuiltInRole.FRONT_DESK).id
+    _set(database, company, clock, front_desk)
+    for which in (BuiltInRole.ADMINISTRATOR, None):
+        with pytest.raises(ValidationError) as refused, database.transaction() as session:
+            UserRoles(session, company, dba(), clock).set_built_in(kim, which)
+        assert "the practice's base role" in refused.value.errors["roles"]
+    with database.transaction() as session:
+        assert direct_role_ids(session, kim) == {front_desk}
+
+
+def test_the_base_role_cannot_be_deactivated_in_role_setup(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    staff = make_role(database, company, clock, "Staff", [Right.SCHEDULE_VIEW])
+    _set(database, company, clock, staff)
+    with pytest.raises(ValidationError) as refused, database.transaction() as session:
+        RoleSetup(session, company, dba(), clock).set_active(staff, False)
+    assert refused.value.errors == {
+        "active": "Staff is the practice's base role, which every user must hold; change the "
+        "base role in Company Settings first."
+    }
+    with database.transaction() as session:
+        assert RoleSetup(session, company, dba(), clock).load(staff).active
+    _set(database, company, clock, None)
+    with database.transaction() as session:
+        assert not RoleSetup(session, company, dba(), clock).set_active(staff, False).active

@@ -169,3 +169,23 @@ def test_the_base_role_is_shown_set_and_cleared(
     )
     with database.transaction() as session:
         assert "Scheduling" in rights_of(session, company.id, kim).roles  # given, not taken
+
+
+def test_the_base_role_is_neither_taken_by_set_role_nor_deactivated(
+    usersetup: CommandLine, database: Database, company: CompanyInfo, kim: int
+) -> None:
+    _ok(usersetup, "company", "base-role", "Front Desk")
+    before = len(audit_events(database, company_id=company.id))
+    assert "the practice's base role" in _refused(
+        usersetup, "users", "set-role", "kimberly", "none"
+    )
+    assert len(audit_events(database, company_id=company.id)) == before
+    with database.transaction() as session:
+        assert "Front Desk" in rights_of(session, company.id, kim).roles
+    _ok(usersetup, "company", "base-role", "Scheduling")
+    before = len(audit_events(database, company_id=company.id))
+    assert _refused(usersetup, "roles", "deactivate", "Scheduling") == (
+        "usersetup: Active: Scheduling is the practice's base role, which every user must hold; "
+        "change the base role in Company Settings first."
+    )
+    assert len(audit_events(database, company_id=company.id)) == before

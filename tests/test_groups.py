@@ -321,7 +321,6 @@ def test_nobody_changes_their_own_membership_or_a_group_they_belong_to(
     myself = operator(DELEGATE, clock, user_pk=me)
     for attempt in _each(
         lambda g: g.add_members(other, [me]),
-        lambda g: g.assign_all(other),
         lambda g: g.remove_members(mine, [me]),
         lambda g: g.set_roles(mine, []),
         lambda g: g.set_active(mine, False),
@@ -344,6 +343,80 @@ def test_activating_a_group_again_gives_its_rights_only_by_someone_who_holds_the
         GroupSetup(session, company, operator(DELEGATE, clock), clock).set_active(group, True)
     with database.transaction() as session:
         assert Right.BILLING_EDIT not in rights_of(session, company.id, kim)
+
+
+def test_assign_all_by_an_operator_not_yet_a_member_skips_them_and_says_so(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    me = add_user(database, company, clock, "delegate")
+    kim = add_user(database, company, clock, "kimberly")
+    group = make_group(database, company, clock, "Everyone")
+    with database.transaction() as session:
+        done = GroupSetup(session, company, operator(DELEGATE, clock, user_pk=me), clock)
+        result = done.assign_all(group)
+    assert (result.skipped_self, "your own group memberships" in result.note) == ("delegate", True)
+    assert kim in _members(database, group) and me not in _members(database, group)
+    assert result.added == len(_members(database, group))
+
+
+def test_adding_members_who_gain_user_setup_rights_asks_the_password_again(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    kim = add_user(database, company, clock, "kimberly")
+    editors = make_role(database, company, clock, "User Editors", [Right.EDIT_USERS])
+    group = make_group(database, company, clock, "Office Managers", roles=[editors])
+    stale = operator(DELEGATE, clock).with_password_at(clock() - timedelta(minutes=6))
+    for attempt in _each(
+        lambda g: g.add_members(group, [kim]),
+        lambda g: g.assign_all(group),
+    ):
+        with pytest.raises(PasswordAgainError), database.transaction() as session:
+            attempt(GroupSetup(session, company, stale, clock))
+    assert _members(database, group) == set()
+    with database.transaction() as session:
+        GroupSetup(session, company, operator(DELEGATE, clock), clock).add_members(group, [kim])
+    assert _members(database, group) == {kim}
+
+
+def test_adding_a_member_who_holds_the_group_s_user_setup_rights_already_asks_no_password(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    kim = add_user(database, company, clock, "kimberly")
+    editors = make_role(database, company, clock, "User Editors", [Right.EDIT_USERS])
+    make_group(database, company, clock, "Already", roles=[editors], members=[kim])
+    group = make_group(database, company, clock, "Office Managers", roles=[editors])
+    stale = operator(DELEGATE, clock).with_password_at(clock() - timedelta(minutes=6))
+    with database.transaction() as session:
+        GroupSetup(session, company, stale, clock).add_members(group, [kim])
+    assert _members(database, group) == {kim}
+
+
+def test_activating_a_group_with_roles_needs_edit_roles_and_a_fresh_password(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    kim = add_user(database, company, clock, "kimberly")
+    editors = make_role(database, company, clock, "User Editors", [Right.EDIT_USERS])
+    group = make_group(database, company, clock, "Office Managers", roles=[editors], members=[kim])
+    with database.transaction() as session:
+        GroupSetup(session, company, dba(), clock).set_active(group, False)
+    groups_only = operator(DELEGATE - {Right.EDIT_ROLES}, clock)
+    with pytest.raises(NotAllowedError), database.transaction() as session:
+        GroupSetup(session, company, groups_only, clock).set_active(group, True)
+    stale = operator(DELEGATE, clock).with_password_at(clock() - timedelta(minutes=6))
+    with pytest.raises(PasswordAgainError), database.transaction() as session:
+        GroupSetup(session, company, stale, clock).set_active(group, True)
+    with database.transaction() as session:
+        assert Right.EDIT_USERS not in rights_of(session, company.id, kim)
+        shown = GroupSetup(session, company, operator(DELEGATE, clock), clock).set_active(
+            group, True
+        )
+        assert shown.active and Right.EDIT_USERS in rights_of(session, company.id, kim)
+    # A group without roles gives nothing back: "Edit user groups" is enough.
+    empty = make_group(database, company, clock, "Empty", members=[kim])
+    with database.transaction() as session:
+        GroupSetup(session, company, dba(), clock).set_active(empty, False)
+    with database.transaction() as session:
+        assert GroupSetup(session, company, groups_only, clock).set_active(empty, True).active
 
 
 def test_the_last_keeper_through_a_group_is_kept(
@@ -431,7 +504,7 @@ def _assign_all_statements(
     group = make_group(database, company, clock, f"Everyone {n}")
     actor = operator(DELEGATE, clock)
     with database.transaction() as session, count_statements(connection) as statements:
-        added = GroupSetup(session, company, actor, clock).assign_all(group)
+        added = GroupSetup(session, company, actor, clock).assign_all(group).added
     return added, statements
 
 
@@ -445,8 +518,8 @@ def test_assign_all_adds_every_active_user_not_yet_a_member_in_one_step(
         UserService(session, company, dba(), clock).set_active(gone, False)
     group = make_group(database, company, clock, "Everyone", members=[kim])
     with database.transaction() as session:
-        assert GroupSetup(session, company, dba(), clock).assign_all(group) == 1
-        assert GroupSetup(session, company, dba(), clock).assign_all(group) == 0
+        assert GroupSetup(session, company, dba(), clock).assign_all(group).added == 1
+        assert GroupSetup(session, company, dba(), clock).assign_all(group).added == 0
     assert _members(database, group) == {kim, wes}
     (event,) = audit_events(database, user_pk=wes, prefix="user.groups")
     assert event.changes[1] == {"field": "groups", "before": [], "after": ["Everyone"]}

@@ -296,6 +296,46 @@ def test_a_role_giving_rights_the_operator_lacks_cannot_be_changed_copied_or_dea
     assert practice.stored(billing.id).name == "Billing"
 
 
+SCHEDULER_RIGHTS = MANAGER_RIGHTS | {Right.SCHEDULE_VIEW, Right.SCHEDULE_EDIT}
+
+
+@pytest.mark.parametrize("through_group", [False, True])
+def test_a_role_held_by_someone_stronger_loses_no_right_and_is_not_deactivated(
+    practice, admin, through_group
+):
+    """The review's attack: a role manager holding the scheduling rights strips "Scheduling",
+    or deactivates it, under a user who also holds Reset passwords, which the manager lacks."""
+    scheduling = practice.role("Scheduling", Right.SCHEDULE_VIEW, Right.SCHEDULE_EDIT)
+    resets = practice.role("Password Desk", Right.RESET_PASSWORDS)
+    if through_group:
+        boss = practice.user("boss", resets.id)
+        practice.group("Front Office", [scheduling.id], [boss])
+    else:
+        boss = practice.user("boss", scheduling.id, resets.id)
+    me = practice.user("sched", practice.role("Scheduler Manager", *SCHEDULER_RIGHTS).id)
+    scheduler = practice.operator(me, "sched", SCHEDULER_RIGHTS)
+
+    for job in (
+        lambda roles: roles.set_rights(scheduling.id, revoked=[Right.SCHEDULE_EDIT]),
+        lambda roles: roles.save(scheduling.id, None, rights=[Right.SCHEDULE_VIEW]),
+        lambda roles: roles.set_active(scheduling.id, False),
+    ):
+        error = refused_with_nothing_stored(practice, scheduler, job, NotAllowedError)
+        assert "boss holds rights you do not (Reset passwords" in str(error)
+    assert practice.stored(scheduling.id).rights == {Right.SCHEDULE_VIEW, Right.SCHEDULE_EDIT}
+    assert practice.stored(scheduling.id).active
+    with practice.database.transaction() as session:
+        assert Right.SCHEDULE_EDIT in rights_of(session, practice.company.id, boss)
+    # Activating it again is refused too; someone holding the boss's rights does both.
+    practice.run(admin, lambda roles: roles.set_active(scheduling.id, False))
+    activate = lambda roles: roles.set_active(scheduling.id, True)  # noqa: E731
+    refused_with_nothing_stored(practice, scheduler, activate, NotAllowedError)
+    assert practice.run(admin, activate).active
+    # Giving a right, or renaming, takes nothing from the holders: still allowed.
+    renamed = practice.run(scheduler, lambda roles: roles.rename(scheduling.id, "Schedule"))
+    assert renamed.name == "Schedule"
+
+
 def test_administrators_rights_cannot_be_changed(practice, admin):
     role = practice.built_in(BuiltInRole.ADMINISTRATOR)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.access import Actor
 from app.audit import Action, Change
 from app.clock import Clock
-from app.db.models import BuiltInRole, Role, RoleRight, User, UserRole
+from app.db.models import BuiltInRole, GroupMember, Role, RoleRight, User, UserRole
 from app.errors import NotAllowedError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
 from app.rights import EVERY_RIGHT, USER_SETUP_RIGHTS, Right
@@ -140,9 +140,20 @@ class UserRoles:
         self, pk: int, role_ids: Collection[int], expected_version: int | None = None
     ) -> list[Change]:
         """Give the user exactly ``role_ids`` as direct roles, audited with the roles' names
-        before and after; the changes (none when nothing changed)."""
+        before and after; the changes (none when nothing changed). Roles that leave the user
+        without the practice's base role (held neither directly nor through one of their
+        active groups) are refused beside the roles: the command line and the demo come this
+        way, and the Roles section asks the same rule with the groups it saves beside them."""
+        # Imported here: app.roles.base_role builds on this module's rules.
+        from app.roles.base_role import require_base_role
+
         user = self.writer.load(pk, expected_version)
         wanted = self.check(user, role_ids)
+        if wanted != direct_role_ids(self.session, user.id):
+            groups = self.session.scalars(
+                select(GroupMember.group_id).where(GroupMember.user_pk == user.id)
+            )
+            require_base_role(self.session, self.company.id, wanted, list(groups))
         return self.save(user, wanted)
 
     def set_built_in(self, pk: int, which: BuiltInRole | None) -> list[Change]:

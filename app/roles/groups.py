@@ -33,10 +33,11 @@ from app.clock import Clock
 from app.db.models import GroupMember, GroupRole, Role, User, UserGroup
 from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
-from app.rights import Right
+from app.rights import USER_SETUP_RIGHTS, Right
 from app.roles.assignments import (
     refuse_editing_stronger,
     refuse_escalation,
+    require_fresh_password_for,
     rights_given_by,
     role_choices,
 )
@@ -137,6 +138,25 @@ class GroupSummary:
     members: int
     roles: tuple[str, ...]  # names, by name
     version: int
+
+
+@dataclass(frozen=True)
+class AssignedAll:
+    """What "Assign all users" did: how many were added, and the operator's own user ID
+    when they were skipped (nobody changes their own memberships)."""
+
+    added: int
+    skipped_self: str | None = None
+
+    @property
+    def note(self) -> str:
+        """Why the operator is not among them ("" when they were not skipped)."""
+        if self.skipped_self is None:
+            return ""
+        return (
+            f"You ({self.skipped_self}) were not added: you cannot change your own group "
+            "memberships; ask another Administrator."
+        )
 
 
 @dataclass(frozen=True)
@@ -369,11 +389,17 @@ class GroupSetup:
             return self.load(group.id)
         members = self._member_pks(group.id)
         refuse_own_group(self.actor, members)
+        held, user_ids = self._members_rights(members)
         if active:
-            # Its members are given its rights again: only by someone who holds them.
-            refuse_escalation(self.actor, self._group_rights(group.id), MEMBERS_FIELD)
+            # Its members are given its roles' rights again: only by someone who may give
+            # roles ("Edit roles and rights") and holds those rights, and, when they include
+            # User Setup rights a member lacks, who entered their password lately.
+            if self._role_ids(group.id):
+                self.actor.require(Right.EDIT_ROLES)
+            group_rights = self._group_rights(group.id)
+            refuse_escalation(self.actor, group_rights, MEMBERS_FIELD)
+            self._require_fresh_password_for_members(group_rights, held)
         else:
-            held, user_ids = self._members_rights(members)
             refuse_stronger_members(self.actor, held, user_ids)
         keepers = usable_holders(self.session, self.company, self.clock()) if not active else None
         group.active = active
@@ -458,10 +484,11 @@ class GroupSetup:
             self._add(group, users)
         return self.load(group.id)
 
-    def assign_all(self, group_id: int, expected_version: int | None = None) -> int:
+    def assign_all(self, group_id: int, expected_version: int | None = None) -> AssignedAll:
         """ "Assign all users to this group": every active user of the company who is not a
-        member yet, in one step; how many were added. A bounded number of statements,
-        whatever the number of users."""
+        member yet, in one step, but the signed-in operator (nobody changes their own
+        memberships: they are skipped and said so, not refused). A bounded number of
+        statements, whatever the number of users."""
         self.actor.require(Right.EDIT_GROUPS)
         group = self._group(group_id, expected_version)
         members = select(GroupMember.user_pk).where(GroupMember.group_id == group.id)
@@ -473,9 +500,11 @@ class GroupSetup:
                 .order_by(User.id)
             )
         )
+        skipped = next((u.user_id for u in users if u.id == self.actor.user_pk), None)
+        users = [u for u in users if u.id != self.actor.user_pk]
         if users:
             self._add(group, users)
-        return len(users)
+        return AssignedAll(len(users), skipped)
 
     def remove_members(
         self, group_id: int, user_pks: Collection[int], expected_version: int | None = None
@@ -575,12 +604,26 @@ class GroupSetup:
                 self.actor, group_rights, held.get(user.id, NONE), user.id, user.user_id,
                 adding=True,
             )  # fmt: skip
+        self._require_fresh_password_for_members(
+            group_rights, {pk: held.get(pk, NONE) for pk in pks}
+        )
         before = group_names_of(self.session, pks)
         self.session.add_all(GroupMember(group_id=group.id, user_pk=pk) for pk in pks)
         now = self._touch(group)
         self._flush(group.name)
         self._expire(pks)
         self._audit_members(group, users, before, now, added=True)
+
+    def _require_fresh_password_for_members(
+        self, group_rights: frozenset[Right], members: Mapping[int, EffectiveRights]
+    ) -> None:
+        """PasswordAgainError when membership newly gives one of these members a User Setup
+        right and the actor entered their password too long ago: adding to a group, or
+        activating it, gives its rights as surely as giving the roles does. Asked last."""
+        if not group_rights & USER_SETUP_RIGHTS:
+            return
+        for member in members.values():
+            require_fresh_password_for(self.actor, group_rights, self.clock(), member.rights)
 
     def _audit_members(
         self,
@@ -657,6 +700,7 @@ def _taken(name: str) -> str:
 
 
 __all__ = [
+    "AssignedAll",
     "GroupDetail",
     "GroupSetup",
     "GroupSummary",

@@ -43,7 +43,9 @@ from app.errors import ConflictError, NotAllowedError, NotFoundError, Validation
 from app.practice.company import CompanyInfo
 from app.rights import CATALOG, EVERY_RIGHT, Right, right_named
 from app.roles.assignments import refuse_escalation
-from app.roles.effective import Source, holders, rights_of
+from app.roles.base_role import base_role
+from app.roles.effective import NONE, Source, effective_rights, holders, rights_of
+from app.roles.groups import refuse_stronger_members
 from app.users.access_kept import guard_keeper_kept, usable_holders
 from app.validation import user_id_key
 from app.workplace import Work
@@ -404,6 +406,14 @@ class RoleSetup:
         self._refuse_stronger(role.name, rights)
         if not active and role.built_in is not None:
             raise ValidationError({ACTIVE: f"{role.name} is built in; it cannot be deactivated."})
+        if not active and (base_role(self.session, self.company.id) or (None,))[0] == role.id:
+            raise ValidationError(
+                {
+                    ACTIVE: f"{role.name} is the practice's base role, which every user must "
+                    "hold; change the base role in Company Settings first."
+                }
+            )
+        self._refuse_stronger_holders(role)
         now = self.clock()
         keepers = usable_holders(self.session, self.company, now) if not active else set()
         role.active = active
@@ -458,6 +468,8 @@ class RoleSetup:
             return self.load(role.id)
         now = self.clock()
         taken, given = current - wanted, wanted - current
+        if taken:
+            self._refuse_stronger_holders(role)
         keepers = usable_holders(self.session, self.company, now) if taken else set()
         for change in changes:
             if change.field == NAME:
@@ -493,6 +505,19 @@ class RoleSetup:
                 f"The role {name} gives rights you do not hold ({missing}); only someone who "
                 "holds them may change or copy it."
             )
+
+    def _refuse_stronger_holders(self, role: Role) -> None:
+        """NotAllowedError naming the first holder of the role (directly or through an active
+        group, active or not) who holds rights the actor lacks: taking rights from a role, or
+        deactivating or activating it, changes every holder, and nobody changes a user
+        stronger than themselves. Two statements."""
+        pks = {user_pk for _role, user_pk, _group in self._assignments([role.id])}
+        if not pks:
+            return
+        held = effective_rights(self.session, self.company.id, pks)
+        rows = self.session.execute(select(User.id, User.user_id).where(User.id.in_(sorted(pks))))
+        user_ids = {pk: user_id for pk, user_id in rows}
+        refuse_stronger_members(self.actor, {pk: held.get(pk, NONE) for pk in pks}, user_ids)
 
     def _checked_name(self, name: str, own_id: int | None = None) -> str:
         clean = " ".join(name.split())

@@ -33,7 +33,14 @@ from PySide6.QtWidgets import (
 from app.access import Right
 from app.errors import UserSetupError, ValidationError
 from app.roles.assignments import RoleChoice, role_choices
-from app.roles.groups import GroupDetail, GroupSetup, GroupSummary, Member, member_choices
+from app.roles.groups import (
+    AssignedAll,
+    GroupDetail,
+    GroupSetup,
+    GroupSummary,
+    Member,
+    member_choices,
+)
 from app.workplace import Work, Workplace
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
@@ -423,16 +430,17 @@ class UserGroupsDialog(QDialog):
         ):
             return
 
-        def assign(work: Work) -> tuple[int, GroupDetail]:
+        def assign(work: Work) -> tuple[AssignedAll, GroupDetail]:
             groups = GroupSetup(work.session, work.company, work.actor, work.clock)
-            added = groups.assign_all(shown.id, shown.version)
-            return added, groups.load(shown.id)
+            result = groups.assign_all(shown.id, shown.version)
+            return result, groups.load(shown.id)
 
-        def assigned(result: tuple[int, GroupDetail]) -> None:
-            added, detail = result
+        def assigned(result: tuple[AssignedAll, GroupDetail]) -> None:
+            done, detail = result
             self._members_changed(detail)
-            users = f"{added} user" + ("" if added == 1 else "s")
-            self.state.setText(f"{users} added to {detail.name}.")
+            users = f"{done.added} user" + ("" if done.added == 1 else "s")
+            text = f"{users} added to {detail.name}."
+            self.state.setText(f"{text} {done.note}" if done.note else text)
 
         self._run(assign, assigned)
 
