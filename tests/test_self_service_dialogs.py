@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWid
 
 from app.access import Actor, Right
 from app.db.database import Database
+from app.db.models import User
 from app.practice.company import CompanyInfo
 from app.roles.assignments import UserRoles
 from app.signin.check import Reason, SignInService
@@ -202,6 +203,26 @@ def test_a_stale_password_is_asked_before_the_new_key_shows(
     dialog.panel.token.setText(pyotp.TOTP(enrolment.secret).at(clock.now))
     dialog.panel.verify_button.click()
     assert authenticator_key(database, pk) == enrolment.secret
+
+
+def test_the_forced_change_of_a_temporary_password_leads_to_my_account(
+    qtbot, sign_in, database, company, clock
+):
+    pk = clerk(database, company, clock, Right.CHANGE_OWN_PASSWORD)
+    with database.transaction() as session:
+        user = session.get(User, pk)
+        assert user is not None
+        user.must_change_password = True  # the front desk's reset
+    signs_in(sign_in)
+    assert sign_in.flow.step is Step.CHANGE_PASSWORD
+    by_name(sign_in, QLineEdit, "New Password").setText(NEW_PASSWORD)
+    by_name(sign_in, QLineEdit, "Verify").setText(NEW_PASSWORD)
+    with qtbot.assertNotEmitted(sign_in.accepted):
+        sign_in.ok_button.click()
+
+    account = my_account(sign_in)
+    assert account.status.text() == PASSWORD_CHANGED
+    assert signs_in_with(database, clock, NEW_PASSWORD) is Reason.SIGNED_IN
 
 
 def test_a_role_without_a_self_service_right_still_reads_no_access(

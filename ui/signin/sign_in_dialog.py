@@ -1,5 +1,6 @@
 """The sign-in dialog: User ID, Password and Company; then the second factor (a token, or
-setting up an authenticator); then, when due, "Your password has expired".
+setting up an authenticator); then, when due, "Your password has expired"; for a user with
+only self-service rights, their own My Account screen (ui.signin.my_account_dialog) over it.
 
 The dialog collects input and shows the steps of app.signin.flow.SignInFlow; the flow
 decides. Each step runs off the window's thread (the password's check is an argon2 hash).
