@@ -77,7 +77,12 @@ def buttons(dialog: QWidget) -> list[str]:
 
 
 def windows() -> list[QWidget]:
-    return [w for w in QApplication.topLevelWidgets() if isinstance(w, UserSetupWindow)]
+    """The User Setup windows on screen (other tests' closed ones may linger unshown)."""
+    return [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, UserSetupWindow) and w.isVisible()
+    ]
 
 
 def signs_in_with(database: Database, clock: FixedClock, password: str) -> Reason:
