@@ -77,7 +77,8 @@ def buttons(dialog: QWidget) -> list[str]:
 
 
 def windows() -> list[QWidget]:
-    """The User Setup windows on screen (other tests' closed ones may linger unshown)."""
+    """The User Setup windows on screen (other tests may leave theirs: compare before and
+    after)."""
     return [
         w
         for w in QApplication.topLevelWidgets()
@@ -95,18 +96,19 @@ def test_only_the_own_screen_opens_with_what_the_rights_allow(
     qtbot, sign_in, database, company, clock
 ):
     clerk(database, company, clock, Right.CHANGE_OWN_PASSWORD, Right.OWN_TWO_FACTOR)
+    before = windows()
     signs_in(sign_in)
 
     account = my_account(sign_in)
     assert account.windowTitle() == "User Setup - My Account"
     assert buttons(account) == [CHANGE_PASSWORD, AUTHENTICATOR_AGAIN]
     assert sign_in.flow.step is Step.SELF_SERVICE
-    assert sign_in.operator is None and not windows()  # nothing else of User Setup
+    assert sign_in.operator is None and windows() == before  # nothing else of User Setup
 
     account.close_button.click()  # Sign Out: the session ends
     assert sign_in.my_account is None and sign_in.flow.step is Step.CREDENTIALS
     assert sign_in.findChild(QLabel, "refusal").text() == SIGNED_OUT
-    assert sign_in.isVisible() and not windows()
+    assert sign_in.isVisible() and windows() == before
 
 
 def test_changing_the_password_from_my_account(qtbot, sign_in, database, company, clock):
@@ -234,10 +236,11 @@ def test_a_role_without_a_self_service_right_still_reads_no_access(
     qtbot, sign_in, database, company, clock
 ):
     clerk(database, company, clock, Right.SCHEDULE_VIEW)
+    before = windows()
     signs_in(sign_in)
     assert sign_in.my_account is None and sign_in.operator is None
     assert sign_in.findChild(QLabel, "refusal").text() == NO_ACCESS
-    assert not windows()
+    assert windows() == before
 
 
 def test_the_windows_change_my_password_needs_the_right(qtbot, database, company, clock):
