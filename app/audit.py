@@ -99,6 +99,8 @@ class Action(enum.StrEnum):
     EPCS_WITHDRAWN = "epcs.withdrawn"  # by its requester, or because it can no longer apply
     EPCS_REVOKED = "epcs.revoked"  # taken away by the program: DEA lapsed, 2FA reset, ...
     PROVIDER_REGISTRATION_CHANGED = "provider.registration_changed"
+    # Issue 13, self-service (the My Account screen of a user without User Setup rights)
+    OWN_AUTHENTICATOR_REPLACED = "2fa.own_replaced"  # a new phone, verified by its own token
 
 
 def _plain(value: object) -> JSONValue:

@@ -45,6 +45,7 @@ ALLOWED, NOT_ALLOWED = "allowed", "not allowed"  # how the audit trail says the 
 # Why the program took the permission away, as the audit event says it.
 TWO_FACTOR_RESET = "two-factor sign-in reset"
 DEACTIVATED = "user deactivated"
+OWN_AUTHENTICATOR_REPLACED = "authenticator set up again by the user"
 PROVIDER_CHANGED = "linked to another provider, or to none"
 
 

@@ -41,6 +41,7 @@ from app.signin.second_factor import SecondFactor, TokenSent, send_token
 from app.two_factor.policy import Need
 from app.two_factor.service import Enrolment, new_enrolment, verify_new_key
 
+SELF_SERVICE_RIGHTS = frozenset({Right.CHANGE_OWN_PASSWORD, Right.OWN_TWO_FACTOR})
 USABLE = (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED, Reason.TWO_FACTOR_REQUIRED)
 # What the right password is told of a refusal, by someone who may use User Setup (else REFUSED).
 TOLD = {Reason.OUTSIDE_HOURS: NOT_PERMITTED, Reason.TIME_UNCHECKED: TIME_UNCHECKED}
@@ -160,8 +161,19 @@ class SignInFlow:
     def no_access_message(self) -> str:
         return CHANGED_NO_ACCESS if self.password_changed else NO_ACCESS
 
+    @property
+    def self_service_rights(self) -> frozenset[Right]:
+        """The self-service rights of a user without User Setup rights: what their My
+        Account screen offers (app.signin.own_password and app.two_factor.service check them
+        again, as the database has them then, when they act)."""
+        if self.result is None:
+            return frozenset()
+        return self.result.rights & SELF_SERVICE_RIGHTS
+
     def _signed_in(self) -> Step:
-        return Step.NO_ACCESS if self.no_access else Step.SIGNED_IN
+        if not self.no_access:
+            return Step.SIGNED_IN
+        return Step.SELF_SERVICE if self.self_service_rights else Step.NO_ACCESS
 
     def _after_second_factor(self) -> None:
         assert self.result is not None

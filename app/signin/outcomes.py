@@ -14,6 +14,7 @@ from app.errors import UserSetupError
 REFUSED = "Invalid user ID, password or company"
 NO_ACCESS = "You have no access to User Setup."
 CHANGED_NO_ACCESS = "Your password has been changed. You have no access to User Setup."
+SIGNED_OUT = "You are signed out of User Setup - My Account."
 PASSWORD_EXPIRED = "Your password has expired, please update password"
 TOKEN_REFUSED = "That token is not right. Enter the 6 digits the app shows now."
 TOKEN_USED = "That token was used already. Wait for the app to show the next one."
@@ -50,3 +51,7 @@ class Step(enum.StrEnum):
     # Done with what the account needed (a forced change, a 2FA setup), but no right to use
     # User Setup itself: nothing opens (SignInFlow.no_access_message says so).
     NO_ACCESS = "no access"
+    # The same, for a user holding a self-service right ("Change own password", "User Two
+    # Factor Authentication"): only their own My Account screen opens, and closing it ends
+    # the session.
+    SELF_SERVICE = "self-service"

@@ -8,11 +8,12 @@ from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.access import Actor, Right
 from app.audit import Action, Noted
 from app.clock import Clock
 from app.db.database import Database
 from app.db.models import User
-from app.errors import NotFoundError, ValidationError
+from app.errors import NotAllowedError, NotFoundError, ValidationError
 from app.passwords.credentials import Credentials
 from app.passwords.hashing import owasp_hasher
 from app.passwords.policy import PasswordOwner, PasswordPolicy
@@ -26,6 +27,7 @@ from app.signin.check import (
     SignInService,
     find_account,
 )
+from app.users.access_kept import StillAllowed
 
 
 def own_password_rules(
@@ -57,12 +59,18 @@ def change_own_password(
     operator: str,
     hasher: PasswordHasher | None = None,
     current_password: str | None = None,
+    actor: Actor | None = None,
 ) -> None:
     """A user sets their own password, in one transaction: the forced change, or by choice.
 
     With ``current_password`` that password is checked first, as a sign-in is. Raises
     ValidationError keyed "current_password", "verify" or "new_password"; on any of them the
     password is unchanged, and only a wrong current password leaves a trace (it is counted).
+
+    ``actor``: a change by choice (Change My Password, in the window or on the My Account
+    screen), which needs the right "Change own password", held now, and is only ever of the
+    actor's own password (NotAllowedError). The forced change at sign-in has no actor: a due
+    change is what the account needs before anything, so no right stands in its way.
     """
     if new_password != verify:
         raise ValidationError({"verify": "The two passwords differ."})
@@ -73,6 +81,12 @@ def change_own_password(
         user = session.get(User, user_pk)
         if user is None:
             raise NotFoundError("This user no longer exists.")
+        if actor is not None:
+            if actor.user_pk != user_pk:
+                raise NotAllowedError("Only your own password can be changed here.")
+            actor.confirmed_by(StillAllowed(session, company, user_pk, clock)).require(
+                Right.CHANGE_OWN_PASSWORD
+            )
         if current_password is not None:
             # A wrong current password counts toward the lockout, as a wrong sign-in does:
             # otherwise an unattended, signed-in window would let anyone guess without limit.

@@ -22,8 +22,8 @@ from app.db.models import (
     TwoFactorSetup,
     User,
 )
-from app.epcs.revocation import TWO_FACTOR_RESET, take_away
-from app.errors import NotFoundError, ValidationError
+from app.epcs.revocation import OWN_AUTHENTICATOR_REPLACED, TWO_FACTOR_RESET, take_away
+from app.errors import NotAllowedError, NotFoundError, ValidationError
 from app.outbound.codes import is_code_shaped, typed_code
 from app.practice.company import CompanyInfo
 from app.two_factor.authenticator import (
@@ -411,6 +411,67 @@ class TwoFactorService:
         user.two_factor_setup = stored.value
         self.writer.save(user, Action.TWO_FACTOR_RESET, changes, now)
         return record_of(user)
+
+    # Setting up one's own authenticator again (the My Account screen: a new phone)
+
+    def _own_account(self) -> User:
+        """The actor's own row, when they hold "User Two Factor Authentication" now and
+        entered their password within FRESH_PASSWORD: a screen left signed in must not let a
+        passer-by put their own phone on the account (PasswordAgainError)."""
+        self.actor.require(Right.OWN_TWO_FACTOR)
+        if self.actor.user_pk is None:
+            raise NotAllowedError("Only a signed-in user sets up their own authenticator.")
+        self.actor.require_fresh_password(self.clock())
+        return self.writer.load(self.actor.user_pk)
+
+    def own_enrolment(self, title: str = "", secret: str | None = None) -> Enrolment:
+        """A new key for the actor's own new phone (or ``secret`` again, retitled); nothing
+        is stored: the authenticator they have keeps working until the new one is verified."""
+        user = self._own_account()
+        return new_enrolment(user.user_id, title, self.company, secret)
+
+    def replace_own_authenticator(self, enrolment: Enrolment, token: str) -> list[str]:
+        """The new phone's first token verifies its key, which then takes the place of the
+        actor's authenticator, in one transaction; a wrong token (ValidationError beside
+        "token") changes nothing. Returns the ten new recovery codes (the old ones stop
+        working with the old key), to be shown once.
+
+        EPCS permission ends with the old key, as with a reset: the new key was bound by the
+        user alone, not by the practice that checked the old one (21 CFR 1311.125), so
+        prescribing again takes a new grant by two people."""
+        user = self._own_account()
+        if enrolment.account != user.user_id:
+            raise NotAllowedError("This key was made for another user.")
+        verified = verify_new_key(enrolment, token, self.clock())
+        now = self.clock()
+        had_key = user.totp_secret is not None
+        before_title = user.authenticator_title
+        if had_key or user.epcs_allowed:
+            take_away(
+                self.session, self.company, self.actor, user, OWN_AUTHENTICATOR_REPLACED, now,
+                write_row=False,
+            )  # fmt: skip
+        before_method = user.two_factor_method
+        codes = self._store_authenticator(user, verified, now)
+        user.authenticator_title = verified.title
+        self.writer.touch(user, now)
+        self.writer.flush(user)
+        self.writer.audit(
+            user,
+            Action.OWN_AUTHENTICATOR_REPLACED,
+            [
+                Noted(
+                    "authenticator",
+                    "authenticator replaced by the user" if had_key else "authenticator set up",
+                ),
+                *audit.changed("two_factor_method", before_method, TwoFactorMethod.APP.value),
+                *audit.changed("authenticator_title", before_title, verified.title),
+                Change("recovery_codes", None, RECOVERY_CODE_COUNT),
+                audit.said("workstation", self.actor.workstation),
+            ],
+            now,
+        )
+        return codes
 
     def new_recovery_codes(self, pk: int) -> list[str]:
         """A new set of ten; the earlier codes stop working. Shown once."""

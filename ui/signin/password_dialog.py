@@ -1,4 +1,5 @@
-"""Change My Password: any signed-in operator changes their own password."""
+"""Change My Password: a signed-in operator holding "Change own password" changes their own
+password (the window's status bar, and the My Account screen)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.access import Actor
 from app.clock import Clock
 from app.db.database import Database
 from app.errors import UserSetupError, ValidationError
@@ -30,8 +32,10 @@ class ChangePasswordDialog(QDialog):
 
     def __init__(self, parent: QWidget | None, runner: OperationRunner, database: Database,
                  clock: Clock, company: CompanyInfo, user_id: str, workstation: str,
-                 operator: str) -> None:  # fmt: skip
+                 operator: str, actor: Actor | None = None) -> None:  # fmt: skip
+        """``actor``: who changes it, whose right "Change own password" app/ checks."""
         super().__init__(parent)
+        self.actor = actor
         self.runner = runner
         self.database = database
         self.clock = clock
@@ -85,10 +89,12 @@ class ChangePasswordDialog(QDialog):
         pk, company, database = self.user_pk, self.company, self.database
         new, verify, current = self.new_password.text(), self.verify.text(), self.current.text()
         clock, workstation, operator = self.clock, self.workstation, self.operator_name
+        actor = self.actor
         self.runner.call(
             lambda: change_own_password(
                 database, company, pk, new, verify,
                 clock=clock, workstation=workstation, operator=operator, current_password=current,
+                actor=actor,
             ),
             lambda _: self.accept(),
             failed=self._refused,
@@ -103,5 +109,5 @@ class ChangePasswordDialog(QDialog):
             first = self.errors.show(error.errors)
             if first is not None:
                 first.setFocus()
-        else:  # the database, in plain words
+        else:  # not allowed (any more), or the database, in plain words
             self.errors.show({"new_password": plain_words(error)})

@@ -1,5 +1,6 @@
 """The sign-in dialog: User ID, Password and Company; then the second factor (a token, or
-setting up an authenticator); then, when due, "Your password has expired".
+setting up an authenticator); then, when due, "Your password has expired"; for a user with
+only self-service rights, their own My Account screen (ui.signin.my_account_dialog) over it.
 
 The dialog collects input and shows the steps of app.signin.flow.SignInFlow; the flow
 decides. Each step runs off the window's thread (the password's check is an argon2 hash).
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.db.kinds import TwoFactorMethod
 from app.errors import UserSetupError, ValidationError
-from app.signin.outcomes import PASSWORD_EXPIRED, SignInRefused, Step
+from app.signin.outcomes import PASSWORD_EXPIRED, SIGNED_OUT, SignInRefused, Step
 from ui.errors import plain_words
 from ui.signin.common import (
     USE_RECOVERY_CODE,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:  # the dialog is drawn before the database library is loaded
     from app.signin.flow import SignInFlow
     from app.signin.second_factor import TokenSent
     from ui.operations import OperationRunner
+    from ui.signin.my_account_dialog import MyAccountDialog
 
 T = TypeVar("T")
 TOKEN_EXPIRED = "The token has expired; choose Send Token for a new one."
@@ -72,6 +74,7 @@ class SignInDialog(QDialog):
         if runner is not None and flow is not None:
             self.runner, self.flow = runner, flow
         self.operator: Operator | None = None
+        self.my_account: MyAccountDialog | None = None  # open for a self-service sign-in
         self.expires_at: datetime | None = None  # when the token sent by mail or text expires
         self.recovery_mode = False  # the token step takes a recovery code instead
         self._send_failed = False
@@ -258,6 +261,8 @@ class SignInDialog(QDialog):
         elif step is Step.NO_ACCESS:  # what the account needed is done; nothing else opens
             self._back_to_credentials(self.flow.no_access_message)
             self.password.clear()
+        elif step is Step.SELF_SERVICE:  # only their own My Account screen
+            self._open_my_account()
 
     def _back_to_credentials(self, message: str) -> None:
         """Refused part way (e.g. locked by wrong tokens): start again from the password."""
@@ -453,9 +458,13 @@ class SignInDialog(QDialog):
             self.change_errors.show({"new_password": plain_words(problem)})
 
     def _signed_in(self) -> None:
+        self.operator = self._operator()
+        self.accept()
+
+    def _operator(self) -> Operator:
         result = self.flow.result
         assert result is not None and result.company is not None and result.user_pk is not None
-        self.operator = Operator(
+        return Operator(
             result.company,
             self.flow.operator,
             ", ".join(result.roles) or "no role",
@@ -464,9 +473,34 @@ class SignInDialog(QDialog):
             result.rights,
             self.flow.password_at,
         )
-        self.accept()
+
+    def _open_my_account(self) -> None:
+        """User Setup - My Account, over this dialog; closing it ends the session, and the
+        dialog is back at the password for the next person."""
+        from app.workplace import Workplace  # loaded by now: a sign-in was answered
+        from ui.signin.my_account_dialog import PASSWORD_CHANGED, MyAccountDialog
+
+        operator = self._operator()
+        flow = self.flow
+        workplace = Workplace(
+            flow.database, operator.company, operator.actor(flow.workstation), flow.clock
+        )
+        dialog = MyAccountDialog(self, self.runner, workplace, operator, flow.workstation)
+        if flow.password_changed:  # by the forced change just now
+            dialog.status.setText(PASSWORD_CHANGED)
+        self.my_account = dialog
+        dialog.finished.connect(self._my_account_closed)
+        dialog.open()
+
+    def _my_account_closed(self) -> None:
+        dialog, self.my_account = self.my_account, None
+        if dialog is not None:
+            dialog.deleteLater()
+        self._back_to_credentials(SIGNED_OUT)
 
     def done(self, result: int) -> None:
+        if self.my_account is not None:  # the sign-in closes: so does the session
+            self.my_account.reject()
         self.countdown.stop()
         self.setup_panel.clear()  # no key left on screen
         super().done(result)

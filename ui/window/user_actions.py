@@ -208,7 +208,8 @@ class UserActions:
         return dialog
 
     def change_own_password(self) -> None:
-        """The operator's own password, with the dialog of the forced change."""
+        """The operator's own password, with the dialog of the forced change; app/ refuses it
+        without the right "Change own password"."""
         if not self.window.context.operator_user_id:
             return
         from ui.signin.password_dialog import ChangePasswordDialog
@@ -222,6 +223,7 @@ class UserActions:
             self.window.context.operator_user_id,
             socket.gethostname(),
             self.window.context.operator,
+            actor=self.window.workplace.actor,
         )
         if dialog.exec() == QDialog.DialogCode.Accepted:
             # The current password was entered with it: as good as entering it again.

@@ -142,7 +142,9 @@ class UserSetupWindow(QMainWindow):
             f"{context.operator} - {context.role}",
             self.workplace.database.description,
             self.change_own_password,
-            bool(context.operator_user_id),
+            # A signed-in user holding "Change own password" (app/ checks it again as they
+            # change it); the first start's administrator has no password here to change.
+            bool(context.operator_user_id) and self.workplace.actor.may(Right.CHANGE_OWN_PASSWORD),
         )
         self.operator_label, self.database_label = status.operator_label, status.database_label
         self.busy_label, self.hours_warning = status.busy_label, status.hours_warning
