@@ -101,6 +101,17 @@ class Action(enum.StrEnum):
     PROVIDER_REGISTRATION_CHANGED = "provider.registration_changed"
     # Issue 13, self-service (the My Account screen of a user without User Setup rights)
     OWN_AUTHENTICATOR_REPLACED = "2fa.own_replaced"  # a new phone, verified by its own token
+    # Issue 14: the practice's catalogs (app.catalogs), shared by all users
+    CATALOG_ADDED = "catalog.added"
+    CATALOG_CHANGED = "catalog.changed"  # its name, label or kind
+    CATALOG_DEACTIVATED = "catalog.deactivated"
+    CATALOG_ACTIVATED = "catalog.activated"
+    # Issue 14: the four workflow sections of a user
+    SIGNOFF_CHANGED = "sign_off.changed"  # flags, screens, recipients; the PIN only as Noted
+    SIGNOFF_PIN_FAILED = "sign_off.pin_failed"  # a wrong PIN, counted as a wrong password
+    FAX_CHANGED = "fax.changed"
+    RESOURCES_CHANGED = "resources.changed"
+    TEMPLATES_CHANGED = "templates.changed"
 
 
 def _plain(value: object) -> JSONValue:

@@ -35,6 +35,7 @@ class Right(enum.StrEnum):
     EDIT_ROLES = "user_setup.edit_roles"
     EDIT_GROUPS = "user_setup.edit_groups"  # user groups and departments
     COMPANY_SETTINGS = "user_setup.company_settings"
+    EDIT_CATALOGS = "user_setup.edit_catalogs"  # fax numbers, resources, templates, note types
     # Security
     VIEW_AUDIT_LOG = "security.view_audit_log"
     MANAGE_ALERTS = "security.manage_alerts"
@@ -108,6 +109,12 @@ CATALOG: dict[Right, RightInfo] = {
         _G.USER_SETUP,
         "Company settings",
         "Change the practice's password, sign-in, mail and two-factor rules.",
+    ),
+    Right.EDIT_CATALOGS: RightInfo(
+        _G.USER_SETUP,
+        "Edit catalogs",
+        "Add, rename and deactivate the practice's fax numbers, resources, chart tabs, "
+        "templates and note types.",
     ),
     Right.VIEW_AUDIT_LOG: RightInfo(
         _G.SECURITY, "View the audit log", "Read who changed what, and when."

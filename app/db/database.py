@@ -39,7 +39,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"  # how every SQLite database file begins
 VERSION_QUERY = "SELECT version_num FROM alembic_version"
 # The newest migration's revision. A database at it is current, known without loading
 # Alembic (a tenth of a second at every start); tests hold it to the migrations' head.
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"
 # psycopg's dialect with fewer round trips at connect (app.db.dialects), loaded when used
 PSYCOPG_DIALECT = "usersetup_psycopg"
 registry.register(f"postgresql.{PSYCOPG_DIALECT}", "app.db.dialects", "PsycopgDialect")

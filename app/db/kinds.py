@@ -48,3 +48,20 @@ class CodePurpose(enum.StrEnum):
     PASSWORD = "password"  # choose a new password (forgot password)
     SIGN_IN = "sign-in"  # the second factor of a sign-in (Email and Text methods)
     DIRECT_EMAIL = "direct-email"  # prove the Direct Email address reaches the user
+
+
+class ScreenSignoff(enum.StrEnum):
+    """Which notes of one screen or SOAP note type need an additional sign-off from a user
+    (the Sign Off section's All / Nev. / Cst. columns)."""
+
+    ALL = "all"  # every note of this type
+    NEVER = "never"  # none
+    CUSTOM = "custom"  # as the practice's own rules for the type say
+
+
+class ResourceKind(enum.StrEnum):
+    """What an appointment books besides the patient."""
+
+    PROVIDER = "provider"
+    ROOM = "room"  # a procedure or exam room
+    MACHINE = "machine"  # an X-ray, an ultrasound, a treadmill

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
-    MetaData,
     String,
     UniqueConstraint,
     exists,
@@ -22,8 +21,11 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
+from app.db import catalog_models as catalog_models  # the catalogs users' defaults point at
+from app.db.base import NAMING_CONVENTION as NAMING_CONVENTION
+from app.db.base import Base as Base
 from app.db.column_types import UTCDateTime
 from app.db.kinds import CodePurpose as CodePurpose
 from app.db.kinds import DefaultScreen as DefaultScreen
@@ -32,20 +34,7 @@ from app.db.kinds import TwoFactorSetup as TwoFactorSetup
 from app.db.kinds import UserType as UserType
 from app.login_times.hours import LoginTimes
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
 SEALED_KEY_LENGTH = 200  # a sealed 32-character key takes 83; room for a longer one
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Company(Base):
@@ -332,6 +321,15 @@ class User(Base):
     # May prescribe controlled substances: set only by an approved EPCS request, and taken
     # away when the DEA registration lapses, the 2FA is reset or the user is deactivated.
     epcs_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    # The Sign Off section (issue 14): the PIN only as an argon2id hash, never shown or audited.
+    signoff_pin_hash: Mapped[str | None] = mapped_column(String(255))
+    signoff_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    additional_signoff: Mapped[bool] = mapped_column(default=False, server_default=false())
+    signoff_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The Fax and Resources sections' defaults (app.db.catalog_models holds the catalogs).
+    default_fax_number_id: Mapped[int | None] = mapped_column(ForeignKey("fax_numbers.id"))
+    default_resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"))
 
     # Sign-in state. The counter is only ever changed by single UPDATE statements, so two
     # workstations failing at the same moment both count.

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.catalogs.starting import add_starting_catalogs
 from app.db.models import Company, Department, Provider, ServiceLocation
 from app.errors import NotFoundError, ValidationError
 from app.roles.built_in import add_built_in_roles
@@ -119,7 +120,9 @@ def create_company(
     company = Company(code=code, name=name.strip(), time_zone=time_zone, phone_region=phone_region)
     session.add(company)
     session.flush()
-    add_built_in_roles(session, company.id, "company created", now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    add_built_in_roles(session, company.id, "company created", now)
+    add_starting_catalogs(session, company.id, "company created", now)
     return CompanyInfo.of(company)
 
 

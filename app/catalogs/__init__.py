@@ -1,0 +1,1 @@
+"""The practice's catalogs: fax numbers, resources, note types, chart tabs, templates."""
