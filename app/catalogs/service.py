@@ -385,11 +385,12 @@ class Catalogs:
             raise ConflictError(None, None, f"This {kind.words}") from exc
         except IntegrityError as exc:  # taken meanwhile by another workstation
             text = str(exc.orig)
-            if "uq_fax_numbers_company_number" in text or "number" in text:
+            # PostgreSQL and MariaDB name the constraint; SQLite names its columns.
+            if "uq_fax_numbers_company_number" in text or "fax_numbers.number" in text:
                 raise ValidationError(
                     {NUMBER_FIELD: "Another workstation just added this fax number."}
                 ) from exc
-            if "uq_" in text or "name_key" in text or "Duplicate" in text or "UNIQUE" in text:
+            if "_name" in text and ("uq_" in text or ".name_key" in text):
                 raise ValidationError({NAME_FIELD: _taken(kind, getattr(row, "name", ""))}) from exc
             raise
 
