@@ -473,6 +473,24 @@ def test_opening_a_registrant_is_still_one_statement_and_shows_the_registration(
     )
 
 
+def test_the_roles_section_reads_a_registrants_epcs_state_with_one_statement_more(
+    desk, people, database, company, connection
+):
+    """Selecting a registrant with the Roles page built: the row, the Roles section's one
+    statement and their EPCS requests, all in the opening's one transaction."""
+    _granted(desk, people)
+    fox, erin = people["fox_pk"], people["erin"]
+    with database.transaction() as session, count_statements(connection) as statements:
+        opened = UserEditor(Work(session, company, dba(), desk.clock)).open(fox, ["user", "roles"])
+    assert len(statements) == 3 and "epcs_requests" in statements[2], statements
+    state = opened.states["roles"].epcs
+    assert state == _status(desk, fox) and state.allowed  # as Epcs.status reads it
+    with database.transaction() as session, count_statements(connection) as statements:
+        plain = UserEditor(Work(session, company, dba(), desk.clock)).open(erin.user_pk, ["roles"])
+    assert len(statements) == 2, statements  # no provider: no EPCS read
+    assert plain.states["roles"].epcs is None
+
+
 def test_the_list_marks_epcs_in_its_one_statement(desk, people, database, company, connection):
     _granted(desk, people)
     with database.transaction() as session, count_statements(connection) as statements:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableWidget
+from sqlalchemy import event
 
 from app.db.database import Database
 from app.epcs.revocation import Kind
@@ -177,6 +178,31 @@ def test_the_panel_shows_the_state_and_requests_access(
     grant.click()  # app/ is asked all the same, and says why
     refusal = by_name(panel, QLabel, "EPCS refusal")
     assert refusal.isVisible() and "drlee has no authenticator set up" in refusal.text()
+
+
+def test_clicking_a_registrant_with_the_roles_page_built_is_one_transaction(
+    qtbot, window, people, database, company, clock, connection, desk
+):
+    """Their EPCS state comes with the Roles section's load: one click, one transaction
+    (the test's transactions are savepoints), and the panel shows it at once."""
+    _request(desk, people)
+    page = roles_page(qtbot, window, people["erin"])
+    panel = by_name(page, QLabel, "EPCS")
+    assert not panel.isVisibleTo(page)  # erin is linked to no provider
+    sent: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement.lstrip().split()[0].upper())
+
+    event.listen(connection, "before_cursor_execute", before)
+    try:
+        assert opens(window, people["fox"])
+    finally:
+        event.remove(connection, "before_cursor_execute", before)
+    assert sent.count("SAVEPOINT") == 1, sent
+    assert sent.count("SELECT") == 3, sent  # the row, the roles, the EPCS requests
+    assert panel.isVisibleTo(page)
+    assert panel.text().startswith("EPCS: pending grant requested by erin at ")
 
 
 def test_a_decision_in_the_dialog_from_the_toolbar_marks_the_list(

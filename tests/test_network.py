@@ -236,3 +236,18 @@ def test_the_idle_lock_signs_back_in_over_a_connection_dropped_while_the_window_
         _drop(killer, pooled)
         result = check_presence(database, clock, "TEST-PC", company.code, "kimberly", KIM_PASSWORD)
         assert result.reason is Reason.SIGNED_IN
+
+
+def test_a_statement_run_again_and_again_is_never_prepared(database: Database, connection) -> None:
+    """psycopg would prepare a statement on its 5th run on a connection, sending the Parse
+    alone and waiting for it: one round trip more in a save (and a DEALLOCATE ALL after a
+    rollback). Each run is one request instead, the same every time."""
+    with database.transaction() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("only psycopg prepares statements by itself")
+    for _ in range(8):
+        with database.transaction() as session, count_statements(connection) as statements:
+            session.execute(select(Company.id).where(Company.code == "VALLEY")).all()
+        assert len(statements) == 1
+    prepared = connection.execute(text("SELECT count(*) FROM pg_prepared_statements"))
+    assert prepared.scalar_one() == 0

@@ -154,6 +154,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("use_native_hstore", False)
         if parsed.get_driver_name() == "psycopg":
             parsed = parsed.set(drivername=f"postgresql+{PSYCOPG_DIALECT}")
+            # psycopg prepares a statement on its 5th run on a connection, sending the Parse
+            # alone and waiting for it: one round trip more (and a DEALLOCATE ALL after any
+            # rollback), paid again on each connection the pool recycles. What it saves, the
+            # server parsing (later planning) a statement again, is a few ms at most (the
+            # rights statement, the longest): less than one round trip over a practice's VPN.
+            kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
     # No pre-ping: over a practice's VPN it is one more round trip before every transaction.
     # A connection dropped while it lay in the pool fails its first statement instead, and
     # Database.run tries such a job once more (SQLAlchemy then renews the whole pool).

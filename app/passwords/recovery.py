@@ -96,7 +96,7 @@ class Recovery:
         """Issue a code if the user can have one: the company, the user's row id and the
         message to send once this transaction has committed; None otherwise (the answer is
         SENT either way)."""
-        company, user = find_account(self.session, company_code, user_id)
+        company, user, _ = find_account(self.session, company_code, user_id)
         codes = self._codes()
         if company is None or user is None or not user.active or not user.email:
             codes.issue_to_nobody()
@@ -143,7 +143,7 @@ class Recovery:
         user whose second factor goes where the code went: it is audited and uses the code,
         so its transaction must commit (change_password_with_code does).
         """
-        company, user = find_account(self.session, company_code, user_id)
+        company, user, _ = find_account(self.session, company_code, user_id)
         if new_password != verify:
             raise ValidationError({"verify": "The two passwords differ."})
         codes = self._codes()

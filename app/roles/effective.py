@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, null, select, union_all
+from sqlalchemy import ColumnElement, Select, null, select, union_all
 from sqlalchemy.orm import Session
 
 from app.access import Actor
@@ -161,21 +161,22 @@ def rights_of(session: Session, company_id: int, user_pk: int) -> EffectiveRight
 
 
 def user_and_rights(
-    session: Session, company_id: int, user_pk: int
+    session: Session, company_id: int, which: int | ColumnElement[bool]
 ) -> tuple[User | None, EffectiveRights]:
-    """A user's row and their effective rights in the company, in one statement (the
-    operator's, read again before each change: one round trip, not two)."""
+    """A user's row and their effective rights in the company, in one statement: one round
+    trip, not two. ``which`` is the user's primary key (the operator's, read again before each
+    change) or a condition that names one user of the company (the sign-in's typed user ID)."""
     grants = _grants(company_id).subquery()
     rows = session.execute(
         select(User, *grants.c)
         .outerjoin(grants, grants.c.user_pk == User.id)
-        .where(User.id == user_pk)
+        .where(User.id == which if isinstance(which, int) else which)
     ).all()
     if not rows:
         return None, NONE
     user = rows[0][0]
     held = _gather(row[1:] for row in rows if row[1] is not None)
-    return user, held.get(user_pk, NONE)
+    return user, held.get(user.id, NONE)
 
 
 def holders(session: Session, company_id: int, right: Right) -> dict[int, tuple[Source, ...]]:

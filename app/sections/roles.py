@@ -40,6 +40,7 @@ from app.db.models import (
     UserGroup,
     UserRole,
 )
+from app.epcs.service import Epcs, EpcsStatus
 from app.errors import NotFoundError, ValidationError
 from app.roles.assignments import (
     ROLES_FIELD,
@@ -101,6 +102,7 @@ class RolesState:
     department_active: bool = True
     effective: EffectiveRights = NONE
     base_role_id: int | None = None  # the company's base role (None: no such rule)
+    epcs: EpcsStatus | None = None  # a stored user linked to a provider: their EPCS state
 
     @property
     def role_ids(self) -> frozenset[int]:
@@ -277,8 +279,14 @@ class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
     saved_when_new: ClassVar[bool] = True  # a new user gets the base role, page shown or not
 
     def load(self, work: Work, user: User) -> RolesState:
-        """One statement: the choices with the user's ticks, and their effective rights."""
-        return _read_choices(work.session, work.company.id, user.id, user.department_id)
+        """One statement: the choices with the user's ticks, and their effective rights; for a
+        user linked to a provider, one more in the same transaction: their EPCS requests (the
+        state shown beside the roles, as Epcs.status reads it from the row already read)."""
+        state = _read_choices(work.session, work.company.id, user.id, user.department_id)
+        if user.provider_id is None:
+            return state
+        epcs = Epcs(work.session, work.company, work.actor, work.clock)
+        return replace(state, epcs=epcs.status(user.id))
 
     def blank(self, work: Work) -> RolesState:
         """A new user holds the company's base role, and so its rights."""
@@ -304,7 +312,7 @@ class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
             if r.active
         )  # the base role too, for a user copied from before the company named it
         groups = tuple(g for g in source.groups if g.active)
-        copied = replace(source, roles=roles, groups=groups)
+        copied = replace(source, roles=roles, groups=groups, epcs=None)
         carried: list[str] = []
         held = [r.name for r in source.roles if r.held and r.active]
         if held:

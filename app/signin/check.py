@@ -46,7 +46,7 @@ from app.passwords.hashing import hash_password, owasp_hasher
 from app.passwords.policy import PasswordPolicy, load_policy
 from app.practice.company import CompanyInfo
 from app.practice.settings import remember_settings
-from app.roles.effective import rights_of
+from app.roles.effective import NONE, EffectiveRights, user_and_rights
 from app.signin.outcomes import CODE_REFUSED as CODE_REFUSED
 from app.signin.outcomes import PASSWORD_EXPIRED as PASSWORD_EXPIRED
 from app.signin.outcomes import REFUSED as REFUSED
@@ -122,11 +122,13 @@ class SignInResult:
 
 def find_account(
     session: Session, company_code: str, user_id: str
-) -> tuple[Company | None, User | None]:
-    """The company and user that typed codes name, whatever their case; None for unknown.
+) -> tuple[Company | None, User | None, EffectiveRights]:
+    """The company and user that typed codes name, whatever their case (None for unknown),
+    and the user's effective rights.
 
-    The company comes with its password and two-factor policies in the same statement, kept
-    for the transaction (settings_row): over a VPN each read is a round trip more.
+    Two statements: the company with its password and two-factor policies, kept for the
+    transaction (settings_row), then the user's row with their rights (user_and_rights):
+    over a VPN each read is a round trip more.
     """
     found = session.execute(
         select(Company, PasswordPolicyRow, TwoFactorPolicyRow)
@@ -135,14 +137,16 @@ def find_account(
         .where(func.lower(Company.code) == company_code.strip().lower())
     ).first()
     if found is None:
-        return None, None
+        return None, None, NONE
     company, password_policy, two_factor_policy = found
     remember_settings(session, PasswordPolicyRow, company.id, password_policy)
     remember_settings(session, TwoFactorPolicyRow, company.id, two_factor_policy)
-    user = session.scalar(
-        select(User).where(User.company_id == company.id, User.user_id_key == user_id_key(user_id))
+    user, held = user_and_rights(
+        session,
+        company.id,
+        (User.company_id == company.id) & (User.user_id_key == user_id_key(user_id)),
     )
-    return company, user
+    return company, user, held
 
 
 class SignInService:
@@ -184,7 +188,7 @@ class SignInService:
         presence again (the idle lock), who is asked the password only.
         """
         now = self.clock()
-        company, user = find_account(self.session, company_code, user_id)
+        company, user, held = find_account(self.session, company_code, user_id)
         if company is None or user is None:
             self._spend_one_hash(password)  # an unknown user ID costs what a known one does
             if company is not None:  # the typed ID is not kept: it may be a mistyped password
@@ -204,7 +208,7 @@ class SignInService:
         if not verify_password(self.hasher, user.password_hash, password):
             return self._wrong_password(info, user, policy, now, ip)
 
-        result = self._account_answer(info, user, policy, now)
+        result = self._account_answer(info, user, held, policy, now)
         times, zone = user.login_times, ZoneInfo(company.time_zone)
         if result.reason in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
             result = replace(result, access_ends_at=access_ends_at(times, zone, now))
@@ -244,11 +248,11 @@ class SignInService:
         unexpired, within its hours, its temporary password still good, and is a second factor
         due? Takes no password or token, so it is no way to guess one, and it reads only:
         nothing is counted or recorded."""
-        company, user = find_account(self.session, company_code, user_id)
+        company, user, held = find_account(self.session, company_code, user_id)
         if company is None or user is None:
             return SignInResult(Reason.INVALID, detail="unknown company or user ID")
         policy = load_policy(self.session, company.id)
-        result = self._account_answer(CompanyInfo.of(company), user, policy, self.clock())
+        result = self._account_answer(CompanyInfo.of(company), user, held, policy, self.clock())
         if result.reason not in (Reason.SIGNED_IN, Reason.PASSWORD_CHANGE_REQUIRED):
             return result
         need = need_of(user, self._trusted(load_two_factor_policy(self.session, company.id)[0]), ip)
@@ -265,10 +269,15 @@ class SignInService:
         return policy
 
     def _account_answer(
-        self, company: CompanyInfo, user: User, policy: PasswordPolicy, now: datetime
+        self,
+        company: CompanyInfo,
+        user: User,
+        held: EffectiveRights,
+        policy: PasswordPolicy,
+        now: datetime,
     ) -> SignInResult:
         """What the account's own state says of a sign-in now, the password aside."""
-        result = self._result(company, user)
+        result = self._result(company, user, held)
         times, zone = user.login_times, ZoneInfo(company.time_zone)
         if not user.active:
             return with_reason(result, Reason.INACTIVE, "inactive account")
@@ -298,11 +307,10 @@ class SignInService:
         decides = hours_depend_on_time(times) or times.expires_on is not None
         return decides and not source_of(self.clock).trusted
 
-    def _result(self, company: CompanyInfo, user: User) -> SignInResult:
-        """The answer for this user with their roles and rights (one statement for all their
-        roles and groups), read once the password is known to be right: the flow tells the
-        reason for a refusal only to someone who may use User Setup."""
-        held = rights_of(self.session, company.id, user.id)
+    def _result(self, company: CompanyInfo, user: User, held: EffectiveRights) -> SignInResult:
+        """The answer for this user with their roles and rights (read with their row), made
+        once the password is known to be right: the flow tells the reason for a refusal only
+        to someone who may use User Setup."""
         return SignInResult(
             Reason.SIGNED_IN,
             company=company,

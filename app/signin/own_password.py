@@ -37,7 +37,7 @@ def own_password_rules(
     whose password it is (for the strength meter and the rule hints). NotFoundError if gone."""
 
     def rules(session: Session) -> tuple[int, PasswordPolicy, PasswordOwner]:
-        _, user = find_account(session, company.code, user_id)
+        _, user, _ = find_account(session, company.code, user_id)
         if user is None or user.company_id != company.id:
             raise NotFoundError("This user no longer exists.")
         credentials = Credentials(session, company, owasp_hasher())

@@ -44,7 +44,7 @@ def practice_context(
         locations = tuple(service_location_choices(session, company))
         departments = tuple(department_choices(session, company))
         if user_pk is None:
-            _, own = find_account(session, company.code, options.get("operator_user_id", ""))
+            _, own, _ = find_account(session, company.code, options.get("operator_user_id", ""))
             user_pk = own.id if own is not None else -1
         options.setdefault("policy", load_policy(session, company.id))  # as the window reads it
     return PracticeContext(

@@ -2,8 +2,9 @@
 
 Self-contained so that any page may hold it (the Roles section's page is meant to): give it
 the page's PracticeContext and the PageHost the page was given (``panel.host = host``),
-then either ``load(user_pk)`` (one job, two statements: the user and their requests) or,
-when the page read the state with its own load, ``show(status)``. A request goes through
+then either ``load(user_pk)`` (one job of its own: the sweep, the user and their requests)
+or, when the page read the state with its own load (the Roles section does, in the
+opening's transaction), ``show(status)``. A request goes through
 app.epcs (which checks the enroller's right and every condition) and the panel shows the
 state it leaves; a refusal is said in plain words beside the buttons.
 """

@@ -162,17 +162,17 @@ class RolesPage(SectionPage):
         self._loaded = self.collect()
 
     def _show_epcs(self, subject: Subject) -> None:
-        """A registrant's EPCS state, read by its own job (after the sweep of lapsed
-        registrations); nothing for a new user or one not linked to a provider."""
+        """A registrant's EPCS state, read with the section (in the opening's transaction:
+        one click, one transaction); nothing for a new user or one not linked to a provider."""
         record = subject.record
         linked = record is not None and record.fields.provider_id is not None
         self.epcs.setVisible(linked)
         self.epcs_caption.setVisible(linked)
-        if not linked or record is None or self.host is None:
-            self.epcs.clear()
-            return
         self.epcs.host = self.host
-        self.epcs.load(record.pk)
+        if linked and self.state.epcs is not None:
+            self.epcs.show(self.state.epcs)
+        else:
+            self.epcs.clear()
 
     def _show_effective(self) -> None:
         """The rights by group, as Role Setup groups them; each with every source."""
