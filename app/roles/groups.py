@@ -5,8 +5,8 @@ asked here in the caller's transaction whoever calls (the User Groups dialog, ``
 groups``): nobody gives a group a role whose rights they lack, adds a member to a group whose
 rights they lack, changes a member who holds rights they lack, changes a group they belong to
 (it changes their own rights), or takes away the last user who can sign in and edit roles.
-The rule checks are small functions (``refuse_membership_change`` and the others below) so
-that the user's side of membership (the Roles section) asks the very same ones.
+The rule checks are small functions in app.roles.group_rules, so that the user's side of
+membership (the Roles section) asks the very same ones.
 
 Membership changes are audited once per member, on the member's own trail (user_pk), with the
 groups they belong to before and after: a privacy officer reads a user's history by the user,
@@ -31,11 +31,11 @@ from app.access import Actor
 from app.audit import Action, Change, said
 from app.clock import Clock
 from app.db.models import GroupMember, GroupRole, Role, User, UserGroup
-from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
+from app.errors import ConflictError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
 from app.rights import USER_SETUP_RIGHTS, Right
 from app.roles.assignments import (
-    refuse_editing_stronger,
+    ROLES_FIELD,
     refuse_escalation,
     require_fresh_password_for,
     rights_given_by,
@@ -43,70 +43,18 @@ from app.roles.assignments import (
 )
 from app.roles.base_role import guard_base_role_kept
 from app.roles.effective import NONE, EffectiveRights, effective_rights
+from app.roles.group_rules import (
+    MEMBERS_FIELD,
+    refuse_group_roles_change,
+    refuse_membership_change,
+    refuse_own_group,
+    refuse_stronger_members,
+)
 from app.users.access_kept import guard_keeper_kept, usable_holders
 from app.validation import FieldProblem, clean_text
 
 NAME_LENGTH, DESCRIPTION_LENGTH = 60, 255  # the columns of user_groups
-NAME_FIELD, DESCRIPTION_FIELD, ROLES_FIELD, MEMBERS_FIELD = (
-    "name",
-    "description",
-    "roles",
-    "members",
-)
-OWN_GROUP = "You cannot change a group you belong to: it changes your own rights; ask another "
-OWN_GROUP += "Administrator."
-OWN_MEMBERSHIP = "You cannot change your own group memberships; ask another Administrator."
-
-
-# The rules, one function each: the group's side (here) and the user's side (the Roles
-# section) both ask them.
-
-
-def refuse_membership_change(
-    actor: Actor,
-    group_rights: frozenset[Right],
-    member_rights: EffectiveRights,
-    member_pk: int,
-    who: str,
-    *,
-    adding: bool,
-    field: str = MEMBERS_FIELD,
-) -> None:
-    """Refuse adding ``member_pk`` (user ID ``who``) to, or removing them from, a group
-    giving ``group_rights``: never one's own membership (NotAllowedError); never a member who
-    holds rights the actor lacks (NotAllowedError); and never adding to a group whose rights
-    the actor lacks (ValidationError beside ``field``: it would give them)."""
-    if member_pk == actor.user_pk:
-        raise NotAllowedError(OWN_MEMBERSHIP)
-    refuse_editing_stronger(actor, member_rights, who)
-    if adding:
-        refuse_escalation(actor, group_rights, field)
-
-
-def refuse_own_group(actor: Actor, member_pks: Collection[int]) -> None:
-    """NotAllowedError when the actor belongs to the group: changing its roles or whether it
-    is active changes their own rights."""
-    if actor.user_pk is not None and actor.user_pk in member_pks:
-        raise NotAllowedError(OWN_GROUP)
-
-
-def refuse_stronger_members(
-    actor: Actor, members: Mapping[int, EffectiveRights], user_ids: Mapping[int, str]
-) -> None:
-    """NotAllowedError naming the first member (by user ID) who holds rights the actor lacks:
-    changing a group's roles or taking it away changes every member."""
-    for pk in sorted(members, key=lambda p: user_ids[p].casefold()):
-        refuse_editing_stronger(actor, members[pk], user_ids[pk])
-
-
-def refuse_group_roles_change(
-    actor: Actor, now: datetime, added_rights: frozenset[Right], field: str = ROLES_FIELD
-) -> None:
-    """Giving a group roles: "Edit roles and rights", the password entered lately, and only
-    rights the actor holds (ValidationError beside ``field`` naming the others)."""
-    actor.require(Right.EDIT_ROLES)
-    actor.require_fresh_password(now)
-    refuse_escalation(actor, added_rights, field)
+NAME_FIELD, DESCRIPTION_FIELD = "name", "description"
 
 
 def clean_group_name(text: str) -> str:
@@ -708,8 +656,4 @@ __all__ = [
     "clean_group_name",
     "group_names_of",
     "member_choices",
-    "refuse_group_roles_change",
-    "refuse_membership_change",
-    "refuse_own_group",
-    "refuse_stronger_members",
 ]

@@ -27,7 +27,7 @@ from app.practice.company import CompanyInfo
 from app.rights import Right
 from app.roles.assignments import rights_given_by
 from app.roles.effective import rights_of
-from app.roles.groups import OWN_MEMBERSHIP, refuse_membership_change
+from app.roles.group_rules import OWN_MEMBERSHIP, refuse_membership_change
 from app.users.access_kept import guard_keeper_kept, usable_holders
 from app.users.writer import UserWriter
 

@@ -45,7 +45,7 @@ from app.rights import CATALOG, EVERY_RIGHT, Right, right_named
 from app.roles.assignments import refuse_escalation
 from app.roles.base_role import base_role
 from app.roles.effective import NONE, Source, effective_rights, holders, rights_of
-from app.roles.groups import refuse_stronger_members
+from app.roles.group_rules import refuse_stronger_members
 from app.users.access_kept import guard_keeper_kept, usable_holders
 from app.validation import user_id_key
 from app.workplace import Work
