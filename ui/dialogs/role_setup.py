@@ -38,12 +38,12 @@ from PySide6.QtWidgets import (
 
 from app.errors import ConflictError, UserSetupError, ValidationError
 from app.rights import CATALOG, Right, RightGroup
+from app.roles.holders import Holder, right_holders
 from app.roles.setup import (
     ACTIVE,
     DESCRIPTION,
     NAME,
     RIGHTS,
-    Holder,
     RoleDetail,
     RoleSetup,
     RoleSummary,
@@ -656,7 +656,7 @@ class WhoHasRightDialog(QDialog):
         subject, everyone = self.chosen(), self.include_inactive.isChecked()
         self.runner.run(
             self.workplace,
-            lambda work: role_setup(work).who_holds(subject, include_inactive=everyone),
+            lambda work: right_holders(work).who_holds(subject, include_inactive=everyone),
             self._shown,
             failed=lambda error: self.count.setText(plain_words(error)),
             parent=self,
@@ -693,7 +693,7 @@ class WhoHasRightDialog(QDialog):
 
         self.runner.run(
             self.workplace,
-            lambda work: role_setup(work).holders_csv(subject, include_inactive=everyone),
+            lambda work: right_holders(work).holders_csv(subject, include_inactive=everyone),
             write,
             parent=self,
         )
