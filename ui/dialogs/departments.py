@@ -31,7 +31,7 @@ from ui.dialogs.user_groups import button
 from ui.errors import show_error
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
-from ui.widgets.form import FieldErrors, caption, fit_title
+from ui.widgets.form import NOTE_STYLE, FieldErrors, caption, fit_title
 
 T = TypeVar("T")
 ID = Qt.ItemDataRole.UserRole
@@ -89,7 +89,7 @@ class DepartmentsDialog(QDialog):
         note = QLabel(NOTE)
         note.setObjectName("departments_note")
         note.setWordWrap(True)
-        note.setStyleSheet("color: #5f6368;")
+        note.setStyleSheet(NOTE_STYLE)
         layout.addWidget(note)
         self.resize(460, 420)
 

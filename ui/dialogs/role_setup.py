@@ -53,7 +53,7 @@ from ui.dialogs.who_has_right import WhoHasRightDialog
 from ui.errors import show_error
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
-from ui.widgets.form import FieldErrors, caption, fit_title
+from ui.widgets.form import NOTE_STYLE, FieldErrors, caption, fit_title
 
 KEY = Qt.ItemDataRole.UserRole
 STRONGER = "This role gives rights you do not hold; only someone who holds them may change it."
@@ -154,7 +154,7 @@ class RoleSetupDialog(QDialog):
         self.note = QLabel()
         self.note.setObjectName("note")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #5f6368;")
+        self.note.setStyleSheet(NOTE_STYLE)
         self.holders = QTreeWidget()
         self.holders.setColumnCount(2)
         self.holders.setHeaderLabels(["User", "Through"])
