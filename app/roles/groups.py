@@ -31,6 +31,7 @@ from app.access import Actor
 from app.audit import Action, Change, said
 from app.clock import Clock
 from app.db.models import GroupMember, GroupRole, Role, User, UserGroup
+from app.db.named_lists import listed_with_counts
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
 from app.rights import USER_SETUP_RIGHTS, Right
@@ -180,17 +181,9 @@ class GroupSetup:
     def list_groups(self, *, active_only: bool = False) -> list[GroupSummary]:
         """The groups by name, each with its member count and role names: two statements."""
         self.actor.require(Right.VIEW_USERS)
-        members = (
-            select(func.count())
-            .select_from(GroupMember)
-            .where(GroupMember.group_id == UserGroup.id)
-            .correlate(UserGroup)
-            .scalar_subquery()
+        rows = listed_with_counts(
+            self.session, UserGroup, GroupMember.group_id, self.company.id, active_only=active_only
         )
-        query = select(UserGroup, members).where(UserGroup.company_id == self.company.id)
-        if active_only:
-            query = query.where(UserGroup.active)
-        rows = self.session.execute(query.order_by(UserGroup.name_key)).all()
         roles = self._role_names([g.id for g, _ in rows])
         return [
             GroupSummary(g.id, g.name, g.description, g.active, n, roles[g.id], g.version)
