@@ -54,8 +54,9 @@ from ui.errors import show_error
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
 from ui.widgets.form import NOTE_STYLE, FieldErrors, caption, fit_title
+from ui.widgets.row_list import refill, row_id
 
-KEY = Qt.ItemDataRole.UserRole
+KEY = Qt.ItemDataRole.UserRole  # a right's key, on its item in the tree
 STRONGER = "This role gives rights you do not hold; only someone who holds them may change it."
 ADMINISTRATOR_NOTE = "Administrator always holds every right."
 
@@ -284,21 +285,7 @@ class RoleSetupDialog(QDialog):
     def _listed(self, roles: list[RoleSummary], keep: int | None) -> None:
         self.summaries = roles
         self._filling = True
-        self.role_list.clear()
-        chosen: QListWidgetItem | None = None
-        for role in roles:
-            marks = ("" if role.active else " (inactive)") + (
-                " - built in" if role.built_in else ""
-            )
-            item = QListWidgetItem(f"{role.name}{marks}")
-            item.setData(KEY, role.id)
-            item.setToolTip(
-                f"{role.description or role.name}\n{role.rights_count} rights, "
-                f"{role.holders} active holders"
-            )
-            self.role_list.addItem(item)
-            if role.id == keep:
-                chosen = item
+        chosen = refill(self.role_list, (_role_row(role) for role in roles), keep)
         if chosen is None and self.role_list.count() and not self.new_shown:
             chosen = self.role_list.item(0)
         if chosen is not None and not self.new_shown:
@@ -306,14 +293,14 @@ class RoleSetupDialog(QDialog):
         self._filling = False
         if chosen is None or self.new_shown:
             return
-        role_id = int(chosen.data(KEY))
+        role_id = row_id(chosen)
         if self.detail is None or self.detail.id != role_id:
             self.load(role_id)
 
     def _chosen(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
         if self._filling or current is None:
             return
-        role_id = int(current.data(KEY))
+        role_id = row_id(current)
         if self.detail is not None and self.detail.id == role_id:
             return
 
@@ -388,7 +375,7 @@ class RoleSetupDialog(QDialog):
         self._filling = True
         for row in range(self.role_list.count()):
             item = self.role_list.item(row)
-            if int(item.data(KEY)) == role_id:
+            if row_id(item) == role_id:
                 self.role_list.setCurrentItem(item)
         self._filling = False
 
@@ -587,6 +574,16 @@ class RoleSetupDialog(QDialog):
     def _close_now(self) -> None:
         self._show(None)  # saved or given up: nothing left to ask about
         super().reject()
+
+
+def _role_row(role: RoleSummary) -> tuple[int, str, str]:
+    """A role as the role list shows it: marked inactive or built in, counts in its tooltip."""
+    marks = ("" if role.active else " (inactive)") + (" - built in" if role.built_in else "")
+    tooltip = (
+        f"{role.description or role.name}\n{role.rights_count} rights, "
+        f"{role.holders} active holders"
+    )
+    return role.id, f"{role.name}{marks}", tooltip
 
 
 __all__: list[Any] = ["RoleSetupDialog"]
