@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from app.db.kinds import TwoFactorMethod, TwoFactorSetup
@@ -22,7 +21,7 @@ from cli.parser_roles import (
     add_rights_commands,
     add_roles_commands,
 )
-from cli.parser_types import CommandParser
+from cli.parser_types import CommandParser, date_or
 
 # `hours set --day`: sun..sat or the full name, any case.
 DAY_OPTION_NAMES = {
@@ -65,18 +64,6 @@ def _yes_no(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected yes or no, not {text!r}")
 
 
-def _expiry(text: str) -> date | None:
-    """--expires: the last day the account works (in the company's zone), or never."""
-    if text.strip().lower() == "never":
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a date such as 2027-06-30, or never, not {text!r}"
-        ) from None
-
-
 def _day_option(text: str) -> tuple[int, str]:
     """--day mon=09:00-18:00: the weekday (Sunday 0) and the hours as typed."""
     day, sep, hours = text.partition("=")
@@ -93,7 +80,7 @@ def _add_expires_option(parser: argparse.ArgumentParser, what: str) -> None:
     # SUPPRESS: absent unless given, since "never" (None) is a value to store.
     parser.add_argument(
         "--expires",
-        type=_expiry,
+        type=date_or("never", "2027-06-30"),
         default=argparse.SUPPRESS,
         metavar="DATE|never",
         help=f"the account works until the end of this date in the company's time zone "

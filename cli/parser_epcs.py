@@ -3,22 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from typing import Any
 
-from cli.parser_types import CommandParser, row_id
-
-
-def _registration_expiry(text: str) -> date | None:
-    """--dea-expires: the last day the DEA registration is good, or none."""
-    if text.strip().lower() == "none":
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a date such as 2027-05-31, or none, not {text!r}"
-        ) from None
+from cli.parser_types import CommandParser, date_or, row_id
 
 
 def add_providers_commands(commands: Any) -> None:
@@ -41,7 +28,7 @@ def add_providers_commands(commands: Any) -> None:
     change.add_argument("--dea", default=argparse.SUPPRESS, metavar="NUMBER", help='"" removes it')
     change.add_argument(
         "--dea-expires",
-        type=_registration_expiry,
+        type=date_or("none", "2027-05-31"),
         default=argparse.SUPPRESS,
         metavar="YYYY-MM-DD|none",
         help="the last day the DEA registration is good",

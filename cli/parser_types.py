@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from datetime import date
 from typing import Any, NoReturn
 
 from cli.errors import UsageError
@@ -76,4 +78,21 @@ def row_id(text: str) -> int:
     return number
 
 
-__all__ = ["CommandParser", "is_text", "row_id"]
+def date_or(word: str, example: str) -> Callable[[str], date | None]:
+    """An option's date (YYYY-MM-DD), or ``word`` for none (None): the type of --expires
+    ("never") and --dea-expires ("none"); ``example`` is the date its refusal shows."""
+
+    def parse(text: str) -> date | None:
+        if text.strip().lower() == word:
+            return None
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a date such as {example}, or {word}, not {text!r}"
+            ) from None
+
+    return parse
+
+
+__all__ = ["CommandParser", "date_or", "is_text", "row_id"]
