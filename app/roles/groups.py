@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -51,6 +50,13 @@ from app.roles.group_rules import (
     refuse_own_group,
     refuse_stronger_members,
 )
+from app.roles.group_views import (
+    AssignedAll,
+    GroupDetail,
+    GroupSummary,
+    group_names_of,
+    user_as_member,
+)
 from app.users.access_kept import guard_keeper_kept, usable_holders
 from app.validation import FieldProblem, clean_text
 
@@ -71,100 +77,6 @@ def clean_description(text: str) -> str:
         return clean_text(text, "Description", DESCRIPTION_LENGTH)
     except FieldProblem as problem:
         raise ValidationError({DESCRIPTION_FIELD: str(problem)}) from None
-
-
-# What the dialog and the command line are given.
-
-
-@dataclass(frozen=True)
-class GroupSummary:
-    """One line of the group list."""
-
-    id: int
-    name: str
-    description: str
-    active: bool
-    members: int
-    roles: tuple[str, ...]  # names, by name
-    version: int
-
-
-@dataclass(frozen=True)
-class AssignedAll:
-    """What "Assign all users" did: how many were added, and the operator's own user ID
-    when they were skipped (nobody changes their own memberships)."""
-
-    added: int
-    skipped_self: str | None = None
-
-    @property
-    def note(self) -> str:
-        """Why the operator is not among them ("" when they were not skipped)."""
-        if self.skipped_self is None:
-            return ""
-        return (
-            f"You ({self.skipped_self}) were not added: you cannot change your own group "
-            "memberships; ask another Administrator."
-        )
-
-
-@dataclass(frozen=True)
-class Member:
-    """A member as the members list shows them."""
-
-    pk: int
-    user_id: str
-    name: str  # "Fox, Kimberly"
-    active: bool
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.user_id})" + ("" if self.active else " [inactive]")
-
-
-@dataclass(frozen=True)
-class GroupDetail:
-    """One group as the dialog edits it."""
-
-    id: int
-    name: str
-    description: str
-    active: bool
-    version: int
-    role_ids: frozenset[int]
-    roles: tuple[str, ...]
-    members: tuple[Member, ...]  # by name
-    updated_by: str
-    updated_at: datetime
-
-
-def _member(row: User) -> Member:
-    return Member(row.id, row.user_id, f"{row.last_name}, {row.first_name}", row.active)
-
-
-def member_choices(session: Session, company: CompanyInfo) -> list[Member]:
-    """The company's active users, by name: whom Add Members... offers."""
-    rows = session.scalars(
-        select(User)
-        .where(User.company_id == company.id, User.active)
-        .order_by(func.lower(User.last_name), func.lower(User.first_name), User.user_id_key)
-    )
-    return [_member(u) for u in rows]
-
-
-def group_names_of(session: Session, user_pks: Collection[int]) -> dict[int, list[str]]:
-    """The groups (active or not) each user belongs to, by name: one statement."""
-    names: dict[int, list[str]] = {pk: [] for pk in user_pks}
-    if not user_pks:
-        return names
-    rows = session.execute(
-        select(GroupMember.user_pk, UserGroup.name)
-        .join(UserGroup, UserGroup.id == GroupMember.group_id)
-        .where(GroupMember.user_pk.in_(sorted(user_pks)))
-    )
-    for pk, name in rows:
-        names[pk].append(name)
-    return {pk: sorted(n, key=str.casefold) for pk, n in names.items()}
 
 
 class GroupSetup:
@@ -222,7 +134,7 @@ class GroupSetup:
             group.version,
             role_ids,
             tuple(sorted((names[r] for r in role_ids), key=str.casefold)),
-            tuple(_member(u) for u in members),
+            tuple(user_as_member(u) for u in members),
             group.updated_by,
             group.updated_at,
         )
@@ -640,13 +552,4 @@ def _taken(name: str) -> str:
     return f"A group named \u201c{name}\u201d exists already."
 
 
-__all__ = [
-    "AssignedAll",
-    "GroupDetail",
-    "GroupSetup",
-    "GroupSummary",
-    "Member",
-    "clean_group_name",
-    "group_names_of",
-    "member_choices",
-]
+__all__ = ["GroupSetup", "clean_group_name"]

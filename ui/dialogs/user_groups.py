@@ -33,14 +33,8 @@ from PySide6.QtWidgets import (
 from app.access import Right
 from app.errors import UserSetupError, ValidationError
 from app.roles.assignments import RoleChoice, role_choices
-from app.roles.groups import (
-    AssignedAll,
-    GroupDetail,
-    GroupSetup,
-    GroupSummary,
-    Member,
-    member_choices,
-)
+from app.roles.group_views import AssignedAll, GroupDetail, GroupSummary, Member, member_choices
+from app.roles.groups import GroupSetup
 from app.workplace import Work, Workplace
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
