@@ -22,7 +22,7 @@ from app.errors import UserSetupError, ValidationError
 from app.users.service import UserService
 from app.workplace import Work
 from cli.errors import UsageError
-from cli.parser import is_text
+from cli.parser_types import is_text
 
 
 def read_token(stdin: TextIO, actor: Actor) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 from app.errors import NotFoundError
 from app.roles.assignments import role_choices
 from app.roles.base_role import base_role, base_role_version, set_base_role
-from app.roles.groups import GroupDetail, GroupSetup, GroupSummary
+from app.roles.group_views import GroupDetail, GroupSummary
+from app.roles.groups import GroupSetup
 from app.users.service import UserService
 from app.workplace import Work
 

@@ -9,7 +9,7 @@ from app.errors import (
     ValidationError,
 )
 from cli.errors import UsageError
-from cli.parser import is_text
+from cli.parser_types import is_text
 
 
 def read_password(

@@ -8,7 +8,7 @@ import json
 from typing import Any, NamedTuple
 
 from app.rights import CATALOG, Right
-from app.roles.setup import Holder, role_setup
+from app.roles.holders import Holder, right_holders
 from app.workplace import Work
 from cli.errors import EXIT_OK, EXIT_REFUSED
 
@@ -25,7 +25,7 @@ def rights_command(args: argparse.Namespace, work: Work) -> str | Verdict:
     command = args.rights_command
     if command == "list":
         return _catalog(as_json=args.json)
-    roles = role_setup(work)
+    roles = right_holders(work)
     if command == "check":
         holder, held = roles.check_right(args.user_id, args.right)
         right = f"\u201c{args.right.label}\u201d ({args.right.value})"

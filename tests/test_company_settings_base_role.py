@@ -19,7 +19,8 @@ from tests.helpers.mail_server import MemoryStore
 from tests.helpers.qt import by_name
 from tests.helpers.records import add_user
 from tests.helpers.window import practice_context, saves, workplace_of
-from ui.dialogs.company_settings import BASE_ROLE_LABEL, CompanySettingsDialog
+from ui.dialogs.company_settings import CompanySettingsDialog
+from ui.dialogs.company_settings_base_role import BASE_ROLE_LABEL
 from ui.operations import InlineRunner
 
 

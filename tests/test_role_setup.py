@@ -30,6 +30,7 @@ from app.practice.company import CompanyInfo
 from app.roles.assignments import UserRoles
 from app.roles.built_in import built_in_role
 from app.roles.effective import Source, rights_of
+from app.roles.holders import RightHolders, right_holders
 from app.roles.setup import ADMINISTRATOR_RIGHTS, RoleDetail, RoleSetup, role_setup
 from app.workplace import Work, Workplace
 from tests.conftest import FixedClock
@@ -57,6 +58,12 @@ class Practice:
 
     def admin(self, job: Callable[[RoleSetup], T]) -> T:
         return self.run(dba("setup"), job)
+
+    def look(self, job: Callable[[RightHolders], T], actor: Actor | None = None) -> T:
+        """Who has this right?, asked by ``actor`` (the database administrator if None)."""
+        return Workplace(self.database, self.company, actor or dba("setup"), self.clock).within(
+            lambda work: job(right_holders(work))
+        )
 
     def role(self, name: str, *rights: Right, description: str = "") -> RoleDetail:
         created = self.admin(lambda roles: roles.create(name, description))
@@ -590,7 +597,7 @@ def test_a_role_shows_who_holds_it_directly_and_through_groups(practice, staffed
 
 
 def test_who_holds_a_right_names_every_source(practice, staffed):
-    found = practice.admin(lambda roles: roles.who_holds(Right.SCHEDULE_VIEW))
+    found = practice.look(lambda holders: holders.who_holds(Right.SCHEDULE_VIEW))
 
     assert [(h.user_id, h.name, h.sources) for h in found] == [
         (
@@ -602,25 +609,25 @@ def test_who_holds_a_right_names_every_source(practice, staffed):
         ("mreyes", "Reyes, Maria", (Source("Administrator"),)),  # every right, always
     ]
     assert found[0].through == "Billing Clerk role; Front Office group → Scheduling role"
-    everyone = practice.admin(
-        lambda roles: roles.who_holds(Right.SCHEDULE_VIEW, include_inactive=True)
+    everyone = practice.look(
+        lambda holders: holders.who_holds(Right.SCHEDULE_VIEW, include_inactive=True)
     )
     assert [h.user_id for h in everyone] == ["ann", "bob", "cyd", "mreyes"]
-    by_role = practice.admin(lambda roles: roles.who_holds(staffed["billing"]))
+    by_role = practice.look(lambda holders: holders.who_holds(staffed["billing"]))
     assert [(h.user_id, h.through) for h in by_role] == [("ann", "Billing Clerk role")]
 
 
 def test_who_holds_a_deactivated_role_is_nobody(practice, staffed):
     practice.admin(lambda roles: roles.set_active(staffed["billing"], False))
 
-    assert practice.admin(lambda roles: roles.who_holds(staffed["billing"])) == []
+    assert practice.look(lambda holders: holders.who_holds(staffed["billing"])) == []
 
 
 def test_the_front_desk_may_see_who_holds_a_right(practice, staffed):
     pk = practice.user("lblake", role=SetupRole.FRONT_DESK)
     desk = practice.operator(pk, "lblake (Blake, Lauren)", SetupRole.FRONT_DESK.rights)
 
-    found = practice.run(desk, lambda roles: roles.who_holds(Right.BILLING_EDIT))
+    found = practice.look(lambda holders: holders.who_holds(Right.BILLING_EDIT), desk)
 
     assert [h.user_id for h in found] == ["ann", "mreyes"]
 
@@ -630,14 +637,19 @@ def test_without_the_right_to_see_users_nobody_is_shown(practice, staffed):
     nobody = practice.operator(pk, "nouser (User, No)", frozenset({Right.CHANGE_OWN_PASSWORD}))
 
     refused_with_nothing_stored(
-        practice, nobody, lambda roles: roles.who_holds(Right.BILLING_EDIT), NotAllowedError
+        practice,
+        nobody,
+        lambda roles: RightHolders(roles.session, roles.company, roles.actor).who_holds(
+            Right.BILLING_EDIT
+        ),
+        NotAllowedError,
     )
     refused_with_nothing_stored(practice, nobody, lambda roles: roles.list_roles(), NotAllowedError)
 
 
 def test_the_holders_csv_has_the_privacy_officers_columns(practice, staffed):
-    text = practice.admin(
-        lambda roles: roles.holders_csv(Right.SCHEDULE_VIEW, include_inactive=True)
+    text = practice.look(
+        lambda holders: holders.holders_csv(Right.SCHEDULE_VIEW, include_inactive=True)
     )
 
     assert list(csv.reader(io.StringIO(text))) == [
@@ -654,7 +666,9 @@ def test_a_cell_that_would_run_as_a_formula_is_written_as_text(practice, admin):
     practice.user("eve", role.id, last_name="@SUM(A1)", first_name="+1")
     practice.user("mal", role.id, last_name="-2", first_name="x")
 
-    rows = list(csv.reader(io.StringIO(practice.admin(lambda r: r.holders_csv(Right.REPORTS)))))
+    rows = list(
+        csv.reader(io.StringIO(practice.look(lambda holders: holders.holders_csv(Right.REPORTS))))
+    )
 
     assert rows[1:] == [  # by name: "-2, x" before "@SUM(A1), +1"
         ["mal", "'-2, x", "yes", '\'=HYPERLINK("http://x") role'],

@@ -37,7 +37,8 @@ from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import add_user, audit_events
 from tests.helpers.roles import SetupRole
 from tests.helpers.window import open_window, practice_context, workplace_of
-from ui.dialogs.role_setup import RoleSetupDialog, WhoHasRightDialog
+from ui.dialogs.role_setup import RoleSetupDialog
+from ui.dialogs.who_has_right import WhoHasRightDialog
 from ui.operations import InlineRunner
 from ui.pages.base import PracticeContext
 

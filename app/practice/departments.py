@@ -20,6 +20,7 @@ from app.access import Actor
 from app.audit import Action, Change, said
 from app.clock import Clock
 from app.db.models import Department, User
+from app.db.named_lists import listed_with_counts
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.practice.company import Choice, CompanyInfo
 from app.rights import Right
@@ -81,17 +82,9 @@ class Departments:
     def list_departments(self, *, active_only: bool = False) -> list[DepartmentRow]:
         """The departments by name, each with how many users have it: one statement."""
         self.actor.require(Right.VIEW_USERS)
-        users = (
-            select(func.count())
-            .select_from(User)
-            .where(User.department_id == Department.id)
-            .correlate(Department)
-            .scalar_subquery()
+        rows = listed_with_counts(
+            self.session, Department, User.department_id, self.company.id, active_only=active_only
         )
-        query = select(Department, users).where(Department.company_id == self.company.id)
-        if active_only:
-            query = query.where(Department.active)
-        rows = self.session.execute(query.order_by(Department.name_key))
         return [DepartmentRow(d.id, d.name, d.active, n, d.version) for d, n in rows]
 
     def find(self, name: str) -> Department:

@@ -8,11 +8,12 @@ the Roles section, the command line, the demo.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Delete, delete, select
 from sqlalchemy.orm import Session
 
 from app.access import Actor
@@ -97,8 +98,12 @@ def require_fresh_password_for(
         actor.require_fresh_password(now)
 
 
-class UserRoles:
-    """A user's direct roles, in the caller's transaction, for ``actor``."""
+class UserLinks(abc.ABC):
+    """A user's links to roles (``UserRoles``) or to user groups (``UserGroups``), in the
+    caller's transaction, for ``actor``: both store a checked set the same way."""
+
+    field: str  # the field the change is audited under, and refusals are shown beside
+    action: Action
 
     def __init__(self, session: Session, company: CompanyInfo, actor: Actor, clock: Clock) -> None:
         self.session = session
@@ -106,6 +111,73 @@ class UserRoles:
         self.actor = actor
         self.clock = clock
         self.writer = UserWriter(session, company, actor)
+
+    @abc.abstractmethod
+    def linked(self, user_pk: int) -> frozenset[int]:
+        """The ids the user is linked to now."""
+
+    @abc.abstractmethod
+    def names(self) -> dict[int, str]:
+        """Every id the company has, by its name, for the audit trail."""
+
+    @abc.abstractmethod
+    def unlink(self, user_pk: int, ids: list[int]) -> Delete:
+        """The statement that takes these links away."""
+
+    @abc.abstractmethod
+    def link(self, user_pk: int, linked_id: int) -> UserRole | GroupMember:
+        """The row of one new link."""
+
+    def save(self, user: User, wanted: frozenset[int]) -> list[Change]:
+        """Store a checked set (see ``check``) in the caller's transaction, audited with the
+        names before and after; the changes (none when nothing changed). Taking a link away
+        may take away "Edit roles and rights": the last user who could sign in with it stays."""
+        current = self.linked(user.id)
+        if wanted == current:
+            return []
+        names = self.names()
+        taken = current - wanted
+        keepers = usable_holders(self.session, self.company, self.clock()) if taken else set()
+        if taken:
+            self.session.execute(self.unlink(user.id, sorted(taken)))
+        self.session.add_all(self.link(user.id, r) for r in sorted(wanted - current))
+        self.session.flush()
+        if taken:
+            guard_keeper_kept(
+                self.session,
+                self.company,
+                self.clock(),
+                keepers,
+                self.field,
+                (user.id, user.user_id),
+            )
+        change = Change(
+            self.field,
+            sorted((names[r] for r in current), key=str.casefold),
+            sorted((names[r] for r in wanted), key=str.casefold),
+        )
+        self.writer.save(user, self.action, [change], self.clock())
+        self.session.expire(user, ["holds_administrative_right"])
+        return [change]
+
+
+class UserRoles(UserLinks):
+    """A user's direct roles, in the caller's transaction, for ``actor``."""
+
+    field = ROLES_FIELD
+    action = Action.USER_ROLE_CHANGED
+
+    def linked(self, user_pk: int) -> frozenset[int]:
+        return direct_role_ids(self.session, user_pk)
+
+    def names(self) -> dict[int, str]:
+        return {c.id: c.name for c in role_choices(self.session, self.company)}
+
+    def unlink(self, user_pk: int, ids: list[int]) -> Delete:
+        return delete(UserRole).where(UserRole.user_pk == user_pk, UserRole.role_id.in_(ids))
+
+    def link(self, user_pk: int, linked_id: int) -> UserRole:
+        return UserRole(user_pk=user_pk, role_id=linked_id)
 
     def check(self, user: User, role_ids: Collection[int]) -> frozenset[int]:
         """The roles as they would be stored, or NotAllowedError / ValidationError (or
@@ -165,44 +237,11 @@ class UserRoles:
         wanted |= {r for r, b in built_in.items() if which is not None and b == which.value}
         return self.set_roles(pk, wanted)
 
-    def save(self, user: User, wanted: frozenset[int]) -> list[Change]:
-        """Store checked roles (see ``check``) in the caller's transaction."""
-        current = direct_role_ids(self.session, user.id)
-        if wanted == current:
-            return []
-        names = {c.id: c.name for c in role_choices(self.session, self.company)}
-        taken = current - wanted
-        keepers = usable_holders(self.session, self.company, self.clock()) if taken else set()
-        if taken:
-            self.session.execute(
-                delete(UserRole).where(
-                    UserRole.user_pk == user.id, UserRole.role_id.in_(sorted(taken))
-                )
-            )
-        self.session.add_all(UserRole(user_pk=user.id, role_id=r) for r in sorted(wanted - current))
-        self.session.flush()
-        if taken:
-            guard_keeper_kept(
-                self.session,
-                self.company,
-                self.clock(),
-                keepers,
-                ROLES_FIELD,
-                (user.id, user.user_id),
-            )
-        change = Change(
-            ROLES_FIELD,
-            sorted((names[r] for r in current), key=str.casefold),
-            sorted((names[r] for r in wanted), key=str.casefold),
-        )
-        self.writer.save(user, Action.USER_ROLE_CHANGED, [change], self.clock())
-        self.session.expire(user, ["holds_administrative_right"])
-        return [change]
-
 
 __all__ = [
     "ROLES_FIELD",
     "RoleChoice",
+    "UserLinks",
     "UserRoles",
     "direct_role_ids",
     "refuse_editing_stronger",

@@ -5,8 +5,8 @@ asked here in the caller's transaction whoever calls (the User Groups dialog, ``
 groups``): nobody gives a group a role whose rights they lack, adds a member to a group whose
 rights they lack, changes a member who holds rights they lack, changes a group they belong to
 (it changes their own rights), or takes away the last user who can sign in and edit roles.
-The rule checks are small functions (``refuse_membership_change`` and the others below) so
-that the user's side of membership (the Roles section) asks the very same ones.
+The rule checks are small functions in app.roles.group_rules, so that the user's side of
+membership (the Roles section) asks the very same ones.
 
 Membership changes are audited once per member, on the member's own trail (user_pk), with the
 groups they belong to before and after: a privacy officer reads a user's history by the user,
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -31,11 +30,12 @@ from app.access import Actor
 from app.audit import Action, Change, said
 from app.clock import Clock
 from app.db.models import GroupMember, GroupRole, Role, User, UserGroup
-from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
+from app.db.named_lists import listed_with_counts
+from app.errors import ConflictError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
 from app.rights import USER_SETUP_RIGHTS, Right
 from app.roles.assignments import (
-    refuse_editing_stronger,
+    ROLES_FIELD,
     refuse_escalation,
     require_fresh_password_for,
     rights_given_by,
@@ -43,70 +43,25 @@ from app.roles.assignments import (
 )
 from app.roles.base_role import guard_base_role_kept
 from app.roles.effective import NONE, EffectiveRights, effective_rights
+from app.roles.group_rules import (
+    MEMBERS_FIELD,
+    refuse_group_roles_change,
+    refuse_membership_change,
+    refuse_own_group,
+    refuse_stronger_members,
+)
+from app.roles.group_views import (
+    AssignedAll,
+    GroupDetail,
+    GroupSummary,
+    group_names_of,
+    user_as_member,
+)
 from app.users.access_kept import guard_keeper_kept, usable_holders
 from app.validation import FieldProblem, clean_text
 
 NAME_LENGTH, DESCRIPTION_LENGTH = 60, 255  # the columns of user_groups
-NAME_FIELD, DESCRIPTION_FIELD, ROLES_FIELD, MEMBERS_FIELD = (
-    "name",
-    "description",
-    "roles",
-    "members",
-)
-OWN_GROUP = "You cannot change a group you belong to: it changes your own rights; ask another "
-OWN_GROUP += "Administrator."
-OWN_MEMBERSHIP = "You cannot change your own group memberships; ask another Administrator."
-
-
-# The rules, one function each: the group's side (here) and the user's side (the Roles
-# section) both ask them.
-
-
-def refuse_membership_change(
-    actor: Actor,
-    group_rights: frozenset[Right],
-    member_rights: EffectiveRights,
-    member_pk: int,
-    who: str,
-    *,
-    adding: bool,
-    field: str = MEMBERS_FIELD,
-) -> None:
-    """Refuse adding ``member_pk`` (user ID ``who``) to, or removing them from, a group
-    giving ``group_rights``: never one's own membership (NotAllowedError); never a member who
-    holds rights the actor lacks (NotAllowedError); and never adding to a group whose rights
-    the actor lacks (ValidationError beside ``field``: it would give them)."""
-    if member_pk == actor.user_pk:
-        raise NotAllowedError(OWN_MEMBERSHIP)
-    refuse_editing_stronger(actor, member_rights, who)
-    if adding:
-        refuse_escalation(actor, group_rights, field)
-
-
-def refuse_own_group(actor: Actor, member_pks: Collection[int]) -> None:
-    """NotAllowedError when the actor belongs to the group: changing its roles or whether it
-    is active changes their own rights."""
-    if actor.user_pk is not None and actor.user_pk in member_pks:
-        raise NotAllowedError(OWN_GROUP)
-
-
-def refuse_stronger_members(
-    actor: Actor, members: Mapping[int, EffectiveRights], user_ids: Mapping[int, str]
-) -> None:
-    """NotAllowedError naming the first member (by user ID) who holds rights the actor lacks:
-    changing a group's roles or taking it away changes every member."""
-    for pk in sorted(members, key=lambda p: user_ids[p].casefold()):
-        refuse_editing_stronger(actor, members[pk], user_ids[pk])
-
-
-def refuse_group_roles_change(
-    actor: Actor, now: datetime, added_rights: frozenset[Right], field: str = ROLES_FIELD
-) -> None:
-    """Giving a group roles: "Edit roles and rights", the password entered lately, and only
-    rights the actor holds (ValidationError beside ``field`` naming the others)."""
-    actor.require(Right.EDIT_ROLES)
-    actor.require_fresh_password(now)
-    refuse_escalation(actor, added_rights, field)
+NAME_FIELD, DESCRIPTION_FIELD = "name", "description"
 
 
 def clean_group_name(text: str) -> str:
@@ -124,100 +79,6 @@ def clean_description(text: str) -> str:
         raise ValidationError({DESCRIPTION_FIELD: str(problem)}) from None
 
 
-# What the dialog and the command line are given.
-
-
-@dataclass(frozen=True)
-class GroupSummary:
-    """One line of the group list."""
-
-    id: int
-    name: str
-    description: str
-    active: bool
-    members: int
-    roles: tuple[str, ...]  # names, by name
-    version: int
-
-
-@dataclass(frozen=True)
-class AssignedAll:
-    """What "Assign all users" did: how many were added, and the operator's own user ID
-    when they were skipped (nobody changes their own memberships)."""
-
-    added: int
-    skipped_self: str | None = None
-
-    @property
-    def note(self) -> str:
-        """Why the operator is not among them ("" when they were not skipped)."""
-        if self.skipped_self is None:
-            return ""
-        return (
-            f"You ({self.skipped_self}) were not added: you cannot change your own group "
-            "memberships; ask another Administrator."
-        )
-
-
-@dataclass(frozen=True)
-class Member:
-    """A member as the members list shows them."""
-
-    pk: int
-    user_id: str
-    name: str  # "Fox, Kimberly"
-    active: bool
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.user_id})" + ("" if self.active else " [inactive]")
-
-
-@dataclass(frozen=True)
-class GroupDetail:
-    """One group as the dialog edits it."""
-
-    id: int
-    name: str
-    description: str
-    active: bool
-    version: int
-    role_ids: frozenset[int]
-    roles: tuple[str, ...]
-    members: tuple[Member, ...]  # by name
-    updated_by: str
-    updated_at: datetime
-
-
-def _member(row: User) -> Member:
-    return Member(row.id, row.user_id, f"{row.last_name}, {row.first_name}", row.active)
-
-
-def member_choices(session: Session, company: CompanyInfo) -> list[Member]:
-    """The company's active users, by name: whom Add Members... offers."""
-    rows = session.scalars(
-        select(User)
-        .where(User.company_id == company.id, User.active)
-        .order_by(func.lower(User.last_name), func.lower(User.first_name), User.user_id_key)
-    )
-    return [_member(u) for u in rows]
-
-
-def group_names_of(session: Session, user_pks: Collection[int]) -> dict[int, list[str]]:
-    """The groups (active or not) each user belongs to, by name: one statement."""
-    names: dict[int, list[str]] = {pk: [] for pk in user_pks}
-    if not user_pks:
-        return names
-    rows = session.execute(
-        select(GroupMember.user_pk, UserGroup.name)
-        .join(UserGroup, UserGroup.id == GroupMember.group_id)
-        .where(GroupMember.user_pk.in_(sorted(user_pks)))
-    )
-    for pk, name in rows:
-        names[pk].append(name)
-    return {pk: sorted(n, key=str.casefold) for pk, n in names.items()}
-
-
 class GroupSetup:
     """The company's user groups, in the caller's transaction, for ``actor``."""
 
@@ -232,17 +93,9 @@ class GroupSetup:
     def list_groups(self, *, active_only: bool = False) -> list[GroupSummary]:
         """The groups by name, each with its member count and role names: two statements."""
         self.actor.require(Right.VIEW_USERS)
-        members = (
-            select(func.count())
-            .select_from(GroupMember)
-            .where(GroupMember.group_id == UserGroup.id)
-            .correlate(UserGroup)
-            .scalar_subquery()
+        rows = listed_with_counts(
+            self.session, UserGroup, GroupMember.group_id, self.company.id, active_only=active_only
         )
-        query = select(UserGroup, members).where(UserGroup.company_id == self.company.id)
-        if active_only:
-            query = query.where(UserGroup.active)
-        rows = self.session.execute(query.order_by(UserGroup.name_key)).all()
         roles = self._role_names([g.id for g, _ in rows])
         return [
             GroupSummary(g.id, g.name, g.description, g.active, n, roles[g.id], g.version)
@@ -281,7 +134,7 @@ class GroupSetup:
             group.version,
             role_ids,
             tuple(sorted((names[r] for r in role_ids), key=str.casefold)),
-            tuple(_member(u) for u in members),
+            tuple(user_as_member(u) for u in members),
             group.updated_by,
             group.updated_at,
         )
@@ -699,17 +552,4 @@ def _taken(name: str) -> str:
     return f"A group named \u201c{name}\u201d exists already."
 
 
-__all__ = [
-    "AssignedAll",
-    "GroupDetail",
-    "GroupSetup",
-    "GroupSummary",
-    "Member",
-    "clean_group_name",
-    "group_names_of",
-    "member_choices",
-    "refuse_group_roles_change",
-    "refuse_membership_change",
-    "refuse_own_group",
-    "refuse_stronger_members",
-]
+__all__ = ["GroupSetup", "clean_group_name"]

@@ -15,21 +15,17 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import Delete, delete, select
 from sqlalchemy.orm import Session
 
-from app.access import Actor
 from app.audit import Action, Change
-from app.clock import Clock
 from app.db.models import GroupMember, GroupRole, User, UserGroup
 from app.errors import NotAllowedError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
 from app.rights import Right
-from app.roles.assignments import rights_given_by
+from app.roles.assignments import UserLinks, rights_given_by
 from app.roles.effective import rights_of
-from app.roles.groups import OWN_MEMBERSHIP, refuse_membership_change
-from app.users.access_kept import guard_keeper_kept, usable_holders
-from app.users.writer import UserWriter
+from app.roles.group_rules import OWN_MEMBERSHIP, refuse_membership_change
 
 GROUPS_FIELD = "groups"
 
@@ -90,15 +86,25 @@ def refuse_inactive_groups(
         raise ValidationError({field: f"{', '.join(inactive)} is deactivated; activate it first."})
 
 
-class UserGroups:
+class UserGroups(UserLinks):
     """A user's memberships of user groups, in the caller's transaction, for ``actor``."""
 
-    def __init__(self, session: Session, company: CompanyInfo, actor: Actor, clock: Clock) -> None:
-        self.session = session
-        self.company = company
-        self.actor = actor
-        self.clock = clock
-        self.writer = UserWriter(session, company, actor)
+    field = GROUPS_FIELD
+    action = Action.USER_GROUPS_CHANGED
+
+    def linked(self, user_pk: int) -> frozenset[int]:
+        return member_group_ids(self.session, user_pk)
+
+    def names(self) -> dict[int, str]:
+        return {c.id: c.name for c in group_choices(self.session, self.company)}
+
+    def unlink(self, user_pk: int, ids: list[int]) -> Delete:
+        return delete(GroupMember).where(
+            GroupMember.user_pk == user_pk, GroupMember.group_id.in_(ids)
+        )
+
+    def link(self, user_pk: int, linked_id: int) -> GroupMember:
+        return GroupMember(user_pk=user_pk, group_id=linked_id)
 
     def check(self, user: User, group_ids: Collection[int]) -> frozenset[int]:
         """The groups as they would be stored, or NotAllowedError / ValidationError; writes
@@ -137,43 +143,6 @@ class UserGroups:
         before and after; the changes (none when nothing changed)."""
         user = self.writer.load(pk, expected_version)
         return self.save(user, self.check(user, group_ids))
-
-    def save(self, user: User, wanted: frozenset[int]) -> list[Change]:
-        """Store checked groups (see ``check``) in the caller's transaction. Leaving a group
-        may take away "Edit roles and rights": the last user who could sign in with it stays."""
-        current = member_group_ids(self.session, user.id)
-        if wanted == current:
-            return []
-        names = {c.id: c.name for c in group_choices(self.session, self.company)}
-        left = current - wanted
-        keepers = usable_holders(self.session, self.company, self.clock()) if left else set()
-        if left:
-            self.session.execute(
-                delete(GroupMember).where(
-                    GroupMember.user_pk == user.id, GroupMember.group_id.in_(sorted(left))
-                )
-            )
-        self.session.add_all(
-            GroupMember(user_pk=user.id, group_id=g) for g in sorted(wanted - current)
-        )
-        self.session.flush()
-        if left:
-            guard_keeper_kept(
-                self.session,
-                self.company,
-                self.clock(),
-                keepers,
-                GROUPS_FIELD,
-                (user.id, user.user_id),
-            )
-        change = Change(
-            GROUPS_FIELD,
-            sorted((names[g] for g in current), key=str.casefold),
-            sorted((names[g] for g in wanted), key=str.casefold),
-        )
-        self.writer.save(user, Action.USER_GROUPS_CHANGED, [change], self.clock())
-        self.session.expire(user, ["holds_administrative_right"])
-        return [change]
 
 
 __all__ = [

@@ -1,5 +1,5 @@
-"""Role Setup: creating, naming, copying and deactivating roles, and ticking their rights; and
-"Who has this right?" for the privacy officer.
+"""Role Setup: creating, naming, copying and deactivating roles, and ticking their rights
+("Who has this right?" is app.roles.holders).
 
 Every change is one save in the caller's transaction, held to the version the editor read and
 audited with the roles' names and the rights' labels. The rules are asked here, whoever
@@ -12,14 +12,12 @@ sign in and edit roles (app.users.access_kept).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, null, select, union_all
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -31,23 +29,19 @@ from app.audit import Action, Change
 from app.clock import Clock
 from app.db.models import (
     BuiltInRole,
-    GroupMember,
-    GroupRole,
     Role,
     RoleRight,
     User,
-    UserGroup,
-    UserRole,
 )
 from app.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from app.practice.company import CompanyInfo
 from app.rights import CATALOG, EVERY_RIGHT, Right, right_named
 from app.roles.assignments import refuse_escalation
 from app.roles.base_role import base_role
-from app.roles.effective import NONE, Source, effective_rights, holders, rights_of
-from app.roles.groups import refuse_stronger_members
+from app.roles.effective import NONE, Source, effective_rights
+from app.roles.group_rules import refuse_stronger_members
+from app.roles.holders import Holder, company_role, holders_by_name, role_assignments
 from app.users.access_kept import guard_keeper_kept, usable_holders
-from app.validation import user_id_key
 from app.workplace import Work
 
 NAME, DESCRIPTION, RIGHTS, ACTIVE = "name", "description", "rights", "active"
@@ -59,9 +53,6 @@ ADMINISTRATOR_RIGHTS = (
     "Administrator always holds every right; its rights cannot be changed. Copy it to make a "
     "role with fewer."
 )
-# CSV cells a spreadsheet would take for a formula (OWASP's CSV injection list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_COLUMNS = ("User ID", "Name", "Active", "Through")
 
 
 @dataclass(frozen=True)
@@ -75,22 +66,6 @@ class RoleSummary:
     active: bool
     rights_count: int
     holders: int  # active users holding it, directly or through a group
-
-
-@dataclass(frozen=True)
-class Holder:
-    """A user who holds a right or a role, and through what."""
-
-    user_pk: int
-    user_id: str
-    name: str  # "Fox, Kimberly"
-    active: bool
-    sources: tuple[Source, ...]
-
-    @property
-    def through(self) -> str:
-        """ "Billing Clerk role; Front Office group → Scheduling role"."""
-        return "; ".join(str(s) for s in self.sources)
 
 
 @dataclass(frozen=True)
@@ -141,11 +116,6 @@ def rights_from_keys(keys: Iterable[str | Right], field: str = RIGHTS) -> frozen
     return frozenset(found)
 
 
-def csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
 def role_setup(work: Work) -> RoleSetup:
     """Role Setup for a job of the window or the command line."""
     return RoleSetup(work.session, work.company, work.actor, work.clock)
@@ -181,7 +151,7 @@ class RoleSetup:
             ).all()
         )
         held: dict[int, set[int]] = defaultdict(set)
-        for role_id, user_pk, _group in self._assignments(ids, active_users=True):
+        for role_id, user_pk, _group in role_assignments(self.session, ids, active_users=True):
             held[role_id].add(user_pk)
         return [
             RoleSummary(
@@ -213,7 +183,7 @@ class RoleSetup:
         role = self._role(role_id)
         rights = self._rights(role)
         found: dict[int, set[Source]] = defaultdict(set)
-        for _role_id, user_pk, group in self._assignments([role.id]):
+        for _role_id, user_pk, group in role_assignments(self.session, [role.id]):
             found[user_pk].add(Source(role.name, group))
         return RoleDetail(
             role.id,
@@ -225,64 +195,9 @@ class RoleSetup:
             role.version,
             role.updated_at,
             role.updated_by,
-            self._holders(found),
+            holders_by_name(self.session, self.company, found),
             self.actor.may_edit(rights),
         )
-
-    def who_holds(self, subject: Right | int, *, include_inactive: bool = False) -> list[Holder]:
-        """The users holding a right (through any of their roles, directly or through a
-        group), or a role (its id), with where it comes from; active users unless
-        ``include_inactive``. Seeing them needs only the right to see users."""
-        self.actor.require(Right.VIEW_USERS)
-        if isinstance(subject, Right):
-            found = {
-                pk: set(s) for pk, s in holders(self.session, self.company.id, subject).items()
-            }
-        else:
-            role = self._role(subject)
-            found = defaultdict(set)
-            if role.active:  # an inactive role gives nothing to anyone
-                for _role_id, user_pk, group in self._assignments([role.id]):
-                    found[user_pk].add(Source(role.name, group))
-        shown = self._holders(found)
-        return [h for h in shown if h.active or include_inactive]
-
-    def check_right(self, user_id: str, right: Right) -> tuple[Holder, bool]:
-        """Does this user hold ``right`` now (an inactive user holds nothing)? What the
-        practice's other programs ask (``usersetup rights check``); anyone may ask it of
-        themselves, and of others with the right to see users. The user with every source
-        of the right, and the answer; NotFoundError for an unknown User ID."""
-        user = self.session.scalar(
-            select(User).where(
-                User.company_id == self.company.id, User.user_id_key == user_id_key(user_id)
-            )
-        )
-        if user is None or user.id != self.actor.user_pk:
-            self.actor.require(Right.VIEW_USERS)
-        if user is None:
-            raise NotFoundError(f"There is no user {user_id!r} in {self.company.code}.")
-        sources = rights_of(self.session, self.company.id, user.id).sources.get(right, ())
-        holder = Holder(
-            user.id, user.user_id, f"{user.last_name}, {user.first_name}", user.active, sources
-        )
-        return holder, user.active and bool(sources)
-
-    def holders_csv(self, subject: Right | int, *, include_inactive: bool = False) -> str:
-        """ "Who has this right?" as CSV for the privacy officer: User ID, Name, Active,
-        Through; no cell can run as a spreadsheet formula."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
-        for holder in self.who_holds(subject, include_inactive=include_inactive):
-            writer.writerow(
-                [
-                    csv_cell(holder.user_id),
-                    csv_cell(holder.name),
-                    "yes" if holder.active else "no",
-                    csv_cell(holder.through),
-                ]
-            )
-        return out.getvalue()
 
     # Changing
 
@@ -511,7 +426,7 @@ class RoleSetup:
         group, active or not) who holds rights the actor lacks: taking rights from a role, or
         deactivating or activating it, changes every holder, and nobody changes a user
         stronger than themselves. Two statements."""
-        pks = {user_pk for _role, user_pk, _group in self._assignments([role.id])}
+        pks = {user_pk for _role, user_pk, _group in role_assignments(self.session, [role.id])}
         if not pks:
             return
         held = effective_rights(self.session, self.company.id, pks)
@@ -546,9 +461,7 @@ class RoleSetup:
     # Rows
 
     def _role(self, role_id: int, expected_version: int | None = None) -> Role:
-        role = self.session.get(Role, role_id)
-        if role is None or role.company_id != self.company.id:
-            raise NotFoundError(f"Role #{role_id} does not exist in {self.company.code}.")
+        role = company_role(self.session, self.company, role_id)
         if expected_version is not None and role.version != expected_version:
             raise ConflictError(role.updated_by, role.updated_at, f"The role {role.name}")
         return role
@@ -559,41 +472,6 @@ class RoleSetup:
             return EVERY_RIGHT
         keys = self.session.scalars(select(RoleRight.right).where(RoleRight.role_id == role.id))
         return frozenset(Right(k) for k in keys if k in CATALOG)
-
-    def _assignments(
-        self, role_ids: list[int], *, active_users: bool = False
-    ) -> list[tuple[int, int, str | None]]:
-        """(role, user, group or None) for each user given one of the roles directly or
-        through an active group: one statement."""
-        direct = select(UserRole.role_id, UserRole.user_pk, null().label("group_name")).where(
-            UserRole.role_id.in_(role_ids)
-        )
-        grouped = (
-            select(GroupRole.role_id, GroupMember.user_pk, UserGroup.name)
-            .join(UserGroup, UserGroup.id == GroupRole.group_id)
-            .join(GroupMember, GroupMember.group_id == UserGroup.id)
-            .where(GroupRole.role_id.in_(role_ids), UserGroup.active)
-        )
-        given = union_all(direct, grouped).subquery()
-        query = select(given.c.role_id, given.c.user_pk, given.c.group_name)
-        if active_users:
-            query = query.join(User, User.id == given.c.user_pk).where(User.active)
-        return [(r, u, g) for r, u, g in self.session.execute(query).all()]
-
-    def _holders(self, found: dict[int, set[Source]]) -> tuple[Holder, ...]:
-        """The users by name with their sources: one statement."""
-        if not found:
-            return ()
-        users = self.session.execute(
-            select(User.id, User.user_id, User.last_name, User.first_name, User.active).where(
-                User.company_id == self.company.id, User.id.in_(sorted(found))
-            )
-        ).all()
-        shown = [
-            Holder(pk, user_id, f"{last}, {first}", bool(active), tuple(sorted(found[pk])))
-            for pk, user_id, last, first, active in users
-        ]
-        return tuple(sorted(shown, key=lambda h: (h.name.casefold(), h.user_id.casefold())))
 
     def _touch(self, role: Role, now: datetime) -> None:
         """Who changed the role and when; the row is written (and its version moves on) even
@@ -634,13 +512,10 @@ class RoleSetup:
 
 
 __all__ = [
-    "CSV_COLUMNS",
     "ROLE_LABELS",
-    "Holder",
     "RoleDetail",
     "RoleSetup",
     "RoleSummary",
-    "csv_cell",
     "labels",
     "rights_from_keys",
     "role_setup",

@@ -39,7 +39,6 @@ from app.outbound.mail import MailSettings, SecretStore
 from app.outbound.sms import DEFAULT_API_URL, SmsSettings
 from app.passwords.policy import PasswordPolicy
 from app.practice.company_settings import (
-    BaseRoleState,
     CompanySettingsEditor,
     MailEdit,
     Stored,
@@ -50,13 +49,13 @@ from app.two_factor.policy import CompanyDefault, TwoFactorPolicy
 from app.validation import display_phone
 from app.workplace import Workplace
 from ui.dialogs import messages as dialogs
+from ui.dialogs.company_settings_base_role import BaseRoleGroup
 from ui.errors import show_error
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
-from ui.widgets.form import FieldErrors, caption, fit_title
+from ui.widgets.form import NOTE_STYLE, FieldErrors, caption, fit_title
 
 NIST_NOTE = "NIST advises against this rule"
-NOTE_STYLE = "color: #5f6368;"  # grey, yet dark enough to read
 # Wide on purpose: a number outside the rules is refused by check_settings with a message
 # beside the field, never silently changed by the spin box.
 SPIN_RANGE = (0, 99_999)
@@ -153,13 +152,6 @@ TABS = (
     ("Mail and Text", ("E-mail (mail server)", "Text messages (SMS gateway)")),
     ("Roles", ("Roles",)),
 )
-BASE_ROLE_LABEL = "Base role every user must hold"
-NO_BASE_ROLE = "(none)"
-BASE_ROLE_NOTE = (
-    "Saving gives the role at once to every active user who holds it neither directly nor "
-    "through a group; from then on a user cannot be saved without it. Choosing it needs "
-    "\u201cEdit roles and rights\u201d as well."
-)
 
 
 class CompanySettingsDialog(QDialog):
@@ -202,7 +194,8 @@ class CompanySettingsDialog(QDialog):
         groups["Two-factor sign-in"] = self._two_factor_group()
         groups["E-mail (mail server)"] = self._mail_group()
         groups["Text messages (SMS gateway)"] = self._sms_group()
-        groups["Roles"] = self._roles_group()
+        self.roles_tab = BaseRoleGroup(self.context.may(Right.EDIT_ROLES), self._error_place)
+        groups["Roles"] = self.roles_tab
         self.tabs = QTabWidget()
         for tab_title, titles in TABS:
             page = QWidget()
@@ -246,7 +239,7 @@ class CompanySettingsDialog(QDialog):
         self._fill_mail(stored["mail"].state)
         self._fill_two_factor(stored["two_factor"].state)
         self._fill_sms(stored["text"].state)
-        self._fill_base_role(stored["roles"].state)
+        self.roles_tab.fill(stored["roles"].state)
 
     def _not_opened(self, error: UserSetupError) -> None:
         show_error(self, "Cannot show the company settings", error)
@@ -307,52 +300,6 @@ class CompanySettingsDialog(QDialog):
             tuple(line.strip() for line in lines if line.strip()),
             self.trust_caller_addresses.isChecked(),
         )
-
-    # Roles
-
-    def _roles_group(self) -> QGroupBox:
-        group = QGroupBox("Roles")
-        grid = QGridLayout(group)
-        self.base_role = QComboBox()
-        self.base_role.addItem(NO_BASE_ROLE, None)
-        if not self.context.may(Right.EDIT_ROLES):  # app/ refuses it too; this only mirrors
-            self.base_role.setEnabled(False)
-            self.base_role.setToolTip(
-                "Choosing the base role needs \u201cEdit roles and rights\u201d."
-            )
-        note = QLabel(BASE_ROLE_NOTE)
-        note.setObjectName("base_role_note")
-        note.setStyleSheet(NOTE_STYLE)
-        note.setWordWrap(True)
-        self.base_role_given = QLabel()
-        self.base_role_given.setObjectName("base_role_given")
-        self.base_role_given.setWordWrap(True)
-        self.base_role_given.hide()
-        grid.addWidget(caption(BASE_ROLE_LABEL, self.base_role), 0, 0)
-        grid.addWidget(self.base_role, 0, 1)
-        self._error_place(grid, "base_role", self.base_role, 1, 1)
-        grid.addWidget(note, 2, 0, 1, 2)
-        grid.addWidget(self.base_role_given, 3, 0, 1, 2)
-        grid.setColumnStretch(1, 1)
-        return group
-
-    def _fill_base_role(self, state: BaseRoleState) -> None:
-        self.base_role.clear()
-        self.base_role.addItem(NO_BASE_ROLE, None)
-        for role_id, name in state.choices:
-            self.base_role.addItem(name, role_id)
-        self.base_role.setCurrentIndex(max(self.base_role.findData(state.role_id), 0))
-        if state.given_to:
-            count = len(state.given_to)
-            users = f"{count} user" + ("" if count == 1 else "s")
-            self.base_role_given.setText(
-                f"Given to {users} who lacked it: {', '.join(state.given_to)}."
-            )
-            self.base_role_given.show()
-
-    def chosen_base_role(self) -> int | None:
-        data = self.base_role.currentData()
-        return int(data) if data is not None else None
 
     # Text messages
 
@@ -521,8 +468,8 @@ class CompanySettingsDialog(QDialog):
             edits["mail"] = MailEdit(mail, mail_password, self.store)
         if sms is not None and (sms != self.sms_loaded or sms_token):
             edits["text"] = TextEdit(sms, sms_token, self.store)
-        if self.chosen_base_role() != self.stored["roles"].state.role_id:
-            edits["roles"] = self.chosen_base_role()
+        if self.roles_tab.chosen() != self.stored["roles"].state.role_id:
+            edits["roles"] = self.roles_tab.chosen()
         return edits
 
     def save(self, *, then_close: bool = False) -> None:
@@ -543,7 +490,7 @@ class CompanySettingsDialog(QDialog):
             self.mail["password"].clear()
             self._fill_two_factor(stored["two_factor"].state)  # canonical, one a line
             self._fill_sms(stored["text"].state)
-            self._fill_base_role(stored["roles"].state)
+            self.roles_tab.fill(stored["roles"].state)
             self.errors.clear()
             self._mark_tabs(())
             self.saved.emit(stored["policy"].state)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -31,10 +31,10 @@ from ui.dialogs.user_groups import button
 from ui.errors import show_error
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
-from ui.widgets.form import FieldErrors, caption, fit_title
+from ui.widgets.form import NOTE_STYLE, FieldErrors, caption, fit_title
+from ui.widgets.row_list import refill, row_id
 
 T = TypeVar("T")
-ID = Qt.ItemDataRole.UserRole
 NOTE = (
     "A deactivated department stays on the users who have it, but cannot be chosen for "
     "anyone else. Departments are never deleted."
@@ -89,7 +89,7 @@ class DepartmentsDialog(QDialog):
         note = QLabel(NOTE)
         note.setObjectName("departments_note")
         note.setWordWrap(True)
-        note.setStyleSheet("color: #5f6368;")
+        note.setStyleSheet(NOTE_STYLE)
         layout.addWidget(note)
         self.resize(460, 420)
 
@@ -121,15 +121,7 @@ class DepartmentsDialog(QDialog):
         wanted = select if select is not None else self.current_id()
         self.rows = {row.id: row for row in rows}
         self.department_list.blockSignals(True)
-        self.department_list.clear()
-        chosen: QListWidgetItem | None = None
-        for row in rows:
-            users = f"{row.users} user" + ("" if row.users == 1 else "s")
-            item = QListWidgetItem(f"{row.name}{'' if row.active else ' [inactive]'} ({users})")
-            item.setData(ID, row.id)
-            self.department_list.addItem(item)
-            if row.id == wanted:
-                chosen = item
+        chosen = refill(self.department_list, (_department_row(row) for row in rows), wanted)
         if chosen is not None:
             self.department_list.setCurrentItem(chosen)
         else:
@@ -139,10 +131,10 @@ class DepartmentsDialog(QDialog):
 
     def current_id(self) -> int | None:
         item = self.department_list.currentItem()
-        return int(item.data(ID)) if item is not None else None
+        return row_id(item) if item is not None else None
 
     def _picked(self, item: QListWidgetItem | None) -> None:
-        row = self.rows.get(int(item.data(ID))) if item is not None else None
+        row = self.rows.get(row_id(item)) if item is not None else None
         if row is not None:
             self.name.setText(row.name)
         self.errors.clear()
@@ -191,3 +183,9 @@ class DepartmentsDialog(QDialog):
             self.name.setFocus()
             return
         show_error(self, "Not done", error)
+
+
+def _department_row(row: DepartmentRow) -> tuple[int, str, str]:
+    """A department as the list shows it: marked inactive, with how many users have it."""
+    users = f"{row.users} user" + ("" if row.users == 1 else "s")
+    return row.id, f"{row.name}{'' if row.active else ' [inactive]'} ({users})", ""

@@ -1,6 +1,6 @@
 """Role Setup: the practice's roles on the left, the one chosen on the right (its name,
 description, the rights it gives as a tree grouped the way a practice thinks of them, and who
-holds it), and "Who has this right?" for the privacy officer.
+holds it), with a button to "Who has this right?" (ui.dialogs.who_has_right).
 
 Every read and save is a job of app.roles.setup on the window's runner; the rules (who may
 give which right, the built-in roles, the last keeper) are the service's, and its refusals
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -20,9 +19,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QDialog,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -38,12 +35,12 @@ from PySide6.QtWidgets import (
 
 from app.errors import ConflictError, UserSetupError, ValidationError
 from app.rights import CATALOG, Right, RightGroup
+from app.roles.holders import Holder
 from app.roles.setup import (
     ACTIVE,
     DESCRIPTION,
     NAME,
     RIGHTS,
-    Holder,
     RoleDetail,
     RoleSetup,
     RoleSummary,
@@ -52,12 +49,14 @@ from app.roles.setup import (
 from app.workplace import Workplace
 from ui.dialogs import messages as dialogs
 from ui.dialogs.messages import Unsaved
-from ui.errors import plain_words, show_error
+from ui.dialogs.who_has_right import WhoHasRightDialog
+from ui.errors import show_error
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
-from ui.widgets.form import FieldErrors, caption, fit_title
+from ui.widgets.form import NOTE_STYLE, FieldErrors, caption, fit_title
+from ui.widgets.row_list import refill, row_id
 
-KEY = Qt.ItemDataRole.UserRole
+KEY = Qt.ItemDataRole.UserRole  # a right's key, on its item in the tree
 STRONGER = "This role gives rights you do not hold; only someone who holds them may change it."
 ADMINISTRATOR_NOTE = "Administrator always holds every right."
 
@@ -156,7 +155,7 @@ class RoleSetupDialog(QDialog):
         self.note = QLabel()
         self.note.setObjectName("note")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #5f6368;")
+        self.note.setStyleSheet(NOTE_STYLE)
         self.holders = QTreeWidget()
         self.holders.setColumnCount(2)
         self.holders.setHeaderLabels(["User", "Through"])
@@ -286,21 +285,7 @@ class RoleSetupDialog(QDialog):
     def _listed(self, roles: list[RoleSummary], keep: int | None) -> None:
         self.summaries = roles
         self._filling = True
-        self.role_list.clear()
-        chosen: QListWidgetItem | None = None
-        for role in roles:
-            marks = ("" if role.active else " (inactive)") + (
-                " - built in" if role.built_in else ""
-            )
-            item = QListWidgetItem(f"{role.name}{marks}")
-            item.setData(KEY, role.id)
-            item.setToolTip(
-                f"{role.description or role.name}\n{role.rights_count} rights, "
-                f"{role.holders} active holders"
-            )
-            self.role_list.addItem(item)
-            if role.id == keep:
-                chosen = item
+        chosen = refill(self.role_list, (_role_row(role) for role in roles), keep)
         if chosen is None and self.role_list.count() and not self.new_shown:
             chosen = self.role_list.item(0)
         if chosen is not None and not self.new_shown:
@@ -308,14 +293,14 @@ class RoleSetupDialog(QDialog):
         self._filling = False
         if chosen is None or self.new_shown:
             return
-        role_id = int(chosen.data(KEY))
+        role_id = row_id(chosen)
         if self.detail is None or self.detail.id != role_id:
             self.load(role_id)
 
     def _chosen(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
         if self._filling or current is None:
             return
-        role_id = int(current.data(KEY))
+        role_id = row_id(current)
         if self.detail is not None and self.detail.id == role_id:
             return
 
@@ -390,7 +375,7 @@ class RoleSetupDialog(QDialog):
         self._filling = True
         for row in range(self.role_list.count()):
             item = self.role_list.item(row)
-            if int(item.data(KEY)) == role_id:
+            if row_id(item) == role_id:
                 self.role_list.setCurrentItem(item)
         self._filling = False
 
@@ -591,112 +576,14 @@ class RoleSetupDialog(QDialog):
         super().reject()
 
 
-class WhoHasRightDialog(QDialog):
-    """The users who hold a right or a role, directly or through a group, and an export of
-    the list as CSV for the privacy officer."""
-
-    def __init__(
-        self,
-        parent: QWidget | None,
-        runner: OperationRunner,
-        workplace: Workplace,
-        roles: list[RoleSummary],
-        chosen: Right | int | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.runner = runner
-        self.workplace = workplace
-        self.setWindowTitle("Who has this right?")
-        self.resize(720, 480)
-        layout = QVBoxLayout(self)
-        grid = QGridLayout()
-        self.subject = QComboBox()
-        for right in Right:
-            self.subject.addItem(f"{right.group.value}: {right.label}", f"right:{right.value}")
-        for role in roles:
-            self.subject.addItem(f"Role: {role.name}", f"role:{role.id}")
-        self.include_inactive = QCheckBox("Include inactive users")
-        self.include_inactive.setAccessibleName("Include inactive users")
-        self.holders = QTreeWidget()
-        self.holders.setColumnCount(4)
-        self.holders.setHeaderLabels(["User ID", "Name", "Active", "Through"])
-        self.holders.setRootIsDecorated(False)
-        grid.addWidget(caption("Right or role", self.subject), 0, 0)
-        grid.addWidget(self.subject, 0, 1)
-        grid.addWidget(self.include_inactive, 1, 1)
-        grid.addWidget(caption("Holders", self.holders), 2, 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.holders, 2, 1)
-        grid.setColumnStretch(1, 1)
-        layout.addLayout(grid, 1)
-        self.count = QLabel()
-        self.count.setObjectName("count")
-        layout.addWidget(self.count)
-        buttons = QHBoxLayout()
-        self.export_button = QPushButton("Export CSV...")
-        self.export_button.clicked.connect(self.export)
-        close = QPushButton("Close")
-        close.clicked.connect(self.accept)
-        buttons.addWidget(self.export_button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
-        layout.addLayout(buttons)
-        if chosen is not None:
-            wanted = f"right:{chosen.value}" if isinstance(chosen, Right) else f"role:{chosen}"
-            index = self.subject.findData(wanted)
-            self.subject.setCurrentIndex(max(index, 0))
-        self.subject.currentIndexChanged.connect(lambda _i: self.show_holders())
-        self.include_inactive.toggled.connect(lambda _on: self.show_holders())
-        self.show_holders()
-
-    def chosen(self) -> Right | int:
-        kind, _, value = str(self.subject.currentData()).partition(":")
-        return Right(value) if kind == "right" else int(value)
-
-    def show_holders(self) -> None:
-        subject, everyone = self.chosen(), self.include_inactive.isChecked()
-        self.runner.run(
-            self.workplace,
-            lambda work: role_setup(work).who_holds(subject, include_inactive=everyone),
-            self._shown,
-            failed=lambda error: self.count.setText(plain_words(error)),
-            parent=self,
-        )
-
-    def _shown(self, holders: list[Holder]) -> None:
-        self.holders.clear()
-        for holder in holders:
-            QTreeWidgetItem(
-                self.holders,
-                [holder.user_id, holder.name, "yes" if holder.active else "no", holder.through],
-            )
-        for column in range(3):
-            self.holders.resizeColumnToContents(column)
-        n = len(holders)
-        self.count.setText(f"{n} user{'s' if n != 1 else ''}" if n else "Nobody holds it.")
-
-    def export(self) -> None:
-        """The list as CSV, to a file the operator names."""
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export CSV", "who-has-this-right.csv", "CSV files (*.csv)"
-        )
-        if not path:
-            return
-        subject, everyone = self.chosen(), self.include_inactive.isChecked()
-
-        def write(text: str) -> None:
-            try:  # with a byte-order mark: spreadsheets then read the arrows as they are
-                Path(path).write_text(text, encoding="utf-8-sig", newline="")
-            except OSError as exc:
-                dialogs.tell(self, "Not exported", f"The file could not be written: {exc}")
-                return
-            self.count.setText(f"Exported to {path}")
-
-        self.runner.run(
-            self.workplace,
-            lambda work: role_setup(work).holders_csv(subject, include_inactive=everyone),
-            write,
-            parent=self,
-        )
+def _role_row(role: RoleSummary) -> tuple[int, str, str]:
+    """A role as the role list shows it: marked inactive or built in, counts in its tooltip."""
+    marks = ("" if role.active else " (inactive)") + (" - built in" if role.built_in else "")
+    tooltip = (
+        f"{role.description or role.name}\n{role.rights_count} rights, "
+        f"{role.holders} active holders"
+    )
+    return role.id, f"{role.name}{marks}", tooltip
 
 
-__all__: list[Any] = ["RoleSetupDialog", "WhoHasRightDialog"]
+__all__: list[Any] = ["RoleSetupDialog"]

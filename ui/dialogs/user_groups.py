@@ -33,25 +33,19 @@ from PySide6.QtWidgets import (
 from app.access import Right
 from app.errors import UserSetupError, ValidationError
 from app.roles.assignments import RoleChoice, role_choices
-from app.roles.groups import (
-    AssignedAll,
-    GroupDetail,
-    GroupSetup,
-    GroupSummary,
-    Member,
-    member_choices,
-)
+from app.roles.group_views import AssignedAll, GroupDetail, GroupSummary, Member, member_choices
+from app.roles.groups import GroupSetup
 from app.workplace import Work, Workplace
 from ui.dialogs import messages as dialogs
 from ui.errors import show_error
 from ui.operations import OperationRunner
 from ui.pages.base import PracticeContext
 from ui.widgets.form import FieldErrors, caption, fit_title
+from ui.widgets.row_list import ROW_ID, refill, row_id
 
 T = TypeVar("T")
 ASSIGN_ALL = "Assign all users to this group"
 SHOW_INACTIVE = "Show inactive groups"
-ID = Qt.ItemDataRole.UserRole
 
 
 def button(text: str) -> QPushButton:
@@ -95,7 +89,7 @@ class MemberPicker(QDialog):
             if choice.pk in members:
                 continue
             item = QListWidgetItem(choice.label)
-            item.setData(ID, choice.pk)
+            item.setData(ROW_ID, choice.pk)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.users.addItem(item)
@@ -119,7 +113,7 @@ class MemberPicker(QDialog):
     def chosen(self) -> list[int]:
         """The users ticked (whether or not the search shows them now)."""
         return [
-            int(self.users.item(i).data(ID))
+            row_id(self.users.item(i))
             for i in range(self.users.count())
             if self.users.item(i).checkState() == Qt.CheckState.Checked
         ]
@@ -264,31 +258,24 @@ class UserGroupsDialog(QDialog):
     def _listed(self, listing: Listing, wanted: int | None) -> None:
         self.roles = listing.roles
         self.group_list.blockSignals(True)
-        self.group_list.clear()
-        chosen: QListWidgetItem | None = None
-        for group in listing.groups:
-            if not group.active and not self.show_inactive.isChecked() and group.id != wanted:
-                continue
-            members = f"{group.members} member" + ("" if group.members == 1 else "s")
-            item = QListWidgetItem(
-                f"{group.name}{'' if group.active else ' [inactive]'} ({members})"
-            )
-            item.setData(ID, group.id)
-            self.group_list.addItem(item)
-            if group.id == wanted:
-                chosen = item
+        shown = (
+            _group_row(group)
+            for group in listing.groups
+            if group.active or self.show_inactive.isChecked() or group.id == wanted
+        )
+        chosen = refill(self.group_list, shown, wanted)
         if chosen is None and self.group_list.count():
             chosen = self.group_list.item(0)
         self.group_list.blockSignals(False)
         if chosen is not None:
             self.group_list.setCurrentItem(chosen)
-            self._load(int(chosen.data(ID)))
+            self._load(row_id(chosen))
         else:
             self.new_group()
 
     def _picked(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if item is not None:
-            self._load(int(item.data(ID)))
+            self._load(row_id(item))
 
     def _load(self, group_id: int) -> None:
         self._run(
@@ -311,7 +298,7 @@ class UserGroupsDialog(QDialog):
         self.role_list.clear()
         for role in self.roles:
             item = QListWidgetItem(role.name + ("" if role.active else " (inactive)"))
-            item.setData(ID, role.id)
+            item.setData(ROW_ID, role.id)
             item.setToolTip(role.description)
             flags = Qt.ItemFlag.ItemIsUserCheckable
             if role.active or role.id in given:  # an inactive role is never newly given
@@ -329,7 +316,7 @@ class UserGroupsDialog(QDialog):
         self.member_list.clear()
         for member in detail.members if detail else ():
             item = QListWidgetItem(member.label)
-            item.setData(ID, member.pk)
+            item.setData(ROW_ID, member.pk)
             self.member_list.addItem(item)
         stored = detail is not None
         for widget in (self.add_members_button, self.remove_button, self.assign_all_button):
@@ -349,7 +336,7 @@ class UserGroupsDialog(QDialog):
 
     def checked_roles(self) -> frozenset[int]:
         return frozenset(
-            int(self.role_list.item(i).data(ID))
+            row_id(self.role_list.item(i))
             for i in range(self.role_list.count())
             if self.role_list.item(i).checkState() == Qt.CheckState.Checked
         )
@@ -409,7 +396,7 @@ class UserGroupsDialog(QDialog):
 
     def remove_members(self) -> None:
         shown = self.detail
-        pks = [int(item.data(ID)) for item in self.member_list.selectedItems()]
+        pks = [row_id(item) for item in self.member_list.selectedItems()]
         if shown is None or not pks:
             return
         self._run(
@@ -482,3 +469,9 @@ class UserGroupsDialog(QDialog):
                 first.setFocus()
             return
         show_error(self, "Not done", error)
+
+
+def _group_row(group: GroupSummary) -> tuple[int, str, str]:
+    """A group as the group list shows it: marked inactive, with its member count."""
+    members = f"{group.members} member" + ("" if group.members == 1 else "s")
+    return group.id, f"{group.name}{'' if group.active else ' [inactive]'} ({members})", ""

@@ -30,7 +30,7 @@ from app.workplace import Work, Workplace
 from ui.errors import plain_words
 from ui.operations import OperationRunner
 from ui.signin.common import Operator, heading
-from ui.signin.password_again_dialog import PasswordAgainDialog
+from ui.signin.password_again_dialog import PasswordAgainDialog, PasswordQueue
 from ui.widgets.form import fit_title
 from ui.widgets.two_factor_widgets import INSTRUCTIONS, AuthenticatorSetup, RecoveryCodesDialog
 
@@ -65,8 +65,7 @@ class MyAccountDialog(QDialog):
         self.workplace = workplace
         self.operator = operator
         self.workstation = workstation
-        self._asking: PasswordAgainDialog | None = None
-        self._waiting: list[tuple[Callable[[], object], Callable[[], object]]] = []
+        self.password_queue = PasswordQueue(self.entered)
         self.setWindowTitle(TITLE)
         fit_title(self)
         layout = QVBoxLayout(self)
@@ -157,8 +156,7 @@ class MyAccountDialog(QDialog):
         entered: Callable[[], object],
         cancelled: Callable[[], object],
     ) -> None:
-        self._waiting.append((entered, cancelled))
-        if self._asking is not None:
+        if not self.password_queue.wait(entered, cancelled):  # one password answers both
             return
         operator = self.operator
         dialog = PasswordAgainDialog(
@@ -166,24 +164,7 @@ class MyAccountDialog(QDialog):
             self.workplace.database, self.workplace.clock, operator.company, operator.user_id,
             self.workstation, str(error),
         )  # fmt: skip
-        dialog.finished.connect(self._answered)
-        self._asking = dialog
-        dialog.open()
-
-    def _answered(self, result: int) -> None:
-        dialog, self._asking = self._asking, None
-        waiting, self._waiting = self._waiting, []
-        if dialog is None:
-            return
-        at = dialog.password_at
-        dialog.deleteLater()
-        if result == QDialog.DialogCode.Accepted and at is not None:
-            self.entered(at)
-            for go_on, _ in waiting:
-                go_on()
-        else:
-            for _, cancelled in waiting:
-                cancelled()
+        self.password_queue.open(dialog)
 
     def done(self, result: int) -> None:
         if self.runner.password_asker is self:

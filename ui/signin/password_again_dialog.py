@@ -4,6 +4,7 @@ it: counted and audited as a sign-in, so guesses at an unattended window end in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -100,3 +101,43 @@ class PasswordAgainDialog(QDialog):
         else:  # the database is away: nothing was counted
             self.errors.show({PASSWORD_FIELD: plain_words(error)})
         self.password.setFocus()
+
+
+Waiting = tuple[Callable[[], object], Callable[[], object]]  # (go on, cancelled)
+
+
+class PasswordQueue:
+    """The jobs one PasswordAgainDialog answers: each job refused with PasswordAgainError
+    while it shows waits for it, so one password lets them all go on and Cancel cancels them
+    all. The window's PasswordAgain and My Account each keep one."""
+
+    def __init__(self, entered: Callable[[datetime], object]) -> None:
+        self.dialog: PasswordAgainDialog | None = None  # the one asking now
+        self._entered = entered  # told the moment, before the jobs go on
+        self._waiting: list[Waiting] = []
+
+    def wait(self, entered: Callable[[], object], cancelled: Callable[[], object]) -> bool:
+        """Have a job wait for the password; True when no dialog asks it yet, and the caller
+        is to ``open`` one."""
+        self._waiting.append((entered, cancelled))
+        return self.dialog is None
+
+    def open(self, dialog: PasswordAgainDialog) -> None:
+        dialog.finished.connect(self._answered)
+        self.dialog = dialog
+        dialog.open()
+
+    def _answered(self, result: int) -> None:
+        dialog, self.dialog = self.dialog, None
+        waiting, self._waiting = self._waiting, []
+        if dialog is None:
+            return
+        at = dialog.password_at
+        dialog.deleteLater()
+        if result == QDialog.DialogCode.Accepted and at is not None:
+            self._entered(at)
+            for go_on, _ in waiting:
+                go_on()
+        else:
+            for _, cancelled in waiting:
+                cancelled()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QGridLayout, QLabel, QLineE
 
 ERROR_STYLE = "color: #b3261e;"
 INVALID_STYLE = "border: 1px solid #b3261e;"
+NOTE_STYLE = "color: #5f6368;"  # grey, yet dark enough to read
 
 
 class FieldErrors:

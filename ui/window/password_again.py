@@ -18,16 +18,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.errors import PasswordAgainError
 from app.workplace import Workplace
+from ui.signin.password_again_dialog import PasswordAgainDialog, PasswordQueue
 
 if TYPE_CHECKING:
-    from ui.signin.password_again_dialog import PasswordAgainDialog
     from ui.window.window import UserSetupWindow
-
-Waiting = tuple[Callable[[], object], Callable[[], object]]
 
 
 class PasswordAgain(QObject):
@@ -36,8 +34,12 @@ class PasswordAgain(QObject):
     def __init__(self, window: UserSetupWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.dialog: PasswordAgainDialog | None = None
-        self._waiting: list[Waiting] = []  # each job that asked while the dialog shows
+        self.queue = PasswordQueue(self.entered)  # each job that asked while the dialog shows
+
+    @property
+    def dialog(self) -> PasswordAgainDialog | None:
+        """The dialog asking for the password now, if any."""
+        return self.queue.dialog
 
     def entered(self, at: datetime) -> None:
         """The operator entered their password at ``at``: the window's actor says so."""
@@ -68,11 +70,8 @@ class PasswordAgain(QObject):
         entered: Callable[[], object],
         cancelled: Callable[[], object],
     ) -> None:
-        self._waiting.append((entered, cancelled))
-        if self.dialog is not None:  # asked already: one password answers both
+        if not self.queue.wait(entered, cancelled):  # asked already: one password answers both
             return
-        from ui.signin.password_again_dialog import PasswordAgainDialog
-
         window = self.window
         over = parent.window() if parent is not None else window
         context = window.context
@@ -86,26 +85,9 @@ class PasswordAgain(QObject):
             socket.gethostname(),
             str(error),
         )
-        dialog.finished.connect(self._answered)
         # A wrong password counts toward the lockout: once it is locked, the window locks too.
         dialog.refused.connect(self._look_for_lockout)
-        self.dialog = dialog
-        dialog.open()
-
-    def _answered(self, result: int) -> None:
-        dialog, self.dialog = self.dialog, None
-        waiting, self._waiting = self._waiting, []
-        if dialog is None:
-            return
-        at = dialog.password_at
-        dialog.deleteLater()
-        if result == QDialog.DialogCode.Accepted and at is not None:
-            self.entered(at)
-            for go_on, _ in waiting:
-                go_on()
-        else:
-            for _, cancelled in waiting:
-                cancelled()
+        self.queue.open(dialog)
 
     def _look_for_lockout(self) -> None:
         if self.window.context.operator_pk is not None:
