@@ -44,8 +44,9 @@ from app.practice.company import CompanyInfo
 from app.rights import CATALOG, EVERY_RIGHT, Right, right_named
 from app.roles.assignments import refuse_escalation
 from app.roles.base_role import base_role
-from app.roles.effective import NONE, Source, effective_rights, holders, rights_of
+from app.roles.effective import NONE, Source, effective_rights, holders
 from app.roles.groups import refuse_stronger_members
+from app.roles.held_now import RightNow, right_now
 from app.users.access_kept import guard_keeper_kept, usable_holders
 from app.validation import user_id_key
 from app.workplace import Work
@@ -247,11 +248,12 @@ class RoleSetup:
         shown = self._holders(found)
         return [h for h in shown if h.active or include_inactive]
 
-    def check_right(self, user_id: str, right: Right) -> tuple[Holder, bool]:
-        """Does this user hold ``right`` now (an inactive user holds nothing)? What the
-        practice's other programs ask (``usersetup rights check``); anyone may ask it of
-        themselves, and of others with the right to see users. The user with every source
-        of the right, and the answer; NotFoundError for an unknown User ID."""
+    def check_right(self, user_id: str, right: Right) -> tuple[Holder, RightNow]:
+        """Does this user hold ``right`` now (app.roles.held_now: not when their account is
+        inactive, locked or expired)? What the practice's other programs ask (``usersetup
+        rights check``); anyone may ask it of themselves, and of others with the right to see
+        users. The user, and the answer with every source of the right; NotFoundError for an
+        unknown User ID."""
         user = self.session.scalar(
             select(User).where(
                 User.company_id == self.company.id, User.user_id_key == user_id_key(user_id)
@@ -261,11 +263,9 @@ class RoleSetup:
             self.actor.require(Right.VIEW_USERS)
         if user is None:
             raise NotFoundError(f"There is no user {user_id!r} in {self.company.code}.")
-        sources = rights_of(self.session, self.company.id, user.id).sources.get(right, ())
-        holder = Holder(
-            user.id, user.user_id, f"{user.last_name}, {user.first_name}", user.active, sources
-        )
-        return holder, user.active and bool(sources)
+        answer = right_now(self.session, self.company, user.id, right, self.clock)
+        name = f"{user.last_name}, {user.first_name}"
+        return Holder(user.id, user.user_id, name, user.active, answer.sources), answer
 
     def holders_csv(self, subject: Right | int, *, include_inactive: bool = False) -> str:
         """ "Who has this right?" as CSV for the privacy officer: User ID, Name, Active,
