@@ -1,4 +1,5 @@
-"""`usersetup epcs ...`: controlled-substance prescribing, granted and revoked by two people.
+"""`usersetup epcs ...`: controlled-substance prescribing, granted by two people and revoked
+at once by one EPCS enroller.
 
 Every command first takes the permission from users whose DEA registration lapsed (the
 sweep of app.epcs.revocation), so what it prints is never a lapsed registrant allowed.
@@ -100,8 +101,15 @@ def epcs_command(args: argparse.Namespace, work: Work, token: str | None) -> str
     if command in ("request", "revoke"):
         users = UserService(work.session, work.company, work.actor, work.clock)
         record = users.find(args.user_id)
-        kind = Kind.REVOKE if command == "revoke" or args.revoke else Kind.GRANT
-        view = epcs.request(record.pk, kind)
+        if command == "revoke" or args.revoke:  # at once: taking it away needs nobody else
+            epcs.revoke(record.pk)
+            if args.json:
+                return json.dumps(status_json(epcs.status(record.pk)), indent=2)
+            return (
+                f"EPCS access revoked: {record.heading} may no longer prescribe controlled "
+                "substances."
+            )
+        view = epcs.request(record.pk, Kind.GRANT)
         return _decided(
             view,
             args.json,

@@ -241,8 +241,10 @@ def _run_on(
 
     # run(): on the embedded file a listing waits for no other workstation's save
     output = raise_kept(database.run(command))
-    text, code = (output.text, output.code) if isinstance(output, Verdict) else (output, EXIT_OK)
+    text, code, why = output if isinstance(output, Verdict) else (output, EXIT_OK, "")
     print(text)  # only once committed: a closed pipe must not undo the change
+    if why:
+        print(f"usersetup: {why}", file=sys.stderr)
     return code
 
 

@@ -41,19 +41,22 @@ def add_epcs_commands(commands: Any) -> None:
     epcs = commands.add_parser(
         "epcs",
         help="controlled-substance prescribing: requests that a second person approves",
-        description="A grant or revocation is started by an EPCS enroller and stays pending "
-        "until a different user, an EPCS approver who is a DEA registrant with an "
-        "authenticator, approves it with a fresh token (21 CFR 1311.125). Every epcs command "
-        "first takes the permission from users whose DEA registration lapsed.",
+        description="A grant is started by an EPCS enroller and stays pending until a "
+        "different user, an EPCS approver who is a DEA registrant with an authenticator, "
+        "approves it with a fresh token (21 CFR 1311.125); an EPCS enroller revokes at once, "
+        "with no second person. Every epcs command first takes the permission from users "
+        "whose DEA registration lapsed.",
     )
     epcs_commands = epcs.add_subparsers(
         dest="epcs_command", required=True, parser_class=CommandParser
     )
-    request = epcs_commands.add_parser("request", help="start a grant (or --revoke) for a user")
+    request = epcs_commands.add_parser("request", help="start a grant for a user")
     request.add_argument("user_id", metavar="USERID")
-    request.add_argument("--revoke", action="store_true", help="a revocation instead of a grant")
+    request.add_argument("--revoke", action="store_true", help="revoke at once, as epcs revoke")
     request.add_argument("--json", action="store_true")
-    revoke = epcs_commands.add_parser("revoke", help="start a revocation for a user")
+    revoke = epcs_commands.add_parser(
+        "revoke", help="take a user's EPCS access away at once (no second person needed)"
+    )
     revoke.add_argument("user_id", metavar="USERID")
     revoke.add_argument("--json", action="store_true")
     approve = epcs_commands.add_parser(

@@ -14,10 +14,12 @@ from cli.errors import EXIT_OK, EXIT_REFUSED
 
 
 class Verdict(NamedTuple):
-    """What a command prints and the exit code it ends with (``rights check``)."""
+    """What a command prints, the exit code it ends with, and why, for standard error
+    (``rights check``: the account that holds nothing now)."""
 
     text: str
     code: int
+    reason: str = ""
 
 
 def rights_command(args: argparse.Namespace, work: Work) -> str | Verdict:
@@ -27,12 +29,15 @@ def rights_command(args: argparse.Namespace, work: Work) -> str | Verdict:
         return _catalog(as_json=args.json)
     roles = right_holders(work)
     if command == "check":
-        holder, held = roles.check_right(args.user_id, args.right)
+        holder, answer = roles.check_right(args.user_id, args.right)
         right = f"\u201c{args.right.label}\u201d ({args.right.value})"
-        if held:
+        if answer.held:
             return Verdict(f"{holder.user_id} holds {right} through {holder.through}.", EXIT_OK)
-        why = "" if holder.active else " (the account is inactive)"
-        return Verdict(f"{holder.user_id} does not hold {right}{why}.", EXIT_REFUSED)
+        said = f"{holder.user_id} does not hold {right}."
+        if answer.closed is None:
+            return Verdict(said, EXIT_REFUSED)
+        given = f" (its roles give it through {holder.through})" if holder.sources else ""
+        return Verdict(said, EXIT_REFUSED, f"not held now: {answer.closed}{given}.")
     found = roles.who_holds(args.right, include_inactive=args.all)
     if args.json:
         return json.dumps([holder_as_json(h) for h in found], indent=2, ensure_ascii=False)

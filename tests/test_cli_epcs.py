@@ -134,7 +134,7 @@ def test_a_wrong_token_on_the_command_line_is_refused_and_counted(
     assert code == EXIT_USAGE and "no authenticator token" in err
 
 
-def test_refuse_needs_a_reason_and_revoke_starts_a_revocation(
+def test_refuse_needs_a_reason_and_an_enroller_revokes_at_once(
     usersetup, people, clock, monkeypatch
 ):
     request = _request(usersetup)
@@ -151,10 +151,13 @@ def test_refuse_needs_a_reason_and_revoke_starts_a_revocation(
     usersetup(
         *AS_HYNES, "epcs", "approve", str(grant["id"]), stdin=PASSWORD + token("drhynes", clock.now)
     )
-    revocation = usersetup.json(*COMPANY, "epcs", "revoke", "drfox")
-    assert (revocation["kind"], revocation["status"]) == ("revoke", "pending")
-    withdrawn = usersetup.json(*COMPANY, "epcs", "withdraw", str(revocation["id"]))
-    assert withdrawn["status"] == "withdrawn"
+    code, out, _ = usersetup(*COMPANY, "epcs", "revoke", "drfox")  # nobody approves it
+    assert (code, out) == (
+        EXIT_OK,
+        "EPCS access revoked: Fox, Pat (drfox) may no longer prescribe controlled substances.\n",
+    )
+    assert usersetup.json(*COMPANY, "epcs", "status", "drfox")["allowed"] is False
+    assert usersetup.json(*COMPANY, "epcs", "pending") == []
 
 
 def test_every_epcs_command_first_revokes_lapsed_registrations(

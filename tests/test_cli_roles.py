@@ -7,6 +7,8 @@ line of standard input, under the same rules as the window.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -79,10 +81,29 @@ def test_rights_check_answers_with_its_exit_code(usersetup):
 def test_an_inactive_user_holds_no_right(usersetup):
     assert usersetup("users", "deactivate", "lblake")[0] == EXIT_OK
 
-    code, out, _ = usersetup("rights", "check", "lblake", "user_setup.view_users")
+    code, out, err = usersetup("rights", "check", "lblake", "user_setup.view_users")
 
     assert code == EXIT_REFUSED
-    assert "(the account is inactive)" in out
+    assert out == "lblake does not hold \u201cView users\u201d (user_setup.view_users).\n"
+    assert err == (
+        "usersetup: not held now: the account is inactive (its roles give it through "
+        "Front Desk role).\n"
+    )
+
+
+def test_a_locked_or_expired_user_holds_no_right_and_stderr_says_why(usersetup, clock):
+    check = ("rights", "check", "lblake", "user_setup.view_users")
+    assert usersetup("users", "set", "lblake", "--login-locked", "yes")[0] == EXIT_OK
+    code, out, err = usersetup(*check)
+    assert (code, out.startswith("lblake does not hold")) == (EXIT_REFUSED, True)
+    assert err.startswith("usersetup: not held now: the account is locked (its roles give")
+    assert usersetup("users", "set", "lblake", "--login-locked", "no")[0] == EXIT_OK
+    today = clock().date().isoformat()
+    assert usersetup("users", "set", "lblake", "--expires", today)[0] == EXIT_OK
+    assert usersetup(*check)[0] == EXIT_OK  # until the end of the day in the company's zone
+    clock.now += timedelta(days=1)
+    code, _, err = usersetup(*check)
+    assert code == EXIT_REFUSED and "the account has expired" in err
 
 
 def test_rights_check_of_an_unknown_right_is_a_bad_call_in_one_line(usersetup):

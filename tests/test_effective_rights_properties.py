@@ -39,10 +39,11 @@ from app.db.models import (
     UserGroup,
     UserRole,
 )
-from app.practice.company import create_company
+from app.practice.company import CompanyInfo, create_company
 from app.rights import EVERY_RIGHT, Right
 from app.roles.built_in import built_in_role
-from app.roles.effective import NONE, effective_rights, holders, holds, rights_of
+from app.roles.effective import NONE, effective_rights, holders, rights_of
+from app.roles.held_now import holds
 
 AT = datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
 RIGHTS = sorted(Right)
@@ -149,7 +150,7 @@ def expected(graph: Graph, user: UserSpec) -> Expected:
 
 @dataclass(frozen=True)
 class Stored:
-    company_id: int
+    company: CompanyInfo
     user_pks: tuple[int, ...]
 
 
@@ -195,7 +196,7 @@ def store(session: Session, graph: Graph) -> Stored:
         session.add_all(GroupMember(group_id=group_ids[g], user_pk=user.id) for g in uspec.groups)
         user_pks.append(user.id)
     session.flush()
-    return Stored(company.id, tuple(user_pks))
+    return Stored(company, tuple(user_pks))
 
 
 def rolled_back(engine: Engine) -> Iterator[Session]:
@@ -224,7 +225,7 @@ EXAMPLES = settings(
 def test_effective_rights_are_the_plain_rule_on_random_graphs(engine: Engine, graph: Graph) -> None:
     for session in rolled_back(engine):
         stored = store(session, graph)
-        cid = stored.company_id
+        cid = stored.company.id
         everyone = effective_rights(session, cid)
         wanted = {
             pk: expected(graph, spec) for pk, spec in zip(stored.user_pks, graph.users, strict=True)
@@ -257,6 +258,6 @@ def test_effective_rights_are_the_plain_rule_on_random_graphs(engine: Engine, gr
             }
         for pk, spec in zip(stored.user_pks, graph.users, strict=True):
             for right in (Right.VIEW_USERS, Right.EDIT_ROLES, Right.BILLING_EDIT):
-                assert holds(session, cid, pk, right) is (
+                assert holds(session, stored.company, pk, right, lambda: AT) is (
                     spec.active and right in wanted[pk].sources
                 )

@@ -34,6 +34,7 @@ from tests.helpers.epcs import (
     add_provider,
     add_registrant,
     person,
+    revocation_asked_before,
     token,
 )
 from tests.helpers.records import (
@@ -110,13 +111,15 @@ def test_a_grant_stays_pending_until_a_registrant_approves_it_with_a_fresh_token
     assert events[1][1]["requested_by"] == "erin at TEST-PC"
 
 
-def test_a_revocation_is_two_people_too(desk, people, database):
+def test_a_revocation_asked_for_before_is_still_approved_by_a_second_person(
+    desk, people, database, company
+):
     _granted(desk, people)
     fox = people["fox_pk"]
-    request = desk.run(people["erin"], lambda e: e.request(fox, Kind.REVOKE))
+    request = revocation_asked_before(database, company, fox, people["erin"], desk.clock.now)
     assert _status(desk, fox).allowed  # until approved
     desk.clock.now += timedelta(seconds=30)  # the grant's token is used up: the next one
-    desk.run(people["hynes"], lambda e: e.approve(request.id, token("drhynes", desk.clock.now)))
+    desk.run(people["hynes"], lambda e: e.approve(request, token("drhynes", desk.clock.now)))
     assert not _status(desk, fox).allowed
     assert _events(database, fox)[-1][1]["epcs"] == "not allowed"
 
@@ -274,7 +277,7 @@ def test_a_second_request_while_one_waits_or_a_grant_twice_is_refused(desk, peop
     with pytest.raises(EpcsRefused, match="already has an EPCS request waiting"):
         desk.run(erin, lambda e: e.request(fox, Kind.GRANT))
     with pytest.raises(EpcsRefused, match="nothing to revoke"):
-        desk.run(erin, lambda e: e.request(people["hynes"].user_pk, Kind.REVOKE))
+        desk.run(erin, lambda e: e.revoke(people["hynes"].user_pk))
 
 
 def test_a_grant_for_someone_allowed_already_is_refused(desk, people):
@@ -364,7 +367,7 @@ def test_a_two_factor_reset_revokes_epcs(desk, people, database, company):
 def test_deactivating_revokes_epcs_and_withdraws_pending_requests(desk, people, database, company):
     _granted(desk, people)
     fox = people["fox_pk"]
-    desk.run(people["erin"], lambda e: e.request(fox, Kind.REVOKE))
+    revocation_asked_before(database, company, fox, people["erin"], desk.clock.now)
     with database.transaction() as session:
         UserService(session, company, dba(), desk.clock).set_active(fox, False)
     assert not stored_user(database, fox).epcs_allowed

@@ -16,7 +16,15 @@ from app.epcs.revocation import Kind
 from app.practice.company import CompanyInfo
 from app.signin.outcomes import TOKEN_REFUSED
 from tests.conftest import FixedClock
-from tests.helpers.epcs import ENROLLER, EpcsDesk, add_registrant, person, token
+from tests.helpers.epcs import (
+    APPROVER,
+    ENROLLER,
+    EpcsDesk,
+    add_registrant,
+    person,
+    revocation_asked_before,
+    token,
+)
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import add_user, stored_user
 from tests.helpers.roles import SetupRole
@@ -164,7 +172,7 @@ def test_the_panel_shows_the_state_and_requests_access(
     state = by_name(panel, QLabel, "EPCS")
     assert state.text() == "EPCS: not allowed"
     grant = by_name(panel, QPushButton, "Request EPCS access")
-    assert grant.isEnabled() and not by_name(panel, QPushButton, "Request revocation").isEnabled()
+    assert grant.isEnabled() and not by_name(panel, QPushButton, "Revoke EPCS access").isEnabled()
 
     with qtbot.waitSignal(panel.requested):
         grant.click()
@@ -203,6 +211,52 @@ def test_clicking_a_registrant_with_the_roles_page_built_is_one_transaction(
     assert sent.count("SELECT") == 3, sent  # the row, the roles, the EPCS requests
     assert panel.isVisibleTo(page)
     assert panel.text().startswith("EPCS: pending grant requested by erin at ")
+
+
+def _granted(desk: EpcsDesk, people: dict[str, int]) -> None:
+    request = _request(desk, people)
+    hynes = person("drhynes", people["hynes"], APPROVER)
+    desk.run(hynes, lambda e: e.approve(request, token("drhynes", desk.clock.now)))
+
+
+def test_the_panel_revokes_at_once_once_asked_again(qtbot, window, people, desk, dialogs):
+    _granted(desk, people)
+    panel = EpcsPanel(window.context, window)
+    qtbot.addWidget(panel)
+    panel.load(people["fox"])
+    state = by_name(panel, QLabel, "EPCS")
+    assert state.text().startswith("EPCS: allowed since ")
+    revoke = by_name(panel, QPushButton, "Revoke EPCS access")
+    assert revoke.isEnabled()
+
+    dialogs.answer("Cancel")
+    revoke.click()
+    assert stored_user(desk.database, people["fox"]).epcs_allowed  # kept: not confirmed
+
+    dialogs.answer("Revoke")
+    with qtbot.waitSignal(panel.requested):
+        revoke.click()
+    assert dialogs.seen[-1] == "Revoke EPCS access of drfox now?"
+    assert state.text() == "EPCS: not allowed" and not revoke.isEnabled()
+    assert not stored_user(desk.database, people["fox"]).epcs_allowed  # no approver asked
+
+
+def test_a_revocation_waiting_in_the_dialog_is_revoked_at_once_by_an_enroller(
+    qtbot, database, company, clock, people, desk
+):
+    _granted(desk, people)
+    erin = person("erin", people["erin"], ENROLLER)
+    revocation_asked_before(database, company, people["fox"], erin, clock.now)
+    dialog = _dialog(qtbot, database, company, clock, people["erin"])
+    revoke_now = by_name(dialog, QPushButton, "Revoke Now")
+    assert _cells(dialog)[0][1] == "Revocation" and revoke_now.isEnabled()
+
+    with qtbot.waitSignal(dialog.decided):
+        revoke_now.click()
+
+    assert _message(dialog) == "Revoked: EPCS access of Fox, Pat, at once."
+    assert _cells(dialog) == [] and not revoke_now.isEnabled()
+    assert not stored_user(database, people["fox"]).epcs_allowed
 
 
 def test_a_decision_in_the_dialog_from_the_toolbar_marks_the_list(

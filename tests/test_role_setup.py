@@ -639,9 +639,9 @@ def test_without_the_right_to_see_users_nobody_is_shown(practice, staffed):
     refused_with_nothing_stored(
         practice,
         nobody,
-        lambda roles: RightHolders(roles.session, roles.company, roles.actor).who_holds(
-            Right.BILLING_EDIT
-        ),
+        lambda roles: RightHolders(
+            roles.session, roles.company, roles.actor, roles.clock
+        ).who_holds(Right.BILLING_EDIT),
         NotAllowedError,
     )
     refused_with_nothing_stored(practice, nobody, lambda roles: roles.list_roles(), NotAllowedError)

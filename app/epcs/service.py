@@ -1,14 +1,18 @@
-"""EPCS: two people grant or take away a user's permission to prescribe controlled substances.
+"""EPCS: two people grant a user's permission to prescribe controlled substances; one
+enroller takes it away.
 
 21 CFR 1311.125 asks that access to sign controlled-substance prescriptions be set by two
 individuals, one of them a DEA registrant, the second approving with two-factor
-authentication. Here an EPCS enroller starts a grant or a revocation for a user linked to a
-provider; it stays pending until a different user, holding EPCS approver, linked to a
-provider with a current DEA registration and with an authenticator set up, approves it with
-a fresh token from that authenticator, checked by the sign-in's own token check (a token used
-once never passes again; a wrong one counts toward the approver's lockout). The subject's
-registration and authenticator are checked again at that moment. Every request, approval,
-refusal and withdrawal is audited; the program's own revocations are in app.epcs.revocation.
+authentication. Here an EPCS enroller starts a grant for a user linked to a provider; it
+stays pending until a different user, holding EPCS approver, linked to a provider with a
+current DEA registration and with an authenticator set up, approves it with a fresh token
+from that authenticator, checked by the sign-in's own token check (a token used once never
+passes again; a wrong one counts toward the approver's lockout). The subject's registration
+and authenticator are checked again at that moment. A revocation only takes a privilege
+away, so it needs no second person: an EPCS enroller revokes at once (``revoke``), and no
+approver can hold it back by leaving it pending or refusing it. Revocation requests made
+before that stay decidable as they were. Every request, approval, refusal, withdrawal and
+revocation is audited; the program's own revocations are in app.epcs.revocation.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from app.epcs.revocation import (
     Status,
     company_today,
     sweep_lapsed,
+    withdraw_pending,
 )
 from app.errors import NotFoundError, UserSetupError, ValidationError
 from app.passwords.policy import load_policy
@@ -55,6 +60,12 @@ LOCKED_NOW = (
     "That token is not right, and too many wrong tokens have locked your account: ask "
     "another Administrator to unlock it."
 )
+REVOKE_AT_ONCE = (
+    "A revocation needs no second person: an EPCS enroller revokes EPCS access at once "
+    "(usersetup epcs revoke USERID, or Revoke EPCS access on the user's Roles page)."
+)
+# How the audit trail says who took the permission away, and why no one approved it.
+REVOKED_AT_ONCE = "revoked at once by an EPCS enroller (taking it away needs no second person)"
 REASON_NEEDED = "Say why the request is refused."
 REASON_MAX = 200
 
@@ -234,10 +245,13 @@ class Epcs:
 
     # Requests
 
-    def request(self, user_pk: int, kind: Kind | str) -> EpcsRequestView:
-        """Start a grant or a revocation for a user; it stays pending until approved."""
+    def request(self, user_pk: int, kind: Kind | str = Kind.GRANT) -> EpcsRequestView:
+        """Start a grant for a user; it stays pending until approved. A revocation is not
+        requested: ``revoke`` takes the permission away at once."""
         kind = Kind(kind)
         self.actor.require(Right.EPCS_ENROLLER)
+        if kind is Kind.REVOKE:
+            raise EpcsRefused(REVOKE_AT_ONCE)
         user = self.writer.load(user_pk)
         # Two enrollers at once: the second waits here, then finds the first's request.
         self.session.execute(select(User.id).where(User.id == user_pk).with_for_update())
@@ -246,18 +260,11 @@ class Epcs:
                 f"{user.user_id} already has an EPCS request waiting for approval; approve, "
                 "refuse or withdraw it first."
             )
-        allowed = self._allowed_now(user)
-        if kind is Kind.GRANT:
-            if allowed:
-                raise EpcsRefused(f"{user.user_id} may prescribe controlled substances already.")
-            problem = self._subject_problem(user)
-            if problem is not None:
-                raise EpcsRefused(f"EPCS access cannot be requested: {problem}.")
-        elif not allowed:
-            raise EpcsRefused(
-                f"{user.user_id} may not prescribe controlled substances: there is nothing to "
-                "revoke."
-            )
+        if self._allowed_now(user):
+            raise EpcsRefused(f"{user.user_id} may prescribe controlled substances already.")
+        problem = self._subject_problem(user)
+        if problem is not None:
+            raise EpcsRefused(f"EPCS access cannot be requested: {problem}.")
         now = self.clock()
         request = EpcsRequest(
             company_id=self.company.id,
@@ -277,6 +284,41 @@ class Epcs:
             now,
         )
         return _view(request, user)
+
+    def revoke(self, user_pk: int) -> None:
+        """An EPCS enroller takes the user's permission away at once, audited: taking a
+        privilege away needs no second person. A request still pending for the user (a
+        revocation asked for before, say) is withdrawn, audited too."""
+        self.actor.require(Right.EPCS_ENROLLER)
+        user = self.writer.load(user_pk)
+        # An approval for the same user at that moment: one waits for the other, and this
+        # reads the row as the other left it.
+        self.session.scalars(
+            select(User)
+            .where(User.id == user.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        if not user.epcs_allowed:
+            raise EpcsRefused(
+                f"{user.user_id} may not prescribe controlled substances: there is nothing to "
+                "revoke."
+            )
+        now = self.clock()
+        withdraw_pending(
+            self.session, self.company, self.actor, user, f"revoked at once by {self.actor.name}",
+            now,
+        )  # fmt: skip
+        user.epcs_allowed = False
+        self.writer.save(
+            user,
+            Action.EPCS_REVOKED,
+            [
+                Change("epcs", ALLOWED, NOT_ALLOWED),
+                said("reason", REVOKED_AT_ONCE),
+            ],
+            now,
+        )
 
     def approve(self, request_id: int, token: str) -> EpcsRequestView:
         """Approve a pending request with a fresh token from the approver's authenticator.

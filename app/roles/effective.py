@@ -188,14 +188,6 @@ def holders(session: Session, company_id: int, right: Right) -> dict[int, tuple[
     }
 
 
-def holds(session: Session, company_id: int, user_pk: int, right: Right) -> bool:
-    """Does this active user hold ``right``? What the practice's other programs ask."""
-    active = session.scalar(
-        select(User.active).where(User.id == user_pk, User.company_id == company_id)
-    )
-    return bool(active) and right in rights_of(session, company_id, user_pk)
-
-
 def locked_holders(session: Session, company_id: int, right: Right) -> set[int]:
     """The users who hold ``right``, read with locks on the rows that give it, so that two
     transactions each taking it from someone go one after the other and the second sees the
@@ -245,7 +237,6 @@ __all__ = [
     "effective_rights",
     "grants_of",
     "holders",
-    "holds",
     "locked_holders",
     "refuse_editing_stronger",
     "rights_from",

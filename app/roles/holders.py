@@ -16,11 +16,13 @@ from sqlalchemy import null, select, union_all
 from sqlalchemy.orm import Session
 
 from app.access import Actor
+from app.clock import Clock
 from app.db.models import GroupMember, GroupRole, Role, User, UserGroup, UserRole
 from app.errors import NotFoundError
 from app.practice.company import CompanyInfo
 from app.rights import Right
-from app.roles.effective import Source, holders, rights_of
+from app.roles.effective import Source, holders
+from app.roles.held_now import RightNow, right_now
 from app.validation import user_id_key
 from app.workplace import Work
 
@@ -99,16 +101,17 @@ def holders_by_name(
 
 def right_holders(work: Work) -> RightHolders:
     """Who has this right? for a job of the window or the command line."""
-    return RightHolders(work.session, work.company, work.actor)
+    return RightHolders(work.session, work.company, work.actor, work.clock)
 
 
 class RightHolders:
     """Who holds the company's rights and roles, in the caller's transaction, for ``actor``."""
 
-    def __init__(self, session: Session, company: CompanyInfo, actor: Actor) -> None:
+    def __init__(self, session: Session, company: CompanyInfo, actor: Actor, clock: Clock) -> None:
         self.session = session
         self.company = company
         self.actor = actor
+        self.clock = clock
 
     def who_holds(self, subject: Right | int, *, include_inactive: bool = False) -> list[Holder]:
         """The users holding a right (through any of their roles, directly or through a
@@ -128,11 +131,12 @@ class RightHolders:
         shown = holders_by_name(self.session, self.company, found)
         return [h for h in shown if h.active or include_inactive]
 
-    def check_right(self, user_id: str, right: Right) -> tuple[Holder, bool]:
-        """Does this user hold ``right`` now (an inactive user holds nothing)? What the
-        practice's other programs ask (``usersetup rights check``); anyone may ask it of
-        themselves, and of others with the right to see users. The user with every source
-        of the right, and the answer; NotFoundError for an unknown User ID."""
+    def check_right(self, user_id: str, right: Right) -> tuple[Holder, RightNow]:
+        """Does this user hold ``right`` now (app.roles.held_now: not when their account is
+        inactive, locked or expired)? What the practice's other programs ask (``usersetup
+        rights check``); anyone may ask it of themselves, and of others with the right to see
+        users. The user, and the answer with every source of the right; NotFoundError for an
+        unknown User ID."""
         user = self.session.scalar(
             select(User).where(
                 User.company_id == self.company.id, User.user_id_key == user_id_key(user_id)
@@ -142,11 +146,9 @@ class RightHolders:
             self.actor.require(Right.VIEW_USERS)
         if user is None:
             raise NotFoundError(f"There is no user {user_id!r} in {self.company.code}.")
-        sources = rights_of(self.session, self.company.id, user.id).sources.get(right, ())
-        holder = Holder(
-            user.id, user.user_id, f"{user.last_name}, {user.first_name}", user.active, sources
-        )
-        return holder, user.active and bool(sources)
+        answer = right_now(self.session, self.company, user.id, right, self.clock)
+        name = f"{user.last_name}, {user.first_name}"
+        return Holder(user.id, user.user_id, name, user.active, answer.sources), answer
 
     def holders_csv(self, subject: Right | int, *, include_inactive: bool = False) -> str:
         """ "Who has this right?" as CSV for the privacy officer: User ID, Name, Active,

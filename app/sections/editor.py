@@ -137,7 +137,8 @@ class UserEditor:
         leave_out: Iterable[str] = (),
     ) -> Saved:
         """Check every edit, then save each in the caller's transaction, the User section
-        first. ``current``: the states as loaded, for checks that look only at what changed.
+        first. ``current``: the states as loaded, for checks that look only at what changed
+        (a hint that saves statements, never trusted for a rule: see Section.check).
 
         A new user needs the User section's edit. A copy (``target.copied_from``) saves every
         section it was not given an edit for as Copy User carried it (but those in

@@ -45,19 +45,17 @@ from app.errors import NotFoundError, ValidationError
 from app.roles.assignments import (
     ROLES_FIELD,
     UserRoles,
-    direct_role_ids,
     refuse_escalation,
     rights_given_by,
     role_choices,
 )
 from app.roles.base_role import base_role, require_base_role
-from app.roles.effective import NONE, EffectiveRights, Source, grants_of, rights_from, rights_of
+from app.roles.effective import NONE, EffectiveRights, Source, grants_of, rights_from
 from app.roles.memberships import (
     GROUPS_FIELD,
     GroupChoice,
     UserGroups,
     group_choices,
-    member_group_ids,
     refuse_inactive_groups,
     rights_of_groups,
 )
@@ -330,15 +328,17 @@ class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
     def check(
         self, work: Work, target: Target, current: RolesState | None, edit: RolesEdit
     ) -> RolesChecked:
+        """``current`` is what the caller says it loaded, and no rule rests on it: the
+        edit is compared with what the database holds (the section's one statement), so a
+        forged ``current`` equal to the edit skips nothing."""
         roles, groups = edit.role_ids, edit.group_ids
-        if current is not None and (roles, groups) == (current.role_ids, current.group_ids):
-            return RolesChecked(roles, groups)  # unchanged: nothing to ask
         if target.pk is None:
             return self._check_new(work, roles, groups)
         session, company, actor, clock = work.session, work.company, work.actor, work.clock
         user = UserWriter(session, company, actor).load(target.pk)  # read once per transaction
-        before_roles = current.role_ids if current is not None else None
-        before_groups = current.group_ids if current is not None else None
+        stored = self.load(work, user)
+        if (roles, groups) == (stored.role_ids, stored.group_ids):
+            return RolesChecked(roles, groups)  # unchanged: nothing to ask
         errors: dict[str, str] = {}
         try:
             UserRoles(session, company, actor, clock).check(user, roles)
@@ -355,14 +355,13 @@ class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
                 errors.update(exc.errors)
         if errors:
             raise ValidationError(errors)
-        if before_roles is None or before_groups is None:
-            before_roles = direct_role_ids(session, user.id)
-            before_groups = member_group_ids(session, user.id)
-        held = current.effective.rights if current is not None else None
         self._fresh_password_for_setup_rights(
-            work, roles - before_roles, groups - before_groups, held, user.id
+            work,
+            roles - stored.role_ids,
+            groups - stored.group_ids,
+            stored.effective.rights,
         )
-        return RolesChecked(roles, groups, drops_roles=bool(before_roles - roles))
+        return RolesChecked(roles, groups, drops_roles=bool(stored.role_ids - roles))
 
     def _check_new(self, work: Work, roles: frozenset[int], groups: frozenset[int]) -> RolesChecked:
         """A new user's roles and groups (New, or Copy User): nothing to take away and nobody
@@ -411,7 +410,7 @@ class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
                 errors.update(exc.errors)
         if errors:
             raise ValidationError(errors)
-        self._fresh_password_for_setup_rights(work, roles, groups, frozenset(), None)
+        self._fresh_password_for_setup_rights(work, roles, groups, frozenset())
         return RolesChecked(roles, groups)
 
     @staticmethod
@@ -419,8 +418,7 @@ class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
         work: Work,
         roles_added: frozenset[int],
         groups_added: frozenset[int],
-        held: frozenset[Right] | None,
-        user_pk: int | None,
+        held: frozenset[Right],
     ) -> None:
         """Newly giving someone a User Setup right asks for the operator's password again
         when they last entered it more than five minutes ago (PasswordAgainError)."""
@@ -431,8 +429,6 @@ class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
         given |= rights_of_groups(session, company, groups_added)
         if not given & USER_SETUP_RIGHTS:
             return
-        if held is None:
-            held = rights_of(session, company.id, user_pk).rights if user_pk else frozenset()
         if (given & USER_SETUP_RIGHTS) - held:
             work.actor.require_fresh_password(work.clock())
 

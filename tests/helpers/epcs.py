@@ -12,8 +12,9 @@ import pyotp
 
 from app.access import Actor
 from app.db.database import Database
-from app.db.models import Provider
+from app.db.models import EpcsRequest, Provider
 from app.epcs.dea import check_digit, last_name_initial
+from app.epcs.revocation import Kind, Status
 from app.epcs.service import Epcs, keeping_refusals, raise_kept
 from app.practice.company import CompanyInfo
 from app.rights import Right
@@ -130,3 +131,19 @@ class EpcsDesk:
         with self.database.transaction() as session:
             result = keeping_refusals(in_work)(Work(session, self.company, actor, self.clock))
         return raise_kept(result)
+
+
+def revocation_asked_before(
+    database: Database, company: CompanyInfo, user_pk: int, by: Actor, at: datetime
+) -> int:
+    """A revocation request as the program stored it before an enroller could revoke at once
+    (still pending, waiting for an approver); its id."""
+    with database.transaction() as session:
+        request = EpcsRequest(
+            company_id=company.id, user_pk=user_pk, kind=Kind.REVOKE.value,
+            status=Status.PENDING.value, requested_by_pk=by.user_pk,
+            requested_by=by.name, requested_at=at,
+        )  # fmt: skip
+        session.add(request)
+        session.flush()
+        return request.id

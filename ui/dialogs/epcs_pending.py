@@ -1,9 +1,12 @@
-"""Pending EPCS approvals: the grants and revocations waiting for a second person.
+"""Pending EPCS approvals: the grants waiting for a second person (and revocations asked for
+before an EPCS enroller could revoke at once).
 
 An approver picks a request and approves it with the token their authenticator shows now;
 app.epcs checks everything (who they are, their registration, the token) and its refusals
 are shown in plain words beside the token field. A refusal needs a reason; a requester
-withdraws their own request. The list is read after the sweep of lapsed registrations.
+withdraws their own request. A revocation waits for nobody: an EPCS enroller picks one and
+presses Revoke Now, which takes the access away and withdraws the request. The list is read
+after the sweep of lapsed registrations.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.epcs.revocation import Kind
 from app.epcs.service import (
     Epcs,
     EpcsRefused,
@@ -46,6 +50,7 @@ TABLE = "Pending EPCS requests"
 TOKEN = "Authenticator token"
 REASON = "Reason"
 APPROVE, REFUSE, WITHDRAW, CLOSE = "Approve", "Refuse", "Withdraw", "Close"
+REVOKE_NOW = "Revoke Now"
 COLUMNS = ("User", "Request", "Requested by", "When")
 DONE_STYLE = "color: #1e7d32;"  # green, dark enough to read
 NONE_PENDING = "No EPCS requests are waiting for approval."
@@ -110,6 +115,9 @@ class EpcsPendingDialog(QDialog):
         self.refuse_button.clicked.connect(self.refuse)
         self.withdraw_button = _button(WITHDRAW)
         self.withdraw_button.clicked.connect(self.withdraw)
+        self.revoke_button = _button(REVOKE_NOW)
+        self.revoke_button.setToolTip("Revoke at once: taking EPCS access away needs no approval")
+        self.revoke_button.clicked.connect(self.revoke_now)
         # What app/ said of the last action, beside the token field: a refusal, or done.
         self.message = QLabel()
         self.message.setAccessibleName("EPCS message")
@@ -124,6 +132,7 @@ class EpcsPendingDialog(QDialog):
         form.addWidget(self.reason, 1, 1)
         form.addWidget(self.refuse_button, 1, 2)
         form.addWidget(self.withdraw_button, 2, 2)
+        form.addWidget(self.revoke_button, 3, 2)
         form.setColumnStretch(3, 1)
 
         buttons = QDialogButtonBox()
@@ -138,6 +147,7 @@ class EpcsPendingDialog(QDialog):
         self.approve_button.setEnabled(False)
         self.refuse_button.setEnabled(False)
         self.withdraw_button.setEnabled(False)
+        self.revoke_button.setEnabled(False)
         self.load()
 
     # Reading
@@ -191,6 +201,8 @@ class EpcsPendingDialog(QDialog):
         self.refuse_button.setEnabled(decides)
         own = request is not None and request.requested_by_pk == actor.user_pk
         self.withdraw_button.setEnabled(own and actor.may(Right.EPCS_ENROLLER))
+        revocation = request is not None and request.kind == Kind.REVOKE
+        self.revoke_button.setEnabled(revocation and actor.may(Right.EPCS_ENROLLER))
 
     # Deciding
 
@@ -269,4 +281,22 @@ class EpcsPendingDialog(QDialog):
             lambda result: self._done(f"Withdrawn: EPCS {result.what} for {result.user_name}."),
             failed=self._say_refused,
             busy=(self.withdraw_button,),
+        )
+
+    def revoke_now(self) -> None:
+        """A revocation waiting for an approver, done at once by an EPCS enroller."""
+        request = self.chosen()
+        if request is None:
+            self._say(PICK_FIRST)
+            return
+
+        def job(work: Work) -> None:
+            Epcs(work.session, work.company, work.actor, work.clock).revoke(request.user_pk)
+
+        self.runner.run(
+            self.workplace,
+            job,
+            lambda _: self._done(f"Revoked: EPCS access of {request.user_name}, at once."),
+            failed=self._say_refused,
+            busy=(self.revoke_button,),
         )

@@ -1,4 +1,4 @@
-"""A user's EPCS state, and the buttons that start a grant or a revocation.
+"""A user's EPCS state, and the buttons that start a grant or revoke at once.
 
 Self-contained so that any page may hold it (the Roles section's page is meant to): give it
 the page's PracticeContext and the PageHost the page was given (``panel.host = host``),
@@ -6,7 +6,8 @@ then either ``load(user_pk)`` (one job of its own: the sweep, the user and their
 or, when the page read the state with its own load (the Roles section does, in the
 opening's transaction), ``show(status)``. A request goes through
 app.epcs (which checks the enroller's right and every condition) and the panel shows the
-state it leaves; a refusal is said in plain words beside the buttons.
+state it leaves; a refusal is said in plain words beside the buttons. A revocation needs no
+second person: Revoke EPCS access, asked once more in a message box, takes it away at once.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from app.epcs.service import Epcs, EpcsStatus
 from app.errors import UserSetupError
 from app.rights import Right
 from app.workplace import Work
+from ui.dialogs import messages as dialogs
 from ui.errors import plain_words
 from ui.pages.base import PageHost, PracticeContext
 from ui.widgets.form import ERROR_STYLE
 
 STATE = "EPCS"  # the line's accessible name: "EPCS: allowed since ..."
 REQUEST_GRANT = "Request EPCS access"
-REQUEST_REVOKE = "Request revocation"
+REVOKE = "Revoke EPCS access"
 NO_USER = "EPCS: save the user first"
 
 
@@ -37,9 +39,10 @@ def _button(text: str) -> QPushButton:
 
 class EpcsPanel(QWidget):
     """ "EPCS: allowed since … / pending grant requested by … / not allowed", with "Request
-    EPCS access" and "Request revocation" for EPCS enrollers."""
+    EPCS access" and "Revoke EPCS access" for EPCS enrollers."""
 
-    requested = Signal(int)  # a request was made for this user (its row id): lists read again
+    # A request was made for this user (its row id), or their access revoked: lists read again.
+    requested = Signal(int)
 
     def __init__(self, context: PracticeContext, host: PageHost | None = None) -> None:
         super().__init__()
@@ -52,8 +55,9 @@ class EpcsPanel(QWidget):
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.grant_button = _button(REQUEST_GRANT)
         self.grant_button.clicked.connect(lambda: self.request(Kind.GRANT))
-        self.revoke_button = _button(REQUEST_REVOKE)
-        self.revoke_button.clicked.connect(lambda: self.request(Kind.REVOKE))
+        self.revoke_button = _button(REVOKE)
+        self.revoke_button.setToolTip("Take the permission away now; nobody needs to approve it")
+        self.revoke_button.clicked.connect(self.revoke)
         self.message = QLabel()
         self.message.setAccessibleName("EPCS refusal")
         self.message.setStyleSheet(ERROR_STYLE)
@@ -110,7 +114,8 @@ class EpcsPanel(QWidget):
         status = self.status
         free = status is not None and status.pending is None
         self.grant_button.setEnabled(free and status is not None and not status.allowed)
-        self.revoke_button.setEnabled(free and status is not None and status.allowed)
+        # A pending request (a revocation asked for before, say) does not hold a revocation back.
+        self.revoke_button.setEnabled(status is not None and status.allowed)
         if status is not None and not status.allowed and status.grant_problem:
             self.grant_button.setToolTip(f"Not now: {status.grant_problem}.")
         else:
@@ -121,7 +126,7 @@ class EpcsPanel(QWidget):
         self.message.setVisible(True)
 
     def request(self, kind: Kind) -> None:
-        """Start a grant or a revocation for the user shown; it waits for an approver."""
+        """Start a grant for the user shown; it waits for an approver."""
         status = self.status
         if status is None or self.host is None:
             return
@@ -130,6 +135,33 @@ class EpcsPanel(QWidget):
         def job(work: Work) -> EpcsStatus:
             epcs = Epcs(work.session, work.company, work.actor, work.clock)
             epcs.request(pk, kind)
+            return epcs.status(pk)
+
+        def done(result: EpcsStatus) -> None:
+            self.show(result)
+            self.requested.emit(pk)
+
+        self.host.run(job, done, failed=self._refused, busy=(self.grant_button, self.revoke_button))
+
+    def revoke(self) -> None:
+        """Take the user's EPCS access away at once, asked once more first."""
+        status = self.status
+        if status is None or self.host is None:
+            return
+        if not dialogs.confirm(
+            self,
+            REVOKE,
+            f"Revoke EPCS access of {status.user_id} now?",
+            "They can no longer prescribe controlled substances; giving it back needs a new "
+            "grant, approved by a second person.",
+            "Revoke",
+        ):
+            return
+        pk = status.user_pk
+
+        def job(work: Work) -> EpcsStatus:
+            epcs = Epcs(work.session, work.company, work.actor, work.clock)
+            epcs.revoke(pk)
             return epcs.status(pk)
 
         def done(result: EpcsStatus) -> None:
