@@ -17,6 +17,7 @@ from app.login_times.hours import (
 from app.rights import Right, right_named
 from app.users.fields import USER_FIELDS, Kind
 from cli.errors import UsageError
+from cli.parser_catalog import add_catalog_commands
 
 # `hours set --day`: sun..sat or the full name, any case.
 DAY_OPTION_NAMES = {
@@ -258,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_roles_commands(commands)
     _add_providers_commands(commands)
     _add_epcs_commands(commands)
+    add_catalog_commands(commands)
 
     login = commands.add_parser("login", help="would this sign-in be allowed? (exit code)")
     login.add_argument("user_id", metavar="USERID")
