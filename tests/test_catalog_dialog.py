@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QListWidget, QPushButton
 
-from app.catalogs.service import Catalogs, Kind
+from app.catalogs.service import Catalogs, Entry, Kind
 from app.db.database import Database
 from app.practice.company import CompanyInfo
 from tests.conftest import FixedClock
@@ -76,7 +76,7 @@ def _pick(dialog: Any, name: str, text: str) -> None:
     widget.setCurrentItem(widget.findItems(text, Qt.MatchFlag.MatchExactly)[0])
 
 
-def _stored(database: Database, company: CompanyInfo, clock: FixedClock, kind: Kind) -> list:
+def _stored(database: Database, company: CompanyInfo, clock: FixedClock, kind: Kind) -> list[Entry]:
     with database.transaction() as session:
         return Catalogs(session, company, dba(), clock).entries(kind)
 
