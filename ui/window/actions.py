@@ -210,6 +210,8 @@ def build_actions(window: QMainWindow, slots: Slots, actor: Actor) -> WindowActi
             for text, kind, tip in CATALOG_EDITORS
         },
     )  # fmt: skip
+    for action in actions.catalogs.values():  # with or without a user shown
+        action.setEnabled(actor.may(Right.EDIT_CATALOGS))
     for action in (actions.new, actions.copy, actions.save):
         toolbar.addAction(action)
     toolbar.addSeparator()
