@@ -4,6 +4,8 @@ window's editors, one line on stderr when refused, and the documented exit codes
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.db.database import Database
@@ -193,3 +195,24 @@ def test_front_desk_acting_with_as_is_refused_every_catalog_edit(
         stdin=ADMIN_PASSWORD + "\n")  # fmt: skip
     event = audit_events(database, company_id=company.id, prefix="catalog.")[-1]
     assert event.operator.startswith("mreyes (Reyes, Maria) at ")
+
+
+def test_the_demo_practice_has_catalogs_with_one_retired_entry_of_each_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    usersetup = CommandLine(capsys, path=tmp_path / "demo.sqlite3")
+    _ok(usersetup, "demo", "--users", "2")
+    faxes = usersetup.json("catalog", "list", "fax", "--all")
+    assert (faxes[0]["label"], faxes[0]["number"]) == ("Billing", "+16145550191")
+    assert {f["label"] for f in faxes if not f["active"]} == {"Old north clinic line"}
+    assert len(usersetup.json("catalog", "list", "fax")) == len(faxes) - 1
+    resources = usersetup.json("catalog", "list", "resource", "--all")
+    assert {r["kind"] for r in resources} == {"machine", "provider", "room"}
+    assert [r["name"] for r in resources if not r["active"]] == ["Old Film X-ray"]
+    labs = usersetup.json("catalog", "list", "template", "--tab", "Orders", "--category", "Labs")
+    assert labs[0] == {
+        "id": labs[0]["id"], "name": "Basic metabolic panel", "chart_tab": "Orders",
+        "category": "Labs", "active": True, "version": 1,
+    }  # fmt: skip
+    assert "Knee X-ray" not in _ok(usersetup, "catalog", "list", "template", "--tab", "Orders")
+    assert _ok(usersetup, "catalog", "list", "note-type").endswith("  Telehealth Note")
