@@ -163,15 +163,23 @@ class EntryPanel(QWidget):
             self.inputs[key] = widget
             row += 2
         grid.setColumnStretch(1, 1)
-        buttons = QHBoxLayout()
         two_fields = kind in (Kind.FAX, Kind.RESOURCE)
         self.add_button = button(f"Add{self.noun}")
         self.change_button = button("Save Changes" if two_fields else f"Rename{self.noun}")
         self.active_button = button(f"Deactivate{self.noun}")
-        for made in (self.add_button, self.change_button, self.active_button):
-            buttons.addWidget(made)
-        buttons.addStretch(1)
-        grid.addLayout(buttons, row, 0, 1, 2)
+        # Named buttons ("Deactivate Category") take two lines in a narrow column.
+        lines = (
+            [(self.add_button, self.change_button), (self.active_button,)]
+            if noun
+            else [(self.add_button, self.change_button, self.active_button)]
+        )
+        for line in lines:
+            buttons = QHBoxLayout()
+            for made in line:
+                buttons.addWidget(made)
+            buttons.addStretch(1)
+            grid.addLayout(buttons, row, 0, 1, 2)
+            row += 1
         self.entry_list.currentItemChanged.connect(lambda *_: self._picked())
         self.update_buttons()
 
