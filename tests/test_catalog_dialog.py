@@ -223,3 +223,38 @@ def test_templates_are_added_under_a_category_of_a_chart_tab(
         ("CBC", "Orders \u25b8 Labs", True),
         ("Lipid panel", "Orders \u25b8 Labs", True),
     ]
+
+
+def test_the_templates_editor_shows_deactivated_entries_when_asked_and_says_what_changed(
+    qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    with database.transaction() as session:
+        catalogs = Catalogs(session, company, dba(), clock)
+        orders = catalogs.find(Kind.CHART_TAB, "Orders")
+        labs = catalogs.add_category(orders.id, "Labs")
+        catalogs.add_template(labs.id, "CBC")
+        old = catalogs.add_template(labs.id, "Bleeding time")
+        catalogs.set_active(Kind.TEMPLATE, old.id, False)
+        catalogs.set_active(Kind.CHART_TAB, catalogs.find(Kind.CHART_TAB, "Letters").id, False)
+    dialog = open_templates(qtbot, database, company, clock)
+    edits: list[str] = []
+    dialog.changed.connect(edits.append)
+    assert "Letters" not in _items(dialog, "Chart tabs")
+    assert _items(dialog, "Templates") == ["CBC"]  # Orders ▸ Labs, chosen at first
+    by_name(dialog, QCheckBox, "Show deactivated").setChecked(True)
+    assert _items(dialog, "Chart tabs")[-1] == "Letters (deactivated)"
+    _pick(dialog, "Categories", "Labs")
+    assert _items(dialog, "Templates") == ["Bleeding time (deactivated)", "CBC"]
+    assert _struck(dialog, "Templates") == [True, False]
+    _type(qtbot, dialog, "Template name", "Bleeding time")
+    _press(qtbot, dialog, "Add Template")
+    error = dialog.findChild(QLabel, "name_error")
+    assert error is not None and error.isVisibleTo(dialog)
+    assert error.text() == "A template named \u201cBleeding time\u201d exists already."
+    _pick(dialog, "Templates", "CBC")
+    _type(qtbot, dialog, "Template name", "CBC with differential")
+    _press(qtbot, dialog, "Rename Template")
+    _type(qtbot, dialog, "Tab name", "Vitals")
+    _press(qtbot, dialog, "Add Tab")
+    assert by_name(dialog, QListWidget, "Chart tabs").currentItem().text() == "Vitals"
+    assert edits == ["template", "chart-tab"]

@@ -163,6 +163,11 @@ class TemplatesCatalogDialog(QDialog):
         tab = self.tabs.current_id()
         wanted = self._wanted.pop(Kind.CATEGORY, None)
         categories = [c for c in self.read.categories if c.parent_id == tab] if tab else []
+        ids = {c.id for c in categories}
+        if wanted not in ids:  # another tab: its first category, so its templates show
+            kept = self.categories.current_id()
+            first = next((c.id for c in categories if c.active), None)
+            wanted = kept if kept in ids else first
         self.categories.show_entries(categories, wanted)
         self.categories.update_buttons(can_add=tab is not None)
 
