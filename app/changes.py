@@ -29,4 +29,12 @@ class CompanySettingsChanged:
     policy: PasswordPolicy
 
 
-Change = UserChanged | CompanySettingsChanged
+@dataclass(frozen=True)
+class CatalogChanged:
+    """An entry of one of the practice's catalogs was added, renamed, deactivated or
+    activated; ``kind`` is app.catalogs.service.Kind's value ("fax", "template", ...)."""
+
+    kind: str
+
+
+Change = UserChanged | CompanySettingsChanged | CatalogChanged

@@ -60,6 +60,7 @@ from app.roles.setup import ROLE_LABELS
 from app.users.fields import LABELS
 from app.workplace import Work
 from cli.acting import acting_in, sign_in_as
+from cli.catalog import catalog_command
 from cli.departments import departments_command
 from cli.epcs import epcs_command, read_token
 from cli.errors import EXIT_DATABASE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
@@ -97,6 +98,7 @@ ACTING_COMMANDS = (
     "company",
     "providers",
     "epcs",
+    "catalog",
 )
 
 
@@ -235,6 +237,8 @@ def _run_on(
             return company_command(args, work)
         if args.command == "providers":
             return providers_command(args, work)
+        if args.command == "catalog":
+            return catalog_command(args, work)
         if args.command == "epcs":  # a refused approval commits its audit, then is raised
             return keeping_refusals(lambda w: epcs_command(args, w, token))(work)
         return users_command(args, work, passwords)

@@ -13,6 +13,7 @@ from app.login_times.hours import (
     WEEKDAY_NAMES,
 )
 from app.users.fields import USER_FIELDS, Kind
+from cli.parser_catalog import add_catalog_commands
 from cli.parser_epcs import add_epcs_commands, add_providers_commands
 from cli.parser_roles import (
     add_company_commands,
@@ -196,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_roles_commands(commands)
     add_providers_commands(commands)
     add_epcs_commands(commands)
+    add_catalog_commands(commands)
 
     login = commands.add_parser("login", help="would this sign-in be allowed? (exit code)")
     login.add_argument("user_id", metavar="USERID")

@@ -16,10 +16,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pyotp
-from PySide6.QtCore import QCoreApplication, QLocale
+from PySide6.QtCore import QCoreApplication, QLocale, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.access import Actor
+from app.catalogs.service import Kind as CatalogKind
 from app.clock import utc_now
 from app.db.database import Database, DatabaseLocation, open_database
 from app.db.models import Provider
@@ -38,11 +39,13 @@ from app.users.records import UserFields
 from app.users.service import UserService
 from tests.helpers.epcs import ENROLLER
 from tests.helpers.roles import SetupRole, set_setup_role
+from ui.dialogs.catalog_dialog import CatalogDialog
 from ui.dialogs.company_settings import CompanySettingsDialog
 from ui.dialogs.direct_email_dialog import DirectEmailDialog
 from ui.dialogs.epcs_pending import EpcsPendingDialog
 from ui.dialogs.reset_dialog import ResetPasswordDialog
 from ui.dialogs.role_setup import RoleSetupDialog
+from ui.dialogs.templates_catalog import TemplatesCatalogDialog
 from ui.main import build_window
 from ui.operations import InlineRunner
 from ui.pages.two_factor_page import TwoFactorPage
@@ -157,6 +160,39 @@ def _epcs_pending(app: QCoreApplication, window: UserSetupWindow) -> None:
     dialog.close()
 
 
+def _catalog_editors(app: QCoreApplication, window: UserSetupWindow) -> None:
+    """The catalog editors on the demo's catalogs: a fax line typed again in another format
+    (refused beside the field), the resources with the retired one struck through, and the
+    templates of Orders ▸ Labs."""
+    faxes = CatalogDialog(window, window.runner, window.workplace, window.context, CatalogKind.FAX)
+    faxes.show()
+    faxes.panel.entry_list.setCurrentRow(-1)
+    for label, text in (("Fax number", "614.555.0190"), ("Label", "Front desk")):
+        next(w for w in faxes.findChildren(QLineEdit) if w.accessibleName() == label).setText(text)
+    faxes.add()
+    app.processEvents()
+    faxes.grab().save(str(DOCS / "catalog-fax-numbers.png"))
+    faxes.close()
+    resources = CatalogDialog(
+        window, window.runner, window.workplace, window.context, CatalogKind.RESOURCE
+    )
+    resources.show()
+    resources.show_deactivated.setChecked(True)
+    retired = resources.panel.entry_list.findItems("Old Film X-ray", Qt.MatchFlag.MatchStartsWith)
+    resources.panel.entry_list.setCurrentItem(retired[0])
+    app.processEvents()
+    resources.grab().save(str(DOCS / "catalog-resources.png"))
+    resources.close()
+    templates = TemplatesCatalogDialog(window, window.runner, window.workplace, window.context)
+    templates.show()
+    labs = templates.categories.entry_list.findItems("Labs", Qt.MatchFlag.MatchExactly)
+    templates.categories.entry_list.setCurrentItem(labs[0])
+    templates.templates.entry_list.setCurrentRow(0)
+    app.processEvents()
+    templates.grab().save(str(DOCS / "catalog-templates.png"))
+    templates.close()
+
+
 def main() -> None:
     # The demo practice is in New York: its screenshots show times as US offices write them.
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
@@ -219,6 +255,7 @@ def main() -> None:
         app.processEvents()
         role_setup.grab().save(str(DOCS / "role-setup.png"))
         role_setup.close()
+        _catalog_editors(app, window)
         for s in SECTIONS:
             window.show_section(s.key)
             app.processEvents()

@@ -187,3 +187,49 @@ def test_only_active_entries_of_the_company_can_be_newly_chosen(
         with pytest.raises(ValidationError) as missing:
             refuse_new_inactive(session, company.id, Kind.RESOURCE, {one, 99999}, set(), "f")
         assert "does not exist" in missing.value.errors["f"]
+
+
+def test_a_tabs_templates_are_listed_and_found_by_tab_and_carry_their_parents_names(
+    database: Database, connection: Connection, company: CompanyInfo, clock: FixedClock
+) -> None:
+    with database.transaction() as session:
+        catalogs = Catalogs(session, company, dba(), clock)
+        orders, exams = (catalogs.find(Kind.CHART_TAB, name) for name in ("Orders", "Exams"))
+        for tab in (orders, exams):
+            catalogs.add_template(catalogs.add_category(tab.id, "Labs").id, "CBC")
+        with count_statements(connection) as listing:
+            listed = catalogs.entries(Kind.TEMPLATE, chart_tab_id=exams.id)
+        assert len(listing) == 1
+        assert [(e.name, e.parents) for e in listed] == [("CBC", ("Exams", "Labs"))]
+        assert catalogs.find(Kind.TEMPLATE, "cbc", chart_tab_id=exams.id).id == listed[0].id
+        with pytest.raises(NotFoundError) as twice:
+            catalogs.find(Kind.TEMPLATE, "CBC")
+        assert "give its number as #id" in str(twice.value)
+        assert catalogs.entries(Kind.CATEGORY, parent_id=orders.id)[0].parents == ("Orders",)
+
+
+def test_a_fax_number_without_a_label_is_not_found_by_an_empty_name(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    with database.transaction() as session:
+        catalogs = Catalogs(session, company, dba(), clock)
+        catalogs.add_fax_number("212 555 0142")
+        catalogs.add_fax_number("212 555 0143")
+        for text in ("", "  "):
+            with pytest.raises(NotFoundError) as nothing:
+                catalogs.find(Kind.FAX, text)
+            assert "There is no fax number" in str(nothing.value)
+
+
+def test_a_long_catalog_is_named_in_part_when_an_entry_is_not_found(
+    database: Database, company: CompanyInfo, clock: FixedClock
+) -> None:
+    with database.transaction() as session:
+        catalogs = Catalogs(session, company, dba(), clock)
+        for n in range(20):
+            catalogs.add_resource(f"Room {n:02}", "room")
+        with pytest.raises(NotFoundError) as unknown:
+            catalogs.find(Kind.RESOURCE, "Room 99")
+    said = str(unknown.value)
+    assert "Room 11" in said and "Room 12" not in said
+    assert "20 in all: usersetup catalog list resource" in said

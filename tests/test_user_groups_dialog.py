@@ -300,6 +300,7 @@ def test_the_practice_button_fits_a_1024_pixel_window_and_opens_both_dialogs(
             "Role Setup...",
             "User Groups...",
             "Department List...",
+            "Catalogs",  # a submenu of the catalog editors
             "EPCS Approvals...",
             "",  # the separator before the company's own settings
             "Company Settings...",

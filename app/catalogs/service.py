@@ -79,6 +79,7 @@ MODELS: dict[Kind, type[CatalogEntry]] = {
     Kind.TEMPLATE: Template,
 }
 NAME_LENGTHS = {Kind.TEMPLATE: 100}  # the others: 60
+KNOWN_SHOWN = 12  # how many entries a "there is no such entry" names
 POSITIONED = (Kind.NOTE_TYPE, Kind.CHART_TAB)  # shown in the order they were added
 
 
@@ -98,6 +99,7 @@ class Entry:
     version: int
     parent_id: int | None = None
     number: str = ""  # a fax number in E.164, as stored
+    parents: tuple[str, ...] = ()  # a category's (tab,), a template's (tab, category)
 
     @property
     def shown(self) -> str:
@@ -119,10 +121,15 @@ class Catalogs:
     # Reading
 
     def entries(
-        self, kind: Kind, *, active_only: bool = False, parent_id: int | None = None
+        self,
+        kind: Kind,
+        *,
+        active_only: bool = False,
+        parent_id: int | None = None,
+        chart_tab_id: int | None = None,
     ) -> list[Entry]:
         """A catalog in the order it is shown (a category's or a tab's entries with
-        ``parent_id``): one statement."""
+        ``parent_id``; a chart tab's templates with ``chart_tab_id``): one statement."""
         self.actor.require(Right.VIEW_USERS)
         model = MODELS[kind]
         query: Select[Any] = select(model).where(model.company_id == self.company.id)
@@ -130,6 +137,10 @@ class Catalogs:
             query = query.where(model.active)
         if parent_id is not None:
             query = query.where(_parent_column(kind) == parent_id)
+        if chart_tab_id is not None:
+            if kind is not Kind.TEMPLATE:
+                raise ValueError(f"a {kind.words} is not listed by chart tab")
+            query = query.where(Template.chart_tab_id == chart_tab_id)
         query = self._with_parents(kind, query).order_by(*_order(kind))
         return [self._entry(kind, *row) for row in self.session.execute(query)]
 
@@ -138,25 +149,38 @@ class Catalogs:
         self.actor.require(Right.VIEW_USERS)
         return self._shown(kind, self._load(kind, entry_id, None))
 
-    def find(self, kind: Kind, text: str, *, parent_id: int | None = None) -> Entry:
+    def find(
+        self,
+        kind: Kind,
+        text: str,
+        *,
+        parent_id: int | None = None,
+        chart_tab_id: int | None = None,
+    ) -> Entry:
         """The entry named ``text`` (any case; a fax number as typed, in any format; or
-        "#id"); NotFoundError naming the known ones."""
+        "#id"), among a parent's entries when given; NotFoundError naming the known ones."""
         clean = text.strip()
         if clean.startswith("#") and clean[1:].isdigit():
             return self.get(kind, int(clean[1:]))
-        candidates = self.entries(kind, parent_id=parent_id)
+        candidates = self.entries(kind, parent_id=parent_id, chart_tab_id=chart_tab_id)
         wanted = clean.casefold()
         if kind is Kind.FAX:
             try:
                 number, _ext = clean_phone(clean, self.company.phone_region)
             except FieldProblem:
                 number = ""
-            found = [e for e in candidates if e.name.casefold() == wanted or e.number == number]
+            found = [
+                e
+                for e in candidates
+                if (e.name and e.name.casefold() == wanted) or e.number == number
+            ]
         else:
             found = [e for e in candidates if e.name.casefold() == wanted]
         if len(found) == 1:
             return found[0]
-        known = ", ".join(e.shown for e in candidates) or "none"
+        known = ", ".join(e.shown for e in candidates[:KNOWN_SHOWN]) or "none"
+        if len(candidates) > KNOWN_SHOWN:  # thousands of templates: the first few, and where
+            known += f", ... {len(candidates)} in all: usersetup catalog list {kind.value}"
         if found:
             raise NotFoundError(
                 f"More than one {kind.words} is named {text!r}; give its number as #id "
@@ -385,8 +409,7 @@ class Catalogs:
             raise ConflictError(None, None, f"This {kind.words}") from exc
         except IntegrityError as exc:  # taken meanwhile by another workstation
             text = str(exc.orig)
-            # PostgreSQL and MariaDB name the constraint; SQLite names its columns.
-            if "uq_fax_numbers_company_number" in text or "fax_numbers.number" in text:
+            if kind is Kind.FAX:  # a fax number's only unique key is its number
                 raise ValidationError(
                     {NUMBER_FIELD: "Another workstation just added this fax number."}
                 ) from exc
@@ -444,7 +467,10 @@ class Catalogs:
         if isinstance(row, Resource):
             return Entry(kind, row.id, row.name, row.kind, row.active, row.version)
         detail = " \u25b8 ".join(parents)
-        return Entry(kind, row.id, row.name, detail, row.active, row.version, _parent_of(row))
+        return Entry(
+            kind, row.id, row.name, detail, row.active, row.version, _parent_of(row),
+            parents=tuple(parents),
+        )  # fmt: skip
 
 
 def _parent_column(kind: Kind) -> Any:

@@ -16,6 +16,7 @@ from app.db.models import BuiltInRole, Company, DefaultScreen, Provider, Service
 from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
 from app.passwords.policy import generate_temporary_password
 from app.practice.company import CompanyInfo, create_company
+from app.practice.demo_catalogs import add_demo_catalogs
 from app.practice.departments import Departments
 from app.practice.practice_key import practice_keys
 from app.rights import Right
@@ -224,6 +225,7 @@ def create_demo_practice(
     provider_by_name = {(p.last_name, p.first_name): p.id for p in providers}
 
     role_ids, front_office, department_ids = _demo_access(session, company, actor, clock)
+    add_demo_catalogs(session, company, actor, clock)  # the sections' demo settings use them
     service = UserService(session, company, actor, clock)
     editor = UserEditor(Work(session, company, actor, clock))  # every section, as the window
     policy = service.credentials.policy

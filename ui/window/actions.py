@@ -39,6 +39,19 @@ def make_action(
     return action
 
 
+# The catalog editors (ui.window.catalogs): their menu items, the Kind each opens, and a tip.
+CATALOG_EDITORS = (
+    ("Fax Numbers...", "fax", "The practice's fax numbers, with a label for each"),
+    ("Resources...", "resource", "Providers, rooms and machines that appointments book"),
+    ("Note Types...", "note-type", "The screens and note types that may need a sign-off"),
+    (
+        "Chart Tabs and Templates...",
+        "template",
+        "The chart tabs, their template categories and templates",
+    ),
+)
+
+
 def takes_part_in_epcs(actor: Actor) -> bool:
     """Does the operator see the pending EPCS approvals (an enroller or an approver)?"""
     return actor.may(Right.EPCS_APPROVER) or actor.may(Right.EPCS_ENROLLER)
@@ -58,6 +71,7 @@ class Slots(Protocol):
     def department_list(self) -> None: ...
     def role_setup(self) -> None: ...
     def epcs_approvals(self) -> None: ...
+    def edit_catalog(self, kind: str) -> None: ...
     def refresh(self) -> None: ...
     def focus_search(self) -> None: ...
     def show_section(self, key: str) -> None: ...
@@ -78,6 +92,7 @@ class WindowActions:
     sections: dict[str, QAction]  # a button for each section with an icon, by its key
     groups: QAction  # User Groups..., in the Groups button's menu
     departments: QAction  # Department List..., in the same menu
+    catalogs: dict[str, QAction]  # the Practice menu's Catalogs submenu, by app's Kind value
 
     def update(self, record: UserRecord | None, actor: Actor, *, dirty: bool) -> None:
         """What may be done now to the user shown: the rules of app.access, mirrored."""
@@ -101,6 +116,8 @@ class WindowActions:
         self.settings.setEnabled(actor.may(Right.COMPANY_SETTINGS))
         self.groups.setEnabled(actor.may(Right.EDIT_GROUPS))
         self.departments.setEnabled(actor.may(Right.EDIT_GROUPS))
+        for action in self.catalogs.values():
+            action.setEnabled(actor.may(Right.EDIT_CATALOGS))
         self.roles.setEnabled(actor.may(Right.EDIT_ROLES))
         self.epcs.setEnabled(takes_part_in_epcs(actor))
         active = record is None or record.fields.active
@@ -188,7 +205,13 @@ def build_actions(window: QMainWindow, slots: Slots, actor: Actor) -> WindowActi
             window, "Department List...", "groups", "Add, rename and deactivate departments",
             slots.department_list,
         ),
+        catalogs={
+            kind: make_action(window, text, "blank", tip, partial(slots.edit_catalog, kind))
+            for text, kind, tip in CATALOG_EDITORS
+        },
     )  # fmt: skip
+    for action in actions.catalogs.values():  # with or without a user shown
+        action.setEnabled(actor.may(Right.EDIT_CATALOGS))
     for action in (actions.new, actions.copy, actions.save):
         toolbar.addAction(action)
     toolbar.addSeparator()
@@ -205,6 +228,7 @@ def build_actions(window: QMainWindow, slots: Slots, actor: Actor) -> WindowActi
             (actions.roles, actor.may(Right.EDIT_ROLES)),
             (actions.groups, actor.may(Right.EDIT_GROUPS)),
             (actions.departments, actor.may(Right.EDIT_GROUPS)),
+            (_catalogs_menu(window, actions), actor.may(Right.EDIT_CATALOGS)),
             (actions.epcs, takes_part_in_epcs(actor)),
             (actions.settings, actor.may(Right.COMPANY_SETTINGS)),
         )
@@ -219,6 +243,15 @@ def build_actions(window: QMainWindow, slots: Slots, actor: Actor) -> WindowActi
     return actions
 
 
+def _catalogs_menu(window: QMainWindow, actions: WindowActions) -> QAction:
+    """The Practice menu's "Catalogs" item: a submenu of the catalog editors."""
+    menu = QMenu("Catalogs", window)
+    menu.setObjectName("catalogs")
+    for action in actions.catalogs.values():
+        menu.addAction(action)
+    return menu.menuAction()
+
+
 def _practice_button(window: QMainWindow, items: list[QAction]) -> QToolButton:
     """ "Practice": a toolbar button whose menu opens the practice's lists and settings."""
     menu = QMenu(window)
@@ -231,7 +264,9 @@ def _practice_button(window: QMainWindow, items: list[QAction]) -> QToolButton:
     button.setText("Practice")
     button.setAccessibleName("Practice")
     button.setIcon(icon("settings"))
-    button.setToolTip("Roles, user groups, departments, EPCS approvals and company settings")
+    button.setToolTip(
+        "Roles, user groups, departments, catalogs, EPCS approvals and company settings"
+    )
     button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
     button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # as the toolbar's own buttons: no tab stop

@@ -45,6 +45,10 @@ class SectionPages:
             page.host = window
             if isinstance(page, UserPage):
                 page.verify_direct_email_requested.connect(window.verify_direct_email)
+            # A page offering a catalog editor ("Fax Numbers...") says which, by Kind value.
+            edit_catalog = getattr(page, "edit_catalog", None)
+            if edit_catalog is not None:
+                edit_catalog.connect(window.edit_catalog)
             page.set_read_only(not window.context.may(page.section.edit_right))
             self.built[key] = page
             window.stack.addWidget(page)

@@ -17,7 +17,7 @@ from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QMainWindow, QSplitter
 
 from app.access import Right
-from app.changes import Change, CompanySettingsChanged, UserChanged
+from app.changes import CatalogChanged, Change, CompanySettingsChanged, UserChanged
 from app.clock import ClockSource, source_of
 from app.db.database import Database
 from app.db.server import ServerClock
@@ -33,6 +33,7 @@ from ui.operations import Busy, OperationRunner
 from ui.pages.base import PracticeContext, SectionPage, Subject
 from ui.widgets.icons import icon
 from ui.widgets.input_hold import InputHold
+from ui.window import catalogs
 from ui.window.actions import build_actions, takes_part_in_epcs
 from ui.window.layout import EditorArea, SectionPanel, build_status_bar, share_width
 from ui.window.operator_guard import OperatorGuard
@@ -383,6 +384,8 @@ class UserSetupWindow(QMainWindow):
             self.guard.set_idle_minutes(self.context.idle_minutes)
             if not self.is_dirty():
                 self.rebuild_pages()  # the password fields follow the new policy
+        elif isinstance(change, CatalogChanged):
+            catalogs.catalog_changed(self, change)
 
     def rebuild_pages(self) -> None:
         """Pages hold the context they were built with: build them again, lazily."""
@@ -421,6 +424,10 @@ class UserSetupWindow(QMainWindow):
 
     def epcs_approvals(self) -> None:
         self.user_actions.epcs_approvals()
+
+    def edit_catalog(self, kind: str) -> None:
+        """A catalog's editor (ui.window.catalogs), from the Practice menu or a page."""
+        catalogs.edit_catalog(self, kind)
 
     def change_own_password(self) -> None:
         self.user_actions.change_own_password()
