@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.sections.base import Section
+from app.sections.fax import FaxSection
 from app.sections.login_times import LoginTimesSection
 from app.sections.roles import RolesSection
 from app.sections.two_factor import TwoFactorSection
@@ -19,7 +20,7 @@ AnySection = Section[Any, Any, Any]
 
 SECTIONS: tuple[AnySection, ...] = tuple(
     sorted(
-        (UserSection(), LoginTimesSection(), TwoFactorSection(), RolesSection()),
+        (UserSection(), LoginTimesSection(), TwoFactorSection(), RolesSection(), FaxSection()),
         key=lambda s: s.order,
     )
 )

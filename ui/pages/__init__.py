@@ -1,6 +1,7 @@
 """The pages of the User Setup window: one for each section of app.sections.registry."""
 
 from ui.pages.base import SectionPage
+from ui.pages.fax_page import FaxPage
 from ui.pages.login_times_page import LoginTimesPage
 from ui.pages.roles_page import RolesPage
 from ui.pages.two_factor_page import TwoFactorPage
@@ -8,5 +9,5 @@ from ui.pages.user_page import UserPage
 
 # The page that shows each section, by the section's key (the registry decides the order).
 PAGES: dict[str, type[SectionPage]] = {
-    page.section.key: page for page in (UserPage, LoginTimesPage, TwoFactorPage, RolesPage)
+    page.section.key: page for page in (UserPage, LoginTimesPage, TwoFactorPage, RolesPage, FaxPage)
 }
