@@ -61,6 +61,7 @@ SHOW_KEYS = [
     "two_factor",
     "roles",
     "fax",
+    "resources",
 ]
 
 

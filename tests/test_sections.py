@@ -29,7 +29,7 @@ from tests.helpers.statements import count_statements
 
 WEEKDAYS = weekdays_filled(LoginTimes(limited=True))
 # The sections that read one statement of their own (the others read only the user's row).
-OWN_STATEMENT = ("roles", "fax")
+OWN_STATEMENT = ("roles", "fax", "resources")
 
 
 def editor(session: object, company: CompanyInfo, clock: FixedClock, actor=None) -> UserEditor:
@@ -52,10 +52,17 @@ def new_user(**changes: object) -> UserFields:
 
 def test_the_registry_lists_each_section_once_in_the_order_the_window_shows_them():
     keys = [s.key for s in SECTIONS]
-    assert keys == ["user", "login_times", "two_factor", "roles", "fax"]
+    assert keys == ["user", "login_times", "two_factor", "roles", "fax", "resources"]
     assert len({s.order for s in SECTIONS}) == len(SECTIONS)
     assert FIRST is section("user")
-    assert [s.title for s in SECTIONS] == ["User", "Login Times", "2FA", "Roles", "Fax"]
+    assert [s.title for s in SECTIONS] == [
+        "User",
+        "Login Times",
+        "2FA",
+        "Roles",
+        "Fax",
+        "Resources",
+    ]
     assert [s.icon for s in SECTIONS if s.icon] == ["clock", "keys", "roles"]
 
 
@@ -111,15 +118,24 @@ def test_every_section_is_checked_before_anything_is_written(
         "two_factor": TwoFactorEdit(TwoFactorForm("email", "also not")),
         "roles": RolesEdit({closed}),
         "fax": PicksEdit({999_999}),  # no such line
+        "resources": PicksEdit((), 999_999),  # a default not checked
     }
     with pytest.raises(SectionProblems) as refused, database.transaction() as session:
         editor(session, company, clock).save(Target(), edits)
     problems = refused.value.by_section
-    assert list(problems) == ["user", "login_times", "two_factor", "roles", "fax"]  # list's order
+    assert list(problems) == [
+        "user",
+        "login_times",
+        "two_factor",
+        "roles",
+        "fax",
+        "resources",
+    ]  # list's order
     assert "email" in problems["user"] and "sun.end" in problems["login_times"]
     assert "destination" in problems["two_factor"]
     assert "deactivated" in problems["roles"]["roles"]
     assert "does not exist" in problems["fax"]["inbound_fax_numbers"]
+    assert "must be one of the checked" in problems["resources"]["default_mobile_resource"]
     assert refused.value.first_section == "user"
     assert audit_events(database) == before
 
