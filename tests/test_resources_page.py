@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QTreeWidget, QWidget
 from app.catalogs.service import Catalogs, Kind
 from app.db.database import Database
 from app.practice.company import CompanyInfo
+from app.sections.catalog_picks import PicksEdit
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
@@ -21,7 +22,11 @@ from tests.helpers.records import add_user
 from tests.helpers.window import close_window, opens, saves
 from tests.helpers.window import open_window as shown_window
 from tests.test_fax_page import check, choose, listed, offered, section_page
+from tests.test_fax_section import opened as fax_opened
+from tests.test_fax_section import save as fax_save
+from tests.test_login_times_page import fill_in_new_user
 from tests.test_resources_section import opened
+from tests.test_resources_section import save as resources_save
 from ui.pages.resources_page import CLEAR, KEEP, NEW_DEFAULT, USE, NewDefaultQuestion
 from ui.window.window import UserSetupWindow
 
@@ -206,3 +211,40 @@ def test_the_resources_button_opens_the_catalog(
     with qtbot.waitSignal(page.edit_catalog) as opened_catalog:
         button.click()
     assert opened_catalog.args == ["resource"]
+
+
+def test_copy_user_in_the_window_carries_the_fax_numbers_and_the_resources(
+    qtbot: Any,
+    window: UserSetupWindow,
+    database: Database,
+    company: CompanyInfo,
+    clock: FixedClock,
+    kim: int,
+    booked: dict[str, int],
+    dialogs: DialogAnswers,
+) -> None:
+    with database.transaction() as session:
+        main = Catalogs(session, company, dba(), clock).add_fax_number("(212) 555-0142", "Main")
+    fax_save(database, company, clock, kim, PicksEdit({main.id}, main.id))
+    rooms = {booked["Room 1"], booked["Room 2"]}
+    resources_save(database, company, clock, kim, PicksEdit(rooms, booked["Room 1"]))
+    assert opens(window, kim)
+    window.copy_action.trigger()  # neither page opened: the copy has both anyway
+    assert "the default mobile resource Room 1" in window.subject.copied_note
+    window.show_section("resources")
+    page = window.page("resources")
+    assert listed(page) == {  # type: ignore[arg-type]
+        "Dr. Armstrong": False, "Room 1": True, "Room 2": True, "X-ray": False,
+    }  # fmt: skip
+    answer_question(dialogs, USE, "Room 2")
+    check(page, "Room 1", False)  # type: ignore[arg-type]
+    dialogs.finish()
+    fill_in_new_user(qtbot, window)
+    with qtbot.waitSignal(window.saved):
+        window.save_action.trigger()
+    copy = window.subject.record.pk
+    assert copy != kim
+    state = opened(database, company, clock, copy)
+    assert (state.checked_ids, state.default_id) == ({booked["Room 2"]}, booked["Room 2"])
+    fax = fax_opened(database, company, clock, copy)
+    assert (fax.checked_ids, fax.default_id) == ({main.id}, main.id)
