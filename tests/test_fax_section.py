@@ -20,6 +20,7 @@ from app.sections.editor import SectionProblems, UserEditor
 from app.sections.fax import DEFAULT_FIELD, INBOUND_FIELD
 from app.sections.registry import section
 from app.users.records import UserFields
+from app.users.writer import UserWriter
 from app.workplace import Work
 from tests.conftest import FixedClock
 from tests.helpers.actors import dba, front_desk
@@ -212,3 +213,28 @@ def test_copy_user_carries_the_active_lines_and_json_shows_them(
             {"number": "+12125550177", "label": "Referrals", "active": True},
         ],
     }
+
+
+def test_an_edit_adding_a_line_asks_the_catalog_once_and_saves_in_three_statements(
+    database: Database, connection: Connection, company: CompanyInfo, clock: FixedClock,
+    kim: int, lines: dict[str, int],
+) -> None:  # fmt: skip
+    """Check: the added line asked of the catalog (its name known from the page's state).
+    Save (by an actor holding every right, and the row read already): the link, the row's
+    UPDATE, the audit event."""
+    save(database, company, clock, kim, PicksEdit({lines["main"]}, lines["main"]))
+    current = opened(database, company, clock, kim)
+    edit = PicksEdit({lines["main"], lines["referrals"]}, lines["main"])
+    with database.transaction() as session:
+        work = Work(session, company, dba(), clock)
+        version = UserWriter(session, company, work.actor).load(kim).version  # kept: read once
+        with count_statements(connection) as checking:
+            checked = FAX.check(work, Target(kim, version), current, edit)
+        with count_statements(connection) as saving:
+            FAX.save(work, Target(kim, version), checked)
+            session.flush()  # the audit event, written with the transaction
+        # Only a link changed, at the same instant: the row's version moves all the same.
+        assert UserWriter(session, company, work.actor).load(kim).version == version + 1
+    assert len(checking) == 1, checking
+    verbs = [s.split()[0] for s in saving]
+    assert verbs == ["INSERT", "UPDATE", "INSERT"], saving

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.access import Right
 from app.audit import Action, Change
@@ -238,7 +239,13 @@ class CatalogPicksSection(Section[Picks, PicksEdit, PicksChecked]):
         actor.require(Right.EDIT_USERS)
         self._store_links(session, user.id, checked)
         setattr(user, self.default_column, checked.default_id)
-        writer.save(user, self.action, self._changes(checked), work.clock())
+        now = work.clock()
+        writer.touch(user, now)
+        # The row's new version is what tells another workstation its edit is stale, even
+        # when only the links changed and the stamp is the same instant as before.
+        flag_modified(user, "updated_at")
+        writer.flush(user)
+        writer.audit(user, self.action, self._changes(checked), now)
         return SectionSaved(record_of(user))
 
     def _store_links(self, session: Session, user_pk: int, checked: PicksChecked) -> None:
