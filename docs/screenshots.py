@@ -178,7 +178,7 @@ def _catalog_editors(app: QCoreApplication, window: UserSetupWindow) -> None:
     )
     resources.show()
     resources.show_deactivated.setChecked(True)
-    retired = resources.panel.entry_list.findItems("Old Film X-ray", Qt.MatchFlag.MatchStartsWith)
+    retired = resources.panel.entry_list.findItems("ECG cart (old)", Qt.MatchFlag.MatchStartsWith)
     resources.panel.entry_list.setCurrentItem(retired[0])
     app.processEvents()
     resources.grab().save(str(DOCS / "catalog-resources.png"))
@@ -191,6 +191,38 @@ def _catalog_editors(app: QCoreApplication, window: UserSetupWindow) -> None:
     app.processEvents()
     templates.grab().save(str(DOCS / "catalog-templates.png"))
     templates.close()
+
+
+def _fax_and_resources(app: QCoreApplication, window: UserSetupWindow, database: Database) -> None:
+    """The Fax and Resources sections at the smallest window size, each of a demo user who
+    still has a deactivated entry (struck through, with its warning)."""
+    from sqlalchemy import select
+
+    from app.db.catalog_models import FaxNumber, Resource, UserInboundFax, UserResource
+
+    with database.transaction() as session:
+        faxer = session.scalars(
+            select(UserInboundFax.user_pk)
+            .join(FaxNumber, FaxNumber.id == UserInboundFax.fax_number_id)
+            .where(FaxNumber.label == "Old main line")
+            .order_by(UserInboundFax.user_pk)
+        ).first()
+        booker = session.scalars(
+            select(UserResource.user_pk)
+            .join(Resource, Resource.id == UserResource.resource_id)
+            .where(Resource.name == "ECG cart (old)")
+            .order_by(UserResource.user_pk)
+        ).first()
+    assert faxer is not None and booker is not None, "the demo gives them out"
+    size = window.size()
+    window.resize(1024, 700)
+    for key, pk, name in (("fax", faxer, "fax"), ("resources", booker, "resources")):
+        window.select_user(pk)
+        window.show_section(key)
+        app.processEvents()
+        window.grab().save(str(DOCS / f"section-{name}.png"))
+    window.resize(size)
+    window.show_section("user")
 
 
 def main() -> None:
@@ -261,6 +293,7 @@ def main() -> None:
             app.processEvents()
             name = s.title.lower().replace(" ", "-")
             window.page(s.key).grab().save(str(DOCS / f"section-{name}.png"))
+        _fax_and_resources(app, window, database)
         # The 2FA section setting up an authenticator at the desk: the QR code and the key.
         window.show_section("two_factor")
         two_factor = window.page("two_factor")

@@ -60,6 +60,8 @@ SHOW_KEYS = [
     "login_times",
     "two_factor",
     "roles",
+    "fax",
+    "resources",
 ]
 
 
@@ -300,7 +302,12 @@ def test_copy_user_takes_the_settings_of_the_user_copied(usersetup):
         "(SELECT id FROM users WHERE user_id = 'lblake2') ORDER BY id"
     )
     assert actions[0] == ("user.copied",)
-    assert {a for (a,) in actions[1:]} <= {"user.role_changed", "user.groups_changed"}
+    assert {a for (a,) in actions[1:]} <= {
+        "user.role_changed", "user.groups_changed", "fax.changed", "resources.changed",
+    }  # fmt: skip
+    # The Fax and Resources sections came along too (the demo's billing line).
+    assert copy["fax"] == source["fax"] and copy["fax"]["inbound"] != []
+    assert copy["resources"] == source["resources"]
     # The Roles section came along: the role, the group and the department.
     assert copy["roles"]["roles"] == source["roles"]["roles"] != []
     assert (copy["roles"]["groups"], copy["department"]) == (

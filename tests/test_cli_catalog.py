@@ -203,12 +203,12 @@ def test_the_demo_practice_has_catalogs_with_one_retired_entry_of_each_kind(
     usersetup = CommandLine(capsys, path=tmp_path / "demo.sqlite3")
     _ok(usersetup, "demo", "--users", "2")
     faxes = usersetup.json("catalog", "list", "fax", "--all")
-    assert (faxes[0]["label"], faxes[0]["number"]) == ("Billing", "+16145550191")
-    assert {f["label"] for f in faxes if not f["active"]} == {"Old north clinic line"}
+    assert (faxes[0]["label"], faxes[0]["number"]) == ("Billing", "+16145550192")
+    assert {f["label"] for f in faxes if not f["active"]} == {"Old main line"}
     assert len(usersetup.json("catalog", "list", "fax")) == len(faxes) - 1
     resources = usersetup.json("catalog", "list", "resource", "--all")
     assert {r["kind"] for r in resources} == {"machine", "provider", "room"}
-    assert [r["name"] for r in resources if not r["active"]] == ["Old Film X-ray"]
+    assert [r["name"] for r in resources if not r["active"]] == ["ECG cart (old)"]
     labs = usersetup.json("catalog", "list", "template", "--tab", "Orders", "--category", "Labs")
     assert labs[0] == {
         "id": labs[0]["id"], "name": "Basic metabolic panel", "chart_tab": "Orders",

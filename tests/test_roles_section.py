@@ -183,8 +183,11 @@ def test_opening_the_section_costs_one_statement(
     assert [str(s) for s in state.effective.sources[Right.SCHEDULE_VIEW]] == [
         "Front Office group → Scheduling role"
     ]
-    with count_statements(connection) as statements:  # as the window opens the user: row + 1
-        opened(database, company, clock, pk)
+    # As the window opens the user with the sections that read only the row, and Roles: row + 1.
+    with count_statements(connection) as statements, database.transaction() as session:
+        UserEditor(Work(session, company, dba(), clock)).open(
+            pk, ["user", "login_times", "two_factor", "roles"]
+        )
     assert len(statements) == 2, statements
 
 

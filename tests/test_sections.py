@@ -11,6 +11,7 @@ from app.errors import ConflictError, NotAllowedError
 from app.login_times.hours import DayForm, LoginTimes, weekdays_filled
 from app.practice.company import CompanyInfo
 from app.sections.base import Target
+from app.sections.catalog_picks import PicksEdit
 from app.sections.editor import Opened, SectionProblems, UserEditor
 from app.sections.login_times import LoginTimesEdit
 from app.sections.registry import FIRST, SECTIONS, section
@@ -27,6 +28,8 @@ from tests.helpers.roles import SetupRole
 from tests.helpers.statements import count_statements
 
 WEEKDAYS = weekdays_filled(LoginTimes(limited=True))
+# The sections that read one statement of their own (the others read only the user's row).
+OWN_STATEMENT = ("roles", "fax", "resources")
 
 
 def editor(session: object, company: CompanyInfo, clock: FixedClock, actor=None) -> UserEditor:
@@ -49,25 +52,37 @@ def new_user(**changes: object) -> UserFields:
 
 def test_the_registry_lists_each_section_once_in_the_order_the_window_shows_them():
     keys = [s.key for s in SECTIONS]
-    assert keys == ["user", "login_times", "two_factor", "roles"]
+    assert keys == ["user", "login_times", "two_factor", "roles", "fax", "resources"]
     assert len({s.order for s in SECTIONS}) == len(SECTIONS)
     assert FIRST is section("user")
-    assert [s.title for s in SECTIONS] == ["User", "Login Times", "2FA", "Roles"]
+    assert [s.title for s in SECTIONS] == [
+        "User",
+        "Login Times",
+        "2FA",
+        "Roles",
+        "Fax",
+        "Resources",
+    ]
     assert [s.icon for s in SECTIONS if s.icon] == ["clock", "keys", "roles"]
 
 
 # Opening
 
 
-def test_opening_a_user_reads_every_section_in_two_statements(
+def test_opening_a_user_reads_the_row_and_one_statement_for_each_catalog_section(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
     """The row for the User, Login Times and 2FA sections; the Roles section's choices with
-    the user's effective rights (read only once its page is shown)."""
+    the user's effective rights, the Fax section's lines with the user's (each read only once
+    its page is shown)."""
     pk = add_user(database, company, clock, "kimberly")
     with database.transaction() as session, count_statements(connection) as statements:
         opened = editor(session, company, clock).open(pk)
-    assert len(statements) == 2
+    assert len(statements) == 1 + len(OWN_STATEMENT), statements
+    for key in OWN_STATEMENT:
+        with database.transaction() as session, count_statements(connection) as statements:
+            editor(session, company, clock).open(pk, ["user", key])
+        assert len(statements) == 2, (key, statements)
     with database.transaction() as session, count_statements(connection) as statements:
         editor(session, company, clock).open(pk, ["user", "login_times", "two_factor"])
     assert len(statements) == 1
@@ -102,14 +117,25 @@ def test_every_section_is_checked_before_anything_is_written(
         "login_times": bad_hours,
         "two_factor": TwoFactorEdit(TwoFactorForm("email", "also not")),
         "roles": RolesEdit({closed}),
+        "fax": PicksEdit({999_999}),  # no such line
+        "resources": PicksEdit((), 999_999),  # a default not checked
     }
     with pytest.raises(SectionProblems) as refused, database.transaction() as session:
         editor(session, company, clock).save(Target(), edits)
     problems = refused.value.by_section
-    assert list(problems) == ["user", "login_times", "two_factor", "roles"]  # list's order
+    assert list(problems) == [
+        "user",
+        "login_times",
+        "two_factor",
+        "roles",
+        "fax",
+        "resources",
+    ]  # list's order
     assert "email" in problems["user"] and "sun.end" in problems["login_times"]
     assert "destination" in problems["two_factor"]
     assert "deactivated" in problems["roles"]["roles"]
+    assert "does not exist" in problems["fax"]["inbound_fax_numbers"]
+    assert "must be one of the checked" in problems["resources"]["default_mobile_resource"]
     assert refused.value.first_section == "user"
     assert audit_events(database) == before
 
@@ -165,9 +191,10 @@ def test_the_windows_click_on_a_user_with_every_section_open_is_two_statements(
     with count_statements(connection) as statements:
         opened = window.within(lambda work: UserEditor(work).open(pk))
     assert set(opened.states) == {s.key for s in SECTIONS}
-    # The row; the Roles section's choices with the user's effective rights; no clock read,
-    # no read of the operator's rights.
-    assert len(statements) == 2, statements
+    # The row; one statement for each section that reads its own (the Roles section's
+    # choices with the user's effective rights, ...); no clock read, no read of the
+    # operator's rights.
+    assert len(statements) == 1 + len(OWN_STATEMENT), statements
 
 
 def test_the_windows_save_of_one_field_with_every_section_open_is_four_statements(
@@ -189,7 +216,9 @@ def test_the_windows_save_of_one_field_with_every_section_open_is_four_statement
     with count_statements(connection) as statements:
         shown = window.within(save)
     verbs = [s.split()[0] for s in statements]
-    assert verbs == ["SELECT", "SELECT", "UPDATE", "INSERT", "SELECT"], statements
+    assert verbs == ["SELECT", "SELECT", "UPDATE", "INSERT"] + ["SELECT"] * len(OWN_STATEMENT), (
+        statements
+    )
     assert shown.record.fields.title == "Billing Lead"
     assert shown.states["two_factor"].recovery_codes_left == 0
 

@@ -11,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import Actor
+from app.catalogs.service import Catalogs
 from app.clock import Clock
 from app.db.models import BuiltInRole, Company, DefaultScreen, Provider, ServiceLocation, UserType
 from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
 from app.passwords.policy import generate_temporary_password
 from app.practice.company import CompanyInfo, create_company
 from app.practice.demo_catalogs import add_demo_catalogs
+from app.practice.demo_fax_resources import create_demo_catalogs
 from app.practice.departments import Departments
 from app.practice.practice_key import practice_keys
 from app.rights import Right
@@ -225,7 +227,10 @@ def create_demo_practice(
     provider_by_name = {(p.last_name, p.first_name): p.id for p in providers}
 
     role_ids, front_office, department_ids = _demo_access(session, company, actor, clock)
-    add_demo_catalogs(session, company, actor, clock)  # the sections' demo settings use them
+    add_demo_catalogs(session, company, actor, clock)  # note types and templates
+    catalogs = create_demo_catalogs(
+        session, company, actor, clock, [(ln, fn, cr) for ln, fn, cr, _npi in PROVIDERS]
+    )
     service = UserService(session, company, actor, clock)
     editor = UserEditor(Work(session, company, actor, clock))  # every section, as the window
     policy = service.credentials.policy
@@ -315,12 +320,14 @@ def create_demo_practice(
         times = _demo_login_times(title, index, today_in(ZoneInfo(DEMO_TIME_ZONE), clock()))
         if times is not None and not front_desk:
             edits["login_times"] = LoginTimesEdit.of(times)
+        edits.update(catalogs.edits_for(title, kind, (last, first), index))
         record = editor.save(Target(), edits).record
         if front_desk:
             roles.set_built_in(record.pk, BuiltInRole.FRONT_DESK)
             front_desk_password = password
         if index % 9 == 7 and not front_desk:
             service.set_active(record.pk, False)
+    catalogs.retire(Catalogs(session, company, actor, clock))
     return DemoResult(
         company,
         ADMIN_USER_ID,

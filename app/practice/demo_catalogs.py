@@ -1,6 +1,7 @@
-"""The demo practice's catalogs: fax lines, resources, a note type and chart templates, made
-through the Catalogs service as the catalog editors would make them, with one deactivated
-entry of each kind, so that a struck-through entry can be seen in the editors and sections."""
+"""The demo practice's note type and chart templates, made through the Catalogs service as
+the catalog editors would make them, with one template deactivated, so that a struck-through
+entry can be seen in the editors and sections. Its fax lines and resources, which demo users
+are given, are app.practice.demo_fax_resources's."""
 
 from __future__ import annotations
 
@@ -13,28 +14,6 @@ from app.catalogs.service import Catalogs, Kind
 from app.clock import Clock
 from app.practice.company import CompanyInfo
 
-# (number, label); the last one is the old line the practice gave up.
-FAX_NUMBERS = (
-    ("(614) 555-0190", "Main office"),
-    ("(614) 555-0191", "Billing"),
-    ("(614) 555-0192", "Referrals"),
-    ("(614) 555-0193", "Lab results"),
-    ("(614) 555-0199", "Old north clinic line"),
-)
-RESOURCES = (
-    ("Exam Room 1", "room"),
-    ("Exam Room 2", "room"),
-    ("Exam Room 3", "room"),
-    ("Procedure Room", "room"),
-    ("X-ray", "machine"),
-    ("Ultrasound", "machine"),
-    ("ECG", "machine"),
-    ("Treadmill", "machine"),
-    ("Dr. Hynes", "provider"),
-    ("Dr. Lindqvist", "provider"),
-    ("Dr. Okafor", "provider"),
-    ("Old Film X-ray", "machine"),  # replaced by the digital one
-)
 NOTE_TYPES = ("Telehealth Note",)
 # chart tab -> category -> templates
 TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -60,19 +39,13 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
     "ROS": {"Review of systems": ("Complete ROS", "Brief ROS")},
     "Letters": {"Patient letters": ("Return to work", "School excuse", "Normal lab results")},
 }
-RETIRED = {
-    Kind.FAX: "Old north clinic line",
-    Kind.RESOURCE: "Old Film X-ray",
-    Kind.TEMPLATE: "Knee X-ray",
-}
+RETIRED_TEMPLATE = "Knee X-ray"
 
 
 @dataclass(frozen=True)
 class DemoCatalogs:
     """The ids of what was made, by name (a fax number by its label), for the demo's users."""
 
-    fax_numbers: dict[str, int] = field(default_factory=dict)
-    resources: dict[str, int] = field(default_factory=dict)
     templates: dict[str, int] = field(default_factory=dict)
     chart_tabs: dict[str, int] = field(default_factory=dict)
 
@@ -80,14 +53,10 @@ class DemoCatalogs:
 def add_demo_catalogs(
     session: Session, company: CompanyInfo, actor: Actor, clock: Clock
 ) -> DemoCatalogs:
-    """The demo's catalog entries (the company's starting note types and chart tabs are
-    there already); the retired ones deactivated."""
+    """The demo's note type and templates (the company's starting note types and chart tabs
+    are there already); the retired template deactivated."""
     catalogs = Catalogs(session, company, actor, clock)
     made = DemoCatalogs()
-    for number, label in FAX_NUMBERS:
-        made.fax_numbers[label] = catalogs.add_fax_number(number, label).id
-    for name, kind in RESOURCES:
-        made.resources[name] = catalogs.add_resource(name, kind).id
     for name in NOTE_TYPES:
         catalogs.add_note_type(name)
     made.chart_tabs.update({e.name: e.id for e in catalogs.entries(Kind.CHART_TAB)})
@@ -96,7 +65,5 @@ def add_demo_catalogs(
             category_id = catalogs.add_category(made.chart_tabs[tab], category).id
             for name in names:
                 made.templates[name] = catalogs.add_template(category_id, name).id
-    catalogs.set_active(Kind.FAX, made.fax_numbers[RETIRED[Kind.FAX]], False)
-    catalogs.set_active(Kind.RESOURCE, made.resources[RETIRED[Kind.RESOURCE]], False)
-    catalogs.set_active(Kind.TEMPLATE, made.templates[RETIRED[Kind.TEMPLATE]], False)
+    catalogs.set_active(Kind.TEMPLATE, made.templates[RETIRED_TEMPLATE], False)
     return made

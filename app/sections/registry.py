@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.sections.base import Section
+from app.sections.fax import FaxSection
 from app.sections.login_times import LoginTimesSection
+from app.sections.resources import ResourcesSection
 from app.sections.roles import RolesSection
 from app.sections.two_factor import TwoFactorSection
 from app.sections.user import UserSection
@@ -19,7 +21,14 @@ AnySection = Section[Any, Any, Any]
 
 SECTIONS: tuple[AnySection, ...] = tuple(
     sorted(
-        (UserSection(), LoginTimesSection(), TwoFactorSection(), RolesSection()),
+        (
+            UserSection(),
+            LoginTimesSection(),
+            TwoFactorSection(),
+            RolesSection(),
+            FaxSection(),
+            ResourcesSection(),
+        ),
         key=lambda s: s.order,
     )
 )
