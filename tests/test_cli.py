@@ -60,6 +60,7 @@ SHOW_KEYS = [
     "login_times",
     "two_factor",
     "roles",
+    "sign_off",
 ]
 
 

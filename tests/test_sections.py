@@ -15,7 +15,9 @@ from app.sections.editor import Opened, SectionProblems, UserEditor
 from app.sections.login_times import LoginTimesEdit
 from app.sections.registry import FIRST, SECTIONS, section
 from app.sections.roles import RolesEdit
+from app.sections.sign_off import SignOffEdit
 from app.sections.two_factor import TwoFactorEdit
+from app.sign_off.pin import Pin
 from app.two_factor.service import TwoFactorForm
 from app.users.records import UserFields
 from app.workplace import Work, Workplace
@@ -49,24 +51,28 @@ def new_user(**changes: object) -> UserFields:
 
 def test_the_registry_lists_each_section_once_in_the_order_the_window_shows_them():
     keys = [s.key for s in SECTIONS]
-    assert keys == ["user", "login_times", "two_factor", "roles"]
+    assert keys == ["user", "login_times", "two_factor", "roles", "sign_off"]
     assert len({s.order for s in SECTIONS}) == len(SECTIONS)
     assert FIRST is section("user")
-    assert [s.title for s in SECTIONS] == ["User", "Login Times", "2FA", "Roles"]
+    assert [s.title for s in SECTIONS] == ["User", "Login Times", "2FA", "Roles", "Sign Off"]
     assert [s.icon for s in SECTIONS if s.icon] == ["clock", "keys", "roles"]
 
 
 # Opening
 
 
-def test_opening_a_user_reads_every_section_in_two_statements(
+def test_opening_a_user_reads_every_section_in_three_statements(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
     """The row for the User, Login Times and 2FA sections; the Roles section's choices with
-    the user's effective rights (read only once its page is shown)."""
+    the user's effective rights, and the Sign Off section's note types with the user's
+    choices and recipients (each read only once its page is shown)."""
     pk = add_user(database, company, clock, "kimberly")
     with database.transaction() as session, count_statements(connection) as statements:
         opened = editor(session, company, clock).open(pk)
+    assert len(statements) == 3
+    with database.transaction() as session, count_statements(connection) as statements:
+        editor(session, company, clock).open(pk, ["user", "sign_off"])
     assert len(statements) == 2
     with database.transaction() as session, count_statements(connection) as statements:
         editor(session, company, clock).open(pk, ["user", "login_times", "two_factor"])
@@ -102,14 +108,16 @@ def test_every_section_is_checked_before_anything_is_written(
         "login_times": bad_hours,
         "two_factor": TwoFactorEdit(TwoFactorForm("email", "also not")),
         "roles": RolesEdit({closed}),
+        "sign_off": SignOffEdit(pin=Pin("1234"), retype_pin=Pin("1234")),
     }
     with pytest.raises(SectionProblems) as refused, database.transaction() as session:
         editor(session, company, clock).save(Target(), edits)
     problems = refused.value.by_section
-    assert list(problems) == ["user", "login_times", "two_factor", "roles"]  # list's order
+    assert list(problems) == ["user", "login_times", "two_factor", "roles", "sign_off"]
     assert "email" in problems["user"] and "sun.end" in problems["login_times"]
     assert "destination" in problems["two_factor"]
     assert "deactivated" in problems["roles"]["roles"]
+    assert "in a row" in problems["sign_off"]["pin"]
     assert refused.value.first_section == "user"
     assert audit_events(database) == before
 
@@ -165,9 +173,9 @@ def test_the_windows_click_on_a_user_with_every_section_open_is_two_statements(
     with count_statements(connection) as statements:
         opened = window.within(lambda work: UserEditor(work).open(pk))
     assert set(opened.states) == {s.key for s in SECTIONS}
-    # The row; the Roles section's choices with the user's effective rights; no clock read,
-    # no read of the operator's rights.
-    assert len(statements) == 2, statements
+    # The row; the Roles section's choices with the user's effective rights; the Sign Off
+    # section's table and recipients; no clock read, no read of the operator's rights.
+    assert len(statements) == 3, statements
 
 
 def test_the_windows_save_of_one_field_with_every_section_open_is_four_statements(
@@ -175,7 +183,7 @@ def test_the_windows_save_of_one_field_with_every_section_open_is_four_statement
 ) -> None:
     """The operator's rights now, the user's row, the UPDATE and its audit event; the form
     shown again after the save costs nothing more (and no clock or policy read) but the Roles
-    section's one read, its choices with the effective rights."""
+    section's one read, its choices with the effective rights, and the Sign Off section's."""
     pk = add_user(database, company, clock, "kimberly")
     window = _window_of(database, company, clock)
     opened = window.within(lambda work: UserEditor(work).open(pk))
@@ -189,7 +197,7 @@ def test_the_windows_save_of_one_field_with_every_section_open_is_four_statement
     with count_statements(connection) as statements:
         shown = window.within(save)
     verbs = [s.split()[0] for s in statements]
-    assert verbs == ["SELECT", "SELECT", "UPDATE", "INSERT", "SELECT"], statements
+    assert verbs == ["SELECT", "SELECT", "UPDATE", "INSERT", "SELECT", "SELECT"], statements
     assert shown.record.fields.title == "Billing Lead"
     assert shown.states["two_factor"].recovery_codes_left == 0
 
