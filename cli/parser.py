@@ -17,6 +17,7 @@ from app.login_times.hours import (
 from app.rights import Right, right_named
 from app.users.fields import USER_FIELDS, Kind
 from cli.errors import UsageError
+from cli.parser_sign_off import add_pin_commands, add_pin_options
 
 # `hours set --day`: sun..sat or the full name, any case.
 DAY_OPTION_NAMES = {
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("target", metavar="USERID")
     _add_field_options(change, rename=True)
     _add_expires_option(change, "default unchanged")
+    add_pin_options(change)
     change.add_argument("--json", action="store_true")
     for name in ("deactivate", "activate"):
         sub = user_commands.add_parser(name, help=f"{name} a user (users are never deleted)")
@@ -258,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_roles_commands(commands)
     _add_providers_commands(commands)
     _add_epcs_commands(commands)
+    add_pin_commands(commands)
 
     login = commands.add_parser("login", help="would this sign-in be allowed? (exit code)")
     login.add_argument("user_id", metavar="USERID")
