@@ -301,7 +301,14 @@ def test_copy_user_takes_the_settings_of_the_user_copied(usersetup):
         "(SELECT id FROM users WHERE user_id = 'lblake2') ORDER BY id"
     )
     assert actions[0] == ("user.copied",)
-    assert {a for (a,) in actions[1:]} <= {"user.role_changed", "user.groups_changed"}
+    assert {a for (a,) in actions[1:]} <= {
+        "user.role_changed",
+        "user.groups_changed",
+        "sign_off.changed",
+    }
+    # The Sign Off section came along (the demo's Kimberly has one; never a PIN).
+    assert copy["sign_off"] == {**source["sign_off"], "pin_set": False}
+    assert copy["sign_off"]["recipients"] != []
     # The Roles section came along: the role, the group and the department.
     assert copy["roles"]["roles"] == source["roles"]["roles"] != []
     assert (copy["roles"]["groups"], copy["department"]) == (

@@ -159,7 +159,7 @@ class SignOffPage(SectionPage):
         screens = QGridLayout()
         screens.addWidget(self.table, 0, 0)
         self.errors.add(screens, "screens", self.table, 1, 0)
-        outer.addLayout(screens, 2)
+        outer.addLayout(screens)
         self.screens_warning = QLabel()
         self.screens_warning.setObjectName("screens_warning")
         self.screens_warning.setStyleSheet(WARNING_STYLE)
@@ -272,6 +272,11 @@ class SignOffPage(SectionPage):
                 table.setCellWidget(r, c, cell)
             self._groups.append(group)
         table.resizeRowsToContents()
+        # As tall as its rows (a long catalog scrolls inside it), so the recipients get the rest.
+        rows_height = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        height = table.horizontalHeader().sizeHint().height() + rows_height + 2 * table.frameWidth()
+        table.setMaximumHeight(height)
+        table.setMinimumHeight(min(height, 8 * table.verticalHeader().defaultSectionSize()))
         kept = [row.name for row in self.rows if not row.active]
         self.screens_warning.setText(
             f"{', '.join(kept)} {'is' if len(kept) == 1 else 'are'} deactivated: kept as "
