@@ -380,3 +380,80 @@ def test_copy_user_carries_the_flags_screens_and_recipients_but_never_the_pin(
     with database.transaction() as session:
         assert session.query(UserSignoffRecipient).filter_by(user_pk=saved.record.pk).count() == 1
     assert pins.PIN_FIELD == "pin"
+
+
+# What it costs
+
+
+def test_an_edit_that_changes_nothing_costs_no_statement_in_check(
+    database: Database, connection, company: CompanyInfo, clock: FixedClock, kim: int
+) -> None:
+    lee = add_user(database, company, clock, "lee", first_name="Lee", last_name="Adams")
+    _save(database, company, clock, kim, lambda e: replace(e, recipients=frozenset({lee})))
+    with database.transaction() as session:
+        editor = UserEditor(_work(session, company, clock))
+        opened = editor.open(kim)
+        unchanged = section("sign_off").edit_of(opened.states["sign_off"])
+        with count_statements(connection) as statements:
+            editor.check(Target(kim, opened.record.version), {"sign_off": unchanged}, opened.states)
+    assert statements == []
+
+
+def test_saving_one_flag_is_the_row_its_update_and_its_audit_event(
+    database: Database, connection, company: CompanyInfo, clock: FixedClock, kim: int
+) -> None:
+    """As the window saves: the edit checked against the section as loaded, so the save
+    reads the row and nothing more, and writes the row and the event."""
+    opened = _open(database, company, clock, kim)
+    edit = replace(section("sign_off").edit_of(opened.states["sign_off"]), approval=True)
+    with count_statements(connection) as statements, database.transaction() as session:
+        UserEditor(_work(session, company, clock)).save(
+            Target(kim, opened.record.version), {"sign_off": edit}, opened.states
+        )
+    assert [s.split()[0] for s in statements] == ["SELECT", "UPDATE", "INSERT"], statements
+
+
+# Never oneself, however the rows came to be
+
+
+def test_a_user_stored_as_their_own_recipient_elsewhere_must_be_taken_off_and_a_copy_is_not(
+    database: Database, company: CompanyInfo, clock: FixedClock, kim: int
+) -> None:
+    """Another program on the shared database wrote Kimberly as her own recipient: her next
+    save is refused beside the list until she is taken off; a copy of her gets Kimberly as a
+    recipient, who is not the copy, and so is no self-recipient."""
+    from tests.test_sections import new_user
+
+    with database.transaction() as session:
+        session.add(UserSignoffRecipient(user_pk=kim, recipient_pk=kim))
+    flag = lambda e: replace(e, approval=True)  # noqa: E731
+    assert _refused(database, company, clock, kim, flag)["recipients"] == SELF
+    with database.transaction() as session:
+        saved = UserEditor(_work(session, company, clock)).save(
+            Target(copied_from=kim), {"user": new_user()}
+        )
+    copy = _open(database, company, clock, saved.record.pk).states["sign_off"]
+    assert [r.pk for r in copy.recipients] == [kim] != [saved.record.pk]
+    _save(database, company, clock, kim, lambda e: replace(e, recipients=frozenset()))
+
+
+def test_a_copy_leaves_out_a_deactivated_recipient_and_a_deactivated_note_type(
+    database: Database, company: CompanyInfo, clock: FixedClock, kim: int
+) -> None:
+    gone = add_user(database, company, clock, "gone", first_name="Gus", last_name="Gone")
+    rows = _open(database, company, clock, kim).states["sign_off"].screens
+    hospital = next(r.note_type_id for r in rows if r.name == "Hospital Note")
+    _save(database, company, clock, kim, lambda e: replace(
+        e, recipients=frozenset({gone}),
+        screens=tuple((pk, ALL if pk == hospital else c) for pk, c in e.screens),
+    ))  # fmt: skip
+    with database.transaction() as session:
+        UserService(session, company, dba(), clock).set_active(gone, False)
+        Catalogs(session, company, dba(), clock).set_active(Kind.NOTE_TYPE, hospital, False)
+    with database.transaction() as session:
+        copied = section("sign_off").copy(
+            _work(session, company, clock),
+            _open(database, company, clock, kim).states["sign_off"],
+        )
+    assert copied.state.recipients == () and hospital not in copied.state.choices
+    assert "Gone" not in " ".join(copied.carried) and "Hospital" not in " ".join(copied.carried)
