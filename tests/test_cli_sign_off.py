@@ -10,7 +10,8 @@ from app.practice.company import CompanyInfo
 from cli.errors import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from tests.conftest import KIM_PASSWORD, FixedClock
 from tests.helpers.cli import CommandLine
-from tests.helpers.records import audit_events, stored_user
+from tests.helpers.records import add_user, audit_events, stored_user
+from tests.helpers.roles import SetupRole
 
 EXIT_PIN_REFUSED, EXIT_NO_PIN = 10, 18
 PIN = "58203"
@@ -71,3 +72,16 @@ def test_an_unknown_user_and_a_missing_pin_or_company(usersetup: CommandLine) ->
     assert usersetup("pin", "check", "kimberly", "--company", "valley")[0] == EXIT_USAGE
     assert usersetup("--as", "kimberly", "pin", "check", "kimberly", "--company", "valley",
                      stdin=f"{KIM_PASSWORD}\n{PIN}\n")[0] == EXIT_USAGE  # fmt: skip
+
+
+def test_the_front_desk_sets_no_pin_at_the_command_line(
+    usersetup: CommandLine, database: Database, company: CompanyInfo, clock: FixedClock, kim: int
+) -> None:
+    add_user(database, company, clock, "lblake", password="front desk passphrase",
+             role=SetupRole.FRONT_DESK)  # fmt: skip
+    code, _out, err = usersetup(
+        "--company", "valley", "--as", "lblake", "users", "set", "kimberly", "--pin-stdin",
+        stdin=f"front desk passphrase\n{PIN}\n{PIN}\n",
+    )  # fmt: skip
+    assert code == EXIT_REFUSED and PIN not in err
+    assert stored_user(database, kim).signoff_pin_hash is None
