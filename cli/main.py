@@ -9,7 +9,8 @@ and 1 when not.
 12 inactive, 13 password change required, 14 two-factor required (the password was right;
 a token is due, or an authenticator must be set up first), 15 outside login hours,
 16 account expired, 17 time not checked (the server's clock cannot be read, and the hours or
-expiry depend on it).
+expiry depend on it). `usersetup pin check` answers 0 right, 10 refused (a wrong PIN, or a
+locked, inactive or unknown account), 18 no PIN set.
 
 Who acts: without --as, the database administrator (every right; audited as the system user
 at this host). With --as USERID, that user, with the rights of their roles read anew in the
@@ -73,6 +74,7 @@ from cli.passwords import PasswordInput
 from cli.providers import providers_command
 from cli.rights import Verdict, rights_command
 from cli.roles import roles_command
+from cli.sign_off import PinInput, pin_command
 from cli.two_factor import two_factor_command
 from cli.users import users_command
 
@@ -207,12 +209,17 @@ def _run_on(
         return EXIT_OK
     if args.command == "login":
         return login(args, database, stdin, clock, measure)
+    if args.command == "pin":
+        return pin_command(args, database, stdin, clock, measure)
     if args.command == "key":
         print(key_command(args, database, actor, stdin, clock, measure))
         return EXIT_OK
     passwords = PasswordInput(stdin)
     if args.command == "users" and getattr(args, "password_stdin", False):
         passwords.read()  # before the transaction: a person typing holds no connection open
+    pins = PinInput(stdin)
+    if args.command == "users" and getattr(args, "pin_stdin", False):
+        pins.read()  # likewise
     token = None
     if args.command == "epcs" and args.epcs_command == "approve":
         token = read_token(stdin, actor)  # likewise; the administrator is refused first
@@ -241,7 +248,7 @@ def _run_on(
             return catalog_command(args, work)
         if args.command == "epcs":  # a refused approval commits its audit, then is raised
             return keeping_refusals(lambda w: epcs_command(args, w, token))(work)
-        return users_command(args, work, passwords)
+        return users_command(args, work, passwords, pins)
 
     # run(): on the embedded file a listing waits for no other workstation's save
     output = raise_kept(database.run(command))

@@ -22,6 +22,7 @@ from cli.parser_roles import (
     add_rights_commands,
     add_roles_commands,
 )
+from cli.parser_sign_off import add_pin_commands, add_pin_options
 from cli.parser_types import CommandParser, date_or
 
 # `hours set --day`: sun..sat or the full name, any case.
@@ -168,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("target", metavar="USERID")
     _add_field_options(change, rename=True)
     _add_expires_option(change, "default unchanged")
+    add_pin_options(change)
     change.add_argument("--json", action="store_true")
     for name in ("deactivate", "activate"):
         sub = user_commands.add_parser(name, help=f"{name} a user (users are never deleted)")
@@ -198,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_providers_commands(commands)
     add_epcs_commands(commands)
     add_catalog_commands(commands)
+    add_pin_commands(commands)
 
     login = commands.add_parser("login", help="would this sign-in be allowed? (exit code)")
     login.add_argument("user_id", metavar="USERID")

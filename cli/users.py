@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,8 @@ from app.sections.base import Target
 from app.sections.editor import Opened, Started, UserEditor
 from app.sections.login_times import LoginTimesEdit
 from app.sections.registry import FIRST, SECTIONS, section
+from app.sections.sign_off import SignOffEdit
+from app.sign_off.pin import NO_PIN
 from app.users.fields import FIELDS_BY_NAME, USER_FIELDS, Kind
 from app.users.records import UserFields
 from app.users.service import UserService
@@ -31,6 +34,7 @@ from app.workplace import Work
 from cli.errors import UsageError
 from cli.parser import ROLE_NAMES
 from cli.passwords import PasswordInput
+from cli.sign_off import PinInput
 from cli.user_roles import user_roles_command
 
 REFERENCE_CHOICES = {
@@ -40,7 +44,9 @@ REFERENCE_CHOICES = {
 }
 
 
-def users_command(args: argparse.Namespace, work: Work, passwords: PasswordInput) -> str:
+def users_command(
+    args: argparse.Namespace, work: Work, passwords: PasswordInput, pins: PinInput | None = None
+) -> str:
     """Carry out one users command in the caller's transaction; what to print once committed."""
     users = UserService(work.session, work.company, work.actor, work.clock)
     command = args.users_command
@@ -81,7 +87,7 @@ def users_command(args: argparse.Namespace, work: Work, passwords: PasswordInput
         record = users.set_active(users.find(args.user_id).pk, command == "activate")
         return f"{record.heading} is {'active' if record.fields.active else 'inactive'}."
     if command == "set":
-        return _change(args, work, users, passwords)
+        return _change(args, work, users, passwords, pins)
     return _add(args, work, users, passwords)  # add, copy
 
 
@@ -111,7 +117,11 @@ def _listing(users: UserService, *, show_all: bool, as_json: bool) -> str:
 
 
 def _change(
-    args: argparse.Namespace, work: Work, users: UserService, passwords: PasswordInput
+    args: argparse.Namespace,
+    work: Work,
+    users: UserService,
+    passwords: PasswordInput,
+    pins: PinInput | None = None,
 ) -> str:
     record = users.find(args.target)
     form = record.fields
@@ -124,6 +134,15 @@ def _change(
     if "expires" in args:
         hours = LoginTimesService(work.session, work.company, work.actor, work.clock)
         record = hours.set_expiry(record.pk, args.expires)
+    if args.pin_stdin or args.clear_pin:  # through the editor, as the window saves the page
+        editor = UserEditor(work)
+        opened = editor.open(record.pk, [FIRST.key, "sign_off"])
+        edit: SignOffEdit = section("sign_off").edit_of(opened.states["sign_off"])
+        typed, again = pins.read() if args.pin_stdin and pins is not None else (NO_PIN, NO_PIN)
+        edit = replace(edit, pin=typed, retype_pin=again, clear_pin=args.clear_pin)
+        record = editor.save(
+            Target(record.pk, opened.record.version), {"sign_off": edit}, opened.states
+        ).record
     return format_user(work, UserEditor(work).open(record.pk), as_json=args.json)
 
 

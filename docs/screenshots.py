@@ -48,6 +48,7 @@ from ui.dialogs.role_setup import RoleSetupDialog
 from ui.dialogs.templates_catalog import TemplatesCatalogDialog
 from ui.main import build_window
 from ui.operations import InlineRunner
+from ui.pages.sign_off_page import SignOffPage
 from ui.pages.two_factor_page import TwoFactorPage
 from ui.signin.sign_in_dialog import SignInDialog
 from ui.window.window import UserSetupWindow
@@ -294,6 +295,18 @@ def main() -> None:
             name = s.title.lower().replace(" ", "-")
             window.page(s.key).grab().save(str(DOCS / f"section-{name}.png"))
         _fax_and_resources(app, window, database)
+        # The Sign Off section in a 1024x700 window, the smallest the practice uses: it fits.
+        window.resize(1024, 700)
+        window.show_section("sign_off")
+        sign_off = window.page("sign_off")
+        assert isinstance(sign_off, SignOffPage)
+        sign_off.find_box.setText("ha")
+        sign_off.search("ha")  # the recipients search, as typing runs it
+        app.processEvents()
+        window.grab().save(str(DOCS / "section-sign-off.png"))
+        assert window.subject is not None
+        sign_off.load(window.subject)
+        window.resize(1180, 800)
         # The 2FA section setting up an authenticator at the desk: the QR code and the key.
         window.show_section("two_factor")
         two_factor = window.page("two_factor")

@@ -60,6 +60,7 @@ SHOW_KEYS = [
     "login_times",
     "two_factor",
     "roles",
+    "sign_off",
     "fax",
     "resources",
 ]
@@ -303,8 +304,12 @@ def test_copy_user_takes_the_settings_of_the_user_copied(usersetup):
     )
     assert actions[0] == ("user.copied",)
     assert {a for (a,) in actions[1:]} <= {
-        "user.role_changed", "user.groups_changed", "fax.changed", "resources.changed",
+        "user.role_changed", "user.groups_changed", "sign_off.changed", "fax.changed",
+        "resources.changed",
     }  # fmt: skip
+    # The Sign Off section came along (the demo's Kimberly has one; never a PIN).
+    assert copy["sign_off"] == {**source["sign_off"], "pin_set": False}
+    assert copy["sign_off"]["recipients"] != []
     # The Fax and Resources sections came along too (the demo's billing line).
     assert copy["fax"] == source["fax"] and copy["fax"]["inbound"] != []
     assert copy["resources"] == source["resources"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTreeWidget, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTreeWidget
 
 from app.catalogs.service import Catalogs, Kind
 from app.db.database import Database
@@ -20,7 +20,7 @@ from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import add_user, audit_events
 from tests.helpers.roles import SetupRole
-from tests.helpers.window import close_window, opens, saves
+from tests.helpers.window import catalog_editor_opened, close_window, opens, saves
 from tests.helpers.window import open_window as shown_window
 from tests.test_fax_section import opened
 from tests.test_two_factor_page import pick
@@ -162,30 +162,13 @@ def test_a_deactivated_line_is_struck_through_with_a_warning_and_offered_to_nobo
     assert not page.deactivated_note.isVisible()
 
 
-def editor_opened(
-    qtbot: Any, dialogs: DialogAnswers, page: Any, button: QPushButton
-) -> list[object]:
-    """The kind of catalog editor the button opened (closed at once), as its signal said it."""
-    opened: list[object] = []
-
-    def close(dialog: QWidget) -> None:
-        opened.append(getattr(dialog, "kind", dialog))
-        dialog.close()
-
-    dialogs.do(close)
-    with qtbot.waitSignal(page.edit_catalog) as signalled:
-        button.click()
-    dialogs.finish()
-    return [*signalled.args, *opened]
-
-
 def test_the_fax_numbers_button_opens_the_catalog_for_those_who_edit_it(
     qtbot: Any, window: UserSetupWindow, kim: int, dialogs: DialogAnswers
 ) -> None:
     page = section_page(qtbot, window, kim, "fax")
     button = by_name(page, QPushButton, "Fax Numbers...")
     assert button.isVisible()
-    assert editor_opened(qtbot, dialogs, page, button) == ["fax", Kind.FAX]
+    assert catalog_editor_opened(qtbot, dialogs, page, button) == ["fax", Kind.FAX]
 
 
 def test_the_front_desk_sees_the_fax_numbers_read_only(

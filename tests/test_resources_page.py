@@ -19,9 +19,9 @@ from tests.conftest import FixedClock
 from tests.helpers.actors import dba
 from tests.helpers.qt import DialogAnswers, by_name
 from tests.helpers.records import add_user
-from tests.helpers.window import close_window, opens, saves
+from tests.helpers.window import catalog_editor_opened, close_window, opens, saves
 from tests.helpers.window import open_window as shown_window
-from tests.test_fax_page import check, choose, editor_opened, listed, offered, section_page
+from tests.test_fax_page import check, choose, listed, offered, section_page
 from tests.test_fax_section import opened as fax_opened
 from tests.test_fax_section import save as fax_save
 from tests.test_login_times_page import fill_in_new_user
@@ -208,7 +208,7 @@ def test_the_resources_button_opens_the_catalog(
 ) -> None:
     page = section_page(qtbot, window, kim, "resources")
     button = by_name(page, QPushButton, "Resources...")
-    assert editor_opened(qtbot, dialogs, page, button) == ["resource", Kind.RESOURCE]
+    assert catalog_editor_opened(qtbot, dialogs, page, button) == ["resource", Kind.RESOURCE]
 
 
 def test_copy_user_in_the_window_carries_the_fax_numbers_and_the_resources(

@@ -16,7 +16,9 @@ from app.sections.editor import Opened, SectionProblems, UserEditor
 from app.sections.login_times import LoginTimesEdit
 from app.sections.registry import FIRST, SECTIONS, section
 from app.sections.roles import RolesEdit
+from app.sections.sign_off import SignOffEdit
 from app.sections.two_factor import TwoFactorEdit
+from app.sign_off.pin import Pin
 from app.two_factor.service import TwoFactorForm
 from app.users.records import UserFields
 from app.workplace import Work, Workplace
@@ -29,7 +31,7 @@ from tests.helpers.statements import count_statements
 
 WEEKDAYS = weekdays_filled(LoginTimes(limited=True))
 # The sections that read one statement of their own (the others read only the user's row).
-OWN_STATEMENT = ("roles", "fax", "resources")
+OWN_STATEMENT = ("roles", "sign_off", "fax", "resources")
 
 
 def editor(session: object, company: CompanyInfo, clock: FixedClock, actor=None) -> UserEditor:
@@ -52,7 +54,7 @@ def new_user(**changes: object) -> UserFields:
 
 def test_the_registry_lists_each_section_once_in_the_order_the_window_shows_them():
     keys = [s.key for s in SECTIONS]
-    assert keys == ["user", "login_times", "two_factor", "roles", "fax", "resources"]
+    assert keys == ["user", "login_times", "two_factor", "roles", "sign_off", "fax", "resources"]
     assert len({s.order for s in SECTIONS}) == len(SECTIONS)
     assert FIRST is section("user")
     assert [s.title for s in SECTIONS] == [
@@ -60,6 +62,7 @@ def test_the_registry_lists_each_section_once_in_the_order_the_window_shows_them
         "Login Times",
         "2FA",
         "Roles",
+        "Sign Off",
         "Fax",
         "Resources",
     ]
@@ -117,6 +120,7 @@ def test_every_section_is_checked_before_anything_is_written(
         "login_times": bad_hours,
         "two_factor": TwoFactorEdit(TwoFactorForm("email", "also not")),
         "roles": RolesEdit({closed}),
+        "sign_off": SignOffEdit(pin=Pin("1234"), retype_pin=Pin("1234")),
         "fax": PicksEdit({999_999}),  # no such line
         "resources": PicksEdit((), 999_999),  # a default not checked
     }
@@ -128,6 +132,7 @@ def test_every_section_is_checked_before_anything_is_written(
         "login_times",
         "two_factor",
         "roles",
+        "sign_off",
         "fax",
         "resources",
     ]  # list's order
@@ -136,6 +141,7 @@ def test_every_section_is_checked_before_anything_is_written(
     assert "deactivated" in problems["roles"]["roles"]
     assert "does not exist" in problems["fax"]["inbound_fax_numbers"]
     assert "must be one of the checked" in problems["resources"]["default_mobile_resource"]
+    assert "in a row" in problems["sign_off"]["pin"]
     assert refused.value.first_section == "user"
     assert audit_events(database) == before
 
@@ -202,7 +208,7 @@ def test_the_windows_save_of_one_field_with_every_section_open_is_four_statement
 ) -> None:
     """The operator's rights now, the user's row, the UPDATE and its audit event; the form
     shown again after the save costs nothing more (and no clock or policy read) but the Roles
-    section's one read, its choices with the effective rights."""
+    section's one read, its choices with the effective rights, and the Sign Off section's."""
     pk = add_user(database, company, clock, "kimberly")
     window = _window_of(database, company, clock)
     opened = window.within(lambda work: UserEditor(work).open(pk))

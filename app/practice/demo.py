@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.access import Actor
 from app.catalogs.service import Catalogs
 from app.clock import Clock
+from app.db.kinds import ScreenSignoff
 from app.db.models import BuiltInRole, Company, DefaultScreen, Provider, ServiceLocation, UserType
 from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
 from app.passwords.policy import generate_temporary_password
@@ -28,7 +29,10 @@ from app.roles.setup import RoleSetup
 from app.sections.base import Target
 from app.sections.editor import UserEditor
 from app.sections.login_times import LoginTimesEdit
+from app.sections.registry import section as editor_section
 from app.sections.roles import RolesEdit
+from app.sections.sign_off import SignOffEdit
+from app.sign_off.state import choose
 from app.users.records import UserFields
 from app.users.service import UserService
 from app.workplace import Work
@@ -271,6 +275,7 @@ def create_demo_practice(
         people.append((*name, "", rng.choice(STAFF_TITLES), UserType.STAFF))
 
     user_ids: set[str] = {ADMIN_USER_ID}
+    saved: list[tuple[int, UserType]] = []  # each user's row and kind, in the order made
     for index, (last, first, mi, title, kind) in enumerate(people[: users - 1]):
         user_id = first.lower() if index == 0 else (first[0] + last).lower()
         base, n = user_id, 1
@@ -322,12 +327,15 @@ def create_demo_practice(
             edits["login_times"] = LoginTimesEdit.of(times)
         edits.update(catalogs.edits_for(title, kind, (last, first), index))
         record = editor.save(Target(), edits).record
+        saved.append((record.pk, kind))
         if front_desk:
             roles.set_built_in(record.pk, BuiltInRole.FRONT_DESK)
             front_desk_password = password
         if index % 9 == 7 and not front_desk:
             service.set_active(record.pk, False)
+            saved.remove((record.pk, kind))  # nobody's sign-off goes to a deactivated user
     catalogs.retire(Catalogs(session, company, actor, clock))
+    _demo_sign_off(editor, saved, admin.pk)
     return DemoResult(
         company,
         ADMIN_USER_ID,
@@ -354,6 +362,35 @@ def _demo_access(
     departments = Departments(session, company, actor, clock)
     department_ids = {name: departments.add(name).id for name in DEPARTMENTS}
     return role_ids, group.id, department_ids
+
+
+def _demo_sign_off(editor: UserEditor, saved: list[tuple[int, UserType]], admin_pk: int) -> None:
+    """Providers approve others' notes; the first user's notes (Kimberly Fox's) need an
+    additional sign-off, sent to the administrator and the first provider. No PIN: each
+    user sets their own."""
+    providers = [pk for pk, kind in saved if kind is UserType.PROVIDER]
+    for pk in providers[:3]:
+        opened = editor.open(pk, ["user", "sign_off"])
+        edit: SignOffEdit = editor_section("sign_off").edit_of(opened.states["sign_off"])
+        editor.save(Target(pk, opened.record.version), {"sign_off": replace(edit, approval=True)})
+    if not saved:
+        return
+    first = saved[0][0]
+    opened = editor.open(first, ["user", "sign_off"])
+    state = opened.states["sign_off"]
+    rows = state.screens
+    if rows:
+        rows = choose(rows, rows[0].note_type_id, ScreenSignoff.ALL)  # All on the top row
+    picks = {"Hospital Note": ScreenSignoff.NEVER, "Office Note": ScreenSignoff.CUSTOM}
+    screens = tuple((r.note_type_id, picks.get(r.name, r.choice)) for r in rows)
+    edit = replace(
+        editor_section("sign_off").edit_of(state),
+        additional=True,
+        required=True,
+        screens=screens,
+        recipients=frozenset({admin_pk, *providers[:1]} - {first}),
+    )
+    editor.save(Target(first, opened.record.version), {"sign_off": edit})
 
 
 def _demo_login_times(title: str, index: int, today: date) -> LoginTimes | None:

@@ -14,6 +14,7 @@ from app.sections.fax import FaxSection
 from app.sections.login_times import LoginTimesSection
 from app.sections.resources import ResourcesSection
 from app.sections.roles import RolesSection
+from app.sections.sign_off import SignOffSection
 from app.sections.two_factor import TwoFactorSection
 from app.sections.user import UserSection
 
@@ -28,6 +29,7 @@ SECTIONS: tuple[AnySection, ...] = tuple(
             RolesSection(),
             FaxSection(),
             ResourcesSection(),
+            SignOffSection(),
         ),
         key=lambda s: s.order,
     )

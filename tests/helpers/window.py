@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from PySide6.QtCore import SignalInstance
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from app.db.database import Database
 from app.passwords.policy import load_policy
@@ -130,3 +131,21 @@ def close_window(window: UserSetupWindow, dialogs: DialogAnswers) -> None:
         dialogs.answer("Discard")
     assert window.close()
     window.deleteLater()
+
+
+def catalog_editor_opened(
+    qtbot: Any, dialogs: DialogAnswers, page: Any, button: QPushButton
+) -> list[object]:
+    """What a page's catalog button asked for (its ``edit_catalog`` signal's kind) and the kind
+    of editor the window opened for it (closed at once)."""
+    opened: list[object] = []
+
+    def close(dialog: QWidget) -> None:
+        opened.append(getattr(dialog, "kind", dialog))
+        dialog.close()
+
+    dialogs.do(close)
+    with qtbot.waitSignal(page.edit_catalog) as signalled:
+        button.click()
+    dialogs.finish()
+    return [*signalled.args, *opened]

@@ -5,6 +5,7 @@ from ui.pages.fax_page import FaxPage
 from ui.pages.login_times_page import LoginTimesPage
 from ui.pages.resources_page import ResourcesPage
 from ui.pages.roles_page import RolesPage
+from ui.pages.sign_off_page import SignOffPage
 from ui.pages.two_factor_page import TwoFactorPage
 from ui.pages.user_page import UserPage
 
@@ -16,6 +17,7 @@ PAGES: dict[str, type[SectionPage]] = {
         LoginTimesPage,
         TwoFactorPage,
         RolesPage,
+        SignOffPage,
         FaxPage,
         ResourcesPage,
     )
