@@ -183,8 +183,11 @@ def test_opening_the_section_costs_one_statement(
     assert [str(s) for s in state.effective.sources[Right.SCHEDULE_VIEW]] == [
         "Front Office group → Scheduling role"
     ]
-    with count_statements(connection) as statements:  # as the window opens the user: row + 1
-        opened(database, company, clock, pk)
+    with (
+        database.transaction() as session,
+        count_statements(connection) as statements,
+    ):  # as the window opens the user with this page built: row + 1
+        UserEditor(Work(session, company, dba(), clock)).open(pk, ["user", "roles"])
     assert len(statements) == 2, statements
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from app.catalogs.user_templates import TemplatesEdit
 from app.db.database import Database
 from app.errors import ConflictError, NotAllowedError
 from app.login_times.hours import DayForm, LoginTimes, weekdays_filled
@@ -49,25 +50,26 @@ def new_user(**changes: object) -> UserFields:
 
 def test_the_registry_lists_each_section_once_in_the_order_the_window_shows_them():
     keys = [s.key for s in SECTIONS]
-    assert keys == ["user", "login_times", "two_factor", "roles"]
+    assert keys == ["user", "login_times", "two_factor", "roles", "templates"]
     assert len({s.order for s in SECTIONS}) == len(SECTIONS)
     assert FIRST is section("user")
-    assert [s.title for s in SECTIONS] == ["User", "Login Times", "2FA", "Roles"]
+    assert [s.title for s in SECTIONS] == ["User", "Login Times", "2FA", "Roles", "Templates"]
     assert [s.icon for s in SECTIONS if s.icon] == ["clock", "keys", "roles"]
 
 
 # Opening
 
 
-def test_opening_a_user_reads_every_section_in_two_statements(
+def test_opening_a_user_reads_every_section_in_three_statements(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
     """The row for the User, Login Times and 2FA sections; the Roles section's choices with
-    the user's effective rights (read only once its page is shown)."""
+    the user's effective rights; the Templates section's tabs, categories and templates
+    (each read only once its page is shown)."""
     pk = add_user(database, company, clock, "kimberly")
     with database.transaction() as session, count_statements(connection) as statements:
         opened = editor(session, company, clock).open(pk)
-    assert len(statements) == 2
+    assert len(statements) == 3
     with database.transaction() as session, count_statements(connection) as statements:
         editor(session, company, clock).open(pk, ["user", "login_times", "two_factor"])
     assert len(statements) == 1
@@ -102,14 +104,16 @@ def test_every_section_is_checked_before_anything_is_written(
         "login_times": bad_hours,
         "two_factor": TwoFactorEdit(TwoFactorForm("email", "also not")),
         "roles": RolesEdit({closed}),
+        "templates": TemplatesEdit({10**6}),  # no such template
     }
     with pytest.raises(SectionProblems) as refused, database.transaction() as session:
         editor(session, company, clock).save(Target(), edits)
     problems = refused.value.by_section
-    assert list(problems) == ["user", "login_times", "two_factor", "roles"]  # list's order
+    assert list(problems) == ["user", "login_times", "two_factor", "roles", "templates"]
     assert "email" in problems["user"] and "sun.end" in problems["login_times"]
     assert "destination" in problems["two_factor"]
     assert "deactivated" in problems["roles"]["roles"]
+    assert "does not exist" in problems["templates"]["templates"]
     assert refused.value.first_section == "user"
     assert audit_events(database) == before
 
@@ -157,7 +161,7 @@ def _window_of(database: Database, company: CompanyInfo, clock: FixedClock) -> W
     return Workplace(database, company, signed_in(user_pk=maria), clock)
 
 
-def test_the_windows_click_on_a_user_with_every_section_open_is_two_statements(
+def test_the_windows_click_on_a_user_with_every_section_open_is_three_statements(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
     pk = add_user(database, company, clock, "kimberly")
@@ -165,9 +169,9 @@ def test_the_windows_click_on_a_user_with_every_section_open_is_two_statements(
     with count_statements(connection) as statements:
         opened = window.within(lambda work: UserEditor(work).open(pk))
     assert set(opened.states) == {s.key for s in SECTIONS}
-    # The row; the Roles section's choices with the user's effective rights; no clock read,
-    # no read of the operator's rights.
-    assert len(statements) == 2, statements
+    # The row; the Roles section's choices with the user's effective rights; the Templates
+    # section; no clock read, no read of the operator's rights.
+    assert len(statements) == 3, statements
 
 
 def test_the_windows_save_of_one_field_with_every_section_open_is_four_statements(
@@ -175,7 +179,7 @@ def test_the_windows_save_of_one_field_with_every_section_open_is_four_statement
 ) -> None:
     """The operator's rights now, the user's row, the UPDATE and its audit event; the form
     shown again after the save costs nothing more (and no clock or policy read) but the Roles
-    section's one read, its choices with the effective rights."""
+    section's one read, its choices with the effective rights, and the Templates section's."""
     pk = add_user(database, company, clock, "kimberly")
     window = _window_of(database, company, clock)
     opened = window.within(lambda work: UserEditor(work).open(pk))
@@ -189,7 +193,7 @@ def test_the_windows_save_of_one_field_with_every_section_open_is_four_statement
     with count_statements(connection) as statements:
         shown = window.within(save)
     verbs = [s.split()[0] for s in statements]
-    assert verbs == ["SELECT", "SELECT", "UPDATE", "INSERT", "SELECT"], statements
+    assert verbs == ["SELECT", "SELECT", "UPDATE", "INSERT", "SELECT", "SELECT"], statements
     assert shown.record.fields.title == "Billing Lead"
     assert shown.states["two_factor"].recovery_codes_left == 0
 

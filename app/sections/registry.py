@@ -12,6 +12,7 @@ from typing import Any
 from app.sections.base import Section
 from app.sections.login_times import LoginTimesSection
 from app.sections.roles import RolesSection
+from app.sections.templates import TemplatesSection
 from app.sections.two_factor import TwoFactorSection
 from app.sections.user import UserSection
 
@@ -19,7 +20,13 @@ AnySection = Section[Any, Any, Any]
 
 SECTIONS: tuple[AnySection, ...] = tuple(
     sorted(
-        (UserSection(), LoginTimesSection(), TwoFactorSection(), RolesSection()),
+        (
+            UserSection(),
+            LoginTimesSection(),
+            TwoFactorSection(),
+            RolesSection(),
+            TemplatesSection(),
+        ),
         key=lambda s: s.order,
     )
 )
