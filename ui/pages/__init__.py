@@ -3,10 +3,12 @@
 from ui.pages.base import SectionPage
 from ui.pages.login_times_page import LoginTimesPage
 from ui.pages.roles_page import RolesPage
+from ui.pages.templates_page import TemplatesPage
 from ui.pages.two_factor_page import TwoFactorPage
 from ui.pages.user_page import UserPage
 
 # The page that shows each section, by the section's key (the registry decides the order).
 PAGES: dict[str, type[SectionPage]] = {
-    page.section.key: page for page in (UserPage, LoginTimesPage, TwoFactorPage, RolesPage)
+    page.section.key: page
+    for page in (UserPage, LoginTimesPage, TwoFactorPage, RolesPage, TemplatesPage)
 }
