@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     CompoundSelect,
@@ -54,10 +54,11 @@ DEFAULT_FIELD = "default_template"
 NAMED_IN_AUDIT = 20
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateItem:
+class TemplateItem(NamedTuple):
     """One template as a user's section lists it: ``usable`` when it, its category and its
-    chart tab are all active (only a usable one may be newly checked)."""
+    chart tab are all active (only a usable one may be newly checked). A named tuple: a
+    practice's thousands of them are made in a few milliseconds, where frozen dataclasses
+    took several times as long."""
 
     id: int
     name: str
@@ -218,12 +219,15 @@ def read_user_templates(session: Session, company_id: int, user_pk: int | None) 
     a deactivated tab or category is listed only when it holds such a template."""
     tabs: list[tuple[int, int, str, bool, int | None]] = []
     categories: dict[int, tuple[int, str, bool]] = {}
-    under: dict[int, list[tuple[int, str, bool, bool]]] = {}
+    under: dict[int, list[TemplateItem]] = {}
     for kind, pk, parent, name, active, mark, position in session.execute(
         templates_query(company_id, user_pk)
-    ):
-        if kind == "template":
-            under.setdefault(parent, []).append((pk, name, bool(active), bool(mark)))
+    ).all():
+        if kind == "template":  # the rows are active or the user's: listed as they come
+            rows = under.get(parent)
+            if rows is None:
+                rows = under[parent] = []
+            rows.append(TemplateItem(pk, name, bool(active), mark == 1))
         elif kind == "category":
             categories[pk] = (parent, name, bool(active))
         else:
@@ -244,16 +248,17 @@ def read_user_templates(session: Session, company_id: int, user_pk: int | None) 
 
 
 def _category(
-    category_id: int, name: str, active: bool, under: dict[int, list[tuple[int, str, bool, bool]]]
+    category_id: int, name: str, active: bool, under: dict[int, list[TemplateItem]]
 ) -> CategoryItem:
-    rows = under.get(category_id, ())
-    items = [
-        TemplateItem(pk, template_name, usable and active, granted)
-        for pk, template_name, usable, granted in rows
-        if granted or (usable and active)
-    ]
-    items.sort(key=lambda t: t.name.casefold())
+    items = under.get(category_id, [])
+    if not active:  # a deactivated category: only what the user has, none of it usable
+        items = [t._replace(usable=False) for t in items if t.granted]
+    items.sort(key=_by_name)
     return CategoryItem(category_id, name, active, tuple(items))
+
+
+def _by_name(template: TemplateItem) -> str:
+    return template.name.casefold()
 
 
 def _unusable(category: CategoryItem) -> CategoryItem:

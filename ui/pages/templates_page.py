@@ -58,7 +58,7 @@ CHECK_ALL = "Check all in category"
 EDIT_TEMPLATES = "Templates..."
 NO_DEFAULT = "(none)"
 ID_ROLE = Qt.ItemDataRole.UserRole
-USABLE_ROLE = Qt.ItemDataRole.UserRole + 1
+UNUSABLE_ROLE = Qt.ItemDataRole.UserRole + 1  # set only on the few that are
 DEACTIVATED = (
     "Deactivated (or under a deactivated category or chart tab): kept until unchecked, "
     "and cannot be checked anew."
@@ -74,15 +74,29 @@ class TemplateFilter(QSortFilterProxyModel):
     """Templates whose name holds the text, and every template of a category whose name does
     (the category shows whenever one of its templates does)."""
 
+    text = ""  # what the filter box holds, case-folded
+
+    def show_matching(self, text: str) -> None:
+        self.text = text.strip().casefold()
+        self.setFilterRegularExpression(QRegularExpression.escape(text.strip()))
+
     def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
     ) -> bool:
-        text = self.filterRegularExpression().pattern()
-        if text and source_parent.isValid():
-            category = str(source_parent.data())
-            if text.casefold() in category.casefold():
-                return True
+        if not self.text:  # the common case, asked of every row: answered at once
+            return True
+        if source_parent.isValid() and self.text in str(source_parent.data()).casefold():
+            return True
         return super().filterAcceptsRow(source_row, source_parent)
+
+
+def _state_of(marks: set[Qt.CheckState]) -> Qt.CheckState:
+    """A category's box: checked when all its templates are, partly when some are."""
+    if marks == {Qt.CheckState.Checked}:
+        return Qt.CheckState.Checked
+    if Qt.CheckState.Checked in marks:
+        return Qt.CheckState.PartiallyChecked
+    return Qt.CheckState.Unchecked
 
 
 def _struck(item: QStandardItem | QListWidgetItem) -> None:
@@ -183,7 +197,6 @@ class TemplatesPage(SectionPage):
 
         self.tabs.currentRowChanged.connect(self._show_tab)
         self.filter.textChanged.connect(self._filter)
-        self.model.itemChanged.connect(self._changed)
         self.default_box.currentIndexChanged.connect(self._default_chosen)
         self.check_all.clicked.connect(self.check_all_in_category)
         self.catalog_button.clicked.connect(lambda: self.edit_catalog.emit("template"))
@@ -260,7 +273,7 @@ class TemplatesPage(SectionPage):
         tab = self.state.tabs[row] if 0 <= row < len(self.state.tabs) else None
         self._tab = tab
         if tab is None:
-            self.model.clear()
+            self.model.removeRows(0, self.model.rowCount())
             self._fill_defaults()
             self.warning.hide()
             return
@@ -269,58 +282,56 @@ class TemplatesPage(SectionPage):
     def _build_tree(self, tab: TabItem) -> None:
         """The tab's categories and templates as one model: each template checkable (read-only
         for an operator who may not edit users), each category checked as its templates are."""
-        self._syncing = True
-        try:
-            self.model.clear()
-            checkable = not self._read_only
-            any_unusable = False
-            for category in tab.categories:
-                head = QStandardItem(category.name)
-                head.setData(category.id, ID_ROLE)
-                head.setCheckable(checkable)
-                head.setEditable(False)
-                if not category.active:
-                    _struck(head)
-                    head.setToolTip(DEACTIVATED)
-                rows = []
-                for template in category.templates:
-                    item = QStandardItem(template.name)
-                    item.setData(template.id, ID_ROLE)
-                    item.setData(template.usable, USABLE_ROLE)
-                    item.setEditable(False)
-                    item.setCheckable(checkable)
-                    item.setCheckState(
-                        Qt.CheckState.Checked
-                        if template.id in self.granted
-                        else Qt.CheckState.Unchecked
-                    )
-                    if not template.usable:
-                        any_unusable = True
-                        _struck(item)
-                        item.setToolTip(DEACTIVATED)
-                    rows.append(item)
-                head.appendRows(rows)
-                head.setCheckState(self._category_state(head))
-                self.model.appendRow(head)
-            self.warning.setVisible(any_unusable)
-        finally:
-            self._syncing = False
+        # Filled apart from the view and handed to the filter at once: one reset of the tree,
+        # not one update per row.
+        model = QStandardItemModel(self)
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if not self._read_only:  # read-only: the marks show, and take no click
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        any_unusable = False
+        checked, unchecked = Qt.CheckState.Checked, Qt.CheckState.Unchecked
+        granted = self.granted
+        for category in tab.categories:
+            head = QStandardItem(category.name)
+            head.setFlags(flags)
+            head.setData(category.id, ID_ROLE)
+            if not category.active:
+                _struck(head)
+                head.setToolTip(DEACTIVATED)
+            rows = []
+            marks = set()
+            for template in category.templates:
+                item = QStandardItem(template.name)
+                item.setFlags(flags)
+                item.setData(template.id, ID_ROLE)
+                mark = checked if template.id in granted else unchecked
+                marks.add(mark)
+                item.setCheckState(mark)
+                if not template.usable:
+                    any_unusable = True
+                    item.setData(True, UNUSABLE_ROLE)
+                    _struck(item)
+                    item.setToolTip(DEACTIVATED)
+                rows.append(item)
+            head.appendRows(rows)
+            head.setCheckState(_state_of(marks))
+            model.appendRow(head)
+        self.warning.setVisible(any_unusable)
+        old, self.model = self.model, model
+        self.proxy.setSourceModel(model)
+        model.itemChanged.connect(self._changed)
+        old.deleteLater()
         self.tree.expandAll()
         self._fill_defaults()
         self.check_all.setEnabled(not self._read_only and bool(tab.categories))
 
     def _filter(self, text: str) -> None:
-        self.proxy.setFilterRegularExpression(QRegularExpression.escape(text.strip()))
+        self.proxy.show_matching(text)
         self.tree.expandAll()
 
     @staticmethod
     def _category_state(head: QStandardItem) -> Qt.CheckState:
-        marks = {head.child(i).checkState() for i in range(head.rowCount())}
-        if marks == {Qt.CheckState.Checked}:
-            return Qt.CheckState.Checked
-        if Qt.CheckState.Checked in marks:
-            return Qt.CheckState.PartiallyChecked
-        return Qt.CheckState.Unchecked
+        return _state_of({head.child(i).checkState() for i in range(head.rowCount())})
 
     def _changed(self, item: QStandardItem) -> None:
         if self._syncing:
@@ -351,7 +362,7 @@ class TemplatesPage(SectionPage):
                 child = head.child(i)
                 if not self.proxy.mapFromSource(self.model.index(i, 0, source)).isValid():
                     continue  # hidden by the filter
-                if checked and not child.data(USABLE_ROLE):
+                if checked and child.data(UNUSABLE_ROLE):
                     continue
                 child.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
                 template_id = int(child.data(ID_ROLE))
