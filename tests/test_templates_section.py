@@ -395,3 +395,29 @@ def test_users_show_json_lists_each_tabs_templates_and_default(
         "granted": [],
         "default": None,
     }
+
+
+# The demo
+
+
+def test_the_demo_gives_its_people_templates_and_keeps_a_retired_letter_struck_through(
+    database: Database, clock: FixedClock
+) -> None:
+    from app.practice.demo import create_demo_practice
+    from app.users.service import UserService
+
+    with database.transaction() as session:
+        demo = create_demo_practice(session, Actor.database_administrator("test"), clock, users=9)
+        users = UserService(session, demo.company, dba(), clock)
+        kimberly, hynes = users.find("kimberly").pk, users.find("phynes").pk
+    letters = next(
+        tab for tab in opened(database, demo.company, clock, kimberly).states["templates"].tabs
+        if tab.name == "Letters"
+    )  # fmt: skip
+    marks = {t.name: (t.granted, t.usable) for _c, t in letters.templates()}
+    assert marks["No-Show Fee"] == (True, False) and marks["Normal Results"] == (True, True)
+    assert letters.default_id is not None
+    provider = opened(database, demo.company, clock, hynes).states["templates"]
+    orders = provider.tabs[0]
+    assert orders.name == "Orders" and orders.granted_count == 12
+    assert dict(provider.named())[orders.default_id or 0] == ("Orders", "CBC")

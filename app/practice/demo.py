@@ -16,6 +16,7 @@ from app.db.models import BuiltInRole, Company, DefaultScreen, Provider, Service
 from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
 from app.passwords.policy import generate_temporary_password
 from app.practice.company import CompanyInfo, create_company
+from app.practice.demo_templates import add_demo_templates
 from app.practice.departments import Departments
 from app.practice.practice_key import practice_keys
 from app.rights import Right
@@ -224,6 +225,7 @@ def create_demo_practice(
     provider_by_name = {(p.last_name, p.first_name): p.id for p in providers}
 
     role_ids, front_office, department_ids = _demo_access(session, company, actor, clock)
+    templates = add_demo_templates(session, company, actor, clock)
     service = UserService(session, company, actor, clock)
     editor = UserEditor(Work(session, company, actor, clock))  # every section, as the window
     policy = service.credentials.policy
@@ -310,6 +312,9 @@ def create_demo_practice(
                 (role_ids[name] for name in access[0]), [front_office] if access[1] else []
             ),
         }
+        given = templates.edit_for(title, kind)
+        if given is not None:
+            edits["templates"] = given
         times = _demo_login_times(title, index, today_in(ZoneInfo(DEMO_TIME_ZONE), clock()))
         if times is not None and not front_desk:
             edits["login_times"] = LoginTimesEdit.of(times)
@@ -319,6 +324,7 @@ def create_demo_practice(
             front_desk_password = password
         if index % 9 == 7 and not front_desk:
             service.set_active(record.pk, False)
+    templates.retire(session, company, actor, clock)
     return DemoResult(
         company,
         ADMIN_USER_ID,
