@@ -45,6 +45,7 @@ from ui.dialogs.reset_dialog import ResetPasswordDialog
 from ui.dialogs.role_setup import RoleSetupDialog
 from ui.main import build_window
 from ui.operations import InlineRunner
+from ui.pages.templates_page import TemplatesPage
 from ui.pages.two_factor_page import TwoFactorPage
 from ui.signin.sign_in_dialog import SignInDialog
 from ui.window.window import UserSetupWindow
@@ -157,6 +158,30 @@ def _epcs_pending(app: QCoreApplication, window: UserSetupWindow) -> None:
     dialog.close()
 
 
+def _templates(app: QCoreApplication, window: UserSetupWindow, kimberly: int) -> None:
+    """The Templates section at 1024x700: a physician's Orders tab, then Kimberly's Letters,
+    with the letter the practice retired struck through."""
+    size = window.size()
+    window.resize(1024, 700)
+    with window.workplace.database.transaction() as session:
+        hynes = UserService(session, window.context.company, ACTOR, utc_now).find("phynes")
+    window.select_user(hynes.pk)
+    window.show_section("templates")
+    app.processEvents()
+    window.grab().save(str(DOCS / "section-templates.png"))
+    window.select_user(kimberly)
+    page = window.page("templates")
+    assert isinstance(page, TemplatesPage)
+    letters = next(
+        row for row in range(page.tabs.count()) if page.tabs.item(row).text().startswith("Letters")
+    )
+    page.tabs.setCurrentRow(letters)
+    app.processEvents()
+    window.grab().save(str(DOCS / "section-templates-retired.png"))
+    window.resize(size)
+    window.show_section("user")
+
+
 def main() -> None:
     # The demo practice is in New York: its screenshots show times as US offices write them.
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
@@ -224,6 +249,7 @@ def main() -> None:
             app.processEvents()
             name = s.title.lower().replace(" ", "-")
             window.page(s.key).grab().save(str(DOCS / f"section-{name}.png"))
+        _templates(app, window, kimberly.pk)
         # The 2FA section setting up an authenticator at the desk: the QR code and the key.
         window.show_section("two_factor")
         two_factor = window.page("two_factor")
