@@ -220,9 +220,10 @@ def read_user_templates(session: Session, company_id: int, user_pk: int | None) 
     tabs: list[tuple[int, int, str, bool, int | None]] = []
     categories: dict[int, tuple[int, str, bool]] = {}
     under: dict[int, list[TemplateItem]] = {}
-    for kind, pk, parent, name, active, mark, position in session.execute(
-        templates_query(company_id, user_pk)
-    ).all():
+    # Through the connection: plain rows, none of the ORM's work for entities it would not make.
+    for kind, pk, parent, name, active, mark, position in (
+        session.connection().execute(templates_query(company_id, user_pk)).all()
+    ):
         if kind == "template":  # the rows are active or the user's: listed as they come
             rows = under.get(parent)
             if rows is None:
