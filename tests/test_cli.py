@@ -60,6 +60,7 @@ SHOW_KEYS = [
     "login_times",
     "two_factor",
     "roles",
+    "templates",
 ]
 
 
@@ -300,7 +301,15 @@ def test_copy_user_takes_the_settings_of_the_user_copied(usersetup):
         "(SELECT id FROM users WHERE user_id = 'lblake2') ORDER BY id"
     )
     assert actions[0] == ("user.copied",)
-    assert {a for (a,) in actions[1:]} <= {"user.role_changed", "user.groups_changed"}
+    assert {a for (a,) in actions[1:]} <= {
+        "user.role_changed",
+        "user.groups_changed",
+        "templates.changed",
+    }
+    # The Templates section came along: the demo's billing specialist's letters, less the one
+    # the practice retired.
+    granted = [t["name"] for tab in copy["templates"]["chart_tabs"] for t in tab["granted"]]
+    assert sorted(granted) == ["Missed Appointment", "Normal Results", "Referral Sent"]
     # The Roles section came along: the role, the group and the department.
     assert copy["roles"]["roles"] == source["roles"]["roles"] != []
     assert (copy["roles"]["groups"], copy["department"]) == (
