@@ -290,3 +290,19 @@ def test_the_catalog_button_asks_for_the_template_editor_and_the_page_fits_1024_
         )
     finally:
         close_window(window, dialogs)
+
+
+def test_copy_user_shows_the_templates_it_carried(
+    qtbot: Any, window: UserSetupWindow, kim: int, ids: dict[str, int]
+) -> None:
+    pick(qtbot, window, kim)
+    window.copy_user()
+    assert window.subject is not None and window.subject.is_new
+    assert "1 template (Orders 1), the default template of Orders" in window.subject.copied_note
+    window.show_section("templates")
+    page = window.page("templates")
+    assert isinstance(page, TemplatesPage)
+    assert tab_texts(page)[0] == "Orders (1)"
+    assert by_name(page, QComboBox, "Default Template").currentText() == "CBC (Labs)"
+    assert page.edit(window.subject) is None  # unchanged: saved as Copy User carried it
+    window.drop_edits()
