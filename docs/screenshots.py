@@ -49,6 +49,7 @@ from ui.dialogs.templates_catalog import TemplatesCatalogDialog
 from ui.main import build_window
 from ui.operations import InlineRunner
 from ui.pages.sign_off_page import SignOffPage
+from ui.pages.templates_page import TemplatesPage
 from ui.pages.two_factor_page import TwoFactorPage
 from ui.signin.sign_in_dialog import SignInDialog
 from ui.window.window import UserSetupWindow
@@ -226,6 +227,30 @@ def _fax_and_resources(app: QCoreApplication, window: UserSetupWindow, database:
     window.show_section("user")
 
 
+def _templates(app: QCoreApplication, window: UserSetupWindow, kimberly: int) -> None:
+    """The Templates section at 1024x700: a physician's Orders tab, then Kimberly's Letters,
+    with the letter the practice retired struck through."""
+    size = window.size()
+    window.resize(1024, 700)
+    with window.workplace.database.transaction() as session:
+        hynes = UserService(session, window.context.company, ACTOR, utc_now).find("phynes")
+    window.select_user(hynes.pk)
+    window.show_section("templates")
+    app.processEvents()
+    window.grab().save(str(DOCS / "section-templates.png"))
+    window.select_user(kimberly)
+    page = window.page("templates")
+    assert isinstance(page, TemplatesPage)
+    letters = next(
+        row for row in range(page.tabs.count()) if page.tabs.item(row).text().startswith("Letters")
+    )
+    page.tabs.setCurrentRow(letters)
+    app.processEvents()
+    window.grab().save(str(DOCS / "section-templates-retired.png"))
+    window.resize(size)
+    window.show_section("user")
+
+
 def main() -> None:
     # The demo practice is in New York: its screenshots show times as US offices write them.
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
@@ -307,6 +332,7 @@ def main() -> None:
         assert window.subject is not None
         sign_off.load(window.subject)
         window.resize(1180, 800)
+        _templates(app, window, kimberly.pk)
         # The 2FA section setting up an authenticator at the desk: the QR code and the key.
         window.show_section("two_factor")
         two_factor = window.page("two_factor")

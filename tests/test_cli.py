@@ -63,6 +63,7 @@ SHOW_KEYS = [
     "sign_off",
     "fax",
     "resources",
+    "templates",
 ]
 
 
@@ -305,7 +306,7 @@ def test_copy_user_takes_the_settings_of_the_user_copied(usersetup):
     assert actions[0] == ("user.copied",)
     assert {a for (a,) in actions[1:]} <= {
         "user.role_changed", "user.groups_changed", "sign_off.changed", "fax.changed",
-        "resources.changed",
+        "resources.changed", "templates.changed",
     }  # fmt: skip
     # The Sign Off section came along (the demo's Kimberly has one; never a PIN).
     assert copy["sign_off"] == {**source["sign_off"], "pin_set": False}
@@ -313,6 +314,10 @@ def test_copy_user_takes_the_settings_of_the_user_copied(usersetup):
     # The Fax and Resources sections came along too (the demo's billing line).
     assert copy["fax"] == source["fax"] and copy["fax"]["inbound"] != []
     assert copy["resources"] == source["resources"]
+    # The Templates section came along: the demo's billing specialist's letters, less the one
+    # the practice retired.
+    granted = [t["name"] for tab in copy["templates"]["chart_tabs"] for t in tab["granted"]]
+    assert sorted(granted) == ["Missed Appointment", "Normal Results", "Referral Sent"]
     # The Roles section came along: the role, the group and the department.
     assert copy["roles"]["roles"] == source["roles"]["roles"] != []
     assert (copy["roles"]["groups"], copy["department"]) == (

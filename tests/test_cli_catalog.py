@@ -211,8 +211,8 @@ def test_the_demo_practice_has_catalogs_with_one_retired_entry_of_each_kind(
     assert [r["name"] for r in resources if not r["active"]] == ["ECG cart (old)"]
     labs = usersetup.json("catalog", "list", "template", "--tab", "Orders", "--category", "Labs")
     assert labs[0] == {
-        "id": labs[0]["id"], "name": "Basic metabolic panel", "chart_tab": "Orders",
+        "id": labs[0]["id"], "name": "BMP", "chart_tab": "Orders",
         "category": "Labs", "active": True, "version": 1,
     }  # fmt: skip
-    assert "Knee X-ray" not in _ok(usersetup, "catalog", "list", "template", "--tab", "Orders")
+    assert "No-Show Fee" not in _ok(usersetup, "catalog", "list", "template", "--tab", "Letters")
     assert _ok(usersetup, "catalog", "list", "note-type").endswith("  Telehealth Note")

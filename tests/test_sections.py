@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from app.catalogs.user_templates import TemplatesEdit
 from app.db.database import Database
 from app.errors import ConflictError, NotAllowedError
 from app.login_times.hours import DayForm, LoginTimes, weekdays_filled
@@ -31,7 +32,7 @@ from tests.helpers.statements import count_statements
 
 WEEKDAYS = weekdays_filled(LoginTimes(limited=True))
 # The sections that read one statement of their own (the others read only the user's row).
-OWN_STATEMENT = ("roles", "sign_off", "fax", "resources")
+OWN_STATEMENT = ("roles", "sign_off", "fax", "resources", "templates")
 
 
 def editor(session: object, company: CompanyInfo, clock: FixedClock, actor=None) -> UserEditor:
@@ -54,7 +55,16 @@ def new_user(**changes: object) -> UserFields:
 
 def test_the_registry_lists_each_section_once_in_the_order_the_window_shows_them():
     keys = [s.key for s in SECTIONS]
-    assert keys == ["user", "login_times", "two_factor", "roles", "sign_off", "fax", "resources"]
+    assert keys == [
+        "user",
+        "login_times",
+        "two_factor",
+        "roles",
+        "sign_off",
+        "fax",
+        "resources",
+        "templates",
+    ]
     assert len({s.order for s in SECTIONS}) == len(SECTIONS)
     assert FIRST is section("user")
     assert [s.title for s in SECTIONS] == [
@@ -65,6 +75,7 @@ def test_the_registry_lists_each_section_once_in_the_order_the_window_shows_them
         "Sign Off",
         "Fax",
         "Resources",
+        "Templates",
     ]
     assert [s.icon for s in SECTIONS if s.icon] == ["clock", "keys", "roles"]
 
@@ -123,6 +134,7 @@ def test_every_section_is_checked_before_anything_is_written(
         "sign_off": SignOffEdit(pin=Pin("1234"), retype_pin=Pin("1234")),
         "fax": PicksEdit({999_999}),  # no such line
         "resources": PicksEdit((), 999_999),  # a default not checked
+        "templates": TemplatesEdit({10**6}),  # no such template
     }
     with pytest.raises(SectionProblems) as refused, database.transaction() as session:
         editor(session, company, clock).save(Target(), edits)
@@ -135,6 +147,7 @@ def test_every_section_is_checked_before_anything_is_written(
         "sign_off",
         "fax",
         "resources",
+        "templates",
     ]  # list's order
     assert "email" in problems["user"] and "sun.end" in problems["login_times"]
     assert "destination" in problems["two_factor"]
@@ -142,6 +155,7 @@ def test_every_section_is_checked_before_anything_is_written(
     assert "does not exist" in problems["fax"]["inbound_fax_numbers"]
     assert "must be one of the checked" in problems["resources"]["default_mobile_resource"]
     assert "in a row" in problems["sign_off"]["pin"]
+    assert "does not exist" in problems["templates"]["templates"]
     assert refused.value.first_section == "user"
     assert audit_events(database) == before
 
@@ -189,7 +203,7 @@ def _window_of(database: Database, company: CompanyInfo, clock: FixedClock) -> W
     return Workplace(database, company, signed_in(user_pk=maria), clock)
 
 
-def test_the_windows_click_on_a_user_with_every_section_open_is_two_statements(
+def test_the_windows_click_on_a_user_with_every_section_open_is_three_statements(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
     pk = add_user(database, company, clock, "kimberly")
@@ -208,7 +222,8 @@ def test_the_windows_save_of_one_field_with_every_section_open_is_four_statement
 ) -> None:
     """The operator's rights now, the user's row, the UPDATE and its audit event; the form
     shown again after the save costs nothing more (and no clock or policy read) but the Roles
-    section's one read, its choices with the effective rights, and the Sign Off section's."""
+    section's one read, its choices with the effective rights, and one read each of the Sign
+    Off, Fax, Resources and Templates sections."""
     pk = add_user(database, company, clock, "kimberly")
     window = _window_of(database, company, clock)
     opened = window.within(lambda work: UserEditor(work).open(pk))

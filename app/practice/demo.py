@@ -18,8 +18,8 @@ from app.db.models import BuiltInRole, Company, DefaultScreen, Provider, Service
 from app.login_times.hours import DayHours, LoginTimes, today_in, weekdays_filled
 from app.passwords.policy import generate_temporary_password
 from app.practice.company import CompanyInfo, create_company
-from app.practice.demo_catalogs import add_demo_catalogs
 from app.practice.demo_fax_resources import create_demo_catalogs
+from app.practice.demo_templates import add_demo_templates
 from app.practice.departments import Departments
 from app.practice.practice_key import practice_keys
 from app.rights import Right
@@ -231,7 +231,8 @@ def create_demo_practice(
     provider_by_name = {(p.last_name, p.first_name): p.id for p in providers}
 
     role_ids, front_office, department_ids = _demo_access(session, company, actor, clock)
-    add_demo_catalogs(session, company, actor, clock)  # note types and templates
+    Catalogs(session, company, actor, clock).add_note_type("Telehealth Note")
+    templates = add_demo_templates(session, company, actor, clock)
     catalogs = create_demo_catalogs(
         session, company, actor, clock, [(ln, fn, cr) for ln, fn, cr, _npi in PROVIDERS]
     )
@@ -322,6 +323,9 @@ def create_demo_practice(
                 (role_ids[name] for name in access[0]), [front_office] if access[1] else []
             ),
         }
+        given = templates.edit_for(title, kind)
+        if given is not None:
+            edits["templates"] = given
         times = _demo_login_times(title, index, today_in(ZoneInfo(DEMO_TIME_ZONE), clock()))
         if times is not None and not front_desk:
             edits["login_times"] = LoginTimesEdit.of(times)
@@ -335,6 +339,7 @@ def create_demo_practice(
             service.set_active(record.pk, False)
             saved.remove((record.pk, kind))  # nobody's sign-off goes to a deactivated user
     catalogs.retire(Catalogs(session, company, actor, clock))
+    templates.retire(session, company, actor, clock)
     _demo_sign_off(editor, saved, admin.pk)
     return DemoResult(
         company,

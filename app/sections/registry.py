@@ -15,6 +15,7 @@ from app.sections.login_times import LoginTimesSection
 from app.sections.resources import ResourcesSection
 from app.sections.roles import RolesSection
 from app.sections.sign_off import SignOffSection
+from app.sections.templates import TemplatesSection
 from app.sections.two_factor import TwoFactorSection
 from app.sections.user import UserSection
 
@@ -30,6 +31,7 @@ SECTIONS: tuple[AnySection, ...] = tuple(
             FaxSection(),
             ResourcesSection(),
             SignOffSection(),
+            TemplatesSection(),
         ),
         key=lambda s: s.order,
     )

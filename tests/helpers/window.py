@@ -141,7 +141,7 @@ def catalog_editor_opened(
     opened: list[object] = []
 
     def close(dialog: QWidget) -> None:
-        opened.append(getattr(dialog, "kind", dialog))
+        opened.append(getattr(dialog, "kind", type(dialog).__name__))
         dialog.close()
 
     dialogs.do(close)

@@ -6,6 +6,7 @@ from ui.pages.login_times_page import LoginTimesPage
 from ui.pages.resources_page import ResourcesPage
 from ui.pages.roles_page import RolesPage
 from ui.pages.sign_off_page import SignOffPage
+from ui.pages.templates_page import TemplatesPage
 from ui.pages.two_factor_page import TwoFactorPage
 from ui.pages.user_page import UserPage
 
@@ -20,5 +21,6 @@ PAGES: dict[str, type[SectionPage]] = {
         SignOffPage,
         FaxPage,
         ResourcesPage,
+        TemplatesPage,
     )
 }
