@@ -57,13 +57,13 @@ SHOW_KEYS = [
     "updated_by",
     "updated_at",
     "created_at",
-    "login_times",
-    "two_factor",
     "roles",
     "sign_off",
     "fax",
     "resources",
     "templates",
+    "login_times",
+    "two_factor",
 ]
 
 

@@ -57,27 +57,27 @@ def test_the_registry_lists_each_section_once_in_the_order_the_window_shows_them
     keys = [s.key for s in SECTIONS]
     assert keys == [
         "user",
-        "login_times",
-        "two_factor",
         "roles",
         "sign_off",
         "fax",
         "resources",
         "templates",
+        "login_times",
+        "two_factor",
     ]
     assert len({s.order for s in SECTIONS}) == len(SECTIONS)
     assert FIRST is section("user")
-    assert [s.title for s in SECTIONS] == [
+    assert [s.title for s in SECTIONS] == [  # as the classic User Setup dialog lists them
         "User",
-        "Login Times",
-        "2FA",
         "Roles",
         "Sign Off",
         "Fax",
         "Resources",
         "Templates",
+        "Login Times",
+        "2FA",
     ]
-    assert [s.icon for s in SECTIONS if s.icon] == ["clock", "keys", "roles"]
+    assert [s.icon for s in SECTIONS if s.icon] == ["roles", "clock", "keys"]
 
 
 # Opening
@@ -141,13 +141,13 @@ def test_every_section_is_checked_before_anything_is_written(
     problems = refused.value.by_section
     assert list(problems) == [
         "user",
-        "login_times",
-        "two_factor",
         "roles",
         "sign_off",
         "fax",
         "resources",
         "templates",
+        "login_times",
+        "two_factor",
     ]  # list's order
     assert "email" in problems["user"] and "sun.end" in problems["login_times"]
     assert "destination" in problems["two_factor"]

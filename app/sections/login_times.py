@@ -31,7 +31,7 @@ class LoginTimesEdit:
 class LoginTimesSection(Section[LoginTimes, LoginTimesEdit, LoginTimes]):
     key: ClassVar[str] = "login_times"
     title: ClassVar[str] = "Login Times"
-    order: ClassVar[int] = 10
+    order: ClassVar[int] = 80
     icon: ClassVar[str] = "clock"
     tooltip: ClassVar[str] = "When the selected user may sign in, and when their account expires"
     edit_right: ClassVar[Right] = Right.EDIT_LOGIN_TIMES

@@ -268,7 +268,7 @@ def _read_choices(
 class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
     key: ClassVar[str] = "roles"
     title: ClassVar[str] = "Roles"
-    order: ClassVar[int] = 30
+    order: ClassVar[int] = 10
     icon: ClassVar[str] = "roles"
     tooltip: ClassVar[str] = (
         "Roles and user groups of the selected user, and every right they end up with"

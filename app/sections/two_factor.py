@@ -37,7 +37,7 @@ class TwoFactorEdit:
 class TwoFactorSection(Section[TwoFactorSummary, TwoFactorEdit, TwoFactorEdit]):
     key: ClassVar[str] = "two_factor"
     title: ClassVar[str] = "2FA"
-    order: ClassVar[int] = 20
+    order: ClassVar[int] = 90
     icon: ClassVar[str] = "keys"
     tooltip: ClassVar[str] = (
         "Two-factor sign-in of the selected user: method, authenticator, recovery codes"
