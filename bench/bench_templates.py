@@ -79,7 +79,6 @@ def build(database: Database, templates: int) -> tuple[CompanyInfo, int, list[in
         editor.save(
             Target(pk, opened.record.version),
             {"templates": TemplatesEdit(every[::5], defaults)},
-            opened.states,
         )
     return company, pk, every
 
@@ -175,7 +174,6 @@ def bench_save(
         UserEditor(Work(session, company, ACTOR, utc_now)).save(
             Target(pk, opened.record.version),
             {"templates": TemplatesEdit(wanted, state.defaults)},
-            opened.states,
         )
     took = time.perf_counter() - started
     return {

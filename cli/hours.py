@@ -30,7 +30,7 @@ def hours_command(args: argparse.Namespace, work: Work) -> str:
         changed = _hours_from_options(args, opened.states["login_times"])
         target = Target(opened.record.pk, opened.record.version)
         try:
-            editor.save(target, {"login_times": changed}, opened.states)
+            editor.save(target, {"login_times": changed})
         except SectionProblems as exc:
             raise UserSetupError(" ".join(exc.errors.values())) from exc
         opened = editor.open(opened.record.pk, ["login_times"])

@@ -37,7 +37,7 @@ def user_roles_command(args: argparse.Namespace, work: Work) -> str:
         group_ids = set(state.group_ids) | _named(groups, args.add_group, GROUPS_FIELD, "group")
         group_ids -= _named(groups, args.remove_group, GROUPS_FIELD, "group")
         target = Target(pk, opened.record.version)
-        editor.save(target, {KEY: RolesEdit(role_ids, group_ids)}, opened.states)
+        editor.save(target, {KEY: RolesEdit(role_ids, group_ids)})
         opened = editor.open(pk, [KEY])
     return format_roles(work, opened, as_json=args.json)
 

@@ -140,9 +140,7 @@ def _change(
         edit: SignOffEdit = section("sign_off").edit_of(opened.states["sign_off"])
         typed, again = pins.read() if args.pin_stdin and pins is not None else (NO_PIN, NO_PIN)
         edit = replace(edit, pin=typed, retype_pin=again, clear_pin=args.clear_pin)
-        record = editor.save(
-            Target(record.pk, opened.record.version), {"sign_off": edit}, opened.states
-        ).record
+        record = editor.save(Target(record.pk, opened.record.version), {"sign_off": edit}).record
     return format_user(work, UserEditor(work).open(record.pk), as_json=args.json)
 
 

@@ -62,10 +62,10 @@ def save(
     actor: Any = None,
 ) -> None:
     """The section saved as the window saves it: with the state it loaded."""
-    current = opened(database, company, clock, pk)
+
     with database.transaction() as session:
         work = Work(session, company, actor or dba(), clock)
-        UserEditor(work).save(Target(pk, version_of(session, pk)), {"fax": edit}, {"fax": current})
+        UserEditor(work).save(Target(pk, version_of(session, pk)), {"fax": edit})
 
 
 def test_the_section_lists_the_practices_lines_once_each_as_the_practice_reads_them(

@@ -62,12 +62,10 @@ def save(
     edit: PicksEdit,
     actor: Any = None,
 ) -> None:
-    current = opened(database, company, clock, pk)
+
     with database.transaction() as session:
         work = Work(session, company, actor or dba(), clock)
-        UserEditor(work).save(
-            Target(pk, version_of(session, pk)), {"resources": edit}, {"resources": current}
-        )
+        UserEditor(work).save(Target(pk, version_of(session, pk)), {"resources": edit})
 
 
 def deactivate(database: Database, company: CompanyInfo, clock: FixedClock, entry: int) -> None:

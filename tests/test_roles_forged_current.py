@@ -1,7 +1,8 @@
-"""The Roles section trusts no caller's word for what is stored: a forged ``current`` (the
-state the caller says it loaded) equal to its edit skips no rule, on SQLite, PostgreSQL and
-MariaDB. Each test performs the attack through UserEditor.save or check, as a client of
-app/ could.
+"""No caller's word for what is stored: a client of app/ once handed UserEditor the state it
+said it loaded, and a forged one equal to its edit skipped every Roles rule (Front Desk could
+give Administrator). The editor now reads each edited section's stored state itself and takes
+none from its caller; each test makes the old attack's edit through UserEditor.save or check
+and sees it refused, on SQLite, PostgreSQL and MariaDB.
 
 The practice is test_roles_section's: Dana the delegate holds the billing and schedule rights
 and may edit users, roles and groups, but not prescribe.
@@ -59,10 +60,10 @@ def save_forged(
     rights: frozenset[Right] = frozenset(),
 ) -> None:
     shown = opened(database, company, clock, pk)
-    lie = forged(shown, edit, rights)
+    forged(shown, edit, rights)  # what the attack claimed: there is no way to hand it over
     with database.transaction() as session:
         editor = UserEditor(Work(session, company, actor, clock))
-        editor.save(Target(pk, shown.record.version), {"roles": edit}, lie.states)
+        editor.save(Target(pk, shown.record.version), {"roles": edit})
 
 
 def test_the_front_desk_cannot_give_administrator_by_claiming_it_is_held(
@@ -78,7 +79,7 @@ def test_the_front_desk_cannot_give_administrator_by_claiming_it_is_held(
     shown = opened(database, company, clock, pk)
     with pytest.raises(NotAllowedError), database.transaction() as session:  # the check alone
         UserEditor(Work(session, company, front_desk(), clock)).check(
-            Target(pk, shown.record.version), {"roles": edit}, forged(shown, edit).states
+            Target(pk, shown.record.version), {"roles": edit}
         )
     assert stored_roles(database, company.id, pk) == ()
     assert [e.id for e in audit_events(database, user_pk=pk)] == before
@@ -122,12 +123,9 @@ def test_the_password_is_asked_again_whatever_rights_the_caller_says_the_user_ho
     claimed = frozenset({Right.VIEW_USERS, Right.EDIT_USERS})  # what User Clerk gives
     edit = RolesEdit({practice.user_clerk})
     shown = opened(database, company, clock, pk)
-    state: RolesState = shown.states["roles"]  # the ticks as stored, the rights forged
-    claims = replace(state, effective=EffectiveRights({r: (Source("forged"),) for r in claimed}))
-    lie = replace(shown, states={**shown.states, "roles": claims})
     with pytest.raises(PasswordAgainError), database.transaction() as session:
         UserEditor(Work(session, company, stale, clock)).save(
-            Target(pk, shown.record.version), {"roles": edit}, lie.states
+            Target(pk, shown.record.version), {"roles": edit}
         )
     with pytest.raises(PasswordAgainError):  # ticks and rights both forged
         save_forged(database, company, clock, pk, edit, stale, claimed)

@@ -126,7 +126,7 @@ def save_roles(
     edit = RolesEdit(roles, state.group_ids if groups is None else groups)
     with database.transaction() as session:
         editor = UserEditor(Work(session, company, actor or dba(), clock))
-        saved = editor.save(Target(pk, shown.record.version), {"roles": edit}, shown.states)
+        saved = editor.save(Target(pk, shown.record.version), {"roles": edit})
         return editor.open(saved.record.pk)
 
 

@@ -190,7 +190,7 @@ def test_saving_one_field_reads_the_user_once_and_the_policy_at_most_once(
     administrator = signed_in()  # whose typed passwords the policy allows or not
     with database.transaction() as session, count_statements(connection) as statements:
         editor(session, company, clock, administrator).save(
-            Target(pk, opened.record.version), {"user": fields}, opened.states
+            Target(pk, opened.record.version), {"user": fields}
         )
     policy_reads = [s for s in statements if "password_policies" in s]
     assert len(policy_reads) <= 1, statements  # checked and saved with one read of it
@@ -231,7 +231,7 @@ def test_the_windows_save_of_one_field_with_every_section_open_is_four_statement
 
     def save(work: Work) -> Opened:  # as the window's Save: unchanged sections send no edit
         editor = UserEditor(work)
-        saved = editor.save(Target(pk, opened.record.version), {"user": fields}, opened.states)
+        saved = editor.save(Target(pk, opened.record.version), {"user": fields})
         return editor.open(saved.record.pk)
 
     with count_statements(connection) as statements:

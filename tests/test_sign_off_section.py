@@ -63,7 +63,7 @@ def _save(
     edit = edit_of(section("sign_off").edit_of(state))
     with database.transaction() as session:
         UserEditor(_work(session, company, clock, actor)).save(
-            Target(pk, opened.record.version), {"sign_off": edit}, opened.states
+            Target(pk, opened.record.version), {"sign_off": edit}
         )
     shown: SignOffState = _open(database, company, clock, pk).states["sign_off"]
     return shown
@@ -385,9 +385,11 @@ def test_copy_user_carries_the_flags_screens_and_recipients_but_never_the_pin(
 # What it costs
 
 
-def test_an_edit_that_changes_nothing_costs_no_statement_in_check(
+def test_an_edit_that_changes_nothing_costs_only_the_read_of_what_is_stored_in_check(
     database: Database, connection, company: CompanyInfo, clock: FixedClock, kim: int
 ) -> None:
+    """The editor reads the section as stored (its one statement; the row is kept for the
+    transaction) and checks nothing more: no recipient, note type or phone read."""
     lee = add_user(database, company, clock, "lee", first_name="Lee", last_name="Adams")
     _save(database, company, clock, kim, lambda e: replace(e, recipients=frozenset({lee})))
     with database.transaction() as session:
@@ -395,22 +397,24 @@ def test_an_edit_that_changes_nothing_costs_no_statement_in_check(
         opened = editor.open(kim)
         unchanged = section("sign_off").edit_of(opened.states["sign_off"])
         with count_statements(connection) as statements:
-            editor.check(Target(kim, opened.record.version), {"sign_off": unchanged}, opened.states)
-    assert statements == []
+            editor.check(Target(kim, opened.record.version), {"sign_off": unchanged})
+    assert [s.split()[0] for s in statements] == ["SELECT"], statements
 
 
 def test_saving_one_flag_is_the_row_its_update_and_its_audit_event(
     database: Database, connection, company: CompanyInfo, clock: FixedClock, kim: int
 ) -> None:
-    """As the window saves: the edit checked against the section as loaded, so the save
-    reads the row and nothing more, and writes the row and the event."""
+    """As the window saves: the row and the section as stored (read by the editor, never
+    taken from the caller), then the row written and the event."""
     opened = _open(database, company, clock, kim)
     edit = replace(section("sign_off").edit_of(opened.states["sign_off"]), approval=True)
     with count_statements(connection) as statements, database.transaction() as session:
         UserEditor(_work(session, company, clock)).save(
-            Target(kim, opened.record.version), {"sign_off": edit}, opened.states
+            Target(kim, opened.record.version), {"sign_off": edit}
         )
-    assert [s.split()[0] for s in statements] == ["SELECT", "UPDATE", "INSERT"], statements
+    assert [s.split()[0] for s in statements] == ["SELECT", "SELECT", "UPDATE", "INSERT"], (
+        statements
+    )
 
 
 # Never oneself, however the rows came to be

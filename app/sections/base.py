@@ -92,9 +92,9 @@ class Section(abc.ABC, Generic[S, E, C]):
     @abc.abstractmethod
     def check(self, work: Work, target: Target, current: S | None, edit: E) -> C:
         """The edit as it would be stored; ValidationError naming each wrong field.
-        ``current`` is the state as the caller says it loaded (None for a new user), so that
-        what did not change costs no statement; it is the caller's word, so no rule may be
-        skipped on it: the save asks again of the stored row, or the check reads it."""
+        ``current`` is the section's state as stored, read by the editor in this
+        transaction (None for a new user), so that what did not change costs no statement
+        and what was already chosen need not be checked again."""
 
     @abc.abstractmethod
     def save(self, work: Work, target: Target, checked: C) -> SectionSaved:

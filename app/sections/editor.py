@@ -112,14 +112,18 @@ class UserEditor:
             {key: copy.needs for key, copy in copies.items() if copy.needs},
         )
 
-    def check(
-        self, target: Target, edits: Mapping[str, Any], current: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """Every edit checked; SectionProblems naming every wrong field of every section."""
+    def check(self, target: Target, edits: Mapping[str, Any]) -> dict[str, Any]:
+        """Every edit checked; SectionProblems naming every wrong field of every section.
+
+        Each section is checked against its state as stored, read here in the caller's
+        transaction (the row once, and each edited section's own statement, if it has one):
+        never against what a caller says it loaded, so no forged or stale state can make an
+        edit look unchanged, or a choice look held already."""
+        stored = self._stored(target, edits)
         checked: dict[str, Any] = {}
         problems: dict[str, dict[str, str]] = {}
         for s in self._ordered(edits):
-            loaded = current.get(s.key) if current is not None else None
+            loaded = stored.get(s.key)
             try:
                 checked[s.key] = s.check(self.work, target, loaded, edits[s.key])
             except ValidationError as exc:
@@ -129,16 +133,10 @@ class UserEditor:
         return checked
 
     def save(
-        self,
-        target: Target,
-        edits: Mapping[str, Any],
-        current: Mapping[str, Any] | None = None,
-        *,
-        leave_out: Iterable[str] = (),
+        self, target: Target, edits: Mapping[str, Any], *, leave_out: Iterable[str] = ()
     ) -> Saved:
-        """Check every edit, then save each in the caller's transaction, the User section
-        first. ``current``: the states as loaded, for checks that look only at what changed
-        (a hint that saves statements, never trusted for a rule: see Section.check).
+        """Check every edit (against what is stored: see check), then save each in the
+        caller's transaction, the User section first.
 
         A new user needs the User section's edit. A copy (``target.copied_from``) saves every
         section it was not given an edit for as Copy User carried it (but those in
@@ -161,7 +159,7 @@ class UserEditor:
                 **{s.key: s.edit_of(s.blank(self.work)) for s in SECTIONS if s.saved_when_new},
                 **edits,
             }
-        checked = self.check(target, edits, current)
+        checked = self.check(target, edits)
         record: UserRecord | None = None
         shown: dict[str, tuple[str, ...]] = {}
         for s in self._ordered(checked):
@@ -179,6 +177,13 @@ class UserEditor:
             assert target.pk is not None
             record = record_of(self._row(target.pk))
         return Saved(record, frozenset(checked), shown)
+
+    def _stored(self, target: Target, edits: Mapping[str, Any]) -> dict[str, Any]:
+        """The stored state of each section edited (none for a new user)."""
+        if target.pk is None:
+            return {}
+        user = self._row(target.pk)  # kept for the transaction: the saves read it again free
+        return {s.key: s.load(self.work, user) for s in self._ordered(edits)}
 
     @staticmethod
     def _ordered(keyed: Mapping[str, Any]) -> list[AnySection]:

@@ -328,15 +328,15 @@ class RolesSection(Section[RolesState, RolesEdit, RolesChecked]):
     def check(
         self, work: Work, target: Target, current: RolesState | None, edit: RolesEdit
     ) -> RolesChecked:
-        """``current`` is what the caller says it loaded, and no rule rests on it: the
-        edit is compared with what the database holds (the section's one statement), so a
-        forged ``current`` equal to the edit skips nothing."""
+        """``current`` is what the database holds, read by the editor (read here when a
+        caller gives none): the edit is compared with it, so an edit that claims to change
+        nothing skips no rule."""
         roles, groups = edit.role_ids, edit.group_ids
         if target.pk is None:
             return self._check_new(work, roles, groups)
         session, company, actor, clock = work.session, work.company, work.actor, work.clock
         user = UserWriter(session, company, actor).load(target.pk)  # read once per transaction
-        stored = self.load(work, user)
+        stored = current if current is not None else self.load(work, user)
         if (roles, groups) == (stored.role_ids, stored.group_ids):
             return RolesChecked(roles, groups)  # unchanged: nothing to ask
         errors: dict[str, str] = {}

@@ -65,7 +65,7 @@ def _open(pk: int, work: Work) -> Opened:
 
 def _save(pk: int, opened: Opened, title: str, work: Work) -> Saved:
     fields = replace(opened.record.fields, title=title)
-    return UserEditor(work).save(Target(pk, opened.record.version), {"user": fields}, opened.states)
+    return UserEditor(work).save(Target(pk, opened.record.version), {"user": fields})
 
 
 def write(url: str, code: str, pks: list[int], ready: Event, start: Event, failures: Any) -> None:

@@ -51,18 +51,17 @@ class Saving:
             target = Target(record.pk, record.version)
         else:
             target = Target(copied_from=subject.copied_from.pk if subject.copied_from else None)
-        current = subject.states if record is not None else None
         keys = window.open_keys()
 
         def job(work: Work) -> tuple[Saved, Opened]:
             editor = UserEditor(work)
             if local:  # every problem at once: the page's own and app's
                 try:
-                    editor.check(target, edits, current)
+                    editor.check(target, edits)
                 except SectionProblems as problems:
                     raise SectionProblems({**problems.by_section, **local}) from None
                 raise SectionProblems(local)
-            saved = editor.save(target, edits, current)
+            saved = editor.save(target, edits)
             return saved, editor.open(saved.record.pk, keys)
 
         def done(result: tuple[Saved, Opened]) -> None:
