@@ -203,7 +203,7 @@ def _window_of(database: Database, company: CompanyInfo, clock: FixedClock) -> W
     return Workplace(database, company, signed_in(user_pk=maria), clock)
 
 
-def test_the_windows_click_on_a_user_with_every_section_open_is_three_statements(
+def test_the_windows_click_on_a_user_with_every_section_open_is_one_statement_a_section(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
     pk = add_user(database, company, clock, "kimberly")
@@ -217,7 +217,7 @@ def test_the_windows_click_on_a_user_with_every_section_open_is_three_statements
     assert len(statements) == 1 + len(OWN_STATEMENT), statements
 
 
-def test_the_windows_save_of_one_field_with_every_section_open_is_four_statements(
+def test_the_windows_save_of_one_field_with_every_section_open_is_four_statements_and_the_reopen(
     database: Database, connection, company: CompanyInfo, clock: FixedClock
 ) -> None:
     """The operator's rights now, the user's row, the UPDATE and its audit event; the form
