@@ -8,11 +8,13 @@ import logging
 from datetime import UTC, date, datetime
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Connection
 from sqlalchemy.orm import sessionmaker
 
 from app.db.database import Database
 from app.db.models import User
+from app.passwords.credentials import verify_password
 from app.passwords.policy import PasswordPolicy, policy_version, save_policy
 from app.practice.company import CompanyInfo
 from app.sign_off.pin import Pin, PinAnswer, check_pin, hash_pin
@@ -123,6 +125,40 @@ def test_an_expired_accounts_pin_is_refused_from_its_end_date_on(
     expired = _pin(database, clock, PIN)
     assert (expired.answer, expired.detail) == (PinAnswer.REFUSED, "the account has expired")
     assert stored_user(database, kim).failed_logins == 0  # refused, not counted
+
+
+def test_a_right_pin_is_refused_when_parallel_guesses_lock_the_account_while_it_is_hashed(
+    database: Database,
+    connection: Connection,
+    company: CompanyInfo,
+    clock: FixedClock,
+    kim: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The attack a review ran: while the right guess's argon2 runs, wrong guesses from other
+    workstations land and lock the account. The right one must not get through then."""
+    import app.sign_off.pin as pin_module
+
+    _lockout_after(database, company, clock, 3)
+    others = Database(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                     expire_on_commit=False),
+        "other workstations",
+    )  # fmt: skip
+    real = verify_password
+    landed: list[PinAnswer] = []
+
+    def slow(hasher: PasswordHasher, stored: str, typed: str) -> bool:
+        if typed == PIN and not landed:
+            landed.extend(
+                _pin(others, clock, g, "EXAM-2").answer for g in ("11493", "11494", "11495")
+            )
+        return real(hasher, stored, typed)
+
+    monkeypatch.setattr(pin_module, "verify_password", slow)
+    verdict = _pin(database, clock, PIN)
+    assert landed == [PinAnswer.REFUSED] * 3 and stored_user(database, kim).locked_until is not None
+    assert (verdict.answer, verdict.detail) == (PinAnswer.REFUSED, "the account is locked")
 
 
 def test_an_unknown_user_and_a_user_with_no_pin(

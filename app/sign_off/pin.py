@@ -18,10 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit import Action
 from app.clock import Clock
+from app.db.models import User
 from app.errors import ValidationError
 from app.passwords.credentials import dummy_hash, verify_password
 from app.passwords.hashing import hash_password, owasp_hasher
@@ -169,11 +171,16 @@ def check_pin(
     signin = SignInService(session, clock, workstation, hasher)
     now = clock()
     company, user, _rights = find_account(session, company_code, user_id)
+    if user is not None:
+        user = _claimed(session, user)
     stored = user.signoff_pin_hash if user is not None else None
     right = verify_password(signin.hasher, stored or dummy_hash(signin.hasher), pin)
     if company is None or user is None:
         return PinVerdict(PinAnswer.REFUSED, detail="unknown company or user ID")
-    shut = closed_now(user, CompanyInfo.of(company), clock)  # inactive, locked or expired
+    info = CompanyInfo.of(company)
+    shut = closed_now(user, info, clock)  # inactive, locked or expired
+    if shut is None and right:  # locked by another check while this one hashed? ask again
+        shut = closed_now(_fresh(session, user), info, clock)
     closed = shut.value if shut is not None else ""
     if closed:  # not counted: a closed account's PIN is not checked at all, only refused
         signin.record_event(
@@ -190,3 +197,26 @@ def check_pin(
         company.id, user, policy, now, None, "wrong sign-off PIN", Action.SIGNOFF_PIN_FAILED
     )
     return PinVerdict(PinAnswer.REFUSED, locked=locked, detail="wrong PIN")
+
+
+def _claimed(session: Session, user: User) -> User:
+    """The user's row locked for this check and read afresh, before the PIN is hashed: PIN
+    checks of one user from several workstations then take turns, each seeing the failures
+    counted before it, so parallel guesses cannot all be checked before any of them counts.
+    PostgreSQL and MariaDB lock the row (FOR UPDATE reads the latest committed row even
+    under MariaDB's repeatable read); SQLite has no row lock, so a write that changes nothing
+    takes the database's write lock (a check that finds another's write newer than what it
+    read is done again from the start by Database.run)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins)
+            .execution_options(synchronize_session=False)
+        )
+    return _fresh(session, user, lock=True)
+
+
+def _fresh(session: Session, user: User, *, lock: bool = False) -> User:
+    query = select(User).where(User.id == user.id).execution_options(populate_existing=True)
+    return session.scalars(query.with_for_update() if lock else query).one()
