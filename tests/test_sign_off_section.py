@@ -207,6 +207,10 @@ def test_a_deactivated_note_type_is_kept_but_cannot_be_newly_chosen(
         ("7890", "7890", "in a row"),
         ("1987", "1987", "year"),
         ("2024", "2024", "year"),
+        ("041985", "041985", "date"),  # April 19, '85
+        ("250490", "250490", "date"),  # 25 April '90
+        ("12251990", "12251990", "date"),
+        ("19850412", "19850412", "date"),
         ("4477", "4477", "phone"),  # the last 4 of her home phone
         ("2123014477", "2123014477", "phone"),  # the whole of it
         ("8675309", "8675309", "phone"),  # her work phone's last 7
@@ -228,6 +232,9 @@ def test_trivial_reasons_stand_alone() -> None:
     assert trivial_reason("58203") is None
     assert trivial_reason("2100") is None  # not a year of anyone's birth
     assert trivial_reason("3014", ["+12123014477"]) is not None
+    # Not dates: no month 13 to 99 first, no day 32 to 99 after it; eight digits whose year is
+    # not 1900 to 2099.
+    assert [trivial_reason(p) for p in ("583920", "993877", "12253190", "38471625")] == [None] * 4
 
 
 def test_a_pin_is_stored_only_as_an_argon2id_hash_and_never_audited_logged_or_shown(

@@ -40,6 +40,7 @@ DIFFER = "The two PINs differ."
 REPEATED = "The PIN may not be one digit or a short group repeated (0000, 1212)."
 RUN = "The PIN may not be digits in a row (1234, 4321)."
 YEAR = "The PIN may not look like a year (19xx, 20xx)."
+DATE = "The PIN may not look like a date, such as a birthday (041985, 12251990, 19850412)."
 PHONE = "The PIN may not be taken from the user's phone numbers."
 CLEAR_AND_TYPED = "Clear PIN removes the PIN: leave the PIN fields blank, or keep the PIN."
 
@@ -91,6 +92,25 @@ def _is_repeated(digits: str) -> bool:
     )
 
 
+def _is_day(month: str, day: str) -> bool:
+    return 1 <= int(month) <= 12 and 1 <= int(day) <= 31
+
+
+def _is_date(digits: str) -> bool:
+    """Six digits as MMDDYY, DDMMYY or YYMMDD; eight as MMDDYYYY, DDMMYYYY or YYYYMMDD with a
+    year from 1900 to 2099: the birthdays people pick (about one six-digit PIN in ten)."""
+    if len(digits) == 6:
+        a, b, c = digits[:2], digits[2:4], digits[4:]
+        return _is_day(a, b) or _is_day(b, a) or _is_day(b, c)
+    if len(digits) == 8:
+        head, tail = digits[:4], digits[4:]
+        return (
+            tail[:2] in ("19", "20")
+            and (_is_day(head[:2], head[2:]) or _is_day(head[2:], head[:2]))
+        ) or (head[:2] in ("19", "20") and _is_day(tail[:2], tail[2:]))
+    return False
+
+
 def trivial_reason(digits: str, phones: Iterable[str] = ()) -> str | None:
     """Why these digits are too easy to guess as a PIN, or None."""
     if _is_repeated(digits):
@@ -99,6 +119,8 @@ def trivial_reason(digits: str, phones: Iterable[str] = ()) -> str | None:
         return RUN
     if len(digits) == 4 and digits[:2] in ("19", "20"):
         return YEAR
+    if _is_date(digits):
+        return DATE
     if any(digits in _digits_of(phone) for phone in phones if phone):
         return PHONE
     return None
