@@ -272,11 +272,16 @@ class SignOffPage(SectionPage):
                 table.setCellWidget(r, c, cell)
             self._groups.append(group)
         table.resizeRowsToContents()
-        # As tall as its rows (a long catalog scrolls inside it), so the recipients get the rest.
+        # As tall as its rows at most and four rows at least: a longer catalog scrolls inside
+        # it, so the recipients and their buttons keep their room at 1024x700.
         rows_height = sum(table.rowHeight(r) for r in range(table.rowCount()))
         height = table.horizontalHeader().sizeHint().height() + rows_height + 2 * table.frameWidth()
         table.setMaximumHeight(height)
-        table.setMinimumHeight(min(height, 8 * table.verticalHeader().defaultSectionSize()))
+        four = (
+            table.horizontalHeader().sizeHint().height()
+            + 4 * table.verticalHeader().defaultSectionSize()
+        )
+        table.setMinimumHeight(min(height, four + 2 * table.frameWidth()))
         kept = [row.name for row in self.rows if not row.active]
         self.screens_warning.setText(
             f"{', '.join(kept)} {'is' if len(kept) == 1 else 'are'} deactivated: kept as "
