@@ -81,7 +81,7 @@ def test_each_row_has_one_choice_and_all_on_the_top_row_sets_every_row(
     table = by_name(page, QTableWidget, "Screens Needing Additional Signoff")
     assert table.item(0, 0).text() == "(Base)"
     assert [table.horizontalHeaderItem(c).text() for c in range(4)] == [
-        "Soap Note Type", "All", "Nev.", "Cst.",
+        "SOAP Note Type", "All", "Nev.", "Cst.",
     ]  # fmt: skip
     assert all(row == [False, True, False] for row in choices_shown(page))  # Never: no row
     qtbot.mouseClick(page.button(3, CUSTOM), Qt.MouseButton.LeftButton)

@@ -53,7 +53,7 @@ FLAGS = (
     ("required", "Signoff Required", "This user's notes must be signed off before they close."),
 )
 SCREENS = "Screens Needing Additional Signoff"
-NOTE_TYPE_HEADER = "Soap Note Type"
+NOTE_TYPE_HEADER = "SOAP Note Type"
 CHOICES = (ScreenSignoff.ALL, ScreenSignoff.NEVER, ScreenSignoff.CUSTOM)
 RECIPIENTS = "Send sign-off tasks to"
 FIND = "Find a user"
@@ -259,7 +259,10 @@ class SignOffPage(SectionPage):
                 button.setAccessibleName(CHOICE_WORDS[choice])  # the column's label
                 button.setAccessibleDescription(row.name)
                 button.setChecked(row.choice is choice)
-                button.setEnabled(not self._read_only)
+                button.setEnabled(
+                    not self._read_only
+                    and (row.active or choice is ScreenSignoff.NEVER or choice is row.choice)
+                )
                 button.clicked.connect(
                     lambda _on=False, pk=row.note_type_id, ch=choice: self.choose(pk, ch)
                 )
