@@ -10,9 +10,17 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QLineEdit, QListWidget, QPushButton, QTableWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+)
 
 from app.catalogs.service import Kind
+from app.db.catalog_models import NoteType
 from app.db.database import Database
 from app.db.kinds import ScreenSignoff
 from app.practice.company import CompanyInfo
@@ -73,7 +81,7 @@ def test_each_row_has_one_choice_and_all_on_the_top_row_sets_every_row(
     table = by_name(page, QTableWidget, "Screens Needing Additional Signoff")
     assert table.item(0, 0).text() == "(Base)"
     assert [table.horizontalHeaderItem(c).text() for c in range(4)] == [
-        "Soap Note Type", "All", "Nev.", "Cst.",
+        "SOAP Note Type", "All", "Nev.", "Cst.",
     ]  # fmt: skip
     assert all(row == [False, True, False] for row in choices_shown(page))  # Never: no row
     qtbot.mouseClick(page.button(3, CUSTOM), Qt.MouseButton.LeftButton)
@@ -197,3 +205,34 @@ def test_the_page_fits_the_window_at_1024_by_700(
     for name in ("Clear PIN", "Note Types...", "Add", "Remove"):
         button = by_name(page, QPushButton, name)
         assert button.visibleRegion().boundingRect().width() >= button.sizeHint().width() - 2
+
+
+def test_with_seven_note_types_the_table_scrolls_and_every_button_fits_1024_by_700(
+    qtbot: Any, database: Database, company: CompanyInfo, clock: FixedClock, kim: int,
+    dialogs: DialogAnswers,
+) -> None:  # fmt: skip
+    with database.transaction() as session:  # the demo's seventh note type
+        session.add(
+            NoteType(
+                company_id=company.id, name="Telephone Note", name_key="telephone note",
+                position=6, active=True, updated_at=clock(), updated_by="test",
+            )
+        )  # fmt: skip
+    window = shown_window(database, company, clock, qtbot, size=(1024, 700))
+    try:
+        page = sign_off_page(qtbot, window, kim)
+        assert len(page.rows) == 7
+        table = page.table  # scrolls below about four rows, leaving the recipients room
+        assert table.minimumHeight() < table.maximumHeight()
+        scroll = window.stack.parentWidget()
+        while not isinstance(scroll, QScrollArea):
+            scroll = scroll.parentWidget()
+        assert not scroll.verticalScrollBar().isVisible()
+        for button in page.findChildren(QPushButton):
+            if button.isVisibleTo(page):
+                corner = button.mapTo(page, button.rect().bottomRight())
+                assert page.rect().contains(corner), button.text()
+                shown = button.mapTo(scroll.viewport(), button.rect().bottomRight())
+                assert scroll.viewport().rect().contains(shown), button.text()
+    finally:
+        close_window(window, dialogs)

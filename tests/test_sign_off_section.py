@@ -190,6 +190,23 @@ def test_a_deactivated_note_type_is_kept_but_cannot_be_newly_chosen(
     assert kept.choices[hospital.note_type_id] is CUSTOM
 
 
+def test_all_on_the_top_row_skips_deactivated_rows_and_an_inactive_top_row_takes_none(
+    database: Database, company: CompanyInfo, clock: FixedClock, kim: int
+) -> None:
+    rows = _open(database, company, clock, kim).states["sign_off"].screens
+    top, hospital = rows[0], next(r for r in rows if r.name == "Hospital Note")
+    chosen = {top.note_type_id: NEVER, hospital.note_type_id: CUSTOM}
+    _save(database, company, clock, kim, lambda e: replace(
+        e, screens=tuple((pk, chosen.get(pk, c)) for pk, c in e.screens)))  # fmt: skip
+    with database.transaction() as session:
+        catalogs = Catalogs(session, company, dba(), clock)
+        catalogs.set_active(Kind.NOTE_TYPE, hospital.note_type_id, False)
+    screens = _open(database, company, clock, kim).states["sign_off"].screens
+    every = {r.name: r.choice for r in choose(screens, top.note_type_id, ALL)}
+    assert every["Hospital Note"] is CUSTOM and every["Office Note"] is ALL
+    assert choose(screens, hospital.note_type_id, ALL) == screens  # not anew
+
+
 # The PIN
 
 

@@ -89,8 +89,14 @@ def choose(
     rows: Iterable[ScreenRow], note_type_id: int, choice: ScreenSignoff
 ) -> tuple[ScreenRow, ...]:
     """The table after choosing ``choice`` on one row: All on the top row sets every row
-    that may be newly chosen (the deactivated ones keep theirs)."""
+    that may be newly chosen (the deactivated ones keep theirs). A deactivated row takes only
+    Never or the choice it has: All or Cst. cannot be chosen for it anew."""
     rows = tuple(rows)
+    target = next((row for row in rows if row.note_type_id == note_type_id), None)
+    if target is None or (
+        not target.active and choice is not ScreenSignoff.NEVER and choice is not target.choice
+    ):
+        return rows
     every = bool(rows) and rows[0].note_type_id == note_type_id and choice is ScreenSignoff.ALL
     return tuple(
         replace(row, choice=choice)

@@ -53,7 +53,7 @@ FLAGS = (
     ("required", "Signoff Required", "This user's notes must be signed off before they close."),
 )
 SCREENS = "Screens Needing Additional Signoff"
-NOTE_TYPE_HEADER = "Soap Note Type"
+NOTE_TYPE_HEADER = "SOAP Note Type"
 CHOICES = (ScreenSignoff.ALL, ScreenSignoff.NEVER, ScreenSignoff.CUSTOM)
 RECIPIENTS = "Send sign-off tasks to"
 FIND = "Find a user"
@@ -259,7 +259,10 @@ class SignOffPage(SectionPage):
                 button.setAccessibleName(CHOICE_WORDS[choice])  # the column's label
                 button.setAccessibleDescription(row.name)
                 button.setChecked(row.choice is choice)
-                button.setEnabled(not self._read_only)
+                button.setEnabled(
+                    not self._read_only
+                    and (row.active or choice is ScreenSignoff.NEVER or choice is row.choice)
+                )
                 button.clicked.connect(
                     lambda _on=False, pk=row.note_type_id, ch=choice: self.choose(pk, ch)
                 )
@@ -272,11 +275,16 @@ class SignOffPage(SectionPage):
                 table.setCellWidget(r, c, cell)
             self._groups.append(group)
         table.resizeRowsToContents()
-        # As tall as its rows (a long catalog scrolls inside it), so the recipients get the rest.
+        # As tall as its rows at most and four rows at least: a longer catalog scrolls inside
+        # it, so the recipients and their buttons keep their room at 1024x700.
         rows_height = sum(table.rowHeight(r) for r in range(table.rowCount()))
         height = table.horizontalHeader().sizeHint().height() + rows_height + 2 * table.frameWidth()
         table.setMaximumHeight(height)
-        table.setMinimumHeight(min(height, 8 * table.verticalHeader().defaultSectionSize()))
+        four = (
+            table.horizontalHeader().sizeHint().height()
+            + 4 * table.verticalHeader().defaultSectionSize()
+        )
+        table.setMinimumHeight(min(height, four + 2 * table.frameWidth()))
         kept = [row.name for row in self.rows if not row.active]
         self.screens_warning.setText(
             f"{', '.join(kept)} {'is' if len(kept) == 1 else 'are'} deactivated: kept as "
