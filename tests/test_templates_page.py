@@ -197,6 +197,19 @@ def test_check_all_in_category_and_the_categorys_own_box(
     assert stored(database, kim) == ({ids["Orders/Imaging/Knee MRI"]}, {})
 
 
+def test_check_all_in_category_has_a_category_to_check_as_soon_as_a_tab_is_shown(
+    qtbot: Any, window: UserSetupWindow, kim: int
+) -> None:
+    """Nothing clicked yet: the tab's first category is selected, and Check all checks it."""
+    page = templates_page(qtbot, window, kim)
+    first = next(iter(tree_shown(page)))
+    assert page.proxy.mapToSource(by_name(page, QTreeView, "Templates").currentIndex()) == (
+        item_of(page, first).index()
+    )
+    qtbot.mouseClick(by_name(page, QPushButton, "Check all in category"), Qt.MouseButton.LeftButton)
+    assert all(name.startswith("*") for name in tree_shown(page)[first])
+
+
 def test_a_deactivated_template_the_user_has_is_struck_through_with_a_warning(
     qtbot: Any,
     database: Database,

@@ -322,6 +322,8 @@ class TemplatesPage(SectionPage):
         model.itemChanged.connect(self._changed)
         old.deleteLater()
         self.tree.expandAll()
+        if model.rowCount():  # a category is always selected, so Check all has one to check
+            self.tree.setCurrentIndex(self.proxy.index(0, 0))
         self._fill_defaults()
         self.check_all.setEnabled(not self._read_only and bool(tab.categories))
 
