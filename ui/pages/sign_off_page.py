@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -82,6 +82,15 @@ def _pin_box(name: str) -> QLineEdit:
     box.setMaxLength(32)  # room to type too many, so that app/ says so
     box.setToolTip(PIN_TIP)
     return box
+
+
+class ShortList(QListWidget):
+    """A list that asks for a few rows and takes what room the page has: the scroll area
+    sizes a page of wrapped labels by its parts' size hints, and a plain list's 192 pixels
+    pushed the Sign Off page past a 1024x700 window."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), 4 * self.fontMetrics().height() + 12)
 
 
 class SignOffPage(SectionPage):
@@ -176,14 +185,14 @@ class SignOffPage(SectionPage):
         self._groups: list[QButtonGroup] = []
 
         people = QGridLayout()
-        self.recipients = QListWidget()
+        self.recipients = ShortList()
         self.recipients.setObjectName("recipients")
         self.recipients.setUniformItemSizes(True)
         self.find_box = QLineEdit()
         self.find_box.setObjectName("find")
         self.find_box.setPlaceholderText("last name, first name or User ID")
         self.find_box.setClearButtonEnabled(True)
-        self.matches = QListWidget()
+        self.matches = ShortList()
         self.matches.setObjectName("matches")
         self.matches.setAccessibleName(MATCHES)
         self.matches.setUniformItemSizes(True)
